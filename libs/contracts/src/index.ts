@@ -1,0 +1,5 @@
+export * from './digest';
+export * from './errors';
+export * from './limits';
+export * from './routes';
+export * from './types';

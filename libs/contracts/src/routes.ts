@@ -1,0 +1,23 @@
+/** Route paths of the API contract, shared by the server and the client. */
+export const API_PREFIX = '/api/v1';
+
+export const ROUTES = {
+  health: '/health',
+  ready: '/ready',
+  metrics: '/metrics',
+  openapi: '/openapi.json',
+  blob: (sha256: string) => `${API_PREFIX}/blobs/${sha256}`,
+  blobFiles: (sha256: string) => `${API_PREFIX}/blobs/${sha256}/files`,
+  blobsMissing: `${API_PREFIX}/blobs/missing`,
+  files: `${API_PREFIX}/files`,
+  filesBatch: `${API_PREFIX}/files/batch`,
+  filesDeleted: `${API_PREFIX}/files/deleted`,
+  filesHistory: `${API_PREFIX}/files/history`,
+  filesContent: `${API_PREFIX}/files/content`,
+  file: (id: string) => `${API_PREFIX}/files/${encodeURIComponent(id)}`,
+  keys: `${API_PREFIX}/keys`,
+  keysMe: `${API_PREFIX}/keys/me`,
+  key: (id: string) => `${API_PREFIX}/keys/${encodeURIComponent(id)}`,
+  stats: `${API_PREFIX}/stats`,
+  legacyUploadUrl: (sha256: string) => `/upload_file/${sha256}`,
+} as const;

@@ -1,0 +1,140 @@
+/** Plain shapes of the HTTP contract (API.md). Server DTOs implement them; the client returns them. */
+
+export type Scope = 'read' | 'write' | 'admin';
+export const SCOPES: readonly Scope[] = ['read', 'write', 'admin'];
+
+/** What a host says about one file it found. */
+export interface FileMetadata {
+  filepath: string;
+  hostname: string;
+  sha256: string;
+  size: number;
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  /** Unix seconds, fractions allowed. */
+  mtime?: number;
+  atime?: number;
+  ctime?: number;
+  ip_address?: string;
+}
+
+/** One version of the file at (hostname, filepath). */
+export interface FileRecord extends FileMetadata {
+  id: string;
+  version: number;
+  first_seen_at: string;
+  last_seen_at: string;
+  deleted_at: string | null;
+  content_available: boolean;
+}
+
+export interface RecordFileResponse extends FileRecord {
+  upload_required: boolean;
+  upload_url: string | null;
+}
+
+export type RecordStatus = 'created' | 'unchanged';
+
+export interface BatchResultItem {
+  index: number;
+  id: string;
+  sha256: string;
+  status: RecordStatus;
+  upload_required: boolean;
+}
+
+export interface BatchRequest {
+  files: FileMetadata[];
+}
+
+export interface BatchResponse {
+  results: BatchResultItem[];
+}
+
+export interface DeletedRequest {
+  hostname: string;
+  filepaths: string[];
+}
+
+export interface CountResponse {
+  deleted: number;
+}
+
+export interface ListFilesQuery {
+  hostname?: string;
+  path_prefix?: string;
+  sha256?: string;
+  include_deleted?: boolean;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export interface Items<T> {
+  items: T[];
+}
+
+export interface MissingRequest {
+  sha256: string[];
+}
+
+export interface MissingResponse {
+  missing: string[];
+}
+
+export interface PutBlobResponse {
+  sha256: string;
+  size: number;
+  created: boolean;
+}
+
+export interface CreateKeyRequest {
+  name: string;
+  scopes: Scope[];
+  expires_at?: string;
+}
+
+export interface KeyInfo {
+  id: string;
+  name: string;
+  scopes: Scope[];
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface CreatedKey {
+  id: string;
+  name: string;
+  scopes: Scope[];
+  key: string;
+  created_at: string;
+  expires_at: string | null;
+}
+
+export interface KeyIdentity {
+  id: string;
+  name: string;
+  scopes: Scope[];
+}
+
+export interface Stats {
+  files: number;
+  hosts: number;
+  blobs: number;
+  stored_bytes: number;
+  logical_bytes: number;
+  dedup_ratio: number;
+}
+
+export interface ServerInfo {
+  name: string;
+  version: string;
+  docs: string;
+}

@@ -1,0 +1,139 @@
+import type { FileMetadata, Scope } from '@app/contracts';
+
+/** DI token of the configured {@link MetadataStore}. */
+export const METADATA_STORE = Symbol('METADATA_STORE');
+
+/** A file version as the store keeps it (the server adds `content_available`). */
+export interface StoredFile {
+  id: string;
+  hostname: string;
+  filepath: string;
+  version: number;
+  sha256: string;
+  size: number;
+  mode: number | null;
+  uid: number | null;
+  gid: number | null;
+  mtime: number | null;
+  atime: number | null;
+  ctime: number | null;
+  ip_address: string | null;
+  first_seen_at: Date;
+  last_seen_at: Date;
+  deleted_at: Date | null;
+}
+
+export type RecordOutcome = 'created' | 'unchanged';
+
+export interface RecordedFile {
+  file: StoredFile;
+  status: RecordOutcome;
+}
+
+export interface FileQuery {
+  hostname?: string;
+  /** Plain string prefix of `filepath` (no pattern semantics). */
+  pathPrefix?: string;
+  sha256?: string;
+  includeDeleted: boolean;
+  /** 1..1000 */
+  limit: number;
+  /** Opaque cursor returned as `nextCursor` by a previous call. */
+  cursor?: string;
+}
+
+export interface FilePage {
+  items: StoredFile[];
+  nextCursor: string | null;
+}
+
+/** The server's registry of verified content (what was stored, what was taken down). */
+export interface BlobEntry {
+  sha256: string;
+  size: number;
+  created_at: Date;
+  deleted_at: Date | null;
+}
+
+export interface KeyRecord {
+  id: string;
+  name: string;
+  scopes: Scope[];
+  /** Hex SHA-256 of the secret; the secret itself is never stored. */
+  hash: string;
+  created_at: Date;
+  expires_at: Date | null;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export interface StoreStats {
+  /** Current, not deleted records. */
+  files: number;
+  /** Distinct hostnames among those records. */
+  hosts: number;
+  /** Registered, not deleted blobs. */
+  blobs: number;
+  stored_bytes: number;
+  /** Sum of sizes of current, not deleted records. */
+  logical_bytes: number;
+}
+
+/**
+ * Metadata persistence: file versions, the blob registry and API keys. Adapters: sqlite, mongodb.
+ * Every method is safe to call concurrently from several server instances sharing one database.
+ * Adapters throw `HoardError('invalid_request')` for a malformed cursor and `HoardError('unavailable')` when the
+ * database cannot be reached.
+ */
+export interface MetadataStore {
+  readonly kind: string;
+
+  /** Connects, creates or migrates the schema and indexes. */
+  init(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+
+  /**
+   * Records what hosts saw, in order. Same (hostname, filepath) with the same digest as the current version:
+   * refreshes `last_seen_at` and stat fields -> `unchanged`. Otherwise (new path, different digest, or the current
+   * version was deleted) a new version becomes current and the old one stays as history -> `created`.
+   */
+  recordFiles(files: FileMetadata[], now: Date): Promise<RecordedFile[]>;
+
+  /** Marks the current versions of these paths deleted; returns how many were not deleted before. */
+  markPathsDeleted(hostname: string, filepaths: string[], now: Date): Promise<number>;
+  /** Marks one version deleted; false when no such id. Deleting a deleted record is a no-op returning true. */
+  markFileDeleted(id: string, now: Date): Promise<boolean>;
+  /** Marks current versions under a path prefix on a host deleted; returns how many. */
+  markPrefixDeleted(hostname: string, pathPrefix: string, now: Date): Promise<number>;
+
+  getFile(id: string): Promise<StoredFile | null>;
+  /** Current versions (and deleted current versions when asked), ordered by id, paginated. */
+  listFiles(query: FileQuery): Promise<FilePage>;
+  /** The current version at a path (not deleted), or null. */
+  currentFile(hostname: string, filepath: string): Promise<StoredFile | null>;
+  /** Every version at a path, newest first. */
+  fileHistory(hostname: string, filepath: string): Promise<StoredFile[]>;
+  /** Current, not deleted records of this digest; the first is the epoch (the earliest record of it). */
+  filesWithContent(sha256: string): Promise<StoredFile[]>;
+  /** The earliest record ever made of this digest, deleted or not, or null. */
+  epochFile(sha256: string): Promise<StoredFile | null>;
+
+  /** Registers verified content (idempotent; clears a previous takedown). */
+  registerBlob(sha256: string, size: number, now: Date): Promise<void>;
+  /** Registry entries of these digests (absent ones are not in the map). */
+  getBlobs(sha256s: string[]): Promise<Map<string, BlobEntry>>;
+  /** Marks content taken down; false when it was never registered. */
+  markBlobDeleted(sha256: string, now: Date): Promise<boolean>;
+
+  createKey(key: KeyRecord): Promise<void>;
+  findKeyByHash(hash: string): Promise<KeyRecord | null>;
+  getKey(id: string): Promise<KeyRecord | null>;
+  listKeys(): Promise<KeyRecord[]>;
+  /** Sets `revoked_at` if not set; false when no such key. */
+  revokeKey(id: string, now: Date): Promise<boolean>;
+  touchKey(id: string, now: Date): Promise<void>;
+  countKeys(): Promise<number>;
+
+  stats(): Promise<StoreStats>;
+}

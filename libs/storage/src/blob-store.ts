@@ -1,0 +1,78 @@
+import type { Readable } from 'node:stream';
+
+/** DI token of the configured {@link BlobStore}. */
+export const BLOB_STORE = Symbol('BLOB_STORE');
+
+export interface BlobStat {
+  sha256: string;
+  size: number;
+}
+
+/** Inclusive byte range, as HTTP `Range` names it. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+export interface PutOptions {
+  /** Reject with `payload_too_large` once more than this many bytes arrive. */
+  maxBytes?: number;
+  /** When known (Content-Length), a body of another length is rejected. */
+  expectedSize?: number;
+}
+
+export interface PutResult {
+  sha256: string;
+  size: number;
+  /** False when a verified blob of this digest was already stored: it was left as it was. */
+  created: boolean;
+}
+
+export interface ListOptions {
+  /** Only digests strictly greater than this one (resume a listing). */
+  after?: string;
+  /** Stop after this many. */
+  limit?: number;
+}
+
+/**
+ * Content-addressed storage of verified blobs. A blob is visible under its digest only after every byte
+ * has been hashed and matched; a stored blob is never overwritten. Implementations: local-fs, s3, memory.
+ *
+ * Errors are `HoardError`s: `digest_mismatch`, `payload_too_large`, `invalid_request` (body ended early),
+ * `not_found`, `range_not_satisfiable`, `unavailable`.
+ */
+export interface BlobStore {
+  /** Short name for logs and /ready (`local`, `s3`, `memory`). */
+  readonly kind: string;
+
+  /** Prepares the store (creates directories or checks the bucket, removes temporary leftovers of a crash). */
+  init(): Promise<void>;
+
+  /**
+   * Streams `body` into the store, hashing as it goes; commits under `sha256` only when the digest matches.
+   * On any failure nothing becomes visible and temporary data is removed; the body is drained or destroyed.
+   */
+  put(sha256: string, body: Readable, options?: PutOptions): Promise<PutResult>;
+
+  /** Size of a stored blob, or null when absent. */
+  stat(sha256: string): Promise<BlobStat | null>;
+
+  /**
+   * Opens a stored blob for reading, whole or an inclusive range already validated against its size.
+   * @throws HoardError `not_found` when absent.
+   */
+  read(sha256: string, range?: ByteRange): Promise<Readable>;
+
+  /** Removes a blob; true when it existed. */
+  delete(sha256: string): Promise<boolean>;
+
+  /** Every stored blob in ascending digest order (for garbage collection and audits). */
+  list(options?: ListOptions): AsyncIterable<BlobStat>;
+
+  /** Throws when the store cannot be reached (readiness). */
+  ping(): Promise<void>;
+
+  /** Releases handles. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,28 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { prepareFerretDb } from './ferretdb';
+import { prepareMinio } from './minio';
+
+/**
+ * Runs once before the e2e specs: checks the server build exists and locates (building once if needed) the real
+ * MongoDB-compatible and S3 servers. Their binaries are passed to the specs through the environment; a spec whose
+ * server is missing is skipped loudly, and with HOARD_TEST_REQUIRE_SERVERS=1 (CI) a missing server fails the run.
+ */
+export default async function globalSetup(): Promise<void> {
+  const main = join(__dirname, '..', '..', 'dist', 'apps', 'server', 'src', 'main.js');
+  if (!existsSync(main)) throw new Error(`server build not found at ${main}: run "npm run build" first`);
+  const required = process.env.HOARD_TEST_REQUIRE_SERVERS === '1';
+  const found: Array<[string, string, string | null]> = [
+    ['MongoDB-compatible (FerretDB)', 'HOARD_TEST_FERRETDB_BIN', await prepareFerretDb()],
+    ['S3 (MinIO)', 'HOARD_TEST_MINIO_BIN', await prepareMinio()],
+  ];
+  const missing: string[] = [];
+  for (const [name, variable, bin] of found) {
+    if (bin) process.env[variable] = bin;
+    else missing.push(name);
+  }
+  if (missing.length === 0) return;
+  const banner = `\n${'!'.repeat(78)}\n!! ${missing.join(' and ')} server not available: those suites are SKIPPED.\n!! See test/support/README.md to build them.\n${'!'.repeat(78)}\n`;
+  if (required) throw new Error(`HOARD_TEST_REQUIRE_SERVERS=1 but ${missing.join(' and ')} could not be had`);
+  process.stderr.write(banner);
+}
