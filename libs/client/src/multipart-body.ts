@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+
+/** A streamed multipart/form-data body with one file field; nothing is buffered whole. */
+export interface MultipartBody {
+  contentType: string;
+  body: Readable;
+}
+
+/** Wraps `content` as the single file field `field` of a multipart form. */
+export function multipartBody(
+  field: string,
+  filename: string,
+  content: Readable | Buffer,
+  boundary = newBoundary(),
+): MultipartBody {
+  const safeName = filename.replace(/["\r\n\\]/g, '_');
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${safeName}"\r\n` +
+      'Content-Type: application/octet-stream\r\n\r\n',
+  );
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  async function* parts(): AsyncGenerator<Buffer> {
+    yield head;
+    if (Buffer.isBuffer(content)) yield content;
+    else for await (const chunk of content) yield chunk as Buffer;
+    yield tail;
+  }
+  return { contentType: `multipart/form-data; boundary=${boundary}`, body: Readable.from(parts(), { objectMode: false }) };
+}
+
+/** A random multipart boundary. */
+export function newBoundary(): string {
+  return `----hoard${randomBytes(12).toString('hex')}`;
+}
