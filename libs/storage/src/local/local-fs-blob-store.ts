@@ -1,0 +1,208 @@
+import { constants } from 'node:fs';
+import { access, FileHandle, link, mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { BlobStat, BlobStore, ByteRange, ListOptions, PutOptions, PutResult } from '../blob-store';
+import { checkRange } from '../shared/byte-range';
+import { digestParts } from '../shared/digest-path';
+import { checkPutOptions, HashingMeter } from '../shared/hashing-meter';
+import { blobNotFound, classifyPutFailure, digestMismatch, hasErrno, storeUnavailable } from '../shared/store-errors';
+import { FileSink } from './file-sink';
+import { fsyncDir, isMissing, readNames } from './fs-utils';
+
+/** Reads and writes move in 1 MiB pieces: few syscalls, bounded memory. */
+const IO_CHUNK = 1 << 20;
+/** Stored blobs are read-only: nothing ever writes to a verified blob again. */
+const BLOB_MODE = 0o444;
+const DIR_MODE = 0o755;
+const PREFIX_RE = /^[0-9a-f]{2}$/;
+const DIGEST_RE = /^[0-9a-f]{64}$/;
+
+export interface LocalFsBlobStoreOptions {
+  /** Directory holding `<sha[0:2]>/<sha>` and `.tmp/`; created by `init()`. */
+  root: string;
+}
+
+/**
+ * Blobs as files under a local directory: `<root>/<sha[0:2]>/<sha>`. An upload is written to `<root>/.tmp/`
+ * while it is hashed, fsynced, then hard-linked into place: the link is atomic and never replaces an existing
+ * blob, so a verified blob is never overwritten and a crash leaves at most a temporary file, removed by `init()`.
+ */
+export class LocalFsBlobStore implements BlobStore {
+  readonly kind = 'local';
+  private readonly root: string;
+  private readonly tmpDir: string;
+
+  constructor(options: LocalFsBlobStoreOptions) {
+    this.root = resolve(options.root);
+    this.tmpDir = join(this.root, '.tmp');
+  }
+
+  /** Creates the directories and removes temporary files left by a crash; call before any other method. */
+  async init(): Promise<void> {
+    try {
+      await mkdir(this.tmpDir, { recursive: true, mode: DIR_MODE });
+      for (const name of await readdir(this.tmpDir)) {
+        await rm(join(this.tmpDir, name), { recursive: true, force: true });
+      }
+    } catch (error) {
+      throw storeUnavailable(`cannot prepare ${this.root}`, error);
+    }
+  }
+
+  async put(sha256: string, body: Readable, options: PutOptions = {}): Promise<PutResult> {
+    try {
+      const { sha, prefix } = digestParts(sha256);
+      checkPutOptions(options);
+      if (await this.exists(this.blobPath(prefix, sha))) return await this.verifyOnly(sha, body, options);
+      return await this.writeNew(sha, prefix, body, options);
+    } catch (error) {
+      body.destroy();
+      throw error;
+    }
+  }
+
+  async stat(sha256: string): Promise<BlobStat | null> {
+    const { sha, prefix } = digestParts(sha256);
+    try {
+      const info = await stat(this.blobPath(prefix, sha));
+      return info.isFile() ? { sha256: sha, size: info.size } : null;
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw storeUnavailable('stat', error);
+    }
+  }
+
+  async read(sha256: string, range?: ByteRange): Promise<Readable> {
+    const { sha, prefix } = digestParts(sha256);
+    let handle: FileHandle;
+    try {
+      handle = await open(this.blobPath(prefix, sha), 'r');
+    } catch (error) {
+      if (isMissing(error)) throw blobNotFound(sha);
+      throw storeUnavailable('read', error);
+    }
+    try {
+      if (range) checkRange(range, (await handle.stat()).size);
+      return handle.createReadStream({ start: range?.start, end: range?.end, highWaterMark: IO_CHUNK });
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  async delete(sha256: string): Promise<boolean> {
+    const { sha, prefix } = digestParts(sha256);
+    try {
+      await unlink(this.blobPath(prefix, sha));
+      await fsyncDir(join(this.root, prefix));
+      return true;
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw storeUnavailable('delete', error);
+    }
+  }
+
+  async *list(options: ListOptions = {}): AsyncIterable<BlobStat> {
+    const after = options.after?.toLowerCase() ?? '';
+    let left = options.limit ?? Number.POSITIVE_INFINITY;
+    if (left <= 0) return;
+    const prefixes = (await readNames(this.root)).filter((name) => PREFIX_RE.test(name) && name >= after.slice(0, 2));
+    for (const prefix of prefixes.sort()) {
+      const digests = (await readNames(join(this.root, prefix))).filter(
+        (name) => DIGEST_RE.test(name) && name.startsWith(prefix) && name > after,
+      );
+      for (const sha of digests.sort()) {
+        const found = await this.stat(sha);
+        if (!found) continue; // deleted while listing
+        yield found;
+        if (--left <= 0) return;
+      }
+    }
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await access(this.tmpDir, constants.R_OK | constants.W_OK | constants.X_OK);
+    } catch (error) {
+      throw storeUnavailable(`${this.root} is not accessible`, error);
+    }
+  }
+
+  async close(): Promise<void> {}
+
+  private blobPath(prefix: string, sha: string): string {
+    return join(this.root, prefix, sha);
+  }
+
+  private async exists(path: string): Promise<boolean> {
+    try {
+      await stat(path);
+      return true;
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw storeUnavailable('stat', error);
+    }
+  }
+
+  /** The blob is already stored: hash the body to answer truthfully, but never touch the stored file. */
+  private async verifyOnly(sha: string, body: Readable, options: PutOptions): Promise<PutResult> {
+    const meter = new HashingMeter(options);
+    const discard = new Writable({ write: (_chunk, _encoding, callback) => callback() });
+    try {
+      await pipeline(body, meter, discard);
+    } catch (error) {
+      throw classifyPutFailure(error, undefined, 'verify');
+    }
+    const actual = meter.digest();
+    if (actual !== sha) throw digestMismatch(sha, actual);
+    return { sha256: sha, size: meter.bytes, created: false };
+  }
+
+  private async writeNew(sha: string, prefix: string, body: Readable, options: PutOptions): Promise<PutResult> {
+    const tmp = join(this.tmpDir, `${sha}.${randomBytes(8).toString('hex')}`);
+    let handle: FileHandle | undefined;
+    try {
+      handle = await open(tmp, 'wx', BLOB_MODE).catch((error) => {
+        throw storeUnavailable('cannot create a temporary file', error);
+      });
+      const meter = new HashingMeter(options);
+      const sink = new FileSink(handle, IO_CHUNK);
+      let sinkError: unknown;
+      sink.once('error', (error) => (sinkError = error));
+      await pipeline(body, meter, sink).catch((error) => {
+        throw classifyPutFailure(error, sinkError, 'write');
+      });
+      const actual = meter.digest();
+      if (actual !== sha) throw digestMismatch(sha, actual);
+      const created = await this.commit(handle, tmp, prefix, sha);
+      handle = undefined;
+      return { sha256: sha, size: meter.bytes, created };
+    } finally {
+      await handle?.close().catch(() => undefined);
+      await unlink(tmp).catch(() => undefined);
+    }
+  }
+
+  /** fsync, close, link into place (never replacing), fsync the directory. False when the blob was there. */
+  private async commit(handle: FileHandle, tmp: string, prefix: string, sha: string): Promise<boolean> {
+    try {
+      await handle.sync();
+      await handle.close();
+      const dir = join(this.root, prefix);
+      if ((await mkdir(dir, { recursive: true, mode: DIR_MODE })) !== undefined) await fsyncDir(this.root);
+      try {
+        await link(tmp, join(dir, sha));
+      } catch (error) {
+        if (hasErrno(error, 'EEXIST')) return false;
+        throw error;
+      }
+      await fsyncDir(dir);
+      return true;
+    } catch (error) {
+      throw storeUnavailable('commit', error);
+    }
+  }
+}

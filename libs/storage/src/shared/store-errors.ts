@@ -1,0 +1,39 @@
+import { HoardError } from '@app/contracts';
+
+/** The error of a body whose content does not hash to the digest it was sent under. */
+export function digestMismatch(expected: string, actual: string): HoardError {
+  return new HoardError('digest_mismatch', `the content hashes to ${actual}, not to ${expected}`, {
+    details: { expected, actual },
+  });
+}
+
+/** The error of a body stream that failed or was cut off before its end. */
+export function uploadInterrupted(cause: unknown): HoardError {
+  return new HoardError('invalid_request', 'upload interrupted: the body ended before it was complete', { cause });
+}
+
+/** The error of a store that could not do its part (disk, network, permissions). */
+export function storeUnavailable(what: string, cause: unknown): HoardError {
+  const reason = cause instanceof Error ? `: ${cause.message}` : '';
+  return new HoardError('unavailable', `blob store unavailable (${what})${reason}`, { cause });
+}
+
+/**
+ * Decides what a failed upload pipeline means: the store's own typed errors pass through, a failure of the
+ * store's sink is `unavailable`, anything else came from the body and is an interrupted upload.
+ */
+export function classifyPutFailure(error: unknown, sinkError: unknown, what: string): HoardError {
+  if (error instanceof HoardError) return error;
+  if (sinkError !== undefined && error === sinkError) return storeUnavailable(what, error);
+  return uploadInterrupted(error);
+}
+
+/** True for a Node system error with this code (ENOENT, EEXIST, …). */
+export function hasErrno(error: unknown, code: string): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
+}
+
+/** The error of a read of a blob that is not stored. */
+export function blobNotFound(sha256: string): HoardError {
+  return new HoardError('not_found', `no blob ${sha256}`, { details: { sha256 } });
+}
