@@ -1,0 +1,82 @@
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { BlobStat, BlobStore, ByteRange, ListOptions, PutOptions, PutResult } from '../blob-store';
+import { checkRange } from '../shared/byte-range';
+import { digestParts } from '../shared/digest-path';
+import { checkPutOptions, HashingMeter } from '../shared/hashing-meter';
+import { blobNotFound, classifyPutFailure, digestMismatch } from '../shared/store-errors';
+
+/**
+ * Blobs in a Map, with the same verification and never-overwrite rules as the real drivers. For unit tests of
+ * the services only: it holds every blob in memory.
+ */
+export class MemoryBlobStore implements BlobStore {
+  readonly kind = 'memory';
+  private readonly blobs = new Map<string, Buffer>();
+
+  async init(): Promise<void> {}
+
+  async put(sha256: string, body: Readable, options: PutOptions = {}): Promise<PutResult> {
+    try {
+      const { sha } = digestParts(sha256);
+      checkPutOptions(options);
+      const existed = this.blobs.has(sha);
+      const meter = new HashingMeter(options);
+      const chunks: Buffer[] = [];
+      const collect = new Writable({
+        write: (chunk: Buffer, _encoding, callback) => {
+          if (!existed) chunks.push(chunk);
+          callback();
+        },
+      });
+      await pipeline(body, meter, collect).catch((error) => {
+        throw classifyPutFailure(error, undefined, 'memory');
+      });
+      const actual = meter.digest();
+      if (actual !== sha) throw digestMismatch(sha, actual);
+      const created = !this.blobs.has(sha);
+      if (created) this.blobs.set(sha, Buffer.concat(chunks));
+      return { sha256: sha, size: meter.bytes, created };
+    } catch (error) {
+      body.destroy();
+      throw error;
+    }
+  }
+
+  async stat(sha256: string): Promise<BlobStat | null> {
+    const { sha } = digestParts(sha256);
+    const blob = this.blobs.get(sha);
+    return blob ? { sha256: sha, size: blob.length } : null;
+  }
+
+  async read(sha256: string, range?: ByteRange): Promise<Readable> {
+    const { sha } = digestParts(sha256);
+    const blob = this.blobs.get(sha);
+    if (!blob) throw blobNotFound(sha);
+    if (range) checkRange(range, blob.length);
+    const bytes = range ? blob.subarray(range.start, range.end + 1) : blob;
+    const stream = new Readable({ read: () => undefined });
+    if (bytes.length > 0) stream.push(Buffer.from(bytes));
+    stream.push(null);
+    return stream;
+  }
+
+  async delete(sha256: string): Promise<boolean> {
+    return this.blobs.delete(digestParts(sha256).sha);
+  }
+
+  async *list(options: ListOptions = {}): AsyncIterable<BlobStat> {
+    const after = options.after?.toLowerCase() ?? '';
+    let left = options.limit ?? Number.POSITIVE_INFINITY;
+    const digests = [...this.blobs.keys()].filter((sha) => sha > after).sort();
+    for (const sha of digests) {
+      if (left-- <= 0) return;
+      const blob = this.blobs.get(sha);
+      if (blob) yield { sha256: sha, size: blob.length };
+    }
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {}
+}
