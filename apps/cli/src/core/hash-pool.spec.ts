@@ -1,0 +1,48 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HashPool, HashReadError } from './hash-pool';
+
+describe('HashPool', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hoard-hash-'));
+  let sut: HashPool;
+  beforeEach(() => (sut = new HashPool(2)));
+  afterEach(() => sut.close());
+
+  it('agrees with node:crypto on empty, small, buffer-sized and multi-buffer files', async () => {
+    const sizes = [0, 1, 4095, 4 * 1024 * 1024, 4 * 1024 * 1024 + 1, 9 * 1024 * 1024 + 17];
+    const files = sizes.map((size, i) => {
+      const path = join(dir, `f${i}`);
+      writeFileSync(path, randomBytes(size));
+      return path;
+    });
+    const results = await Promise.all(files.map((p) => sut.hash(p)));
+    for (let i = 0; i < files.length; i++) {
+      const expected = createHash('sha256').update(readFileSync(files[i])).digest('hex');
+      expect(results[i]).toEqual({ sha256: expected, bytes: sizes[i], changed: false });
+    }
+  });
+
+  it('reports a missing file with its code, refuses a symlink with noFollow, and keeps working', async () => {
+    const target = join(dir, 'target');
+    writeFileSync(target, 'x');
+    symlinkSync(target, join(dir, 'link'));
+    const missing = await sut.hash(join(dir, 'nope')).catch((e) => e);
+    expect(missing).toBeInstanceOf(HashReadError);
+    expect(missing.code).toBe('ENOENT');
+    const link = await sut.hash(join(dir, 'link'), { noFollow: true }).catch((e) => e);
+    expect(link.code).toBe('ELOOP');
+    expect((await sut.hash(target)).bytes).toBe(1);
+  });
+
+  it('flags a file that differs from what the scan saw', async () => {
+    const path = join(dir, 'moving');
+    writeFileSync(path, 'abc');
+    const st = statSync(path, { bigint: true });
+    const res = await sut.hash(path, { expect: { size: st.size + 1n, mtimeNs: st.mtimeNs } });
+    expect(res.changed).toBe(true);
+    const same = await sut.hash(path, { expect: { size: st.size, mtimeNs: st.mtimeNs } });
+    expect(same.changed).toBe(false);
+  });
+});
