@@ -28,10 +28,10 @@ describe('HashPool', () => {
     const target = join(dir, 'target');
     writeFileSync(target, 'x');
     symlinkSync(target, join(dir, 'link'));
-    const missing = await sut.hash(join(dir, 'nope')).catch((e) => e);
+    const missing = await sut.hash(join(dir, 'nope')).catch((e: any) => e);
     expect(missing).toBeInstanceOf(HashReadError);
     expect(missing.code).toBe('ENOENT');
-    const link = await sut.hash(join(dir, 'link'), { noFollow: true }).catch((e) => e);
+    const link = await sut.hash(join(dir, 'link'), { noFollow: true }).catch((e: any) => e);
     expect(link.code).toBe('ELOOP');
     expect((await sut.hash(target)).bytes).toBe(1);
   });
