@@ -34,7 +34,7 @@ describe('HttpTransport', () => {
     });
     server = s.server;
     const sut = transport(s.url);
-    const err = await sut.json({ method: 'GET', path: '/x', what: 'get' }).catch((e: any) => e);
+    const err = await sut.json({ method: 'GET', path: '/x', what: 'get' }).catch((e: any) => e) as any;
     expect(err).toBeInstanceOf(HoardError);
     expect([err.code, err.message, err.details, err.status, calls]).toEqual(['not_found', 'no such blob', { sha256: 'x' }, 404, 1]);
   });
@@ -61,7 +61,7 @@ describe('HttpTransport', () => {
       res.writeHead(503).end();
     });
     server = s.server;
-    const err = await transport(s.url).json({ method: 'POST', path: '/keys', json: {}, what: 'create' }).catch((e: any) => e);
+    const err = await transport(s.url).json({ method: 'POST', path: '/keys', json: {}, what: 'create' }).catch((e: any) => e) as any;
     expect([err.code, calls]).toEqual(['unavailable', 1]);
   });
 
@@ -69,7 +69,7 @@ describe('HttpTransport', () => {
     const s = await listen(() => undefined);
     await new Promise<void>((r) => s.server.close(() => r()));
     const started = Date.now();
-    const err = await transport(s.url, 2).json({ method: 'GET', path: '/x', what: 'get' }).catch((e: any) => e);
+    const err = await transport(s.url, 2).json({ method: 'GET', path: '/x', what: 'get' }).catch((e: any) => e) as any;
     expect(err).toBeInstanceOf(HoardError);
     expect(err.code).toBe('unavailable');
     expect(err.cause).toBeDefined();
@@ -89,7 +89,7 @@ describe('HttpTransport', () => {
           this.destroy(Object.assign(new Error('gone'), { code: 'ENOENT' }));
         },
       });
-    const err = await transport(s.url).json({ method: 'PUT', path: '/b', body: failing, what: 'put' }).catch((e: any) => e);
+    const err = await transport(s.url).json({ method: 'PUT', path: '/b', body: failing, what: 'put' }).catch((e: any) => e) as any;
     expect(err.code).toBe('ENOENT');
   });
 });
