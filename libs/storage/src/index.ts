@@ -1,2 +1,3 @@
 export * from './blob-store';
 export * from './local/local-fs-blob-store';
+export * from './memory/memory-blob-store';

@@ -7,6 +7,9 @@ import { Writable } from 'node:stream';
  * become large writes.
  */
 export class FileSink extends Writable {
+  /** The error of a failed write to the file (disk full, I/O error), as opposed to a failure of the source. */
+  failure?: Error;
+
   constructor(
     private readonly handle: FileHandle,
     highWaterMark: number,
@@ -15,17 +18,30 @@ export class FileSink extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    writeAll(this.handle, [chunk]).then(() => callback(), callback);
+    this.track(writeAll(this.handle, [chunk]), callback);
   }
 
   override _writev(
     chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>,
     callback: (error?: Error | null) => void,
   ): void {
-    writeAll(
-      this.handle,
-      chunks.map((entry) => entry.chunk),
-    ).then(() => callback(), callback);
+    this.track(
+      writeAll(
+        this.handle,
+        chunks.map((entry) => entry.chunk),
+      ),
+      callback,
+    );
+  }
+
+  private track(write: Promise<void>, callback: (error?: Error | null) => void): void {
+    write.then(
+      () => callback(),
+      (error: Error) => {
+        this.failure = error;
+        callback(error);
+      },
+    );
   }
 }
 

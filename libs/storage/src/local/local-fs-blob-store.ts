@@ -170,10 +170,8 @@ export class LocalFsBlobStore implements BlobStore {
       });
       const meter = new HashingMeter(options);
       const sink = new FileSink(handle, IO_CHUNK);
-      let sinkError: unknown;
-      sink.once('error', (error) => (sinkError = error));
       await pipeline(body, meter, sink).catch((error) => {
-        throw classifyPutFailure(error, sinkError, 'write');
+        throw classifyPutFailure(error, sink.failure, 'write');
       });
       const actual = meter.digest();
       if (actual !== sha) throw digestMismatch(sha, actual);

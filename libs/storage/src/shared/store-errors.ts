@@ -20,11 +20,12 @@ export function storeUnavailable(what: string, cause: unknown): HoardError {
 
 /**
  * Decides what a failed upload pipeline means: the store's own typed errors pass through, a failure of the
- * store's sink is `unavailable`, anything else came from the body and is an interrupted upload.
+ * store's own writing (`storeFailure`, when there was one) is `unavailable`, anything else came from the body
+ * and is an interrupted upload.
  */
-export function classifyPutFailure(error: unknown, sinkError: unknown, what: string): HoardError {
+export function classifyPutFailure(error: unknown, storeFailure: unknown, what: string): HoardError {
   if (error instanceof HoardError) return error;
-  if (sinkError !== undefined && error === sinkError) return storeUnavailable(what, error);
+  if (storeFailure !== undefined) return storeUnavailable(what, storeFailure);
   return uploadInterrupted(error);
 }
 
