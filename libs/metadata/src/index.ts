@@ -1,1 +1,2 @@
 export * from './metadata-store';
+export * from './sqlite/sqlite-metadata-store';

@@ -1,0 +1,21 @@
+const MAX_CODE_POINT = 0x10ffff;
+
+/**
+ * The exclusive upper bound of the strings that start with `prefix`, in UTF-8 byte order (SQLite's BINARY
+ * collation and MongoDB's simple string order): the prefix with its last character replaced by the next code
+ * point. Every string `s` with `prefix <= s < bound` starts with `prefix`, and every such string is in that range,
+ * so the range is an exact, index-friendly prefix match with no pattern characters. Null when there is no bound
+ * (empty prefix, or one made only of U+10FFFF).
+ */
+export function prefixUpperBound(prefix: string): string | null {
+  const chars = Array.from(prefix);
+  while (chars.length > 0) {
+    const last = chars.pop()!.codePointAt(0)!;
+    if (last === MAX_CODE_POINT) continue;
+    let next = last + 1;
+    // UTF-8 has no surrogates: the code point after U+D7FF is U+E000.
+    if (next >= 0xd800 && next <= 0xdfff) next = 0xe000;
+    return chars.join('') + String.fromCodePoint(next);
+  }
+  return null;
+}

@@ -1,0 +1,42 @@
+import type { FileMetadata } from '@app/contracts';
+import type { RecordedFile } from '../metadata-store';
+import { type FileRow, toStoredFile } from './sqlite-rows';
+import type { SqliteStatements } from './sqlite-statements';
+
+/**
+ * Records one file inside the caller's write transaction: the same digest as the live current version refreshes
+ * it (`unchanged`); anything else adds the next version as current (`created`).
+ */
+export function recordSqliteFile(sql: SqliteStatements, f: FileMetadata, nowMs: number): RecordedFile {
+  const sha256 = f.sha256.toLowerCase();
+  const current = sql.currentAny.get(f.hostname, f.filepath);
+  const stat = {
+    size: f.size,
+    mode: f.mode ?? null,
+    uid: f.uid ?? null,
+    gid: f.gid ?? null,
+    mtime: f.mtime ?? null,
+    atime: f.atime ?? null,
+    ctime: f.ctime ?? null,
+    ip_address: f.ip_address ?? null,
+  };
+  if (current && current.deleted_at === null && current.sha256 === sha256) {
+    sql.touch.run({ id: current.id, last_seen_at: nowMs, ...stat });
+    return { file: toStoredFile({ ...current, ...stat, last_seen_at: nowMs }), status: 'unchanged' };
+  }
+  // The old current version must stop being current first: one current row per path is a unique index.
+  if (current) sql.retire.run(current.id);
+  const row: Omit<FileRow, 'id'> = {
+    hostname: f.hostname,
+    filepath: f.filepath,
+    version: current ? current.version + 1 : 1,
+    sha256,
+    ...stat,
+    first_seen_at: nowMs,
+    last_seen_at: nowMs,
+    deleted_at: null,
+    is_current: 1,
+  };
+  const id = Number(sql.insert.run(row).lastInsertRowid);
+  return { file: toStoredFile({ id, ...row }), status: 'created' };
+}

@@ -1,0 +1,93 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describeMetadataStoreContract } from '../testing/metadata-store.contract';
+import { at, meta } from '../testing/contract-fixtures';
+import { SQLITE_MIGRATIONS } from './sqlite-migrations';
+import { SqliteMetadataStore } from './sqlite-metadata-store';
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'hoard-sqlite-'));
+}
+
+describeMetadataStoreContract('sqlite', async () => {
+  const dir = tempDir();
+  const sut = new SqliteMetadataStore({ path: join(dir, 'meta.db') });
+  await sut.init();
+  return {
+    sut,
+    cleanup: async () => {
+      await sut.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('SqliteMetadataStore', () => {
+  let dir: string;
+  beforeEach(() => (dir = tempDir()));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps data across close and reopen', async () => {
+    const path = join(dir, 'nested', 'meta.db');
+    const first = new SqliteMetadataStore({ path });
+    await first.init();
+    const [recorded] = await first.recordFiles([meta('/a', 'one')], at(1));
+    await first.registerBlob(recorded.file.sha256, 3, at(1));
+    await first.close();
+
+    const sut = new SqliteMetadataStore({ path });
+    await sut.init();
+    expect(await sut.getFile(recorded.file.id)).toEqual(recorded.file);
+    expect((await sut.stats()).blobs).toBe(1);
+    const [again] = await sut.recordFiles([meta('/a', 'two')], at(2));
+    expect(again.file.version).toBe(2);
+    await sut.close();
+  });
+
+  it('creates the schema in an empty database file and records the schema version', async () => {
+    const path = join(dir, 'meta.db');
+    new Database(path).close();
+    const sut = new SqliteMetadataStore({ path });
+    await sut.init();
+    await sut.ping();
+    await sut.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_MIGRATIONS.length);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
+    expect(tables).toEqual(expect.arrayContaining(['api_keys', 'blobs', 'files']));
+    db.close();
+  });
+
+  it('refuses a database written by a newer schema', async () => {
+    const path = join(dir, 'meta.db');
+    const db = new Database(path);
+    db.pragma(`user_version = ${SQLITE_MIGRATIONS.length + 1}`);
+    db.close();
+    await expect(new SqliteMetadataStore({ path }).init()).rejects.toMatchObject({ code: 'unavailable' });
+  });
+
+  it('records a batch of 1,000 in one transaction: a failing last record leaves none of them', async () => {
+    const path = join(dir, 'meta.db');
+    const sut = new SqliteMetadataStore({ path });
+    await sut.init();
+    const batch = Array.from({ length: 1000 }, (_, i) => meta(`/batch/${i}`, `c${i}`));
+    const broken = [...batch.slice(0, 999), { ...batch[999], size: null as unknown as number }];
+    await expect(sut.recordFiles(broken, at(1))).rejects.toThrow(/NOT NULL/);
+    expect((await sut.listFiles({ includeDeleted: true, limit: 10 })).items).toEqual([]);
+
+    const results = await sut.recordFiles(batch, at(2));
+    expect(results.every((r) => r.status === 'created')).toBe(true);
+    const observer = new Database(path, { readonly: true });
+    expect(observer.prepare('SELECT COUNT(*) FROM files').pluck().get()).toBe(1000);
+    observer.close();
+    await sut.close();
+  });
+
+  it('throws unavailable when used before init', async () => {
+    const sut = new SqliteMetadataStore({ path: join(dir, 'meta.db') });
+    await expect(sut.ping()).rejects.toMatchObject({ code: 'unavailable' });
+  });
+});

@@ -1,0 +1,66 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Ordered schema migrations; migration `i` brings the schema to version `i + 1` (kept in `PRAGMA user_version`).
+ * Append only: never edit a migration that has shipped.
+ */
+export const SQLITE_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE files (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    hostname      TEXT    NOT NULL,
+    filepath      TEXT    NOT NULL,
+    version       INTEGER NOT NULL,
+    sha256        TEXT    NOT NULL,
+    size          INTEGER NOT NULL,
+    mode          INTEGER,
+    uid           INTEGER,
+    gid           INTEGER,
+    mtime         REAL,
+    atime         REAL,
+    ctime         REAL,
+    ip_address    TEXT,
+    first_seen_at INTEGER NOT NULL,
+    last_seen_at  INTEGER NOT NULL,
+    deleted_at    INTEGER,
+    is_current    INTEGER NOT NULL
+  );
+  CREATE UNIQUE INDEX files_path_version ON files (hostname, filepath, version);
+  CREATE UNIQUE INDEX files_current_path ON files (hostname, filepath) WHERE is_current = 1;
+  CREATE INDEX files_current_host ON files (hostname, id) WHERE is_current = 1;
+  CREATE INDEX files_sha256 ON files (sha256, first_seen_at, id);
+
+  CREATE TABLE blobs (
+    sha256     TEXT    PRIMARY KEY,
+    size       INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    deleted_at INTEGER
+  ) WITHOUT ROWID;
+
+  CREATE TABLE api_keys (
+    id           TEXT    PRIMARY KEY,
+    name         TEXT    NOT NULL,
+    scopes       TEXT    NOT NULL,
+    hash         TEXT    NOT NULL UNIQUE,
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER,
+    last_used_at INTEGER,
+    revoked_at   INTEGER
+  );
+  `,
+];
+
+/** Applies the migrations the database has not seen yet, each in its own transaction. Returns the new version. */
+export function migrateSqlite(db: Database.Database): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SQLITE_MIGRATIONS.length) {
+    throw new Error(`database schema version ${current} is newer than this build knows (${SQLITE_MIGRATIONS.length})`);
+  }
+  for (let version = current; version < SQLITE_MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(SQLITE_MIGRATIONS[version]);
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+  return SQLITE_MIGRATIONS.length;
+}

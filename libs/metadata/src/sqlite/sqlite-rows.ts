@@ -1,0 +1,87 @@
+import type { Scope } from '@app/contracts';
+import type { BlobEntry, KeyRecord, StoredFile } from '../metadata-store';
+
+/** A `files` row as better-sqlite3 returns it (times in epoch milliseconds). */
+export interface FileRow {
+  id: number;
+  hostname: string;
+  filepath: string;
+  version: number;
+  sha256: string;
+  size: number;
+  mode: number | null;
+  uid: number | null;
+  gid: number | null;
+  mtime: number | null;
+  atime: number | null;
+  ctime: number | null;
+  ip_address: string | null;
+  first_seen_at: number;
+  last_seen_at: number;
+  deleted_at: number | null;
+  is_current: number;
+}
+
+export interface BlobRow {
+  sha256: string;
+  size: number;
+  created_at: number;
+  deleted_at: number | null;
+}
+
+export interface KeyRow {
+  id: string;
+  name: string;
+  scopes: string;
+  hash: string;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export function toDate(ms: number | null): Date | null {
+  return ms === null ? null : new Date(ms);
+}
+
+export function fromDate(date: Date | null | undefined): number | null {
+  return date ? date.getTime() : null;
+}
+
+export function toStoredFile(row: FileRow): StoredFile {
+  return {
+    id: String(row.id),
+    hostname: row.hostname,
+    filepath: row.filepath,
+    version: row.version,
+    sha256: row.sha256,
+    size: row.size,
+    mode: row.mode,
+    uid: row.uid,
+    gid: row.gid,
+    mtime: row.mtime,
+    atime: row.atime,
+    ctime: row.ctime,
+    ip_address: row.ip_address,
+    first_seen_at: new Date(row.first_seen_at),
+    last_seen_at: new Date(row.last_seen_at),
+    deleted_at: toDate(row.deleted_at),
+  };
+}
+
+export function toBlobEntry(row: BlobRow): BlobEntry {
+  return { sha256: row.sha256, size: row.size, created_at: new Date(row.created_at), deleted_at: toDate(row.deleted_at) };
+}
+
+export function toKeyRecord(row: KeyRow): KeyRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    scopes: JSON.parse(row.scopes) as Scope[],
+    hash: row.hash,
+    created_at: new Date(row.created_at),
+    expires_at: toDate(row.expires_at),
+    last_used_at: toDate(row.last_used_at),
+    revoked_at: toDate(row.revoked_at),
+  };
+}

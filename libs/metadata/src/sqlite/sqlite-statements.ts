@@ -1,0 +1,65 @@
+import type Database from 'better-sqlite3';
+import type { BlobRow, FileRow, KeyRow } from './sqlite-rows';
+
+/** Every fixed statement of the SQLite adapter, prepared once per connection. */
+export function prepareSqliteStatements(db: Database.Database) {
+  const file = (sql: string) => db.prepare<unknown[], FileRow>(sql);
+  return {
+    currentAny: file('SELECT * FROM files WHERE hostname = ? AND filepath = ? AND is_current = 1'),
+    currentLive: file('SELECT * FROM files WHERE hostname = ? AND filepath = ? AND is_current = 1 AND deleted_at IS NULL'),
+    touch: db.prepare(
+      `UPDATE files SET last_seen_at = @last_seen_at, size = @size, mode = @mode, uid = @uid, gid = @gid,
+         mtime = @mtime, atime = @atime, ctime = @ctime, ip_address = @ip_address WHERE id = @id`,
+    ),
+    retire: db.prepare('UPDATE files SET is_current = 0 WHERE id = ?'),
+    insert: db.prepare(
+      `INSERT INTO files (hostname, filepath, version, sha256, size, mode, uid, gid, mtime, atime, ctime, ip_address,
+         first_seen_at, last_seen_at, deleted_at, is_current)
+       VALUES (@hostname, @filepath, @version, @sha256, @size, @mode, @uid, @gid, @mtime, @atime, @ctime, @ip_address,
+         @first_seen_at, @last_seen_at, NULL, 1)`,
+    ),
+    deletePath: db.prepare(
+      `UPDATE files SET deleted_at = ? WHERE hostname = ? AND filepath = ? AND is_current = 1 AND deleted_at IS NULL`,
+    ),
+    deleteId: db.prepare('UPDATE files SET deleted_at = COALESCE(deleted_at, ?) WHERE id = ?'),
+    deletePrefix: db.prepare(
+      `UPDATE files SET deleted_at = @now WHERE hostname = @hostname AND is_current = 1 AND deleted_at IS NULL
+         AND filepath >= @prefix AND (@upper IS NULL OR filepath < @upper)`,
+    ),
+    byId: file('SELECT * FROM files WHERE id = ?'),
+    history: file('SELECT * FROM files WHERE hostname = ? AND filepath = ? ORDER BY version DESC'),
+    clones: file(
+      `SELECT * FROM files WHERE sha256 = ? AND is_current = 1 AND deleted_at IS NULL ORDER BY first_seen_at, id`,
+    ),
+    epoch: file('SELECT * FROM files WHERE sha256 = ? ORDER BY first_seen_at, id LIMIT 1'),
+
+    registerBlob: db.prepare(
+      `INSERT INTO blobs (sha256, size, created_at, deleted_at) VALUES (?, ?, ?, NULL)
+       ON CONFLICT (sha256) DO UPDATE SET size = excluded.size, deleted_at = NULL`,
+    ),
+    blobsIn: db.prepare<unknown[], BlobRow>('SELECT * FROM blobs WHERE sha256 IN (SELECT value FROM json_each(?))'),
+    deleteBlob: db.prepare('UPDATE blobs SET deleted_at = COALESCE(deleted_at, ?) WHERE sha256 = ?'),
+
+    insertKey: db.prepare(
+      `INSERT INTO api_keys (id, name, scopes, hash, created_at, expires_at, last_used_at, revoked_at)
+       VALUES (@id, @name, @scopes, @hash, @created_at, @expires_at, @last_used_at, @revoked_at)`,
+    ),
+    keyByHash: db.prepare<unknown[], KeyRow>('SELECT * FROM api_keys WHERE hash = ?'),
+    keyById: db.prepare<unknown[], KeyRow>('SELECT * FROM api_keys WHERE id = ?'),
+    keys: db.prepare<unknown[], KeyRow>('SELECT * FROM api_keys ORDER BY created_at, id'),
+    revokeKey: db.prepare('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?'),
+    touchKey: db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?'),
+    countKeys: db.prepare<unknown[], { n: number }>('SELECT COUNT(*) AS n FROM api_keys'),
+
+    fileStats: db.prepare<unknown[], { files: number; hosts: number; logical: number }>(
+      `SELECT COUNT(*) AS files, COUNT(DISTINCT hostname) AS hosts, COALESCE(SUM(size), 0) AS logical
+       FROM files WHERE is_current = 1 AND deleted_at IS NULL`,
+    ),
+    blobStats: db.prepare<unknown[], { blobs: number; stored: number }>(
+      'SELECT COUNT(*) AS blobs, COALESCE(SUM(size), 0) AS stored FROM blobs WHERE deleted_at IS NULL',
+    ),
+    ping: db.prepare('SELECT 1'),
+  };
+}
+
+export type SqliteStatements = ReturnType<typeof prepareSqliteStatements>;

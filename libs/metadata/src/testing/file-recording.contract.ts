@@ -1,0 +1,127 @@
+import type { MetadataStoreFactory } from './contract-fixtures';
+import { at, digest, meta, useFreshStore } from './contract-fixtures';
+
+/** How `recordFiles` versions files, and how versions are deleted. */
+export function describeFileRecordingContract(factory: MetadataStoreFactory): void {
+  const ctx = useFreshStore(factory);
+
+  describe('recordFiles', () => {
+    it('records a new path as version 1 with every field', async () => {
+      const input = meta('/etc/hosts', 'one', { mode: 0o644, uid: 0, gid: 0, mtime: 1.5, atime: 2, ctime: 3, ip_address: '10.0.0.1' });
+      const [result] = await ctx.sut.recordFiles([input], at(1));
+      expect(result.status).toBe('created');
+      expect(result.file).toEqual({
+        id: expect.any(String),
+        ...input,
+        version: 1,
+        first_seen_at: at(1),
+        last_seen_at: at(1),
+        deleted_at: null,
+      });
+      expect(await ctx.sut.getFile(result.file.id)).toEqual(result.file);
+      expect(await ctx.sut.currentFile('host-a', '/etc/hosts')).toEqual(result.file);
+    });
+
+    it('stores absent optional fields as null', async () => {
+      const [result] = await ctx.sut.recordFiles([meta('/x', 'x')], at(1));
+      const stored = await ctx.sut.getFile(result.file.id);
+      expect(stored).toMatchObject({ mode: null, uid: null, gid: null, mtime: null, atime: null, ctime: null, ip_address: null });
+    });
+
+    it('keeps the same version for the same digest and refreshes last_seen_at and the stat fields', async () => {
+      const [first] = await ctx.sut.recordFiles([meta('/a', 'one', { mtime: 1 })], at(1));
+      const [again] = await ctx.sut.recordFiles([meta('/a', 'one', { mtime: 9 })], at(5));
+      expect(again.status).toBe('unchanged');
+      expect(again.file).toMatchObject({ id: first.file.id, version: 1, mtime: 9, first_seen_at: at(1), last_seen_at: at(5) });
+      expect(await ctx.sut.getFile(first.file.id)).toEqual(again.file);
+      expect(await ctx.sut.fileHistory('host-a', '/a')).toHaveLength(1);
+    });
+
+    it('makes a new digest version 2 and keeps version 1 as history, newest first', async () => {
+      const [v1] = await ctx.sut.recordFiles([meta('/a', 'one')], at(1));
+      const [v2] = await ctx.sut.recordFiles([meta('/a', 'two')], at(2));
+      expect(v2.status).toBe('created');
+      expect(v2.file).toMatchObject({ version: 2, sha256: digest('two'), first_seen_at: at(2) });
+      expect(v2.file.id).not.toBe(v1.file.id);
+      expect(await ctx.sut.currentFile('host-a', '/a')).toEqual(v2.file);
+      const history = await ctx.sut.fileHistory('host-a', '/a');
+      expect(history.map((f) => [f.version, f.sha256])).toEqual([[2, digest('two')], [1, digest('one')]]);
+      expect(history[1]).toEqual(v1.file);
+    });
+
+    it('treats the same path on another host as another file', async () => {
+      await ctx.sut.recordFiles([meta('/a', 'one')], at(1));
+      const [other] = await ctx.sut.recordFiles([meta('/a', 'one', { hostname: 'host-b' })], at(2));
+      expect(other).toMatchObject({ status: 'created', file: { hostname: 'host-b', version: 1 } });
+    });
+
+    it('makes a deleted path seen again a new version, even with the same digest', async () => {
+      const [v1] = await ctx.sut.recordFiles([meta('/a', 'one')], at(1));
+      expect(await ctx.sut.markPathsDeleted('host-a', ['/a'], at(2))).toBe(1);
+      const [v2] = await ctx.sut.recordFiles([meta('/a', 'one')], at(3));
+      expect(v2).toMatchObject({ status: 'created', file: { version: 2, deleted_at: null } });
+      expect((await ctx.sut.getFile(v1.file.id))!.deleted_at).toEqual(at(2));
+      expect((await ctx.sut.currentFile('host-a', '/a'))!.id).toBe(v2.file.id);
+    });
+
+    it('answers a batch in request order, the same path twice in a batch included', async () => {
+      const results = await ctx.sut.recordFiles(
+        [meta('/a', 'one'), meta('/b', 'one'), meta('/a', 'two'), meta('/a', 'two'), meta('/b', 'one')],
+        at(1),
+      );
+      expect(results.map((r) => [r.file.filepath, r.file.version, r.status])).toEqual([
+        ['/a', 1, 'created'],
+        ['/b', 1, 'created'],
+        ['/a', 2, 'created'],
+        ['/a', 2, 'unchanged'],
+        ['/b', 1, 'unchanged'],
+      ]);
+      expect(results[3].file.id).toBe(results[2].file.id);
+      expect((await ctx.sut.fileHistory('host-a', '/a')).map((f) => f.version)).toEqual([2, 1]);
+    });
+
+    it('creates exactly one version when parallel calls record the same path', async () => {
+      const calls = Array.from({ length: 12 }, (_, i) => ctx.sut.recordFiles([meta('/race', 'same')], at(10 + i)));
+      const statuses = (await Promise.all(calls)).map(([r]) => r.status);
+      expect(statuses.filter((s) => s === 'created')).toHaveLength(1);
+      expect(statuses.filter((s) => s === 'unchanged')).toHaveLength(11);
+      expect(await ctx.sut.fileHistory('host-a', '/race')).toHaveLength(1);
+    });
+  });
+
+  describe('deletion', () => {
+    it('marks current versions of paths deleted and counts only those not deleted before', async () => {
+      await ctx.sut.recordFiles([meta('/a', '1'), meta('/b', '2'), meta('/c', '3')], at(1));
+      expect(await ctx.sut.markPathsDeleted('host-a', ['/a', '/b', '/missing'], at(2))).toBe(2);
+      expect(await ctx.sut.markPathsDeleted('host-a', ['/a', '/c'], at(3))).toBe(1);
+      expect(await ctx.sut.markPathsDeleted('host-b', ['/b'], at(3))).toBe(0);
+      expect(await ctx.sut.currentFile('host-a', '/a')).toBeNull();
+      expect((await ctx.sut.fileHistory('host-a', '/a'))[0].deleted_at).toEqual(at(2));
+    });
+
+    it('marks one version deleted by id; unknown ids find nothing', async () => {
+      const [r] = await ctx.sut.recordFiles([meta('/a', '1')], at(1));
+      expect(await ctx.sut.markFileDeleted(r.file.id, at(2))).toBe(true);
+      expect(await ctx.sut.markFileDeleted(r.file.id, at(3))).toBe(true);
+      expect((await ctx.sut.getFile(r.file.id))!.deleted_at).toEqual(at(2));
+      expect(await ctx.sut.currentFile('host-a', '/a')).toBeNull();
+      for (const bad of ['not-an-id', '', '-1', '0', 'ffffffffffffffffffffffff', '999999999']) {
+        expect(await ctx.sut.markFileDeleted(bad, at(4))).toBe(false);
+        expect(await ctx.sut.getFile(bad)).toBeNull();
+      }
+    });
+
+    it('deletes under a literal prefix: % and _ are plain characters', async () => {
+      const paths = ['/d/a%b/x', '/d/a%b/y', '/d/aXb/z', '/d/a_b/w', '/d/aYb/v', '/d/a%b', '/e/a%b/x'];
+      await ctx.sut.recordFiles(paths.map((p) => meta(p, p)), at(1));
+      await ctx.sut.recordFiles([meta('/d/a%b/x', 'x', { hostname: 'host-b' })], at(1));
+      expect(await ctx.sut.markPrefixDeleted('host-a', '/d/a%b/', at(2))).toBe(2);
+      expect(await ctx.sut.markPrefixDeleted('host-a', '/d/a_', at(2))).toBe(1);
+      expect(await ctx.sut.markPrefixDeleted('host-a', '/d/a%b/', at(3))).toBe(0);
+      const live = await ctx.sut.listFiles({ includeDeleted: false, limit: 100 });
+      expect(live.items.map((f) => `${f.hostname}:${f.filepath}`).sort()).toEqual(
+        ['host-a:/d/a%b', 'host-a:/d/aXb/z', 'host-a:/d/aYb/v', 'host-a:/e/a%b/x', 'host-b:/d/a%b/x'].sort(),
+      );
+    });
+  });
+}
