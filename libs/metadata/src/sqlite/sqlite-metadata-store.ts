@@ -56,6 +56,9 @@ export class SqliteMetadataStore implements MetadataStore {
       db.pragma('synchronous = NORMAL');
       db.pragma(`busy_timeout = ${this.options.busyTimeoutMs ?? 5000}`);
       db.pragma('foreign_keys = ON');
+      // A batch touches random pages of the digest index: a larger cache and rarer checkpoints keep it fast.
+      db.pragma('cache_size = -65536');
+      db.pragma('wal_autocheckpoint = 8192');
       migrateSqlite(db);
       const sql = prepareSqliteStatements(db);
       const record = db.transaction((files: FileMetadata[], nowMs: number) => files.map((f) => recordSqliteFile(sql, f, nowMs)));
