@@ -19,9 +19,20 @@ export interface FileMetadata {
   ip_address?: string;
 }
 
-/** One version of the file at (hostname, filepath). */
-export interface FileRecord extends FileMetadata {
+/** One version of the file at (hostname, filepath). Stat fields the host did not send are null. */
+export interface FileRecord {
   id: string;
+  filepath: string;
+  hostname: string;
+  sha256: string;
+  size: number;
+  mode: number | null;
+  uid: number | null;
+  gid: number | null;
+  mtime: number | null;
+  atime: number | null;
+  ctime: number | null;
+  ip_address: string | null;
   version: number;
   first_seen_at: string;
   last_seen_at: string;

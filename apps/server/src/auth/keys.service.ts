@@ -1,0 +1,101 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CreatedKey, HoardError, KeyInfo, Scope } from '@app/contracts';
+import { KeyRecord, METADATA_STORE, MetadataStore } from '@app/metadata';
+import { generateKeyId, generateKeySecret, hashesEqual, hashKeySecret } from './key-secret';
+
+/** How often `last_used_at` is written for one key, at most. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+export interface NewKey {
+  name: string;
+  scopes: Scope[];
+  expiresAt?: Date | null;
+  /** Use this secret instead of generating one (bootstrap key). */
+  secret?: string;
+}
+
+/** Minting, checking, listing and revoking API keys. Secrets are returned once and stored only hashed. */
+@Injectable()
+export class KeysService {
+  private readonly logger = new Logger('Keys');
+  private readonly touched = new Map<string, number>();
+
+  constructor(@Inject(METADATA_STORE) private readonly store: MetadataStore) {}
+
+  async create(input: NewKey, now = new Date()): Promise<CreatedKey> {
+    const scopes = [...new Set(input.scopes)];
+    const secret = input.secret ?? generateKeySecret();
+    const record: KeyRecord = {
+      id: generateKeyId(),
+      name: input.name,
+      scopes,
+      hash: hashKeySecret(secret),
+      created_at: now,
+      expires_at: input.expiresAt ?? null,
+      last_used_at: null,
+      revoked_at: null,
+    };
+    await this.store.createKey(record);
+    return {
+      id: record.id,
+      name: record.name,
+      scopes,
+      key: secret,
+      created_at: now.toISOString(),
+      expires_at: record.expires_at?.toISOString() ?? null,
+    };
+  }
+
+  /**
+   * The key record of a presented secret when it is valid now.
+   * @throws HoardError unauthorized for unknown, revoked or expired keys.
+   */
+  async authenticate(secret: string, now = new Date()): Promise<KeyRecord> {
+    const hash = hashKeySecret(secret);
+    const key = await this.store.findKeyByHash(hash);
+    if (!key || !hashesEqual(key.hash, hash)) throw new HoardError('unauthorized', 'Unknown API key');
+    if (key.revoked_at) throw new HoardError('unauthorized', 'This API key was revoked');
+    if (key.expires_at && key.expires_at.getTime() <= now.getTime()) {
+      throw new HoardError('unauthorized', 'This API key has expired');
+    }
+    this.touch(key, now);
+    return key;
+  }
+
+  async list(): Promise<KeyInfo[]> {
+    return (await this.store.listKeys()).map(toKeyInfo);
+  }
+
+  /** @throws HoardError not_found */
+  async revoke(id: string, now = new Date()): Promise<void> {
+    if (!(await this.store.revokeKey(id, now))) throw new HoardError('not_found', `No key with id ${id}`);
+  }
+
+  async findBySecret(secret: string): Promise<KeyRecord | null> {
+    return this.store.findKeyByHash(hashKeySecret(secret));
+  }
+
+  async count(): Promise<number> {
+    return this.store.countKeys();
+  }
+
+  /** Writes last_used_at at most once a minute per key (across instances, thanks to the stored value). */
+  private touch(key: KeyRecord, now: Date): void {
+    const last = Math.max(this.touched.get(key.id) ?? 0, key.last_used_at?.getTime() ?? 0);
+    if (now.getTime() - last < TOUCH_INTERVAL_MS) return;
+    this.touched.set(key.id, now.getTime());
+    this.store.touchKey(key.id, now).catch((err: Error) => this.logger.warn(`could not record key use: ${err.message}`));
+  }
+}
+
+export function toKeyInfo(key: KeyRecord): KeyInfo {
+  return {
+    id: key.id,
+    name: key.name,
+    scopes: key.scopes,
+    created_at: key.created_at.toISOString(),
+    expires_at: key.expires_at?.toISOString() ?? null,
+    last_used_at: key.last_used_at?.toISOString() ?? null,
+    revoked_at: key.revoked_at?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,75 @@
+import { Body, Controller, Delete, Get, Head, HttpCode, Post, Put, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Items, FileRecord, MissingResponse } from '@app/contracts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RequireScope } from '../auth/scopes.decorator';
+import { DigestParam } from '../common/digest.decorators';
+import { rawBody } from '../common/raw-body';
+import { MissingRequestDto, MissingResponseDto, PutBlobResponseDto } from './blobs.dto';
+import { BlobsService } from './blobs.service';
+import { planBlobResponse, sendBlob, setBlobHeaders } from './blob-response';
+
+@ApiTags('blobs')
+@ApiSecurity('api-key')
+@Controller('api/v1/blobs')
+export class BlobsController {
+  constructor(private readonly blobs: BlobsService) {}
+
+  @Post('missing')
+  @HttpCode(200)
+  @RequireScope('read')
+  @ApiOperation({ summary: 'Which of these digests the store lacks' })
+  @ApiOkResponse({ type: MissingResponseDto })
+  async missing(@Body() body: MissingRequestDto): Promise<MissingResponse> {
+    return { missing: await this.blobs.missing(body.sha256) };
+  }
+
+  @Head(':sha256')
+  @RequireScope('read')
+  @ApiOperation({ summary: 'Size and ETag of stored content' })
+  async head(@DigestParam() sha256: string, @Res() reply: FastifyReply): Promise<void> {
+    const blob = await this.blobs.resolve(sha256);
+    setBlobHeaders(reply, blob);
+    reply.header('Content-Length', String(blob.size)).status(200).send();
+  }
+
+  @Get(':sha256')
+  @RequireScope('read')
+  @ApiOperation({ summary: 'Download content (Range and If-None-Match supported)' })
+  async get(@DigestParam() sha256: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const blob = await this.blobs.resolve(sha256);
+    await sendBlob(reply, blob, planBlobResponse(request, blob), (range) => this.blobs.open(blob, range));
+  }
+
+  @Put(':sha256')
+  @RequireScope('write')
+  @ApiOperation({ summary: 'Upload content; stored only when the bytes hash to the digest' })
+  @ApiConsumes('application/octet-stream')
+  @ApiBody({ schema: { type: 'string', format: 'binary' } })
+  @ApiOkResponse({ type: PutBlobResponseDto, description: '201 when stored now, 200 when already stored' })
+  async put(
+    @DigestParam() sha256: string,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<PutBlobResponseDto> {
+    const { stream, length } = rawBody(request);
+    const result = await this.blobs.put(sha256, stream, length);
+    reply.status(result.created ? 201 : 200);
+    return result;
+  }
+
+  @Get(':sha256/files')
+  @RequireScope('read')
+  @ApiOperation({ summary: 'Every current record of this content; the epoch first' })
+  async files(@DigestParam() sha256: string): Promise<Items<FileRecord>> {
+    return { items: await this.blobs.clones(sha256) };
+  }
+
+  @Delete(':sha256')
+  @HttpCode(204)
+  @RequireScope('admin')
+  @ApiOperation({ summary: 'Take content down now (later GETs answer 410)' })
+  async remove(@DigestParam() sha256: string): Promise<void> {
+    await this.blobs.delete(sha256);
+  }
+}

@@ -1,0 +1,131 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateIf, validateSync } from 'class-validator';
+import { resolve } from 'node:path';
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  return value;
+};
+
+/**
+ * The server's whole configuration, read from the environment once at boot and validated.
+ * Nothing else reads process.env.
+ */
+export class AppConfig {
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT = 8000;
+
+  @IsString() @MinLength(1)
+  HOST = '0.0.0.0';
+
+  @IsString() @MinLength(1)
+  HOARD_DATA_DIR = './data';
+
+  /** Largest blob accepted by PUT, in bytes (default 1 TiB). */
+  @Transform(toInt) @IsInt() @Min(1)
+  HOARD_MAX_BLOB_BYTES = 1024 ** 4;
+
+  /** Largest JSON body, in bytes (a batch of 1,000 records with long paths fits in the default). */
+  @Transform(toInt) @IsInt() @Min(1024)
+  HOARD_MAX_JSON_BYTES = 16 * 1024 * 1024;
+
+  @IsOptional() @IsString() @MinLength(16, { message: 'HOARD_BOOTSTRAP_ADMIN_KEY must be at least 16 characters' })
+  @MaxLength(512)
+  HOARD_BOOTSTRAP_ADMIN_KEY?: string;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  HOARD_LOG_LEVEL = 'info';
+
+  @Transform(toBool) @IsBoolean()
+  HOARD_METRICS = true;
+
+  /** Requests per key per window; 0 turns rate limiting off. */
+  @Transform(toInt) @IsInt() @Min(0)
+  HOARD_RATE_LIMIT = 0;
+
+  @Transform(toInt) @IsInt() @Min(1)
+  HOARD_RATE_LIMIT_WINDOW_SECONDS = 60;
+
+  /** How long SIGTERM waits for in-flight requests before the process exits anyway. */
+  @Transform(toInt) @IsInt() @Min(0)
+  HOARD_SHUTDOWN_TIMEOUT_MS = 30_000;
+
+  @IsIn(['sqlite', 'mongodb'])
+  HOARD_METADATA: 'sqlite' | 'mongodb' = 'sqlite';
+
+  @ValidateIf((c: AppConfig) => c.HOARD_METADATA === 'mongodb')
+  @IsString({ message: 'MONGODB_URI is required when HOARD_METADATA=mongodb' })
+  @MinLength(1, { message: 'MONGODB_URI is required when HOARD_METADATA=mongodb' })
+  MONGODB_URI?: string;
+
+  @IsString() @MinLength(1)
+  MONGODB_DB = 'hoard';
+
+  @IsIn(['local', 's3'])
+  HOARD_STORAGE: 'local' | 's3' = 'local';
+
+  @ValidateIf((c: AppConfig) => c.HOARD_STORAGE === 's3')
+  @IsString({ message: 'S3_BUCKET is required when HOARD_STORAGE=s3' })
+  @MinLength(3, { message: 'S3_BUCKET is required when HOARD_STORAGE=s3' })
+  S3_BUCKET?: string;
+
+  @IsString()
+  S3_PREFIX = '';
+
+  @IsOptional() @IsString()
+  S3_ENDPOINT?: string;
+
+  @IsOptional() @IsString()
+  S3_REGION?: string;
+
+  @Transform(toBool) @IsBoolean()
+  S3_FORCE_PATH_STYLE = false;
+
+  /** Multipart part size in bytes (at least 5 MiB, as S3 requires). */
+  @Transform(toInt) @IsInt() @Min(5 * 1024 * 1024)
+  S3_PART_SIZE = 16 * 1024 * 1024;
+
+  /** Parts uploaded in parallel per blob. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(64)
+  S3_QUEUE_SIZE = 4;
+
+  /** Create the bucket at start when it does not exist. */
+  @Transform(toBool) @IsBoolean()
+  S3_CREATE_BUCKET = false;
+
+  /** Absolute data directory. */
+  get dataDir(): string {
+    return resolve(this.HOARD_DATA_DIR);
+  }
+}
+
+/** Thrown when the environment does not validate; its message names every bad variable. */
+export class ConfigError extends Error {}
+
+/**
+ * Builds the config from an environment (only the variables it knows; empty strings count as unset).
+ * @throws ConfigError naming each bad variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const known = Object.keys(new AppConfig()).concat(['HOARD_BOOTSTRAP_ADMIN_KEY', 'MONGODB_URI', 'S3_BUCKET', 'S3_ENDPOINT', 'S3_REGION']);
+  const plain: Record<string, string> = {};
+  for (const name of new Set(known)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') plain[name] = value;
+  }
+  const config = plainToInstance(AppConfig, plain);
+  const errors = validateSync(config, { forbidUnknownValues: false });
+  if (errors.length > 0) {
+    const lines = errors.map((e) => {
+      const shown = e.property === 'HOARD_BOOTSTRAP_ADMIN_KEY' || e.value === undefined ? '' : ` (got "${String(e.value)}")`;
+      return `  ${e.property}${shown}: ${Object.values(e.constraints ?? {}).join('; ')}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return config;
+}

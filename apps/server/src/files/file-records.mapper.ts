@@ -1,0 +1,52 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EMPTY_SHA256, FileRecord } from '@app/contracts';
+import { METADATA_STORE, MetadataStore, StoredFile } from '@app/metadata';
+
+/** Turns stored versions into API records, adding whether their content can be downloaded now. */
+@Injectable()
+export class FileRecordsMapper {
+  constructor(@Inject(METADATA_STORE) private readonly metadata: MetadataStore) {}
+
+  async toRecords(files: StoredFile[]): Promise<FileRecord[]> {
+    const available = await this.availability(files.map((f) => f.sha256));
+    return files.map((f) => toFileRecord(f, available.has(f.sha256)));
+  }
+
+  async toRecord(file: StoredFile): Promise<FileRecord> {
+    return (await this.toRecords([file]))[0];
+  }
+
+  /** The subset of these digests whose content is stored and not taken down (empty content always is). */
+  async availability(digests: string[]): Promise<Set<string>> {
+    const unique = [...new Set(digests)];
+    const entries = await this.metadata.getBlobs(unique.filter((d) => d !== EMPTY_SHA256));
+    const out = new Set<string>();
+    for (const d of unique) {
+      const entry = entries.get(d);
+      if (d === EMPTY_SHA256 ? !entry?.deleted_at : entry && !entry.deleted_at) out.add(d);
+    }
+    return out;
+  }
+}
+
+export function toFileRecord(f: StoredFile, contentAvailable: boolean): FileRecord {
+  return {
+    id: f.id,
+    filepath: f.filepath,
+    hostname: f.hostname,
+    sha256: f.sha256,
+    size: f.size,
+    mode: f.mode,
+    uid: f.uid,
+    gid: f.gid,
+    mtime: f.mtime,
+    atime: f.atime,
+    ctime: f.ctime,
+    ip_address: f.ip_address,
+    version: f.version,
+    first_seen_at: f.first_seen_at.toISOString(),
+    last_seen_at: f.last_seen_at.toISOString(),
+    deleted_at: f.deleted_at?.toISOString() ?? null,
+    content_available: contentAvailable,
+  };
+}

@@ -1,0 +1,122 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  BatchResultItem,
+  EMPTY_SHA256,
+  FileMetadata,
+  FileRecord,
+  HoardError,
+  LIMITS,
+  Page,
+  RecordFileResponse,
+  RecordStatus,
+  ROUTES,
+} from '@app/contracts';
+import { METADATA_STORE, MetadataStore, StoredFile } from '@app/metadata';
+import { FileRecordsMapper } from './file-records.mapper';
+
+export interface ListQuery {
+  hostname?: string;
+  pathPrefix?: string;
+  sha256?: string;
+  includeDeleted?: boolean;
+  limit?: number;
+  cursor?: string;
+}
+
+/** The rules of file records: versions per (hostname, filepath), deletion, listing, and what must be uploaded. */
+@Injectable()
+export class FilesService {
+  constructor(
+    @Inject(METADATA_STORE) private readonly metadata: MetadataStore,
+    private readonly mapper: FileRecordsMapper,
+  ) {}
+
+  /** Records one file; `upload_url` is built by `uploadUrl` (the PutPlace routes use their own). */
+  async record(
+    file: FileMetadata,
+    uploadUrl: (sha256: string) => string = ROUTES.blob,
+  ): Promise<{ status: RecordStatus; record: RecordFileResponse }> {
+    const [result] = await this.metadata.recordFiles([file], new Date());
+    const available = await this.mapper.availability([result.file.sha256]);
+    const required = !available.has(result.file.sha256) && result.file.sha256 !== EMPTY_SHA256;
+    return {
+      status: result.status,
+      record: {
+        ...(await this.mapper.toRecord(result.file)),
+        upload_required: required,
+        upload_url: required ? uploadUrl(result.file.sha256) : null,
+      },
+    };
+  }
+
+  /** Records up to 1,000 files in request order. */
+  async recordBatch(files: FileMetadata[]): Promise<BatchResultItem[]> {
+    const results = await this.metadata.recordFiles(files, new Date());
+    const available = await this.mapper.availability(results.map((r) => r.file.sha256));
+    return results.map((r, index) => ({
+      index,
+      id: r.file.id,
+      sha256: r.file.sha256,
+      status: r.status,
+      upload_required: !available.has(r.file.sha256) && r.file.sha256 !== EMPTY_SHA256,
+    }));
+  }
+
+  async markPathsDeleted(hostname: string, filepaths: string[]): Promise<number> {
+    if (filepaths.length === 0) return 0;
+    return this.metadata.markPathsDeleted(hostname, [...new Set(filepaths)], new Date());
+  }
+
+  async list(query: ListQuery): Promise<Page<FileRecord>> {
+    const page = await this.metadata.listFiles({
+      hostname: query.hostname,
+      pathPrefix: query.pathPrefix,
+      sha256: query.sha256,
+      includeDeleted: query.includeDeleted ?? false,
+      limit: query.limit ?? LIMITS.listLimitDefault,
+      cursor: query.cursor,
+    });
+    return { items: await this.mapper.toRecords(page.items), next_cursor: page.nextCursor };
+  }
+
+  /** @throws HoardError not_found */
+  async get(id: string): Promise<FileRecord> {
+    return this.mapper.toRecord(await this.stored(id));
+  }
+
+  /** Every version at a path, newest first. @throws HoardError not_found when the path was never recorded */
+  async history(hostname: string, filepath: string): Promise<FileRecord[]> {
+    const versions = await this.metadata.fileHistory(hostname, filepath);
+    if (versions.length === 0) throw new HoardError('not_found', `No record of ${filepath} on ${hostname}`);
+    return this.mapper.toRecords(versions);
+  }
+
+  /** The current version at a path. @throws HoardError not_found */
+  async current(hostname: string, filepath: string): Promise<StoredFile> {
+    const file = await this.metadata.currentFile(hostname, filepath);
+    if (!file) throw new HoardError('not_found', `No current record of ${filepath} on ${hostname}`);
+    return file;
+  }
+
+  /** @throws HoardError not_found */
+  async delete(id: string): Promise<void> {
+    if (!(await this.metadata.markFileDeleted(id, new Date()))) throw new HoardError('not_found', `No file record ${id}`);
+  }
+
+  async deleteByPrefix(hostname: string, pathPrefix: string): Promise<number> {
+    return this.metadata.markPrefixDeleted(hostname, pathPrefix, new Date());
+  }
+
+  /** The earliest record of this content, deleted or not. @throws HoardError not_found */
+  async epoch(sha256: string): Promise<FileRecord> {
+    const file = await this.metadata.epochFile(sha256);
+    if (!file) throw new HoardError('not_found', `No file record with content ${sha256}`);
+    return this.mapper.toRecord(file);
+  }
+
+  private async stored(id: string): Promise<StoredFile> {
+    const file = await this.metadata.getFile(id);
+    if (!file) throw new HoardError('not_found', `No file record ${id}`);
+    return file;
+  }
+}

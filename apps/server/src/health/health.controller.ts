@@ -1,0 +1,73 @@
+import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { HoardError, ServerInfo } from '@app/contracts';
+import { METADATA_STORE, MetadataStore } from '@app/metadata';
+import { BLOB_STORE, BlobStore } from '@app/storage';
+import { Public } from '../auth/scopes.decorator';
+import { SERVER_VERSION } from '../version';
+
+const CHECK_TIMEOUT_MS = 5_000;
+
+@ApiTags('health')
+@Controller()
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    @Inject(METADATA_STORE) private readonly metadata: MetadataStore,
+    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+  ) {}
+
+  @Get()
+  @Public()
+  @ApiOperation({ summary: 'Name, version and where the docs are' })
+  info(): ServerInfo {
+    return { name: 'hoard', version: SERVER_VERSION, docs: '/docs' };
+  }
+
+  @Get('health')
+  @Public()
+  @ApiOperation({ summary: 'Liveness: 200 while the process runs' })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  private async probe<K extends string>(key: K, kind: string, ping: () => Promise<void>) {
+    const indicator = this.indicators.check(key);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        ping(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+        }),
+      ]);
+      return indicator.up({ kind });
+    } catch (err) {
+      return indicator.down({ kind, message: err instanceof Error ? err.message : String(err) });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  @Get('ready')
+  @Public()
+  @ApiOperation({ summary: 'Readiness: 200 when the metadata store and the blob store answer, else 503' })
+  async ready(): Promise<{ status: 'ok'; checks: Record<string, unknown> }> {
+    try {
+      const result = await this.health.check([
+        () => this.probe('metadata', this.metadata.kind, () => this.metadata.ping()),
+        () => this.probe('blobs', this.blobs.kind, () => this.blobs.ping()),
+      ]);
+      return { status: 'ok', checks: result.details };
+    } catch (err) {
+      if (!(err instanceof ServiceUnavailableException)) throw err;
+      const details = (err.getResponse() as { details?: Record<string, { status: string }> }).details ?? {};
+      const down = Object.keys(details).filter((k) => details[k].status !== 'up');
+      throw new HoardError('unavailable', `Not ready: ${down.map((k) => `${k} store`).join(' and ')} not answering`, {
+        details: { checks: details },
+      });
+    }
+  }
+}

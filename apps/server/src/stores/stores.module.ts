@@ -1,0 +1,41 @@
+import { Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { BLOB_STORE, BlobStore } from '@app/storage';
+import { METADATA_STORE, MetadataStore } from '@app/metadata';
+import { mkdirSync } from 'node:fs';
+import { AppConfig } from '../config/app-config';
+import { createBlobStore, createMetadataStore } from './store.factory';
+
+/** Builds the configured metadata and blob stores once, initialises them at start and closes them at shutdown. */
+@Global()
+@Module({
+  providers: [
+    { provide: BLOB_STORE, inject: [AppConfig], useFactory: (config: AppConfig) => createBlobStore(config) },
+    {
+      provide: METADATA_STORE,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => {
+        mkdirSync(config.dataDir, { recursive: true });
+        return createMetadataStore(config);
+      },
+    },
+  ],
+  exports: [BLOB_STORE, METADATA_STORE],
+})
+export class StoresModule implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Stores');
+
+  constructor(
+    @Inject(METADATA_STORE) private readonly metadata: MetadataStore,
+    @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.metadata.init();
+    await this.blobs.init();
+    this.logger.log(`metadata: ${this.metadata.kind}, blobs: ${this.blobs.kind}`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([this.metadata.close(), this.blobs.close()]);
+  }
+}
