@@ -17,13 +17,14 @@ export function planBlobResponse(request: FastifyRequest, blob: ServableBlob): B
   const header = request.headers.range;
   if (typeof header !== 'string' || header === '') return { kind: 'full' };
   const ranges = parseRange(blob.size, header, { combine: true });
-  // A malformed Range header is ignored, as RFC 9110 asks: the whole blob is sent.
+  // A malformed Range header, or one in another unit, is ignored as RFC 9110 asks: the whole blob is sent.
   if (ranges === -2) return { kind: 'full' };
-  if (ranges === -1 || ranges.type !== 'bytes') {
+  if (ranges === -1) {
     throw new HoardError('range_not_satisfiable', `Range "${header}" is outside the ${blob.size} bytes of this blob`, {
       details: { size: blob.size },
     });
   }
+  if (ranges.type !== 'bytes') return { kind: 'full' };
   // Several disjoint ranges would need multipart/byteranges; serving the whole body is the permitted answer.
   if (ranges.length !== 1) return { kind: 'full' };
   return { kind: 'range', range: { start: ranges[0].start, end: ranges[0].end } };

@@ -1,0 +1,54 @@
+import { ConfigError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('gives the embedded defaults for an empty environment', () => {
+    const sut = loadConfig({});
+    expect(sut.PORT).toBe(8000);
+    expect(sut.HOST).toBe('0.0.0.0');
+    expect(sut.HOARD_METADATA).toBe('sqlite');
+    expect(sut.HOARD_STORAGE).toBe('local');
+    expect(sut.HOARD_METRICS).toBe(true);
+    expect(sut.HOARD_RATE_LIMIT).toBe(0);
+    expect(sut.dataDir).toMatch(/\/data$/);
+  });
+
+  it('converts numbers and booleans from strings', () => {
+    const sut = loadConfig({ PORT: '9000', HOARD_METRICS: 'off', HOARD_MAX_BLOB_BYTES: '1048576' });
+    expect(sut.PORT).toBe(9000);
+    expect(sut.HOARD_METRICS).toBe(false);
+    expect(sut.HOARD_MAX_BLOB_BYTES).toBe(1048576);
+  });
+
+  it('names every bad variable in one message', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'abc', HOARD_METRICS: 'maybe', HOARD_LOG_LEVEL: 'loud' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toContain('PORT');
+    expect(message).toContain('HOARD_METRICS');
+    expect(message).toContain('HOARD_LOG_LEVEL');
+  });
+
+  it('requires the MongoDB and S3 settings only when they are selected', () => {
+    expect(() => loadConfig({ HOARD_METADATA: 'mongodb' })).toThrow(/MONGODB_URI/);
+    expect(() => loadConfig({ HOARD_STORAGE: 's3' })).toThrow(/S3_BUCKET/);
+    expect(loadConfig({ HOARD_STORAGE: 's3', S3_BUCKET: 'hoard' }).S3_BUCKET).toBe('hoard');
+  });
+
+  it('refuses a short bootstrap key without echoing it', () => {
+    expect(() => loadConfig({ HOARD_BOOTSTRAP_ADMIN_KEY: 'short-secret' })).toThrow(/HOARD_BOOTSTRAP_ADMIN_KEY/);
+    try {
+      loadConfig({ HOARD_BOOTSTRAP_ADMIN_KEY: 'short-secret' });
+    } catch (err) {
+      expect((err as Error).message).not.toContain('short-secret');
+    }
+  });
+
+  it('refuses an S3 part size under 5 MiB', () => {
+    expect(() => loadConfig({ S3_PART_SIZE: String(1024 * 1024) })).toThrow(/S3_PART_SIZE/);
+  });
+});
