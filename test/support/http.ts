@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { Agent, request } from 'undici';
+import { Agent, FormData, request } from 'undici';
 
 /** One answered request, its body read whole (the specs only send and read small bodies this way). */
 export interface HttpResult {
@@ -22,8 +22,8 @@ export interface CallOptions {
   headers?: Record<string, string>;
   /** Serialised as JSON with Content-Type application/json. */
   json?: unknown;
-  /** Sent as is; a Readable or async iterable without Content-Length goes chunked. */
-  body?: string | Buffer | Readable | AsyncIterable<Buffer>;
+  /** Sent as is; a Readable without Content-Length goes chunked; FormData as multipart. */
+  body?: string | Buffer | Readable | FormData;
   query?: Record<string, string | number | boolean | undefined>;
 }
 
