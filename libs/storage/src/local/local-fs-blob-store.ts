@@ -2,13 +2,14 @@ import { constants } from 'node:fs';
 import { access, FileHandle, link, mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BlobStat, BlobStore, ByteRange, ListOptions, PutOptions, PutResult } from '../blob-store';
 import { checkRange } from '../shared/byte-range';
 import { digestParts } from '../shared/digest-path';
 import { checkPutOptions, HashingMeter } from '../shared/hashing-meter';
 import { blobNotFound, classifyPutFailure, digestMismatch, hasErrno, storeUnavailable } from '../shared/store-errors';
+import { verifyBody } from '../shared/verify-body';
 import { FileSink } from './file-sink';
 import { fsyncDir, isMissing, readNames } from './fs-utils';
 
@@ -56,7 +57,9 @@ export class LocalFsBlobStore implements BlobStore {
     try {
       const { sha, prefix } = digestParts(sha256);
       checkPutOptions(options);
-      if (await this.exists(this.blobPath(prefix, sha))) return await this.verifyOnly(sha, body, options);
+      if (await this.exists(this.blobPath(prefix, sha))) {
+        return { sha256: sha, size: await verifyBody(sha, body, options), created: false };
+      }
       return await this.writeNew(sha, prefix, body, options);
     } catch (error) {
       body.destroy();
@@ -145,20 +148,6 @@ export class LocalFsBlobStore implements BlobStore {
       if (isMissing(error)) return false;
       throw storeUnavailable('stat', error);
     }
-  }
-
-  /** The blob is already stored: hash the body to answer truthfully, but never touch the stored file. */
-  private async verifyOnly(sha: string, body: Readable, options: PutOptions): Promise<PutResult> {
-    const meter = new HashingMeter(options);
-    const discard = new Writable({ write: (_chunk, _encoding, callback) => callback() });
-    try {
-      await pipeline(body, meter, discard);
-    } catch (error) {
-      throw classifyPutFailure(error, undefined, 'verify');
-    }
-    const actual = meter.digest();
-    if (actual !== sha) throw digestMismatch(sha, actual);
-    return { sha256: sha, size: meter.bytes, created: false };
   }
 
   private async writeNew(sha: string, prefix: string, body: Readable, options: PutOptions): Promise<PutResult> {
