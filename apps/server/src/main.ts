@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import multipart from '@fastify/multipart';
-import { ConsoleLogger, LogLevel } from '@nestjs/common';
+import { ConsoleLogger, Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -73,8 +73,7 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    const log = app.get(ConsoleLogger, { strict: false }) ?? console;
-    log.log?.(`${signal}: no longer accepting requests; letting in-flight requests finish`);
+    new Logger('Shutdown').log(`${signal}: no longer accepting requests; letting in-flight requests finish`);
     setTimeout(() => {
       process.stderr.write(`hoard: shutdown took longer than ${config.HOARD_SHUTDOWN_TIMEOUT_MS} ms; exiting\n`);
       process.exit(1);
