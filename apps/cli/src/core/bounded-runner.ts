@@ -26,6 +26,11 @@ export class BoundedRunner {
     this.running.add(p);
   }
 
+  /** True while a task runs or waits for a slot. */
+  get busy(): boolean {
+    return this.active > 0 || this.waiting.length > 0;
+  }
+
   /** Resolves when every started task has finished. */
   async drain(): Promise<void> {
     while (this.running.size > 0) await Promise.all([...this.running]);

@@ -1,0 +1,77 @@
+import { Command, Option } from 'commander';
+import { HoardError, KeyInfo, Scope, SCOPES } from '@app/contracts';
+import { commandContext } from '../io/command-context';
+import { runAction } from '../ui/error-printer';
+import { renderTable } from '../ui/table';
+
+/** `hoard keys create|ls|revoke`: key administration with an admin key. */
+export function keysCommand(): Command {
+  const keys = new Command('keys').description('create, list and revoke API keys (needs an admin key)');
+  keys
+    .command('create')
+    .description('mint a key; its secret is shown once')
+    .requiredOption('--name <name>', 'a name for people')
+    .addOption(new Option('--scope <scope...>', 'read, write or admin (repeatable)').choices(SCOPES as string[]).makeOptionMandatory())
+    .option('--expires <time>', 'expiry as an ISO time (e.g. 2027-01-01T00:00:00Z)')
+    .addOption(new Option('--json', 'the created key as JSON on stdout').env('HOARD_JSON'))
+    .action((_o: unknown, cmd: Command) =>
+      runAction(async () => {
+        const { client, out } = commandContext(cmd);
+        const flags = cmd.opts<{ name: string; scope: Scope[]; expires?: string }>();
+        const expires = flags.expires ? new Date(flags.expires) : null;
+        if (expires && Number.isNaN(expires.getTime())) throw new HoardError('invalid_request', `--expires ${flags.expires} is not a time`);
+        const api = client();
+        try {
+          const created = await api.createKey({ name: flags.name, scopes: [...new Set(flags.scope)], expires_at: expires?.toISOString() });
+          out.result(created, () => `${created.key}\n`);
+          if (!out.json) out.note(`Key ${created.id} (${created.name}: ${created.scopes.join(', ')}) created; the secret above is shown only once.`);
+        } finally {
+          await api.close();
+        }
+      }),
+    );
+  keys
+    .command('ls')
+    .description('every key, without secrets')
+    .addOption(new Option('--json', 'one JSON object per key on stdout').env('HOARD_JSON'))
+    .action((_o: unknown, cmd: Command) =>
+      runAction(async () => {
+        const { client, out } = commandContext(cmd);
+        const api = client();
+        try {
+          const items = await api.listKeys();
+          if (out.json) items.forEach((k) => out.line(k));
+          else out.print(renderTable(items, KEY_COLUMNS));
+        } finally {
+          await api.close();
+        }
+      }),
+    );
+  keys
+    .command('revoke')
+    .description('revoke a key; it stops working at once')
+    .argument('<id>', 'the key id')
+    .action((id: string, _o: unknown, cmd: Command) =>
+      runAction(async () => {
+        const { client, out } = commandContext(cmd);
+        const api = client();
+        try {
+          await api.revokeKey(id);
+          out.note(`Key ${id} revoked.`);
+        } finally {
+          await api.close();
+        }
+      }),
+    );
+  return keys;
+}
+
+const KEY_COLUMNS = [
+  { title: 'ID', value: (k: KeyInfo) => k.id },
+  { title: 'NAME', value: (k: KeyInfo) => k.name },
+  { title: 'SCOPES', value: (k: KeyInfo) => k.scopes.join(',') },
+  { title: 'CREATED', value: (k: KeyInfo) => k.created_at ?? '' },
+  { title: 'EXPIRES', value: (k: KeyInfo) => k.expires_at ?? '' },
+  { title: 'LAST USED', value: (k: KeyInfo) => k.last_used_at ?? '' },
+  { title: 'REVOKED', value: (k: KeyInfo) => k.revoked_at ?? '' },
+];

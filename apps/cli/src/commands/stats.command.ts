@@ -1,0 +1,32 @@
+import { Command, Option } from 'commander';
+import { commandContext } from '../io/command-context';
+import { runAction } from '../ui/error-printer';
+import { formatBytes } from '../ui/format';
+
+/** `hoard stats`: what the server holds. */
+export function statsCommand(): Command {
+  return new Command('stats')
+    .description('files, hosts, blobs, stored and logical bytes, dedup ratio')
+    .addOption(new Option('--json', 'one JSON object on stdout').env('HOARD_JSON'))
+    .action((_opts: unknown, cmd: Command) =>
+      runAction(async () => {
+        const { client, out } = commandContext(cmd);
+        const api = client();
+        try {
+          const s = await api.stats();
+          out.result(s, () =>
+            [
+              `Files:          ${s.files}`,
+              `Hosts:          ${s.hosts}`,
+              `Blobs:          ${s.blobs}`,
+              `Stored bytes:   ${formatBytes(s.stored_bytes)}`,
+              `Logical bytes:  ${formatBytes(s.logical_bytes)}`,
+              `Dedup ratio:    ${Number(s.dedup_ratio).toFixed(2)}`,
+            ].join('\n'),
+          );
+        } finally {
+          await api.close();
+        }
+      }),
+    );
+}

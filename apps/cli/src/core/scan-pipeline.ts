@@ -1,0 +1,129 @@
+import { BigIntStats } from 'node:fs';
+import { lstat, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { HoardError } from '@app/contracts';
+import { BoundedRunner } from './bounded-runner';
+import { DeletionTracker } from './deletion-tracker';
+import { fingerprintOf, ioReason, isSkippable, metadataOf, skipReason } from './file-classifier';
+import { HashPool } from './hash-pool';
+import { RecordBatcher } from './record-batcher';
+import { PendingRecord, ScanContext } from './scan-context';
+import { ScanProgress, ScanSummary } from './scan-events';
+import { ScanRecorder } from './scan-recorder';
+import { ScanWalker } from './scan-walker';
+
+export interface ScanOptions {
+  excludes: string[];
+  followSymlinks: boolean;
+  /** Parallel uploads. */
+  concurrency: number;
+  trackDeletions: boolean;
+  /** Records per batch (at most 1,000). */
+  batchSize?: number;
+}
+
+/**
+ * One scan as a pipeline: the walk feeds stat and cache checks, unknown files go to the hash pool, records leave
+ * in batches while hashing goes on, and uploads run beside both. Per-file problems are reported and counted;
+ * the run goes on.
+ */
+export class ScanPipeline {
+  private readonly seen = new Set<string>();
+  private walkedEntries = 0;
+
+  constructor(private readonly ctx: ScanContext, private readonly pool: HashPool, private readonly options: ScanOptions) {}
+
+  /** Scans the roots and resolves with the summary. Throws only when nothing could run (e.g. the server is unreachable). */
+  async run(paths: string[]): Promise<ScanSummary> {
+    const roots = [...new Set(paths.map((p) => resolve(p)))];
+    for (const root of roots) {
+      await lstat(root).catch((err) => {
+        throw new HoardError('invalid_request', `cannot scan ${root}: ${ioReason(err, 'cannot scan')}`, { cause: err });
+      });
+    }
+    const recorder = new ScanRecorder(this.ctx, this.options.concurrency);
+    const batcher = new RecordBatcher<PendingRecord>((items) => recorder.send(items), { size: this.options.batchSize });
+    const walker = new ScanWalker({ excludes: this.options.excludes, followSymlinks: this.options.followSymlinks });
+    // Enough files in flight to keep every hashing worker busy while stats and cache checks go on.
+    const files = new BoundedRunner(256);
+    const walked: string[] = [];
+    for (const root of roots) {
+      try {
+        for await (const entry of walker.walk(root)) {
+          if (this.ctx.fatal) break;
+          this.seen.add(entry.path);
+          this.walkedEntries++;
+          await files.run(() => this.handle(entry.path, batcher));
+        }
+        walked.push(root);
+      } catch (err) {
+        if (this.ctx.fatal) break;
+        this.ctx.failed(root, ioReason(err, 'cannot scan'));
+      }
+    }
+    await files.drain();
+    await batcher.drain();
+    await recorder.drain();
+    if (this.ctx.fatal) throw this.ctx.fatal;
+    // A root that could not be walked is left alone: an unmounted disk must not read as everything deleted.
+    if (this.options.trackDeletions && !this.ctx.dryRun) {
+      await new DeletionTracker(this.ctx).report(walked, this.seen, recorder.vanished);
+    }
+    return this.summary();
+  }
+
+  private async handle(path: string, batcher: RecordBatcher<PendingRecord>): Promise<void> {
+    const { progress, cache } = this.ctx;
+    if (this.ctx.fatal) return;
+    let st: BigIntStats;
+    try {
+      st = this.options.followSymlinks ? await stat(path, { bigint: true }) : await lstat(path, { bigint: true });
+    } catch (err) {
+      return this.problem(path, err, 'before it was read');
+    }
+    ScanProgress.add(progress.scanned, Number(st.size));
+    const reason = skipReason(st);
+    if (reason) return this.ctx.skipped(path, reason);
+    const fp = fingerprintOf(st);
+    const known = cache?.lookup(path, fp) ?? cache?.lookupRenamed(path, fp)?.sha256 ?? null;
+    if (known) {
+      ScanProgress.add(progress.unchanged, Number(st.size));
+      return batcher.add({ meta: metadataOf(path, this.ctx.hostname, known, st), fp, fresh: false });
+    }
+    try {
+      const res = await this.pool.hash(path, { noFollow: !this.options.followSymlinks, expect: { size: st.size, mtimeNs: st.mtimeNs } });
+      ScanProgress.add(progress.hashed, res.bytes);
+      if (res.changed) return this.ctx.failed(path, 'changed while it was read; scan again to record it');
+      await batcher.add({ meta: metadataOf(path, this.ctx.hostname, res.sha256, st), fp, fresh: true }, res.bytes);
+    } catch (err) {
+      return this.problem(path, err, 'while it was read');
+    }
+  }
+
+  private problem(path: string, err: unknown, when: string): void {
+    if ((err as { code?: string }).code === 'ENOENT') this.seen.delete(path);
+    if (isSkippable(err)) this.ctx.skipped(path, ioReason(err, when));
+    else this.ctx.failed(path, ioReason(err, when));
+  }
+
+  private summary(): ScanSummary {
+    const p = this.ctx.progress;
+    return {
+      event: 'summary',
+      dry_run: this.ctx.dryRun,
+      seen: this.walkedEntries,
+      unchanged: p.unchanged.files,
+      hashed: { ...p.hashed },
+      recorded: p.recorded,
+      new_versions: p.newVersions,
+      uploaded: { ...p.uploaded },
+      deduplicated: { ...p.deduplicated },
+      ...(this.ctx.dryRun ? { would_upload: { ...p.wouldUpload } } : {}),
+      deleted: p.deleted,
+      skipped: p.skipped,
+      failed: p.failed,
+      reasons: { ...this.ctx.reasons },
+      elapsed_ms: Date.now() - p.startedAt,
+    };
+  }
+}

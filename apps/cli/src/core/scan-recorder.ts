@@ -1,0 +1,84 @@
+import { EMPTY_SHA256 } from '@app/contracts';
+import { CachedFile } from '../io/state-cache';
+import { PendingRecord, ScanContext } from './scan-context';
+import { ScanProgress } from './scan-events';
+import { UploadOutcome, UploadQueue } from './upload-queue';
+
+/**
+ * The plan step: sends a batch of records (`POST /api/v1/files/batch`), hands the content the server lacks to the
+ * upload queue, and remembers in the cache what the server now holds. In a dry run it only asks which digests are
+ * missing (`POST /api/v1/blobs/missing`) and changes nothing.
+ */
+export class ScanRecorder {
+  /** Paths whose file disappeared before its content could be sent: recorded, so their deletion must follow. */
+  readonly vanished: string[] = [];
+  private readonly uploads: UploadQueue;
+  private pendingCache: CachedFile[] = [];
+
+  constructor(private readonly ctx: ScanContext, uploadConcurrency: number) {
+    this.uploads = new UploadQueue(ctx, uploadConcurrency, (item, outcome) => this.afterUpload(item, outcome));
+  }
+
+  /** Records one batch; never throws: a failed request fails its files. */
+  async send(items: PendingRecord[]): Promise<void> {
+    try {
+      if (this.ctx.dryRun) await this.check(items);
+      else await this.record(items);
+    } catch (err) {
+      if (this.ctx.stopOn(err)) return;
+      for (const item of items) this.ctx.failed(item.meta.filepath, `not recorded: ${(err as Error).message}`);
+    }
+    this.flushCache();
+  }
+
+  /** Waits for every upload and saves the cache. */
+  async drain(): Promise<void> {
+    await this.uploads.drain();
+    this.flushCache();
+  }
+
+  private async record(items: PendingRecord[]): Promise<void> {
+    const results = await this.ctx.client.recordBatch(items.map((i) => i.meta));
+    const { progress } = this.ctx;
+    for (const result of results) {
+      const item = items[result.index];
+      ScanProgress.add(progress.checked, item.meta.size);
+      progress.recorded++;
+      if (result.status === 'created') progress.newVersions++;
+      if (result.upload_required && item.meta.sha256 !== EMPTY_SHA256) {
+        await this.uploads.push(item);
+      } else {
+        if (item.fresh) ScanProgress.add(progress.deduplicated, item.meta.size);
+        this.remember(item);
+      }
+    }
+  }
+
+  private async check(items: PendingRecord[]): Promise<void> {
+    const digests = [...new Set(items.map((i) => i.meta.sha256).filter((d) => d !== EMPTY_SHA256))];
+    const missing = new Set(await this.ctx.client.missingBlobs(digests));
+    for (const item of items) {
+      ScanProgress.add(this.ctx.progress.checked, item.meta.size);
+      if (missing.delete(item.meta.sha256)) ScanProgress.add(this.ctx.progress.wouldUpload, item.meta.size);
+      else if (item.fresh) ScanProgress.add(this.ctx.progress.deduplicated, item.meta.size);
+    }
+  }
+
+  private afterUpload(item: PendingRecord, outcome: UploadOutcome): void {
+    if (outcome === 'uploaded' || outcome === 'deduplicated') this.remember(item);
+    else if (outcome === 'vanished') this.vanished.push(item.meta.filepath);
+  }
+
+  private remember(item: PendingRecord): void {
+    if (!this.ctx.cache || this.ctx.dryRun) return;
+    this.pendingCache.push({ path: item.meta.filepath, sha256: item.meta.sha256, ...item.fp });
+    if (this.pendingCache.length >= 1000) this.flushCache();
+  }
+
+  private flushCache(): void {
+    if (!this.ctx.cache || this.pendingCache.length === 0) return;
+    const entries = this.pendingCache;
+    this.pendingCache = [];
+    this.ctx.cache.putMany(entries);
+  }
+}

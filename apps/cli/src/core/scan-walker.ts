@@ -1,0 +1,68 @@
+import fg from 'fast-glob';
+import { Dirent } from 'node:fs';
+import { lstat, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { ExcludeMatcher } from './exclude-matcher';
+
+/** One entry found under a root: anything but a directory. */
+export interface WalkEntry {
+  /** Absolute path. */
+  path: string;
+  root: string;
+}
+
+export interface WalkOptions {
+  excludes: readonly string[];
+  followSymlinks: boolean;
+}
+
+/**
+ * Streams the entries (files, symlinks, special files; not directories) under each root with fast-glob, applying
+ * gitignore-style excludes relative to the root; excluded directories are pruned rather than walked. A root that
+ * is itself a file is yielded as is.
+ */
+export class ScanWalker {
+  private readonly matcher: ExcludeMatcher;
+
+  constructor(private readonly options: WalkOptions) {
+    this.matcher = new ExcludeMatcher(options.excludes);
+  }
+
+  /** Entries under `root` (absolute). Throws only when the root itself cannot be read. */
+  async *walk(root: string): AsyncGenerator<WalkEntry> {
+    const st = this.options.followSymlinks ? await stat(root) : await lstat(root);
+    if (!st.isDirectory()) {
+      yield { path: root, root };
+      return;
+    }
+    const stream = fg.stream('**', {
+      cwd: root,
+      dot: true,
+      onlyFiles: false,
+      objectMode: true,
+      followSymbolicLinks: this.options.followSymlinks,
+      suppressErrors: true,
+      ignore: this.matcher.prunePatterns(),
+      unique: false,
+    });
+    for await (const item of stream as AsyncIterable<{ path: string; dirent: Dirent }>) {
+      if (item.dirent.isDirectory()) continue;
+      if (this.options.followSymlinks && item.dirent.isSymbolicLink() && (await isDirectory(join(root, item.path)))) continue;
+      if (this.matcher.ignores(item.path)) continue;
+      yield { path: join(root, item.path), root };
+    }
+  }
+
+  /** The path of `path` relative to `root`, `/`-separated. */
+  static relative(root: string, path: string): string {
+    return relative(root, path).split(sep).join('/');
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}

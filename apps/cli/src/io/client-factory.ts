@@ -1,0 +1,25 @@
+import { HoardError } from '@app/contracts';
+import { HoardClient } from '@app/client';
+import { CliConfig } from './cli-config';
+
+/** The CLI's version, sent in the User-Agent. */
+export const CLI_VERSION = '0.1.0';
+
+/** Retries of transient failures: `HOARD_RETRIES`, default 5. */
+export function retriesFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env.HOARD_RETRIES);
+  return env.HOARD_RETRIES !== undefined && Number.isInteger(n) && n >= 0 ? n : 5;
+}
+
+/** A client for the configured server; `needKey` refuses to go on without an API key. */
+export function createClient(config: CliConfig, needKey = true, apiKey = config.apiKey): HoardClient {
+  if (needKey && !apiKey) {
+    throw new HoardError('unauthorized', 'no API key: pass --api-key, set HOARD_API_KEY or run "hoard login"');
+  }
+  return new HoardClient({
+    baseUrl: config.url,
+    apiKey,
+    retries: retriesFromEnv(),
+    userAgent: `hoard-cli/${CLI_VERSION}`,
+  });
+}
