@@ -1,0 +1,196 @@
+import { FormData } from 'undici';
+import { RunningServer, startServer } from './support/server';
+import { blobFilesOnDisk, expectError, expectStatus, Http, randomContent, sha256 } from './support/http';
+
+/** A multipart/form-data body built by hand: one file part in `field`. */
+function multipart(field: string, content: Buffer, boundary = '----hoard-test-boundary-7f3a'): { body: Buffer; type: string } {
+  const head = `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="blob.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`;
+  const body = Buffer.concat([Buffer.from(head), content, Buffer.from(`\r\n--${boundary}--\r\n`)]);
+  return { body, type: `multipart/form-data; boundary=${boundary}` };
+}
+
+describe('server: routes of the PutPlace document', () => {
+  let server: RunningServer;
+  let admin: Http;
+  let writer: Http;
+  let reader: Http;
+
+  beforeAll(async () => {
+    server = await startServer();
+    admin = new Http(server.url, server.adminKey);
+    writer = admin.as((await admin.mintKey(['write'])).key);
+    reader = admin.as((await admin.mintKey(['read'])).key);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  const missing = async (sha: string) => (await reader.post('/api/v1/blobs/missing', { sha256: [sha] })).json().missing;
+
+  describe('POST /put_file', () => {
+    it("records a file given that document's field names, with upload_url /upload_file/<sha256>", async () => {
+      const { sha } = randomContent(10);
+      const body = {
+        filepath: '/var/log/app.log',
+        hostname: 'legacy-host',
+        ip_address: '192.168.1.20',
+        sha256: sha,
+        file_size: 2048,
+        file_mode: 0o100644,
+        file_uid: 1000,
+        file_gid: 1001,
+        file_mtime: 1700000000.5,
+        file_atime: 1700000100,
+        file_ctime: 1700000200.25,
+      };
+      const res = await writer.post('/put_file', body);
+      expectStatus(res, 201);
+      const rec = res.json();
+      expect(rec).toMatchObject({
+        filepath: '/var/log/app.log',
+        hostname: 'legacy-host',
+        ip_address: '192.168.1.20',
+        sha256: sha,
+        size: 2048,
+        mode: 0o100644,
+        uid: 1000,
+        gid: 1001,
+        mtime: 1700000000.5,
+        atime: 1700000100,
+        ctime: 1700000200.25,
+        version: 1,
+        upload_required: true,
+        upload_url: `/upload_file/${sha}`,
+      });
+      for (const legacy of ['file_size', 'file_mode', 'file_uid', 'file_gid', 'file_mtime', 'file_atime', 'file_ctime']) {
+        expect(rec).not.toHaveProperty(legacy);
+      }
+      const again = await writer.post('/put_file', body);
+      expectStatus(again, 200);
+      expect(again.json()).toMatchObject({ id: rec.id, version: 1 });
+      const listed = (await reader.get('/api/v1/files', { query: { hostname: 'legacy-host' } })).json().items;
+      expect(listed.map((i: any) => [i.id, i.size, i.mode])).toEqual([[rec.id, 2048, 0o100644]]);
+    });
+
+    it('accepts the API field names too, and validates like POST /api/v1/files', async () => {
+      const { sha } = randomContent(10);
+      const res = await writer.post('/put_file', { filepath: '/x', hostname: 'legacy-host2', sha256: sha, size: 10 });
+      expectStatus(res, 201);
+      const invalid = expectError(await writer.post('/put_file', { filepath: '/y', hostname: 'legacy-host2', sha256: sha, file_size: -5 }), 400, 'validation_failed');
+      expect(invalid.details.fields.map((f: any) => f.field)).toEqual(['size']);
+      expectError(await writer.post('/put_file', { filepath: '/y', hostname: 'legacy-host2', sha256: 'abc', file_size: 5 }), 400, 'invalid_digest');
+      expectError(await writer.post('/put_file', ['not', 'an', 'object']), 400, 'invalid_request');
+      expectError(await reader.post('/put_file', { filepath: '/z', hostname: 'legacy-host2', sha256: sha, size: 1 }), 403, 'forbidden');
+      expectError(await reader.as(undefined).post('/put_file', { filepath: '/z', hostname: 'legacy-host2', sha256: sha, size: 1 }), 401, 'unauthorized');
+      const listed = (await reader.get('/api/v1/files', { query: { hostname: 'legacy-host2', include_deleted: true } })).json().items;
+      expect(listed.map((i: any) => i.filepath)).toEqual(['/x']);
+    });
+  });
+
+  describe('POST /upload_file/{sha256}', () => {
+    it('stores the content of multipart field "file" (201), then answers 200 created:false', async () => {
+      const { data, sha } = randomContent(200_000);
+      const form = new FormData();
+      form.append('file', new Blob([data], { type: 'application/octet-stream' }), 'content.bin');
+      const res = await writer.call('POST', `/upload_file/${sha}`, { body: form });
+      expectStatus(res, 201);
+      expect(res.json()).toEqual({ sha256: sha, size: 200_000, created: true });
+      const got = await reader.get(`/api/v1/blobs/${sha}`);
+      expect(got.body.equals(data)).toBe(true);
+      const { body, type } = multipart('file', data);
+      const again = await writer.call('POST', `/upload_file/${sha}`, { body, headers: { 'content-type': type } });
+      expectStatus(again, 200);
+      expect(again.json()).toEqual({ sha256: sha, size: 200_000, created: false });
+    });
+
+    it('accepts a raw application/octet-stream body', async () => {
+      const { data, sha } = randomContent(5000);
+      const res = await writer.call('POST', `/upload_file/${sha}`, { body: data, headers: { 'content-type': 'application/octet-stream' } });
+      expectStatus(res, 201);
+      expect(res.json()).toEqual({ sha256: sha, size: 5000, created: true });
+      expect(await missing(sha)).toEqual([]);
+    });
+
+    it('answers 422 digest_mismatch for bytes of other content and stores nothing', async () => {
+      const { sha } = randomContent(100);
+      const wrong = randomContent(100).data;
+      const { body, type } = multipart('file', wrong);
+      const res = await writer.call('POST', `/upload_file/${sha}`, { body, headers: { 'content-type': type } });
+      expectError(res, 422, 'digest_mismatch', [server.dataDir]);
+      const raw = await writer.call('POST', `/upload_file/${sha}`, { body: wrong, headers: { 'content-type': 'application/octet-stream' } });
+      expectError(raw, 422, 'digest_mismatch');
+      expect(await missing(sha)).toEqual([sha]);
+      expect(blobFilesOnDisk(server.dataDir).filter((f) => f.includes(sha) || f.includes(sha256(wrong)) || f.startsWith('.tmp/'))).toEqual([]);
+    });
+
+    it('needs the content in a field named "file" (400 validation_failed), a valid digest and the write scope', async () => {
+      const { data, sha } = randomContent(100);
+      const { body, type } = multipart('upload', data);
+      const error = expectError(await writer.call('POST', `/upload_file/${sha}`, { body, headers: { 'content-type': type } }), 400, 'validation_failed');
+      expect(error.details.fields.map((f: any) => f.field)).toEqual(['file']);
+      const ok = multipart('file', data);
+      expectError(await writer.call('POST', '/upload_file/not-a-digest', { body: ok.body, headers: { 'content-type': ok.type } }), 400, 'invalid_digest');
+      expectError(await reader.call('POST', `/upload_file/${sha}`, { body: ok.body, headers: { 'content-type': ok.type } }), 403, 'forbidden');
+      expect(await missing(sha)).toEqual([sha]);
+    });
+  });
+
+  describe('GET /get_file/{sha256}', () => {
+    it('answers the epoch record of the content, or 404', async () => {
+      const { data, sha } = randomContent(77);
+      const first = (await writer.post('/put_file', { filepath: '/first', hostname: 'epoch-b', sha256: sha, file_size: 77 })).json();
+      await writer.post('/put_file', { filepath: '/second', hostname: 'epoch-a', sha256: sha, file_size: 77 });
+      await writer.upload(data);
+      const res = await reader.get(`/get_file/${sha.toUpperCase()}`);
+      expectStatus(res, 200);
+      expect(res.json()).toMatchObject({ id: first.id, filepath: '/first', hostname: 'epoch-b', sha256: sha, size: 77, content_available: true });
+      expect(res.json()).not.toHaveProperty('upload_url');
+      expectError(await reader.get(`/get_file/${randomContent(8).sha}`), 404, 'not_found');
+      expectError(await reader.get('/get_file/zz'), 400, 'invalid_digest');
+    });
+  });
+
+  describe('api_keys', () => {
+    it('mints, lists (without secrets), revokes and deletes keys as the keys routes do', async () => {
+      const res = await admin.post('/api_keys', { name: 'legacy', scopes: ['read'] });
+      expectStatus(res, 201);
+      const created = res.json();
+      expect(Object.keys(created).sort()).toEqual(['created_at', 'expires_at', 'id', 'key', 'name', 'scopes']);
+      const user = admin.as(created.key);
+      expectStatus(await user.get('/api/v1/keys/me'), 200);
+
+      const list = await admin.get('/api_keys');
+      expectStatus(list, 200);
+      expect(list.json().find((k: any) => k.id === created.id)).toMatchObject({ name: 'legacy', scopes: ['read'], revoked_at: null });
+      expect(list.text).not.toContain(created.key);
+      expect(list.text).not.toContain(sha256(created.key));
+
+      const revoke = await admin.call('PUT', `/api_keys/${created.id}/revoke`);
+      expectStatus(revoke, 204);
+      expectError(await user.get('/api/v1/keys/me'), 401, 'unauthorized');
+      expect(typeof (await admin.get('/api_keys')).json().find((k: any) => k.id === created.id).revoked_at).toBe('string');
+
+      const other = await admin.mintKey(['write'], 'legacy-delete');
+      expectStatus(await admin.as(other.key).get('/api/v1/keys/me'), 200);
+      expectStatus(await admin.delete(`/api_keys/${other.id}`), 204);
+      expectError(await admin.as(other.key).get('/api/v1/keys/me'), 401, 'unauthorized');
+
+      expectError(await admin.call('PUT', '/api_keys/key_missing/revoke'), 404, 'not_found');
+      expectError(await admin.delete('/api_keys/key_missing'), 404, 'not_found');
+    });
+
+    it('needs the admin scope and validates like POST /api/v1/keys', async () => {
+      expectError(await writer.post('/api_keys', { name: 'nope', scopes: ['admin'] }), 403, 'forbidden');
+      expectError(await writer.get('/api_keys'), 403, 'forbidden');
+      expectError(await writer.call('PUT', `/api_keys/whatever/revoke`), 403, 'forbidden');
+      expectError(await writer.delete('/api_keys/whatever'), 403, 'forbidden');
+      expectError(await admin.as(undefined).get('/api_keys'), 401, 'unauthorized');
+      const invalid = expectError(await admin.post('/api_keys', { name: 'bad', scopes: ['superuser'] }), 400, 'validation_failed');
+      expect(invalid.details.fields.map((f: any) => f.field)).toEqual(['scopes']);
+      const names = (await admin.get('/api_keys')).json().map((k: any) => k.name);
+      expect(names).not.toContain('nope');
+      expect(names).not.toContain('bad');
+    });
+  });
+});
