@@ -1,0 +1,147 @@
+import { readdirSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EMPTY_SHA256 } from '@app/contracts';
+import { HoardClient } from '@app/client';
+import { cliHome, metricSum, ndjson, runCli } from './support/cli';
+import { RunningServer, startServer } from './support/server';
+import { buildTree, sha256, TestTree } from './support/tree';
+
+/** Digests stored in the server's local blob directory (`<data>/blobs/<sha[0:2]>/<sha>`). */
+function storedBlobs(dataDir: string): string[] {
+  const root = join(dataDir, 'blobs');
+  return readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && /^[0-9a-f]{2}$/.test(d.name))
+    .flatMap((d) => readdirSync(join(root, d.name)).filter((n) => /^[0-9a-f]{64}$/.test(n)))
+    .sort();
+}
+
+describe('hoard scan against a real server', () => {
+  let server: RunningServer;
+  let client: HoardClient;
+  let env: Record<string, string>;
+  let tree: TestTree;
+  const host = 'e2e-host';
+  const scan = (...extra: string[]) =>
+    runCli(['scan', tree.root, ...tree.excludes.flatMap((e) => ['--exclude', e]), '--json', ...extra], env);
+  const records = async () => {
+    const out = new Map<string, string>();
+    for await (const r of client.iterateFiles({ hostname: host })) out.set(r.filepath, r.sha256);
+    return out;
+  };
+  const metrics = () => client.metrics();
+
+  beforeAll(async () => {
+    server = await startServer();
+    client = new HoardClient({ baseUrl: server.url, apiKey: server.adminKey });
+    env = { ...cliHome(), HOARD_URL: server.url, HOARD_API_KEY: server.adminKey };
+    tree = buildTree();
+  });
+  afterAll(async () => {
+    await client?.close();
+    await server?.stop();
+  });
+
+  it('--dry-run hashes and checks but changes nothing on the server', async () => {
+    const res = await scan('--dry-run');
+    expect(res.code).toBe(0);
+    const summary = ndjson(res.stdout).find((e) => e.event === 'summary')!;
+    const distinct = new Set(tree.files.filter((f) => f.content.length > 0).map((f) => sha256(f.content)));
+    expect(summary.dry_run).toBe(true);
+    expect(summary.hashed.files).toBe(tree.files.length);
+    expect(summary.would_upload.files).toBe(distinct.size);
+    expect(summary.uploaded.files).toBe(0);
+    expect((await records()).size).toBe(0);
+    expect(storedBlobs(server.dataDir)).toEqual([]);
+  });
+
+  it('records exactly the tree, skips the symlink and the FIFO, applies excludes and stores each content once', async () => {
+    const res = await scan();
+    expect(res.code).toBe(0);
+    const events = ndjson(res.stdout);
+    const expected = new Map(tree.files.map((f) => [join(tree.root, f.rel), sha256(f.content)]));
+    expect(await records()).toEqual(expected);
+    const distinct = [...new Set([...expected.values()].filter((d) => d !== EMPTY_SHA256))].sort();
+    expect(storedBlobs(server.dataDir)).toEqual(distinct);
+    const uploaded = events.filter((e) => e.event === 'uploaded');
+    expect(uploaded.map((e) => e.sha256).sort()).toEqual(distinct);
+    const skipped = new Map(events.filter((e) => e.event === 'skipped').map((e) => [e.path, e.reason]));
+    expect(skipped.get(tree.symlink)).toMatch(/symbolic link/);
+    expect(skipped.get(tree.fifo)).toMatch(/FIFO/);
+    expect(skipped.size).toBe(2);
+    const summary = events[events.length - 1];
+    expect(summary).toMatchObject({
+      event: 'summary', seen: tree.files.length + 2, recorded: tree.files.length, new_versions: tree.files.length,
+      uploaded: { files: distinct.length }, failed: 0, skipped: 2,
+    });
+    expect(metricSum(await metrics(), 'hoard_blob_uploads_total', { result: 'created' })).toBe(distinct.length);
+  });
+
+  it('runs again without reading a file or uploading, in one request per 1,000 files', async () => {
+    const before = await metrics();
+    const res = await scan();
+    const after = await metrics();
+    expect(res.code).toBe(0);
+    const summary = ndjson(res.stdout).find((e) => e.event === 'summary')!;
+    expect(summary).toMatchObject({ hashed: { files: 0, bytes: 0 }, unchanged: tree.files.length, uploaded: { files: 0 }, new_versions: 0 });
+    const api = (text: string) => metricSum(text, 'hoard_http_requests_total') - metricSum(text, 'hoard_http_requests_total', { route: '/metrics' });
+    expect(api(after) - api(before)).toBe(1);
+    expect(metricSum(after, 'hoard_http_requests_total', { route: '/api/v1/files/batch' }) -
+      metricSum(before, 'hoard_http_requests_total', { route: '/api/v1/files/batch' })).toBe(1);
+    expect(metricSum(after, 'hoard_blob_bytes_in_total')).toBe(metricSum(before, 'hoard_blob_bytes_in_total'));
+  });
+
+  it('records a changed file as one new version with one upload', async () => {
+    const path = join(tree.root, 'a.txt');
+    writeFileSync(path, 'alpha, changed\n');
+    const res = await scan();
+    expect(res.code).toBe(0);
+    const events = ndjson(res.stdout);
+    expect(events.filter((e) => e.event === 'uploaded')).toEqual([
+      { event: 'uploaded', path, sha256: sha256(Buffer.from('alpha, changed\n')), bytes: 15 },
+    ]);
+    expect(events[events.length - 1]).toMatchObject({ new_versions: 1, hashed: { files: 1 }, uploaded: { files: 1 } });
+    const history = await client.fileHistory(host, path);
+    expect(history.map((r) => [r.version, r.sha256])).toEqual([
+      [2, sha256(Buffer.from('alpha, changed\n'))],
+      [1, sha256(Buffer.from('alpha\n'))],
+    ]);
+  });
+
+  it('reports a deleted file, and recognises a renamed one without reading it', async () => {
+    const gone = join(tree.root, 'many/f3.dat');
+    const from = join(tree.root, 'many/f4.dat');
+    const to = join(tree.root, 'many/f4 renamed.dat');
+    const digest = (await records()).get(from);
+    rmSync(gone);
+    renameSync(from, to);
+    const res = await scan();
+    expect(res.code).toBe(0);
+    const events = ndjson(res.stdout);
+    expect(events.filter((e) => e.event === 'deleted').map((e) => e.path).sort()).toEqual([gone, from].sort());
+    expect(events[events.length - 1]).toMatchObject({ deleted: 2, hashed: { files: 0 }, uploaded: { files: 0 } });
+    const now = await records();
+    expect([now.has(gone), now.has(from), now.get(to)]).toEqual([false, false, digest]);
+    const deleted = [];
+    for await (const r of client.iterateFiles({ hostname: host, include_deleted: true })) if (r.deleted_at) deleted.push(r.filepath);
+    expect(deleted.sort()).toEqual([gone, from].sort());
+  });
+
+  it('finds deletions from the server when there is no cache', async () => {
+    const gone = join(tree.root, 'many/f5.dat');
+    rmSync(gone);
+    const res = await scan('--no-cache');
+    expect(res.code).toBe(0);
+    const events = ndjson(res.stdout);
+    expect(events.filter((e) => e.event === 'deleted').map((e) => e.path)).toEqual([gone]);
+    expect(events[events.length - 1]).toMatchObject({ unchanged: 0, uploaded: { files: 0 } });
+  });
+
+  it('leaves deletions alone with --no-track-deletions', async () => {
+    const gone = join(tree.root, 'many/f6.dat');
+    rmSync(gone);
+    const res = await scan('--no-track-deletions');
+    expect(ndjson(res.stdout).filter((e) => e.event === 'deleted')).toEqual([]);
+    expect((await records()).has(gone)).toBe(true);
+  });
+});

@@ -1,0 +1,105 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer, IncomingMessage, request as httpRequest, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const HOARD_BIN = join(__dirname, '..', '..', 'bin', 'hoard.js');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A running `hoard` process: its output so far and its end. */
+export interface CliProcess {
+  stdout(): string;
+  stderr(): string;
+  done: Promise<CliResult>;
+}
+
+/** An isolated home for the CLI: its own config dir, cache dir and HOME, so no test sees another's state. */
+export function cliHome(): Record<string, string> {
+  const home = mkdtempSync(join(tmpdir(), 'hoard-cli-home-'));
+  return {
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    HOARD_CACHE_DIR: join(home, '.cache', 'hoard'),
+    HOARD_HOSTNAME: 'e2e-host',
+  };
+}
+
+/** Starts the built CLI (`node bin/hoard.js <args>`) with a clean environment plus `env`. */
+export function spawnCli(args: string[], env: Record<string, string | undefined>): CliProcess {
+  const fullEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, ...env };
+  for (const name of Object.keys(fullEnv)) if (fullEnv[name] === undefined) delete fullEnv[name];
+  const proc = spawn(process.execPath, [HOARD_BIN, ...args], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const done = new Promise<CliResult>((resolve) => proc.once('close', (code) => resolve({ code, stdout, stderr })));
+  return { stdout: () => stdout, stderr: () => stderr, done };
+}
+
+/** Runs the CLI to its end. */
+export function runCli(args: string[], env: Record<string, string | undefined>): Promise<CliResult> {
+  return spawnCli(args, env).done;
+}
+
+/** Parses NDJSON: every line must be one JSON object with an `event` (a line that is not fails the test). */
+export function ndjson(stdout: string): Array<Record<string, any>> {
+  return stdout
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => {
+      const value = JSON.parse(line);
+      if (!value || typeof value !== 'object' || typeof value.event !== 'string') throw new Error(`not an event: ${line}`);
+      return value;
+    });
+}
+
+/** A pass-through HTTP proxy in front of a server that lets a test act when a request arrives. */
+export interface TestProxy {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Forwards every request to `target`; `before` runs (and is awaited) before a request is forwarded. */
+export async function startProxy(target: string, before: (req: IncomingMessage) => Promise<void> | void): Promise<TestProxy> {
+  const to = new URL(target);
+  const server: Server = createServer(async (req, res) => {
+    await before(req);
+    const upstream = httpRequest(
+      { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
+
+/** Sums the samples of a Prometheus counter whose labels match `labels` (all of them). */
+export function metricSum(text: string, name: string, labels: Record<string, string> = {}): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const m = /^([a-z_]+)(\{([^}]*)\})?\s+([0-9.eE+-]+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const found: Record<string, string> = {};
+    for (const pair of (m[3] ?? '').matchAll(/(\w+)="([^"]*)"/g)) found[pair[1]] = pair[2];
+    if (Object.entries(labels).every(([k, v]) => found[k] === v)) sum += Number(m[4]);
+  }
+  return sum;
+}
