@@ -1,0 +1,56 @@
+'use strict';
+// Cold `hoard scan` of a generated tree into a fresh server beside `restic backup` into a fresh repository.
+const path = require('node:path');
+const { tempDir, removeDir } = require('../lib/cleanup');
+const { generateTree, skewedSize } = require('../lib/data-gen');
+const { requireCli, runScan } = require('../lib/hoard-cli');
+const { startHoardServer } = require('../lib/hoard-server');
+const { log, bytes } = require('../lib/log');
+const { runTimed, which } = require('../lib/proc');
+const { addRow, NotAvailable } = require('../lib/report');
+
+const G = 'cli';
+
+/** Cold `hoard scan` of a fresh tree into a fresh server vs `restic backup` into a fresh repository. */
+async function coldScan(scale, work) {
+  requireCli();
+  const restic = which('restic');
+  if (!restic) throw new NotAvailable('restic not installed (run bench/setup.sh)');
+  const tree = path.join(work, 'cold-tree');
+  log(G, `generating ${scale.coldTreeFiles} files (0 B..${bytes(scale.maxFileBytes)}, skewed small, ~30% duplicates)`);
+  const made = generateTree(tree, { files: scale.coldTreeFiles, seed: 3, dupRatio: 0.3, sizeOf: (r) => skewedSize(r, scale.maxFileBytes) });
+  log(G, `tree: ${made.files} files, ${bytes(made.bytes)}, ${made.distinct} distinct contents (${bytes(made.distinctBytes)})`);
+  let bestHoard = Infinity;
+  let bestRestic = Infinity;
+  let summary = null;
+  for (let i = 1; i <= scale.coldRepeats; i++) {
+    const repo = tempDir('restic-repo');
+    const env = { ...process.env, RESTIC_REPOSITORY: repo, RESTIC_PASSWORD: 'bench', RESTIC_CACHE_DIR: tempDir('restic-cache') };
+    await runTimed(restic, ['init', '--quiet'], { env });
+    await runTimed('sync', []);
+    const r = await runTimed(restic, ['backup', '--quiet', tree], { env });
+    removeDir(repo);
+    removeDir(env.RESTIC_CACHE_DIR);
+    bestRestic = Math.min(bestRestic, r.seconds);
+    log(G, `restic backup round ${i}/${scale.coldRepeats}: ${r.seconds.toFixed(1)} s`);
+
+    const server = await startHoardServer({ label: 'cold' });
+    try {
+      await runTimed('sync', []);
+      const scan = await runScan(server, [tree], tempDir('cli-cache'));
+      summary = scan.summary;
+      bestHoard = Math.min(bestHoard, scan.seconds);
+      log(G, `hoard scan (cold) round ${i}/${scale.coldRepeats}: ${scan.seconds.toFixed(1)} s, uploaded ${scan.summary.uploaded?.files} files, failed ${scan.summary.failed}`);
+    } finally {
+      await server.stop();
+    }
+  }
+  const ratio = bestHoard / bestRestic;
+  addRow({
+    group: G, name: `cold scan, ${scale.coldTreeFiles} files`, value: bestHoard, unit: 's',
+    ref: { label: 'restic backup', value: bestRestic }, ratio, bar: { text: '<= 1.00x', pass: ratio <= 1 && summary.failed === 0 },
+    note: `${bytes(made.bytes)} in ${made.distinct} distinct contents; best of ${scale.coldRepeats}; hoard: ${summary.uploaded?.files} uploaded, ${summary.failed} failed`,
+  });
+}
+
+module.exports = { coldScan };

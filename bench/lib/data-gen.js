@@ -1,0 +1,109 @@
+'use strict';
+// Deterministic test data: incompressible bytes from an AES-256-CTR keystream keyed by a seed, and trees of
+// files whose sizes and duplicates come from a seeded PRNG.
+const { createCipheriv, createHash } = require('node:crypto');
+const { closeSync, fsyncSync, mkdirSync, openSync, writeFileSync, writeSync } = require('node:fs');
+const path = require('node:path');
+
+const CHUNK = 4 * 1024 * 1024;
+const ZEROS = Buffer.alloc(CHUNK);
+
+/** A keystream of pseudo-random bytes determined by `seed`. */
+function keystream(seed) {
+  const key = createHash('sha256').update(`hoard-bench:${seed}`).digest();
+  return createCipheriv('aes-256-ctr', key, Buffer.alloc(16));
+}
+
+/** `n` deterministic bytes for `seed` (for files small enough to hold). */
+function bytesFor(seed, n) {
+  return keystream(seed).update(ZEROS.length >= n ? ZEROS.subarray(0, n) : Buffer.alloc(n));
+}
+
+/**
+ * Writes `size` bytes of seeded random content in 4 MiB chunks, fsyncs, and returns the SHA-256 computed
+ * while writing (the file is never held whole in memory).
+ */
+function writeRandomFile(file, size, seed) {
+  const ks = keystream(seed);
+  const hash = createHash('sha256');
+  const fd = openSync(file, 'w');
+  try {
+    for (let left = size; left > 0; ) {
+      const n = Math.min(CHUNK, left);
+      const chunk = ks.update(ZEROS.subarray(0, n));
+      hash.update(chunk);
+      for (let off = 0; off < n; ) off += writeSync(fd, chunk, off, n - off);
+      left -= n;
+    }
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+/** mulberry32: a small seeded PRNG returning floats in [0, 1). */
+function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Sizes from 0 B to `max`, skewed small: half under 4 KiB, 1% in the top band. */
+function skewedSize(rand, max) {
+  const bands = [
+    [0.5, 0, 4096],
+    [0.3, 4096, 64 * 1024],
+    [0.15, 64 * 1024, 1024 * 1024],
+    [0.04, 1024 * 1024, max / 2],
+    [0.01, max / 2, max],
+  ];
+  let u = rand();
+  for (const [p, lo, hi] of bands) {
+    if (u < p) return Math.floor(lo + rand() * (hi - lo));
+    u -= p;
+  }
+  return max;
+}
+
+/**
+ * Writes a tree of `files` files under `root`, 100 per directory in two levels. `sizeOf(rand)` picks each
+ * distinct content's size; a fraction `dupRatio` of files repeat an earlier file's content byte for byte
+ * (or, with `distinct`, content is drawn from that many distinct contents).
+ * @returns {{files: number, bytes: number, distinct: number, distinctBytes: number}}
+ */
+function generateTree(root, { files, seed, sizeOf, dupRatio = 0, distinct = 0, onProgress }) {
+  const rand = prng(seed);
+  const contents = []; // sizes of distinct contents; content i is bytesFor(`${seed}:${i}`, size)
+  let bytes = 0;
+  let distinctBytes = 0;
+  const made = new Set();
+  for (let i = 0; i < files; i++) {
+    let index;
+    if (distinct > 0 && contents.length >= distinct) index = Math.floor(rand() * contents.length);
+    else if (distinct === 0 && contents.length > 0 && rand() < dupRatio) index = Math.floor(rand() * contents.length);
+    else {
+      index = contents.length;
+      contents.push(sizeOf(rand));
+      distinctBytes += contents[index];
+    }
+    const size = contents[index];
+    const dirIndex = Math.floor(i / 100);
+    const dir = path.join(root, `g${String(Math.floor(dirIndex / 100)).padStart(3, '0')}`, `d${String(dirIndex % 100).padStart(2, '0')}`);
+    if (!made.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      made.add(dir);
+    }
+    writeFileSync(path.join(dir, `f${String(i).padStart(6, '0')}.bin`), bytesFor(`${seed}:${index}`, size));
+    bytes += size;
+    if (onProgress && (i + 1) % 10_000 === 0) onProgress(i + 1);
+  }
+  return { files, bytes, distinct: contents.length, distinctBytes };
+}
+
+module.exports = { writeRandomFile, generateTree, skewedSize, prng, bytesFor };

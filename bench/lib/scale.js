@@ -1,0 +1,46 @@
+'use strict';
+// Sizes of every scenario. BENCH_SCALE=full (default) uses the sizes the issues name; small finishes in minutes.
+const MiB = 1024 * 1024;
+
+const SCALES = {
+  full: {
+    blobBytes: 2048 * MiB, // PUT/GET blob (issue 2) and the S3 PUT (issue 4)
+    repeats: 3, // timed rounds per throughput figure, best taken
+    missingDigests: 10_000,
+    missingRepeats: 5,
+    batchRecords: 1_000,
+    batchCount: 20,
+    coldTreeFiles: 10_000, // cold scan vs restic (issue 3)
+    coldRepeats: 2,
+    maxFileBytes: 8 * MiB,
+    hashFiles: 4, // large files hashed by the CLI's pool vs two openssl processes
+    hashFileBytes: 512 * MiB,
+    warmTreeFiles: 100_000, // second scan vs find, requests, CLI RSS
+    warmRepeats: 3,
+  },
+  small: {
+    blobBytes: 256 * MiB,
+    repeats: 3,
+    missingDigests: 10_000,
+    missingRepeats: 5,
+    batchRecords: 1_000,
+    batchCount: 10,
+    coldTreeFiles: 1_000,
+    coldRepeats: 1,
+    maxFileBytes: 8 * MiB,
+    hashFiles: 2,
+    hashFileBytes: 128 * MiB,
+    warmTreeFiles: 10_000,
+    warmRepeats: 3,
+  },
+};
+
+/** The selected scale; BENCH_SCALE picks it, unknown names are a usage error. */
+function selectScale() {
+  const name = process.env.BENCH_SCALE || 'full';
+  const scale = SCALES[name];
+  if (!scale) throw new Error(`BENCH_SCALE must be one of ${Object.keys(SCALES).join(', ')} (got "${name}")`);
+  return { name, ...scale };
+}
+
+module.exports = { selectScale };
