@@ -51,7 +51,9 @@ describe('LocalFsBlobStore', () => {
     const { bytes, sha } = randomBlob(300_000);
     const other = randomBlob(300_000);
     await expect(sut.put(sha, streamOf(other.bytes))).rejects.toMatchObject({ code: 'digest_mismatch' });
-    await expect(sut.put(sha, streamOf(bytes), { maxBytes: 1000 })).rejects.toMatchObject({ code: 'payload_too_large' });
+    await expect(sut.put(sha, streamOf(bytes), { maxBytes: 1000 })).rejects.toMatchObject({
+      code: 'payload_too_large',
+    });
     await expect(sut.put(sha, interruptedStream(bytes, 150_000, new Error('reset')))).rejects.toMatchObject({
       code: 'invalid_request',
     });

@@ -113,7 +113,8 @@ export class S3BlobStore implements BlobStore {
     const { sha } = digestParts(sha256);
     const Range = range ? `bytes=${range.start}-${range.end}` : undefined;
     try {
-      const got = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: this.key(sha), Range }));
+      const command = new GetObjectCommand({ Bucket: this.options.bucket, Key: this.key(sha), Range });
+      const got = await this.client.send(command);
       const body = got.Body as Readable;
       if (range && !servedExactly(got.ContentRange, range)) {
         body.destroy();
