@@ -64,15 +64,15 @@ export function buildTree(): TestTree {
   return { root, files, excluded, excludes: ['*.log', 'node_modules/', '*.tmp'], symlink, fifo };
 }
 
-/** Every regular file under `dir` with its content, relative paths sorted. */
-export function readTree(dir: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
+/** Every regular file under `dir` with the SHA-256 of its content, relative paths sorted. */
+export function readTree(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
   const walk = (d: string) => {
     for (const name of readdirSync(d)) {
       const path = join(d, name);
       const st = lstatSync(path);
       if (st.isDirectory()) walk(path);
-      else if (st.isFile()) out.set(relative(dir, path), readFileSync(path));
+      else if (st.isFile()) out.set(relative(dir, path), sha256(readFileSync(path)));
     }
   };
   walk(dir);
