@@ -20,12 +20,11 @@ export class MemoryBlobStore implements BlobStore {
     try {
       const { sha } = digestParts(sha256);
       checkPutOptions(options);
-      const existed = this.blobs.has(sha);
       const meter = new HashingMeter(options);
       const chunks: Buffer[] = [];
       const collect = new Writable({
         write: (chunk: Buffer, _encoding, callback) => {
-          if (!existed) chunks.push(chunk);
+          chunks.push(chunk);
           callback();
         },
       });
