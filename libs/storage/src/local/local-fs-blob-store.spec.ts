@@ -81,6 +81,14 @@ describe('LocalFsBlobStore', () => {
     expect(await collect(sut.list())).toEqual([{ sha256: sha, size: 10 }]);
   });
 
+  it('answers unavailable, not a client error, when it cannot write its temporary file', async () => {
+    rmSync(join(root, 'blobs', '.tmp'), { recursive: true });
+    writeFileSync(join(root, 'blobs', '.tmp'), 'not a directory');
+    const { bytes, sha } = randomBlob(1000);
+    await expect(sut.put(sha, streamOf(bytes))).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(sut.stat(sha)).resolves.toBeNull();
+  });
+
   it('fails ping with unavailable when the root is gone', async () => {
     rmSync(join(root, 'blobs'), { recursive: true });
     await expect(sut.ping()).rejects.toMatchObject({ code: 'unavailable' });
