@@ -5,20 +5,20 @@ import { Readable } from 'node:stream';
 const OCTET = 'application/octet-stream';
 
 /**
- * Lets upload routes receive their body as a stream. `application/octet-stream` (and a body with no content type)
- * is handed over unparsed; any other non-JSON type on a JSON route is a `400 invalid_request`.
+ * Lets upload routes receive their body as a stream, whatever its type (multipart aside). On every other route a
+ * body that is not JSON, `application/octet-stream` included, is a `400 invalid_request` before it is read.
  */
 export function registerRawBodyParsers(fastify: FastifyInstance): void {
-  const passThrough = (_req: FastifyRequest, payload: NodeJS.ReadableStream, done: (err: Error | null, body?: unknown) => void) =>
-    done(null, payload);
-  // Only JSON (and multipart on the PutPlace upload route) is parsed; plain text is as wrong as any other type.
-  fastify.removeContentTypeParser('text/plain');
-  fastify.addContentTypeParser(OCTET, passThrough);
-  fastify.addContentTypeParser('*', (req, payload, done) => {
-    if (isUploadRoute(req)) return done(null, payload);
+  const uploadOnly = (req: FastifyRequest, payload: NodeJS.ReadableStream, done: (err: Error | null, body?: unknown) => void) => {
+    // No route matched: the body is left alone so that the answer is the 404 it deserves.
+    if (isUploadRoute(req) || !req.routeOptions?.url) return done(null, payload);
     payload.resume();
     done(new HoardError('invalid_request', `Content-Type must be application/json, not "${req.headers['content-type'] ?? ''}"`));
-  });
+  };
+  // Only JSON (and multipart on the PutPlace upload route) is parsed; plain text is as wrong as any other type.
+  fastify.removeContentTypeParser('text/plain');
+  fastify.addContentTypeParser(OCTET, uploadOnly);
+  fastify.addContentTypeParser('*', uploadOnly);
 }
 
 function isUploadRoute(req: FastifyRequest): boolean {
