@@ -38,7 +38,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   registerRawBodyParsers(adapter.getInstance());
   const logger = new ConsoleLogger({ json: true, logLevels: NEST_LEVELS[config.HOARD_LOG_LEVEL] });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { logger });
+  // Fastify's own JSON parser is the only body parser: Nest's would also parse url-encoded forms on JSON routes.
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { logger, bodyParser: false });
   await app.register(multipart as never, {
     limits: { fileSize: config.HOARD_MAX_BLOB_BYTES, files: 1, fields: 20, parts: 21 },
   });
