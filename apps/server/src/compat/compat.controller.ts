@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { KeysService } from '../auth/keys.service';
 import { RequireScope } from '../auth/scopes.decorator';
 import { BlobsService } from '../blobs/blobs.service';
+import { AppConfig } from '../config/app-config';
 import { DigestParam } from '../common/digest.decorators';
 import { rawBody } from '../common/raw-body';
 import { validateDto } from '../common/validate-dto';
@@ -35,6 +36,7 @@ export class CompatController {
     private readonly files: FilesService,
     private readonly blobs: BlobsService,
     private readonly keys: KeysService,
+    private readonly config: AppConfig,
   ) {}
 
   @Post('put_file')
@@ -57,7 +59,9 @@ export class CompatController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<PutBlobResponse> {
-    const { stream, length } = request.isMultipart() ? await multipartFile(request) : rawBody(request);
+    const { stream, length } = request.isMultipart()
+      ? await multipartFile(request, this.config.HOARD_MAX_BLOB_BYTES)
+      : rawBody(request);
     const result = await this.blobs.put(sha256, stream, length);
     reply.status(result.created ? 201 : 200);
     return result;
@@ -113,13 +117,19 @@ function renameLegacyFields(body: unknown): unknown {
   return out;
 }
 
-/** The stream of the multipart field `file` (the first file part). */
-async function multipartFile(request: FastifyRequest): Promise<{ stream: Readable; length?: number }> {
+/** The stream of the multipart field `file` (the first file part); it fails with `payload_too_large` past `maxBytes`. */
+async function multipartFile(request: FastifyRequest, maxBytes: number): Promise<{ stream: Readable; length?: number }> {
   const part = await request.file();
   if (!part || part.fieldname !== 'file') {
     throw new HoardError('validation_failed', 'The multipart body must carry the content in a field named "file"', {
       details: { fields: [{ field: 'file', errors: ['file is required'] }] },
     });
   }
+  // The parser cuts a part at the limit and ends it quietly: the truncated bytes must not read as a mismatch.
+  part.file.once('limit', () =>
+    part.file.destroy(
+      new HoardError('payload_too_large', `Blob is larger than the limit of ${maxBytes} bytes`, { details: { limit: maxBytes } }),
+    ),
+  );
   return { stream: part.file };
 }
