@@ -1,5 +1,5 @@
 /** End-to-end specs: real server processes, real MongoDB-compatible and S3 servers where they can be had. */
-const { paths } = require('../jest.config');
+const paths = require('./support/jest-paths');
 module.exports = {
   rootDir: require('path').join(__dirname, '..'),
   testEnvironment: 'node',

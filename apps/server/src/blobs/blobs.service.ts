@@ -3,6 +3,7 @@ import { EMPTY_SHA256, FileRecord, HoardError, PutBlobResponse } from '@app/cont
 import { METADATA_STORE, MetadataStore } from '@app/metadata';
 import { BLOB_STORE, BlobStore, ByteRange } from '@app/storage';
 import { Readable } from 'node:stream';
+import { detachedBody } from '../common/detached-body';
 import { AppConfig } from '../config/app-config';
 import { FileRecordsMapper } from '../files/file-records.mapper';
 import { MetricsService } from '../metrics/metrics.service';
@@ -32,13 +33,13 @@ export class BlobsService {
     const maxBytes = this.config.HOARD_MAX_BLOB_BYTES;
     if (contentLength !== undefined && contentLength > maxBytes) {
       body.resume();
-      throw new HoardError('payload_too_large', `Blob is larger than the limit of ${maxBytes} bytes`, {
-        details: { limit: maxBytes },
+      throw new HoardError('payload_too_large', `the body is larger than the limit of ${maxBytes} bytes`, {
+        details: { maxBytes },
       });
     }
     let result;
     try {
-      result = await this.store.put(sha256, body, { maxBytes, expectedSize: contentLength });
+      result = await this.store.put(sha256, detachedBody(body), { maxBytes, expectedSize: contentLength });
     } catch (err) {
       this.metrics.blobUploads.inc({ result: err instanceof HoardError ? err.code : 'error' });
       throw err;

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import { ErrorCode, HoardError } from '@app/contracts';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** Fastify's own error codes, translated into the contract's codes. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -43,6 +43,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
     const error = this.toHoardError(exception);
     if (error.code === 'internal_error') {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
@@ -55,6 +56,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return;
     }
     if (error.code === 'rate_limited' && !reply.getHeader('retry-after')) reply.header('Retry-After', '1');
+    // A body left unread (an upload refused part-way) is not drained: the connection closes after the answer.
+    if (!request.raw.complete) reply.header('Connection', 'close');
     reply.status(error.status).header('content-type', 'application/json; charset=utf-8').send(error.toBody());
   }
 

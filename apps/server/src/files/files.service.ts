@@ -67,15 +67,25 @@ export class FilesService {
     return this.metadata.markPathsDeleted(hostname, [...new Set(filepaths)], new Date());
   }
 
+  /** @throws HoardError validation_failed naming `cursor` when it is not a next_cursor the server made */
   async list(query: ListQuery): Promise<Page<FileRecord>> {
-    const page = await this.metadata.listFiles({
-      hostname: query.hostname,
-      pathPrefix: query.pathPrefix,
-      sha256: query.sha256,
-      includeDeleted: query.includeDeleted ?? false,
-      limit: query.limit ?? LIMITS.listLimitDefault,
-      cursor: query.cursor,
-    });
+    const page = await this.metadata
+      .listFiles({
+        hostname: query.hostname,
+        pathPrefix: query.pathPrefix,
+        sha256: query.sha256,
+        includeDeleted: query.includeDeleted ?? false,
+        limit: query.limit ?? LIMITS.listLimitDefault,
+        cursor: query.cursor,
+      })
+      .catch((err: unknown) => {
+        // The store calls a bad cursor a bad request; to a client it is a query field that failed validation.
+        if (!(err instanceof HoardError) || err.code !== 'invalid_request' || query.cursor === undefined) throw err;
+        throw new HoardError('validation_failed', err.message, {
+          details: { fields: [{ field: 'cursor', errors: [err.message] }] },
+          cause: err,
+        });
+      });
     return { items: await this.mapper.toRecords(page.items), next_cursor: page.nextCursor };
   }
 

@@ -1,0 +1,16 @@
+import { PassThrough, Readable } from 'node:stream';
+
+/**
+ * A stream carrying the request body that a consumer may destroy without destroying the connection: when a
+ * store gives up early (over the size limit, say), the error response can still reach the client.
+ * Errors and aborts of the request are forwarded.
+ */
+export function detachedBody(body: Readable): Readable {
+  const out = new PassThrough({ highWaterMark: 1 << 20 });
+  body.once('error', (err) => out.destroy(err));
+  body.once('close', () => {
+    if (!body.readableEnded && !out.destroyed) out.destroy(new Error('request body ended before it was complete'));
+  });
+  body.pipe(out);
+  return out;
+}
