@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { Agent, FormData, request } from 'undici';
+import { Agent, FormData } from 'undici';
 
 /** One answered request, its body read whole (the specs only send and read small bodies this way). */
 export interface HttpResult {
@@ -52,11 +53,13 @@ export class Http {
       body = JSON.stringify(options.json);
     }
     Object.assign(headers, options.headers);
-    const url = new URL(path, this.baseUrl);
+    const query = new URLSearchParams();
     for (const [name, value] of Object.entries(options.query ?? {})) {
-      if (value !== undefined) url.searchParams.set(name, String(value));
+      if (value !== undefined) query.set(name, String(value));
     }
-    const res = await request(url, { method: method as 'GET', headers, body, dispatcher });
+    // The path goes out exactly as given (no dot-segment resolution), so specs can send `../` as a client might.
+    const target = query.size > 0 ? `${path}?${query}` : path;
+    const res = await dispatcher.request({ origin: this.baseUrl, path: target, method: method as 'GET', headers, body });
     const buffer = Buffer.from(await res.body.arrayBuffer());
     const text = buffer.toString('utf8');
     return {
@@ -177,4 +180,35 @@ export function blobFilesOnDisk(dataDir: string): string[] {
 /** Where the local store keeps a verified blob. */
 export function blobPath(dataDir: string, sha: string): string {
   return join(dataDir, 'blobs', sha.slice(0, 2), sha);
+}
+
+/**
+ * Writes bytes to the server over a plain socket and returns what it answered (the request should say
+ * `Connection: close`). With `hangUp`, the socket is destroyed right after the last write, as a client that dies.
+ */
+export async function rawExchange(port: number, chunks: Array<string | Buffer>, options: { hangUp?: boolean; timeoutMs?: number } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const received: Buffer[] = [];
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(Buffer.concat(received).toString('utf8'));
+    }, options.timeoutMs ?? 10_000);
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      if (received.length > 0 || options.hangUp) resolve(Buffer.concat(received).toString('utf8'));
+      else reject(err);
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(received).toString('utf8'));
+    });
+    socket.on('connect', async () => {
+      for (const chunk of chunks) {
+        if (!socket.write(chunk)) await new Promise((r) => socket.once('drain', r));
+      }
+      if (options.hangUp) socket.destroy();
+    });
+  });
 }
