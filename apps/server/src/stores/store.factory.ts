@@ -3,23 +3,14 @@ import { MetadataStore, SqliteMetadataStore } from '@app/metadata';
 import { join } from 'node:path';
 import type { AppConfig } from '../config/app-config';
 
-interface S3Options {
-  bucket: string;
-  prefix: string;
-  endpoint?: string;
-  region?: string;
-  forcePathStyle: boolean;
-  partSize: number;
-  queueSize: number;
-  createBucket: boolean;
-}
+// Type-only imports are erased from the build: the AWS SDK and the MongoDB driver load only when selected.
+type S3Module = typeof import('@app/storage/s3');
+type MongoModule = typeof import('@app/metadata/mongodb');
 
-/**
- * Chooses and builds the blob store named by the config. The S3 driver (and its SDK) is loaded only when selected.
- */
+/** Chooses and builds the blob store named by the config. */
 export function createBlobStore(config: AppConfig): BlobStore {
   if (config.HOARD_STORAGE === 's3') {
-    const { S3BlobStore } = require('@app/storage/s3') as { S3BlobStore: new (options: S3Options) => BlobStore };
+    const { S3BlobStore } = require('@app/storage/s3') as S3Module;
     return new S3BlobStore({
       bucket: config.S3_BUCKET!,
       prefix: config.S3_PREFIX,
@@ -34,14 +25,10 @@ export function createBlobStore(config: AppConfig): BlobStore {
   return new LocalFsBlobStore({ root: join(config.dataDir, 'blobs') });
 }
 
-/**
- * Chooses and builds the metadata store named by the config. The MongoDB driver is loaded only when selected.
- */
+/** Chooses and builds the metadata store named by the config. */
 export function createMetadataStore(config: AppConfig): MetadataStore {
   if (config.HOARD_METADATA === 'mongodb') {
-      const { MongoMetadataStore } = require('@app/metadata/mongodb') as {
-      MongoMetadataStore: new (options: { uri: string; db: string }) => MetadataStore;
-    };
+    const { MongoMetadataStore } = require('@app/metadata/mongodb') as MongoModule;
     return new MongoMetadataStore({ uri: config.MONGODB_URI!, db: config.MONGODB_DB });
   }
   return new SqliteMetadataStore({ path: join(config.dataDir, 'hoard.db') });
