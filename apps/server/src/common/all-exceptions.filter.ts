@@ -44,11 +44,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<FastifyRequest>();
-    const error = this.toHoardError(exception);
+    let error = this.toHoardError(exception);
     if (error.code === 'internal_error') {
       this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     } else if (error.code === 'unavailable') {
-      this.logger.warn(`unavailable: ${describeCause(exception)}`);
+      this.logger.warn(`unavailable: ${error.message}; ${describeCause(exception)}`);
+      error = withoutInternals(error);
     }
     if (reply.sent || reply.raw.headersSent) {
       // The body was already streaming: the only honest signal left is to cut the connection.
@@ -79,6 +80,16 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     return new HoardError('internal_error', 'Internal error', { cause: exception });
   }
+}
+
+/**
+ * A store failure's message names server paths and the underlying system error: the client is told which store
+ * is not answering, the log keeps the rest.
+ */
+function withoutInternals(error: HoardError): HoardError {
+  if (error.cause === undefined) return error;
+  const store = /^(cannot open )?metadata/.test(error.message) ? 'The metadata store' : error.message.startsWith('blob store') ? 'The blob store' : 'A store';
+  return new HoardError('unavailable', `${store} is not answering; try again later`);
 }
 
 function messageOf(exception: HttpException): string {

@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Inject, Logger, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { HoardError, ServerInfo } from '@app/contracts';
@@ -12,6 +12,8 @@ const CHECK_TIMEOUT_MS = 5_000;
 @ApiTags('health')
 @Controller()
 export class HealthController {
+  private readonly logger = new Logger('Readiness');
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
@@ -45,7 +47,9 @@ export class HealthController {
       ]);
       return indicator.up({ kind });
     } catch (err) {
-      return indicator.down({ kind, message: err instanceof Error ? err.message : String(err) });
+      // The cause names server paths and hosts: it goes to the log, the answer only says what is down.
+      this.logger.warn(`${key} store not ready: ${err instanceof Error ? err.message : String(err)}`);
+      return indicator.down({ kind, message: 'not answering' });
     } finally {
       clearTimeout(timer);
     }
