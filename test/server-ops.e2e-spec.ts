@@ -1,0 +1,235 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { freePort, RunningServer, SERVER_MAIN, startServer, tempDir } from './support/server';
+import { blobFilesOnDisk, expectError, expectNoLeak, expectStatus, Http, randomContent } from './support/http';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The value of one Prometheus sample (labels given as `name="value"` strings), or 0 when absent. */
+function sample(text: string, name: string, labels: string[] = []): number {
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name) || line.startsWith('#')) continue;
+    const match = /^([a-z_]+)(\{[^}]*\})?\s+(\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    if (labels.every((l) => (match[2] ?? '').includes(l))) total += Number(match[3]);
+  }
+  return total;
+}
+
+describe('server: operations', () => {
+  let server: RunningServer;
+  let anon: Http;
+  let admin: Http;
+
+  beforeAll(async () => {
+    server = await startServer();
+    anon = new Http(server.url);
+    admin = anon.as(server.adminKey);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('GET /health answers 200 {"status":"ok"} without a key', async () => {
+    const res = await anon.get('/health');
+    expectStatus(res, 200);
+    expect(res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('GET /ready answers 200 with both stores up', async () => {
+    const res = await anon.get('/ready');
+    expectStatus(res, 200);
+    const body = res.json();
+    expect(body.status).toBe('ok');
+    expect(body.checks).toEqual({
+      metadata: { status: 'up', kind: 'sqlite' },
+      blobs: { status: 'up', kind: 'local' },
+    });
+  });
+
+  it('GET / names the server, its version and the docs', async () => {
+    const res = await anon.get('/');
+    expectStatus(res, 200);
+    expect(res.json()).toEqual({ name: 'hoard', version: expect.stringMatching(/^\d+\.\d+\.\d+/), docs: '/docs' });
+  });
+
+  it('GET /openapi.json describes the main routes; /docs serves the UI', async () => {
+    const res = await anon.get('/openapi.json');
+    expectStatus(res, 200);
+    const doc = res.json();
+    expect(doc.openapi).toMatch(/^3\./);
+    const paths = Object.keys(doc.paths);
+    for (const path of [
+      '/api/v1/blobs/{sha256}',
+      '/api/v1/blobs/missing',
+      '/api/v1/blobs/{sha256}/files',
+      '/api/v1/files',
+      '/api/v1/files/batch',
+      '/api/v1/files/deleted',
+      '/api/v1/files/history',
+      '/api/v1/files/content',
+      '/api/v1/files/{id}',
+      '/api/v1/keys',
+      '/api/v1/keys/me',
+      '/api/v1/keys/{id}',
+      '/api/v1/stats',
+      '/put_file',
+      '/upload_file/{sha256}',
+      '/get_file/{sha256}',
+      '/api_keys',
+      '/health',
+      '/ready',
+    ]) {
+      expect(paths).toContain(path);
+    }
+    expect(Object.keys(doc.paths['/api/v1/blobs/{sha256}']).sort()).toEqual(['delete', 'get', 'head', 'put']);
+    const docs = await anon.get('/docs');
+    expectStatus(docs, 200);
+    expect(docs.header('content-type')).toMatch(/text\/html/);
+    expect(docs.text).toMatch(/swagger/i);
+  });
+
+  it('GET /metrics serves Prometheus text counting requests and verified bytes', async () => {
+    const first = (await anon.get('/metrics')).text;
+    const { data, sha } = randomContent(12_345);
+    expectStatus(await admin.put(`/api/v1/blobs/${sha}`, data), 201);
+    expectStatus(await admin.put(`/api/v1/blobs/${sha}`, data), 200);
+    const res = await anon.get('/metrics');
+    expectStatus(res, 200);
+    expect(res.header('content-type')).toMatch(/^text\/plain/);
+    expect(res.text).toContain('# TYPE hoard_http_requests_total counter');
+    expect(res.text).toContain('# TYPE hoard_blob_bytes_in_total counter');
+    expect(sample(res.text, 'hoard_blob_bytes_in_total') - sample(first, 'hoard_blob_bytes_in_total')).toBe(12_345);
+    const puts = ['method="PUT"', 'route="/api/v1/blobs/:sha256"'];
+    expect(sample(res.text, 'hoard_http_requests_total', [...puts, 'status="201"'])).toBe(sample(first, 'hoard_http_requests_total', [...puts, 'status="201"']) + 1);
+    expect(sample(res.text, 'hoard_http_requests_total', [...puts, 'status="200"'])).toBe(sample(first, 'hoard_http_requests_total', [...puts, 'status="200"']) + 1);
+    expect(res.text).toMatch(/^hoard_http_request_duration_seconds_bucket\{/m);
+    expect(res.text).toMatch(/^hoard_blobs_stored \d+/m);
+  });
+
+  it('GET /api/v1/stats needs a key', async () => {
+    expectError(await anon.get('/api/v1/stats'), 401, 'unauthorized');
+  });
+
+  it('GET /ready answers 503 unavailable naming the blob store while its directory is gone, and 200 once it is back', async () => {
+    const blobs = join(server.dataDir, 'blobs');
+    const aside = join(server.dataDir, 'blobs-aside');
+    renameSync(blobs, aside);
+    try {
+      const res = await anon.get('/ready');
+      const error = expectError(res, 503, 'unavailable', [server.dataDir]);
+      expect(error.message).toMatch(/blob/);
+      expect(error.message).not.toMatch(/metadata/);
+      expect(error.details.checks.metadata.status).toBe('up');
+      expect(error.details.checks.blobs.status).toBe('down');
+      const { data, sha } = randomContent(100);
+      const put = expectError(await admin.put(`/api/v1/blobs/${sha}`, data), 503, 'unavailable', [server.dataDir]);
+      expect(put.message).toBe('The blob store is not answering; try again later');
+      expect(server.output()).toContain(join(server.dataDir, 'blobs'));
+      expectStatus(await anon.get('/health'), 200);
+    } finally {
+      renameSync(aside, blobs);
+    }
+    expectStatus(await anon.get('/ready'), 200);
+  });
+});
+
+describe('server: configuration', () => {
+  it('HOARD_METRICS=false turns /metrics into a 404', async () => {
+    const server = await startServer({ env: { HOARD_METRICS: 'false' } });
+    try {
+      expectError(await new Http(server.url).get('/metrics'), 404, 'not_found');
+      expectStatus(await new Http(server.url).get('/health'), 200);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('a bad value stops the start with exit code 2 and one message naming every bad variable', async () => {
+    const port = await freePort();
+    const proc = spawn(process.execPath, [SERVER_MAIN], {
+      env: { PATH: process.env.PATH, HOARD_DATA_DIR: tempDir(), PORT: 'abc', HOARD_METRICS: 'maybe', HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
+    expect(code).toBe(2);
+    expect(out).toMatch(/PORT/);
+    expect(out).toMatch(/HOARD_METRICS/);
+    expect(out.match(/Invalid configuration/g)).toHaveLength(1);
+    expect(out).not.toMatch(/\bat .+:\d+:\d+/);
+    await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+  });
+});
+
+describe('server: rate limiting per key', () => {
+  it('answers the 6th request of a key within the window with 429 and Retry-After; other keys go on', async () => {
+    const server = await startServer({ env: { HOARD_RATE_LIMIT: '5' } });
+    try {
+      const admin = new Http(server.url, server.adminKey);
+      // Keys are minted through the offline path of the same server: one admin request here.
+      const minted = await admin.post('/api/v1/keys', { name: 'limited', scopes: ['read'] });
+      expectStatus(minted, 201);
+      const limited = admin.as(minted.json().key);
+      for (let i = 0; i < 5; i++) expectStatus(await limited.get('/api/v1/keys/me'), 200);
+      const res = await limited.get('/api/v1/keys/me');
+      expectError(res, 429, 'rate_limited');
+      const retryAfter = Number(res.header('retry-after'));
+      expect(Number.isInteger(retryAfter)).toBe(true);
+      expect(retryAfter).toBeGreaterThan(0);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      expectStatus(await admin.get('/api/v1/keys/me'), 200);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('server: graceful shutdown', () => {
+  it('lets an upload in flight at SIGTERM finish (201) and then exits 0', async () => {
+    const server = await startServer();
+    const writer = new Http(server.url, server.adminKey);
+    const { data, sha } = randomContent(8 * 1024 * 1024);
+    const chunks = Array.from({ length: 32 }, (_, i) => data.subarray(i * 262_144, (i + 1) * 262_144));
+    let sent = 0;
+    let signalled = false;
+    const body = Readable.from(
+      (async function* () {
+        for (const chunk of chunks) {
+          if (sent === 8 && !signalled) {
+            signalled = true;
+            // Wait until the server has the first bytes in its temp file, then ask it to stop.
+            for (let i = 0; i < 100 && !blobFilesOnDisk(server.dataDir).some((f) => f.startsWith('.tmp/')); i++) await sleep(20);
+            server.proc.kill('SIGTERM');
+            await sleep(300);
+          }
+          sent++;
+          yield chunk;
+          await sleep(10);
+        }
+      })(),
+    );
+    const exit = new Promise<number | null>((resolve) => server.proc.once('exit', (code) => resolve(code)));
+    const res = await writer.put(`/api/v1/blobs/${sha}`, body, { headers: { 'content-length': String(data.length) } });
+    expect(signalled).toBe(true);
+    expectStatus(res, 201);
+    expect(res.json()).toEqual({ sha256: sha, size: data.length, created: true });
+    expect(await exit).toBe(0);
+    expect(blobFilesOnDisk(server.dataDir)).toEqual([`${sha.slice(0, 2)}/${sha}`]);
+  });
+
+  it('refuses new connections once SIGTERM arrived', async () => {
+    const server = await startServer();
+    const code = await server.stop();
+    expect(code).toBe(0);
+    await expect(fetch(`${server.url}/health`)).rejects.toThrow();
+    expectNoLeak({ text: server.output() } as never, []);
+    mkdirSync(server.dataDir, { recursive: true });
+  });
+});
