@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, renameSync } from 'node:fs';
+import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { freePort, RunningServer, SERVER_MAIN, startServer, tempDir } from './support/server';
-import { blobFilesOnDisk, expectError, expectNoLeak, expectStatus, Http, randomContent } from './support/http';
+import { RunningServer, SERVER_MAIN, startServer, tempDir } from './support/server';
+import { blobFilesOnDisk, expectError, expectStatus, Http, randomContent } from './support/http';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -150,7 +150,6 @@ describe('server: configuration', () => {
   });
 
   it('a bad value stops the start with exit code 2 and one message naming every bad variable', async () => {
-    const port = await freePort();
     const proc = spawn(process.execPath, [SERVER_MAIN], {
       env: { PATH: process.env.PATH, HOARD_DATA_DIR: tempDir(), PORT: 'abc', HOARD_METRICS: 'maybe', HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -164,7 +163,6 @@ describe('server: configuration', () => {
     expect(out).toMatch(/HOARD_METRICS/);
     expect(out.match(/Invalid configuration/g)).toHaveLength(1);
     expect(out).not.toMatch(/\bat .+:\d+:\d+/);
-    await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
   });
 });
 
@@ -173,7 +171,6 @@ describe('server: rate limiting per key', () => {
     const server = await startServer({ env: { HOARD_RATE_LIMIT: '5' } });
     try {
       const admin = new Http(server.url, server.adminKey);
-      // Keys are minted through the offline path of the same server: one admin request here.
       const minted = await admin.post('/api/v1/keys', { name: 'limited', scopes: ['read'] });
       expectStatus(minted, 201);
       const limited = admin.as(minted.json().key);
@@ -229,7 +226,5 @@ describe('server: graceful shutdown', () => {
     const code = await server.stop();
     expect(code).toBe(0);
     await expect(fetch(`${server.url}/health`)).rejects.toThrow();
-    expectNoLeak({ text: server.output() } as never, []);
-    mkdirSync(server.dataDir, { recursive: true });
   });
 });
