@@ -7,6 +7,9 @@ import { PassThrough, Readable } from 'node:stream';
  */
 export function detachedBody(body: Readable): Readable {
   const out = new PassThrough({ highWaterMark: 1 << 20 });
+  // The store attaches its pipeline only after an await; an error before that must not be an unhandled 'error'
+  // (which ends the process). The pipeline still sees it: it rejects with the stream's stored error.
+  out.on('error', () => undefined);
   body.once('error', (err) => out.destroy(err));
   body.once('close', () => {
     if (!body.readableEnded && !out.destroyed) out.destroy(new Error('request body ended before it was complete'));
