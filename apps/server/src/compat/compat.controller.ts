@@ -128,7 +128,7 @@ async function multipartFile(request: FastifyRequest, maxBytes: number): Promise
   // The parser cuts a part at the limit and ends it quietly: the truncated bytes must not read as a mismatch.
   part.file.once('limit', () =>
     part.file.destroy(
-      new HoardError('payload_too_large', `Blob is larger than the limit of ${maxBytes} bytes`, { details: { limit: maxBytes } }),
+      new HoardError('payload_too_large', `the body is larger than the limit of ${maxBytes} bytes`, { details: { maxBytes } }),
     ),
   );
   return { stream: part.file };
