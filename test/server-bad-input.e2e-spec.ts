@@ -117,7 +117,7 @@ describe('server: bad input changes nothing', () => {
 
     it('a blob over HOARD_MAX_BLOB_BYTES with Content-Length -> 413, nothing stored', async () => {
       const error = bad(await writer.put(`/api/v1/blobs/${big.sha}`, big.data), 413, 'payload_too_large');
-      expect(error.details).toEqual({ limit: MiB });
+      expect(error.details).toEqual({ maxBytes: MiB });
       expect((await writer.head(`/api/v1/blobs/${big.sha}`)).status).toBe(404);
     });
 
@@ -144,7 +144,7 @@ describe('server: bad input changes nothing', () => {
         Buffer.from(`\r\n--${boundary}--\r\n`),
       ]);
       const res = await writer.call('POST', `/upload_file/${big.sha}`, { body, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } });
-      bad(res, 413, 'payload_too_large');
+      expect(bad(res, 413, 'payload_too_large').details).toEqual({ maxBytes: MiB });
     });
 
     it('JSON over HOARD_MAX_JSON_BYTES -> 413', async () => {
