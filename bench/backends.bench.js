@@ -7,7 +7,8 @@ const { startFerretDb, startMinio } = require('./lib/backend-servers');
 const { tempDir, removeDir } = require('./lib/cleanup');
 const { writeRandomFile } = require('./lib/data-gen');
 const { putFile } = require('./lib/http-client');
-const { startHoardServer, ROOT } = require('./lib/hoard-server');
+const { buildRoot } = require('./lib/build-copy');
+const { startHoardServer } = require('./lib/hoard-server');
 const { log, bytes, MiB } = require('./lib/log');
 const { runTimed } = require('./lib/proc');
 const { addRow, NotAvailable, ProductFailure } = require('./lib/report');
@@ -20,7 +21,7 @@ const mbps = (size, seconds) => size / MiB / seconds;
 
 /** Throws NotAvailable until the adapter's module is in the build. */
 function requireBuilt(relative, what) {
-  if (!existsSync(path.join(ROOT, 'dist', relative))) throw new NotAvailable(`${what} is not in the build yet (dist/${relative})`);
+  if (!existsSync(path.join(buildRoot(), 'dist', relative))) throw new NotAvailable(`${what} is not in the build yet (dist/${relative})`);
 }
 
 /** Infrastructure that would not start is reported N/A with its reason, not as a harness error. */

@@ -5,6 +5,7 @@
 // row in the table.
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
+const { copyBuild } = require('./lib/build-copy');
 const { baseDir, cleanupAll, installSignalHandlers } = require('./lib/cleanup');
 const { log } = require('./lib/log');
 const report = require('./lib/report');
@@ -46,6 +47,10 @@ async function main() {
     const setup = spawnSync('bash', [path.join(__dirname, 'setup.sh')], { stdio: 'inherit' });
     if (setup.status !== 0) log('bench', 'setup.sh failed; scenarios needing a missing program report N/A');
   }
+
+  const copy = copyBuild();
+  if (copy) log('bench', `measuring a copy of the build: ${path.relative(process.cwd(), copy)}`);
+  else log('bench', 'no dist/ found: run npm run build (scenarios needing it report N/A)');
 
   const started = Date.now();
   for (const group of groups) {

@@ -5,7 +5,8 @@ const path = require('node:path');
 const { tempDir } = require('../lib/cleanup');
 const { writeRandomFile } = require('../lib/data-gen');
 const { requireCli, runScan } = require('../lib/hoard-cli');
-const { startHoardServer, ROOT } = require('../lib/hoard-server');
+const { buildRoot } = require('../lib/build-copy');
+const { startHoardServer } = require('../lib/hoard-server');
 const { log, bytes, MiB } = require('../lib/log');
 const { runTimed, which } = require('../lib/proc');
 const { addRow, NotAvailable, ProductFailure } = require('../lib/report');
@@ -31,7 +32,7 @@ async function opensslPair(files) {
 
 /** The CLI's exported hash pool, loaded from the build; null when there is none. */
 function loadHashPool() {
-  const file = path.join(ROOT, 'dist', 'apps', 'cli', 'src', 'core', 'hash-pool.js');
+  const file = path.join(buildRoot(), 'dist', 'apps', 'cli', 'src', 'core', 'hash-pool.js');
   if (!existsSync(file)) return null;
   const { HashPool } = require(file);
   return typeof HashPool === 'function' ? HashPool : null;

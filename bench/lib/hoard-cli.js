@@ -7,14 +7,14 @@ const { tempDir } = require('./cleanup');
 const { runTimed } = require('./proc');
 const { NotAvailable, ProductFailure } = require('./report');
 const { RssSampler } = require('./rss-sampler');
-const { ROOT } = require('./hoard-server');
+const { buildRoot } = require('./build-copy');
 
-const BIN = path.join(ROOT, 'bin', 'hoard.js');
+const bin = () => path.join(buildRoot(), 'bin', 'hoard.js');
 
 /** Throws NotAvailable unless `hoard scan --help` runs. */
 function requireCli() {
-  if (!existsSync(BIN)) throw new NotAvailable('the hoard CLI does not exist yet (bin/hoard.js missing)');
-  const res = spawnSync(process.execPath, [BIN, 'scan', '--help'], { encoding: 'utf8', timeout: 30_000 });
+  if (!existsSync(bin())) throw new NotAvailable('the hoard CLI does not exist yet (bin/hoard.js missing)');
+  const res = spawnSync(process.execPath, [bin(), 'scan', '--help'], { encoding: 'utf8', timeout: 30_000 });
   if (res.status !== 0 || !/scan/.test(res.stdout)) {
     const why = (res.stderr || res.stdout || '').trim().split('\n')[0];
     throw new NotAvailable(`hoard scan is not available yet (${why || `exit ${res.status}`})`);
@@ -36,7 +36,7 @@ async function runScan(server, paths, cacheDir, extraArgs = []) {
   let sampler = null;
   const res = await runTimed(
     process.execPath,
-    [BIN, 'scan', ...paths, '--url', server.url, '--api-key', server.adminKey, '--json', ...extraArgs],
+    [bin(), 'scan', ...paths, '--url', server.url, '--api-key', server.adminKey, '--json', ...extraArgs],
     { env, allowFailure: true, onSpawn: (proc) => (sampler = new RssSampler(proc.pid)) },
   );
   const peakRss = sampler.stop();
@@ -57,4 +57,4 @@ async function runScan(server, paths, cacheDir, extraArgs = []) {
   return { seconds: res.seconds, peakRss, summary, code: res.code };
 }
 
-module.exports = { requireCli, runScan, BIN };
+module.exports = { requireCli, runScan };

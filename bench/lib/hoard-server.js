@@ -8,8 +8,7 @@ const { tempDir, removeDir, trackProcess, stopProcess } = require('./cleanup');
 const { freePort, waitHttp } = require('./proc');
 const { NotAvailable, ProductFailure } = require('./report');
 
-const ROOT = path.join(__dirname, '..', '..');
-const SERVER_MAIN = path.join(ROOT, 'dist', 'apps', 'server', 'src', 'main.js');
+const { buildRoot } = require('./build-copy');
 
 /**
  * Starts the server and waits for /ready. `env` adds to (or overrides) the defaults.
@@ -17,7 +16,8 @@ const SERVER_MAIN = path.join(ROOT, 'dist', 'apps', 'server', 'src', 'main.js');
  * @returns {Promise<{url: string, pid: number, dataDir: string, adminKey: string, output(): string, stop(): Promise<void>}>}
  */
 async function startHoardServer({ env = {}, label = 'server' } = {}) {
-  if (!existsSync(SERVER_MAIN)) throw new NotAvailable(`${SERVER_MAIN} missing: run npm run build`);
+  const main = path.join(buildRoot(), 'dist', 'apps', 'server', 'src', 'main.js');
+  if (!existsSync(main)) throw new NotAvailable(`${main} missing: run npm run build`);
   const port = await freePort();
   const dataDir = tempDir(`${label}-data`);
   const adminKey = `hk_bench_${randomBytes(24).toString('hex')}`;
@@ -31,7 +31,7 @@ async function startHoardServer({ env = {}, label = 'server' } = {}) {
     HOARD_LOG_LEVEL: 'warn',
     ...env,
   };
-  const proc = trackProcess(spawn(process.execPath, [SERVER_MAIN], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const proc = trackProcess(spawn(process.execPath, [main], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] }));
   let out = '';
   const keep = (c) => {
     out += c;
@@ -53,4 +53,4 @@ async function startHoardServer({ env = {}, label = 'server' } = {}) {
   return { url, pid: proc.pid, proc, dataDir, adminKey, output: () => out, stop };
 }
 
-module.exports = { startHoardServer, ROOT };
+module.exports = { startHoardServer };
