@@ -163,6 +163,18 @@ describe('server: bad input changes nothing', () => {
     });
   });
 
+  describe('clients that vanish', () => {
+    it('40 uploads cut off at different points store nothing and leave the server serving', async () => {
+      const { data, sha } = randomContent(300_000);
+      const head = `PUT /api/v1/blobs/${sha} HTTP/1.1\r\nHost: x\r\nX-API-Key: ${writer.key}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${data.length}\r\n\r\n`;
+      const cuts = Array.from({ length: 40 }, (_, i) => Math.floor((i / 40) * (data.length - 1)));
+      await Promise.all(cuts.map((cut) => rawExchange(server.port, [head, data.subarray(0, cut)], { hangUp: true })));
+      await new Promise((r) => setTimeout(r, 300));
+      expectStatus(await admin.get('/health'), 200);
+      expect((await writer.head(`/api/v1/blobs/${sha}`)).status).toBe(404);
+    });
+  });
+
   describe('digests', () => {
     const hex63 = 'a'.repeat(63);
     it.each([
