@@ -1,4 +1,5 @@
 import { lstat } from 'node:fs/promises';
+import { PathSet } from './path-set';
 import { ScanContext } from './scan-context';
 
 /**
@@ -11,7 +12,7 @@ export class DeletionTracker {
   constructor(private readonly ctx: ScanContext) {}
 
   /** Reports the deletions under `roots`; `seen` holds every path the walk found; `vanished` were found then lost. */
-  async report(roots: string[], seen: Set<string>, vanished: string[]): Promise<void> {
+  async report(roots: string[], seen: PathSet, vanished: string[]): Promise<void> {
     const gone = new Set<string>(vanished);
     for (const root of roots) {
       for await (const path of this.known(root)) {

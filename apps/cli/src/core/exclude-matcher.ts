@@ -6,14 +6,17 @@ import ignore, { Ignore } from 'ignore';
  */
 export class ExcludeMatcher {
   private readonly ig: Ignore;
+  private readonly empty: boolean;
 
   constructor(private readonly patterns: readonly string[]) {
-    this.ig = ignore().add(patterns.filter((p) => p.trim() !== ''));
+    const lines = patterns.filter((p) => p.trim() !== '');
+    this.ig = ignore().add(lines);
+    this.empty = lines.length === 0;
   }
 
   /** True when the path (relative to the root, `/`-separated) is excluded, itself or through a parent. */
   ignores(relativePath: string, isDirectory = false): boolean {
-    if (relativePath === '' || relativePath === '.') return false;
+    if (this.empty || relativePath === '' || relativePath === '.') return false;
     return this.ig.ignores(isDirectory ? `${relativePath}/` : relativePath);
   }
 

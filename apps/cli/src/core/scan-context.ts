@@ -11,6 +11,8 @@ export interface PendingRecord {
   fp: FileFingerprint;
   /** Content was read in this run (not known from the cache). */
   fresh: boolean;
+  /** The cache already holds this path with this fingerprint: nothing to save. */
+  cached?: boolean;
 }
 
 /** What the stages of one scan share: the client, the cache, the counters and the event sink. */

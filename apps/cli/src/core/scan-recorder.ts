@@ -70,7 +70,7 @@ export class ScanRecorder {
   }
 
   private remember(item: PendingRecord): void {
-    if (!this.ctx.cache || this.ctx.dryRun) return;
+    if (!this.ctx.cache || this.ctx.dryRun || item.cached) return;
     this.pendingCache.push({ path: item.meta.filepath, sha256: item.meta.sha256, ...item.fp });
     if (this.pendingCache.length >= 1000) this.flushCache();
   }

@@ -15,7 +15,10 @@ export type UploadOutcome = 'uploaded' | 'deduplicated' | 'vanished' | 'failed';
  */
 export class UploadQueue {
   private readonly runner: BoundedRunner;
-  private readonly inRun = new Map<string, Promise<boolean>>();
+  /** Uploads under way, by digest. */
+  private readonly inFlight = new Map<string, Promise<boolean>>();
+  /** Digests sent in this run. */
+  private readonly sent = new Set<string>();
   private readonly followers = new Set<Promise<void>>();
 
   constructor(private readonly ctx: ScanContext, concurrency: number, private readonly done: (item: PendingRecord, outcome: UploadOutcome) => void) {
@@ -25,7 +28,8 @@ export class UploadQueue {
   /** Queues an upload; waits while the queue is full. */
   async push(item: PendingRecord): Promise<void> {
     const sha = item.meta.sha256;
-    const earlier = this.inRun.get(sha);
+    if (this.sent.has(sha)) return this.finish(item, 'deduplicated');
+    const earlier = this.inFlight.get(sha);
     if (earlier) {
       // Same content as an upload of this run: wait for it, and try again only if it failed.
       const follower: Promise<void> = earlier
@@ -35,10 +39,11 @@ export class UploadQueue {
       return;
     }
     let settle!: (ok: boolean) => void;
-    this.inRun.set(sha, new Promise<boolean>((resolve) => (settle = resolve)));
+    this.inFlight.set(sha, new Promise<boolean>((resolve) => (settle = resolve)));
     await this.runner.run(async () => {
       const ok = await this.upload(item);
-      if (!ok) this.inRun.delete(sha);
+      if (ok) this.sent.add(sha);
+      this.inFlight.delete(sha);
       settle(ok);
     });
   }

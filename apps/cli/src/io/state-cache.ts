@@ -48,11 +48,8 @@ export class StateCache {
 
   /** The digest of `path` when its fingerprint matches the cached one exactly, else null. */
   lookup(path: string, fp: FileFingerprint): string | null {
-    const row = this.statements.get.get(this.scope, path) as Row | undefined;
-    if (!row) return null;
-    const same = row.size === fp.size && row.mtime_ns === fp.mtimeNs && row.ctime_ns === i64(fp.ctimeNs) &&
-      row.ino === i64(fp.ino) && row.dev === i64(fp.dev);
-    return same ? row.sha256 : null;
+    const sha = this.statements.get.get(this.scope, path, fp.size, fp.mtimeNs, i64(fp.ctimeNs), i64(fp.ino), i64(fp.dev));
+    return (sha as string | undefined) ?? null;
   }
 
   /**
@@ -93,7 +90,9 @@ export class StateCache {
     );
     const remove = this.db.prepare('DELETE FROM files WHERE scope = ? AND path = ?');
     return {
-      get: this.db.prepare('SELECT * FROM files WHERE scope = ? AND path = ?').safeIntegers(true),
+      get: this.db
+        .prepare('SELECT sha256 FROM files WHERE scope = ? AND path = ? AND size = ? AND mtime_ns = ? AND ctime_ns = ? AND ino = ? AND dev = ?')
+        .pluck(),
       byInode: this.db.prepare('SELECT * FROM files WHERE scope = ? AND dev = ? AND ino = ?').safeIntegers(true),
       under: this.db.prepare('SELECT path FROM files WHERE scope = ? AND (path = ? OR (path >= ? AND path < ?)) ORDER BY path'),
       putMany: this.db.transaction((entries: CachedFile[]) => {
