@@ -236,6 +236,9 @@ describe('server: blobs by digest', () => {
       expect(res.body.length).toBe(0);
       expectError(await reader.get(blob(sha)), 410, 'gone');
       expect((await reader.head(blob(sha))).status).toBe(410);
+      const meta = rec.json();
+      const content = await reader.get('/api/v1/files/content', { query: { hostname: meta.hostname, filepath: meta.filepath } });
+      expectError(content, 410, 'gone');
       const record = await reader.get(`/api/v1/files/${rec.json().id}`);
       expect(record.json()).toMatchObject({ id: rec.json().id, content_available: false });
       const clones = await reader.get(`/api/v1/blobs/${sha}/files`);
@@ -246,6 +249,18 @@ describe('server: blobs by digest', () => {
 
     it('answers 404 for content never stored', async () => {
       expectError(await admin.delete(blob(randomContent(8).sha)), 404, 'not_found');
+    });
+  });
+
+  describe('empty content', () => {
+    // Runs after the GET tests, which show the empty content is served before anyone uploads it.
+    it('stores the empty content: 201 the first time, then 200', async () => {
+      const first = await writer.put(blob(EMPTY_SHA), Buffer.alloc(0));
+      expectStatus(first, 201);
+      expect(first.json()).toEqual({ sha256: EMPTY_SHA, size: 0, created: true });
+      const again = await writer.put(blob(EMPTY_SHA), Buffer.alloc(0));
+      expectStatus(again, 200);
+      expect(again.json()).toEqual({ sha256: EMPTY_SHA, size: 0, created: false });
     });
   });
 

@@ -166,6 +166,30 @@ describe('server: configuration', () => {
   });
 });
 
+describe('server: request logs', () => {
+  it('logs one structured line per request with the key id, route, status, bytes and duration, never the key', async () => {
+    const server = await startServer({ env: { HOARD_LOG_LEVEL: 'info' } });
+    try {
+      const admin = new Http(server.url, server.adminKey);
+      const { id, key } = await admin.mintKey(['write'], 'logged');
+      const { data, sha } = randomContent(4321);
+      expectStatus(await admin.as(key).put(`/api/v1/blobs/${sha}`, data), 201);
+      expectStatus(await admin.as(key).get('/api/v1/files', { query: { hostname: 'nobody' } }), 200);
+      await sleep(100);
+      const lines = server.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+      const put = lines.find((l) => l.msg === 'request' && l.method === 'PUT');
+      expect(put).toMatchObject({ key_id: id, route: '/api/v1/blobs/:sha256', status: 201, bytes_in: 4321 });
+      expect(typeof put.duration_ms).toBe('number');
+      const list = lines.find((l) => l.msg === 'request' && l.route === '/api/v1/files' && l.method === 'GET');
+      expect(list).toMatchObject({ key_id: id, status: 200 });
+      expect(server.output()).not.toContain(key);
+      expect(server.output()).not.toContain(server.adminKey);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('server: rate limiting per key', () => {
   it('answers the 6th request of a key within the window with 429 and Retry-After; other keys go on', async () => {
     const server = await startServer({ env: { HOARD_RATE_LIMIT: '5' } });
