@@ -1,12 +1,18 @@
-import { Injectable } from '@nestjs/common';
+import { ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { AuthedRequest } from './api-key.guard';
 
-/** Rate limits per API key (per client address on public routes). Runs after {@link ApiKeyGuard}. */
+/**
+ * Rate limits per API key. Runs after {@link ApiKeyGuard}; public routes (health, readiness, metrics, docs) carry
+ * no key and are not limited, so probes and scrapers never see a 429.
+ */
 @Injectable()
 export class KeyThrottlerGuard extends ThrottlerGuard {
+  protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
+    return !context.switchToHttp().getRequest<AuthedRequest>().apiKey;
+  }
+
   protected override async getTracker(request: Record<string, unknown>): Promise<string> {
-    const req = request as unknown as AuthedRequest;
-    return req.apiKey ? `key:${req.apiKey.id}` : `ip:${req.ip}`;
+    return `key:${(request as unknown as AuthedRequest).apiKey!.id}`;
   }
 }
