@@ -206,6 +206,9 @@ describe('server: rate limiting per key', () => {
       expect(retryAfter).toBeGreaterThan(0);
       expect(retryAfter).toBeLessThanOrEqual(60);
       expectStatus(await admin.get('/api/v1/keys/me'), 200);
+      // Public routes carry no key: probes and scrapers are never limited.
+      for (let i = 0; i < 8; i++) expectStatus(await admin.as(undefined).get('/health'), 200);
+      for (let i = 0; i < 8; i++) expectStatus(await admin.as(undefined).get('/metrics'), 200);
     } finally {
       await server.stop();
     }
