@@ -222,6 +222,22 @@ describe('server: file records', () => {
       expect(again.json()).toEqual({ deleted: 0 });
     });
 
+    it('makes a path recorded again after its deletion a new current version', async () => {
+      const meta = fileMeta({ hostname: 'h-back', filepath: '/back' });
+      const first = (await writer.post('/api/v1/files', meta)).json();
+      expectStatus(await writer.post('/api/v1/files/deleted', { hostname: 'h-back', filepaths: ['/back'] }), 200);
+      expect(await listAll({ hostname: 'h-back' })).toEqual([]);
+      const again = await writer.post('/api/v1/files', meta);
+      expectStatus(again, 201);
+      expect(again.json()).toMatchObject({ version: 2, deleted_at: null, sha256: meta.sha256 });
+      expect((await listAll({ hostname: 'h-back' })).map((i) => i.id)).toEqual([again.json().id]);
+      const history = (await reader.get('/api/v1/files/history', { query: { hostname: 'h-back', filepath: '/back' } })).json();
+      expect(history.items.map((i: any) => [i.id, i.version, i.deleted_at === null])).toEqual([
+        [again.json().id, 2, true],
+        [first.id, 1, false],
+      ]);
+    });
+
     it('DELETE /api/v1/files/{id} marks one record deleted (204); unknown ids are 404', async () => {
       const rec = (await writer.post('/api/v1/files', fileMeta({ hostname: 'h-del1' }))).json();
       expectError(await reader.delete(`/api/v1/files/${rec.id}`), 403, 'forbidden');
