@@ -7,6 +7,25 @@ import { blobFilesOnDisk, blobPath, expectError, expectStatus, fileMeta, Http, r
 const MiB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+function residentMiB(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match![1]) / 1024;
+}
+
+/** An endless upload body of 1 MiB pieces, counting what it sent. */
+function slowBody(counter: { sent: number }, limit: number, pauseMs = 5): Readable {
+  const piece = randomContent(MiB).data;
+  return Readable.from(
+    (async function* () {
+      while (counter.sent < limit) {
+        counter.sent += piece.length;
+        yield piece;
+        await sleep(pauseMs);
+      }
+    })(),
+  );
+}
+
 describe('server: durability across kills and restarts', () => {
   it('kill -9 during a large upload leaves no visible blob; the next start removes the temp file', async () => {
     const first = await startServer();
@@ -15,33 +34,26 @@ describe('server: durability across kills and restarts', () => {
     const recorded = await writer.post('/api/v1/files', fileMeta({ hostname: 'before-kill' }));
     expectStatus(recorded, 201);
     const { sha } = randomContent(16);
-    const piece = randomContent(MiB).data;
     const declared = 512 * MiB;
-    let sent = 0;
-    const body = Readable.from(
-      (async function* () {
-        while (sent < declared) {
-          sent += piece.length;
-          yield piece;
-          await sleep(5);
-        }
-      })(),
-    );
+    const counter = { sent: 0 };
+    const body = slowBody(counter, declared);
     const upload = writer
       .put(`/api/v1/blobs/${sha}`, body, { headers: { 'content-length': String(declared) } })
       .then((res) => `answered ${res.status}`, (err: Error) => `failed: ${err.message}`);
     const tmpDir = join(dataDir, 'blobs', '.tmp');
     let tmpSize = 0;
-    for (let i = 0; i < 500 && tmpSize < 16 * MiB; i++) {
+    for (let i = 0; i < 1000 && tmpSize < 96 * MiB; i++) {
       await sleep(20);
       const temps = blobFilesOnDisk(dataDir).filter((f) => f.startsWith('.tmp/'));
       tmpSize = temps.length === 1 ? statSync(join(dataDir, 'blobs', temps[0])).size : 0;
     }
-    expect(tmpSize).toBeGreaterThanOrEqual(16 * MiB);
+    expect(tmpSize).toBeGreaterThanOrEqual(96 * MiB);
+    // Streamed, not buffered: after ~100 MiB went through, the process is still small.
+    expect(residentMiB(first.proc.pid!)).toBeLessThan(200);
     await first.kill();
     expect(first.proc.signalCode).toBe('SIGKILL');
     expect(await upload).toMatch(/^failed: /);
-    expect(sent).toBeLessThan(declared);
+    expect(counter.sent).toBeLessThan(declared);
 
     // What the crash left: a temp file, and no blob under the digest.
     expect(blobFilesOnDisk(dataDir).filter((f) => f.startsWith('.tmp/'))).toHaveLength(1);
@@ -56,6 +68,34 @@ describe('server: durability across kills and restarts', () => {
       expect((await api.post('/api/v1/blobs/missing', { sha256: [sha] })).json()).toEqual({ missing: [sha] });
       const listed = (await api.get('/api/v1/files', { query: { hostname: 'before-kill' } })).json().items;
       expect(listed.map((i: any) => i.id)).toEqual([recorded.json().id]);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('exits 1 when an upload outlasts HOARD_SHUTDOWN_TIMEOUT_MS after SIGTERM, storing nothing of it', async () => {
+    const first = await startServer({ env: { HOARD_SHUTDOWN_TIMEOUT_MS: '700' } });
+    const writer = new Http(first.url, first.adminKey);
+    const { sha } = randomContent(16);
+    const declared = 256 * MiB;
+    const counter = { sent: 0 };
+    const upload = writer
+      .put(`/api/v1/blobs/${sha}`, slowBody(counter, declared, 20), { headers: { 'content-length': String(declared) } })
+      .then((res) => `answered ${res.status}`, (err: Error) => `failed: ${err.message}`);
+    for (let i = 0; i < 250 && !blobFilesOnDisk(first.dataDir).some((f) => f.startsWith('.tmp/')); i++) await sleep(20);
+    const exit = new Promise<number | null>((resolve) => first.proc.once('exit', resolve));
+    const signalledAt = Date.now();
+    first.proc.kill('SIGTERM');
+    expect(await exit).toBe(1);
+    expect(Date.now() - signalledAt).toBeGreaterThanOrEqual(650);
+    expect(await upload).toMatch(/^failed: /);
+    expect(counter.sent).toBeLessThan(declared);
+    expect(first.output()).toMatch(/shutdown took longer than 700 ms/);
+    expect(existsSync(blobPath(first.dataDir, sha))).toBe(false);
+    const second = await startServer({ dataDir: first.dataDir });
+    try {
+      expect(blobFilesOnDisk(first.dataDir)).toEqual([]);
+      expect((await new Http(second.url, second.adminKey).head(`/api/v1/blobs/${sha}`)).status).toBe(404);
     } finally {
       await second.stop();
     }
