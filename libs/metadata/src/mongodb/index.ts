@@ -1,0 +1,2 @@
+/** The MongoDB adapter, imported on its own (`@app/metadata/mongodb`) so the driver loads only when configured. */
+export * from './mongo-metadata-store';

@@ -1,0 +1,95 @@
+import type { ObjectId } from 'mongodb';
+import type { Scope } from '@app/contracts';
+import type { BlobEntry, KeyRecord, StoredFile } from '../metadata-store';
+
+/** One version of a file in the `files` collection. `is_current` marks the highest version of its path. */
+export interface FileDoc {
+  _id: ObjectId;
+  hostname: string;
+  filepath: string;
+  version: number;
+  sha256: string;
+  size: number;
+  mode: number | null;
+  uid: number | null;
+  gid: number | null;
+  mtime: number | null;
+  atime: number | null;
+  ctime: number | null;
+  ip_address: string | null;
+  first_seen_at: Date;
+  last_seen_at: Date;
+  deleted_at: Date | null;
+  is_current: boolean;
+}
+
+/** A verified content entry in the `blobs` collection, keyed by its digest. */
+export interface BlobDoc {
+  _id: string;
+  size: number;
+  created_at: Date;
+  deleted_at: Date | null;
+}
+
+/** An API key in the `api_keys` collection, keyed by its id. */
+export interface KeyDoc {
+  _id: string;
+  name: string;
+  scopes: Scope[];
+  hash: string;
+  created_at: Date;
+  expires_at: Date | null;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export function toStoredFile(doc: FileDoc): StoredFile {
+  return {
+    id: doc._id.toHexString(),
+    hostname: doc.hostname,
+    filepath: doc.filepath,
+    version: doc.version,
+    sha256: doc.sha256,
+    size: doc.size,
+    mode: doc.mode ?? null,
+    uid: doc.uid ?? null,
+    gid: doc.gid ?? null,
+    mtime: doc.mtime ?? null,
+    atime: doc.atime ?? null,
+    ctime: doc.ctime ?? null,
+    ip_address: doc.ip_address ?? null,
+    first_seen_at: doc.first_seen_at,
+    last_seen_at: doc.last_seen_at,
+    deleted_at: doc.deleted_at ?? null,
+  };
+}
+
+export function toBlobEntry(doc: BlobDoc): BlobEntry {
+  return { sha256: doc._id, size: doc.size, created_at: doc.created_at, deleted_at: doc.deleted_at ?? null };
+}
+
+export function toKeyRecord(doc: KeyDoc): KeyRecord {
+  return {
+    id: doc._id,
+    name: doc.name,
+    scopes: doc.scopes,
+    hash: doc.hash,
+    created_at: doc.created_at,
+    expires_at: doc.expires_at ?? null,
+    last_used_at: doc.last_used_at ?? null,
+    revoked_at: doc.revoked_at ?? null,
+  };
+}
+
+export function fromKeyRecord(key: KeyRecord): KeyDoc {
+  return {
+    _id: key.id,
+    name: key.name,
+    scopes: [...key.scopes],
+    hash: key.hash,
+    created_at: key.created_at,
+    expires_at: key.expires_at,
+    last_used_at: key.last_used_at,
+    revoked_at: key.revoked_at,
+  };
+}

@@ -1,0 +1,146 @@
+import { type AnyBulkWriteOperation, type Collection, MongoBulkWriteError, ObjectId } from 'mongodb';
+import type { FileMetadata } from '@app/contracts';
+import type { RecordedFile } from '../metadata-store';
+import { isDuplicateKey } from './mongo-errors';
+import { type FileDoc, toStoredFile } from './mongo-documents';
+
+/** How often one record re-reads and retries after losing a race for the next version number. */
+const MAX_ATTEMPTS = 20;
+
+type Stat = Pick<FileDoc, 'size' | 'mode' | 'uid' | 'gid' | 'mtime' | 'atime' | 'ctime' | 'ip_address'>;
+
+interface Planned {
+  index: number;
+  result: RecordedFile;
+  op: AnyBulkWriteOperation<FileDoc>;
+  doc?: FileDoc;
+}
+
+const pathKey = (hostname: string, filepath: string) => `${hostname}\u0000${filepath}`;
+
+/**
+ * `recordFiles` for MongoDB without multi-document transactions. The unique index on
+ * (hostname, filepath, version) is the arbiter: a new version is inserted as `current version + 1`, and whoever
+ * loses that race re-reads the path and decides again. The previous version stops being current only after the
+ * new one exists, so a path never lacks a current version; the highest version of a path is its current one.
+ */
+export class MongoFileRecorder {
+  constructor(private readonly files: Collection<FileDoc>) {}
+
+  async record(input: FileMetadata[], now: Date): Promise<RecordedFile[]> {
+    const results: RecordedFile[] = new Array(input.length);
+    // Ids are drawn in request order up front, so new versions sort by id as they were sent, retries included.
+    const ids = input.map(() => new ObjectId());
+    const counts = new Map<string, number>();
+    for (const f of input) counts.set(pathKey(f.hostname, f.filepath), (counts.get(pathKey(f.hostname, f.filepath)) ?? 0) + 1);
+
+    // Paths seen once go through one bulk read and one unordered bulk write; the rest, in order, one by one.
+    const once = input.map((f, index) => ({ f, index })).filter(({ f }) => counts.get(pathKey(f.hostname, f.filepath)) === 1);
+    const current = await this.currentOf(once.map(({ f }) => f));
+    const planned = once.map(({ f, index }) => this.plan(f, ids[index], index, current.get(pathKey(f.hostname, f.filepath)), now));
+    const lost = await this.apply(planned);
+    for (const p of planned) if (!lost.has(p.index)) results[p.index] = p.result;
+    await this.retire(planned.filter((p) => !lost.has(p.index) && p.doc && p.doc.version > 1).map((p) => p.doc!));
+
+    for (let index = 0; index < input.length; index++) {
+      if (results[index] === undefined) results[index] = await this.recordOne(input[index], ids[index], now);
+    }
+    return results;
+  }
+
+  /** One record, re-reading and retrying until its write wins or is an update. */
+  private async recordOne(f: FileMetadata, id: ObjectId, now: Date): Promise<RecordedFile> {
+    for (let attempt = 1; ; attempt++) {
+      const latest = await this.files.findOne({ hostname: f.hostname, filepath: f.filepath }, { sort: { version: -1 } });
+      const p = this.plan(f, id, 0, latest ?? undefined, now);
+      try {
+        await this.files.bulkWrite([p.op], { ordered: true });
+      } catch (error) {
+        if (isDuplicateKey(error) && attempt < MAX_ATTEMPTS) continue;
+        throw error;
+      }
+      if (p.doc && p.doc.version > 1) await this.retire([p.doc]);
+      return p.result;
+    }
+  }
+
+  private plan(f: FileMetadata, id: ObjectId, index: number, cur: FileDoc | undefined, now: Date): Planned {
+    const sha256 = f.sha256.toLowerCase();
+    const stat: Stat = {
+      size: f.size,
+      mode: f.mode ?? null,
+      uid: f.uid ?? null,
+      gid: f.gid ?? null,
+      mtime: f.mtime ?? null,
+      atime: f.atime ?? null,
+      ctime: f.ctime ?? null,
+      ip_address: f.ip_address ?? null,
+    };
+    if (cur && cur.deleted_at === null && cur.sha256 === sha256) {
+      const set = { ...stat, last_seen_at: now };
+      const op = { updateOne: { filter: { _id: cur._id }, update: { $set: set } } };
+      return { index, op, result: { status: 'unchanged', file: toStoredFile({ ...cur, ...set }) } };
+    }
+    const doc: FileDoc = {
+      _id: id,
+      hostname: f.hostname,
+      filepath: f.filepath,
+      version: cur ? cur.version + 1 : 1,
+      sha256,
+      ...stat,
+      first_seen_at: now,
+      last_seen_at: now,
+      deleted_at: null,
+      is_current: true,
+    };
+    return { index, op: { insertOne: { document: doc } }, doc, result: { status: 'created', file: toStoredFile(doc) } };
+  }
+
+  /** The current version of each path, read in one query per hostname. */
+  private async currentOf(files: FileMetadata[]): Promise<Map<string, FileDoc>> {
+    const byHost = new Map<string, string[]>();
+    for (const f of files) byHost.set(f.hostname, [...(byHost.get(f.hostname) ?? []), f.filepath]);
+    const found = new Map<string, FileDoc>();
+    for (const [hostname, filepaths] of byHost) {
+      const docs = await this.files.find({ hostname, filepath: { $in: filepaths }, is_current: true }).toArray();
+      for (const doc of docs) {
+        const key = pathKey(doc.hostname, doc.filepath);
+        const seen = found.get(key);
+        if (!seen || seen.version < doc.version) found.set(key, doc);
+      }
+    }
+    return found;
+  }
+
+  /** Runs the planned writes unordered; returns the indexes whose insert lost a race (to be redone one by one). */
+  private async apply(planned: Planned[]): Promise<Set<number>> {
+    const lost = new Set<number>();
+    if (planned.length === 0) return lost;
+    try {
+      await this.files.bulkWrite(
+        planned.map((p) => p.op),
+        { ordered: false },
+      );
+    } catch (error) {
+      if (!(error instanceof MongoBulkWriteError)) throw error;
+      const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+      if (errors.length === 0 || errors.some((e) => e.code !== 11000)) throw error;
+      for (const e of errors) lost.add(planned[e.index].index);
+    }
+    return lost;
+  }
+
+  /** Clears `is_current` on the versions below each new one (idempotent, so a later call repairs an interrupted one). */
+  private async retire(created: FileDoc[]): Promise<void> {
+    if (created.length === 0) return;
+    await this.files.bulkWrite(
+      created.map((doc) => ({
+        updateMany: {
+          filter: { hostname: doc.hostname, filepath: doc.filepath, is_current: true, version: { $lt: doc.version } },
+          update: { $set: { is_current: false } },
+        },
+      })),
+      { ordered: false },
+    );
+  }
+}

@@ -1,0 +1,252 @@
+import { type Collection, type Db, type Filter, MongoClient, ObjectId } from 'mongodb';
+import { type FileMetadata, HoardError } from '@app/contracts';
+import type {
+  BlobEntry,
+  FilePage,
+  FileQuery,
+  KeyRecord,
+  MetadataStore,
+  RecordedFile,
+  StoredFile,
+  StoreStats,
+} from '../metadata-store';
+import { decodeCursor, encodeCursor } from '../shared/page-cursor';
+import { prefixUpperBound } from '../shared/prefix-range';
+import { type BlobDoc, type FileDoc, type KeyDoc, fromKeyRecord, toBlobEntry, toKeyRecord, toStoredFile } from './mongo-documents';
+import { isDuplicateKey, mapMongoError } from './mongo-errors';
+import { MongoFileRecorder } from './mongo-file-recorder';
+import { ensureMongoIndexes } from './mongo-indexes';
+
+export interface MongoMetadataStoreOptions {
+  uri: string;
+  db: string;
+  /** How long an operation waits for a reachable server before failing with `unavailable` (default 5000). */
+  serverSelectionTimeoutMs?: number;
+}
+
+const OBJECT_ID = /^[0-9a-f]{24}$/;
+const LIVE = { is_current: true, deleted_at: null } as const;
+
+/** The id of a file document, or null when `id` cannot be one. */
+function parseObjectId(id: string): ObjectId | null {
+  return OBJECT_ID.test(id) ? new ObjectId(id) : null;
+}
+
+/**
+ * Metadata in MongoDB (or a wire-compatible server) through the official driver, for deployments where several
+ * server instances share one database. No multi-document transactions: every write is correct on its own, with
+ * unique indexes as the arbiters of races.
+ */
+export class MongoMetadataStore implements MetadataStore {
+  readonly kind = 'mongodb';
+  private client?: MongoClient;
+  private db?: Db;
+  private recorder?: MongoFileRecorder;
+
+  constructor(private readonly options: MongoMetadataStoreOptions) {}
+
+  /** Connects and creates the indexes (idempotent). */
+  async init(): Promise<void> {
+    if (this.client) return;
+    const client = new MongoClient(this.options.uri, {
+      serverSelectionTimeoutMS: this.options.serverSelectionTimeoutMs ?? 5000,
+    });
+    try {
+      await client.connect();
+      const db = client.db(this.options.db);
+      await ensureMongoIndexes(db);
+      this.client = client;
+      this.db = db;
+      this.recorder = new MongoFileRecorder(db.collection<FileDoc>('files'));
+    } catch (error) {
+      await client.close().catch(() => undefined);
+      mapMongoError(error);
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.run((db) => db.command({ ping: 1 }));
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = this.db = this.recorder = undefined;
+    await client?.close();
+  }
+
+  async recordFiles(files: FileMetadata[], now: Date): Promise<RecordedFile[]> {
+    return this.run(() => this.recorder!.record(files, now));
+  }
+
+  async markPathsDeleted(hostname: string, filepaths: string[], now: Date): Promise<number> {
+    if (filepaths.length === 0) return 0;
+    const filter = { hostname, filepath: { $in: filepaths }, ...LIVE };
+    return this.run(async () => (await this.files().updateMany(filter, { $set: { deleted_at: now } })).modifiedCount);
+  }
+
+  async markFileDeleted(id: string, now: Date): Promise<boolean> {
+    const _id = parseObjectId(id);
+    if (!_id) return false;
+    return this.run(async () => {
+      const result = await this.files().updateOne({ _id, deleted_at: null }, { $set: { deleted_at: now } });
+      return result.matchedCount > 0 || (await this.files().countDocuments({ _id }, { limit: 1 })) > 0;
+    });
+  }
+
+  async markPrefixDeleted(hostname: string, pathPrefix: string, now: Date): Promise<number> {
+    const filter = { hostname, filepath: prefixFilter(pathPrefix), ...LIVE };
+    return this.run(async () => (await this.files().updateMany(filter, { $set: { deleted_at: now } })).modifiedCount);
+  }
+
+  async getFile(id: string): Promise<StoredFile | null> {
+    const _id = parseObjectId(id);
+    return _id ? this.run(async () => mapDoc(await this.files().findOne({ _id }))) : null;
+  }
+
+  async listFiles(query: FileQuery): Promise<FilePage> {
+    const filter: Filter<FileDoc> = query.includeDeleted ? { is_current: true } : { ...LIVE };
+    if (query.cursor !== undefined) {
+      filter._id = { $gt: new ObjectId(decodeCursor(query.cursor, (id) => OBJECT_ID.test(id))) };
+    }
+    if (query.hostname !== undefined) filter.hostname = query.hostname;
+    if (query.pathPrefix) filter.filepath = prefixFilter(query.pathPrefix);
+    if (query.sha256 !== undefined) filter.sha256 = query.sha256.toLowerCase();
+    const docs = await this.run(() => this.files().find(filter).sort({ _id: 1 }).limit(query.limit + 1).toArray());
+    const more = docs.length > query.limit;
+    const items = (more ? docs.slice(0, query.limit) : docs).map(toStoredFile);
+    return { items, nextCursor: more ? encodeCursor(items[items.length - 1].id) : null };
+  }
+
+  async currentFile(hostname: string, filepath: string): Promise<StoredFile | null> {
+    const filter = { hostname, filepath, ...LIVE };
+    return this.run(async () => mapDoc(await this.files().findOne(filter, { sort: { version: -1 } })));
+  }
+
+  async fileHistory(hostname: string, filepath: string): Promise<StoredFile[]> {
+    const docs = await this.run(() => this.files().find({ hostname, filepath }).sort({ version: -1 }).toArray());
+    return docs.map(toStoredFile);
+  }
+
+  async filesWithContent(sha256: string): Promise<StoredFile[]> {
+    const filter = { sha256: sha256.toLowerCase(), ...LIVE };
+    const docs = await this.run(() => this.files().find(filter).sort({ first_seen_at: 1, _id: 1 }).toArray());
+    return docs.map(toStoredFile);
+  }
+
+  async epochFile(sha256: string): Promise<StoredFile | null> {
+    const sort = { first_seen_at: 1, _id: 1 } as const;
+    return this.run(async () => mapDoc(await this.files().findOne({ sha256: sha256.toLowerCase() }, { sort })));
+  }
+
+  async registerBlob(sha256: string, size: number, now: Date): Promise<void> {
+    const register = () =>
+      this.blobs().updateOne(
+        { _id: sha256.toLowerCase() },
+        { $set: { size, deleted_at: null }, $setOnInsert: { created_at: now } },
+        { upsert: true },
+      );
+    // Two concurrent upserts of a new digest may both try the insert; the loser's retry is a plain update.
+    await this.run(() => register().catch((error) => (isDuplicateKey(error) ? register() : Promise.reject(error))));
+  }
+
+  async getBlobs(sha256s: string[]): Promise<Map<string, BlobEntry>> {
+    if (sha256s.length === 0) return new Map();
+    const ids = sha256s.map((s) => s.toLowerCase());
+    const docs = await this.run(() => this.blobs().find({ _id: { $in: ids } }).toArray());
+    return new Map(docs.map((doc) => [doc._id, toBlobEntry(doc)]));
+  }
+
+  async markBlobDeleted(sha256: string, now: Date): Promise<boolean> {
+    const _id = sha256.toLowerCase();
+    return this.run(async () => {
+      const result = await this.blobs().updateOne({ _id, deleted_at: null }, { $set: { deleted_at: now } });
+      return result.matchedCount > 0 || (await this.blobs().countDocuments({ _id }, { limit: 1 })) > 0;
+    });
+  }
+
+  async createKey(key: KeyRecord): Promise<void> {
+    await this.run(() => this.keys().insertOne(fromKeyRecord(key)));
+  }
+
+  async findKeyByHash(hash: string): Promise<KeyRecord | null> {
+    const doc = await this.run(() => this.keys().findOne({ hash }));
+    return doc ? toKeyRecord(doc) : null;
+  }
+
+  async getKey(id: string): Promise<KeyRecord | null> {
+    const doc = await this.run(() => this.keys().findOne({ _id: id }));
+    return doc ? toKeyRecord(doc) : null;
+  }
+
+  async listKeys(): Promise<KeyRecord[]> {
+    const docs = await this.run(() => this.keys().find({}).sort({ created_at: 1, _id: 1 }).toArray());
+    return docs.map(toKeyRecord);
+  }
+
+  async revokeKey(id: string, now: Date): Promise<boolean> {
+    return this.run(async () => {
+      const result = await this.keys().updateOne({ _id: id, revoked_at: null }, { $set: { revoked_at: now } });
+      return result.matchedCount > 0 || (await this.keys().countDocuments({ _id: id }, { limit: 1 })) > 0;
+    });
+  }
+
+  async touchKey(id: string, now: Date): Promise<void> {
+    await this.run(() => this.keys().updateOne({ _id: id }, { $set: { last_used_at: now } }));
+  }
+
+  async countKeys(): Promise<number> {
+    return this.run(() => this.keys().countDocuments({}));
+  }
+
+  /** Counts and sums in separate queries: each `$group` has one accumulator, which every compatible server runs. */
+  async stats(): Promise<StoreStats> {
+    return this.run(async () => {
+      const [files, hosts, logical, blobs, stored] = await Promise.all([
+        this.files().countDocuments(LIVE),
+        this.files().distinct('hostname', LIVE),
+        sumOf(this.files(), LIVE),
+        this.blobs().countDocuments({ deleted_at: null }),
+        sumOf(this.blobs(), { deleted_at: null }),
+      ]);
+      return { files, hosts: hosts.length, blobs, stored_bytes: stored, logical_bytes: logical };
+    });
+  }
+
+  private files(): Collection<FileDoc> {
+    return this.db!.collection<FileDoc>('files');
+  }
+
+  private blobs(): Collection<BlobDoc> {
+    return this.db!.collection<BlobDoc>('blobs');
+  }
+
+  private keys(): Collection<KeyDoc> {
+    return this.db!.collection<KeyDoc>('api_keys');
+  }
+
+  /** Runs `fn` on the connected database, mapping connection failures to `HoardError('unavailable')`. */
+  private async run<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+    const db = this.db;
+    if (!db) throw new HoardError('unavailable', 'metadata store is not open');
+    try {
+      return await fn(db);
+    } catch (error) {
+      return mapMongoError(error);
+    }
+  }
+}
+
+/** Exact, index-friendly prefix match (see {@link prefixUpperBound}). */
+function prefixFilter(prefix: string): { $gte: string; $lt?: string } {
+  const upper = prefixUpperBound(prefix);
+  return upper === null ? { $gte: prefix } : { $gte: prefix, $lt: upper };
+}
+
+async function sumOf<T extends { size: number }>(collection: Collection<T>, match: Filter<T>): Promise<number> {
+  const [row] = await collection.aggregate<{ total: number }>([{ $match: match }, { $group: { _id: null, total: { $sum: '$size' } } }]).toArray();
+  return row ? Number(row.total) : 0;
+}
+
+function mapDoc(doc: FileDoc | null): StoredFile | null {
+  return doc ? toStoredFile(doc) : null;
+}

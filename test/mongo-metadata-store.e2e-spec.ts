@@ -1,0 +1,94 @@
+import { MongoClient } from 'mongodb';
+import { MongoMetadataStore } from '@app/metadata/mongodb';
+import { describeMetadataStoreContract } from '@app/metadata/testing/metadata-store.contract';
+import { at, digest, meta } from '@app/metadata/testing/contract-fixtures';
+import { type RunningFerretDb, startFerretDb } from './support/ferretdb';
+import { freePort } from './support/server';
+
+const bin = process.env.HOARD_TEST_FERRETDB_BIN;
+if (!bin) {
+  process.stderr.write('\n!! HOARD_TEST_FERRETDB_BIN is not set: the MongoDB metadata suites are SKIPPED\n\n');
+}
+
+(bin ? describe : describe.skip)('MongoMetadataStore against FerretDB', () => {
+  let ferret: RunningFerretDb;
+  let databases = 0;
+  beforeAll(async () => {
+    ferret = await startFerretDb(bin!);
+  });
+  afterAll(async () => {
+    await ferret?.stop();
+  });
+
+  /** A fresh database on the shared server; cleanup drops it. */
+  async function freshStore(name = `hoard_${process.pid}_${++databases}`) {
+    const sut = new MongoMetadataStore({ uri: ferret.uri, db: name });
+    await sut.init();
+    return {
+      sut,
+      cleanup: async () => {
+        await sut.close();
+        const client = new MongoClient(ferret.uri);
+        await client.db(name).dropDatabase();
+        await client.close();
+      },
+    };
+  }
+
+  describeMetadataStoreContract('mongodb (FerretDB)', () => freshStore());
+
+  describe('two server instances at the same moment', () => {
+    const paths = Array.from({ length: 200 }, (_, i) => `/shared/${i}`);
+    const inBatches = (content: (i: number) => string) =>
+      [0, 1, 2, 3].map((b) => paths.slice(b * 50, b * 50 + 50).map((p, j) => meta(p, content(b * 50 + j))));
+
+    async function race(contentA: (i: number) => string, contentB: (i: number) => string) {
+      const name = `hoard_race_${process.pid}_${++databases}`;
+      const a = await freshStore(name);
+      const b = new MongoMetadataStore({ uri: ferret.uri, db: name });
+      await b.init();
+      try {
+        const calls = [
+          ...inBatches(contentA).map((batch) => a.sut.recordFiles(batch, at(1))),
+          ...inBatches(contentB).map((batch) => b.recordFiles(batch, at(1))),
+        ];
+        const results = (await Promise.all(calls)).flat();
+        const histories = await Promise.all(paths.map((p) => a.sut.fileHistory('host-a', p)));
+        const listed = await a.sut.listFiles({ includeDeleted: true, limit: 1000 });
+        return { results, histories, listed: listed.items };
+      } finally {
+        await b.close();
+        await a.cleanup();
+      }
+    }
+
+    it('recording the same 200 paths with the same content creates each path once', async () => {
+      const { results, histories, listed } = await race((i) => `same-${i}`, (i) => `same-${i}`);
+      expect(results.filter((r) => r.status === 'created')).toHaveLength(200);
+      expect(results.filter((r) => r.status === 'unchanged')).toHaveLength(200);
+      for (const history of histories) expect(history.map((f) => f.version)).toEqual([1]);
+      expect(listed.map((f) => f.filepath).sort()).toEqual([...paths].sort());
+    });
+
+    it('recording different content at the same paths makes versions 1 and 2, exactly one current', async () => {
+      const { results, histories, listed } = await race((i) => `from-a-${i}`, (i) => `from-b-${i}`);
+      expect(results.filter((r) => r.status === 'created')).toHaveLength(400);
+      for (const history of histories) {
+        expect(history.map((f) => f.version)).toEqual([2, 1]);
+        expect(new Set(history.map((f) => f.sha256)).size).toBe(2);
+      }
+      expect(listed).toHaveLength(200);
+      const current = new Map(listed.map((f) => [f.filepath, f]));
+      for (const [i, history] of histories.entries()) {
+        expect(current.get(paths[i])!.id).toBe(history[0].id);
+        expect([digest(`from-a-${i}`), digest(`from-b-${i}`)]).toContain(history[0].sha256);
+      }
+    });
+  });
+
+  it('reports an unreachable server as unavailable', async () => {
+    const port = await freePort();
+    const sut = new MongoMetadataStore({ uri: `mongodb://127.0.0.1:${port}/`, db: 'none', serverSelectionTimeoutMs: 300 });
+    await expect(sut.init()).rejects.toMatchObject({ name: 'HoardError', code: 'unavailable' });
+  });
+});
