@@ -153,6 +153,19 @@ describe('server: blobs by digest', () => {
       expect(error.details).toEqual({ size: 1000 });
     });
 
+    it.each(['bytes=abc', 'items=0-5', 'bytes=0-1,5-6'])('serves the whole content for Range %s (malformed, other unit, several ranges)', async (range) => {
+      const res = await reader.get(blob(sha), { headers: { range } });
+      expectStatus(res, 200);
+      expect(res.header('content-range')).toBe('');
+      expect(res.body.equals(data)).toBe(true);
+    });
+
+    it('answers a weak or listed If-None-Match match by 304', async () => {
+      expectStatus(await reader.get(blob(sha), { headers: { 'if-none-match': `W/"${sha}"` } }), 304);
+      expectStatus(await reader.get(blob(sha), { headers: { 'if-none-match': `"${EMPTY_SHA}", "${sha}"` } }), 304);
+      expectStatus(await reader.get(blob(sha), { headers: { 'if-none-match': `"${sha}"`, range: 'bytes=0-0' } }), 304);
+    });
+
     it('answers If-None-Match with the ETag by 304 and no body; another ETag gets the content', async () => {
       const hit = await reader.get(blob(sha), { headers: { 'if-none-match': `"${sha}"` } });
       expectStatus(hit, 304);
