@@ -15,10 +15,11 @@ export class ScanProgressView {
   start(): void {
     if (this.quiet) return;
     if (this.stream.isTTY) {
-      this.spinner = ora({ text: this.line(), stream: this.stream }).start();
-      this.timer = setInterval(() => this.spinner && (this.spinner.text = this.line()), 200);
+      this.spinner = ora({ text: this.fitted(), stream: this.stream }).start();
+      this.timer = setInterval(() => this.spinner && (this.spinner.text = this.fitted()), 200);
     } else {
-      this.timer = setInterval(() => this.stream.write(`${this.line()}\n`), 5000);
+      // Plain lines start once the server has answered, so a run that cannot reach it ends with its one error line.
+      this.timer = setInterval(() => this.progress.checked.files > 0 && this.stream.write(`${this.line()}\n`), 5000);
     }
     this.timer.unref();
   }
@@ -39,6 +40,13 @@ export class ScanProgressView {
       this.stream.write(`${text}\n`);
       this.spinner.render();
     } else this.stream.write(`${text}\n`);
+  }
+
+  /** The status line cut to the terminal's width, so the spinner redraws in place. */
+  private fitted(): string {
+    const width = (this.stream.columns || 120) - 3;
+    const line = this.line();
+    return line.length > width ? `${line.slice(0, width - 1)}…` : line;
   }
 
   /** The status line. */
