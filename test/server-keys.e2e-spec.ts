@@ -1,6 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { RunningServer, startServer } from './support/server';
+import { RunningServer, SERVER_MAIN, startServer, tempDir } from './support/server';
 import { expectError, expectStatus, fileMeta, Http, randomContent, sha256 } from './support/http';
 
 const KEY_INFO_FIELDS = ['created_at', 'expires_at', 'id', 'last_used_at', 'name', 'revoked_at', 'scopes'];
@@ -62,14 +63,19 @@ describe('server: API keys and scopes', () => {
     }
   });
 
-  it('records last_used_at once a key is used', async () => {
+  it('records last_used_at when a key is used, at most once a minute', async () => {
     const { id, key } = await admin.mintKey(['read'], 'used-later');
-    const before = (await admin.get('/api/v1/keys')).json().find((k: any) => k.id === id);
-    expect(before.last_used_at).toBeNull();
+    const find = async () => (await admin.get('/api/v1/keys')).json().find((k: any) => k.id === id);
+    expect((await find()).last_used_at).toBeNull();
+    const usedFrom = Date.now();
     expectStatus(await admin.as(key).get('/api/v1/keys/me'), 200);
     await sleep(200);
-    const after = (await admin.get('/api/v1/keys')).json().find((k: any) => k.id === id);
-    expect(typeof after.last_used_at).toBe('string');
+    const first = (await find()).last_used_at;
+    expect(Date.parse(first)).toBeGreaterThanOrEqual(usedFrom - 1000);
+    expect(Date.parse(first)).toBeLessThanOrEqual(Date.now());
+    expectStatus(await admin.as(key).get('/api/v1/keys/me'), 200);
+    await sleep(200);
+    expect((await find()).last_used_at).toBe(first);
   });
 
   describe('scopes', () => {
@@ -184,5 +190,56 @@ describe('server: first admin key without configuration', () => {
     } finally {
       await second.stop();
     }
+  });
+});
+
+describe('server: offline key administration (npm run keys)', () => {
+  const keysCli = (dataDir: string, ...args: string[]) =>
+    spawnSync(process.execPath, [join(SERVER_MAIN, '..', 'keys-cli.js'), ...args], {
+      env: { PATH: process.env.PATH, HOARD_DATA_DIR: dataDir },
+      encoding: 'utf8',
+    });
+
+  it('creates, lists and revokes keys in the data dir of a stopped server', async () => {
+    const dataDir = tempDir();
+    const created = keysCli(dataDir, 'create', '--name', 'ops', '--scope', 'read', 'write');
+    expect(created.status).toBe(0);
+    const secret = created.stdout.trim();
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43,}$/);
+    expect(created.stderr).not.toContain(secret);
+
+    const listed = keysCli(dataDir, 'list', '--json');
+    expect(listed.status).toBe(0);
+    const keys = JSON.parse(listed.stdout);
+    expect(keys).toHaveLength(1);
+    expect(Object.keys(keys[0]).sort()).toEqual(KEY_INFO_FIELDS);
+    expect(keys[0]).toMatchObject({ name: 'ops', scopes: ['read', 'write'], revoked_at: null });
+    expect(listed.stdout).not.toContain(secret);
+
+    let server = await startServer({ dataDir });
+    try {
+      const me = await new Http(server.url, secret).get('/api/v1/keys/me');
+      expect(me.json()).toEqual({ id: keys[0].id, name: 'ops', scopes: ['read', 'write'] });
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+
+    const revoked = keysCli(dataDir, 'revoke', keys[0].id);
+    expect(revoked.status).toBe(0);
+    expect(keysCli(dataDir, 'revoke', 'key_unknown').status).toBe(1);
+    server = await startServer({ dataDir });
+    try {
+      expectError(await new Http(server.url, secret).get('/api/v1/keys/me'), 401, 'unauthorized');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('refuses an unknown scope with a usage error and creates nothing', () => {
+    const dataDir = tempDir();
+    const res = keysCli(dataDir, 'create', '--name', 'bad', '--scope', 'root');
+    expect(res.status).toBe(1);
+    expect(res.stderr).toMatch(/'root' is invalid/);
+    expect(JSON.parse(keysCli(dataDir, 'list', '--json').stdout)).toEqual([]);
   });
 });
