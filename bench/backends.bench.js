@@ -43,7 +43,7 @@ async function s3Put(scale, work) {
     const size = scale.blobBytes;
     log(G, `writing a ${bytes(size)} random file`);
     const file = path.join(work, 'blob.bin');
-    const sha = writeRandomFile(file, size, 'backends-blob');
+    const sha = await writeRandomFile(file, size, 'backends-blob');
     const credentials = { accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey };
     const s3 = new S3Client({ endpoint: minio.endpoint, region: minio.region, forcePathStyle: true, credentials });
     await s3.send(new CreateBucketCommand({ Bucket: 'bench-direct' }));

@@ -38,7 +38,13 @@ async function main() {
     return 2;
   }
   const groups = args.length ? [...new Set(args)] : Object.keys(GROUPS);
-  const scale = selectScale();
+  let scale;
+  try {
+    scale = selectScale();
+  } catch (err) {
+    process.stderr.write(`${err.message}\n${usage()}\n`);
+    return 2;
+  }
   installSignalHandlers();
   log('bench', `scale ${scale.name}, groups ${groups.join(', ')}, data under ${baseDir()}`);
 

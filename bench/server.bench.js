@@ -57,7 +57,7 @@ async function run(scale) {
   try {
     log(G, `writing a ${bytes(size)} random file`);
     const file = path.join(work, 'blob.bin');
-    const sha = writeRandomFile(file, size, 'server-blob');
+    const sha = await writeRandomFile(file, size, 'server-blob');
     log(G, `sha256 ${sha}`);
 
     await measure(G, [`PUT ${bytes(size)} throughput`, 'PUT server peak RSS'], async () => {

@@ -18,7 +18,7 @@ async function coldScan(scale, work) {
   if (!restic) throw new NotAvailable('restic not installed (run bench/setup.sh)');
   const tree = path.join(work, 'cold-tree');
   log(G, `generating ${scale.coldTreeFiles} files (0 B..${bytes(scale.maxFileBytes)}, skewed small, ~30% duplicates)`);
-  const made = generateTree(tree, { files: scale.coldTreeFiles, seed: 3, dupRatio: 0.3, sizeOf: (r) => skewedSize(r, scale.maxFileBytes) });
+  const made = await generateTree(tree, { files: scale.coldTreeFiles, seed: 3, dupRatio: 0.3, sizeOf: (r) => skewedSize(r, scale.maxFileBytes) });
   log(G, `tree: ${made.files} files, ${bytes(made.bytes)}, ${made.distinct} distinct contents (${bytes(made.distinctBytes)})`);
   let bestHoard = Infinity;
   let bestRestic = Infinity;

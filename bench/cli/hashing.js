@@ -48,7 +48,7 @@ async function hashing(scale, work) {
   const files = [];
   for (let i = 0; i < scale.hashFiles; i++) {
     const file = path.join(dir, `large-${i}.bin`);
-    writeRandomFile(file, scale.hashFileBytes, `hash-${i}`);
+    await writeRandomFile(file, scale.hashFileBytes, `hash-${i}`);
     files.push(file);
   }
   const total = scale.hashFiles * scale.hashFileBytes;

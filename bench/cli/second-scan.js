@@ -25,7 +25,7 @@ async function secondScan(scale, work) {
   const files = scale.warmTreeFiles;
   const tree = path.join(work, 'warm-tree');
   log(G, `generating ${files} small files (0..4 KiB, ${Math.ceil(files / 5)} distinct contents)`);
-  const made = generateTree(tree, {
+  const made = await generateTree(tree, {
     files, seed: 5, distinct: Math.ceil(files / 5), sizeOf: (r) => Math.floor(r() * 4096),
     onProgress: (n) => log(G, `  ${n} files written`),
   });

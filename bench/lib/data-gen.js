@@ -2,7 +2,8 @@
 // Deterministic test data: incompressible bytes from an AES-256-CTR keystream keyed by a seed, and trees of
 // files whose sizes and duplicates come from a seeded PRNG.
 const { createCipheriv, createHash } = require('node:crypto');
-const { closeSync, fsyncSync, mkdirSync, openSync, writeFileSync, writeSync } = require('node:fs');
+const { mkdirSync, writeFileSync } = require('node:fs');
+const { open } = require('node:fs/promises');
 const path = require('node:path');
 
 const CHUNK = 4 * 1024 * 1024;
@@ -23,21 +24,21 @@ function bytesFor(seed, n) {
  * Writes `size` bytes of seeded random content in 4 MiB chunks, fsyncs, and returns the SHA-256 computed
  * while writing (the file is never held whole in memory).
  */
-function writeRandomFile(file, size, seed) {
+async function writeRandomFile(file, size, seed) {
   const ks = keystream(seed);
   const hash = createHash('sha256');
-  const fd = openSync(file, 'w');
+  const fh = await open(file, 'w');
   try {
     for (let left = size; left > 0; ) {
       const n = Math.min(CHUNK, left);
       const chunk = ks.update(ZEROS.subarray(0, n));
       hash.update(chunk);
-      for (let off = 0; off < n; ) off += writeSync(fd, chunk, off, n - off);
+      for (let off = 0; off < n; ) off += (await fh.write(chunk, off, n - off)).bytesWritten;
       left -= n;
     }
-    fsyncSync(fd);
+    await fh.sync();
   } finally {
-    closeSync(fd);
+    await fh.close();
   }
   return hash.digest('hex');
 }
@@ -77,7 +78,7 @@ function skewedSize(rand, max) {
  * (or, with `distinct`, content is drawn from that many distinct contents).
  * @returns {{files: number, bytes: number, distinct: number, distinctBytes: number}}
  */
-function generateTree(root, { files, seed, sizeOf, dupRatio = 0, distinct = 0, onProgress }) {
+async function generateTree(root, { files, seed, sizeOf, dupRatio = 0, distinct = 0, onProgress }) {
   const rand = prng(seed);
   const contents = []; // sizes of distinct contents; content i is bytesFor(`${seed}:${i}`, size)
   let bytes = 0;
@@ -102,6 +103,7 @@ function generateTree(root, { files, seed, sizeOf, dupRatio = 0, distinct = 0, o
     writeFileSync(path.join(dir, `f${String(i).padStart(6, '0')}.bin`), bytesFor(`${seed}:${index}`, size));
     bytes += size;
     if (onProgress && (i + 1) % 10_000 === 0) onProgress(i + 1);
+    if (i % 500 === 0) await new Promise((r) => setImmediate(r)); // lets Ctrl-C be handled
   }
   return { files, bytes, distinct: contents.length, distinctBytes };
 }
