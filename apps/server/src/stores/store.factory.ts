@@ -10,6 +10,8 @@ type MongoModule = typeof import('@app/metadata/mongodb');
 /** Chooses and builds the blob store named by the config. */
 export function createBlobStore(config: AppConfig): BlobStore {
   if (config.HOARD_STORAGE === 's3') {
+    // Hoard supports Node 20; the SDK's notice that its future releases will not is not for operators' logs.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     const { S3BlobStore } = require('@app/storage/s3') as S3Module;
     return new S3BlobStore({
       bucket: config.S3_BUCKET!,
