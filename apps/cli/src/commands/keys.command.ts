@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
-import { HoardError, KeyInfo, Scope, SCOPES } from '@app/contracts';
+import { HoardError, KeyInfo, Scope } from '@app/contracts';
+import { scopeList } from './option-parsers';
 import { commandContext } from '../io/command-context';
 import { runAction } from '../ui/error-printer';
 import { renderTable } from '../ui/table';
@@ -10,9 +11,9 @@ export function keysCommand(): Command {
   keys
     .command('create')
     .description('mint a key; its secret is shown once')
-    .requiredOption('--name <name>', 'a name for people')
-    .addOption(new Option('--scope <scope...>', 'read, write or admin (repeatable)').choices(SCOPES as string[]).makeOptionMandatory())
-    .option('--expires <time>', 'expiry as an ISO time (e.g. 2027-01-01T00:00:00Z)')
+    .addOption(new Option('--name <name>', 'a name for people').env('HOARD_KEY_NAME').makeOptionMandatory())
+    .addOption(new Option('--scope <scope>', 'read, write or admin (repeatable)').env('HOARD_KEY_SCOPES').argParser(scopeList).makeOptionMandatory())
+    .addOption(new Option('--expires <time>', 'expiry as an ISO time (e.g. 2027-01-01T00:00:00Z; default never)').env('HOARD_KEY_EXPIRES'))
     .addOption(new Option('--json', 'the created key as JSON on stdout').env('HOARD_JSON'))
     .action((_o: unknown, cmd: Command) =>
       runAction(async () => {

@@ -10,8 +10,8 @@ export function lsCommand(): Command {
   return new Command('ls')
     .description('list current file records')
     .addOption(new Option('--prefix <path>', 'only paths starting with this').env('HOARD_PREFIX'))
-    .addOption(new Option('--sha256 <digest>', 'only records of this content'))
-    .addOption(new Option('--include-deleted', 'also records marked deleted'))
+    .addOption(new Option('--sha256 <digest>', 'only records of this content').env('HOARD_SHA256'))
+    .addOption(new Option('--include-deleted', 'also records marked deleted').env('HOARD_INCLUDE_DELETED'))
     .addOption(new Option('--json', 'one JSON record per line on stdout').env('HOARD_JSON'))
     .action((_opts: unknown, cmd: Command) =>
       runAction(async () => {

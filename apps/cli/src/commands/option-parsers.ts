@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { Scope, SCOPES } from '@app/contracts';
 
 /** Parses a positive integer option. */
 export function positiveInt(value: string): number {
@@ -11,4 +12,13 @@ export function positiveInt(value: string): number {
 export function collect(value: string, previous: string[] | undefined): string[] {
   const parts = value.split(/[\n,]/).map((p) => p.trim()).filter(Boolean);
   return [...(previous ?? []), ...parts];
+}
+
+/** Collects scopes (repeatable, or comma-separated as in an environment value), each read, write or admin. */
+export function scopeList(value: string, previous: Scope[] | undefined): Scope[] {
+  const parts = collect(value, []);
+  for (const part of parts) {
+    if (!(SCOPES as string[]).includes(part)) throw new InvalidArgumentError(`"${part}" is not one of ${SCOPES.join(', ')}`);
+  }
+  return [...(previous ?? []), ...(parts as Scope[])];
 }
