@@ -102,6 +102,22 @@ describe('server: blobs by digest', () => {
     });
   });
 
+  describe('racing uploads', () => {
+    it('lets 20 good and 20 mismatched concurrent uploads of one digest race: 1 x 201, 19 x 200, 20 x 422, the good bytes kept', async () => {
+      const { data, sha } = randomContent(512 * 1024);
+      const bad = Buffer.from(data);
+      bad[bad.length - 1] ^= 0x01;
+      const bodies = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? data : bad));
+      const results = await Promise.all(bodies.map((body) => writer.put(blob(sha), body)));
+      const byBody = (b: Buffer) => results.filter((_, i) => bodies[i] === b).map((r) => r.status).sort();
+      expect(byBody(data)).toEqual([...Array(19).fill(200), 201].sort());
+      expect(byBody(bad)).toEqual(Array(20).fill(422));
+      expect(readFileSync(blobPath(server.dataDir, sha)).equals(data)).toBe(true);
+      expect((await reader.get(blob(sha))).body.equals(data)).toBe(true);
+      expect(blobFilesOnDisk(server.dataDir).filter((f) => f.startsWith('.tmp/'))).toEqual([]);
+    });
+  });
+
   describe('GET and HEAD', () => {
     let data: Buffer;
     let sha: string;
