@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
@@ -135,6 +136,26 @@ describe('server: operations', () => {
       renameSync(aside, blobs);
     }
     expectStatus(await anon.get('/ready'), 200);
+  });
+});
+
+describe('server: metadata store held by another process', () => {
+  it('answers a write 503 unavailable naming the metadata store, and records again once the lock is gone', async () => {
+    const server = await startServer();
+    const writer = new Http(server.url, server.adminKey);
+    const meta = { hostname: 'locked', filepath: '/f', sha256: randomContent(8).sha, size: 8 };
+    const db = new Database(join(server.dataDir, 'hoard.db'));
+    try {
+      db.exec('BEGIN EXCLUSIVE');
+      const res = await writer.post('/api/v1/files', meta);
+      const error = expectError(res, 503, 'unavailable', [server.dataDir]);
+      expect(error.message).toBe('The metadata store is not answering; try again later');
+      db.exec('ROLLBACK');
+      expectStatus(await writer.post('/api/v1/files', meta), 201);
+    } finally {
+      db.close();
+      await server.stop();
+    }
   });
 });
 
