@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import {
   BatchResponse,
   BatchResultItem,
@@ -24,44 +23,8 @@ import {
 import { Dispatcher } from 'undici';
 import { HttpTransport, TransportRequest } from './http-transport';
 import { multipartBody, newBoundary } from './multipart-body';
-import { RetryOptions, RetryPolicy } from './retry-policy';
-
-/** How to reach a Hoard server. */
-export interface HoardClientOptions {
-  baseUrl: string;
-  apiKey?: string;
-  /** Retries of transient failures after the first attempt (default 5), or the full retry settings. */
-  retries?: number | RetryOptions;
-  userAgent?: string;
-  /** Parallel connections (default 32). */
-  connections?: number;
-}
-
-/** A byte range: `start` to `end` inclusive; `end` omitted means to the end. */
-export interface ByteRange {
-  start: number;
-  end?: number;
-}
-
-/** A streamed download. The caller must consume or destroy `body`. */
-export interface BlobDownload {
-  /** 200, 206 (partial) or 304 (not modified). */
-  status: number;
-  /** Bytes in this response. */
-  length: number | null;
-  /** Size of the whole content when the server said it (Content-Range on 206, Content-Length on 200). */
-  totalSize: number | null;
-  etag: string | null;
-  body: Readable;
-}
-
-export interface DownloadOptions {
-  range?: ByteRange;
-  ifNoneMatch?: string;
-}
-
-/** The body of an upload: a factory so that a retried request can send the bytes again from the start. */
-export type BodyFactory = () => Readable | Buffer;
+import { BlobDownload, BodyFactory, DownloadOptions, HoardClientOptions } from './hoard-client.types';
+import { RetryPolicy } from './retry-policy';
 
 /** A typed client of every route of the Hoard HTTP API (API.md). Errors are HoardError with the contract's codes. */
 export class HoardClient {

@@ -1,4 +1,5 @@
 export * from './hoard-client';
+export * from './hoard-client.types';
 export * from './hoard-http.error';
 export * from './http-transport';
 export * from './retry-policy';

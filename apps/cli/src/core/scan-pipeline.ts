@@ -87,7 +87,8 @@ export class ScanPipeline {
       // unchanged tree the stat calls are most of the work.
       st = this.options.followSymlinks ? statSync(path, { bigint: true }) : lstatSync(path, { bigint: true });
     } catch (err) {
-      this.problem(path, err, 'before it was read');
+      if (this.options.followSymlinks && isBrokenLink(path, err)) this.ctx.skipped(path, 'broken symbolic link');
+      else this.problem(path, err, 'before it was read');
       return null;
     }
     ScanProgress.add(progress.scanned, Number(st.size));
@@ -141,5 +142,15 @@ export class ScanPipeline {
       reasons: { ...this.ctx.reasons },
       elapsed_ms: Date.now() - p.startedAt,
     };
+  }
+}
+
+/** True when following `path` failed because it is a symbolic link to nothing. */
+function isBrokenLink(path: string, err: unknown): boolean {
+  if ((err as { code?: string }).code !== 'ENOENT') return false;
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
   }
 }
