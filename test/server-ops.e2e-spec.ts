@@ -244,6 +244,7 @@ describe('server: graceful shutdown', () => {
     const chunks = Array.from({ length: 32 }, (_, i) => data.subarray(i * 262_144, (i + 1) * 262_144));
     let sent = 0;
     let signalled = false;
+    let refusedWhileDraining = false;
     const body = Readable.from(
       (async function* () {
         for (const chunk of chunks) {
@@ -253,6 +254,10 @@ describe('server: graceful shutdown', () => {
             for (let i = 0; i < 100 && !blobFilesOnDisk(server.dataDir).some((f) => f.startsWith('.tmp/')); i++) await sleep(20);
             server.proc.kill('SIGTERM');
             await sleep(300);
+            refusedWhileDraining = await fetch(`${server.url}/health`).then(
+              () => false,
+              () => true,
+            );
           }
           sent++;
           yield chunk;
@@ -263,6 +268,7 @@ describe('server: graceful shutdown', () => {
     const exit = new Promise<number | null>((resolve) => server.proc.once('exit', (code) => resolve(code)));
     const res = await writer.put(`/api/v1/blobs/${sha}`, body, { headers: { 'content-length': String(data.length) } });
     expect(signalled).toBe(true);
+    expect(refusedWhileDraining).toBe(true);
     expectStatus(res, 201);
     expect(res.json()).toEqual({ sha256: sha, size: data.length, created: true });
     expect(await exit).toBe(0);
