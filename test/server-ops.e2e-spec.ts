@@ -58,36 +58,40 @@ describe('server: operations', () => {
     expect(res.json()).toEqual({ name: 'hoard', version: expect.stringMatching(/^\d+\.\d+\.\d+/), docs: '/docs' });
   });
 
-  it('GET /openapi.json describes the main routes; /docs serves the UI', async () => {
+  it('GET /openapi.json describes every route of the contract with its methods; /docs serves the UI', async () => {
     const res = await anon.get('/openapi.json');
     expectStatus(res, 200);
     const doc = res.json();
     expect(doc.openapi).toMatch(/^3\./);
-    const paths = Object.keys(doc.paths);
-    for (const path of [
-      '/api/v1/blobs/{sha256}',
-      '/api/v1/blobs/missing',
-      '/api/v1/blobs/{sha256}/files',
-      '/api/v1/files',
-      '/api/v1/files/batch',
-      '/api/v1/files/deleted',
-      '/api/v1/files/history',
-      '/api/v1/files/content',
-      '/api/v1/files/{id}',
-      '/api/v1/keys',
-      '/api/v1/keys/me',
-      '/api/v1/keys/{id}',
-      '/api/v1/stats',
-      '/put_file',
-      '/upload_file/{sha256}',
-      '/get_file/{sha256}',
-      '/api_keys',
-      '/health',
-      '/ready',
-    ]) {
-      expect(paths).toContain(path);
+    const routes: Record<string, string[]> = {
+      '/': ['get'],
+      '/health': ['get'],
+      '/ready': ['get'],
+      '/api/v1/blobs/missing': ['post'],
+      '/api/v1/blobs/{sha256}': ['delete', 'get', 'head', 'put'],
+      '/api/v1/blobs/{sha256}/files': ['get'],
+      '/api/v1/files': ['delete', 'get', 'post'],
+      '/api/v1/files/batch': ['post'],
+      '/api/v1/files/deleted': ['post'],
+      '/api/v1/files/history': ['get'],
+      '/api/v1/files/content': ['get'],
+      '/api/v1/files/{id}': ['delete', 'get'],
+      '/api/v1/keys': ['get', 'post'],
+      '/api/v1/keys/me': ['get'],
+      '/api/v1/keys/{id}': ['delete'],
+      '/api/v1/stats': ['get'],
+      '/put_file': ['post'],
+      '/upload_file/{sha256}': ['post'],
+      '/get_file/{sha256}': ['get'],
+      '/api_keys': ['get', 'post'],
+      '/api_keys/{id}/revoke': ['put'],
+      '/api_keys/{id}': ['delete'],
+    };
+    for (const [path, methods] of Object.entries(routes)) {
+      expect({ path, methods: Object.keys(doc.paths[path] ?? {}).sort() }).toEqual({ path, methods });
     }
-    expect(Object.keys(doc.paths['/api/v1/blobs/{sha256}']).sort()).toEqual(['delete', 'get', 'head', 'put']);
+    expect(doc.components.securitySchemes['api-key']).toEqual({ type: 'apiKey', in: 'header', name: 'X-API-Key' });
+    expect(doc.components.schemas.FileMetadataDto.required.sort()).toEqual(['filepath', 'hostname', 'sha256', 'size']);
     const docs = await anon.get('/docs');
     expectStatus(docs, 200);
     expect(docs.header('content-type')).toMatch(/text\/html/);
