@@ -18,7 +18,7 @@ export interface HttpResult {
 }
 
 export interface CallOptions {
-  /** Sent as X-API-Key unless `headers` carries its own auth. */
+  /** Sent as X-API-Key (an `x-api-key` in `headers` wins); defaults to the key of the `Http`. */
   key?: string;
   headers?: Record<string, string>;
   /** Serialised as JSON with Content-Type application/json. */
@@ -43,6 +43,7 @@ export class Http {
     return new Http(this.baseUrl, key);
   }
 
+  /** Sends one request and reads the whole answer; never throws for an HTTP status, only for a broken connection. */
   async call(method: string, path: string, options: CallOptions = {}): Promise<HttpResult> {
     const headers: Record<string, string> = {};
     const key = options.key ?? this.key;
