@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HoardClient } from '@app/client';
@@ -89,6 +89,29 @@ describe('hoard when things go wrong', () => {
       expect((await runCli(['keys', 'revoke', key.id], env)).code).toBe(0);
       const refused = await runCli(['stats'], asReader);
       expect([refused.code, refused.stderr.trim().split('\n').length]).toEqual([2, 1]);
+    });
+
+    it('skips an unreadable file and an unreadable directory with a reason and records the rest', async () => {
+      // Permissions do not stop root: as root, the CLI runs as an unprivileged user.
+      const uid = process.getuid?.() === 0 ? 65534 : undefined;
+      const { root, files } = flatTree(3, 100);
+      mkdirSync(join(root, 'locked'));
+      writeFileSync(join(root, 'locked', 'inside'), 'x');
+      writeFileSync(join(root, 'secret'), 'secret');
+      chmodSync(join(root, 'locked'), 0o000);
+      chmodSync(join(root, 'secret'), 0o000);
+      chmodSync(root, 0o755);
+      const home = cliHome();
+      if (uid !== undefined) for (const dir of [home.HOME, root]) chownSync(dir, uid, uid);
+      const env = { ...home, HOARD_URL: server.url, HOARD_API_KEY: server.adminKey, HOARD_HOSTNAME: 'perm-host' };
+      const res = await runCli(['scan', root, '--json'], env, uid);
+      expect(res.code).toBe(0);
+      const skipped = ndjson(res.stdout).filter((e) => e.event === 'skipped');
+      expect(skipped).toEqual([
+        { event: 'skipped', path: join(root, 'locked'), reason: 'directory cannot be read (permission denied)' },
+        { event: 'skipped', path: join(root, 'secret'), reason: 'permission denied' },
+      ].sort((a, b) => (a.path < b.path ? -1 : 1)));
+      expect(await currentRecords(client, 'perm-host')).toEqual(files);
     });
 
     it('reports a file that vanishes during the scan and keeps the server consistent', async () => {

@@ -31,11 +31,18 @@ export function cliHome(): Record<string, string> {
   };
 }
 
-/** Starts the built CLI (`node bin/hoard.js <args>`) with a clean environment plus `env`. */
-export function spawnCli(args: string[], env: Record<string, string | undefined>): CliProcess {
+/**
+ * Starts the built CLI (`node bin/hoard.js <args>`) with a clean environment plus `env`; with `uid`, as that user
+ * (through setpriv, for a test running as root that needs permissions to bite).
+ */
+export function spawnCli(args: string[], env: Record<string, string | undefined>, uid?: number): CliProcess {
   const fullEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, ...env };
   for (const name of Object.keys(fullEnv)) if (fullEnv[name] === undefined) delete fullEnv[name];
-  const proc = spawn(process.execPath, [HOARD_BIN, ...args], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, argv] =
+    uid === undefined
+      ? [process.execPath, [HOARD_BIN, ...args]]
+      : ['setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', process.execPath, HOARD_BIN, ...args]];
+  const proc = spawn(command, argv, { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   proc.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -45,8 +52,8 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
 }
 
 /** Runs the CLI to its end. */
-export function runCli(args: string[], env: Record<string, string | undefined>): Promise<CliResult> {
-  return spawnCli(args, env).done;
+export function runCli(args: string[], env: Record<string, string | undefined>, uid?: number): Promise<CliResult> {
+  return spawnCli(args, env, uid).done;
 }
 
 /** Parses NDJSON: every line must be one JSON object with an `event` (a line that is not fails the test). */

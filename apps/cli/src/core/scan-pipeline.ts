@@ -52,6 +52,10 @@ export class ScanPipeline {
       try {
         for await (const entry of walker.walk(root)) {
           if (this.ctx.fatal) break;
+          if (entry.unreadable) {
+            this.ctx.skipped(entry.path, 'directory cannot be read (permission denied)');
+            continue;
+          }
           this.seen.add(entry.path);
           this.walkedEntries++;
           const next = this.inspect(entry.path);

@@ -1,5 +1,5 @@
 import fg from 'fast-glob';
-import { Dirent } from 'node:fs';
+import { accessSync, constants, Dirent } from 'node:fs';
 import { lstat, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { ExcludeMatcher } from './exclude-matcher';
@@ -9,6 +9,8 @@ export interface WalkEntry {
   /** Absolute path. */
   path: string;
   root: string;
+  /** Set for a directory the walk could not read: its contents are missing from the scan. */
+  unreadable?: true;
 }
 
 export interface WalkOptions {
@@ -46,7 +48,12 @@ export class ScanWalker {
       unique: false,
     });
     for await (const item of stream as AsyncIterable<{ path: string; dirent: Dirent }>) {
-      if (item.dirent.isDirectory()) continue;
+      if (item.dirent.isDirectory()) {
+        // fast-glob passes over directories it cannot read in silence; say so instead.
+        const dir = join(root, item.path);
+        if (!canList(dir) && !this.matcher.ignores(item.path, true)) yield { path: dir, root, unreadable: true };
+        continue;
+      }
       if (this.options.followSymlinks && item.dirent.isSymbolicLink() && (await isDirectory(join(root, item.path)))) continue;
       if (this.matcher.ignores(item.path)) continue;
       yield { path: join(root, item.path), root };
@@ -62,6 +69,15 @@ export class ScanWalker {
 async function isDirectory(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function canList(dir: string): boolean {
+  try {
+    accessSync(dir, constants.R_OK | constants.X_OK);
+    return true;
   } catch {
     return false;
   }
