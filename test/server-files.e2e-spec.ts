@@ -192,6 +192,13 @@ describe('server: file records', () => {
       expectStatus(await writer.post('/api/v1/files/batch', { files: lit }), 200);
       expect((await listAll({ hostname: 'h-lit', path_prefix: '/a_b/' })).map((i) => i.filepath)).toEqual(['/a_b/%/x']);
       expect((await listAll({ hostname: 'h-lit', path_prefix: '/a%' }))).toEqual([]);
+      const odd = ['C:\\Users\\x\\a.txt', 'C:\\Users\\xy\\b.txt', '/data/Ünïcødé/😀 file.txt', '/data/Ünïcode/c'];
+      expectStatus(await writer.post('/api/v1/files/batch', { files: odd.map((filepath) => fileMeta({ hostname: 'h-odd', filepath })) }), 200);
+      expect((await listAll({ hostname: 'h-odd', path_prefix: 'C:\\Users\\x\\' })).map((i) => i.filepath)).toEqual([odd[0]]);
+      expect((await listAll({ hostname: 'h-odd', path_prefix: '/data/Ünïcødé/' })).map((i) => i.filepath)).toEqual([odd[2]]);
+      const removed = await admin.delete('/api/v1/files', { query: { hostname: 'h-lit', path_prefix: '/a_' } });
+      expect(removed.json()).toEqual({ deleted: 1 });
+      expect((await listAll({ hostname: 'h-lit' })).map((i) => i.filepath)).toEqual(['/aXb/%/y']);
       const bySha = await listAll({ sha256: lit[1].sha256.toUpperCase() });
       expect(bySha.map((i) => i.filepath)).toEqual(['/aXb/%/y']);
       for (const item of bySha) expect(Object.keys(item).sort()).toEqual(RECORD_FIELDS);
