@@ -21,7 +21,7 @@ export interface WalkOptions {
 /**
  * Streams the entries (files, symlinks, special files; not directories) under each root with fast-glob, applying
  * gitignore-style excludes relative to the root; excluded directories are pruned rather than walked. A root that
- * is itself a file is yielded as is.
+ * is itself a file (or a link to one) is yielded as is.
  */
 export class ScanWalker {
   private readonly matcher: ExcludeMatcher;
@@ -32,8 +32,9 @@ export class ScanWalker {
 
   /** Entries under `root` (absolute). Throws only when the root itself cannot be read. */
   async *walk(root: string): AsyncGenerator<WalkEntry> {
-    const st = this.options.followSymlinks ? await stat(root) : await lstat(root);
-    if (!st.isDirectory()) {
+    // A root named on the command line is followed even when it is a link to a directory (as `find -H` does).
+    const st = (await lstat(root)).isSymbolicLink() ? await stat(root).catch(() => null) : await lstat(root);
+    if (!st?.isDirectory()) {
       yield { path: root, root };
       return;
     }
