@@ -77,6 +77,23 @@ describe('server: file records', () => {
       expect(old.json()).toMatchObject({ id: created.id, version: 1, sha256: meta.sha256 });
     });
 
+    it('numbers concurrent new versions of one path 1..n, each once, and answers identical concurrent records 201 once', async () => {
+      const base = fileMeta({ hostname: 'h-race', filepath: '/race' });
+      const versions = await Promise.all(
+        Array.from({ length: 20 }, () => writer.post('/api/v1/files', { ...base, sha256: randomContent(8).sha })),
+      );
+      for (const res of versions) expectStatus(res, 201);
+      expect(versions.map((r) => r.json().version).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      const history = (await reader.get('/api/v1/files/history', { query: { hostname: 'h-race', filepath: '/race' } })).json();
+      expect(history.items.map((i: any) => i.version)).toEqual(Array.from({ length: 20 }, (_, i) => 20 - i));
+      expect(await listAll({ hostname: 'h-race' })).toHaveLength(1);
+
+      const same = fileMeta({ hostname: 'h-race', filepath: '/same' });
+      const answers = await Promise.all(Array.from({ length: 20 }, () => writer.post('/api/v1/files', same)));
+      expect(answers.map((r) => r.status).sort()).toEqual([...Array(19).fill(200), 201].sort());
+      expect(new Set(answers.map((r) => r.json().id)).size).toBe(1);
+    });
+
     it('stores digests lower-case and asks for an upload only while the store lacks the content', async () => {
       const { data, sha } = randomContent(50);
       const meta = fileMeta({ sha256: sha.toUpperCase(), size: 50 });
