@@ -5,10 +5,10 @@ import { CliConfig } from './cli-config';
 /** The CLI's version, sent in the User-Agent. */
 export const CLI_VERSION = '0.1.0';
 
-/** Retries of transient failures: `HOARD_RETRIES`, default 5. */
+/** Retries of transient failures: `HOARD_RETRIES`, default 6 (up to about 12 s of backoff, enough for a server restart). */
 export function retriesFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   const n = Number(env.HOARD_RETRIES);
-  return env.HOARD_RETRIES !== undefined && Number.isInteger(n) && n >= 0 ? n : 5;
+  return env.HOARD_RETRIES !== undefined && Number.isInteger(n) && n >= 0 ? n : 6;
 }
 
 /** A client for the configured server; `needKey` refuses to go on without an API key. */
