@@ -104,6 +104,18 @@ describe('server: routes of the PutPlace document', () => {
       expect(again.json()).toEqual({ sha256: sha, size: 200_000, created: false });
     });
 
+    it('takes the file part among other form fields', async () => {
+      const { data, sha } = randomContent(70_000);
+      const form = new FormData();
+      form.append('hostname', 'legacy-host');
+      form.append('file', new Blob([data]), 'content.bin');
+      form.append('note', 'after the file');
+      const res = await writer.call('POST', `/upload_file/${sha}`, { body: form });
+      expectStatus(res, 201);
+      expect(res.json()).toEqual({ sha256: sha, size: 70_000, created: true });
+      expect((await reader.get(`/api/v1/blobs/${sha}`)).body.equals(data)).toBe(true);
+    });
+
     it('accepts a raw application/octet-stream body', async () => {
       const { data, sha } = randomContent(5000);
       const res = await writer.call('POST', `/upload_file/${sha}`, { body: data, headers: { 'content-type': 'application/octet-stream' } });
