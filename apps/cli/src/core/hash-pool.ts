@@ -82,6 +82,8 @@ export class HashPool {
       if (slot.inFlight.size >= this.depth) return;
       const job = this.queue.shift()!;
       slot.inFlight.set(job.id, job);
+      // A busy worker keeps the process alive; an idle one must not.
+      slot.worker.ref();
       slot.worker.postMessage({ id: job.id, path: job.path, noFollow: job.noFollow, size: job.size, mtimeNs: job.mtimeNs });
     }
   }
@@ -94,6 +96,7 @@ export class HashPool {
       const job = slot.inFlight.get(msg.id);
       if (!job) return;
       slot.inFlight.delete(msg.id);
+      if (slot.inFlight.size === 0) worker.unref();
       if (msg.error) job.reject(new HashReadError(msg.error.code, msg.error.message));
       else job.resolve({ sha256: msg.sha256!, bytes: msg.bytes!, changed: msg.changed! });
       this.dispatch();
