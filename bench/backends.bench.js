@@ -36,6 +36,8 @@ async function infra(start, what) {
 
 async function s3Put(scale, work) {
   requireBuilt('libs/storage/src/s3/index.js', 'the S3 blob driver');
+  // The SDK's notice about future Node versions would land in the middle of the progress lines.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { S3Client, CreateBucketCommand, DeleteObjectCommand } = require('@aws-sdk/client-s3');
   const { Upload } = require('@aws-sdk/lib-storage');
   const minio = await infra(startMinio, 'MinIO');

@@ -21,6 +21,7 @@ function usage() {
   return [
     'usage: npm run bench [-- <group>…]   groups: ' + Object.keys(GROUPS).join(', ') + ' (default: all)',
     'env:   BENCH_SCALE=full|small (default full: the sizes the issues name)',
+    '       BENCH_REPEATS=<n> timed rounds per throughput figure (best taken)',
     '       BENCH_TMPDIR=<dir> where data and servers live (default the system temp dir)',
     '       BENCH_SKIP_SETUP=1 skip bench/setup.sh (installing nginx, restic, openssl)',
   ].join('\n');

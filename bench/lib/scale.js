@@ -5,7 +5,7 @@ const MiB = 1024 * 1024;
 const SCALES = {
   full: {
     blobBytes: 2048 * MiB, // PUT/GET blob (issue 2) and the S3 PUT (issue 4)
-    repeats: 3, // timed rounds per throughput figure, best taken
+    repeats: 5, // timed rounds per throughput figure, best taken (BENCH_REPEATS overrides)
     missingDigests: 10_000,
     missingRepeats: 5,
     batchRecords: 1_000,
@@ -40,7 +40,9 @@ function selectScale() {
   const name = process.env.BENCH_SCALE || 'full';
   const scale = SCALES[name];
   if (!scale) throw new Error(`BENCH_SCALE must be one of ${Object.keys(SCALES).join(', ')} (got "${name}")`);
-  return { name, ...scale };
+  const repeats = process.env.BENCH_REPEATS ? Number(process.env.BENCH_REPEATS) : scale.repeats;
+  if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`BENCH_REPEATS must be a positive integer (got "${process.env.BENCH_REPEATS}")`);
+  return { name, ...scale, repeats };
 }
 
 module.exports = { selectScale };
