@@ -36,7 +36,9 @@ export class ScanPipeline {
 
   /** Scans the roots and resolves with the summary. Throws only when nothing could run (e.g. the server is unreachable). */
   async run(paths: string[]): Promise<ScanSummary> {
-    const roots = [...new Set(paths.map((p) => resolve(p)))];
+    const resolved = [...new Set(paths.map((p) => resolve(p)))];
+    // A root inside another root would be walked twice.
+    const roots = resolved.filter((r) => !resolved.some((o) => o !== r && r.startsWith(o.endsWith('/') ? o : `${o}/`)));
     for (const root of roots) {
       await lstat(root).catch((err) => {
         throw new HoardError('invalid_request', `cannot scan ${root}: ${ioReason(err, 'cannot scan')}`, { cause: err });
