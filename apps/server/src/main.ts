@@ -6,6 +6,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { LogController } from 'fastify';
 import { AppModule } from './app.module';
+import { answerFrameworkError } from './common/framework-errors';
 import { createValidationPipe } from './common/validation.pipe';
 import { registerRawBodyParsers } from './common/raw-body';
 import { registerRequestHooks } from './common/request-hooks';
@@ -30,7 +31,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.HOARD_MAX_JSON_BYTES,
     exposeHeadRoutes: false,
-    routerOptions: { maxParamLength: 1024 },
+    // Longer than any URL Node accepts: an over-long digest or id reaches its route and is answered there.
+    routerOptions: { maxParamLength: 65_536 },
+    frameworkErrors: answerFrameworkError,
     // Uploads of large blobs may take long; the socket-level timeouts guard against idle clients instead.
     requestTimeout: 0,
     connectionTimeout: 0,
