@@ -180,6 +180,7 @@ describe('server: bad input changes nothing', () => {
     it.each([
       ['non-hex', 'g'.repeat(64)],
       ['65 characters', 'a'.repeat(65)],
+      ['2,000 characters', 'a'.repeat(2000)],
       ['63 characters', hex63],
       ['an encoded ../ path', encodeURIComponent(`../../${'a'.repeat(58)}`)],
       ['an encoded absolute path', encodeURIComponent('/etc/passwd')],
@@ -194,6 +195,12 @@ describe('server: bad input changes nothing', () => {
       bad(await admin.delete(`/api/v1/blobs/${digest}`), 400, 'invalid_digest');
       bad(await writer.get(`/get_file/${digest}`), 400, 'invalid_digest');
       bad(await writer.call('POST', `/upload_file/${digest}`, { body: data, headers: { 'content-type': 'application/octet-stream' } }), 400, 'invalid_digest');
+    });
+
+    it('a malformed percent-encoding in the URL -> 400 invalid_request with the error shape', async () => {
+      bad(await writer.get('/api/v1/blobs/%ZZ'), 400, 'invalid_request');
+      bad(await writer.put('/api/v1/blobs/%E0%A4%A', Buffer.from('x')), 400, 'invalid_request');
+      bad(await writer.get('/api/v1/files/%'), 400, 'invalid_request');
     });
 
     it('raw ../ segments reach no blob route (404) and no file outside the store', async () => {
