@@ -48,8 +48,11 @@ export class HashPool {
   private nextId = 1;
   private closed = false;
 
+  private readonly size: number;
+
+  /** Workers start on demand, so a run that reads no file (an unchanged tree) starts none. */
   constructor(size = availableParallelism(), private readonly depth = 2) {
-    for (let i = 0; i < Math.max(1, size); i++) this.slots.push(this.spawn());
+    this.size = Math.max(1, size);
   }
 
   /** Hashes the file at `path`; with `noFollow`, a symbolic link put in its place is refused (ELOOP). */
@@ -78,6 +81,7 @@ export class HashPool {
 
   private dispatch(): void {
     while (this.queue.length > 0) {
+      if (this.slots.length < this.size && this.slots.every((s) => s.inFlight.size > 0)) this.slots.push(this.spawn());
       const slot = this.slots.reduce((a, b) => (b.inFlight.size < a.inFlight.size ? b : a));
       if (slot.inFlight.size >= this.depth) return;
       const job = this.queue.shift()!;
