@@ -7,6 +7,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { LogController } from 'fastify';
 import { AppModule } from './app.module';
 import { answerFrameworkError } from './common/framework-errors';
+import { AJV_OPTIONS } from './common/json-schemas';
 import { createValidationPipe } from './common/validation.pipe';
 import { registerRawBodyParsers } from './common/raw-body';
 import { registerRequestHooks } from './common/request-hooks';
@@ -38,6 +39,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     requestTimeout: 0,
     connectionTimeout: 0,
     return503OnClosing: true,
+    ajv: { customOptions: AJV_OPTIONS },
   });
   registerRawBodyParsers(adapter.getInstance());
   const logger = new ConsoleLogger({ json: true, logLevels: NEST_LEVELS[config.HOARD_LOG_LEVEL] });

@@ -1,9 +1,11 @@
 import { Body, Controller, Delete, Get, Head, HttpCode, Post, Put, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { Items, FileRecord, MissingResponse } from '@app/contracts';
+import { RouteSchema } from '@nestjs/platform-fastify';
+import { FileRecord, Items, MissingRequest, MissingResponse } from '@app/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequireScope } from '../auth/scopes.decorator';
 import { DigestParam } from '../common/digest.decorators';
+import { MISSING_SCHEMA } from '../common/json-schemas';
 import { rawBody } from '../common/raw-body';
 import { MissingRequestDto, MissingResponseDto, PutBlobResponseDto } from './blobs.dto';
 import { BlobsService } from './blobs.service';
@@ -19,8 +21,10 @@ export class BlobsController {
   @HttpCode(200)
   @RequireScope('read')
   @ApiOperation({ summary: 'Which of these digests the store lacks' })
+  @RouteSchema({ body: MISSING_SCHEMA })
+  @ApiBody({ type: MissingRequestDto })
   @ApiOkResponse({ type: MissingResponseDto })
-  async missing(@Body() body: MissingRequestDto): Promise<MissingResponse> {
+  async missing(@Body() body: MissingRequest): Promise<MissingResponse> {
     return { missing: await this.blobs.missing(body.sha256) };
   }
 

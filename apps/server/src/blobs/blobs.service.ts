@@ -52,7 +52,7 @@ export class BlobsService {
 
   /** The digests of `digests` the store lacks (or took down), in request order, each once. */
   async missing(digests: string[]): Promise<string[]> {
-    const unique = [...new Set(digests)].filter((d) => d !== EMPTY_SHA256);
+    const unique = [...new Set(digests.map((d) => d.toLowerCase()))].filter((d) => d !== EMPTY_SHA256);
     const known = await this.metadata.getBlobs(unique);
     return unique.filter((d) => {
       const entry = known.get(d);

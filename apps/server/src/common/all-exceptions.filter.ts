@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import { ThrottlerException } from '@nestjs/throttler';
 import { ErrorCode, HoardError } from '@app/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { schemaValidationError } from './schema-errors';
 
 /** Fastify's own error codes, translated into the contract's codes. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -64,6 +65,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   private toHoardError(exception: unknown): HoardError {
     if (exception instanceof HoardError) return exception;
+    const validation = (exception as { validation?: unknown })?.validation;
+    if (Array.isArray(validation)) return schemaValidationError(validation);
     if (exception instanceof ThrottlerException) return new HoardError('rate_limited', 'Too many requests for this key; retry later');
     if (exception instanceof HttpException) {
       const status = exception.getStatus();

@@ -1,8 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { BatchResponse, CountResponse, FileRecord, Items, Page, RecordFileResponse } from '@app/contracts';
+import { RouteSchema } from '@nestjs/platform-fastify';
+import { ApiBody, ApiCreatedResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { BatchRequest, BatchResponse, CountResponse, FileRecord, Items, Page, RecordFileResponse } from '@app/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequireScope } from '../auth/scopes.decorator';
+import { BATCH_SCHEMA } from '../common/json-schemas';
 import { BlobsService } from '../blobs/blobs.service';
 import { planBlobResponse, sendBlob } from '../blobs/blob-response';
 import { BatchRequestDto, DeletedRequestDto, FileMetadataDto, ListFilesQueryDto, PathQueryDto, PrefixQueryDto } from './files.dto';
@@ -30,8 +32,10 @@ export class FilesController {
   @Post('batch')
   @HttpCode(200)
   @RequireScope('write')
+  @RouteSchema({ body: BATCH_SCHEMA })
+  @ApiBody({ type: BatchRequestDto })
   @ApiOperation({ summary: 'Record up to 1,000 files at once' })
-  async batch(@Body() body: BatchRequestDto): Promise<BatchResponse> {
+  async batch(@Body() body: BatchRequest): Promise<BatchResponse> {
     return { results: await this.files.recordBatch(body.files) };
   }
 

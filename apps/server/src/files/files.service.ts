@@ -51,7 +51,8 @@ export class FilesService {
 
   /** Records up to 1,000 files in request order. */
   async recordBatch(files: FileMetadata[]): Promise<BatchResultItem[]> {
-    const results = await this.metadata.recordFiles(files, new Date());
+    const normalized = files.map((f) => (/[A-F]/.test(f.sha256) ? { ...f, sha256: f.sha256.toLowerCase() } : f));
+    const results = await this.metadata.recordFiles(normalized, new Date());
     const available = await this.mapper.availability(results.map((r) => r.file.sha256));
     return results.map((r, index) => ({
       index,
