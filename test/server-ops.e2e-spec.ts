@@ -200,12 +200,15 @@ describe('server: request logs', () => {
       const { data, sha } = randomContent(4321);
       expectStatus(await admin.as(key).put(`/api/v1/blobs/${sha}`, data), 201);
       expectStatus(await admin.as(key).get('/api/v1/files', { query: { hostname: 'nobody' } }), 200);
-      await sleep(100);
-      const lines = server.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
-      const put = lines.find((l) => l.msg === 'request' && l.method === 'PUT');
+      const requestLines = () =>
+        server.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((l) => l.msg === 'request');
+      const isList = (l: any) => l.route === '/api/v1/files' && l.method === 'GET';
+      for (let i = 0; i < 60 && !requestLines().some(isList); i++) await sleep(50);
+      const lines = requestLines();
+      const put = lines.find((l) => l.method === 'PUT');
       expect(put).toMatchObject({ key_id: id, route: '/api/v1/blobs/:sha256', status: 201, bytes_in: 4321 });
       expect(typeof put.duration_ms).toBe('number');
-      const list = lines.find((l) => l.msg === 'request' && l.route === '/api/v1/files' && l.method === 'GET');
+      const list = lines.find(isList);
       expect(list).toMatchObject({ key_id: id, status: 200 });
       expect(server.output()).not.toContain(key);
       expect(server.output()).not.toContain(server.adminKey);
@@ -257,11 +260,14 @@ describe('server: graceful shutdown', () => {
             // Wait until the server has the first bytes in its temp file, then ask it to stop.
             for (let i = 0; i < 100 && !blobFilesOnDisk(server.dataDir).some((f) => f.startsWith('.tmp/')); i++) await sleep(20);
             server.proc.kill('SIGTERM');
-            await sleep(300);
-            refusedWhileDraining = await fetch(`${server.url}/health`).then(
-              () => false,
-              () => true,
-            );
+            // The upload is paused here, still in flight, while new connections are tried until one is refused.
+            for (let i = 0; i < 60 && !refusedWhileDraining; i++) {
+              await sleep(50);
+              refusedWhileDraining = await fetch(`${server.url}/health`).then(
+                () => false,
+                () => true,
+              );
+            }
           }
           sent++;
           yield chunk;
