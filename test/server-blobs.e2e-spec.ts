@@ -229,7 +229,7 @@ describe('server: blobs by digest', () => {
   });
 
   describe('GET /api/v1/blobs/{sha256}/files', () => {
-    it('lists every current record of the content, the epoch first', async () => {
+    it('lists every current record of the content, the epoch first, and no deleted one', async () => {
       const { data, sha } = randomContent(64);
       const epoch = await writer.post('/api/v1/files', fileMeta({ hostname: 'zeta', filepath: '/z/first', sha256: sha, size: 64 }));
       expectStatus(epoch, 201);
@@ -245,6 +245,9 @@ describe('server: blobs by digest', () => {
       const items = res.json().items;
       expect(items.map((i: { id: string }) => i.id)).toEqual([epoch.json().id, clone.json().id]);
       expect(items[0]).toMatchObject({ hostname: 'zeta', filepath: '/z/first', sha256: sha, content_available: true });
+      expectStatus(await writer.delete(`/api/v1/files/${clone.json().id}`), 204);
+      const after = (await reader.get(`/api/v1/blobs/${sha}/files`)).json().items;
+      expect(after.map((i: { id: string }) => i.id)).toEqual([epoch.json().id]);
     });
 
     it('answers 404 for content with neither records nor bytes', async () => {
