@@ -101,6 +101,25 @@ describe('server: durability across kills and restarts', () => {
     }
   });
 
+  it('does not bring a revoked bootstrap admin key back on restart', async () => {
+    const first = await startServer();
+    const bootstrap = new Http(first.url, first.adminKey);
+    const other = await bootstrap.mintKey(['admin'], 'second-admin');
+    const me = (await bootstrap.get('/api/v1/keys/me')).json();
+    expectStatus(await bootstrap.as(other.key).delete(`/api/v1/keys/${me.id}`), 204);
+    expectError(await bootstrap.get('/api/v1/keys/me'), 401, 'unauthorized');
+    expect(await first.stop()).toBe(0);
+    const second = await startServer({ dataDir: first.dataDir, env: { HOARD_BOOTSTRAP_ADMIN_KEY: first.adminKey } });
+    try {
+      const api = new Http(second.url, first.adminKey);
+      expectError(await api.get('/api/v1/keys/me'), 401, 'unauthorized');
+      const keys = (await api.as(other.key).get('/api/v1/keys')).json();
+      expect(keys.filter((k: any) => k.name === 'bootstrap-admin').map((k: any) => [k.id, typeof k.revoked_at])).toEqual([[me.id, 'string']]);
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('keeps records, versions, blobs, takedowns and keys across a restart', async () => {
     const first = await startServer();
     const dataDir = first.dataDir;
