@@ -60,6 +60,16 @@ describe('server: blobs by digest', () => {
       expect(got.body.equals(data)).toBe(true);
     });
 
+    it('takes a body sent without Content-Type, or with the type of the file', async () => {
+      const plain = randomContent(777);
+      const res = await writer.call('PUT', blob(plain.sha), { body: plain.data });
+      expectStatus(res, 201);
+      expect(res.json()).toEqual({ sha256: plain.sha, size: 777, created: true });
+      const png = randomContent(99);
+      expectStatus(await writer.call('PUT', blob(png.sha), { body: png.data, headers: { 'content-type': 'image/png' } }), 201);
+      expect((await reader.get(blob(png.sha))).body.equals(png.data)).toBe(true);
+    });
+
     it('stores nothing when the bytes do not hash to the digest (422), so the digest stays missing', async () => {
       const { sha } = randomContent(2048);
       const other = randomContent(2048).data;
