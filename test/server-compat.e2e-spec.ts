@@ -80,7 +80,9 @@ describe('server: routes of the PutPlace document', () => {
       const invalid = expectError(await writer.post('/put_file', { filepath: '/y', hostname: 'legacy-host2', sha256: sha, file_size: -5 }), 400, 'validation_failed');
       expect(invalid.details.fields.map((f: any) => f.field)).toEqual(['size']);
       expectError(await writer.post('/put_file', { filepath: '/y', hostname: 'legacy-host2', sha256: 'abc', file_size: 5 }), 400, 'invalid_digest');
-      expectError(await writer.post('/put_file', ['not', 'an', 'object']), 400, 'invalid_request');
+      const notObject = expectError(await writer.post('/put_file', ['not', 'an', 'object']), 400, 'validation_failed');
+      const asApi = expectError(await writer.post('/api/v1/files', ['not', 'an', 'object']), 400, 'validation_failed');
+      expect(notObject.details).toEqual(asApi.details);
       expectError(await reader.post('/put_file', { filepath: '/z', hostname: 'legacy-host2', sha256: sha, size: 1 }), 403, 'forbidden');
       expectError(await reader.as(undefined).post('/put_file', { filepath: '/z', hostname: 'legacy-host2', sha256: sha, size: 1 }), 401, 'unauthorized');
       const listed = (await reader.get('/api/v1/files', { query: { hostname: 'legacy-host2', include_deleted: true } })).json().items;
