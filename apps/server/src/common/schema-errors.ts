@@ -20,9 +20,11 @@ export function schemaValidationError(errors: AjvError[]): HoardError {
     const missing = e.keyword === 'required' ? String(e.params?.missingProperty ?? '') : '';
     const field = missing ? (base ? `${base}.${missing}` : missing) : base || 'body';
     const leaf = field.split('.').filter((p) => !/^\d+$/.test(p)).pop();
-    if (!(e.keyword === 'pattern' && leaf === 'sha256')) digestsOnly = false;
+    // A digest position holding anything but a digest string (a number, say) is invalid_digest, as on other routes.
+    const badDigest = leaf === 'sha256' && (e.keyword === 'pattern' || (e.keyword === 'type' && e.params?.type === 'string'));
+    if (!badDigest) digestsOnly = false;
     const text =
-      e.keyword === 'pattern'
+      badDigest
         ? 'must be a SHA-256 digest (64 hexadecimal characters)'
         : e.keyword === 'required'
           ? 'is required'
