@@ -217,7 +217,7 @@ describe('server: bad input changes nothing', () => {
       ['a number', 12345],
     ])('%s in a body -> 400 invalid_digest', async (_what, digest) => {
       const missing = bad(await writer.post('/api/v1/blobs/missing', { sha256: [stored.sha, digest] }), 400, 'invalid_digest');
-      expect(fields(missing)).toEqual(['sha256']);
+      expect(fields(missing)).toEqual(['sha256.1']);
       const record = bad(await writer.post('/api/v1/files', fileMeta({ sha256: digest })), 400, 'invalid_digest');
       expect(fields(record)).toEqual(['sha256']);
       const batch = bad(await writer.post('/api/v1/files/batch', { files: [fileMeta(), fileMeta({ sha256: digest })] }), 400, 'invalid_digest');
@@ -237,6 +237,8 @@ describe('server: bad input changes nothing', () => {
       const digests = Array.from({ length: 10_001 }, (_, i) => sha256(`d${i}`));
       expect(fields(bad(await writer.post('/api/v1/blobs/missing', { sha256: digests }), 400, 'validation_failed'))).toEqual(['sha256']);
       expect(fields(bad(await writer.post('/api/v1/blobs/missing', { sha256: [] }), 400, 'validation_failed'))).toEqual(['sha256']);
+      const notList = bad(await writer.post('/api/v1/blobs/missing', { sha256: stored.sha }), 400, 'validation_failed');
+      expect(fields(notList)).toEqual(['sha256']);
     });
 
     it('1,001 deleted paths -> 400 validation_failed naming filepaths', async () => {
