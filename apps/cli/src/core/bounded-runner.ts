@@ -26,6 +26,11 @@ export class BoundedRunner {
     this.running.add(p);
   }
 
+  /** True when every slot is taken. */
+  get full(): boolean {
+    return this.active >= this.limit;
+  }
+
   /** True while a task runs or waits for a slot. */
   get busy(): boolean {
     return this.active > 0 || this.waiting.length > 0;

@@ -41,3 +41,54 @@ describe('RecordBatcher', () => {
     expect(peak).toBe(2);
   });
 });
+
+describe('RecordBatcher under a slow consumer', () => {
+  it('does not queue partial batches while every slot is taken: the producer is held back instead', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const sent: number[][] = [];
+    const sut = new RecordBatcher<number>(async (items) => {
+      sent.push(items);
+      await gate;
+    }, { size: 10, inFlight: 1, freshDelayMs: 5 });
+    await sut.add(0, 1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sent).toEqual([[0]]);
+    let added = 1;
+    const producer = (async () => {
+      for (; added < 40; added++) await sut.add(added, 1);
+    })();
+    await new Promise((r) => setTimeout(r, 60));
+    // One full batch of 10 waits for the slot; the producer is stuck on it, with nothing else buffered.
+    expect(added).toBe(10);
+    expect(sent).toEqual([[0]]);
+    release();
+    await producer;
+    await sut.drain();
+    expect(sent.flat()).toEqual(Array.from({ length: 40 }, (_, i) => i));
+  });
+});
+
+describe('RecordBatcher with many producers', () => {
+  it('holds every producer while a full batch waits, so no more than one batch is buffered', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const sent: number[][] = [];
+    const sut = new RecordBatcher<number>(async (items) => {
+      sent.push(items);
+      await gate;
+    }, { size: 10, inFlight: 1 });
+    let next = 0;
+    const producers = Array.from({ length: 50 }, async () => {
+      while (next < 200) await sut.add(next++);
+    });
+    await new Promise((r) => setTimeout(r, 30));
+    // One batch in flight, one full batch waiting for its slot, and each producer holding the one item it is adding.
+    expect(sent.length).toBe(1);
+    expect(next).toBeLessThanOrEqual(20 + 50);
+    release();
+    await Promise.all(producers);
+    await sut.drain();
+    expect(sent.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+  });
+});

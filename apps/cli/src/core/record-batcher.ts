@@ -21,6 +21,8 @@ export class RecordBatcher<T> {
   private buffer: T[] = [];
   private freshBytes = 0;
   private timer: NodeJS.Timeout | null = null;
+  /** Set while a batch waits for a free slot. */
+  private blocked: Promise<void> | null = null;
   private readonly runner: BoundedRunner;
   private readonly size: number;
 
@@ -34,10 +36,12 @@ export class RecordBatcher<T> {
    * Waits while too many batches are in flight.
    */
   async add(item: T, freshBytes?: number): Promise<void> {
+    // Many producers may add at once: none adds while a full batch waits for its slot.
+    while (this.blocked) await this.blocked;
     this.buffer.push(item);
     if (freshBytes !== undefined) {
       this.freshBytes += freshBytes;
-      if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.options.freshDelayMs ?? 1000);
+      if (!this.timer) this.arm();
     }
     if (this.buffer.length >= this.size || this.freshBytes >= (this.options.freshBytes ?? 128 * 1024 * 1024)) {
       await this.flush();
@@ -52,7 +56,22 @@ export class RecordBatcher<T> {
     const items = this.buffer;
     this.buffer = [];
     this.freshBytes = 0;
-    await this.runner.run(() => this.send(items));
+    const started = this.runner.run(() => this.send(items));
+    this.blocked = started;
+    await started;
+    if (this.blocked === started) this.blocked = null;
+  }
+
+  /**
+   * A partial batch leaves on time only when a slot is free; otherwise it keeps filling, so waiting batches never
+   * pile up in memory while the producer runs on.
+   */
+  private arm(): void {
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.runner.full) this.arm();
+      else void this.flush();
+    }, this.options.freshDelayMs ?? 1000);
   }
 
   /** Sends the rest and waits for every batch. */

@@ -59,7 +59,9 @@ export class UploadQueue {
   private async upload(item: PendingRecord): Promise<boolean> {
     const { filepath: path, sha256, size } = item.meta;
     try {
-      const res = await this.ctx.client.putBlob(sha256, () => createReadStream(path, { highWaterMark: 1024 * 1024 }), size);
+      // A read stream allocates a whole highWaterMark per read: small files get small buffers.
+      const highWaterMark = Math.min(1024 * 1024, Math.max(16 * 1024, size));
+      const res = await this.ctx.client.putBlob(sha256, () => createReadStream(path, { highWaterMark }), size);
       ScanProgress.add(this.ctx.progress.uploaded, res.size);
       this.ctx.emit({ event: 'uploaded', path, sha256, bytes: res.size });
       this.done(item, 'uploaded');
