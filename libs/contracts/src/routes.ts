@@ -12,6 +12,7 @@ export const ROUTES = {
   files: `${API_PREFIX}/files`,
   filesBatch: `${API_PREFIX}/files/batch`,
   filesDeleted: `${API_PREFIX}/files/deleted`,
+  filesSeen: `${API_PREFIX}/files/seen`,
   filesHistory: `${API_PREFIX}/files/history`,
   filesContent: `${API_PREFIX}/files/content`,
   file: (id: string) => `${API_PREFIX}/files/${encodeURIComponent(id)}`,

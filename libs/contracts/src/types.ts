@@ -68,6 +68,21 @@ export interface DeletedRequest {
   filepaths: string[];
 }
 
+/** Confirms that unchanged files are still where they were recorded, by record id. */
+export interface SeenRequest {
+  hostname: string;
+  ids: string[];
+}
+
+export interface SeenResponse {
+  /** How many records were confirmed (their `last_seen_at` refreshed). */
+  seen: number;
+  /** Ids that are not a current record on that host (deleted, replaced, unknown): record those files again. */
+  stale: string[];
+  /** Confirmed ids whose content the server does not have: upload it. */
+  upload_required: string[];
+}
+
 export interface CountResponse {
   deleted: number;
 }

@@ -100,6 +100,13 @@ export interface MetadataStore {
    */
   recordFiles(files: FileMetadata[], now: Date): Promise<RecordedFile[]>;
 
+  /**
+   * Refreshes `last_seen_at` of these records (by id) when each is the current, not deleted version of a path on
+   * `hostname`, and returns those records' ids and digests; ids that are not (unknown, older versions, deleted,
+   * another host's) are left alone and not returned. Lets a host confirm unchanged files without resending them.
+   */
+  markFilesSeen(hostname: string, ids: string[], now: Date): Promise<Array<{ id: string; sha256: string }>>;
+
   /** Marks the current versions of these paths deleted; returns how many were not deleted before. */
   markPathsDeleted(hostname: string, filepaths: string[], now: Date): Promise<number>;
   /** Marks one version deleted; false when no such id. Deleting a deleted record is a no-op returning true. */

@@ -44,5 +44,14 @@ export const MISSING_SCHEMA = {
   },
 } as const;
 
+export const SEEN_SCHEMA = {
+  type: 'object',
+  required: ['hostname', 'ids'],
+  properties: {
+    hostname: { type: 'string', minLength: 1, maxLength: LIMITS.hostnameMax },
+    ids: { type: 'array', minItems: 1, maxItems: LIMITS.batchMax, items: { type: 'string', minLength: 1, maxLength: 64 } },
+  },
+} as const;
+
 /** Ajv options for route schemas: strict types (no coercion), every error reported, unknown fields dropped. */
 export const AJV_OPTIONS = { allErrors: true, coerceTypes: false, removeAdditional: true, useDefaults: false } as const;

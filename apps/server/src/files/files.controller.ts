@@ -1,13 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { RouteSchema } from '@nestjs/platform-fastify';
-import { ApiBody, ApiCreatedResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { BatchRequest, BatchResponse, CountResponse, FileRecord, Items, Page, RecordFileResponse } from '@app/contracts';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { BatchRequest, BatchResponse, SeenRequest, SeenResponse, CountResponse, FileRecord, Items, Page, RecordFileResponse } from '@app/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequireScope } from '../auth/scopes.decorator';
-import { BATCH_SCHEMA } from '../common/json-schemas';
+import { BATCH_SCHEMA, SEEN_SCHEMA } from '../common/json-schemas';
 import { BlobsService } from '../blobs/blobs.service';
 import { planBlobResponse, sendBlob } from '../blobs/blob-response';
-import { BatchRequestDto, DeletedRequestDto, FileMetadataDto, ListFilesQueryDto, PathQueryDto, PrefixQueryDto } from './files.dto';
+import { BatchRequestDto, DeletedRequestDto, SeenRequestDto, SeenResponseDto, FileMetadataDto, ListFilesQueryDto, PathQueryDto, PrefixQueryDto } from './files.dto';
 import { FilesService } from './files.service';
 
 @ApiTags('files')
@@ -37,6 +37,17 @@ export class FilesController {
   @ApiOperation({ summary: 'Record up to 1,000 files at once' })
   async batch(@Body() body: BatchRequest): Promise<BatchResponse> {
     return { results: await this.files.recordBatch(body.files) };
+  }
+
+  @Post('seen')
+  @HttpCode(200)
+  @RequireScope('write')
+  @RouteSchema({ body: SEEN_SCHEMA })
+  @ApiBody({ type: SeenRequestDto })
+  @ApiOkResponse({ type: SeenResponseDto })
+  @ApiOperation({ summary: 'Confirm unchanged files by record id: refreshes last_seen_at, says what to record or upload again' })
+  async seen(@Body() body: SeenRequest): Promise<SeenResponse> {
+    return this.files.markSeen(body.hostname, body.ids);
   }
 
   @Post('deleted')

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { BatchRequest, DeletedRequest, FileMetadata, LIMITS, ListFilesQuery } from '@app/contracts';
+import { BatchRequest, DeletedRequest, FileMetadata, LIMITS, ListFilesQuery, SeenRequest, SeenResponse } from '@app/contracts';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -62,6 +62,20 @@ export class DeletedRequestDto implements DeletedRequest {
   @IsArray() @ArrayMaxSize(LIMITS.deletedMax)
   @IsString({ each: true }) @IsNotEmpty({ each: true }) @MaxLength(LIMITS.filepathMax, { each: true })
   filepaths: string[];
+}
+
+export class SeenRequestDto implements SeenRequest {
+  @ApiProperty({ maxLength: LIMITS.hostnameMax }) hostname: string;
+  @ApiProperty({ type: [String], minItems: 1, maxItems: LIMITS.batchMax, description: 'record ids from earlier batches' })
+  ids: string[];
+}
+
+export class SeenResponseDto implements SeenResponse {
+  @ApiProperty() seen: number;
+  @ApiProperty({ type: [String], description: 'not a current record on that host: record these files again' })
+  stale: string[];
+  @ApiProperty({ type: [String], description: 'confirmed, but the content is not stored: upload it' })
+  upload_required: string[];
 }
 
 export class ListFilesQueryDto implements ListFilesQuery {

@@ -10,6 +10,7 @@ import {
   RecordFileResponse,
   RecordStatus,
   ROUTES,
+  SeenResponse,
 } from '@app/contracts';
 import { METADATA_STORE, MetadataStore, StoredFile } from '@app/metadata';
 import { FileRecordsMapper } from './file-records.mapper';
@@ -61,6 +62,19 @@ export class FilesService {
       status: r.status,
       upload_required: !available.has(r.file.sha256) && r.file.sha256 !== EMPTY_SHA256,
     }));
+  }
+
+  /** Confirms unchanged files by record id (see {@link SeenResponse}). */
+  async markSeen(hostname: string, ids: string[]): Promise<SeenResponse> {
+    const unique = [...new Set(ids)];
+    const seen = await this.metadata.markFilesSeen(hostname, unique, new Date());
+    const confirmed = new Set(seen.map((s) => s.id));
+    const available = await this.mapper.availability(seen.map((s) => s.sha256));
+    return {
+      seen: seen.length,
+      stale: unique.filter((id) => !confirmed.has(id)),
+      upload_required: seen.filter((s) => !available.has(s.sha256)).map((s) => s.id),
+    };
   }
 
   async markPathsDeleted(hostname: string, filepaths: string[]): Promise<number> {

@@ -78,6 +78,17 @@ export class MongoMetadataStore implements MetadataStore {
     return this.run(() => this.recorder!.record(files, now));
   }
 
+  async markFilesSeen(hostname: string, ids: string[], now: Date): Promise<Array<{ id: string; sha256: string }>> {
+    const _ids = ids.map(parseObjectId).filter((id): id is NonNullable<typeof id> => id !== null);
+    if (_ids.length === 0) return [];
+    const filter = { _id: { $in: _ids }, hostname, ...LIVE };
+    return this.run(async () => {
+      await this.files().updateMany(filter, { $set: { last_seen_at: now } });
+      const docs = await this.files().find(filter, { projection: { sha256: 1 } }).toArray();
+      return docs.map((d) => ({ id: d._id.toHexString(), sha256: d.sha256 }));
+    });
+  }
+
   async markPathsDeleted(hostname: string, filepaths: string[], now: Date): Promise<number> {
     if (filepaths.length === 0) return 0;
     const filter = { hostname, filepath: { $in: filepaths }, ...LIVE };

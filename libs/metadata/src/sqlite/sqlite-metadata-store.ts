@@ -94,6 +94,13 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.run((o) => o.record(files, now.getTime()));
   }
 
+  async markFilesSeen(hostname: string, ids: string[], now: Date): Promise<Array<{ id: string; sha256: string }>> {
+    const rowIds = ids.map(parseRowId).filter((id): id is number => id !== null);
+    if (rowIds.length === 0) return [];
+    const rows = this.run((o) => o.sql.seen.all(now.getTime(), JSON.stringify(rowIds), hostname));
+    return rows.map((r) => ({ id: String(r.id), sha256: r.sha256 }));
+  }
+
   async markPathsDeleted(hostname: string, filepaths: string[], now: Date): Promise<number> {
     return this.run((o) => o.deletePaths(hostname, filepaths, now.getTime()));
   }

@@ -5,6 +5,28 @@ import { at, digest, meta, useFreshStore } from './contract-fixtures';
 export function describeFileRecordingContract(factory: MetadataStoreFactory): void {
   const ctx = useFreshStore(factory);
 
+  describe('markFilesSeen', () => {
+    it('refreshes only current, live records of that host and returns their digests', async () => {
+      const recorded = await ctx.sut.recordFiles(
+        [meta('/keep', 'k'), meta('/old', 'o1'), meta('/gone', 'g'), meta('/other', 'x', { hostname: 'host-b' })],
+        at(1),
+      );
+      const [keep, old, gone, other] = recorded.map((r) => r.file);
+      await ctx.sut.recordFiles([meta('/old', 'o2')], at(2));
+      await ctx.sut.markPathsDeleted('host-a', ['/gone'], at(2));
+      const seen = await ctx.sut.markFilesSeen('host-a', [keep.id, old.id, gone.id, other.id, 'not-an-id'], at(3));
+      expect(seen).toEqual([{ id: keep.id, sha256: digest('k') }]);
+      expect(await ctx.sut.getFile(keep.id)).toMatchObject({ last_seen_at: at(3), first_seen_at: at(1) });
+      expect(await ctx.sut.getFile(old.id)).toMatchObject({ last_seen_at: at(1) });
+      expect(await ctx.sut.getFile(gone.id)).toMatchObject({ last_seen_at: at(1) });
+      expect(await ctx.sut.getFile(other.id)).toMatchObject({ last_seen_at: at(1) });
+    });
+
+    it('answers nothing for no ids', async () => {
+      expect(await ctx.sut.markFilesSeen('host-a', [], at(1))).toEqual([]);
+    });
+  });
+
   describe('recordFiles', () => {
     it('records a new path as version 1 with every field', async () => {
       const input = meta('/etc/hosts', 'one', { mode: 0o644, uid: 0, gid: 0, mtime: 1.5, atime: 2, ctime: 3, ip_address: '10.0.0.1' });
