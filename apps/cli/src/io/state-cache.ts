@@ -37,7 +37,8 @@ export class StateCache {
       scope TEXT NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
       ctime_ns INTEGER NOT NULL, ino INTEGER NOT NULL, dev INTEGER NOT NULL, sha256 TEXT NOT NULL,
       PRIMARY KEY (scope, path)) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS files_inode ON files (scope, dev, ino);`);
+      DROP INDEX IF EXISTS files_inode;
+      CREATE INDEX IF NOT EXISTS files_by_inode ON files (dev, ino);`);
     this.statements = this.prepare();
   }
 
@@ -57,7 +58,7 @@ export class StateCache {
    * (a rename changes ctime, so ctime is not compared). Null when none.
    */
   lookupRenamed(path: string, fp: FileFingerprint): CachedFile | null {
-    const rows = this.statements.byInode.all(this.scope, i64(fp.dev), i64(fp.ino)) as Row[];
+    const rows = this.statements.byInode.all(i64(fp.dev), i64(fp.ino), this.scope) as Row[];
     const row = rows.find((r) => r.path !== path && r.size === fp.size && r.mtime_ns === fp.mtimeNs);
     return row ? toCached(row) : null;
   }
@@ -93,7 +94,8 @@ export class StateCache {
       get: this.db
         .prepare('SELECT sha256 FROM files WHERE scope = ? AND path = ? AND size = ? AND mtime_ns = ? AND ctime_ns = ? AND ino = ? AND dev = ?')
         .pluck(),
-      byInode: this.db.prepare('SELECT * FROM files WHERE scope = ? AND dev = ? AND ino = ?').safeIntegers(true),
+      // Named, because the planner would otherwise walk the whole scope through the primary key.
+      byInode: this.db.prepare('SELECT * FROM files INDEXED BY files_by_inode WHERE dev = ? AND ino = ? AND scope = ?').safeIntegers(true),
       under: this.db.prepare('SELECT path FROM files WHERE scope = ? AND (path = ? OR (path >= ? AND path < ?)) ORDER BY path'),
       putMany: this.db.transaction((entries: CachedFile[]) => {
         for (const e of entries) put.run(this.scope, e.path, e.size, e.mtimeNs, i64(e.ctimeNs), i64(e.ino), i64(e.dev), e.sha256);
