@@ -130,6 +130,11 @@ export interface MetadataStore {
   registerBlob(sha256: string, size: number, now: Date): Promise<void>;
   /** Registry entries of these digests (absent ones are not in the map). */
   getBlobs(sha256s: string[]): Promise<Map<string, BlobEntry>>;
+  /**
+   * Drops the registry entry of content found lost from the blob store (not taken down: a takedown stays), so that
+   * it is reported missing and the next upload restores it. False when there was no live entry.
+   */
+  forgetBlob(sha256: string): Promise<boolean>;
   /** Marks content taken down; false when it was never registered. */
   markBlobDeleted(sha256: string, now: Date): Promise<boolean>;
 

@@ -32,7 +32,7 @@ export class BlobsController {
   @RequireScope('read')
   @ApiOperation({ summary: 'Size and ETag of stored content' })
   async head(@DigestParam() sha256: string, @Res() reply: FastifyReply): Promise<void> {
-    const blob = await this.blobs.resolve(sha256);
+    const blob = await this.blobs.resolveStored(sha256);
     setBlobHeaders(reply, blob);
     reply.header('Content-Length', String(blob.size)).status(200).send();
   }

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EMPTY_SHA256, FileRecord, HoardError, PutBlobResponse } from '@app/contracts';
 import { METADATA_STORE, MetadataStore } from '@app/metadata';
 import { BLOB_STORE, BlobStore, ByteRange } from '@app/storage';
@@ -17,6 +17,8 @@ export interface ServableBlob {
 /** The rules of content by digest: verified uploads, presence, downloads, takedowns. */
 @Injectable()
 export class BlobsService {
+  private readonly logger = new Logger('Blobs');
+
   constructor(
     @Inject(BLOB_STORE) private readonly store: BlobStore,
     @Inject(METADATA_STORE) private readonly metadata: MetadataStore,
@@ -72,10 +74,31 @@ export class BlobsService {
     throw new HoardError('not_found', `No content with digest ${sha256}`);
   }
 
-  /** Opens a resolved blob, whole or an inclusive range. */
+  /** As {@link resolve}, but also checks that the blob store still has the bytes (for HEAD). */
+  async resolveStored(sha256: string): Promise<ServableBlob> {
+    const blob = await this.resolve(sha256);
+    if (blob.size > 0 && !(await this.store.stat(sha256))) await this.lost(sha256);
+    return blob;
+  }
+
+  /**
+   * Opens a resolved blob, whole or an inclusive range. Content registered but gone from the blob store (removed
+   * behind the server's back) is forgotten, so that it is reported missing and the next scan uploads it again.
+   */
   async open(blob: ServableBlob, range?: ByteRange): Promise<Readable> {
     if (blob.size === 0) return Readable.from([]);
-    return this.store.read(blob.sha256, range);
+    try {
+      return await this.store.read(blob.sha256, range);
+    } catch (err) {
+      if (err instanceof HoardError && err.code === 'not_found') await this.lost(blob.sha256);
+      throw err;
+    }
+  }
+
+  private async lost(sha256: string): Promise<never> {
+    this.logger.error(`content ${sha256} is registered but missing from the blob store; it is now reported missing`);
+    await this.metadata.forgetBlob(sha256);
+    throw new HoardError('not_found', `No content with digest ${sha256}`);
   }
 
   /** Takes content down now; records that pointed to it report content_available: false. */

@@ -167,6 +167,11 @@ export class MongoMetadataStore implements MetadataStore {
     return new Map(docs.map((doc) => [doc._id, toBlobEntry(doc)]));
   }
 
+  async forgetBlob(sha256: string): Promise<boolean> {
+    const _id = sha256.toLowerCase();
+    return this.run(async () => (await this.blobs().deleteOne({ _id, deleted_at: null })).deletedCount > 0);
+  }
+
   async markBlobDeleted(sha256: string, now: Date): Promise<boolean> {
     const _id = sha256.toLowerCase();
     return this.run(async () => {

@@ -151,6 +151,10 @@ export class SqliteMetadataStore implements MetadataStore {
     return new Map(rows.map((row) => [row.sha256, toBlobEntry(row)]));
   }
 
+  async forgetBlob(sha256: string): Promise<boolean> {
+    return this.run((o) => o.sql.forgetBlob.run(sha256.toLowerCase()).changes > 0);
+  }
+
   async markBlobDeleted(sha256: string, now: Date): Promise<boolean> {
     return this.run((o) => o.sql.deleteBlob.run(now.getTime(), sha256.toLowerCase()).changes > 0);
   }

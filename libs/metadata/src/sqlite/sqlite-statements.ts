@@ -42,6 +42,7 @@ export function prepareSqliteStatements(db: Database.Database) {
        ON CONFLICT (sha256) DO UPDATE SET size = excluded.size, deleted_at = NULL`,
     ),
     blobsIn: db.prepare<unknown[], BlobRow>('SELECT * FROM blobs WHERE sha256 IN (SELECT value FROM json_each(?))'),
+    forgetBlob: db.prepare('DELETE FROM blobs WHERE sha256 = ? AND deleted_at IS NULL'),
     deleteBlob: db.prepare('UPDATE blobs SET deleted_at = COALESCE(deleted_at, ?) WHERE sha256 = ?'),
 
     insertKey: db.prepare(

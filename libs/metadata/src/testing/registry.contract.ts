@@ -35,6 +35,18 @@ export function describeRegistryContract(factory: MetadataStoreFactory): void {
       expect((await ctx.sut.getBlobs([sha])).get(sha)!.deleted_at).toBeNull();
     });
 
+    it('forgets lost content but keeps a takedown', async () => {
+      await ctx.sut.registerBlob(digest('lost'), 1, at(1));
+      await ctx.sut.registerBlob(digest('down'), 1, at(1));
+      await ctx.sut.markBlobDeleted(digest('down'), at(2));
+      expect(await ctx.sut.forgetBlob(digest('lost'))).toBe(true);
+      expect(await ctx.sut.forgetBlob(digest('lost'))).toBe(false);
+      expect(await ctx.sut.forgetBlob(digest('down'))).toBe(false);
+      const found = await ctx.sut.getBlobs([digest('lost'), digest('down')]);
+      expect([...found.keys()]).toEqual([digest('down')]);
+      expect(found.get(digest('down'))!.deleted_at).toEqual(at(2));
+    });
+
     it('leaves absent digests out of the map', async () => {
       await ctx.sut.registerBlob(digest('a'), 1, at(1));
       await ctx.sut.registerBlob(digest('b'), 2, at(1));
