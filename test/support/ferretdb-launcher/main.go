@@ -19,6 +19,7 @@ import (
 func main() {
 	port := flag.Int("port", 27017, "TCP port to listen on (127.0.0.1)")
 	dir := flag.String("dir", "", "directory holding the SQLite databases (required)")
+	pragmas := flag.String("sqlite-query", "_pragma=synchronous(off)", "query string of the SQLite URL (a test server needs no fsync)")
 	quiet := flag.Bool("quiet", true, "log errors only")
 	flag.Parse()
 	if *dir == "" {
@@ -41,7 +42,7 @@ func main() {
 		Listener:  ferretdb.ListenerConfig{TCP: fmt.Sprintf("127.0.0.1:%d", *port)},
 		Logger:    logger,
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + *dir + "/",
+		SQLiteURL: "file:" + *dir + "/?" + *pragmas,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ferretdb-launcher:", err)

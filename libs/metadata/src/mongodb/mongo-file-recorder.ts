@@ -13,7 +13,26 @@ interface Planned {
   index: number;
   result: RecordedFile;
   op: AnyBulkWriteOperation<FileDoc>;
-  doc?: FileDoc;
+  /** The version a new one supersedes: it stops being current once the new one is stored. */
+  supersedes?: ObjectId;
+}
+
+interface Current {
+  latest: FileDoc;
+  /** Lower versions still flagged current (an interrupted earlier write): retired with this batch. */
+  stale: ObjectId[];
+}
+
+/**
+ * Update statements sent in one command. FerretDB v1 keeps a database connection per statement until the command
+ * ends and stalls past about 100; MongoDB is indifferent.
+ */
+const UPDATES_PER_COMMAND = 50;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 const pathKey = (hostname: string, filepath: string) => `${hostname}\u0000${filepath}`;
@@ -22,7 +41,8 @@ const pathKey = (hostname: string, filepath: string) => `${hostname}\u0000${file
  * `recordFiles` for MongoDB without multi-document transactions. The unique index on
  * (hostname, filepath, version) is the arbiter: a new version is inserted as `current version + 1`, and whoever
  * loses that race re-reads the path and decides again. The previous version stops being current only after the
- * new one exists, so a path never lacks a current version; the highest version of a path is its current one.
+ * new one exists, so a path never lacks a current version; the highest version of a path is its current one. A
+ * write interrupted between the two steps leaves two versions flagged current until the path is next recorded.
  */
 export class MongoFileRecorder {
   constructor(private readonly files: Collection<FileDoc>) {}
@@ -37,10 +57,13 @@ export class MongoFileRecorder {
     // Paths seen once go through one bulk read and one unordered bulk write; the rest, in order, one by one.
     const once = input.map((f, index) => ({ f, index })).filter(({ f }) => counts.get(pathKey(f.hostname, f.filepath)) === 1);
     const current = await this.currentOf(once.map(({ f }) => f));
-    const planned = once.map(({ f, index }) => this.plan(f, ids[index], index, current.get(pathKey(f.hostname, f.filepath)), now));
+    const planned = once.map(({ f, index }) =>
+      this.plan(f, ids[index], index, current.get(pathKey(f.hostname, f.filepath))?.latest, now),
+    );
     const lost = await this.apply(planned);
     for (const p of planned) if (!lost.has(p.index)) results[p.index] = p.result;
-    await this.retire(planned.filter((p) => !lost.has(p.index) && p.doc && p.doc.version > 1).map((p) => p.doc!));
+    const superseded = planned.filter((p) => !lost.has(p.index) && p.supersedes).map((p) => p.supersedes!);
+    await this.retire([...superseded, ...[...current.values()].flatMap((c) => c.stale)]);
 
     for (let index = 0; index < input.length; index++) {
       if (results[index] === undefined) results[index] = await this.recordOne(input[index], ids[index], now);
@@ -59,7 +82,7 @@ export class MongoFileRecorder {
         if (isDuplicateKey(error) && attempt < MAX_ATTEMPTS) continue;
         throw error;
       }
-      if (p.doc && p.doc.version > 1) await this.retire([p.doc]);
+      if (p.supersedes) await this.retire([p.supersedes]);
       return p.result;
     }
   }
@@ -93,20 +116,26 @@ export class MongoFileRecorder {
       deleted_at: null,
       is_current: true,
     };
-    return { index, op: { insertOne: { document: doc } }, doc, result: { status: 'created', file: toStoredFile(doc) } };
+    const result: RecordedFile = { status: 'created', file: toStoredFile(doc) };
+    return { index, op: { insertOne: { document: doc } }, supersedes: cur?._id, result };
   }
 
   /** The current version of each path, read in one query per hostname. */
-  private async currentOf(files: FileMetadata[]): Promise<Map<string, FileDoc>> {
+  private async currentOf(files: FileMetadata[]): Promise<Map<string, Current>> {
     const byHost = new Map<string, string[]>();
-    for (const f of files) byHost.set(f.hostname, [...(byHost.get(f.hostname) ?? []), f.filepath]);
-    const found = new Map<string, FileDoc>();
+    for (const f of files) {
+      const paths = byHost.get(f.hostname) ?? [];
+      paths.push(f.filepath);
+      byHost.set(f.hostname, paths);
+    }
+    const found = new Map<string, Current>();
     for (const [hostname, filepaths] of byHost) {
       const docs = await this.files.find({ hostname, filepath: { $in: filepaths }, is_current: true }).toArray();
-      for (const doc of docs) {
+      for (const doc of docs.sort((a, b) => b.version - a.version)) {
         const key = pathKey(doc.hostname, doc.filepath);
         const seen = found.get(key);
-        if (!seen || seen.version < doc.version) found.set(key, doc);
+        if (seen) seen.stale.push(doc._id);
+        else found.set(key, { latest: doc, stale: [] });
       }
     }
     return found;
@@ -115,32 +144,35 @@ export class MongoFileRecorder {
   /** Runs the planned writes unordered; returns the indexes whose insert lost a race (to be redone one by one). */
   private async apply(planned: Planned[]): Promise<Set<number>> {
     const lost = new Set<number>();
-    if (planned.length === 0) return lost;
-    try {
-      await this.files.bulkWrite(
-        planned.map((p) => p.op),
-        { ordered: false },
-      );
-    } catch (error) {
-      if (!(error instanceof MongoBulkWriteError)) throw error;
-      const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-      if (errors.length === 0 || errors.some((e) => e.code !== 11000)) throw error;
-      for (const e of errors) lost.add(planned[e.index].index);
+    const inserts = planned.filter((p) => 'insertOne' in p.op);
+    const updates = planned.filter((p) => !('insertOne' in p.op));
+    for (const group of [inserts, ...chunks(updates, UPDATES_PER_COMMAND)]) {
+      if (group.length === 0) continue;
+      try {
+        await this.files.bulkWrite(
+          group.map((p) => p.op),
+          { ordered: false },
+        );
+      } catch (error) {
+        if (!(error instanceof MongoBulkWriteError)) throw error;
+        const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+        if (errors.length === 0 || errors.some((e) => e.code !== 11000)) throw error;
+        for (const e of errors) lost.add(group[e.index].index);
+      }
     }
     return lost;
   }
 
-  /** Clears `is_current` on the versions below each new one (idempotent, so a later call repairs an interrupted one). */
-  private async retire(created: FileDoc[]): Promise<void> {
-    if (created.length === 0) return;
-    await this.files.bulkWrite(
-      created.map((doc) => ({
-        updateMany: {
-          filter: { hostname: doc.hostname, filepath: doc.filepath, is_current: true, version: { $lt: doc.version } },
-          update: { $set: { is_current: false } },
-        },
-      })),
-      { ordered: false },
-    );
+  /**
+   * Clears `is_current` on superseded versions, by id only (a lookup every compatible server answers from its
+   * primary key). Always correct: only a path's highest version is current.
+   */
+  private async retire(ids: ObjectId[]): Promise<void> {
+    for (const group of chunks(ids, UPDATES_PER_COMMAND)) {
+      await this.files.bulkWrite(
+        group.map((_id) => ({ updateOne: { filter: { _id }, update: { $set: { is_current: false } } } })),
+        { ordered: false },
+      );
+    }
   }
 }
