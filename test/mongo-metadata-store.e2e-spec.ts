@@ -1,4 +1,4 @@
-import { MongoClient } from 'mongodb';
+import { MongoClient, ObjectId } from 'mongodb';
 import { MongoMetadataStore } from '@app/metadata/mongodb';
 import { describeMetadataStoreContract } from '@app/metadata/testing/metadata-store.contract';
 import { at, digest, meta } from '@app/metadata/testing/contract-fixtures';
@@ -84,6 +84,29 @@ if (!bin) {
         expect([digest(`from-a-${i}`), digest(`from-b-${i}`)]).toContain(history[0].sha256);
       }
     });
+  });
+
+  it('repairs a path left with two current versions by a write interrupted before the old one was retired', async () => {
+    const { sut, cleanup } = await freshStore();
+    try {
+      const [v1] = await sut.recordFiles([meta('/x', 'one')], at(1));
+      // What a crash between inserting version 2 and retiring version 1 leaves behind.
+      const client = new MongoClient(ferret.uri);
+      const files = client.db(`hoard_${process.pid}_${databases}`).collection('files');
+      const v1doc = (await files.findOne({ filepath: '/x' }))!;
+      await files.insertOne({ ...v1doc, _id: new ObjectId(), version: 2, sha256: digest('two'), is_current: true });
+      await client.close();
+      expect((await sut.listFiles({ includeDeleted: false, limit: 10 })).items).toHaveLength(2);
+      expect((await sut.currentFile('host-a', '/x'))!.version).toBe(2);
+
+      const [again] = await sut.recordFiles([meta('/x', 'two')], at(2));
+      expect(again).toMatchObject({ status: 'unchanged', file: { version: 2 } });
+      const listed = (await sut.listFiles({ includeDeleted: false, limit: 10 })).items;
+      expect(listed.map((f) => f.version)).toEqual([2]);
+      expect((await sut.fileHistory('host-a', '/x')).map((f) => f.id)).toContain(v1.file.id);
+    } finally {
+      await cleanup();
+    }
   });
 
   it('reports an unreachable server as unavailable', async () => {
