@@ -1,15 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HoardClient } from '@app/client';
 import { cliHome, ndjson, runCli, spawnCli, startProxy } from './support/cli';
 import { freePort, RunningServer, startServer, tempDir } from './support/server';
-import { sha256 } from './support/tree';
+import { removeScratch, scratchDir, sha256 } from './support/tree';
 
 /** A flat tree of `count` files of distinct random content. */
 function flatTree(count: number, size: number): { root: string; files: Map<string, string> } {
-  const root = mkdtempSync(join(tmpdir(), 'hoard-flat-'));
+  const root = scratchDir('hoard-flat-');
   const files = new Map<string, string>();
   for (let i = 0; i < count; i++) {
     const content = randomBytes(size);
@@ -27,6 +26,8 @@ async function currentRecords(client: HoardClient, hostname: string): Promise<Ma
 }
 
 describe('hoard when things go wrong', () => {
+  afterAll(() => removeScratch());
+
   it('exits 2 with one line when the server is down', async () => {
     const port = await freePort();
     const { root } = flatTree(3, 10);

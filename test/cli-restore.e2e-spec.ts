@@ -1,10 +1,9 @@
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HoardClient } from '@app/client';
 import { cliHome, metricSum, ndjson, runCli } from './support/cli';
 import { RunningServer, startServer } from './support/server';
-import { buildTree, readTree, sha256, TestTree } from './support/tree';
+import { buildTree, readTree, removeScratch, scratchDir, sha256, TestTree } from './support/tree';
 
 describe('hoard restore and hoard get against a real server', () => {
   let server: RunningServer;
@@ -28,10 +27,11 @@ describe('hoard restore and hoard get against a real server', () => {
   afterAll(async () => {
     await client?.close();
     await server?.stop();
+    removeScratch();
   });
 
   it('restores a prefix byte for byte with modes and mtimes', async () => {
-    const to = mkdtempSync(join(tmpdir(), 'hoard-restore-'));
+    const to = scratchDir('hoard-restore-');
     const res = await runCli(['restore', '--hostname', 'e2e-host', '--prefix', tree.root, '--to', to, '--json'], env);
     expect(res.code).toBe(0);
     const original = readTree(tree.root);
@@ -49,7 +49,7 @@ describe('hoard restore and hoard get against a real server', () => {
   });
 
   it('restores only under a narrower prefix, relative to it', async () => {
-    const to = mkdtempSync(join(tmpdir(), 'hoard-restore-'));
+    const to = scratchDir('hoard-restore-');
     const res = await runCli(['restore', '--hostname', 'e2e-host', '--prefix', join(tree.root, 'dup'), '--to', to], env);
     expect(res.code).toBe(0);
     expect([...readTree(to).keys()]).toEqual(['nested/three.bin', 'one.bin', 'two.bin']);
@@ -57,7 +57,7 @@ describe('hoard restore and hoard get against a real server', () => {
 
   it('downloads by digest to a file and to stdout', async () => {
     const content = readFileSync(join(tree.root, 'big.bin'));
-    const out = join(mkdtempSync(join(tmpdir(), 'hoard-get-')), 'big copy.bin');
+    const out = join(scratchDir('hoard-get-'), 'big copy.bin');
     const res = await runCli(['get', sha256(content), '-o', out], env);
     expect(res.code).toBe(0);
     expect(readFileSync(out).equals(content)).toBe(true);
@@ -68,7 +68,7 @@ describe('hoard restore and hoard get against a real server', () => {
   it('resumes an interrupted download with Range', async () => {
     const content = readFileSync(join(tree.root, 'big.bin'));
     const digest = sha256(content);
-    const dir = mkdtempSync(join(tmpdir(), 'hoard-get-'));
+    const dir = scratchDir('hoard-get-');
     const out = join(dir, 'resumed.bin');
     const partial = join(dir, `.resumed.bin.${digest.slice(0, 16)}.hoard-partial`);
     writeFileSync(partial, content.subarray(0, 1_000_000));
@@ -89,7 +89,7 @@ describe('hoard restore and hoard get against a real server', () => {
     corrupt[1234] ^= 0xff;
     chmodSync(blobPath, 0o644);
     writeFileSync(blobPath, corrupt);
-    const dir = mkdtempSync(join(tmpdir(), 'hoard-get-'));
+    const dir = scratchDir('hoard-get-');
     const res = await runCli(['get', digest, '-o', join(dir, 'out.bin')], env);
     expect(res.code).toBe(1);
     expect(res.stderr.trim().split('\n')).toHaveLength(1);

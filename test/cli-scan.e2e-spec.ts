@@ -5,7 +5,7 @@ import { EMPTY_SHA256 } from '@app/contracts';
 import { HoardClient } from '@app/client';
 import { cliHome, metricSum, ndjson, runCli } from './support/cli';
 import { RunningServer, startServer } from './support/server';
-import { buildTree, sha256, TestTree } from './support/tree';
+import { buildTree, removeScratch, sha256, TestTree } from './support/tree';
 
 /** Digests stored in the server's local blob directory (`<data>/blobs/<sha[0:2]>/<sha>`). */
 function storedBlobs(dataDir: string): string[] {
@@ -40,6 +40,7 @@ describe('hoard scan against a real server', () => {
   afterAll(async () => {
     await client?.close();
     await server?.stop();
+    removeScratch();
   });
 
   it('--dry-run hashes and checks but changes nothing on the server', async () => {

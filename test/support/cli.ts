@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import { createServer, IncomingMessage, request as httpRequest, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { scratchDir } from './tree';
 
 export const HOARD_BIN = join(__dirname, '..', '..', 'bin', 'hoard.js');
 
@@ -22,7 +21,7 @@ export interface CliProcess {
 
 /** An isolated home for the CLI: its own config dir, cache dir and HOME, so no test sees another's state. */
 export function cliHome(): Record<string, string> {
-  const home = mkdtempSync(join(tmpdir(), 'hoard-cli-home-'));
+  const home = scratchDir('hoard-cli-home-');
   return {
     HOME: home,
     XDG_CONFIG_HOME: join(home, '.config'),

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, lstatSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, lstatSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 
@@ -23,6 +23,31 @@ export interface TestTree {
   fifo: string;
 }
 
+const scratch: string[] = [];
+
+/** A temporary directory removed by `removeScratch()`. */
+export function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+
+/** Removes every scratch directory, first giving back the permissions a test took away. */
+export function removeScratch(): void {
+  const unlock = (dir: string) => {
+    chmodSync(dir, 0o700);
+    for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) unlock(join(dir, entry.name));
+  };
+  for (const dir of scratch.splice(0)) {
+    try {
+      unlock(dir);
+    } catch {
+      // already gone
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export function sha256(content: Buffer): string {
   return createHash('sha256').update(content).digest('hex');
 }
@@ -38,7 +63,7 @@ function write(root: string, rel: string, content: Buffer): void {
  * a FIFO, and files that the returned excludes leave out.
  */
 export function buildTree(): TestTree {
-  const root = mkdtempSync(join(tmpdir(), 'hoard-tree-'));
+  const root = scratchDir('hoard-tree-');
   const shared = randomBytes(100_000);
   const files: TreeFile[] = [
     { rel: 'a.txt', content: Buffer.from('alpha\n') },

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HashPool, HashReadError } from './hash-pool';
@@ -9,6 +9,7 @@ describe('HashPool', () => {
   let sut: HashPool;
   beforeEach(() => (sut = new HashPool(2)));
   afterEach(() => sut.close());
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('agrees with node:crypto on empty, small, buffer-sized and multi-buffer files', async () => {
     const sizes = [0, 1, 4095, 4 * 1024 * 1024, 4 * 1024 * 1024 + 1, 9 * 1024 * 1024 + 17];
