@@ -11,10 +11,10 @@ import type {
   StoreStats,
 } from '../metadata-store';
 import { decodeCursor, encodeCursor } from '../shared/page-cursor';
-import { prefixUpperBound } from '../shared/prefix-range';
 import { type BlobDoc, type FileDoc, type KeyDoc, fromKeyRecord, toBlobEntry, toKeyRecord, toStoredFile } from './mongo-documents';
 import { isDuplicateKey, mapMongoError } from './mongo-errors';
 import { MongoFileRecorder } from './mongo-file-recorder';
+import { LIVE, OBJECT_ID, mapDoc, parseObjectId, prefixFilter, sumOf } from './mongo-queries';
 import { ensureMongoIndexes } from './mongo-indexes';
 
 export interface MongoMetadataStoreOptions {
@@ -22,14 +22,6 @@ export interface MongoMetadataStoreOptions {
   db: string;
   /** How long an operation waits for a reachable server before failing with `unavailable` (default 5000). */
   serverSelectionTimeoutMs?: number;
-}
-
-const OBJECT_ID = /^[0-9a-f]{24}$/;
-const LIVE = { is_current: true, deleted_at: null } as const;
-
-/** The id of a file document, or null when `id` cannot be one. */
-function parseObjectId(id: string): ObjectId | null {
-  return OBJECT_ID.test(id) ? new ObjectId(id) : null;
 }
 
 /**
@@ -250,19 +242,4 @@ export class MongoMetadataStore implements MetadataStore {
       return mapMongoError(error);
     }
   }
-}
-
-/** Exact, index-friendly prefix match (see {@link prefixUpperBound}). */
-function prefixFilter(prefix: string): { $gte: string; $lt?: string } {
-  const upper = prefixUpperBound(prefix);
-  return upper === null ? { $gte: prefix } : { $gte: prefix, $lt: upper };
-}
-
-async function sumOf<T extends { size: number }>(collection: Collection<T>, match: Filter<T>): Promise<number> {
-  const [row] = await collection.aggregate<{ total: number }>([{ $match: match }, { $group: { _id: null, total: { $sum: '$size' } } }]).toArray();
-  return row ? Number(row.total) : 0;
-}
-
-function mapDoc(doc: FileDoc | null): StoredFile | null {
-  return doc ? toStoredFile(doc) : null;
 }
