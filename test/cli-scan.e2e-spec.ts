@@ -30,6 +30,11 @@ describe('hoard scan against a real server', () => {
     return out;
   };
   const metrics = () => client.metrics();
+  /** The record of the tree's first file. */
+  const latestRecord = async () => {
+    for await (const r of client.iterateFiles({ hostname: host })) return r;
+    throw new Error('no records');
+  };
 
   beforeAll(async () => {
     server = await startServer();
@@ -79,6 +84,7 @@ describe('hoard scan against a real server', () => {
   });
 
   it('runs again without reading a file or uploading, in one request per 1,000 files', async () => {
+    const recordBefore = await latestRecord();
     const before = await metrics();
     const res = await scan();
     const after = await metrics();
@@ -87,8 +93,12 @@ describe('hoard scan against a real server', () => {
     expect(summary).toMatchObject({ hashed: { files: 0, bytes: 0 }, unchanged: tree.files.length, uploaded: { files: 0 }, new_versions: 0 });
     const api = (text: string) => metricSum(text, 'hoard_http_requests_total') - metricSum(text, 'hoard_http_requests_total', { route: '/metrics' });
     expect(api(after) - api(before)).toBe(1);
-    expect(metricSum(after, 'hoard_http_requests_total', { route: '/api/v1/files/batch' }) -
-      metricSum(before, 'hoard_http_requests_total', { route: '/api/v1/files/batch' })).toBe(1);
+    // Unchanged files are only confirmed by record id, which refreshes their last_seen_at.
+    expect(metricSum(after, 'hoard_http_requests_total', { route: '/api/v1/files/seen' }) -
+      metricSum(before, 'hoard_http_requests_total', { route: '/api/v1/files/seen' })).toBe(1);
+    const recordAfter = await latestRecord();
+    expect(recordAfter.id).toBe(recordBefore.id);
+    expect(Date.parse(recordAfter.last_seen_at)).toBeGreaterThan(Date.parse(recordBefore.last_seen_at));
     expect(metricSum(after, 'hoard_blob_bytes_in_total')).toBe(metricSum(before, 'hoard_blob_bytes_in_total'));
   });
 

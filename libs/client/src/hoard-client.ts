@@ -19,6 +19,7 @@ import {
   ServerInfo,
   Stats,
   normalizeSha256,
+  SeenResponse,
 } from '@app/contracts';
 import { Dispatcher } from 'undici';
 import { HttpTransport, TransportRequest } from './http-transport';
@@ -129,6 +130,13 @@ export class HoardClient {
   }
 
   /** Marks paths of a host deleted (sent in chunks of 1,000); resolves with the number marked. */
+  /** `POST /api/v1/files/seen`: confirms unchanged files by record id (up to 1,000 at once). */
+  async confirmSeen(hostname: string, ids: string[]): Promise<SeenResponse> {
+    return this.http.json<SeenResponse>({
+      method: 'POST', path: ROUTES.filesSeen, json: { hostname, ids }, idempotent: true, what: 'confirm unchanged files',
+    });
+  }
+
   async markDeleted(hostname: string, filepaths: string[]): Promise<number> {
     let deleted = 0;
     for (let i = 0; i < filepaths.length; i += LIMITS.deletedMax) {

@@ -11,8 +11,10 @@ export interface PendingRecord {
   fp: FileFingerprint;
   /** Content was read in this run (not known from the cache). */
   fresh: boolean;
-  /** The cache already holds this path with this fingerprint: nothing to save. */
+  /** The cache already holds this path with this fingerprint and record id: nothing to save. */
   cached?: boolean;
+  /** The server's id of this path's current record, when known (from the cache or a batch answer). */
+  recordId?: string | null;
 }
 
 /** What the stages of one scan share: the client, the cache, the counters and the event sink. */

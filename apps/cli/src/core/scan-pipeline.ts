@@ -46,6 +46,8 @@ export class ScanPipeline {
     }
     const recorder = new ScanRecorder(this.ctx, this.options.concurrency);
     const batcher = new RecordBatcher<PendingRecord>((items) => recorder.send(items), { size: this.options.batchSize });
+    // Files known to the server by record id are only confirmed (POST /api/v1/files/seen), not recorded again.
+    const confirmations = new RecordBatcher<PendingRecord>((items) => recorder.confirm(items), { size: this.options.batchSize });
     const walker = new ScanWalker({ excludes: this.options.excludes, followSymlinks: this.options.followSymlinks });
     // Enough files in flight to keep every hashing worker busy while stats and cache checks go on.
     const files = new BoundedRunner(256);
@@ -61,7 +63,7 @@ export class ScanPipeline {
           this.seen.add(entry.path);
           this.walkedEntries++;
           const next = this.inspect(entry.path);
-          if (next && 'record' in next) await batcher.add(next.record);
+          if (next && 'record' in next) await (next.record.recordId ? confirmations : batcher).add(next.record);
           else if (next) await files.run(() => this.hashAndRecord(entry.path, next.st, batcher));
         }
         walked.push(root);
@@ -71,6 +73,7 @@ export class ScanPipeline {
       }
     }
     await files.drain();
+    await confirmations.drain();
     await batcher.drain();
     await recorder.drain();
     if (this.ctx.fatal) throw this.ctx.fatal;
@@ -105,10 +108,11 @@ export class ScanPipeline {
     }
     const fp = fingerprintOf(st);
     const exact = cache?.lookup(path, fp) ?? null;
-    const known = exact ?? cache?.lookupRenamed(path, fp)?.sha256 ?? null;
+    const known = exact?.sha256 ?? cache?.lookupRenamed(path, fp)?.sha256 ?? null;
     if (!known) return { st };
     ScanProgress.add(progress.unchanged, Number(st.size));
-    return { record: { meta: metadataOf(path, this.ctx.hostname, known, st), fp, fresh: false, cached: exact !== null } };
+    const meta = metadataOf(path, this.ctx.hostname, known, st);
+    return { record: { meta, fp, fresh: false, cached: exact !== null, recordId: exact?.recordId ?? null } };
   }
 
   private async hashAndRecord(path: string, st: BigIntStats, batcher: RecordBatcher<PendingRecord>): Promise<void> {

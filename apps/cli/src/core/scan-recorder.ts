@@ -31,6 +31,32 @@ export class ScanRecorder {
     this.flushCache();
   }
 
+  /**
+   * Confirms files the server knows by record id and that did not change here. Records the server no longer holds
+   * as current are recorded again; content it lacks is uploaded. A dry run only checks, as `send` does.
+   */
+  async confirm(items: PendingRecord[]): Promise<void> {
+    if (this.ctx.dryRun) return this.send(items);
+    try {
+      const byId = new Map(items.map((i) => [i.recordId!, i]));
+      const answer = await this.ctx.client.confirmSeen(this.ctx.hostname, [...byId.keys()]);
+      const stale = new Set(answer.stale);
+      const lacking = new Set(answer.upload_required);
+      for (const [id, item] of byId) {
+        if (stale.has(id)) continue;
+        ScanProgress.add(this.ctx.progress.checked, item.meta.size);
+        this.ctx.progress.recorded++;
+        if (lacking.has(id) && item.meta.sha256 !== EMPTY_SHA256) await this.uploads.push(item);
+      }
+      const again = items.filter((i) => stale.has(i.recordId!));
+      if (again.length > 0) await this.record(again);
+    } catch (err) {
+      if (this.ctx.stopOn(err)) return;
+      for (const item of items) this.ctx.failed(item.meta.filepath, `not confirmed: ${(err as Error).message}`);
+    }
+    this.flushCache();
+  }
+
   /** Waits for every upload and saves the cache. */
   async drain(): Promise<void> {
     await this.uploads.drain();
@@ -42,6 +68,10 @@ export class ScanRecorder {
     const { progress } = this.ctx;
     for (const result of results) {
       const item = items[result.index];
+      if (item.recordId !== result.id) {
+        item.recordId = result.id;
+        item.cached = false;
+      }
       ScanProgress.add(progress.checked, item.meta.size);
       progress.recorded++;
       if (result.status === 'created') progress.newVersions++;
@@ -71,7 +101,7 @@ export class ScanRecorder {
 
   private remember(item: PendingRecord): void {
     if (!this.ctx.cache || this.ctx.dryRun || item.cached) return;
-    this.pendingCache.push({ path: item.meta.filepath, sha256: item.meta.sha256, ...item.fp });
+    this.pendingCache.push({ path: item.meta.filepath, sha256: item.meta.sha256, recordId: item.recordId ?? null, ...item.fp });
     if (this.pendingCache.length >= 1000) this.flushCache();
   }
 

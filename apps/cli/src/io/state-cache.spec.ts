@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { CachedFile, StateCache } from './state-cache';
 
 const fp = { size: 10n, mtimeNs: 1_700_000_000_123_456_789n, ctimeNs: 1_700_000_000_999_999_999n, ino: 42n, dev: 2049n };
-const entry = (path: string, extra: Partial<CachedFile> = {}): CachedFile => ({ path, sha256: 'a'.repeat(64), ...fp, ...extra });
+const entry = (path: string, extra: Partial<CachedFile> = {}): CachedFile => ({
+  path, sha256: 'a'.repeat(64), recordId: '7', ...fp, ...extra,
+});
 
 describe('StateCache', () => {
   let dir: string;
@@ -17,7 +19,7 @@ describe('StateCache', () => {
 
   it('answers the digest only when every part of the fingerprint matches, to the nanosecond', () => {
     sut.putMany([entry('/r/a')]);
-    expect(sut.lookup('/r/a', fp)).toBe('a'.repeat(64));
+    expect(sut.lookup('/r/a', fp)).toEqual({ sha256: 'a'.repeat(64), recordId: '7' });
     expect(sut.lookup('/r/a', { ...fp, mtimeNs: fp.mtimeNs + 1n })).toBeNull();
     expect(sut.lookup('/r/a', { ...fp, ctimeNs: fp.ctimeNs - 1n })).toBeNull();
     expect(sut.lookup('/r/a', { ...fp, size: 11n })).toBeNull();
@@ -32,7 +34,7 @@ describe('StateCache', () => {
     other.close();
     sut.close();
     sut = new StateCache(dir, StateCache.scopeOf('http://s:1', 'h1'));
-    expect(sut.lookup('/r/a', fp)).toBe('a'.repeat(64));
+    expect(sut.lookup('/r/a', fp)).toEqual({ sha256: 'a'.repeat(64), recordId: '7' });
   });
 
   it('recognises a renamed file by inode, device, size and mtime even though its ctime moved', () => {
@@ -55,7 +57,7 @@ describe('StateCache', () => {
   it('stores inode numbers above 2^63 without loss', () => {
     const big = { ...fp, ino: 2n ** 64n - 5n };
     sut.putMany([entry('/r/big', { ino: big.ino })]);
-    expect(sut.lookup('/r/big', big)).toBe('a'.repeat(64));
+    expect(sut.lookup('/r/big', big)?.sha256).toBe('a'.repeat(64));
     expect(sut.lookupRenamed('/r/moved', big)?.ino).toBe(big.ino);
   });
 

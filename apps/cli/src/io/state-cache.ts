@@ -14,9 +14,19 @@ export interface FileFingerprint {
 export interface CachedFile extends FileFingerprint {
   path: string;
   sha256: string;
+  /** The server's id of the record made of this path and digest (null when unknown). */
+  recordId: string | null;
 }
 
-type Row = { path: string; size: bigint; mtime_ns: bigint; ctime_ns: bigint; ino: bigint; dev: bigint; sha256: string };
+/** What an exact fingerprint match knows of a path. */
+export interface CacheHit {
+  sha256: string;
+  recordId: string | null;
+}
+
+type Row = {
+  path: string; size: bigint; mtime_ns: bigint; ctime_ns: bigint; ino: bigint; dev: bigint; sha256: string; record_id: string | null;
+};
 
 /**
  * The local state cache: for each (server, hostname, absolute path), the fingerprint of the file when it was last
@@ -39,6 +49,8 @@ export class StateCache {
       PRIMARY KEY (scope, path)) WITHOUT ROWID;
       DROP INDEX IF EXISTS files_inode;
       CREATE INDEX IF NOT EXISTS files_by_inode ON files (dev, ino);`);
+    const columns = this.db.prepare('PRAGMA table_info(files)').all() as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === 'record_id')) this.db.exec('ALTER TABLE files ADD COLUMN record_id TEXT');
     this.statements = this.prepare();
   }
 
@@ -47,10 +59,12 @@ export class StateCache {
     return `${serverUrl.replace(/\/+$/, '')}\n${hostname}`;
   }
 
-  /** The digest of `path` when its fingerprint matches the cached one exactly, else null. */
-  lookup(path: string, fp: FileFingerprint): string | null {
-    const sha = this.statements.get.get(this.scope, path, fp.size, fp.mtimeNs, i64(fp.ctimeNs), i64(fp.ino), i64(fp.dev));
-    return (sha as string | undefined) ?? null;
+  /** The digest (and record id) of `path` when its fingerprint matches the cached one exactly, else null. */
+  lookup(path: string, fp: FileFingerprint): CacheHit | null {
+    const row = this.statements.get.get(this.scope, path, fp.size, fp.mtimeNs, i64(fp.ctimeNs), i64(fp.ino), i64(fp.dev)) as
+      | [string, string | null]
+      | undefined;
+    return row ? { sha256: row[0], recordId: row[1] } : null;
   }
 
   /**
@@ -87,18 +101,24 @@ export class StateCache {
 
   private prepare() {
     const put = this.db.prepare(
-      'INSERT OR REPLACE INTO files (scope, path, size, mtime_ns, ctime_ns, ino, dev, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      `INSERT OR REPLACE INTO files (scope, path, size, mtime_ns, ctime_ns, ino, dev, sha256, record_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const remove = this.db.prepare('DELETE FROM files WHERE scope = ? AND path = ?');
     return {
       get: this.db
-        .prepare('SELECT sha256 FROM files WHERE scope = ? AND path = ? AND size = ? AND mtime_ns = ? AND ctime_ns = ? AND ino = ? AND dev = ?')
-        .pluck(),
+        .prepare(
+          `SELECT sha256, record_id FROM files
+           WHERE scope = ? AND path = ? AND size = ? AND mtime_ns = ? AND ctime_ns = ? AND ino = ? AND dev = ?`,
+        )
+        .raw(),
       // Named, because the planner would otherwise walk the whole scope through the primary key.
       byInode: this.db.prepare('SELECT * FROM files INDEXED BY files_by_inode WHERE dev = ? AND ino = ? AND scope = ?').safeIntegers(true),
       under: this.db.prepare('SELECT path FROM files WHERE scope = ? AND (path = ? OR (path >= ? AND path < ?)) ORDER BY path'),
       putMany: this.db.transaction((entries: CachedFile[]) => {
-        for (const e of entries) put.run(this.scope, e.path, e.size, e.mtimeNs, i64(e.ctimeNs), i64(e.ino), i64(e.dev), e.sha256);
+        for (const e of entries) {
+          put.run(this.scope, e.path, e.size, e.mtimeNs, i64(e.ctimeNs), i64(e.ino), i64(e.dev), e.sha256, e.recordId);
+        }
       }),
       removeMany: this.db.transaction((paths: string[]) => {
         for (const p of paths) remove.run(this.scope, p);
@@ -115,6 +135,6 @@ function i64(value: bigint): bigint {
 function toCached(row: Row): CachedFile {
   return {
     path: row.path, size: row.size, mtimeNs: row.mtime_ns, ctimeNs: row.ctime_ns,
-    ino: BigInt.asUintN(64, row.ino), dev: BigInt.asUintN(64, row.dev), sha256: row.sha256,
+    ino: BigInt.asUintN(64, row.ino), dev: BigInt.asUintN(64, row.dev), sha256: row.sha256, recordId: row.record_id,
   };
 }
