@@ -1,9 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { freePort, tempDir } from './server';
+import { prepareBinary } from './test-binaries';
 
 const BUILD_SCRIPT = join(__dirname, 'build-ferretdb.sh');
 
@@ -15,29 +15,12 @@ export interface RunningFerretDb {
   stop(): Promise<void>;
 }
 
-/** Where the test servers' binaries are cached. */
-export function testCacheDir(): string {
-  return process.env.HOARD_TEST_CACHE ?? join(homedir(), '.cache', 'hoard-test');
-}
-
 /**
  * The FerretDB launcher binary: from the cache, or built once by `build-ferretdb.sh` when `go` is on the PATH
  * (progress goes to stderr). Null when it cannot be had.
  */
 export async function prepareFerretDb(): Promise<string | null> {
-  const bin = join(testCacheDir(), 'bin', 'ferretdb-launcher');
-  const hasGo = spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
-  if (!hasGo) return existsSync(bin) ? bin : null;
-  const exitCode = await new Promise<number | null>((resolve) => {
-    const proc = spawn('bash', [BUILD_SCRIPT], { stdio: ['ignore', 'ignore', 'inherit'] });
-    proc.once('error', () => resolve(null));
-    proc.once('exit', (code) => resolve(code));
-  });
-  if (exitCode !== 0) {
-    process.stderr.write(`FerretDB launcher could not be built (build-ferretdb.sh exited with ${exitCode})\n`);
-    return existsSync(bin) ? bin : null;
-  }
-  return bin;
+  return prepareBinary('ferretdb-launcher', BUILD_SCRIPT, 'FerretDB launcher');
 }
 
 /** Starts the launcher on a free port with a fresh data directory and waits until a client ping answers. */

@@ -1,7 +1,7 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { testCacheDir } from './ferretdb';
+import { prepareBinary } from './test-binaries';
 import { freePort, tempDir } from './server';
 
 const BUILD_SCRIPT = join(__dirname, 'build-minio.sh');
@@ -22,19 +22,7 @@ export interface RunningMinio {
  * `build-minio.sh` when `go` is on the PATH (progress goes to stderr). Null when it cannot be had.
  */
 export async function prepareMinio(): Promise<string | null> {
-  const bin = join(testCacheDir(), 'bin', 'minio');
-  const hasGo = spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
-  if (!hasGo) return existsSync(bin) ? bin : null;
-  const exitCode = await new Promise<number | null>((resolve) => {
-    const proc = spawn('bash', [BUILD_SCRIPT], { stdio: ['ignore', 'ignore', 'inherit'] });
-    proc.once('error', () => resolve(null));
-    proc.once('exit', (code) => resolve(code));
-  });
-  if (exitCode !== 0) {
-    process.stderr.write(`MinIO could not be built (build-minio.sh exited with ${exitCode})\n`);
-    return existsSync(bin) ? bin : null;
-  }
-  return bin;
+  return prepareBinary('minio', BUILD_SCRIPT, 'MinIO');
 }
 
 /** Starts `minio server` on a free port with a fresh data directory and waits until it reports ready. */
