@@ -1,3 +1,4 @@
+import './threadpool';
 import 'reflect-metadata';
 import multipart from '@fastify/multipart';
 import { ConsoleLogger, Logger, LogLevel } from '@nestjs/common';
