@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { RunningServer, startServer } from './support/server';
+import type { RunningServer } from './support/server';
 import {
   blobFilesOnDisk,
   blobPath,
@@ -11,6 +11,7 @@ import {
   Http,
   randomContent,
   sha256,
+  useServerWithKeys,
 } from './support/http';
 
 describe('server: blobs by digest', () => {
@@ -18,17 +19,7 @@ describe('server: blobs by digest', () => {
   let admin: Http;
   let writer: Http;
   let reader: Http;
-
-  beforeAll(async () => {
-    server = await startServer();
-    admin = new Http(server.url, server.adminKey);
-    writer = admin.as((await admin.mintKey(['write'])).key);
-    reader = admin.as((await admin.mintKey(['read'])).key);
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-  });
+  useServerWithKeys((s) => ({ server, admin, writer, reader } = s));
 
   const blob = (sha: string) => `/api/v1/blobs/${sha}`;
   const missing = async (digests: string[]) => {

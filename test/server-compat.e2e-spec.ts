@@ -1,6 +1,6 @@
 import { FormData } from 'undici';
-import { RunningServer, startServer } from './support/server';
-import { blobFilesOnDisk, expectError, expectStatus, Http, randomContent, sha256 } from './support/http';
+import type { RunningServer } from './support/server';
+import { blobFilesOnDisk, expectError, expectStatus, Http, randomContent, sha256, useServerWithKeys } from './support/http';
 
 /** A multipart/form-data body built by hand: one file part in `field`. */
 function multipart(field: string, content: Buffer, boundary = '----hoard-test-boundary-7f3a'): { body: Buffer; type: string } {
@@ -14,17 +14,7 @@ describe('server: routes of the PutPlace document', () => {
   let admin: Http;
   let writer: Http;
   let reader: Http;
-
-  beforeAll(async () => {
-    server = await startServer();
-    admin = new Http(server.url, server.adminKey);
-    writer = admin.as((await admin.mintKey(['write'])).key);
-    reader = admin.as((await admin.mintKey(['read'])).key);
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-  });
+  useServerWithKeys((s) => ({ server, admin, writer, reader } = s));
 
   const missing = async (sha: string) => (await reader.post('/api/v1/blobs/missing', { sha256: [sha] })).json().missing;
 

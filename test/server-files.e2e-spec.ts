@@ -1,5 +1,5 @@
 import { RunningServer, startServer } from './support/server';
-import { EMPTY_SHA, expectError, expectStatus, fileMeta, Http, randomContent } from './support/http';
+import { EMPTY_SHA, expectError, expectStatus, fileMeta, Http, randomContent, useServerWithKeys } from './support/http';
 
 const RECORD_FIELDS = [
   'id', 'filepath', 'hostname', 'sha256', 'size', 'mode', 'uid', 'gid', 'mtime', 'atime', 'ctime', 'ip_address',
@@ -11,17 +11,7 @@ describe('server: file records', () => {
   let admin: Http;
   let writer: Http;
   let reader: Http;
-
-  beforeAll(async () => {
-    server = await startServer();
-    admin = new Http(server.url, server.adminKey);
-    writer = admin.as((await admin.mintKey(['write'])).key);
-    reader = admin.as((await admin.mintKey(['read'])).key);
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-  });
+  useServerWithKeys((s) => ({ server, admin, writer, reader } = s));
 
   /** Every record on a host, following next_cursor. */
   async function listAll(query: Record<string, string | number | boolean>): Promise<any[]> {

@@ -1,22 +1,12 @@
-import { RunningServer, startServer } from './support/server';
-import { EMPTY_SHA, expectError, expectStatus, fileMeta, Http, randomContent } from './support/http';
+import type { RunningServer } from './support/server';
+import { EMPTY_SHA, expectError, expectStatus, fileMeta, Http, randomContent, useServerWithKeys } from './support/http';
 
 describe('server: confirming unchanged files by id (POST /api/v1/files/seen)', () => {
   let server: RunningServer;
   let admin: Http;
   let writer: Http;
   let reader: Http;
-
-  beforeAll(async () => {
-    server = await startServer();
-    admin = new Http(server.url, server.adminKey);
-    writer = admin.as((await admin.mintKey(['write'])).key);
-    reader = admin.as((await admin.mintKey(['read'])).key);
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-  });
+  useServerWithKeys((s) => ({ server, admin, writer, reader } = s));
 
   it('refreshes last_seen_at of current records and names the stale ones and those whose content is missing', async () => {
     const stored = randomContent(100);

@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Agent, FormData } from 'undici';
+import { RunningServer, StartOptions, startServer } from './server';
 
 /** One answered request, its body read whole (the specs only send and read small bodies this way). */
 export interface HttpResult {
@@ -211,5 +212,28 @@ export async function rawExchange(port: number, chunks: Array<string | Buffer>, 
       }
       if (options.hangUp) socket.destroy();
     });
+  });
+}
+
+/** A server started for the enclosing `describe`, with clients holding its admin key and a fresh write and read key. */
+export interface ServerWithKeys {
+  server: RunningServer;
+  admin: Http;
+  writer: Http;
+  reader: Http;
+}
+
+/** Starts a server before the enclosing `describe`'s tests (handing it to `ready`) and stops it after them. */
+export function useServerWithKeys(ready: (s: ServerWithKeys) => void, options?: StartOptions): void {
+  let server: RunningServer | undefined;
+  beforeAll(async () => {
+    server = await startServer(options);
+    const admin = new Http(server.url, server.adminKey);
+    const writer = admin.as((await admin.mintKey(['write'])).key);
+    const reader = admin.as((await admin.mintKey(['read'])).key);
+    ready({ server, admin, writer, reader });
+  });
+  afterAll(async () => {
+    await server?.stop();
   });
 }
