@@ -1,13 +1,13 @@
 import { type AnyBulkWriteOperation, type Collection, MongoBulkWriteError, ObjectId } from 'mongodb';
 import type { FileMetadata } from '@app/contracts';
 import type { RecordedFile } from '../metadata-store';
+import { statFieldsOf } from '../shared/stat-fields';
 import { isDuplicateKey } from './mongo-errors';
 import { type FileDoc, toStoredFile } from './mongo-documents';
 
 /** How often one record re-reads and retries after losing a race for the next version number. */
 const MAX_ATTEMPTS = 20;
 
-type Stat = Pick<FileDoc, 'size' | 'mode' | 'uid' | 'gid' | 'mtime' | 'atime' | 'ctime' | 'ip_address'>;
 
 interface Planned {
   index: number;
@@ -89,16 +89,7 @@ export class MongoFileRecorder {
 
   private plan(f: FileMetadata, id: ObjectId, index: number, cur: FileDoc | undefined, now: Date): Planned {
     const sha256 = f.sha256.toLowerCase();
-    const stat: Stat = {
-      size: f.size,
-      mode: f.mode ?? null,
-      uid: f.uid ?? null,
-      gid: f.gid ?? null,
-      mtime: f.mtime ?? null,
-      atime: f.atime ?? null,
-      ctime: f.ctime ?? null,
-      ip_address: f.ip_address ?? null,
-    };
+    const stat = statFieldsOf(f);
     if (cur && cur.deleted_at === null && cur.sha256 === sha256) {
       const set = { ...stat, last_seen_at: now };
       const op = { updateOne: { filter: { _id: cur._id }, update: { $set: set } } };

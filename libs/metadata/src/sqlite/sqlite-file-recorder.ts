@@ -1,5 +1,6 @@
 import type { FileMetadata } from '@app/contracts';
 import type { RecordedFile } from '../metadata-store';
+import { statFieldsOf } from '../shared/stat-fields';
 import { type FileRow, toStoredFile } from './sqlite-rows';
 import type { SqliteStatements } from './sqlite-statements';
 
@@ -10,16 +11,7 @@ import type { SqliteStatements } from './sqlite-statements';
 export function recordSqliteFile(sql: SqliteStatements, f: FileMetadata, nowMs: number): RecordedFile {
   const sha256 = f.sha256.toLowerCase();
   const current = sql.currentAny.get(f.hostname, f.filepath);
-  const stat = {
-    size: f.size,
-    mode: f.mode ?? null,
-    uid: f.uid ?? null,
-    gid: f.gid ?? null,
-    mtime: f.mtime ?? null,
-    atime: f.atime ?? null,
-    ctime: f.ctime ?? null,
-    ip_address: f.ip_address ?? null,
-  };
+  const stat = statFieldsOf(f);
   if (current && current.deleted_at === null && current.sha256 === sha256) {
     sql.touch.run({ id: current.id, last_seen_at: nowMs, ...stat });
     return { file: toStoredFile({ ...current, ...stat, last_seen_at: nowMs }), status: 'unchanged' };
