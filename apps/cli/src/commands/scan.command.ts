@@ -29,7 +29,7 @@ export function scanCommand(): Command {
     .description('walk the paths, hash, record, and upload only what the server lacks')
     .argument('<path...>', 'files or directories to scan')
     .addOption(new Option('--exclude <glob>', 'gitignore-style pattern to leave out (repeatable)').env('HOARD_EXCLUDE').argParser(collect))
-    .addOption(new Option('--concurrency <n>', 'parallel uploads').env('HOARD_CONCURRENCY').argParser(positiveInt).default(8))
+    .addOption(new Option('--concurrency <n>', 'parallel uploads').env('HOARD_CONCURRENCY').argParser(positiveInt).default(16))
     .addOption(new Option('--hash-workers <n>', 'hashing threads').env('HOARD_HASH_WORKERS').argParser(positiveInt).default(availableParallelism()))
     .addOption(new Option('--dry-run', 'hash and check, change nothing').env('HOARD_DRY_RUN'))
     .addOption(new Option('--no-cache', 'ignore the local state cache: read every file').env('HOARD_NO_CACHE'))
