@@ -3,13 +3,8 @@ import type { FileMetadata, Scope } from '@app/contracts';
 /** DI token of the configured {@link MetadataStore}. */
 export const METADATA_STORE = Symbol('METADATA_STORE');
 
-/** A file version as the store keeps it (the server adds `content_available`). */
-export interface StoredFile {
-  id: string;
-  hostname: string;
-  filepath: string;
-  version: number;
-  sha256: string;
+/** The fields of a record that describe the file as last seen (refreshed on every sighting); absent ones are null. */
+export interface StatFields {
   size: number;
   mode: number | null;
   uid: number | null;
@@ -18,6 +13,15 @@ export interface StoredFile {
   atime: number | null;
   ctime: number | null;
   ip_address: string | null;
+}
+
+/** A file version as the store keeps it (the server adds `content_available`). */
+export interface StoredFile extends StatFields {
+  id: string;
+  hostname: string;
+  filepath: string;
+  version: number;
+  sha256: string;
   first_seen_at: Date;
   last_seen_at: Date;
   deleted_at: Date | null;

@@ -1,22 +1,14 @@
 import type { ObjectId } from 'mongodb';
 import type { Scope } from '@app/contracts';
-import type { BlobEntry, KeyRecord, StoredFile } from '../metadata-store';
+import type { BlobEntry, KeyRecord, StatFields, StoredFile } from '../metadata-store';
 
 /** One version of a file in the `files` collection. `is_current` marks the highest version of its path. */
-export interface FileDoc {
+export interface FileDoc extends StatFields {
   _id: ObjectId;
   hostname: string;
   filepath: string;
   version: number;
   sha256: string;
-  size: number;
-  mode: number | null;
-  uid: number | null;
-  gid: number | null;
-  mtime: number | null;
-  atime: number | null;
-  ctime: number | null;
-  ip_address: string | null;
   first_seen_at: Date;
   last_seen_at: Date;
   deleted_at: Date | null;

@@ -1,17 +1,7 @@
 import type { FileMetadata } from '@app/contracts';
+import type { StatFields } from '../metadata-store';
 
-/** The fields of a record that describe the file as last seen (refreshed on every sighting), absent ones null. */
-export interface StatFields {
-  size: number;
-  mode: number | null;
-  uid: number | null;
-  gid: number | null;
-  mtime: number | null;
-  atime: number | null;
-  ctime: number | null;
-  ip_address: string | null;
-}
-
+/** The stat fields of what a host sent, absent ones null. */
 export function statFieldsOf(f: FileMetadata): StatFields {
   return {
     size: f.size,
