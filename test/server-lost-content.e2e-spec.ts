@@ -1,19 +1,11 @@
 import { chmodSync, rmSync } from 'node:fs';
-import { RunningServer, startServer } from './support/server';
-import { blobPath, expectError, expectStatus, Http, randomContent } from './support/http';
+import type { RunningServer } from './support/server';
+import { blobPath, expectError, expectStatus, Http, randomContent, useServerWithKeys } from './support/http';
 
 describe('server: content removed from the blob store behind its back', () => {
   let server: RunningServer;
   let admin: Http;
-
-  beforeAll(async () => {
-    server = await startServer();
-    admin = new Http(server.url, server.adminKey);
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-  });
+  useServerWithKeys((s) => ({ server, admin } = s));
 
   function removeOnDisk(sha: string): void {
     const path = blobPath(server.dataDir, sha);

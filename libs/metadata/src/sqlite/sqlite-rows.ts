@@ -1,21 +1,13 @@
 import type { Scope } from '@app/contracts';
-import type { BlobEntry, KeyRecord, StoredFile } from '../metadata-store';
+import type { BlobEntry, KeyRecord, StatFields, StoredFile } from '../metadata-store';
 
 /** A `files` row as better-sqlite3 returns it (times in epoch milliseconds). */
-export interface FileRow {
+export interface FileRow extends StatFields {
   id: number;
   hostname: string;
   filepath: string;
   version: number;
   sha256: string;
-  size: number;
-  mode: number | null;
-  uid: number | null;
-  gid: number | null;
-  mtime: number | null;
-  atime: number | null;
-  ctime: number | null;
-  ip_address: string | null;
   first_seen_at: number;
   last_seen_at: number;
   deleted_at: number | null;
