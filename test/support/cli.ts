@@ -31,16 +31,17 @@ export function cliHome(): Record<string, string> {
 }
 
 /**
- * Starts the built CLI (`node bin/hoard.js <args>`) with a clean environment plus `env`; with `uid`, as that user
- * (through setpriv, for a test running as root that needs permissions to bite).
+ * Starts the built CLI (`node bin/hoard.js <args>`) with a clean environment plus `env`. With `unprivileged`, a test
+ * running as root drops the capabilities that bypass file permissions (through setpriv), so that permissions bite;
+ * it stays uid 0, so the checkout is reachable wherever it lies.
  */
-export function spawnCli(args: string[], env: Record<string, string | undefined>, uid?: number): CliProcess {
+export function spawnCli(args: string[], env: Record<string, string | undefined>, unprivileged = false): CliProcess {
   const fullEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, ...env };
   for (const name of Object.keys(fullEnv)) if (fullEnv[name] === undefined) delete fullEnv[name];
   const [command, argv] =
-    uid === undefined
-      ? [process.execPath, [HOARD_BIN, ...args]]
-      : ['setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', process.execPath, HOARD_BIN, ...args]];
+    unprivileged && process.getuid?.() === 0
+      ? ['setpriv', ['--bounding-set', '-dac_override,-dac_read_search', process.execPath, HOARD_BIN, ...args]]
+      : [process.execPath, [HOARD_BIN, ...args]];
   const proc = spawn(command, argv, { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -51,8 +52,8 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
 }
 
 /** Runs the CLI to its end. */
-export function runCli(args: string[], env: Record<string, string | undefined>, uid?: number): Promise<CliResult> {
-  return spawnCli(args, env, uid).done;
+export function runCli(args: string[], env: Record<string, string | undefined>, unprivileged = false): Promise<CliResult> {
+  return spawnCli(args, env, unprivileged).done;
 }
 
 /** Parses NDJSON: every line must be one JSON object with an `event` (a line that is not fails the test). */
