@@ -1,9 +1,9 @@
-import type { FileHandle } from 'node:fs/promises';
+import { writev } from 'node:fs';
 import { Writable } from 'node:stream';
 
 /**
- * A Writable onto an open file that leaves the file open when it finishes (the owner fsyncs and closes it).
- * Chunks buffered while a write is in flight go down together in one `writev`, so small network chunks
+ * A Writable onto an open file descriptor that leaves the file open when it finishes (the owner syncs and closes
+ * it). Chunks buffered while a write is in flight go down together in one `writev`, so small network chunks
  * become large writes.
  */
 export class FileSink extends Writable {
@@ -11,46 +11,37 @@ export class FileSink extends Writable {
   failure?: Error;
 
   constructor(
-    private readonly handle: FileHandle,
+    private readonly fd: number,
     highWaterMark: number,
   ) {
     super({ highWaterMark });
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.track(writeAll(this.handle, [chunk]), callback);
+    this.writeAll([chunk], callback);
   }
 
   override _writev(
     chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>,
     callback: (error?: Error | null) => void,
   ): void {
-    this.track(
-      writeAll(
-        this.handle,
-        chunks.map((entry) => entry.chunk),
-      ),
+    this.writeAll(
+      chunks.map((entry) => entry.chunk),
       callback,
     );
   }
 
-  private track(write: Promise<void>, callback: (error?: Error | null) => void): void {
-    write.then(
-      () => callback(),
-      (error: Error) => {
+  /** Writes every byte of `buffers` at the current position, resuming after short writes. */
+  private writeAll(buffers: Buffer[], callback: (error?: Error | null) => void): void {
+    writev(this.fd, buffers, (error, written) => {
+      if (error) {
         this.failure = error;
-        callback(error);
-      },
-    );
-  }
-}
-
-/** Writes every byte of `buffers` at the current position, resuming after short writes. */
-async function writeAll(handle: FileHandle, buffers: Buffer[]): Promise<void> {
-  let pending = buffers;
-  while (pending.length > 0) {
-    const { bytesWritten } = await handle.writev(pending);
-    pending = dropBytes(pending, bytesWritten);
+        return callback(error);
+      }
+      const rest = dropBytes(buffers, written);
+      if (rest.length === 0) return callback();
+      this.writeAll(rest, callback);
+    });
   }
 }
 

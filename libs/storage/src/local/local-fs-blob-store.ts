@@ -1,5 +1,5 @@
-import { constants } from 'node:fs';
-import { access, FileHandle, link, mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
+import { closeSync, constants, linkSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
+import { access, FileHandle, mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -11,7 +11,7 @@ import { checkPutOptions, HashingMeter } from '../shared/hashing-meter';
 import { blobNotFound, classifyPutFailure, digestMismatch, hasErrno, storeUnavailable } from '../shared/store-errors';
 import { verifyBody } from '../shared/verify-body';
 import { FileSink } from './file-sink';
-import { fsyncDir, isMissing, readNames } from './fs-utils';
+import { fsyncDir, isMissing, readNames, syncData } from './fs-utils';
 
 /** Reads and writes move in 1 MiB pieces: few syscalls, bounded memory. */
 const IO_CHUNK = 1 << 20;
@@ -30,11 +30,21 @@ export interface LocalFsBlobStoreOptions {
  * Blobs as files under a local directory: `<root>/<sha[0:2]>/<sha>`. An upload is written to `<root>/.tmp/`
  * while it is hashed, fsynced, then hard-linked into place: the link is atomic and never replaces an existing
  * blob, so a verified blob is never overwritten and a crash leaves at most a temporary file, removed by `init()`.
+ *
+ * The metadata calls of an upload (create, close, link, unlink, stat) run in place rather than on libuv's
+ * thread pool: on a local file system they return in microseconds, and a pool round trip for each of them cost
+ * more than the call itself when many small blobs arrive at once. Writes and flushes, which wait on the disk,
+ * stay off the event loop.
  */
 export class LocalFsBlobStore implements BlobStore {
   readonly kind = 'local';
   private readonly root: string;
   private readonly tmpDir: string;
+  /** Prefix directories known to exist, so that an upload does not ask again. */
+  private readonly prefixes = new Set<string>();
+  /** Temporary names: digest, this process's tag and a sequence number, unique without a random draw each. */
+  private readonly tmpTag = `${process.pid}.${randomBytes(4).toString('hex')}.`;
+  private tmpSeq = 0;
 
   constructor(options: LocalFsBlobStoreOptions) {
     this.root = resolve(options.root);
@@ -57,7 +67,7 @@ export class LocalFsBlobStore implements BlobStore {
     try {
       const { sha, prefix } = digestParts(sha256);
       checkPutOptions(options);
-      if (await this.exists(this.blobPath(prefix, sha))) {
+      if (this.exists(this.blobPath(prefix, sha))) {
         return { sha256: sha, size: await verifyBody(sha, body, options), created: false };
       }
       return await this.writeNew(sha, prefix, body, options);
@@ -140,10 +150,9 @@ export class LocalFsBlobStore implements BlobStore {
     return join(this.root, prefix, sha);
   }
 
-  private async exists(path: string): Promise<boolean> {
+  private exists(path: string): boolean {
     try {
-      await stat(path);
-      return true;
+      return statSync(path, { throwIfNoEntry: false }) !== undefined;
     } catch (error) {
       if (isMissing(error)) return false;
       throw storeUnavailable('stat', error);
@@ -151,45 +160,75 @@ export class LocalFsBlobStore implements BlobStore {
   }
 
   private async writeNew(sha: string, prefix: string, body: Readable, options: PutOptions): Promise<PutResult> {
-    const tmp = join(this.tmpDir, `${sha}.${randomBytes(8).toString('hex')}`);
-    let handle: FileHandle | undefined;
+    const tmp = join(this.tmpDir, `${sha}.${this.tmpTag}${++this.tmpSeq}`);
+    let fd: number | undefined;
     try {
-      handle = await open(tmp, 'wx', BLOB_MODE).catch((error) => {
+      try {
+        fd = openSync(tmp, 'wx', BLOB_MODE);
+      } catch (error) {
         throw storeUnavailable('cannot create a temporary file', error);
-      });
+      }
       const meter = new HashingMeter(options);
-      const sink = new FileSink(handle, IO_CHUNK);
+      const sink = new FileSink(fd, IO_CHUNK);
       await pipeline(body, meter, sink).catch((error) => {
         throw classifyPutFailure(error, sink.failure, 'write');
       });
       const actual = meter.digest();
       if (actual !== sha) throw digestMismatch(sha, actual);
-      const created = await this.commit(handle, tmp, prefix, sha);
-      handle = undefined;
+      const file = fd;
+      fd = undefined;
+      const created = await this.commit(file, tmp, prefix, sha);
       return { sha256: sha, size: meter.bytes, created };
     } finally {
-      await handle?.close().catch(() => undefined);
-      await unlink(tmp).catch(() => undefined);
+      if (fd !== undefined) closeQuietly(fd);
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // already linked and removed, or never created
+      }
     }
   }
 
-  /** fsync, close, link into place (never replacing), fsync the directory. False when the blob was there. */
-  private async commit(handle: FileHandle, tmp: string, prefix: string, sha: string): Promise<boolean> {
+  /** Flush, close, link into place (never replacing), fsync the directory. False when the blob was there. */
+  private async commit(fd: number, tmp: string, prefix: string, sha: string): Promise<boolean> {
     try {
-      await handle.sync();
-      await handle.close();
-      const dir = join(this.root, prefix);
-      if ((await mkdir(dir, { recursive: true, mode: DIR_MODE })) !== undefined) await fsyncDir(this.root);
       try {
-        await link(tmp, join(dir, sha));
+        await syncData(fd);
+      } finally {
+        closeQuietly(fd);
+      }
+      const dir = join(this.root, prefix);
+      await this.ensurePrefix(prefix, dir);
+      try {
+        linkSync(tmp, join(dir, sha));
       } catch (error) {
         if (hasErrno(error, 'EEXIST')) return false;
-        throw error;
+        if (!hasErrno(error, 'ENOENT')) throw error;
+        // The prefix directory was removed behind the store's back: make it again, once.
+        this.prefixes.delete(prefix);
+        await this.ensurePrefix(prefix, dir);
+        linkSync(tmp, join(dir, sha));
       }
       await fsyncDir(dir);
       return true;
     } catch (error) {
+      if (hasErrno(error, 'EEXIST')) return false;
       throw storeUnavailable('commit', error);
     }
+  }
+
+  /** Creates `<root>/<prefix>` unless known to exist; a new directory is made durable in the root. */
+  private async ensurePrefix(prefix: string, dir: string): Promise<void> {
+    if (this.prefixes.has(prefix)) return;
+    if (mkdirSync(dir, { recursive: true, mode: DIR_MODE }) !== undefined) await fsyncDir(this.root);
+    this.prefixes.add(prefix);
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // nothing more to do with a descriptor that will not close
   }
 }
