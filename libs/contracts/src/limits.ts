@@ -6,6 +6,8 @@ export const LIMITS = {
   batchMax: 1_000,
   /** Paths in one `POST /api/v1/files/deleted`. */
   deletedMax: 1_000,
+  /** Blobs in one `POST /api/v1/blobs/pack`. */
+  packMax: 1_000,
   filepathMax: 4_096,
   hostnameMax: 255,
   listLimitMax: 1_000,

@@ -9,6 +9,7 @@ export const ROUTES = {
   blob: (sha256: string) => `${API_PREFIX}/blobs/${sha256}`,
   blobFiles: (sha256: string) => `${API_PREFIX}/blobs/${sha256}/files`,
   blobsMissing: `${API_PREFIX}/blobs/missing`,
+  blobsPack: `${API_PREFIX}/blobs/pack`,
   files: `${API_PREFIX}/files`,
   filesBatch: `${API_PREFIX}/files/batch`,
   filesDeleted: `${API_PREFIX}/files/deleted`,

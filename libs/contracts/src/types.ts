@@ -1,4 +1,5 @@
 /** Plain shapes of the HTTP contract (API.md). Server DTOs implement them; the client returns them. */
+import type { ErrorCode } from './errors';
 
 export type Scope = 'read' | 'write' | 'admin';
 export const SCOPES: readonly Scope[] = ['read', 'write', 'admin'];
@@ -118,6 +119,9 @@ export interface PutBlobResponse {
   size: number;
   created: boolean;
 }
+
+/** One part of `POST /api/v1/blobs/pack`: stored (as a PUT would answer), or refused with an error. */
+export type PackItemResult = PutBlobResponse | { sha256: string; error: { code: ErrorCode; message: string } };
 
 export interface CreateKeyRequest {
   name: string;

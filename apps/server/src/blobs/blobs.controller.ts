@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Head, HttpCode, Post, Put, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { RouteSchema } from '@nestjs/platform-fastify';
-import { FileRecord, Items, MissingRequest, MissingResponse } from '@app/contracts';
+import { FileRecord, Items, LIMITS, MissingRequest, MissingResponse, PackItemResult } from '@app/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequireScope } from '../auth/scopes.decorator';
 import { DigestParam } from '../common/digest.decorators';
@@ -10,12 +10,17 @@ import { rawBody } from '../common/raw-body';
 import { MissingRequestDto, MissingResponseDto, PutBlobResponseDto } from './blobs.dto';
 import { BlobsService } from './blobs.service';
 import { planBlobResponse, sendBlob, setBlobHeaders } from './blob-response';
+import { storePack } from './blob-pack';
+import { AppConfig } from '../config/app-config';
 
 @ApiTags('blobs')
 @ApiSecurity('api-key')
 @Controller('api/v1/blobs')
 export class BlobsController {
-  constructor(private readonly blobs: BlobsService) {}
+  constructor(
+    private readonly blobs: BlobsService,
+    private readonly config: AppConfig,
+  ) {}
 
   @Post('missing')
   @HttpCode(200)
@@ -26,6 +31,26 @@ export class BlobsController {
   @ApiOkResponse({ type: MissingResponseDto })
   async missing(@Body() body: MissingRequest): Promise<MissingResponse> {
     return { missing: await this.blobs.missing(body.sha256) };
+  }
+
+  @Post('pack')
+  @HttpCode(200)
+  @RequireScope('write')
+  @ApiOperation({
+    summary: `Upload up to ${LIMITS.packMax} blobs in one request`,
+    description:
+      'multipart/form-data, one file part per blob, each named by its digest. Every part is verified and stored ' +
+      'as PUT /api/v1/blobs/{sha256} would; a part that does not match its digest or is over the size limit is ' +
+      'refused in its item of the answer while the others are stored.',
+  })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({ schema: { type: 'object', additionalProperties: { type: 'string', format: 'binary' } } })
+  @ApiOkResponse({
+    description: 'One item per part, in order: {sha256, size, created} or {sha256, error: {code, message}}',
+  })
+  async pack(@Req() request: FastifyRequest): Promise<Items<PackItemResult>> {
+    const items = await storePack(request, this.config.HOARD_MAX_BLOB_BYTES, (sha256, body) => this.blobs.put(sha256, body));
+    return { items };
   }
 
   @Head(':sha256')

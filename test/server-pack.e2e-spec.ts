@@ -1,0 +1,115 @@
+import { FormData } from 'undici';
+import { readFileSync } from 'node:fs';
+import type { RunningServer } from './support/server';
+import { blobFilesOnDisk, blobPath, expectError, expectStatus, Http, randomContent, sha256, useServerWithKeys } from './support/http';
+
+const LIMIT = 64 * 1024;
+const PACK = '/api/v1/blobs/pack';
+
+/** A multipart body with one file part per [name, content], as the CLI sends it. */
+function packForm(parts: Array<[string, Buffer]>): FormData {
+  const form = new FormData();
+  for (const [name, content] of parts) form.append(name, new Blob([content]), name);
+  return form;
+}
+
+describe('server: POST /api/v1/blobs/pack', () => {
+  let server: RunningServer;
+  let writer: Http;
+  let reader: Http;
+  useServerWithKeys((s) => ({ server, writer, reader } = s), { env: { HOARD_MAX_BLOB_BYTES: String(LIMIT) } });
+
+  const stored = () => blobFilesOnDisk(server.dataDir).sort();
+
+  it('stores every part under its digest and answers per part, in order, as PUT would', async () => {
+    const a = randomContent(10);
+    const b = randomContent(LIMIT);
+    const empty = Buffer.alloc(0);
+    expectStatus(await writer.put(`/api/v1/blobs/${a.sha}`, a.data), 201);
+    const res = await writer.post(PACK, undefined, { body: packForm([[a.sha, a.data], [b.sha, b.data], [sha256(empty), empty]]) });
+    expectStatus(res, 200);
+    expect(res.json()).toEqual({
+      items: [
+        { sha256: a.sha, size: 10, created: false },
+        { sha256: b.sha, size: LIMIT, created: true },
+        { sha256: sha256(empty), size: 0, created: expect.any(Boolean) },
+      ],
+    });
+    expect(readFileSync(blobPath(server.dataDir, b.sha)).equals(b.data)).toBe(true);
+    const got = await reader.get(`/api/v1/blobs/${b.sha}`);
+    expectStatus(got, 200);
+    expect(got.body.equals(b.data)).toBe(true);
+    const missing = await reader.post('/api/v1/blobs/missing', { sha256: [a.sha, b.sha] });
+    expect(missing.json()).toEqual({ missing: [] });
+  });
+
+  it('refuses a part that does not hash to its name, or is over the limit, and stores the parts around it', async () => {
+    const before = stored();
+    const good1 = randomContent(100);
+    const liar = randomContent(200);
+    const big = randomContent(LIMIT + 1);
+    const badName = randomContent(5);
+    const good2 = randomContent(300);
+    const wrongSha = sha256('something else');
+    const res = await writer.post(PACK, undefined, {
+      body: packForm([[good1.sha, good1.data], [wrongSha, liar.data], [big.sha, big.data], ['not-a-digest', badName.data], [good2.sha, good2.data]]),
+    });
+    expectStatus(res, 200);
+    const items = res.json().items;
+    expect(items).toEqual([
+      { sha256: good1.sha, size: 100, created: true },
+      { sha256: wrongSha, error: { code: 'digest_mismatch', message: expect.any(String) } },
+      { sha256: big.sha, error: { code: 'payload_too_large', message: expect.any(String) } },
+      { sha256: 'not-a-digest', error: { code: 'invalid_digest', message: expect.any(String) } },
+      { sha256: good2.sha, size: 300, created: true },
+    ]);
+    expect(stored()).toEqual([...before, `${good1.sha.slice(0, 2)}/${good1.sha}`, `${good2.sha.slice(0, 2)}/${good2.sha}`].sort());
+    expect(JSON.stringify(items)).not.toMatch(/\/tmp|at .*\.js/);
+  });
+
+  it('never replaces a stored blob: a lying part naming a stored digest leaves it intact', async () => {
+    const kept = randomContent(1000);
+    expectStatus(await writer.put(`/api/v1/blobs/${kept.sha}`, kept.data), 201);
+    const res = await writer.post(PACK, undefined, { body: packForm([[kept.sha, randomContent(1000).data]]) });
+    expectStatus(res, 200);
+    expect(res.json().items[0].error.code).toBe('digest_mismatch');
+    expect(readFileSync(blobPath(server.dataDir, kept.sha)).equals(kept.data)).toBe(true);
+  });
+
+  it('answers an empty pack with no items', async () => {
+    const res = await writer.post(PACK, undefined, { body: new FormData() });
+    expectStatus(res, 200);
+    expect(res.json()).toEqual({ items: [] });
+  });
+
+  it('rejects a body that is not multipart, a text field, and more than 1,000 parts, storing nothing', async () => {
+    const before = stored();
+    const one = randomContent(3);
+    expectError(await writer.post(PACK, undefined, { body: one.data, headers: { 'content-type': 'application/octet-stream' } }), 400, 'invalid_request');
+    expectError(await writer.post(PACK, { [one.sha]: 'x' }), 400, 'invalid_request');
+    const field = new FormData();
+    field.append(one.sha, 'text, not a file');
+    expectError(await writer.post(PACK, undefined, { body: field }), 413, 'payload_too_large');
+    const parts: Array<[string, Buffer]> = [];
+    for (let i = 0; i < 1001; i++) {
+      const c = Buffer.from(`part ${i} of too many`);
+      parts.push([sha256(c), c]);
+    }
+    const tooMany = await writer.post(PACK, undefined, { body: packForm(parts) });
+    expectError(tooMany, 413, 'payload_too_large');
+    // Parts before the limit are verified blobs and may be kept; none past it, and nothing unverified.
+    for (const name of stored().filter((f) => !before.includes(f))) {
+      const sha = name.split('/')[1];
+      expect(sha256(readFileSync(blobPath(server.dataDir, sha)))).toBe(sha);
+    }
+    expect(stored()).not.toContain(`${parts[1000][0].slice(0, 2)}/${parts[1000][0]}`);
+    expectStatus(await reader.get('/health'), 200);
+  });
+
+  it('needs the write scope', async () => {
+    const one = randomContent(8);
+    expectError(await reader.post(PACK, undefined, { body: packForm([[one.sha, one.data]]) }), 403, 'forbidden');
+    expectError(await writer.as(undefined).post(PACK, undefined, { body: packForm([[one.sha, one.data]]) }), 401, 'unauthorized');
+    expect(stored()).not.toContain(`${one.sha.slice(0, 2)}/${one.sha}`);
+  });
+});
