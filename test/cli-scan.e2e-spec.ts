@@ -80,7 +80,17 @@ describe('hoard scan against a real server', () => {
       event: 'summary', seen: tree.files.length + 2, recorded: tree.files.length, new_versions: tree.files.length,
       uploaded: { files: distinct.length }, failed: 0, skipped: 2,
     });
-    expect(metricSum(await metrics(), 'hoard_blob_uploads_total', { result: 'created' })).toBe(distinct.length);
+    const after = await metrics();
+    expect(metricSum(after, 'hoard_blob_uploads_total', { result: 'created' })).toBe(distinct.length);
+    // Contents up to 256 KiB travel together in packs; larger ones stream in a PUT each.
+    const sizeOf = new Map(tree.files.map((f) => [sha256(f.content), f.content.length]));
+    const large = distinct.filter((d) => sizeOf.get(d)! > 256 * 1024);
+    const small = distinct.length - large.length;
+    expect(small).toBeGreaterThan(3);
+    const packs = metricSum(after, 'hoard_http_requests_total', { route: '/api/v1/blobs/pack' });
+    expect(packs).toBeGreaterThanOrEqual(1);
+    expect(packs).toBeLessThan(small);
+    expect(metricSum(after, 'hoard_http_requests_total', { route: '/api/v1/blobs/:sha256', method: 'PUT' })).toBe(large.length);
   });
 
   it('runs again without reading a file or uploading, in one request per 1,000 files', async () => {

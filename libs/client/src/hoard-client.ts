@@ -13,6 +13,7 @@ import {
   ListFilesQuery,
   MissingResponse,
   Page,
+  PackItemResult,
   PutBlobResponse,
   RecordFileResponse,
   ROUTES,
@@ -23,7 +24,7 @@ import {
 } from '@app/contracts';
 import { Dispatcher } from 'undici';
 import { HttpTransport, TransportRequest } from './http-transport';
-import { multipartBody, newBoundary } from './multipart-body';
+import { multipartBody, newBoundary, packBody, PackPart } from './multipart-body';
 import { BlobDownload, BodyFactory, DownloadOptions, HoardClientOptions } from './hoard-client.types';
 import { RetryPolicy } from './retry-policy';
 
@@ -88,6 +89,21 @@ export class HoardClient {
     const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
     if (size !== undefined) headers['content-length'] = String(size);
     return this.http.json({ method: 'PUT', path: ROUTES.blob(normalizeSha256(sha256)), body, headers, what: 'blob upload' });
+  }
+
+  /**
+   * `POST /api/v1/blobs/pack`: up to 1,000 small blobs in one request, each verified and stored on its own.
+   * One result per part, in order: as a PUT answers, or the error that refused that part.
+   */
+  async putBlobPack(parts: readonly PackPart[]): Promise<PackItemResult[]> {
+    if (parts.length > LIMITS.packMax) throw new RangeError(`a pack holds at most ${LIMITS.packMax} blobs`);
+    const boundary = newBoundary();
+    const body = packBody(parts.map((p) => ({ sha256: normalizeSha256(p.sha256), content: p.content })), boundary);
+    const res = await this.http.json<Items<PackItemResult>>({
+      method: 'POST', path: ROUTES.blobsPack, idempotent: true, what: 'blob pack upload', body: () => body,
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(body.length) },
+    });
+    return res.items;
   }
 
   /** The digests the server lacks, in request order; any number of digests (sent in chunks). */

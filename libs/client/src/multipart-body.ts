@@ -29,6 +29,34 @@ export function multipartBody(
   return { contentType: `multipart/form-data; boundary=${boundary}`, body: Readable.from(parts(), { objectMode: false }) };
 }
 
+/** One blob of a pack: its digest names the part. */
+export interface PackPart {
+  sha256: string;
+  content: Buffer;
+}
+
+/**
+ * A multipart/form-data body of several small blobs, one file part each, named by digest. Built whole: a pack
+ * only carries small files, up to a bound the caller keeps, and a retry sends the same bytes again.
+ */
+export function packBody(parts: readonly PackPart[], boundary: string): Buffer {
+  const pieces: Buffer[] = [];
+  for (const part of parts) {
+    pieces.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${part.sha256}"; filename="${part.sha256}"\r\n` +
+          'Content-Type: application/octet-stream\r\n\r\n',
+      ),
+      part.content,
+      CRLF,
+    );
+  }
+  pieces.push(Buffer.from(`--${boundary}--\r\n`));
+  return Buffer.concat(pieces);
+}
+
+const CRLF = Buffer.from('\r\n');
+
 /** A random multipart boundary. */
 export function newBoundary(): string {
   return `----hoard${randomBytes(12).toString('hex')}`;

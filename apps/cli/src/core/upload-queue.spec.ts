@@ -5,7 +5,7 @@ import { HoardClient } from '@app/client';
 import { HoardError } from '@app/contracts';
 import { PendingRecord, ScanContext } from './scan-context';
 import { ScanEvent } from './scan-events';
-import { UploadOutcome, UploadQueue } from './upload-queue';
+import { UploadOutcome, UploadQueue, UploadQueueOptions } from './upload-queue';
 
 const dir = mkdtempSync(join(tmpdir(), 'hoard-upq-'));
 const fp = { size: 1n, mtimeNs: 1n, ctimeNs: 1n, ino: 1n, dev: 1n };
@@ -30,18 +30,31 @@ function fakeClient(reject: Map<string, HoardError> = new Map()) {
       }
       return { sha256: sha, size: 1, created: true };
     },
+    /** Answers each part as the server does: stored, or refused when its digest is listed in `reject`. */
+    async putBlobPack(parts: Array<{ sha256: string; content: Buffer }>) {
+      packs.push(parts.map((p) => `${p.sha256}=${p.content.toString()}`));
+      await new Promise((r) => setTimeout(r, 5));
+      return parts.map((p) => {
+        const err = reject.get(p.sha256);
+        if (!err) return { sha256: p.sha256, size: p.content.length, created: true };
+        reject.delete(p.sha256);
+        return { sha256: p.sha256, error: { code: err.code, message: err.message } };
+      });
+    },
   };
-  return { client: client as unknown as HoardClient, puts };
+  const packs: string[][] = [];
+  return { client: client as unknown as HoardClient, puts, packs };
 }
 
 describe('UploadQueue', () => {
   const events: ScanEvent[] = [];
   const outcomes: Array<[string, UploadOutcome]> = [];
-  const make = (client: HoardClient) => {
+  // Packs off unless a test turns them on: each file its own PUT.
+  const make = (client: HoardClient, options: UploadQueueOptions = { packFileMax: 0 }) => {
     events.length = 0;
     outcomes.length = 0;
     const ctx = new ScanContext(client, null, 'h', false, (e) => events.push(e));
-    return new UploadQueue(ctx, 2, (i, o) => outcomes.push([i.meta.filepath.slice(dir.length + 1), o]));
+    return new UploadQueue(ctx, 2, (i, o) => outcomes.push([i.meta.filepath.slice(dir.length + 1), o]), options);
   };
 
   it('sends each digest once in a run, even when copies arrive while it is being sent', async () => {
@@ -73,5 +86,63 @@ describe('UploadQueue', () => {
     await sut.drain();
     expect(outcomes).toEqual([['gone', 'vanished']]);
     expect(events).toEqual([{ event: 'skipped', path: join(dir, 'gone'), reason: expect.stringMatching(/^vanished/) }]);
+  });
+
+  describe('packs of small files', () => {
+    it('sends small files together, read whole, up to the file count of a pack; large files on their own', async () => {
+      const { client, puts, packs } = fakeClient();
+      const sut = make(client, { packFileMax: 4, packFiles: 2, packDelayMs: 10_000 });
+      for (const [name, sha] of [['p1', 'a'], ['p2', 'b'], ['p3', 'c'], ['large1', 'd']]) await sut.push(item(name, sha));
+      await sut.drain();
+      expect(packs).toEqual([['a=p1', 'b=p2'], ['c=p3']]);
+      expect(puts).toEqual(['d']);
+      expect(outcomes.map(([n, o]) => `${n}:${o}`).sort()).toEqual(['large1:uploaded', 'p1:uploaded', 'p2:uploaded', 'p3:uploaded']);
+      expect(events.filter((e) => e.event === 'uploaded')).toHaveLength(4);
+    });
+
+    it('sends a partly filled pack after its delay, without waiting for the drain', async () => {
+      const { client, packs } = fakeClient();
+      const sut = make(client, { packFileMax: 4, packDelayMs: 20 });
+      await sut.push(item('q1', 'a'));
+      await new Promise((r) => setTimeout(r, 60));
+      expect(packs).toEqual([['a=q1']]);
+      await sut.drain();
+    });
+
+    it('fails only the refused part of a pack, and a copy of it may try again', async () => {
+      const { client, packs } = fakeClient(new Map([['b', new HoardError('digest_mismatch', 'changed')]]));
+      const sut = make(client, { packFileMax: 4, packFiles: 2, packDelayMs: 10_000 });
+      for (const [name, sha] of [['r1', 'a'], ['r2', 'b'], ['r3', 'b']]) await sut.push(item(name, sha));
+      await sut.drain();
+      expect(packs).toEqual([['a=r1', 'b=r2'], ['b=r3']]);
+      expect(outcomes).toEqual([['r1', 'uploaded'], ['r2', 'failed'], ['r3', 'uploaded']]);
+      expect(events.find((e) => e.event === 'failed')).toMatchObject({ path: join(dir, 'r2'), reason: expect.stringMatching(/changed during the scan/) });
+    });
+
+    it('reports a small file gone, or grown, before its pack left, and sends the rest', async () => {
+      const { client, packs } = fakeClient();
+      const sut = make(client, { packFileMax: 4, packDelayMs: 10_000 });
+      const grown = item('s2', 'b');
+      writeFileSync(grown.meta.filepath, 's2-longer');
+      await sut.push(item('s1', 'a'));
+      await sut.push(grown);
+      await sut.push(item('s3', 'c', false));
+      await sut.drain();
+      expect(packs).toEqual([['a=s1']]);
+      expect(outcomes).toEqual([['s2', 'failed'], ['s3', 'vanished'], ['s1', 'uploaded']]);
+    });
+
+    it('fails every file of a pack whose request failed', async () => {
+      const { client } = fakeClient();
+      (client as unknown as { putBlobPack: () => Promise<never> }).putBlobPack = async () => {
+        throw new HoardError('internal_error', 'boom');
+      };
+      const sut = make(client, { packFileMax: 4, packDelayMs: 10_000 });
+      await sut.push(item('t1', 'a'));
+      await sut.push(item('t2', 'b'));
+      await sut.drain();
+      expect(outcomes).toEqual([['t1', 'failed'], ['t2', 'failed']]);
+      expect(events.every((e) => e.event === 'failed' && /upload failed: boom/.test((e as { reason: string }).reason))).toBe(true);
+    });
   });
 });

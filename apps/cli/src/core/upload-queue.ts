@@ -1,5 +1,6 @@
-import { createReadStream } from 'node:fs';
-import { HoardError } from '@app/contracts';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { PackPart } from '@app/client';
+import { HoardError, LIMITS, PackItemResult } from '@app/contracts';
 import { BoundedRunner } from './bounded-runner';
 import { ioReason, isSkippable } from './file-classifier';
 import { PendingRecord, ScanContext } from './scan-context';
@@ -8,10 +9,35 @@ import { ScanProgress } from './scan-events';
 /** What happened to one file's content. */
 export type UploadOutcome = 'uploaded' | 'deduplicated' | 'vanished' | 'failed';
 
+export interface UploadQueueOptions {
+  /** Files up to this size travel together in packs (`POST /api/v1/blobs/pack`); 0 sends each on its own. */
+  packFileMax?: number;
+  /** A pack leaves once it holds this many bytes ... */
+  packBytes?: number;
+  /** ... or this many files ... */
+  packFiles?: number;
+  /** ... or this long after its first file joined it. */
+  packDelayMs?: number;
+}
+
+const PACK_DEFAULTS: Required<UploadQueueOptions> = {
+  packFileMax: 256 * 1024,
+  packBytes: 8 * 1024 * 1024,
+  packFiles: LIMITS.packMax,
+  packDelayMs: 100,
+};
+
+/** An upload waiting in a pack, and how to tell its followers the outcome. */
+interface Packed {
+  item: PendingRecord;
+  settle: (ok: boolean) => void;
+}
+
 /**
- * Uploads content the server asked for, with bounded concurrency, streaming each file from disk (re-opened on a
- * retry). A digest uploaded once in this run is not sent again. A file gone before its upload is reported
- * `vanished` so the scan can record its deletion.
+ * Uploads content the server asked for, with bounded concurrency. A large file streams from disk in its own
+ * request (re-opened on a retry); small files are read whole and sent many to a request, since for them the
+ * cost of a request outweighs that of the bytes. A digest uploaded once in this run is not sent again. A file
+ * gone before its upload is reported `vanished` so the scan can record its deletion.
  */
 export class UploadQueue {
   private readonly runner: BoundedRunner;
@@ -20,9 +46,19 @@ export class UploadQueue {
   /** Digests sent in this run. */
   private readonly sent = new Set<string>();
   private readonly followers = new Set<Promise<void>>();
+  private readonly options: Required<UploadQueueOptions>;
+  private pack: Packed[] = [];
+  private packBytes = 0;
+  private packTimer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly ctx: ScanContext, concurrency: number, private readonly done: (item: PendingRecord, outcome: UploadOutcome) => void) {
+  constructor(
+    private readonly ctx: ScanContext,
+    concurrency: number,
+    private readonly done: (item: PendingRecord, outcome: UploadOutcome) => void,
+    options: UploadQueueOptions = {},
+  ) {
     this.runner = new BoundedRunner(concurrency);
+    this.options = { ...PACK_DEFAULTS, ...options };
   }
 
   /** Queues an upload; waits while the queue is full. */
@@ -38,22 +74,24 @@ export class UploadQueue {
       this.followers.add(follower);
       return;
     }
-    let settle!: (ok: boolean) => void;
-    this.inFlight.set(sha, new Promise<boolean>((resolve) => (settle = resolve)));
-    await this.runner.run(async () => {
-      const ok = await this.upload(item);
+    let resolve!: (ok: boolean) => void;
+    this.inFlight.set(sha, new Promise<boolean>((r) => (resolve = r)));
+    const settle = (ok: boolean) => {
       if (ok) this.sent.add(sha);
       this.inFlight.delete(sha);
-      settle(ok);
-    });
+      resolve(ok);
+    };
+    if (item.meta.size <= this.options.packFileMax) return this.addToPack({ item, settle });
+    await this.runner.run(async () => settle(await this.upload(item)));
   }
 
   /** Waits for every upload. */
   async drain(): Promise<void> {
     do {
+      await this.flushPack();
       await this.runner.drain();
       await Promise.all([...this.followers]);
-    } while (this.followers.size > 0 || this.runner.busy);
+    } while (this.followers.size > 0 || this.runner.busy || this.pack.length > 0);
   }
 
   private async upload(item: PendingRecord): Promise<boolean> {
@@ -62,29 +100,117 @@ export class UploadQueue {
       // A read stream allocates a whole highWaterMark per read: small files get small buffers.
       const highWaterMark = Math.min(1024 * 1024, Math.max(16 * 1024, size));
       const res = await this.ctx.client.putBlob(sha256, () => createReadStream(path, { highWaterMark }), size);
-      ScanProgress.add(this.ctx.progress.uploaded, res.size);
-      this.ctx.emit({ event: 'uploaded', path, sha256, bytes: res.size });
-      this.done(item, 'uploaded');
+      this.uploaded(item, res.size);
       return true;
     } catch (err) {
-      if (isSkippable(err)) {
-        this.ctx.skipped(path, ioReason(err, 'before its upload'));
-        this.done(item, 'vanished');
-      } else if (this.ctx.stopOn(err)) {
-        this.done(item, 'failed');
-      } else if (err instanceof HoardError && err.code === 'digest_mismatch') {
-        this.ctx.failed(path, 'changed during the scan (content no longer matches its digest)');
-        this.done(item, 'failed');
-      } else {
-        this.ctx.failed(path, `upload failed: ${(err as Error).message}`);
-        this.done(item, 'failed');
-      }
+      this.fail(item, err);
       return false;
     }
   }
 
+  private async addToPack(entry: Packed): Promise<void> {
+    this.pack.push(entry);
+    this.packBytes += entry.item.meta.size;
+    if (this.pack.length >= this.options.packFiles || this.packBytes >= this.options.packBytes) return this.flushPack();
+    this.packTimer ??= setTimeout(() => void this.flushPack(), this.options.packDelayMs);
+  }
+
+  /** Sends the pack being filled, if any; waits while every upload slot is taken. */
+  private async flushPack(): Promise<void> {
+    if (this.packTimer) clearTimeout(this.packTimer);
+    this.packTimer = null;
+    if (this.pack.length === 0) return;
+    const entries = this.pack;
+    this.pack = [];
+    this.packBytes = 0;
+    await this.runner.run(() => this.sendPack(entries));
+  }
+
+  private async sendPack(entries: Packed[]): Promise<void> {
+    const parts: PackPart[] = [];
+    const sending: Packed[] = [];
+    for (const entry of entries) {
+      try {
+        parts.push({ sha256: entry.item.meta.sha256, content: readSmallFile(entry.item.meta.filepath, entry.item.meta.size) });
+        sending.push(entry);
+      } catch (err) {
+        this.fail(entry.item, err);
+        entry.settle(false);
+      }
+    }
+    if (parts.length === 0) return;
+    let results: PackItemResult[];
+    try {
+      results = await this.ctx.client.putBlobPack(parts);
+    } catch (err) {
+      for (const entry of sending) {
+        this.fail(entry.item, err);
+        entry.settle(false);
+      }
+      return;
+    }
+    sending.forEach((entry, i) => {
+      const result = results[i];
+      if (result && 'size' in result) {
+        this.uploaded(entry.item, result.size);
+        entry.settle(true);
+      } else {
+        const error = result ? new HoardError(result.error.code, result.error.message) : new Error('the server did not answer for this file');
+        this.fail(entry.item, error);
+        entry.settle(false);
+      }
+    });
+  }
+
+  private uploaded(item: PendingRecord, bytes: number): void {
+    const { filepath: path, sha256 } = item.meta;
+    ScanProgress.add(this.ctx.progress.uploaded, bytes);
+    this.ctx.emit({ event: 'uploaded', path, sha256, bytes });
+    this.done(item, 'uploaded');
+  }
+
+  /** Reports a failed upload: a file gone is `vanished`, a changed one failed, the rest failed with the reason. */
+  private fail(item: PendingRecord, err: unknown): void {
+    const path = item.meta.filepath;
+    if (isSkippable(err)) {
+      this.ctx.skipped(path, ioReason(err, 'before its upload'));
+      this.done(item, 'vanished');
+    } else if (this.ctx.stopOn(err)) {
+      this.done(item, 'failed');
+    } else if (err instanceof HoardError && err.code === 'digest_mismatch') {
+      this.ctx.failed(path, 'changed during the scan (content no longer matches its digest)');
+      this.done(item, 'failed');
+    } else {
+      this.ctx.failed(path, `upload failed: ${(err as Error).message}`);
+      this.done(item, 'failed');
+    }
+  }
+
+
   private finish(item: PendingRecord, outcome: UploadOutcome): void {
     ScanProgress.add(this.ctx.progress.deduplicated, item.meta.size);
     this.done(item, outcome);
+  }
+}
+
+/**
+ * The whole content of a small file, read in place (a few system calls on a file in the page cache). A file whose
+ * length is no longer the recorded size changed since it was hashed.
+ */
+function readSmallFile(path: string, size: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(size + 1);
+    let length = 0;
+    for (;;) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+      if (length === buffer.length) break;
+    }
+    if (length !== size) throw new HoardError('digest_mismatch', 'the file changed size since it was hashed');
+    return buffer.subarray(0, size);
+  } finally {
+    closeSync(fd);
   }
 }
