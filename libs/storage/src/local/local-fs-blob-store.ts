@@ -1,6 +1,7 @@
-import { closeSync, constants, linkSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, linkSync, mkdirSync, open as openCallback, statSync, unlinkSync } from 'node:fs';
 import { access, FileHandle, mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -12,6 +13,8 @@ import { blobNotFound, classifyPutFailure, digestMismatch, hasErrno, storeUnavai
 import { verifyBody } from '../shared/verify-body';
 import { FileSink } from './file-sink';
 import { fsyncDir, isMissing, readNames, syncData } from './fs-utils';
+
+const openFd = promisify(openCallback);
 
 /** Reads and writes move in 1 MiB pieces: few syscalls, bounded memory. */
 const IO_CHUNK = 1 << 20;
@@ -31,10 +34,10 @@ export interface LocalFsBlobStoreOptions {
  * while it is hashed, fsynced, then hard-linked into place: the link is atomic and never replaces an existing
  * blob, so a verified blob is never overwritten and a crash leaves at most a temporary file, removed by `init()`.
  *
- * The metadata calls of an upload (create, close, link, unlink, stat) run in place rather than on libuv's
- * thread pool: on a local file system they return in microseconds, and a pool round trip for each of them cost
- * more than the call itself when many small blobs arrive at once. Writes and flushes, which wait on the disk,
- * stay off the event loop.
+ * The quick metadata calls of an upload (close, link, unlink, stat) run in place rather than on libuv's thread
+ * pool: on a local file system they return in microseconds, and a pool round trip for each of them cost more
+ * than the call itself when many small blobs arrive at once. Creating the file, writes and flushes, which can
+ * wait on the disk, stay off the event loop.
  */
 export class LocalFsBlobStore implements BlobStore {
   readonly kind = 'local';
@@ -164,7 +167,9 @@ export class LocalFsBlobStore implements BlobStore {
     let fd: number | undefined;
     try {
       try {
-        fd = openSync(tmp, 'wx', BLOB_MODE);
+        // Creating a file needs a journal handle, which waits while the journal commits other uploads' flushes:
+        // this one call stays off the event loop.
+        fd = await openFd(tmp, 'wx', BLOB_MODE);
       } catch (error) {
         throw storeUnavailable('cannot create a temporary file', error);
       }
