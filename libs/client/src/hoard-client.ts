@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import {
   BatchResponse,
   BatchResultItem,
@@ -98,10 +99,11 @@ export class HoardClient {
   async putBlobPack(parts: readonly PackPart[]): Promise<PackItemResult[]> {
     if (parts.length > LIMITS.packMax) throw new RangeError(`a pack holds at most ${LIMITS.packMax} blobs`);
     const boundary = newBoundary();
-    const body = packBody(parts.map((p) => ({ sha256: normalizeSha256(p.sha256), content: p.content })), boundary);
+    const pieces = packBody(parts.map((p) => ({ sha256: normalizeSha256(p.sha256), content: p.content })), boundary);
+    const length = pieces.reduce((n, piece) => n + piece.length, 0);
     const res = await this.http.json<Items<PackItemResult>>({
-      method: 'POST', path: ROUTES.blobsPack, idempotent: true, what: 'blob pack upload', body: () => body,
-      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(body.length) },
+      method: 'POST', path: ROUTES.blobsPack, idempotent: true, what: 'blob pack upload', body: () => Readable.from(pieces),
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(length) },
     });
     return res.items;
   }

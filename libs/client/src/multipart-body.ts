@@ -36,10 +36,11 @@ export interface PackPart {
 }
 
 /**
- * A multipart/form-data body of several small blobs, one file part each, named by digest. Built whole: a pack
- * only carries small files, up to a bound the caller keeps, and a retry sends the same bytes again.
+ * The pieces of a multipart/form-data body of several small blobs, one file part each, named by digest: the
+ * contents themselves are not copied. A pack only carries small files, up to a bound the caller keeps, and a
+ * retry sends the same pieces again.
  */
-export function packBody(parts: readonly PackPart[], boundary: string): Buffer {
+export function packBody(parts: readonly PackPart[], boundary: string): Buffer[] {
   const pieces: Buffer[] = [];
   for (const part of parts) {
     pieces.push(
@@ -52,7 +53,7 @@ export function packBody(parts: readonly PackPart[], boundary: string): Buffer {
     );
   }
   pieces.push(Buffer.from(`--${boundary}--\r\n`));
-  return Buffer.concat(pieces);
+  return pieces;
 }
 
 const CRLF = Buffer.from('\r\n');

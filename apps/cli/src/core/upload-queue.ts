@@ -18,6 +18,8 @@ export interface UploadQueueOptions {
   packFiles?: number;
   /** ... or this long after its first file joined it. */
   packDelayMs?: number;
+  /** Packs being sent at once, beside the streamed uploads (each is held in memory while it is sent). */
+  packsInFlight?: number;
 }
 
 const PACK_DEFAULTS: Required<UploadQueueOptions> = {
@@ -25,6 +27,7 @@ const PACK_DEFAULTS: Required<UploadQueueOptions> = {
   packBytes: 8 * 1024 * 1024,
   packFiles: LIMITS.packMax,
   packDelayMs: 100,
+  packsInFlight: 4,
 };
 
 /** An upload waiting in a pack, and how to tell its followers the outcome. */
@@ -41,6 +44,7 @@ interface Packed {
  */
 export class UploadQueue {
   private readonly runner: BoundedRunner;
+  private readonly packRunner: BoundedRunner;
   /** Uploads under way, by digest. */
   private readonly inFlight = new Map<string, Promise<boolean>>();
   /** Digests sent in this run. */
@@ -59,6 +63,7 @@ export class UploadQueue {
   ) {
     this.runner = new BoundedRunner(concurrency);
     this.options = { ...PACK_DEFAULTS, ...options };
+    this.packRunner = new BoundedRunner(this.options.packsInFlight);
   }
 
   /** Queues an upload; waits while the queue is full. */
@@ -89,9 +94,9 @@ export class UploadQueue {
   async drain(): Promise<void> {
     do {
       await this.flushPack();
-      await this.runner.drain();
+      await Promise.all([this.runner.drain(), this.packRunner.drain()]);
       await Promise.all([...this.followers]);
-    } while (this.followers.size > 0 || this.runner.busy || this.pack.length > 0);
+    } while (this.followers.size > 0 || this.runner.busy || this.packRunner.busy || this.pack.length > 0);
   }
 
   private async upload(item: PendingRecord): Promise<boolean> {
@@ -115,7 +120,7 @@ export class UploadQueue {
     this.packTimer ??= setTimeout(() => void this.flushPack(), this.options.packDelayMs);
   }
 
-  /** Sends the pack being filled, if any; waits while every upload slot is taken. */
+  /** Sends the pack being filled, if any; waits while the packs in flight are at their limit. */
   private async flushPack(): Promise<void> {
     if (this.packTimer) clearTimeout(this.packTimer);
     this.packTimer = null;
@@ -123,7 +128,7 @@ export class UploadQueue {
     const entries = this.pack;
     this.pack = [];
     this.packBytes = 0;
-    await this.runner.run(() => this.sendPack(entries));
+    await this.packRunner.run(() => this.sendPack(entries));
   }
 
   private async sendPack(entries: Packed[]): Promise<void> {
