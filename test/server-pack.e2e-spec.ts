@@ -1,7 +1,8 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { FormData } from 'undici';
-import { readFileSync } from 'node:fs';
 import type { RunningServer } from './support/server';
-import { blobFilesOnDisk, blobPath, expectError, expectStatus, Http, randomContent, sha256, useServerWithKeys } from './support/http';
+import { blobFilesOnDisk, blobPath, expectError, expectStatus, Http, randomContent, rawExchange, sha256, useServerWithKeys } from './support/http';
 
 const LIMIT = 64 * 1024;
 const PACK = '/api/v1/blobs/pack';
@@ -124,5 +125,25 @@ describe('server: POST /api/v1/blobs/pack', () => {
     expectStatus(res, 200);
     expect(res.json()).toEqual({ items: [{ sha256: one.sha, size: 8, created: true }] });
     expect(stored()).toContain(path);
+  });
+
+  it('a client that dies in the middle of a pack leaves the parts it sent whole, nothing of the cut one, no temporary file', async () => {
+    const done = [randomContent(30_000), randomContent(40_000)];
+    const cut = randomContent(60_000);
+    const boundary = 'cut-boundary';
+    const part = (c: { sha: string; data: Buffer }) =>
+      Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${c.sha}"; filename="x"\r\n\r\n`), c.data, Buffer.from('\r\n')]);
+    const body = Buffer.concat([...done.map(part), part(cut), Buffer.from(`--${boundary}--\r\n`)]);
+    const sent = body.subarray(0, body.length - 30_000);
+    const head =
+      `POST ${PACK} HTTP/1.1\r\nHost: x\r\nX-API-Key: ${writer.key}\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\n` +
+      `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
+    await rawExchange(server.port, [head, sent], { hangUp: true });
+    await new Promise((r) => setTimeout(r, 500));
+    for (const c of done) expect(readFileSync(blobPath(server.dataDir, c.sha)).equals(c.data)).toBe(true);
+    expect((await writer.head(`/api/v1/blobs/${cut.sha}`)).status).toBe(404);
+    expect(stored()).not.toContain(`${cut.sha.slice(0, 2)}/${cut.sha}`);
+    expect(readdirSync(join(server.dataDir, 'blobs', '.tmp'))).toEqual([]);
+    expectStatus(await reader.get('/health'), 200);
   });
 });
