@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,5 +67,56 @@ describe('StateCache', () => {
     expect([...sut.pathsUnder('/r')]).toEqual(['/r', '/r/a', '/r/d/b']);
     sut.removeMany(['/r/a']);
     expect([...sut.pathsUnder('/r/')]).toEqual(['/r/d/b']);
+  });
+
+  it('keeps one row per directory, decoded with names, record ids and exact fingerprints', () => {
+    sut.putMany([entry('/r/d/a'), entry('/r/d/b', { recordId: null, ino: 2n ** 64n - 1n }), entry('/r/e/c')]);
+    const d = sut.dir('/r/d')!;
+    expect(d.names).toEqual(['a', 'b']);
+    expect([d.recordId(0), d.recordId(1), d.sha256(1)]).toEqual(['7', null, 'a'.repeat(64)]);
+    expect(d.entry(1)).toEqual(entry('/r/d/b', { recordId: null, ino: 2n ** 64n - 1n }));
+    expect([d.matches(0, fp), d.matches(0, { ...fp, ctimeNs: 1n }), d.sameFile(0, { ...fp, ctimeNs: 1n })]).toEqual([true, false, true]);
+    expect(sut.dirsUnder('/r')).toEqual(['/r/d', '/r/e']);
+    sut.removeMany(['/r/e/c']);
+    expect([sut.dir('/r/e'), sut.dirsUnder('/r')]).toEqual([null, ['/r/d']]);
+    // A rename target found through the index is gone with its entry.
+    sut.removeMany(['/r/d/a']);
+    expect(sut.lookupRenamed('/r/x', fp)).toBeNull();
+  });
+
+  it('moves the entries of an older per-file cache into the per-directory layout, record ids or not', () => {
+    sut.close();
+    for (const withIds of [true, false]) {
+      const old = mkdtempSync(join(tmpdir(), 'hoard-cache-old-'));
+      const db = new Database(join(old, 'state.sqlite'));
+      db.exec(`CREATE TABLE files (scope TEXT NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+        ctime_ns INTEGER NOT NULL, ino INTEGER NOT NULL, dev INTEGER NOT NULL, sha256 TEXT NOT NULL,
+        PRIMARY KEY (scope, path)) WITHOUT ROWID; CREATE INDEX files_by_inode ON files (dev, ino);`);
+      if (withIds) db.exec('ALTER TABLE files ADD COLUMN record_id TEXT');
+      const put = db.prepare(`INSERT INTO files (scope, path, size, mtime_ns, ctime_ns, ino, dev, sha256${withIds ? ', record_id' : ''})
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?${withIds ? ', ?' : ''})`);
+      const scope = StateCache.scopeOf('http://s:1', 'h1');
+      for (const [path, ino] of [['/r/a', 42n], ['/r/d/b', 43n], ['/q', BigInt.asIntN(64, 2n ** 64n - 5n)]] as const) {
+        const values = [scope, path, fp.size, fp.mtimeNs, fp.ctimeNs, ino, fp.dev, 'b'.repeat(64)];
+        put.run(...(withIds ? [...values, `id${ino}`] : values));
+      }
+      put.run(...[StateCache.scopeOf('http://s:1', 'h2'), '/r/a', 1, 1, 1, 1, 1, 'c'.repeat(64), ...(withIds ? ['x'] : [])]);
+      db.close();
+
+      sut = new StateCache(old, scope);
+      expect(sut.lookup('/r/a', fp)).toEqual({ sha256: 'b'.repeat(64), recordId: withIds ? 'id42' : null });
+      expect(sut.lookup('/r/d/b', { ...fp, ino: 43n })?.sha256).toBe('b'.repeat(64));
+      expect(sut.lookup('/q', { ...fp, ino: 2n ** 64n - 5n })?.sha256).toBe('b'.repeat(64));
+      expect(sut.lookupRenamed('/r/new', { ...fp, ino: 43n })?.path).toBe('/r/d/b');
+      expect([...sut.pathsUnder('/')]).toEqual(['/q', '/r/a', '/r/d/b']);
+      sut.close();
+      const other = new StateCache(old, StateCache.scopeOf('http://s:1', 'h2'));
+      expect(other.lookup('/r/a', { size: 1n, mtimeNs: 1n, ctimeNs: 1n, ino: 1n, dev: 1n })?.sha256).toBe('c'.repeat(64));
+      other.close();
+      const check = new Database(join(old, 'state.sqlite'), { readonly: true });
+      expect(check.prepare("SELECT name FROM sqlite_master WHERE name = 'files'").get()).toBeUndefined();
+      check.close();
+      sut = new StateCache(old, scope);
+    }
   });
 });

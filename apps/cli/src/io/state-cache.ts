@@ -24,34 +24,178 @@ export interface CacheHit {
   recordId: string | null;
 }
 
-type Row = {
-  path: string; size: bigint; mtime_ns: bigint; ctime_ns: bigint; ino: bigint; dev: bigint; sha256: string; record_id: string | null;
-};
+/** Version of the layout below, kept in SQLite's user_version. */
+const SCHEMA_VERSION = 2;
+/** Fingerprint fields per entry, in this order: size, mtime ns, ctime ns, inode, device. */
+const FIELDS = 5;
+const DIGEST_BYTES = 32;
 
 /**
- * The local state cache: for each (server, hostname, absolute path), the fingerprint of the file when it was last
- * recorded and its digest. A file whose fingerprint is unchanged is neither re-read nor re-sent. Stored in SQLite
- * (WAL) under the cache directory; integers are 64-bit, read back as bigint.
+ * The cached entries of one directory, decoded from one row: parallel arrays indexed by entry. Numbers stay in a
+ * BigInt64Array (inode and device with the same bits as unsigned), digests as raw bytes; a hex digest is made
+ * only when asked for.
+ */
+export class CachedDir {
+  private index: Map<string, number> | null = null;
+
+  constructor(
+    readonly dir: string,
+    readonly names: string[],
+    readonly recordIds: string[],
+    private readonly numbers: BigInt64Array,
+    private readonly digests: Uint8Array,
+  ) {}
+
+  get size(): number {
+    return this.names.length;
+  }
+
+  /** The entry's position, or -1. */
+  indexOf(name: string): number {
+    if (!this.index) {
+      this.index = new Map();
+      for (let i = 0; i < this.names.length; i++) this.index.set(this.names[i], i);
+    }
+    return this.index.get(name) ?? -1;
+  }
+
+  /** True when entry `i` was cached with exactly this fingerprint. */
+  matches(i: number, fp: FileFingerprint): boolean {
+    const n = this.numbers;
+    const o = i * FIELDS;
+    return n[o] === fp.size && n[o + 1] === fp.mtimeNs && n[o + 2] === fp.ctimeNs && same64(n[o + 3], fp.ino) && same64(n[o + 4], fp.dev);
+  }
+
+  /** True when entry `i` has this inode, device, size and mtime (what survives a rename). */
+  sameFile(i: number, fp: FileFingerprint): boolean {
+    const n = this.numbers;
+    const o = i * FIELDS;
+    return n[o] === fp.size && n[o + 1] === fp.mtimeNs && same64(n[o + 3], fp.ino) && same64(n[o + 4], fp.dev);
+  }
+
+  /** The raw digest of entry `i` (a view). */
+  digest(i: number): Uint8Array {
+    return this.digests.subarray(i * DIGEST_BYTES, (i + 1) * DIGEST_BYTES);
+  }
+
+  sha256(i: number): string {
+    return Buffer.from(this.digests.buffer, this.digests.byteOffset + i * DIGEST_BYTES, DIGEST_BYTES).toString('hex');
+  }
+
+  recordId(i: number): string | null {
+    return this.recordIds[i] === '' ? null : this.recordIds[i];
+  }
+
+  /** The path of entry `i`. */
+  path(i: number): string {
+    return childPath(this.dir, this.names[i]);
+  }
+
+  entry(i: number): CachedFile {
+    const n = this.numbers;
+    const o = i * FIELDS;
+    return {
+      path: this.path(i), size: n[o], mtimeNs: n[o + 1], ctimeNs: n[o + 2],
+      ino: BigInt.asUintN(64, n[o + 3]), dev: BigInt.asUintN(64, n[o + 4]), sha256: this.sha256(i), recordId: this.recordId(i),
+    };
+  }
+
+  /**
+   * One blob: entry count, text length, the names and record ids as one NUL-separated UTF-8 text, padding to
+   * 8 bytes, the fingerprints (5 × int64 per entry), then the digests (32 bytes per entry).
+   */
+  static encode(entries: CachedFile[]): Buffer {
+    const count = entries.length;
+    const text = Buffer.from(
+      entries.map((e) => basename(e.path)).join('\0') + '\0' + entries.map((e) => e.recordId ?? '').join('\0'),
+      'utf8',
+    );
+    const numbersAt = align8(8 + text.length);
+    const digestsAt = numbersAt + count * FIELDS * 8;
+    const out = Buffer.alloc(digestsAt + count * DIGEST_BYTES);
+    out.writeUInt32LE(count, 0);
+    out.writeUInt32LE(text.length, 4);
+    text.copy(out, 8);
+    for (let i = 0; i < count; i++) {
+      const e = entries[i];
+      const o = numbersAt + i * FIELDS * 8;
+      out.writeBigInt64LE(e.size, o);
+      out.writeBigInt64LE(e.mtimeNs, o + 8);
+      out.writeBigInt64LE(e.ctimeNs, o + 16);
+      out.writeBigInt64LE(BigInt.asIntN(64, e.ino), o + 24);
+      out.writeBigInt64LE(BigInt.asIntN(64, e.dev), o + 32);
+      if (out.write(e.sha256, digestsAt + i * DIGEST_BYTES, DIGEST_BYTES, 'hex') !== DIGEST_BYTES) {
+        throw new RangeError(`not a SHA-256 digest: ${e.sha256}`);
+      }
+    }
+    return out;
+  }
+
+  static decode(dir: string, blob: Buffer): CachedDir {
+    const count = blob.readUInt32LE(0);
+    const textLength = blob.readUInt32LE(4);
+    const parts = count === 0 ? [] : blob.toString('utf8', 8, 8 + textLength).split('\0');
+    const numbersAt = align8(8 + textLength);
+    // A view needs 8-byte alignment: copy only when the row's buffer does not give it.
+    const at = blob.byteOffset + numbersAt;
+    const numbers =
+      at % 8 === 0
+        ? new BigInt64Array(blob.buffer, at, count * FIELDS)
+        : new BigInt64Array(blob.buffer.slice(at, at + count * FIELDS * 8));
+    const digests = new Uint8Array(blob.buffer, blob.byteOffset + numbersAt + count * FIELDS * 8, count * DIGEST_BYTES);
+    // Stored little-endian; every platform Node runs on here is too.
+    return new CachedDir(dir, parts.slice(0, count), parts.slice(count), numbers, digests);
+  }
+
+  /** Every entry, by name (for editing). */
+  toMap(): Map<string, CachedFile> {
+    const out = new Map<string, CachedFile>();
+    for (let i = 0; i < this.names.length; i++) out.set(this.names[i], this.entry(i));
+    return out;
+  }
+}
+
+/**
+ * The local state cache: for each (server, hostname) scope and each directory, the entries recorded there with
+ * the fingerprint each file had when it was recorded, its digest and record id, packed in one row per directory
+ * so that a scan reads a directory's cache with one lookup. A file whose fingerprint is unchanged is neither
+ * re-read nor re-sent. An index from (device, inode) to directories finds renamed files. Stored in SQLite (WAL)
+ * under the cache directory.
  */
 export class StateCache {
   private readonly db: Database.Database;
   private readonly statements: ReturnType<StateCache['prepare']>;
+  private last: { dir: string; cached: CachedDir | null } | null = null;
 
-  constructor(dir: string, private readonly scope: string) {
+  /** The SQLite file. */
+  readonly file: string;
+
+  constructor(dir: string, readonly scope: string) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    this.db = new Database(join(dir, 'state.sqlite'));
+    this.file = join(dir, 'state.sqlite');
+    this.db = new Database(this.file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 10000');
-    this.db.exec(`CREATE TABLE IF NOT EXISTS files (
-      scope TEXT NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
-      ctime_ns INTEGER NOT NULL, ino INTEGER NOT NULL, dev INTEGER NOT NULL, sha256 TEXT NOT NULL,
-      PRIMARY KEY (scope, path)) WITHOUT ROWID;
-      DROP INDEX IF EXISTS files_inode;
-      CREATE INDEX IF NOT EXISTS files_by_inode ON files (dev, ino);`);
-    const columns = this.db.prepare('PRAGMA table_info(files)').all() as Array<{ name: string }>;
-    if (!columns.some((c) => c.name === 'record_id')) this.db.exec('ALTER TABLE files ADD COLUMN record_id TEXT');
+    if (this.db.pragma('user_version', { simple: true }) !== SCHEMA_VERSION) this.upgrade();
     this.statements = this.prepare();
+  }
+
+  /**
+   * A read-only view of a cache file that a StateCache has opened (so its layout is current), for another thread:
+   * `dir` as in StateCache.
+   */
+  static reader(file: string, scope: string): { dir(dir: string): CachedDir | null; close(): void } {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 10000');
+    const get = db.prepare('SELECT entries FROM dirs WHERE scope = ? AND dir = ?').raw();
+    return {
+      dir: (dir) => {
+        const row = get.get(scope, dir) as [Buffer] | undefined;
+        return row ? CachedDir.decode(dir, row[0]) : null;
+      },
+      close: () => db.close(),
+    };
   }
 
   /** Builds the scope of a cache: one server and one hostname. */
@@ -59,12 +203,24 @@ export class StateCache {
     return `${serverUrl.replace(/\/+$/, '')}\n${hostname}`;
   }
 
+  /** The cached entries of directory `dir` (absolute), or null when none. */
+  dir(dir: string): CachedDir | null {
+    const row = this.statements.dir.get(this.scope, dir) as [Buffer] | undefined;
+    return row ? CachedDir.decode(dir, row[0]) : null;
+  }
+
+  /** `dir`, decoded once while the cache is not written (rename lookups often land in the same directory). */
+  private decoded(dir: string): CachedDir | null {
+    if (this.last?.dir !== dir) this.last = { dir, cached: this.dir(dir) };
+    return this.last.cached;
+  }
+
   /** The digest (and record id) of `path` when its fingerprint matches the cached one exactly, else null. */
   lookup(path: string, fp: FileFingerprint): CacheHit | null {
-    const row = this.statements.get.get(this.scope, path, fp.size, fp.mtimeNs, i64(fp.ctimeNs), i64(fp.ino), i64(fp.dev)) as
-      | [string, string | null]
-      | undefined;
-    return row ? { sha256: row[0], recordId: row[1] } : null;
+    const cached = this.dir(dirname(path));
+    const i = cached?.indexOf(basename(path)) ?? -1;
+    if (!cached || i < 0 || !cached.matches(i, fp)) return null;
+    return { sha256: cached.sha256(i), recordId: cached.recordId(i) };
   }
 
   /**
@@ -72,69 +228,158 @@ export class StateCache {
    * (a rename changes ctime, so ctime is not compared). Null when none.
    */
   lookupRenamed(path: string, fp: FileFingerprint): CachedFile | null {
-    const rows = this.statements.byInode.all(i64(fp.dev), i64(fp.ino), this.scope) as Row[];
-    const row = rows.find((r) => r.path !== path && r.size === fp.size && r.mtime_ns === fp.mtimeNs);
-    return row ? toCached(row) : null;
+    const rows = this.statements.byInode.all(this.scope, i64(fp.dev), i64(fp.ino)) as Array<[string, string]>;
+    for (const [dir, name] of rows) {
+      if (childPath(dir, name) === path) continue;
+      const cached = this.decoded(dir);
+      const i = cached?.indexOf(name) ?? -1;
+      if (cached && i >= 0 && cached.sameFile(i, fp)) return cached.entry(i);
+    }
+    return null;
   }
 
   /** Saves (or replaces) entries in one transaction. */
   putMany(entries: CachedFile[]): void {
-    this.statements.putMany(entries);
+    this.last = null;
+    this.statements.edit(groupByDir(entries.map((e) => [e.path, e])));
   }
 
   /** Forgets paths in one transaction. */
   removeMany(paths: string[]): void {
-    this.statements.removeMany(paths);
+    this.last = null;
+    this.statements.edit(groupByDir(paths.map((p) => [p, null])));
+  }
+
+  /** Directories with cached entries at or under `root` (an absolute path). */
+  dirsUnder(root: string): string[] {
+    const base = root.endsWith('/') ? root : `${root}/`;
+    const rows = this.statements.under.all(this.scope, base.slice(0, -1) || '/', base, base.slice(0, -1) + '0') as Array<[string]>;
+    return rows.map((r) => r[0]);
   }
 
   /** Paths cached at or under `root` (an absolute path), in order. */
   *pathsUnder(root: string): Generator<string> {
     const base = root.endsWith('/') ? root : `${root}/`;
-    for (const row of this.statements.under.iterate(this.scope, root, base, base.slice(0, -1) + '0') as Iterable<{ path: string }>) {
-      yield row.path;
+    const self = this.dir(dirname(base.slice(0, -1) || '/'));
+    const name = basename(base.slice(0, -1));
+    const found: string[] = [];
+    if (self && name !== '' && !root.endsWith('/') && self.indexOf(name) >= 0) found.push(root);
+    for (const dir of this.dirsUnder(root)) {
+      const cached = this.dir(dir);
+      for (let i = 0; cached && i < cached.size; i++) found.push(cached.path(i));
     }
+    yield* found.sort();
   }
 
   close(): void {
     this.db.close();
   }
 
-  private prepare() {
-    const put = this.db.prepare(
-      `INSERT OR REPLACE INTO files (scope, path, size, mtime_ns, ctime_ns, ino, dev, sha256, record_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    const remove = this.db.prepare('DELETE FROM files WHERE scope = ? AND path = ?');
-    return {
-      get: this.db
-        .prepare(
-          `SELECT sha256, record_id FROM files
-           WHERE scope = ? AND path = ? AND size = ? AND mtime_ns = ? AND ctime_ns = ? AND ino = ? AND dev = ?`,
-        )
-        .raw(),
-      // Named, because the planner would otherwise walk the whole scope through the primary key.
-      byInode: this.db.prepare('SELECT * FROM files INDEXED BY files_by_inode WHERE dev = ? AND ino = ? AND scope = ?').safeIntegers(true),
-      under: this.db.prepare('SELECT path FROM files WHERE scope = ? AND (path = ? OR (path >= ? AND path < ?)) ORDER BY path'),
-      putMany: this.db.transaction((entries: CachedFile[]) => {
-        for (const e of entries) {
-          put.run(this.scope, e.path, e.size, e.mtimeNs, i64(e.ctimeNs), i64(e.ino), i64(e.dev), e.sha256, e.recordId);
+  /** Creates the tables, or brings a cache of an older layout to this one (its per-file rows are regrouped). */
+  private upgrade(): void {
+    this.db.transaction(() => {
+      this.db.exec(`CREATE TABLE IF NOT EXISTS dirs (
+        scope TEXT NOT NULL, dir TEXT NOT NULL, entries BLOB NOT NULL, PRIMARY KEY (scope, dir)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS inodes (
+        scope TEXT NOT NULL, dev INTEGER NOT NULL, ino INTEGER NOT NULL, dir TEXT NOT NULL, name TEXT NOT NULL,
+        PRIMARY KEY (scope, dev, ino, dir, name)) WITHOUT ROWID;`);
+      const old = this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'files'").get();
+      if (old) {
+        const columns = this.db.prepare('PRAGMA table_info(files)').all() as Array<{ name: string }>;
+        const recordId = columns.some((c) => c.name === 'record_id') ? 'record_id' : 'NULL';
+        const rows = this.db
+          .prepare(`SELECT scope, path, size, mtime_ns, ctime_ns, ino, dev, sha256, ${recordId} AS record_id FROM files ORDER BY scope, path`)
+          .safeIntegers(true)
+          .all() as Array<{ scope: string; path: string; size: bigint; mtime_ns: bigint; ctime_ns: bigint; ino: bigint; dev: bigint; sha256: string; record_id: string | null }>;
+        const byScope = new Map<string, CachedFile[]>();
+        for (const r of rows) {
+          if (!/^[0-9a-f]{64}$/.test(r.sha256)) continue;
+          const list = byScope.get(r.scope) ?? [];
+          list.push({ path: r.path, size: r.size, mtimeNs: r.mtime_ns, ctimeNs: r.ctime_ns, ino: r.ino, dev: r.dev, sha256: r.sha256, recordId: r.record_id });
+          byScope.set(r.scope, list);
         }
-      }),
-      removeMany: this.db.transaction((paths: string[]) => {
-        for (const p of paths) remove.run(this.scope, p);
+        for (const [scope, entries] of byScope) {
+          for (const [dir, changes] of groupByDir(entries.map((e) => [e.path, e]))) {
+            writeDir(this.db, scope, dir, [...changes.values()] as CachedFile[]);
+          }
+        }
+        this.db.exec('DROP TABLE files');
+      }
+      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    })();
+  }
+
+  private prepare() {
+    const dir = this.db.prepare('SELECT entries FROM dirs WHERE scope = ? AND dir = ?').raw();
+    return {
+      dir,
+      byInode: this.db.prepare('SELECT dir, name FROM inodes WHERE scope = ? AND dev = ? AND ino = ?').raw(),
+      under: this.db.prepare('SELECT dir FROM dirs WHERE scope = ? AND (dir = ? OR (dir >= ? AND dir < ?)) ORDER BY dir').raw(),
+      edit: this.db.transaction((byDir: Map<string, Map<string, CachedFile | null>>) => {
+        for (const [path, changes] of byDir) {
+          const row = dir.get(this.scope, path) as [Buffer] | undefined;
+          const current = row ? CachedDir.decode(path, row[0]).toMap() : new Map<string, CachedFile>();
+          const before = [...current.values()];
+          for (const [name, entry] of changes) {
+            if (entry) current.set(name, entry);
+            else current.delete(name);
+          }
+          writeDir(this.db, this.scope, path, [...current.values()], before);
+        }
       }),
     };
   }
 }
 
+/** Writes a directory's entries (all of them) and keeps the inode index in step with `before`. */
+function writeDir(db: Database.Database, scope: string, dir: string, entries: CachedFile[], before: CachedFile[] = []): void {
+  if (entries.length === 0) db.prepare('DELETE FROM dirs WHERE scope = ? AND dir = ?').run(scope, dir);
+  else db.prepare('INSERT OR REPLACE INTO dirs (scope, dir, entries) VALUES (?, ?, ?)').run(scope, dir, CachedDir.encode(entries));
+  const key = (e: CachedFile) => `${i64(e.dev)}:${i64(e.ino)}:${e.path}`;
+  const now = new Map(entries.map((e) => [key(e), e]));
+  const was = new Map(before.map((e) => [key(e), e]));
+  const remove = db.prepare('DELETE FROM inodes WHERE scope = ? AND dev = ? AND ino = ? AND dir = ? AND name = ?');
+  const add = db.prepare('INSERT OR IGNORE INTO inodes (scope, dev, ino, dir, name) VALUES (?, ?, ?, ?, ?)');
+  for (const [k, e] of was) if (!now.has(k)) remove.run(scope, i64(e.dev), i64(e.ino), dir, basename(e.path));
+  for (const [k, e] of now) if (!was.has(k)) add.run(scope, i64(e.dev), i64(e.ino), dir, basename(e.path));
+}
+
+/** Changes grouped by directory, then by name (a later change of the same path wins). */
+function groupByDir(changes: Array<[string, CachedFile | null]>): Map<string, Map<string, CachedFile | null>> {
+  const out = new Map<string, Map<string, CachedFile | null>>();
+  for (const [path, entry] of changes) {
+    const dir = dirname(path);
+    let names = out.get(dir);
+    if (!names) out.set(dir, (names = new Map()));
+    names.set(basename(path), entry);
+  }
+  return out;
+}
+
+/** The child `name` of directory `dir` (both as the walk builds them: absolute, no trailing slash but `/`). */
+export function childPath(dir: string, name: string): string {
+  return dir === '/' ? `/${name}` : `${dir}/${name}`;
+}
+
+function dirname(path: string): string {
+  const at = path.lastIndexOf('/');
+  return at <= 0 ? '/' : path.slice(0, at);
+}
+
+function basename(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+function align8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+/** True when a stored signed 64-bit number has the bits of the unsigned `value` (no conversion in the common case). */
+function same64(stored: bigint, value: bigint): boolean {
+  return stored === value || stored === BigInt.asIntN(64, value);
+}
+
 /** Inode and device numbers are unsigned 64-bit; SQLite integers are signed: store the same bits. */
 function i64(value: bigint): bigint {
   return BigInt.asIntN(64, value);
-}
-
-function toCached(row: Row): CachedFile {
-  return {
-    path: row.path, size: row.size, mtimeNs: row.mtime_ns, ctimeNs: row.ctime_ns,
-    ino: BigInt.asUintN(64, row.ino), dev: BigInt.asUintN(64, row.dev), sha256: row.sha256, recordId: row.record_id,
-  };
 }
