@@ -1,9 +1,10 @@
+import type { HoardClient } from '@app/client';
 import { Command, Option } from 'commander';
 import { availableParallelism } from 'node:os';
 import { HashPool } from '../core/hash-pool';
 import { ScanContext } from '../core/scan-context';
 import { ScanEvent } from '../core/scan-events';
-import { ScanPipeline } from '../core/scan-pipeline';
+import { scanRoots, ScanPipeline, startWalk } from '../core/scan-pipeline';
 import { commandContext } from '../io/command-context';
 import { StateCache } from '../io/state-cache';
 import { runAction } from '../ui/error-printer';
@@ -43,8 +44,23 @@ export function scanCommand(): Command {
 async function scan(paths: string[], cmd: Command): Promise<number> {
   const flags = cmd.optsWithGlobals<ScanFlags>();
   const { config, out, client: makeClient } = commandContext(cmd);
-  const client = makeClient();
   const cache = flags.cache ? new StateCache(config.cacheDir, StateCache.scopeOf(config.url, config.hostname)) : null;
+  const options = {
+    excludes: flags.exclude ?? [],
+    followSymlinks: Boolean(flags.followSymlinks),
+    concurrency: flags.concurrency,
+    trackDeletions: flags.trackDeletions,
+  };
+  // The walk starts before the client is made, so the two overlap.
+  const feed = startWalk(scanRoots(paths), options, cache);
+  let client: HoardClient;
+  try {
+    client = makeClient();
+  } catch (err) {
+    await feed.close();
+    cache?.close();
+    throw err;
+  }
   const pool = new HashPool(flags.hashWorkers);
   let view: ScanProgressView | null = null;
   const listener = (e: ScanEvent) => {
@@ -55,12 +71,7 @@ async function scan(paths: string[], cmd: Command): Promise<number> {
   view = new ScanProgressView(ctx.progress, process.stderr, Boolean(flags.quiet));
   try {
     view.start();
-    const summary = await new ScanPipeline(ctx, pool, {
-      excludes: flags.exclude ?? [],
-      followSymlinks: Boolean(flags.followSymlinks),
-      concurrency: flags.concurrency,
-      trackDeletions: flags.trackDeletions,
-    }).run(paths);
+    const summary = await new ScanPipeline(ctx, pool, options).run(paths, feed);
     view.stop();
     if (out.json) out.line(summary);
     if (!flags.quiet) out.note(renderSummary(summary));

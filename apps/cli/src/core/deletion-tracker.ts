@@ -3,21 +3,35 @@ import { PathSet } from './path-set';
 import { ScanContext } from './scan-context';
 
 /**
- * Finds paths under the scanned roots that were recorded before and are gone now, and reports them
- * (`POST /api/v1/files/deleted`). Known paths come from the cache, or from the server when the cache knows
- * nothing under a root. A path not seen by the walk is reported only if it truly no longer exists (an excluded
- * or unreadable file is still there).
+ * Reports paths under the scanned roots that were recorded before and are gone now
+ * (`POST /api/v1/files/deleted`). The scan hands in candidates: cached entries its directory listings no longer
+ * hold, and, under a root the cache knows nothing of, the server's records the walk did not see. A candidate is
+ * reported only if it truly no longer exists (an excluded file, or one in an unreadable directory, is still there).
  */
 export class DeletionTracker {
+  private readonly candidates = new Set<string>();
+
   constructor(private readonly ctx: ScanContext) {}
 
-  /** Reports the deletions under `roots`; `seen` holds every path the walk found; `vanished` were found then lost. */
-  async report(roots: string[], seen: PathSet, vanished: string[]): Promise<void> {
+  /** A path that may be gone. */
+  candidate(path: string): void {
+    this.candidates.add(path);
+  }
+
+  /** Takes as candidates the server's records at or under `root` that are not in `seen` (what the walk found). */
+  async fromServer(root: string, seen: PathSet): Promise<void> {
+    const prefix = root.endsWith('/') ? root : `${root}/`;
+    for await (const record of this.ctx.client.iterateFiles({ hostname: this.ctx.hostname, path_prefix: root })) {
+      const path = record.filepath;
+      if ((path === root || path.startsWith(prefix)) && !seen.has(path)) this.candidates.add(path);
+    }
+  }
+
+  /** Reports the candidates that are gone, and `vanished` (recorded in this run, then found gone). */
+  async report(vanished: string[]): Promise<void> {
     const gone = new Set<string>(vanished);
-    for (const root of roots) {
-      for await (const path of this.known(root)) {
-        if (!seen.has(path) && !gone.has(path) && !(await exists(path))) gone.add(path);
-      }
+    for (const path of this.candidates) {
+      if (!gone.has(path) && !(await exists(path))) gone.add(path);
     }
     if (gone.size === 0) return;
     const paths = [...gone].sort();
@@ -33,21 +47,6 @@ export class DeletionTracker {
       this.ctx.emit({ event: 'deleted', path });
     }
   }
-
-  private async *known(root: string): AsyncGenerator<string> {
-    let any = false;
-    if (this.ctx.cache) {
-      // Collected first: the cache's query must be finished before the cache is written again.
-      const paths = [...this.ctx.cache.pathsUnder(root)];
-      any = paths.length > 0;
-      yield* paths;
-    }
-    if (any) return;
-    const prefix = root.endsWith('/') ? root : `${root}/`;
-    for await (const record of this.ctx.client.iterateFiles({ hostname: this.ctx.hostname, path_prefix: root })) {
-      if (record.filepath === root || record.filepath.startsWith(prefix)) yield record.filepath;
-    }
-  }
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -55,6 +54,8 @@ async function exists(path: string): Promise<boolean> {
     await lstat(path);
     return true;
   } catch (err) {
-    return (err as { code?: string }).code !== 'ENOENT';
+    // ENOTDIR: a directory on the way is a file now.
+    const code = (err as { code?: string }).code;
+    return code !== 'ENOENT' && code !== 'ENOTDIR';
   }
 }

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExcludeMatcher } from './exclude-matcher';
+import { ScanWalker } from './scan-walker';
 
 describe('ExcludeMatcher', () => {
   it('applies gitignore semantics: anywhere, anchored, directory-only and through parents', () => {
@@ -20,19 +21,23 @@ describe('ExcludeMatcher', () => {
   it('re-includes with a negation and then prunes nothing', () => {
     const sut = new ExcludeMatcher(['*.log', '!keep.log']);
     expect([sut.ignores('a.log'), sut.ignores('d/keep.log')]).toEqual([true, false]);
-    expect(sut.prunePatterns()).toEqual([]);
   });
 
-  it('prunes with fast-glob exactly what the exact matcher excludes', async () => {
+  it('lets the walker prune exactly what the exact matcher excludes, negations included', async () => {
     const root = mkdtempSync(join(tmpdir(), 'hoard-excl-'));
     for (const dir of ['build', 'src/build', 'x/cache', 'docs/tmp', 'cache-not']) mkdirSync(join(root, dir), { recursive: true });
     for (const f of ['a.log', 'b.txt', 'build/o', 'src/build/o', 'x/cache/c', 'docs/tmp/t', 'cache-not/k', 'cache']) {
       writeFileSync(join(root, f), f);
     }
-    const sut = new ExcludeMatcher(['*.log', '/build', 'cache/', 'docs/tmp']);
-    const pruned = await fg('**', { cwd: root, dot: true, ignore: sut.prunePatterns() });
-    const exact = (await fg('**', { cwd: root, dot: true })).filter((p) => !sut.ignores(p));
-    expect(pruned.sort()).toEqual(exact.sort());
-    expect(exact.sort()).toEqual(['b.txt', 'cache', 'cache-not/k', 'src/build/o']);
+    const walked = (excludes: string[]) =>
+      [...new ScanWalker({ excludes, followSymlinks: false }).walk(root)]
+        .flatMap((d) => d.files.map((f) => ScanWalker.relative(root, join(d.dir, f))))
+        .sort();
+    for (const excludes of [['*.log', '/build', 'cache/', 'docs/tmp'], ['*.log', '!a.log', 'x/', '!x/cache/c', 'build']]) {
+      const sut = new ExcludeMatcher(excludes);
+      const exact = (await fg('**', { cwd: root, dot: true })).filter((p) => !sut.ignores(p));
+      expect(walked(excludes)).toEqual(exact.sort());
+    }
+    expect(walked(['*.log', '/build', 'cache/', 'docs/tmp'])).toEqual(['b.txt', 'cache', 'cache-not/k', 'src/build/o']);
   });
 });

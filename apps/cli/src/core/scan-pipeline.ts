@@ -1,7 +1,8 @@
 import { BigIntStats, lstatSync, statSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { HoardError } from '@app/contracts';
+import { FileMetadata, HoardError } from '@app/contracts';
+import { childPath, FileFingerprint, StateCache } from '../io/state-cache';
 import { BoundedRunner } from './bounded-runner';
 import { DeletionTracker } from './deletion-tracker';
 import { fingerprintOf, ioReason, isSkippable, metadataOf, skipReason } from './file-classifier';
@@ -11,7 +12,7 @@ import { RecordBatcher } from './record-batcher';
 import { PendingRecord, ScanContext } from './scan-context';
 import { ScanProgress, ScanSummary } from './scan-events';
 import { ScanRecorder } from './scan-recorder';
-import { ScanWalker } from './scan-walker';
+import { DirReport, STAT_FIELDS, WalkFeed } from './walk-worker';
 
 export interface ScanOptions {
   excludes: string[];
@@ -24,49 +25,90 @@ export interface ScanOptions {
 }
 
 /**
- * One scan as a pipeline: the walk feeds stat and cache checks, unknown files go to the hash pool, records leave
- * in batches while hashing goes on, and uploads run beside both. Per-file problems are reported and counted;
- * the run goes on.
+ * One scan as a pipeline: the walk lists one directory at a time and checks each entry against that directory's
+ * cached entries (stat, compare the fingerprint); unknown files go to the hash pool, records leave in batches while
+ * hashing goes on, and uploads run beside both. Cached names missing from a listing are the deletion candidates.
+ * Per-file problems are reported and counted; the run goes on.
  */
 export class ScanPipeline {
-  private readonly seen = new PathSet();
   private walkedEntries = 0;
 
   constructor(private readonly ctx: ScanContext, private readonly pool: HashPool, private readonly options: ScanOptions) {}
 
-  /** Scans the roots and resolves with the summary. Throws only when nothing could run (e.g. the server is unreachable). */
-  async run(paths: string[]): Promise<ScanSummary> {
-    const resolved = [...new Set(paths.map((p) => resolve(p)))];
-    // A root inside another root would be walked twice.
-    const roots = resolved.filter((r) => !resolved.some((o) => o !== r && r.startsWith(o.endsWith('/') ? o : `${o}/`)));
+  /**
+   * Scans the roots and resolves with the summary; `feed` is the walk started beforehand with `startWalk` (of the
+   * same paths), if any. Throws only when nothing could run (e.g. the server is unreachable).
+   */
+  async run(paths: string[], feed?: WalkFeed): Promise<ScanSummary> {
+    const roots = scanRoots(paths);
+    const walk = feed ?? startWalk(roots, this.options, this.ctx.cache);
+    try {
+      return await this.scan(roots, walk);
+    } finally {
+      await walk.close();
+    }
+  }
+
+  private async scan(roots: string[], feed: WalkFeed): Promise<ScanSummary> {
     for (const root of roots) {
       await lstat(root).catch((err) => {
         throw new HoardError('invalid_request', `cannot scan ${root}: ${ioReason(err, 'cannot scan')}`, { cause: err });
       });
     }
+    const { cache, hostname } = this.ctx;
     const recorder = new ScanRecorder(this.ctx, this.options.concurrency);
     const batcher = new RecordBatcher<PendingRecord>((items) => recorder.send(items), { size: this.options.batchSize });
     // Files known to the server by record id are only confirmed (POST /api/v1/files/seen), not recorded again.
     const confirmations = new RecordBatcher<PendingRecord>((items) => recorder.confirm(items), { size: this.options.batchSize });
-    const walker = new ScanWalker({ excludes: this.options.excludes, followSymlinks: this.options.followSymlinks });
     // Enough files in flight to keep every hashing worker busy while stats and cache checks go on.
     const files = new BoundedRunner(256);
-    const walked: string[] = [];
-    for (const root of roots) {
+    const track = this.options.trackDeletions && !this.ctx.dryRun;
+    const deletions = new DeletionTracker(this.ctx);
+    const askServer: Array<[string, PathSet]> = [];
+    for (const [index, root] of roots.entries()) {
+      // Directories cached under the root; when there are none, the server's records tell what was there.
+      const known = track && cache ? cache.dirsUnder(root) : [];
+      const seen = track && known.length === 0 ? new PathSet() : null;
+      const visited = new Set<string>();
+      const gone: string[] = [];
       try {
-        for await (const entry of walker.walk(root)) {
+        for await (const report of feed.root(index)) {
           if (this.ctx.fatal) break;
-          if (entry.unreadable) {
-            this.ctx.skipped(entry.path, 'directory cannot be read (permission denied)');
+          const { dir } = report;
+          if (report.error) {
+            this.ctx.skipped(dir, `directory cannot be read (${ioReason(report.error, 'cannot scan')})`);
             continue;
           }
-          this.seen.add(entry.path);
-          this.walkedEntries++;
-          const next = this.inspect(entry.path);
-          if (next && 'record' in next) await (next.record.recordId ? confirmations : batcher).add(next.record);
-          else if (next) await files.run(() => this.hashAndRecord(entry.path, next.st, batcher));
+          if (report.listed) visited.add(dir);
+          gone.push(...report.gone);
+          for (let i = 0; i < report.same.length; i++) {
+            const record = new KnownFile(dir, report.same[i], hostname, report, i);
+            this.walkedEntries++;
+            seen?.add(record.path);
+            ScanProgress.add(this.ctx.progress.scanned, record.size);
+            ScanProgress.add(this.ctx.progress.unchanged, record.size);
+            await (record.recordId ? confirmations : batcher).add(record);
+          }
+          for (const name of report.other) {
+            const path = childPath(dir, name);
+            this.walkedEntries++;
+            seen?.add(path);
+            const next = this.inspect(path);
+            if (next === 'gone') seen?.delete(path);
+            else if (next && 'record' in next) await (next.record.recordId ? confirmations : batcher).add(next.record);
+            else if (next) await files.run(() => this.hashAndRecord(path, next.st, batcher));
+          }
         }
-        walked.push(root);
+        if (this.ctx.fatal) break;
+        // Cached directories the walk did not list: removed, or excluded or unreadable now (checked on disk).
+        for (const dir of known) {
+          if (visited.has(dir)) continue;
+          const cached = cache?.dir(dir);
+          for (let i = 0; cached && i < cached.size; i++) gone.push(cached.path(i));
+        }
+        if (seen) askServer.push([root, seen]);
+        // Only now: a root that could not be walked is left alone (an unmounted disk must not read as deleted).
+        for (const path of gone) deletions.candidate(path);
       } catch (err) {
         if (this.ctx.fatal) break;
         this.ctx.failed(root, ioReason(err, 'cannot scan'));
@@ -77,28 +119,28 @@ export class ScanPipeline {
     await batcher.drain();
     await recorder.drain();
     if (this.ctx.fatal) throw this.ctx.fatal;
-    // A root that could not be walked is left alone: an unmounted disk must not read as everything deleted.
-    if (this.options.trackDeletions && !this.ctx.dryRun) {
-      await new DeletionTracker(this.ctx).report(walked, this.seen, recorder.vanished);
+    if (track) {
+      for (const [root, seen] of askServer) await deletions.fromServer(root, seen);
+      await deletions.report(recorder.vanished);
     }
     return this.summary();
   }
 
   /**
-   * Synchronous first look at an entry: stat, classify, cache. Returns the record of a file known from the cache,
-   * the stat of a file that must be read, or null when the entry is settled (skipped or failed).
+   * Synchronous look at an entry the walk did not find unchanged: stat, classify, and look for it in the cache
+   * (it may have changed back, or been renamed). Returns the record of a file known from the cache, the stat of a
+   * file that must be read, 'gone' when it vanished, or null when the entry is settled (skipped or failed).
    */
-  private inspect(path: string): { record: PendingRecord } | { st: BigIntStats } | null {
+  private inspect(path: string): { record: PendingRecord } | { st: BigIntStats } | 'gone' | null {
     const { progress, cache } = this.ctx;
     let st: BigIntStats;
     try {
-      // Synchronous on purpose: the promise API costs several times the system call itself, and on a large
-      // unchanged tree the stat calls are most of the work.
+      // Synchronous on purpose: the promise API costs several times the system call itself.
       st = this.options.followSymlinks ? statSync(path, { bigint: true }) : lstatSync(path, { bigint: true });
     } catch (err) {
       if (this.options.followSymlinks && isBrokenLink(path, err)) this.ctx.skipped(path, 'broken symbolic link');
       else this.problem(path, err, 'before it was read');
-      return null;
+      return (err as { code?: string }).code === 'ENOENT' ? 'gone' : null;
     }
     ScanProgress.add(progress.scanned, Number(st.size));
     const reason = skipReason(st);
@@ -128,7 +170,6 @@ export class ScanPipeline {
   }
 
   private problem(path: string, err: unknown, when: string): void {
-    if ((err as { code?: string }).code === 'ENOENT') this.seen.delete(path);
     if (isSkippable(err)) this.ctx.skipped(path, ioReason(err, when));
     else this.ctx.failed(path, ioReason(err, when));
   }
@@ -153,6 +194,63 @@ export class ScanPipeline {
       elapsed_ms: Date.now() - p.startedAt,
     };
   }
+}
+
+/**
+ * A file whose fingerprint matches its cached entry: its record (and fingerprint) are made only when a request
+ * needs them, since most of these are only confirmed by record id.
+ */
+class KnownFile implements PendingRecord {
+  readonly fresh = false;
+  cached = true;
+  recordId: string | null;
+  readonly size: number;
+  private built: FileMetadata | null = null;
+
+  constructor(
+    private readonly dir: string,
+    private readonly name: string,
+    private readonly hostname: string,
+    private readonly report: DirReport,
+    private readonly at: number,
+  ) {
+    this.recordId = report.ids[at] || null;
+    this.size = Number(report.stats[at * STAT_FIELDS]);
+  }
+
+  get path(): string {
+    return childPath(this.dir, this.name);
+  }
+
+  get meta(): FileMetadata {
+    if (this.built) return this.built;
+    const n = this.report.stats;
+    const o = this.at * STAT_FIELDS;
+    const sha256 = Buffer.from(this.report.digests.subarray(this.at * 32, this.at * 32 + 32)).toString('hex');
+    const st = { size: n[o], mtimeNs: n[o + 1], ctimeNs: n[o + 2], mode: n[o + 5], uid: n[o + 6], gid: n[o + 7], atimeNs: n[o + 8] };
+    return (this.built = metadataOf(this.path, this.hostname, sha256, st));
+  }
+
+  get fp(): FileFingerprint {
+    const n = this.report.stats;
+    const o = this.at * STAT_FIELDS;
+    return { size: n[o], mtimeNs: n[o + 1], ctimeNs: n[o + 2], ino: BigInt.asUintN(64, n[o + 3]), dev: BigInt.asUintN(64, n[o + 4]) };
+  }
+}
+
+/** The distinct absolute roots of `paths`, leaving out any inside another (it would be walked twice). */
+export function scanRoots(paths: string[]): string[] {
+  const resolved = [...new Set(paths.map((p) => resolve(p)))];
+  return resolved.filter((r) => !resolved.some((o) => o !== r && r.startsWith(o.endsWith('/') ? o : `${o}/`)));
+}
+
+/** Starts the walk of `roots` (from `scanRoots`): on a worker thread when it can, so it overlaps the scan's start. */
+export function startWalk(roots: string[], options: Pick<ScanOptions, 'excludes' | 'followSymlinks'>, cache: StateCache | null): WalkFeed {
+  return new WalkFeed({
+    roots,
+    options: { excludes: options.excludes, followSymlinks: options.followSymlinks },
+    cache: cache ? { file: cache.file, scope: cache.scope } : null,
+  });
 }
 
 /** True when following `path` failed because it is a symbolic link to nothing. */

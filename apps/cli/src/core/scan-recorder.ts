@@ -44,7 +44,7 @@ export class ScanRecorder {
       const lacking = new Set(answer.upload_required);
       for (const [id, item] of byId) {
         if (stale.has(id)) continue;
-        ScanProgress.add(this.ctx.progress.checked, item.meta.size);
+        ScanProgress.add(this.ctx.progress.checked, item.size ?? item.meta.size);
         this.ctx.progress.recorded++;
         if (lacking.has(id) && item.meta.sha256 !== EMPTY_SHA256) await this.uploads.push(item);
       }

@@ -1,0 +1,68 @@
+import { lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StateCache } from '../io/state-cache';
+import { ScanWalker } from './scan-walker';
+import { dirReports, STAT_FIELDS, WalkFeed } from './walk-worker';
+
+describe('dirReports', () => {
+  let root: string;
+  let cache: StateCache;
+  const walk = (excludes: string[] = []) => [...dirReports(root, new ScanWalker({ excludes, followSymlinks: false }), cache, false)];
+  const remember = (rel: string, recordId: string | null = 'r1') => {
+    const path = join(root, rel);
+    const st = lstatSync(path, { bigint: true });
+    cache.putMany([{ path, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino, dev: st.dev, sha256: 'e'.repeat(64), recordId }]);
+  };
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'hoard-walk-'));
+    cache = new StateCache(mkdtempSync(join(tmpdir(), 'hoard-walk-cache-')), 'scope');
+    mkdirSync(join(root, 'd/e'), { recursive: true });
+    for (const f of ['a', 'b', 'd/c', 'd/e/f']) writeFileSync(join(root, f), f);
+  });
+  afterEach(() => {
+    cache.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('sorts each directory into unchanged files (with what their record needs), files to look at again, and gone entries', () => {
+    for (const f of ['a', 'b', 'd/c']) remember(f);
+    writeFileSync(join(root, 'gone.txt'), 'x');
+    remember('gone.txt');
+    rmSync(join(root, 'gone.txt'));
+    writeFileSync(join(root, 'b'), 'changed');
+    symlinkSync('a', join(root, 'link'));
+    const reports = walk();
+    const top = reports.find((r) => r.dir === root)!;
+    expect([top.listed, top.same, top.ids, top.other.sort(), top.gone]).toEqual([true, ['a'], ['r1'], ['b', 'link'], [join(root, 'gone.txt')]]);
+    const st = lstatSync(join(root, 'a'), { bigint: true });
+    expect([...top.stats.subarray(0, STAT_FIELDS)]).toEqual([st.size, st.mtimeNs, st.ctimeNs, st.ino, st.dev, st.mode, st.uid, st.gid, st.atimeNs]);
+    expect(Buffer.from(top.digests).toString('hex')).toBe('e'.repeat(64));
+    expect(reports.find((r) => r.dir === join(root, 'd'))).toMatchObject({ same: ['c'], other: [], gone: [] });
+    expect(reports.find((r) => r.dir === join(root, 'd/e'))).toMatchObject({ same: [], other: ['f'], gone: [] });
+  });
+
+  it('does not take excluded entries or subdirectories for gone, and prunes excluded directories', () => {
+    for (const f of ['a', 'b', 'd/c', 'd/e/f']) remember(f);
+    const reports = walk(['b', 'e/']);
+    expect(reports.map((r) => r.dir).sort()).toEqual([root, join(root, 'd')]);
+    expect(reports.flatMap((r) => r.gone)).toEqual([]);
+    expect(reports.find((r) => r.dir === root)).toMatchObject({ same: ['a'], other: [] });
+  });
+
+  it('reports a root that is a file as a partial listing', () => {
+    remember('a');
+    const reports = [...dirReports(join(root, 'a'), new ScanWalker({ excludes: [], followSymlinks: false }), cache, false)];
+    expect(reports).toMatchObject([{ dir: root, listed: false, same: ['a'], gone: [] }]);
+  });
+
+  it('feeds the same reports through WalkFeed on this thread when no worker script is built', async () => {
+    remember('a');
+    const feed = new WalkFeed({ roots: [root], options: { excludes: [], followSymlinks: false }, cache: { file: cache.file, scope: 'scope' } });
+    const dirs = [];
+    for await (const r of feed.root(0)) dirs.push(r.dir);
+    await feed.close();
+    expect(dirs.sort()).toEqual([root, join(root, 'd'), join(root, 'd/e')]);
+  });
+});

@@ -1,0 +1,217 @@
+import { existsSync, lstatSync, statSync } from 'node:fs';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { CachedDir, childPath, StateCache } from '../io/state-cache';
+import { ScanWalker, WalkOptions } from './scan-walker';
+
+/** Stat fields kept per unchanged file: size, mtime ns, ctime ns, inode, device, mode, uid, gid, atime ns. */
+export const STAT_FIELDS = 9;
+
+/**
+ * One directory listed and compared with its cached entries. Files whose stat matches their cached fingerprint
+ * come with what their record needs (stat fields, digest, record id); everything else is left to the scan to
+ * look at again.
+ */
+export interface DirReport {
+  dir: string;
+  /** The listing is complete (not a root that is a file, not an unreadable directory). */
+  listed: boolean;
+  /** Why the directory could not be listed. */
+  error?: { code?: string; message: string };
+  /** Names of regular files whose fingerprint matches the cache exactly. */
+  same: string[];
+  /** Their record ids ('' when the cache knows none). */
+  ids: string[];
+  /** STAT_FIELDS per file of `same`. */
+  stats: BigInt64Array;
+  /** 32 bytes per file of `same`. */
+  digests: Uint8Array;
+  /** Names to inspect again: not cached, changed, not regular files, or failed to stat. */
+  other: string[];
+  /** Paths of cached entries gone from the listing, or gone when looked at. */
+  gone: string[];
+}
+
+export interface WalkJob {
+  roots: string[];
+  options: WalkOptions;
+  /** The cache to compare with (opened by a StateCache first), or null. */
+  cache: { file: string; scope: string } | null;
+}
+
+type CacheDirs = { dir(dir: string): CachedDir | null };
+
+/** Lists the directories under `root` and compares each with the cache. Throws when the root cannot be walked. */
+export function* dirReports(root: string, walker: ScanWalker, cache: CacheDirs | null, follow: boolean): Generator<DirReport> {
+  for (const listing of walker.walk(root)) {
+    const { dir } = listing;
+    if (listing.error) {
+      yield { ...empty(dir), error: { code: listing.error.code, message: listing.error.message } };
+      continue;
+    }
+    const cached = cache?.dir(dir) ?? null;
+    const report = empty(dir);
+    report.listed = listing.listed !== null;
+    const { files } = listing;
+    const stats = new BigInt64Array(files.length * STAT_FIELDS);
+    const digests = new Uint8Array(files.length * 32);
+    let matched = 0;
+    for (const name of files) {
+      const at = cached ? cached.indexOf(name) : -1;
+      if (at < 0) {
+        report.other.push(name);
+        continue;
+      }
+      matched++;
+      const path = childPath(dir, name);
+      let st;
+      try {
+        st = follow ? statSync(path, { bigint: true }) : lstatSync(path, { bigint: true });
+      } catch (err) {
+        report.other.push(name);
+        if ((err as { code?: string }).code === 'ENOENT') report.gone.push(path);
+        continue;
+      }
+      if (!st.isFile() || !cached!.matches(at, st)) {
+        report.other.push(name);
+        continue;
+      }
+      const n = report.same.length;
+      const o = n * STAT_FIELDS;
+      stats[o] = st.size;
+      stats[o + 1] = st.mtimeNs;
+      stats[o + 2] = st.ctimeNs;
+      stats[o + 3] = BigInt.asIntN(64, st.ino);
+      stats[o + 4] = BigInt.asIntN(64, st.dev);
+      stats[o + 5] = st.mode;
+      stats[o + 6] = st.uid;
+      stats[o + 7] = st.gid;
+      stats[o + 8] = st.atimeNs;
+      digests.set(cached!.digest(at), n * 32);
+      report.same.push(name);
+      report.ids.push(cached!.recordIds[at]);
+    }
+    report.stats = stats.subarray(0, report.same.length * STAT_FIELDS);
+    report.digests = digests.subarray(0, report.same.length * 32);
+    // Cached names the listing no longer holds (excluded entries and subdirectories are still listed).
+    if (cached && listing.listed && matched < cached.size) {
+      const present = new Set(listing.listed);
+      for (let i = 0; i < cached.size; i++) if (!present.has(cached.names[i])) report.gone.push(cached.path(i));
+    }
+    yield report;
+  }
+}
+
+function empty(dir: string): DirReport {
+  return { dir, listed: false, same: [], ids: [], stats: new BigInt64Array(0), digests: new Uint8Array(0), other: [], gone: [] };
+}
+
+/** What the walk of one root produced, in order; ends with the root's failure, if any. */
+export type RootFeed = AsyncGenerator<DirReport, void, undefined>;
+
+type Message = { root: number; reports?: DirReport[]; end?: true; error?: { code?: string; message: string } };
+
+/**
+ * Runs the walk of every root (listing, stat, cache comparison) on a worker thread, so that it overlaps the rest of
+ * the scan's start and its requests; or on this thread when no worker can run (e.g. from TypeScript sources).
+ */
+export class WalkFeed {
+  private readonly worker: Worker | null = null;
+  private readonly queue: Message[] = [];
+  private wake: (() => void) | null = null;
+  private failure: Error | null = null;
+
+  constructor(private readonly job: WalkJob) {
+    const script = __filename.endsWith('.js') ? __filename : null;
+    if (!script || !existsSync(script)) return;
+    try {
+      this.worker = new Worker(script, { workerData: { hoardWalk: job } });
+    } catch {
+      return;
+    }
+    this.worker.on('message', (m: Message) => this.push(m));
+    this.worker.on('error', (err) => {
+      this.failure = err;
+      this.push(null);
+    });
+    // Not unref'd: while the scan waits for the walk, the worker is what keeps the process alive. It ends by itself
+    // once every root is walked.
+    this.worker.on('exit', (code) => {
+      if (code !== 0) this.failure ??= new Error(`the walk stopped (exit code ${code})`);
+      this.push(null);
+    });
+  }
+
+  /** The reports of root number `index` (roots are read in order). */
+  async *root(index: number): RootFeed {
+    if (!this.worker) {
+      yield* this.inProcess(index);
+      return;
+    }
+    for (;;) {
+      while (this.queue.length === 0) {
+        if (this.failure) throw this.failure;
+        await new Promise<void>((resolve) => (this.wake = resolve));
+      }
+      const m = this.queue.shift()!;
+      if (m.root !== index) continue;
+      if (m.reports) yield* m.reports;
+      if (m.end) {
+        if (m.error) throw Object.assign(new Error(m.error.message), { code: m.error.code });
+        return;
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.terminate();
+  }
+
+  private push(m: Message | null): void {
+    if (m) this.queue.push(m);
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  private async *inProcess(index: number): RootFeed {
+    const { roots, options, cache } = this.job;
+    const reader = cache ? StateCache.reader(cache.file, cache.scope) : null;
+    try {
+      yield* dirReports(roots[index], new ScanWalker(options), reader, options.followSymlinks);
+    } finally {
+      reader?.close();
+    }
+  }
+}
+
+/** The worker's side: walks every root and posts the reports in batches of about 1,000 files. */
+function runWorker(job: WalkJob): void {
+  const reader = job.cache ? StateCache.reader(job.cache.file, job.cache.scope) : null;
+  const walker = new ScanWalker(job.options);
+  job.roots.forEach((root, index) => {
+    let batch: DirReport[] = [];
+    let files = 0;
+    const flush = (): void => {
+      const transfer = batch.flatMap((r) => [r.stats.buffer, r.digests.buffer]);
+      parentPort!.postMessage({ root: index, reports: batch } satisfies Message, [...new Set(transfer)] as ArrayBuffer[]);
+      batch = [];
+      files = 0;
+    };
+    try {
+      for (const report of dirReports(root, walker, reader, job.options.followSymlinks)) {
+        batch.push(report);
+        files += report.same.length + report.other.length + 1;
+        if (files >= 1000) flush();
+      }
+      if (batch.length > 0) flush();
+      parentPort!.postMessage({ root: index, end: true } satisfies Message);
+    } catch (err) {
+      if (batch.length > 0) flush();
+      const e = err as NodeJS.ErrnoException;
+      parentPort!.postMessage({ root: index, end: true, error: { code: e.code, message: e.message } } satisfies Message);
+    }
+  });
+  reader?.close();
+}
+
+if (!isMainThread && (workerData as { hoardWalk?: WalkJob } | null)?.hoardWalk) runWorker((workerData as { hoardWalk: WalkJob }).hoardWalk);
