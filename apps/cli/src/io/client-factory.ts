@@ -1,5 +1,5 @@
 import { HoardError } from '@app/contracts';
-import { HoardClient } from '@app/client';
+import type { HoardClient } from '@app/client';
 import { CliConfig } from './cli-config';
 
 /** The CLI's version, sent in the User-Agent. */
@@ -16,7 +16,10 @@ export function createClient(config: CliConfig, needKey = true, apiKey = config.
   if (needKey && !apiKey) {
     throw new HoardError('unauthorized', 'no API key: pass --api-key, set HOARD_API_KEY or run "hoard login"');
   }
-  return new HoardClient({
+  // Loaded on first use: the HTTP stack is the largest part of the CLI's start, and `scan` starts its walk first.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { HoardClient: Client } = require('@app/client') as typeof import('@app/client');
+  return new Client({
     baseUrl: config.url,
     apiKey,
     retries: retriesFromEnv(),
