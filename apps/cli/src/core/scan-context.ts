@@ -15,8 +15,6 @@ export interface PendingRecord {
   cached?: boolean;
   /** The server's id of this path's current record, when known (from the cache or a batch answer). */
   recordId?: string | null;
-  /** The file's size, the same as `meta.size`: read without building `meta`. */
-  readonly size?: number;
 }
 
 /** What the stages of one scan share: the client, the cache, the counters and the event sink. */

@@ -1,9 +1,10 @@
 import { BigIntStats, lstatSync, statSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { FileMetadata, HoardError } from '@app/contracts';
+import { FileMetadata, HoardError, LIMITS } from '@app/contracts';
 import { childPath, FileFingerprint, StateCache } from '../io/state-cache';
 import { BoundedRunner } from './bounded-runner';
+import { ConfirmBatch } from './confirm-batch';
 import { DeletionTracker } from './deletion-tracker';
 import { fingerprintOf, ioReason, isSkippable, metadataOf, skipReason } from './file-classifier';
 import { HashPool } from './hash-pool';
@@ -58,8 +59,17 @@ export class ScanPipeline {
     const { cache, hostname } = this.ctx;
     const recorder = new ScanRecorder(this.ctx, this.options.concurrency);
     const batcher = new RecordBatcher<PendingRecord>((items) => recorder.send(items), { size: this.options.batchSize });
-    // Files known to the server by record id are only confirmed (POST /api/v1/files/seen), not recorded again.
-    const confirmations = new RecordBatcher<PendingRecord>((items) => recorder.confirm(items), { size: this.options.batchSize });
+    // Files known to the server by record id are only confirmed (POST /api/v1/files/seen), not recorded again,
+    // a full batch at a time, two requests at once at most.
+    const batchSize = Math.min(this.options.batchSize ?? LIMITS.batchMax, LIMITS.batchMax);
+    const confirming = new BoundedRunner(2);
+    let confirmations = new ConfirmBatch();
+    const confirm = async (force = false): Promise<void> => {
+      if (confirmations.length === 0 || (!force && confirmations.length < batchSize)) return;
+      const batch = confirmations;
+      confirmations = new ConfirmBatch();
+      await confirming.run(() => recorder.confirm(batch));
+    };
     // Enough files in flight to keep every hashing worker busy while stats and cache checks go on.
     const files = new BoundedRunner(256);
     const track = this.options.trackDeletions && !this.ctx.dryRun;
@@ -81,13 +91,21 @@ export class ScanPipeline {
           }
           if (report.listed) visited.add(dir);
           gone.push(...report.gone);
+          const source = { make: (at: number) => new KnownFile(dir, report.same[at], hostname, report, at) };
+          const { progress } = this.ctx;
           for (let i = 0; i < report.same.length; i++) {
-            const record = new KnownFile(dir, report.same[i], hostname, report, i);
+            const size = Number(report.stats[i * STAT_FIELDS]);
             this.walkedEntries++;
-            seen?.add(record.path);
-            ScanProgress.add(this.ctx.progress.scanned, record.size);
-            ScanProgress.add(this.ctx.progress.unchanged, record.size);
-            await (record.recordId ? confirmations : batcher).add(record);
+            seen?.add(childPath(dir, report.same[i]));
+            ScanProgress.add(progress.scanned, size);
+            ScanProgress.add(progress.unchanged, size);
+            const id = report.ids[i];
+            if (id === '') {
+              await batcher.add(source.make(i));
+            } else {
+              confirmations.addKnown(id, size, source, i);
+              await confirm();
+            }
           }
           for (const name of report.other) {
             const path = childPath(dir, name);
@@ -95,7 +113,10 @@ export class ScanPipeline {
             seen?.add(path);
             const next = this.inspect(path);
             if (next === 'gone') seen?.delete(path);
-            else if (next && 'record' in next) await (next.record.recordId ? confirmations : batcher).add(next.record);
+            else if (next && 'record' in next && next.record.recordId) {
+              confirmations.add(next.record);
+              await confirm();
+            } else if (next && 'record' in next) await batcher.add(next.record);
             else if (next) await files.run(() => this.hashAndRecord(path, next.st, batcher));
           }
         }
@@ -115,7 +136,8 @@ export class ScanPipeline {
       }
     }
     await files.drain();
-    await confirmations.drain();
+    await confirm(true);
+    await confirming.drain();
     await batcher.drain();
     await recorder.drain();
     if (this.ctx.fatal) throw this.ctx.fatal;
@@ -204,7 +226,6 @@ class KnownFile implements PendingRecord {
   readonly fresh = false;
   cached = true;
   recordId: string | null;
-  readonly size: number;
   private built: FileMetadata | null = null;
 
   constructor(
@@ -215,7 +236,6 @@ class KnownFile implements PendingRecord {
     private readonly at: number,
   ) {
     this.recordId = report.ids[at] || null;
-    this.size = Number(report.stats[at * STAT_FIELDS]);
   }
 
   get path(): string {

@@ -1,5 +1,6 @@
 import { EMPTY_SHA256 } from '@app/contracts';
 import { CachedFile } from '../io/state-cache';
+import { ConfirmBatch } from './confirm-batch';
 import { PendingRecord, ScanContext } from './scan-context';
 import { ScanProgress } from './scan-events';
 import { UploadOutcome, UploadQueue } from './upload-queue';
@@ -35,24 +36,29 @@ export class ScanRecorder {
    * Confirms files the server knows by record id and that did not change here. Records the server no longer holds
    * as current are recorded again; content it lacks is uploaded. A dry run only checks, as `send` does.
    */
-  async confirm(items: PendingRecord[]): Promise<void> {
-    if (this.ctx.dryRun) return this.send(items);
+  async confirm(batch: ConfirmBatch): Promise<void> {
+    if (this.ctx.dryRun) return this.send(batch.items());
     try {
-      const byId = new Map(items.map((i) => [i.recordId!, i]));
-      const answer = await this.ctx.client.confirmSeen(this.ctx.hostname, [...byId.keys()]);
+      const answer = await this.ctx.client.confirmSeen(this.ctx.hostname, batch.ids);
       const stale = new Set(answer.stale);
       const lacking = new Set(answer.upload_required);
-      for (const [id, item] of byId) {
-        if (stale.has(id)) continue;
-        ScanProgress.add(this.ctx.progress.checked, item.size ?? item.meta.size);
+      const again: PendingRecord[] = [];
+      for (let k = 0; k < batch.length; k++) {
+        const id = batch.ids[k];
+        if (stale.has(id)) {
+          again.push(batch.item(k));
+          continue;
+        }
+        ScanProgress.add(this.ctx.progress.checked, batch.size(k));
         this.ctx.progress.recorded++;
-        if (lacking.has(id) && item.meta.sha256 !== EMPTY_SHA256) await this.uploads.push(item);
+        if (!lacking.has(id)) continue;
+        const item = batch.item(k);
+        if (item.meta.sha256 !== EMPTY_SHA256) await this.uploads.push(item);
       }
-      const again = items.filter((i) => stale.has(i.recordId!));
       if (again.length > 0) await this.record(again);
     } catch (err) {
       if (this.ctx.stopOn(err)) return;
-      for (const item of items) this.ctx.failed(item.meta.filepath, `not confirmed: ${(err as Error).message}`);
+      for (let k = 0; k < batch.length; k++) this.ctx.failed(batch.item(k).meta.filepath, `not confirmed: ${(err as Error).message}`);
     }
     this.flushCache();
   }
