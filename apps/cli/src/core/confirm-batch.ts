@@ -1,5 +1,10 @@
 import { PendingRecord } from './scan-context';
 
+/** Where a batch finds the record of a file it holds by position. */
+export interface RecordSource {
+  make(at: number): PendingRecord;
+}
+
 /**
  * Files to confirm by record id (`POST /api/v1/files/seen`), one request's worth. Files the walk found unchanged
  * are kept as a reference into their directory's report, and their record is made only if the server's answer
@@ -8,7 +13,7 @@ import { PendingRecord } from './scan-context';
 export class ConfirmBatch {
   readonly ids: string[] = [];
   private readonly sizes: number[] = [];
-  private readonly sources: Array<{ at: number; make(at: number): PendingRecord } | PendingRecord> = [];
+  private readonly sources: Array<RecordSource | PendingRecord> = [];
   private readonly at: number[] = [];
 
   get length(): number {
@@ -16,10 +21,10 @@ export class ConfirmBatch {
   }
 
   /** Adds file `at` of a source that can make its record (`make(at)`). */
-  addKnown(id: string, size: number, source: { make(at: number): PendingRecord }, at: number): void {
+  addKnown(id: string, size: number, source: RecordSource, at: number): void {
     this.ids.push(id);
     this.sizes.push(size);
-    this.sources.push(source as { at: number; make(at: number): PendingRecord });
+    this.sources.push(source);
     this.at.push(at);
   }
 
@@ -39,7 +44,7 @@ export class ConfirmBatch {
   item(k: number): PendingRecord {
     const at = this.at[k];
     const source = this.sources[k];
-    return at < 0 ? (source as PendingRecord) : (source as { make(at: number): PendingRecord }).make(at);
+    return at < 0 ? (source as PendingRecord) : (source as RecordSource).make(at);
   }
 
   items(): PendingRecord[] {

@@ -76,9 +76,10 @@ export class ScanPipeline {
     const deletions = new DeletionTracker(this.ctx);
     const askServer: Array<[string, PathSet]> = [];
     for (const [index, root] of roots.entries()) {
-      // Directories cached under the root; when there are none, the server's records tell what was there.
+      // Directories cached under the root; when there are none (and the root is no cached file), the server's
+      // records tell what was there.
       const known = track && cache ? cache.dirsUnder(root) : [];
-      const seen = track && known.length === 0 ? new PathSet() : null;
+      const seen = track && known.length === 0 && !cache?.lookupName(root) ? new PathSet() : null;
       const visited = new Set<string>();
       const gone: string[] = [];
       try {

@@ -215,6 +215,11 @@ export class StateCache {
     return this.last.cached;
   }
 
+  /** True when `path` has a cached entry (whatever its fingerprint). */
+  lookupName(path: string): boolean {
+    return (this.dir(dirname(path))?.indexOf(basename(path)) ?? -1) >= 0;
+  }
+
   /** The digest (and record id) of `path` when its fingerprint matches the cached one exactly, else null. */
   lookup(path: string, fp: FileFingerprint): CacheHit | null {
     const cached = this.dir(dirname(path));
@@ -277,7 +282,10 @@ export class StateCache {
 
   /** Creates the tables, or brings a cache of an older layout to this one (its per-file rows are regrouped). */
   private upgrade(): void {
+    let migrated = false;
+    // Immediate: two CLIs opening an old cache at once take turns, and the second finds the work done.
     this.db.transaction(() => {
+      if (this.db.pragma('user_version', { simple: true }) === SCHEMA_VERSION) return;
       this.db.exec(`CREATE TABLE IF NOT EXISTS dirs (
         scope TEXT NOT NULL, dir TEXT NOT NULL, entries BLOB NOT NULL, PRIMARY KEY (scope, dir)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS inodes (
@@ -304,9 +312,18 @@ export class StateCache {
           }
         }
         this.db.exec('DROP TABLE files');
+        migrated = true;
       }
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    })();
+    }).immediate();
+    // Gives back the pages of the per-file table (once; another CLI using the cache just makes this wait or fail).
+    if (migrated) {
+      try {
+        this.db.exec('VACUUM');
+      } catch {
+        // Only space is lost.
+      }
+    }
   }
 
   private prepare() {
