@@ -1,4 +1,4 @@
-import ora, { Ora } from 'ora';
+import type { Ora } from 'ora';
 import { ScanProgress, ScanSummary } from '../core/scan-events';
 import { formatBytes, formatDuration, formatRate } from './format';
 
@@ -15,6 +15,9 @@ export class ScanProgressView {
   start(): void {
     if (this.quiet) return;
     if (this.stream.isTTY) {
+      // Loaded only for a terminal: it is a good part of the CLI's start.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const ora = require('ora') as typeof import('ora');
       this.spinner = ora({ text: this.fitted(), stream: this.stream }).start();
       this.timer = setInterval(() => this.spinner && (this.spinner.text = this.fitted()), 200);
     } else {
