@@ -91,7 +91,7 @@ export class ScanPipeline {
             continue;
           }
           if (report.listed) visited.add(dir);
-          gone.push(...report.gone);
+          for (const path of report.gone) gone.push(path);
           const source = { make: (at: number) => new KnownFile(dir, report.same[at], hostname, report, at) };
           const { progress } = this.ctx;
           for (let i = 0; i < report.same.length; i++) {

@@ -133,6 +133,8 @@ export class WalkFeed {
   private readonly queue: Message[] = [];
   private wake: (() => void) | null = null;
   private failure: Error | null = null;
+  /** Set once the worker is gone; its messages were all delivered before. */
+  private exited = false;
 
   constructor(private readonly job: WalkJob) {
     const script = __filename.endsWith('.js') ? __filename : null;
@@ -150,6 +152,7 @@ export class WalkFeed {
     // Not unref'd: while the scan waits for the walk, the worker is what keeps the process alive. It ends by itself
     // once every root is walked.
     this.worker.on('exit', (code) => {
+      this.exited = true;
       if (code !== 0) this.failure ??= new Error(`the walk stopped (exit code ${code})`);
       this.push(null);
     });
@@ -164,6 +167,8 @@ export class WalkFeed {
     for (;;) {
       while (this.queue.length === 0) {
         if (this.failure) throw this.failure;
+        // Nothing else would keep the process alive (nor come): not a wait, an error.
+        if (this.exited) throw new Error('the walk ended before it was done');
         await new Promise<void>((resolve) => (this.wake = resolve));
       }
       const m = this.queue.shift()!;
