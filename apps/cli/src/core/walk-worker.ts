@@ -114,7 +114,10 @@ export type RootFeed = AsyncGenerator<DirReport, void, undefined>;
  */
 type Packed = Omit<DirReport, 'same' | 'ids'> & { same: string; ids: string };
 
-type Message = { root: number; reports?: Packed[]; end?: true; error?: { code?: string; message: string } };
+type Message = { root: number; reports?: Packed[]; files?: number; end?: true; error?: { code?: string; message: string } };
+
+/** How many files the walk may be ahead of the scan (posted, not yet taken): bounds the memory of a large tree. */
+const AHEAD = 100_000;
 
 function pack(r: DirReport): Packed {
   return { ...r, same: r.same.join('\0'), ids: r.ids.join('\0') };
@@ -133,6 +136,8 @@ export class WalkFeed {
   private readonly queue: Message[] = [];
   private wake: (() => void) | null = null;
   private failure: Error | null = null;
+  /** Files taken by the scan so far, shared with the worker: it waits while it is too far ahead. */
+  private readonly taken = new Int32Array(new SharedArrayBuffer(4));
   /** Set once the worker is gone; its messages were all delivered before. */
   private exited = false;
 
@@ -140,7 +145,7 @@ export class WalkFeed {
     const script = __filename.endsWith('.js') ? __filename : null;
     if (!script || !existsSync(script)) return;
     try {
-      this.worker = new Worker(script, { workerData: { hoardWalk: job } });
+      this.worker = new Worker(script, { workerData: { hoardWalk: job, taken: this.taken.buffer } });
     } catch {
       return;
     }
@@ -174,6 +179,10 @@ export class WalkFeed {
       const m = this.queue.shift()!;
       if (m.root !== index) continue;
       if (m.reports) for (const r of m.reports) yield unpack(r);
+      if (m.files) {
+        Atomics.add(this.taken, 0, m.files);
+        Atomics.notify(this.taken, 0);
+      }
       if (m.end) {
         if (m.error) throw Object.assign(new Error(m.error.message), { code: m.error.code });
         return;
@@ -204,15 +213,19 @@ export class WalkFeed {
 }
 
 /** The worker's side: walks every root and posts the reports in batches of about 1,000 files. */
-function runWorker(job: WalkJob): void {
+function runWorker(job: WalkJob, taken: Int32Array): void {
   const reader = job.cache ? StateCache.reader(job.cache.file, job.cache.scope) : null;
   const walker = new ScanWalker(job.options);
+  let posted = 0;
   job.roots.forEach((root, index) => {
     let batch: Packed[] = [];
     let files = 0;
     const flush = (): void => {
+      // Far enough ahead: wait until the scan takes more (it wakes this thread each time it does).
+      for (let now = Atomics.load(taken, 0); posted - now > AHEAD; now = Atomics.load(taken, 0)) Atomics.wait(taken, 0, now, 1000);
+      posted += files;
       const transfer = batch.flatMap((r) => [r.stats.buffer, r.digests.buffer]);
-      parentPort!.postMessage({ root: index, reports: batch } satisfies Message, [...new Set(transfer)] as ArrayBuffer[]);
+      parentPort!.postMessage({ root: index, reports: batch, files } satisfies Message, [...new Set(transfer)] as ArrayBuffer[]);
       batch = [];
       files = 0;
     };
@@ -233,4 +246,5 @@ function runWorker(job: WalkJob): void {
   reader?.close();
 }
 
-if (!isMainThread && (workerData as { hoardWalk?: WalkJob } | null)?.hoardWalk) runWorker((workerData as { hoardWalk: WalkJob }).hoardWalk);
+const data = workerData as { hoardWalk?: WalkJob; taken?: SharedArrayBuffer } | null;
+if (!isMainThread && data?.hoardWalk && data.taken) runWorker(data.hoardWalk, new Int32Array(data.taken));
