@@ -17,7 +17,6 @@ export function createClient(config: CliConfig, needKey = true, apiKey = config.
     throw new HoardError('unauthorized', 'no API key: pass --api-key, set HOARD_API_KEY or run "hoard login"');
   }
   // Loaded on first use: the HTTP stack is the largest part of the CLI's start, and `scan` starts its walk first.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { HoardClient: Client } = require('@app/client') as typeof import('@app/client');
   return new Client({
     baseUrl: config.url,

@@ -16,7 +16,6 @@ export class ScanProgressView {
     if (this.quiet) return;
     if (this.stream.isTTY) {
       // Loaded only for a terminal: it is a good part of the CLI's start.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const ora = require('ora') as typeof import('ora');
       this.spinner = ora({ text: this.fitted(), stream: this.stream }).start();
       this.timer = setInterval(() => this.spinner && (this.spinner.text = this.fitted()), 200);
