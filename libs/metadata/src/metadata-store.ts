@@ -1,4 +1,4 @@
-import type { FileMetadata, Scope } from '@app/contracts';
+import { EMPTY_SHA256, type FileMetadata, type Scope } from '@app/contracts';
 
 /** DI token of the configured {@link MetadataStore}. */
 export const METADATA_STORE = Symbol('METADATA_STORE');
@@ -59,6 +59,22 @@ export interface BlobEntry {
   deleted_at: Date | null;
 }
 
+/** A record confirmed by `markFilesSeen`, and whether its content can be served. */
+export interface SeenFile {
+  id: string;
+  sha256: string;
+  contentAvailable: boolean;
+}
+
+/**
+ * Whether content can be served, from its registry entry: registered and not taken down. The empty content needs
+ * no upload, so it is available unless it was taken down.
+ */
+export function isContentAvailable(sha256: string, entry: Pick<BlobEntry, 'deleted_at'> | null | undefined): boolean {
+  if (sha256 === EMPTY_SHA256) return !entry?.deleted_at;
+  return !!entry && !entry.deleted_at;
+}
+
 export interface KeyRecord {
   id: string;
   name: string;
@@ -106,10 +122,11 @@ export interface MetadataStore {
 
   /**
    * Refreshes `last_seen_at` of these records (by id) when each is the current, not deleted version of a path on
-   * `hostname`, and returns those records' ids and digests; ids that are not (unknown, older versions, deleted,
-   * another host's) are left alone and not returned. Lets a host confirm unchanged files without resending them.
+   * `hostname`, and returns those records' ids and digests and whether their content is available (see
+   * {@link isContentAvailable}); ids that are not (unknown, older versions, deleted, another host's) are left alone
+   * and not returned. Lets a host confirm unchanged files without resending them, in one pass over the records.
    */
-  markFilesSeen(hostname: string, ids: string[], now: Date): Promise<Array<{ id: string; sha256: string }>>;
+  markFilesSeen(hostname: string, ids: string[], now: Date): Promise<SeenFile[]>;
 
   /** Marks the current versions of these paths deleted; returns how many were not deleted before. */
   markPathsDeleted(hostname: string, filepaths: string[], now: Date): Promise<number>;

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EMPTY_SHA256, FileRecord } from '@app/contracts';
-import { METADATA_STORE, MetadataStore, StoredFile } from '@app/metadata';
+import { isContentAvailable, METADATA_STORE, MetadataStore, StoredFile } from '@app/metadata';
 
 /** Turns stored versions into API records, adding whether their content can be downloaded now. */
 @Injectable()
@@ -21,10 +21,7 @@ export class FileRecordsMapper {
     const unique = [...new Set(digests)];
     const entries = await this.metadata.getBlobs(unique.filter((d) => d !== EMPTY_SHA256));
     const out = new Set<string>();
-    for (const d of unique) {
-      const entry = entries.get(d);
-      if (d === EMPTY_SHA256 ? !entry?.deleted_at : entry && !entry.deleted_at) out.add(d);
-    }
+    for (const d of unique) if (isContentAvailable(d, entries.get(d))) out.add(d);
     return out;
   }
 }

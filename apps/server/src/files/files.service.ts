@@ -69,11 +69,10 @@ export class FilesService {
     const unique = [...new Set(ids)];
     const seen = await this.metadata.markFilesSeen(hostname, unique, new Date());
     const confirmed = new Set(seen.map((s) => s.id));
-    const available = await this.mapper.availability(seen.map((s) => s.sha256));
     return {
       seen: seen.length,
       stale: unique.filter((id) => !confirmed.has(id)),
-      upload_required: seen.filter((s) => !available.has(s.sha256)).map((s) => s.id),
+      upload_required: seen.filter((s) => !s.contentAvailable).map((s) => s.id),
     };
   }
 

@@ -1,14 +1,16 @@
 import { type Collection, type Db, type Filter, MongoClient, ObjectId } from 'mongodb';
 import { type FileMetadata, HoardError } from '@app/contracts';
-import type {
-  BlobEntry,
-  FilePage,
-  FileQuery,
-  KeyRecord,
-  MetadataStore,
-  RecordedFile,
-  StoredFile,
-  StoreStats,
+import {
+  isContentAvailable,
+  type BlobEntry,
+  type FilePage,
+  type FileQuery,
+  type KeyRecord,
+  type MetadataStore,
+  type RecordedFile,
+  type SeenFile,
+  type StoreStats,
+  type StoredFile,
 } from '../metadata-store';
 import { decodeCursor, encodeCursor } from '../shared/page-cursor';
 import { type BlobDoc, type FileDoc, type KeyDoc, fromKeyRecord, toBlobEntry, toKeyRecord, toStoredFile } from './mongo-documents';
@@ -70,15 +72,16 @@ export class MongoMetadataStore implements MetadataStore {
     return this.run(() => this.recorder!.record(files, now));
   }
 
-  async markFilesSeen(hostname: string, ids: string[], now: Date): Promise<Array<{ id: string; sha256: string }>> {
+  async markFilesSeen(hostname: string, ids: string[], now: Date): Promise<SeenFile[]> {
     const _ids = ids.map(parseObjectId).filter((id): id is NonNullable<typeof id> => id !== null);
     if (_ids.length === 0) return [];
     const filter = { _id: { $in: _ids }, hostname, ...LIVE };
-    return this.run(async () => {
+    const docs = await this.run(async () => {
       await this.files().updateMany(filter, { $set: { last_seen_at: now } });
-      const docs = await this.files().find(filter, { projection: { sha256: 1 } }).toArray();
-      return docs.map((d) => ({ id: d._id.toHexString(), sha256: d.sha256 }));
+      return this.files().find(filter, { projection: { sha256: 1 } }).toArray();
     });
+    const blobs = await this.getBlobs([...new Set(docs.map((d) => d.sha256))]);
+    return docs.map((d) => ({ id: d._id.toHexString(), sha256: d.sha256, contentAvailable: isContentAvailable(d.sha256, blobs.get(d.sha256)) }));
   }
 
   async markPathsDeleted(hostname: string, filepaths: string[], now: Date): Promise<number> {

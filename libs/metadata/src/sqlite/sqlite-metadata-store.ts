@@ -2,15 +2,17 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { type FileMetadata, HoardError } from '@app/contracts';
-import type {
-  BlobEntry,
-  FilePage,
-  FileQuery,
-  KeyRecord,
-  MetadataStore,
-  RecordedFile,
-  StoredFile,
-  StoreStats,
+import {
+  isContentAvailable,
+  type BlobEntry,
+  type FilePage,
+  type FileQuery,
+  type KeyRecord,
+  type MetadataStore,
+  type RecordedFile,
+  type SeenFile,
+  type StoreStats,
+  type StoredFile,
 } from '../metadata-store';
 import { prefixUpperBound } from '../shared/prefix-range';
 import { mapSqliteError } from './sqlite-errors';
@@ -94,11 +96,15 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.run((o) => o.record(files, now.getTime()));
   }
 
-  async markFilesSeen(hostname: string, ids: string[], now: Date): Promise<Array<{ id: string; sha256: string }>> {
+  async markFilesSeen(hostname: string, ids: string[], now: Date): Promise<SeenFile[]> {
     const rowIds = ids.map(parseRowId).filter((id): id is number => id !== null);
     if (rowIds.length === 0) return [];
     const rows = this.run((o) => o.sql.seen.all(now.getTime(), JSON.stringify(rowIds), hostname));
-    return rows.map((r) => ({ id: String(r.id), sha256: r.sha256 }));
+    return rows.map((r) => ({
+      id: String(r.id),
+      sha256: r.sha256,
+      contentAvailable: isContentAvailable(r.sha256, r.present === null ? null : { deleted_at: r.present ? null : now }),
+    }));
   }
 
   async markPathsDeleted(hostname: string, filepaths: string[], now: Date): Promise<number> {

@@ -12,9 +12,11 @@ export function prepareSqliteStatements(db: Database.Database) {
          mtime = @mtime, atime = @atime, ctime = @ctime, ip_address = @ip_address WHERE id = @id`,
     ),
     retire: db.prepare('UPDATE files SET is_current = 0 WHERE id = ?'),
-    seen: db.prepare<unknown[], { id: number; sha256: string }>(
+    // `present`: 1 registered, 0 taken down, null never registered.
+    seen: db.prepare<unknown[], { id: number; sha256: string; present: number | null }>(
       `UPDATE files SET last_seen_at = ? WHERE id IN (SELECT value FROM json_each(?))
-         AND hostname = ? AND is_current = 1 AND deleted_at IS NULL RETURNING id, sha256`,
+         AND hostname = ? AND is_current = 1 AND deleted_at IS NULL
+       RETURNING id, sha256, (SELECT deleted_at IS NULL FROM blobs WHERE blobs.sha256 = files.sha256) AS present`,
     ),
     insert: db.prepare(
       `INSERT INTO files (hostname, filepath, version, sha256, size, mode, uid, gid, mtime, atime, ctime, ip_address,

@@ -15,11 +15,29 @@ export function describeFileRecordingContract(factory: MetadataStoreFactory): vo
       await ctx.sut.recordFiles([meta('/old', 'o2')], at(2));
       await ctx.sut.markPathsDeleted('host-a', ['/gone'], at(2));
       const seen = await ctx.sut.markFilesSeen('host-a', [keep.id, old.id, gone.id, other.id, 'not-an-id'], at(3));
-      expect(seen).toEqual([{ id: keep.id, sha256: digest('k') }]);
+      expect(seen).toEqual([{ id: keep.id, sha256: digest('k'), contentAvailable: false }]);
       expect(await ctx.sut.getFile(keep.id)).toMatchObject({ last_seen_at: at(3), first_seen_at: at(1) });
       expect(await ctx.sut.getFile(old.id)).toMatchObject({ last_seen_at: at(1) });
       expect(await ctx.sut.getFile(gone.id)).toMatchObject({ last_seen_at: at(1) });
       expect(await ctx.sut.getFile(other.id)).toMatchObject({ last_seen_at: at(1) });
+    });
+
+    it('tells whether the content of each confirmed record can be served: registered and not taken down, or empty', async () => {
+      const empty = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+      const recorded = await ctx.sut.recordFiles(
+        [meta('/stored', 's'), meta('/taken', 't'), meta('/never', 'n'), meta('/empty', 'e', { sha256: empty, size: 0 })],
+        at(1),
+      );
+      await ctx.sut.registerBlob(digest('s'), 1, at(1));
+      await ctx.sut.registerBlob(digest('t'), 1, at(1));
+      await ctx.sut.markBlobDeleted(digest('t'), at(2));
+      const seen = await ctx.sut.markFilesSeen('host-a', recorded.map((r) => r.file.id), at(3));
+      const available = new Map(seen.map((s) => [s.sha256, s.contentAvailable]));
+      expect(available).toEqual(new Map([[digest('s'), true], [digest('t'), false], [digest('n'), false], [empty, true]]));
+      await ctx.sut.registerBlob(empty, 0, at(4));
+      await ctx.sut.markBlobDeleted(empty, at(4));
+      const again = await ctx.sut.markFilesSeen('host-a', [recorded[3].file.id], at(5));
+      expect(again).toEqual([{ id: recorded[3].file.id, sha256: empty, contentAvailable: false }]);
     });
 
     it('answers nothing for no ids', async () => {
