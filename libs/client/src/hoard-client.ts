@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import {
   BatchResponse,
   BatchResultItem,
@@ -25,7 +24,7 @@ import {
 } from '@app/contracts';
 import { Dispatcher } from 'undici';
 import { HttpTransport, TransportRequest } from './http-transport';
-import { multipartBody, newBoundary, packBody, PackPart } from './multipart-body';
+import { multipartBody, newBoundary, PackBody } from './multipart-body';
 import { BlobDownload, BodyFactory, DownloadOptions, HoardClientOptions } from './hoard-client.types';
 import { RetryPolicy } from './retry-policy';
 
@@ -96,14 +95,12 @@ export class HoardClient {
    * `POST /api/v1/blobs/pack`: up to 1,000 small blobs in one request, each verified and stored on its own.
    * One result per part, in order: as a PUT answers, or the error that refused that part.
    */
-  async putBlobPack(parts: readonly PackPart[]): Promise<PackItemResult[]> {
-    if (parts.length > LIMITS.packMax) throw new RangeError(`a pack holds at most ${LIMITS.packMax} blobs`);
-    const boundary = newBoundary();
-    const pieces = packBody(parts.map((p) => ({ sha256: normalizeSha256(p.sha256), content: p.content })), boundary);
-    const length = pieces.reduce((n, piece) => n + piece.length, 0);
+  async putBlobPack(pack: PackBody): Promise<PackItemResult[]> {
+    if (pack.count > LIMITS.packMax) throw new RangeError(`a pack holds at most ${LIMITS.packMax} blobs`);
+    const body = pack.finish();
     const res = await this.http.json<Items<PackItemResult>>({
-      method: 'POST', path: ROUTES.blobsPack, idempotent: true, what: 'blob pack upload', body: () => Readable.from(pieces),
-      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(length) },
+      method: 'POST', path: ROUTES.blobsPack, idempotent: true, what: 'blob pack upload', body: () => body,
+      headers: { 'content-type': `multipart/form-data; boundary=${pack.boundary}`, 'content-length': String(body.length) },
     });
     return res.items;
   }

@@ -3,4 +3,4 @@ export * from './hoard-client.types';
 export * from './hoard-http.error';
 export * from './http-transport';
 export * from './retry-policy';
-export type { PackPart } from './multipart-body';
+export { PackBody } from './multipart-body';

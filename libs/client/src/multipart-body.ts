@@ -29,31 +29,68 @@ export function multipartBody(
   return { contentType: `multipart/form-data; boundary=${boundary}`, body: Readable.from(parts(), { objectMode: false }) };
 }
 
-/** One blob of a pack: its digest names the part. */
-export interface PackPart {
-  sha256: string;
-  content: Buffer;
-}
-
 /**
- * The pieces of a multipart/form-data body of several small blobs, one file part each, named by digest: the
- * contents themselves are not copied. A pack only carries small files, up to a bound the caller keeps, and a
- * retry sends the same pieces again.
+ * The multipart/form-data body of a pack (`POST /api/v1/blobs/pack`), laid out in one buffer sized up front: part
+ * headers are written here and each blob's content is read by the caller straight into its place, so a pack of a
+ * thousand small files costs one allocation, not thousands. Each part is named by its digest.
  */
-export function packBody(parts: readonly PackPart[], boundary: string): Buffer[] {
-  const pieces: Buffer[] = [];
-  for (const part of parts) {
-    pieces.push(
-      Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="${part.sha256}"; filename="${part.sha256}"\r\n` +
-          'Content-Type: application/octet-stream\r\n\r\n',
-      ),
-      part.content,
-      CRLF,
+export class PackBody {
+  readonly boundary = newBoundary();
+  private readonly buffer: Buffer;
+  private length = 0;
+  private readonly entries: Array<{ sha256: string; start: number; size: number }> = [];
+  private closed = false;
+
+  /** Room for up to `parts` blobs holding `bytes` bytes of content in all. */
+  constructor(parts: number, bytes: number) {
+    this.buffer = Buffer.allocUnsafeSlow(parts * (this.head('0'.repeat(64)).length + CRLF.length) + bytes + this.tail().length);
+  }
+
+  /** Blobs added so far. */
+  get count(): number {
+    return this.entries.length;
+  }
+
+  /**
+   * Appends a blob of `size` bytes: `fill` must write its content into the view it is given (exactly `size` bytes)
+   * or throw, in which case nothing is added.
+   */
+  add(sha256: string, size: number, fill: (target: Buffer) => void): void {
+    if (this.closed) throw new Error('the pack body is finished');
+    const head = this.head(sha256);
+    const start = this.length + head.length;
+    if (start + size + CRLF.length + this.tail().length > this.buffer.length) throw new RangeError('the pack body is full');
+    fill(this.buffer.subarray(start, start + size));
+    this.buffer.write(head, this.length, 'latin1');
+    CRLF.copy(this.buffer, start + size);
+    this.length = start + size + CRLF.length;
+    this.entries.push({ sha256, start, size });
+  }
+
+  /** The blobs added, in order, their contents as views of the body. */
+  parts(): Array<{ sha256: string; content: Buffer }> {
+    return this.entries.map((e) => ({ sha256: e.sha256, content: this.buffer.subarray(e.start, e.start + e.size) }));
+  }
+
+  /** The whole body, with its closing boundary; nothing can be added after. */
+  finish(): Buffer {
+    if (!this.closed) {
+      this.length += this.buffer.write(this.tail(), this.length, 'latin1');
+      this.closed = true;
+    }
+    return this.buffer.subarray(0, this.length);
+  }
+
+  private head(sha256: string): string {
+    return (
+      `--${this.boundary}\r\nContent-Disposition: form-data; name="${sha256}"; filename="${sha256}"\r\n` +
+      'Content-Type: application/octet-stream\r\n\r\n'
     );
   }
-  pieces.push(Buffer.from(`--${boundary}--\r\n`));
-  return pieces;
+
+  private tail(): string {
+    return `--${this.boundary}--\r\n`;
+  }
 }
 
 const CRLF = Buffer.from('\r\n');

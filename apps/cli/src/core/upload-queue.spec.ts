@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HoardClient } from '@app/client';
+import { HoardClient, PackBody } from '@app/client';
 import { HoardError } from '@app/contracts';
 import { PendingRecord, ScanContext } from './scan-context';
 import { ScanEvent } from './scan-events';
@@ -31,7 +31,8 @@ function fakeClient(reject: Map<string, HoardError> = new Map()) {
       return { sha256: sha, size: 1, created: true };
     },
     /** Answers each part as the server does: stored, or refused when its digest is listed in `reject`. */
-    async putBlobPack(parts: Array<{ sha256: string; content: Buffer }>) {
+    async putBlobPack(pack: PackBody) {
+      const parts = pack.parts();
       packs.push(parts.map((p) => `${p.sha256}=${p.content.toString()}`));
       await new Promise((r) => setTimeout(r, 5));
       return parts.map((p) => {
@@ -143,6 +144,28 @@ describe('UploadQueue', () => {
       await sut.drain();
       expect(outcomes).toEqual([['t1', 'failed'], ['t2', 'failed']]);
       expect(events.every((e) => e.event === 'failed' && /upload failed: boom/.test((e as { reason: string }).reason))).toBe(true);
+    });
+
+    it('holds the producer back while more files than a few packs wait, copies of one content included', async () => {
+      const { client, packs } = fakeClient();
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const real = (client as unknown as { putBlobPack: (p: PackBody) => Promise<unknown> }).putBlobPack;
+      (client as unknown as { putBlobPack: (p: PackBody) => Promise<unknown> }).putBlobPack = async (p) => {
+        await gate;
+        return real(p);
+      };
+      // Room for 2 packs of 2 files (one in flight, one filling): the 5th file held makes push wait.
+      const sut = make(client, { packFileMax: 4, packFiles: 2, packsInFlight: 1, packDelayMs: 10_000 });
+      const pushed: number[] = [];
+      const all = Array.from({ length: 7 }, (_, i) => sut.push(item(`h${i}`, 'same')).then(() => pushed.push(i)));
+      await new Promise((r) => setTimeout(r, 30));
+      expect(pushed.length).toBeLessThan(7);
+      release();
+      await Promise.all(all);
+      await sut.drain();
+      expect(packs).toEqual([['same=h0']]);
+      expect(outcomes.filter(([, o]) => o === 'deduplicated')).toHaveLength(6);
     });
   });
 });

@@ -1,5 +1,5 @@
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
-import { PackPart } from '@app/client';
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
+import { PackBody } from '@app/client';
 import { HoardError, LIMITS, PackItemResult } from '@app/contracts';
 import { BoundedRunner } from './bounded-runner';
 import { ioReason, isSkippable } from './file-classifier';
@@ -45,11 +45,15 @@ interface Packed {
 export class UploadQueue {
   private readonly runner: BoundedRunner;
   private readonly packRunner: BoundedRunner;
-  /** Uploads under way, by digest. */
-  private readonly inFlight = new Map<string, Promise<boolean>>();
+  /** Uploads under way, by digest, each with the copies of its content that wait for its outcome. */
+  private readonly inFlight = new Map<string, PendingRecord[]>();
   /** Digests sent in this run. */
   private readonly sent = new Set<string>();
+  /** Copies trying again after the upload they waited for failed. */
   private readonly followers = new Set<Promise<void>>();
+  /** Files held by the queue without an upload slot of their own: in packs, or waiting for a copy's upload. */
+  private held = 0;
+  private readonly heldWaiters: Array<() => void> = [];
   private readonly options: Required<UploadQueueOptions>;
   private pack: Packed[] = [];
   private packBytes = 0;
@@ -70,23 +74,33 @@ export class UploadQueue {
   async push(item: PendingRecord): Promise<void> {
     const sha = item.meta.sha256;
     if (this.sent.has(sha)) return this.finish(item, 'deduplicated');
-    const earlier = this.inFlight.get(sha);
-    if (earlier) {
-      // Same content as an upload of this run: wait for it, and try again only if it failed.
-      const follower: Promise<void> = earlier
-        .then((ok) => (ok ? this.finish(item, 'deduplicated') : this.push(item)))
-        .finally(() => this.followers.delete(follower));
-      this.followers.add(follower);
-      return;
+    const waiting = this.inFlight.get(sha);
+    if (waiting) {
+      // Same content as an upload of this run: it waits for that one, and tries again only if it failed.
+      waiting.push(item);
+      this.held++;
+      return this.whileHoldingTooMany();
     }
-    let resolve!: (ok: boolean) => void;
-    this.inFlight.set(sha, new Promise<boolean>((r) => (resolve = r)));
+    this.inFlight.set(sha, []);
     const settle = (ok: boolean) => {
-      if (ok) this.sent.add(sha);
+      const copies = this.inFlight.get(sha) ?? [];
       this.inFlight.delete(sha);
-      resolve(ok);
+      this.release(copies.length);
+      if (ok) this.sent.add(sha);
+      for (const copy of copies) {
+        if (ok) {
+          this.finish(copy, 'deduplicated');
+          continue;
+        }
+        const retry: Promise<void> = this.push(copy).finally(() => this.followers.delete(retry));
+        this.followers.add(retry);
+      }
     };
-    if (item.meta.size <= this.options.packFileMax) return this.addToPack({ item, settle });
+    if (item.meta.size <= this.options.packFileMax) {
+      this.held++;
+      await this.addToPack({ item, settle });
+      return this.whileHoldingTooMany();
+    }
     await this.runner.run(async () => settle(await this.upload(item)));
   }
 
@@ -132,21 +146,48 @@ export class UploadQueue {
   }
 
   private async sendPack(entries: Packed[]): Promise<void> {
-    const parts: PackPart[] = [];
+    try {
+      await this.sendPackOf(entries);
+    } finally {
+      this.release(entries.length);
+    }
+  }
+
+  /**
+   * Holds the caller back while more files than a few packs' worth wait in the queue: the scan then produces no
+   * faster than packs leave, and what waits stays small (copies of one content can otherwise pile up by the
+   * thousand while its pack fills).
+   */
+  private async whileHoldingTooMany(): Promise<void> {
+    const limit = this.options.packFiles * (this.options.packsInFlight + 1);
+    while (this.held > limit) {
+      if (this.pack.length > 0) await this.flushPack();
+      else await new Promise<void>((resolve) => this.heldWaiters.push(resolve));
+    }
+  }
+
+  private release(count: number): void {
+    this.held -= count;
+    for (const wake of this.heldWaiters.splice(0)) wake();
+  }
+
+  private async sendPackOf(entries: Packed[]): Promise<void> {
+    const pack = new PackBody(entries.length, entries.reduce((n, e) => n + e.item.meta.size, 0));
     const sending: Packed[] = [];
     for (const entry of entries) {
+      const { filepath, sha256, size } = entry.item.meta;
       try {
-        parts.push({ sha256: entry.item.meta.sha256, content: readSmallFile(entry.item.meta.filepath, entry.item.meta.size) });
+        pack.add(sha256, size, (target) => readWholeFile(filepath, target));
         sending.push(entry);
       } catch (err) {
         this.fail(entry.item, err);
         entry.settle(false);
       }
     }
-    if (parts.length === 0) return;
+    if (sending.length === 0) return;
     let results: PackItemResult[];
     try {
-      results = await this.ctx.client.putBlobPack(parts);
+      results = await this.ctx.client.putBlobPack(pack);
     } catch (err) {
       for (const entry of sending) {
         this.fail(entry.item, err);
@@ -199,22 +240,20 @@ export class UploadQueue {
 }
 
 /**
- * The whole content of a small file, read in place (a few system calls on a file in the page cache). A file whose
- * length is no longer the recorded size changed since it was hashed.
+ * Reads the whole content of a small file into `target`, in place (a few system calls on a file in the page cache).
+ * A file whose length is no longer the recorded size changed since it was hashed.
  */
-function readSmallFile(path: string, size: number): Buffer {
+function readWholeFile(path: string, target: Buffer): void {
   const fd = openSync(path, 'r');
   try {
-    const buffer = Buffer.allocUnsafe(size + 1);
+    const changed = () => new HoardError('digest_mismatch', 'the file changed size since it was hashed');
+    if (fstatSync(fd).size !== target.length) throw changed();
     let length = 0;
-    for (;;) {
-      const n = readSync(fd, buffer, length, buffer.length - length, null);
-      if (n === 0) break;
+    while (length < target.length) {
+      const n = readSync(fd, target, length, target.length - length, null);
+      if (n === 0) throw changed();
       length += n;
-      if (length === buffer.length) break;
     }
-    if (length !== size) throw new HoardError('digest_mismatch', 'the file changed size since it was hashed');
-    return buffer.subarray(0, size);
   } finally {
     closeSync(fd);
   }
