@@ -167,5 +167,21 @@ describe('UploadQueue', () => {
       expect(packs).toEqual([['same=h0']]);
       expect(outcomes.filter(([, o]) => o === 'deduplicated')).toHaveLength(6);
     });
+
+    it('falls back to one PUT a file, for this file and every later one, when the server has no pack route', async () => {
+      const { client, puts } = fakeClient();
+      let packCalls = 0;
+      (client as unknown as { putBlobPack: () => Promise<never> }).putBlobPack = async () => {
+        packCalls++;
+        throw new HoardError('not_found', 'Cannot POST /api/v1/blobs/pack');
+      };
+      const sut = make(client, { packFileMax: 4, packFiles: 2, packDelayMs: 10_000 });
+      for (const [name, sha] of [['o1', 'a'], ['o2', 'b'], ['o3', 'c']]) await sut.push(item(name, sha));
+      await sut.drain();
+      expect(packCalls).toBe(1);
+      expect(puts.sort()).toEqual(['a', 'b', 'c']);
+      expect(outcomes.map(([n, o]) => `${n}:${o}`).sort()).toEqual(['o1:uploaded', 'o2:uploaded', 'o3:uploaded']);
+      expect(events.some((e) => e.event === 'failed')).toBe(false);
+    });
   });
 });

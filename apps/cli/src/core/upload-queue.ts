@@ -54,6 +54,8 @@ export class UploadQueue {
   /** Files held by the queue without an upload slot of their own: in packs, or waiting for a copy's upload. */
   private held = 0;
   private readonly heldWaiters: Array<() => void> = [];
+  /** Set when the server has no pack route (an older server): every file then goes in a PUT of its own. */
+  private packsUnsupported = false;
   private readonly options: Required<UploadQueueOptions>;
   private pack: Packed[] = [];
   private packBytes = 0;
@@ -96,7 +98,7 @@ export class UploadQueue {
         this.followers.add(retry);
       }
     };
-    if (item.meta.size <= this.options.packFileMax) {
+    if (item.meta.size <= this.options.packFileMax && !this.packsUnsupported) {
       this.held++;
       await this.addToPack({ item, settle });
       return this.whileHoldingTooMany();
@@ -189,6 +191,12 @@ export class UploadQueue {
     try {
       results = await this.ctx.client.putBlobPack(pack);
     } catch (err) {
+      if (err instanceof HoardError && err.code === 'not_found') {
+        // A server older than the pack route: these files, and every later one, are sent one by one.
+        this.packsUnsupported = true;
+        await Promise.all(sending.map((entry) => this.runner.run(async () => entry.settle(await this.upload(entry.item)))));
+        return;
+      }
       for (const entry of sending) {
         this.fail(entry.item, err);
         entry.settle(false);
