@@ -138,6 +138,17 @@ describe('server: routes of the PutPlace document', () => {
       expectError(await reader.call('POST', `/upload_file/${sha}`, { body: ok.body, headers: { 'content-type': ok.type } }), 403, 'forbidden');
       expect(await missing(sha)).toEqual([sha]);
     });
+
+    it.each([
+      ['no boundary', 'multipart/form-data', '--b\r\n'],
+      ['no part at all', 'multipart/form-data; boundary=b', 'not multipart at all'],
+      ['a part cut in its headers', 'multipart/form-data; boundary=b', '--b\r\nContent-Disposition: form-data; name="file"'],
+    ])('answers a malformed multipart body (%s) with 400 invalid_request, storing nothing', async (_label, type, text) => {
+      const before = blobFilesOnDisk(server.dataDir);
+      const res = await writer.call('POST', `/upload_file/${sha256('x')}`, { body: Buffer.from(text), headers: { 'content-type': type } });
+      expect(expectError(res, 400, 'invalid_request').message).toMatch(/multipart body is malformed/);
+      expect(blobFilesOnDisk(server.dataDir)).toEqual(before);
+    });
   });
 
   describe('GET /get_file/{sha256}', () => {

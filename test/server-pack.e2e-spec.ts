@@ -68,6 +68,25 @@ describe('server: POST /api/v1/blobs/pack', () => {
     expect(JSON.stringify(items)).not.toMatch(/\/tmp|at .*\.js/);
   });
 
+  it('refuses a part without a name as a bad digest, and stores the part after it', async () => {
+    const after = randomContent(12);
+    const boundary = 'noname';
+    const body = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; filename="x"\r\nContent-Type: application/octet-stream\r\n\r\nhello\r\n`),
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${after.sha}"; filename="y"\r\n\r\n`),
+      after.data,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const res = await writer.post(PACK, undefined, { body, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } });
+    expectStatus(res, 200);
+    expect(res.json()).toEqual({
+      items: [
+        { sha256: '', error: { code: 'invalid_digest', message: expect.any(String) } },
+        { sha256: after.sha, size: 12, created: true },
+      ],
+    });
+  });
+
   it('never replaces a stored blob: a lying part naming a stored digest leaves it intact', async () => {
     const kept = randomContent(1000);
     expectStatus(await writer.put(`/api/v1/blobs/${kept.sha}`, kept.data), 201);
@@ -105,6 +124,19 @@ describe('server: POST /api/v1/blobs/pack', () => {
     }
     expect(stored()).not.toContain(`${parts[1000][0].slice(0, 2)}/${parts[1000][0]}`);
     expectStatus(await reader.get('/health'), 200);
+  });
+
+  it.each([
+    ['no boundary', 'multipart/form-data', '--b\r\n'],
+    ['no part at all', 'multipart/form-data; boundary=b', 'not multipart at all'],
+    ['a part cut in its headers', 'multipart/form-data; boundary=b', '--b\r\nContent-Disposition: form-data; name="x"'],
+    ['a part cut in its content', 'multipart/form-data; boundary=b', `--b\r\nContent-Disposition: form-data; name="${'a'.repeat(64)}"; filename="x"\r\n\r\nhel`],
+  ])('answers a malformed body (%s) with 400 invalid_request, storing nothing', async (_label, type, text) => {
+    const before = stored();
+    const res = await writer.post(PACK, undefined, { body: Buffer.from(text), headers: { 'content-type': type } });
+    expect(expectError(res, 400, 'invalid_request').message).toMatch(/malformed|interrupted/);
+    expect(stored()).toEqual(before);
+    expect(readdirSync(join(server.dataDir, 'blobs', '.tmp'))).toEqual([]);
   });
 
   it('needs the write scope: a read key and no key store nothing, a write key the same body', async () => {

@@ -2,6 +2,7 @@ import { ErrorCode, HoardError, isSha256, LIMITS, PackItemResult, PutBlobRespons
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { finished } from 'node:stream/promises';
+import { multipartFailure } from '../common/multipart-errors';
 import type { Readable } from 'node:stream';
 
 /** Errors that refuse one part of a pack and let the others through; any other error fails the request. */
@@ -33,8 +34,16 @@ export async function storePack(request: FastifyRequest, maxBytes: number, put: 
     throwFileSizeLimit: false,
   });
   try {
-    for await (const part of parts) {
-      const index = results.push({ sha256: part.fieldname, error: { code: 'internal_error', message: 'not stored' } }) - 1;
+    for (;;) {
+      let next: IteratorResult<MultipartFile>;
+      try {
+        next = await parts.next();
+      } catch (error) {
+        throw multipartFailure(error);
+      }
+      if (next.done) break;
+      const part = next.value;
+      const index = results.push({ sha256: partName(part), error: { code: 'internal_error', message: 'not stored' } }) - 1;
       const stored = storePart(part, maxBytes, put).then(
         (result) => void (results[index] = result),
         (error) => void (fatal ??= error),
@@ -60,7 +69,7 @@ export async function storePack(request: FastifyRequest, maxBytes: number, put: 
 
 /** One part: stored, or refused with a per-part error; rejects with any other error (the store is down, say). */
 async function storePart(part: MultipartFile, maxBytes: number, put: PutOne): Promise<PackItemResult> {
-  const sha256 = part.fieldname.toLowerCase();
+  const sha256 = partName(part).toLowerCase();
   try {
     if (!isSha256(sha256)) throw new HoardError('invalid_digest', 'A part name must be a SHA-256 digest (64 hex characters)');
     const stored = await put(sha256, part.file);
@@ -71,6 +80,11 @@ async function storePart(part: MultipartFile, maxBytes: number, put: PutOne): Pr
     if (!(refusal instanceof HoardError) || !PER_PART.has(refusal.code)) throw refusal;
     return { sha256, error: { code: refusal.code, message: refusal.message } };
   }
+}
+
+/** The part's field name: its digest, or '' when the part has none. */
+function partName(part: MultipartFile): string {
+  return typeof part.fieldname === 'string' ? part.fieldname : '';
 }
 
 function tooLarge(maxBytes: number): HoardError {

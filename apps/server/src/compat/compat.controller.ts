@@ -3,6 +3,7 @@ import { ApiBody, ApiConsumes, ApiOperation, ApiSecurity, ApiTags } from '@nestj
 import { CreatedKey, FileRecord, HoardError, KeyInfo, PutBlobResponse, RecordFileResponse, ROUTES } from '@app/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import '@fastify/multipart';
+import { multipartFailure } from '../common/multipart-errors';
 import type { Readable } from 'node:stream';
 import { KeysService } from '../auth/keys.service';
 import { RequireScope } from '../auth/scopes.decorator';
@@ -119,7 +120,9 @@ function renameLegacyFields(body: unknown): unknown {
 
 /** The stream of the multipart field `file` (the first file part); it fails with `payload_too_large` past `maxBytes`. */
 async function multipartFile(request: FastifyRequest, maxBytes: number): Promise<{ stream: Readable; length?: number }> {
-  const part = await request.file();
+  const part = await request.file().catch((error: unknown) => {
+    throw multipartFailure(error);
+  });
   if (!part || part.fieldname !== 'file') {
     throw new HoardError('validation_failed', 'The multipart body must carry the content in a field named "file"', {
       details: { fields: [{ field: 'file', errors: ['file is required'] }] },
