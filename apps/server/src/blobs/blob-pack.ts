@@ -2,8 +2,8 @@ import { ErrorCode, HoardError, isSha256, LIMITS, PackItemResult, PutBlobRespons
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { finished } from 'node:stream/promises';
-import { multipartFailure } from '../common/multipart-errors';
 import type { Readable } from 'node:stream';
+import { multipartFailure } from '../common/multipart-errors';
 
 /** Errors that refuse one part of a pack and let the others through; any other error fails the request. */
 const PER_PART: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['invalid_digest', 'digest_mismatch', 'payload_too_large', 'gone']);
@@ -11,17 +11,37 @@ const PER_PART: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['invalid_digest', '
 /** Stores one blob; resolves as PUT /api/v1/blobs/{sha256} would answer. */
 export type PutOne = (sha256: string, body: Readable) => Promise<PutBlobResponse>;
 
-/** Parts whose content is read but whose flush to disk is still under way, at most. */
-const COMMITS_IN_FLIGHT = 64;
+/**
+ * Counts the pack parts being stored across every request of the server: each holds an open file until its flush
+ * is done, so their number is bounded whatever the number of packs arriving at once.
+ */
+export class PackSlots {
+  private used = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(readonly size = 64) {}
+
+  /** Waits for a free slot and takes it. */
+  async take(): Promise<void> {
+    while (this.used >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.used++;
+  }
+
+  give(): void {
+    this.used--;
+    this.waiting.shift()?.();
+  }
+}
 
 /**
  * Reads a `multipart/form-data` pack: one file part per blob, its field name the digest. Each part streams into
  * the store in turn and is verified on its own, exactly as a PUT of that blob; a part that does not hash to its
  * name, or is over the size limit, is refused in the answer while the others are stored. Parts arrive one after
  * another, but once a part's bytes are read the next one is read while the first is flushed and linked, so the
- * disk's flushes overlap. The answer waits for every part; results follow the order of the parts.
+ * disk's flushes overlap, up to the free `slots`. The answer waits for every part; results follow the order of the
+ * parts.
  */
-export async function storePack(request: FastifyRequest, maxBytes: number, put: PutOne): Promise<PackItemResult[]> {
+export async function storePack(request: FastifyRequest, maxBytes: number, slots: PackSlots, put: PutOne): Promise<PackItemResult[]> {
   if (!request.isMultipart()) {
     throw new HoardError('invalid_request', 'A pack is sent as multipart/form-data, one file part per blob named by its digest');
   }
@@ -44,10 +64,13 @@ export async function storePack(request: FastifyRequest, maxBytes: number, put: 
       if (next.done) break;
       const part = next.value;
       const index = results.push({ sha256: partName(part), error: { code: 'internal_error', message: 'not stored' } }) - 1;
-      const stored = storePart(part, maxBytes, put).then(
-        (result) => void (results[index] = result),
-        (error) => void (fatal ??= error),
-      );
+      await slots.take();
+      const stored = storePart(part, maxBytes, put)
+        .then(
+          (result) => void (results[index] = result),
+          (error) => void (fatal ??= error),
+        )
+        .finally(() => slots.give());
       // The next part can be read once this one is: when its bytes are all taken, or its upload gave up early.
       await Promise.race([finished(part.file).catch(() => undefined), stored]);
       if (!part.file.readableEnded) {
@@ -56,7 +79,6 @@ export async function storePack(request: FastifyRequest, maxBytes: number, put: 
       }
       const tracked: Promise<void> = stored.finally(() => committing.delete(tracked));
       committing.add(tracked);
-      if (committing.size >= COMMITS_IN_FLIGHT) await Promise.race(committing);
       if (fatal) break;
     }
   } finally {

@@ -10,13 +10,16 @@ import { rawBody } from '../common/raw-body';
 import { MissingRequestDto, MissingResponseDto, PutBlobResponseDto } from './blobs.dto';
 import { BlobsService } from './blobs.service';
 import { planBlobResponse, sendBlob, setBlobHeaders } from './blob-response';
-import { storePack } from './blob-pack';
+import { PackSlots, storePack } from './blob-pack';
 import { AppConfig } from '../config/app-config';
 
 @ApiTags('blobs')
 @ApiSecurity('api-key')
 @Controller('api/v1/blobs')
 export class BlobsController {
+  /** Pack parts being stored at once, across all requests. */
+  private readonly packSlots = new PackSlots(64);
+
   constructor(
     private readonly blobs: BlobsService,
     private readonly config: AppConfig,
@@ -49,7 +52,7 @@ export class BlobsController {
     description: 'One item per part, in order: {sha256, size, created} or {sha256, error: {code, message}}',
   })
   async pack(@Req() request: FastifyRequest): Promise<Items<PackItemResult>> {
-    const items = await storePack(request, this.config.HOARD_MAX_BLOB_BYTES, (sha256, body) => this.blobs.put(sha256, body));
+    const items = await storePack(request, this.config.HOARD_MAX_BLOB_BYTES, this.packSlots, (sha256, body) => this.blobs.put(sha256, body));
     return { items };
   }
 
