@@ -19,7 +19,7 @@ export class PackSlots {
   private used = 0;
   private readonly waiting: Array<() => void> = [];
 
-  constructor(readonly size = 64) {}
+  constructor(readonly size: number) {}
 
   /** Waits for a free slot and takes it. */
   async take(): Promise<void> {

@@ -18,7 +18,7 @@ import { AppConfig } from '../config/app-config';
 @Controller('api/v1/blobs')
 export class BlobsController {
   /** Pack parts being stored at once, across all requests. */
-  private readonly packSlots = new PackSlots(64);
+  private readonly packSlots = new PackSlots(256);
 
   constructor(
     private readonly blobs: BlobsService,
