@@ -14,12 +14,8 @@ export function multipartBody(
   content: Readable | Buffer,
   boundary = newBoundary(),
 ): MultipartBody {
-  const safeName = filename.replace(/["\r\n\\]/g, '_');
-  const head = Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${safeName}"\r\n` +
-      'Content-Type: application/octet-stream\r\n\r\n',
-  );
-  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const head = Buffer.from(partHead(boundary, field, filename.replace(/["\r\n\\]/g, '_')));
+  const tail = Buffer.from(`\r\n${closing(boundary)}`);
   async function* parts(): AsyncGenerator<Buffer> {
     yield head;
     if (Buffer.isBuffer(content)) yield content;
@@ -82,15 +78,25 @@ export class PackBody {
   }
 
   private head(sha256: string): string {
-    return (
-      `--${this.boundary}\r\nContent-Disposition: form-data; name="${sha256}"; filename="${sha256}"\r\n` +
-      'Content-Type: application/octet-stream\r\n\r\n'
-    );
+    return partHead(this.boundary, sha256, sha256);
   }
 
   private tail(): string {
-    return `--${this.boundary}--\r\n`;
+    return closing(this.boundary);
   }
+}
+
+/** The headers opening a file part named `field`. */
+function partHead(boundary: string, field: string, filename: string): string {
+  return (
+    `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\n` +
+    'Content-Type: application/octet-stream\r\n\r\n'
+  );
+}
+
+/** The line closing a multipart body. */
+function closing(boundary: string): string {
+  return `--${boundary}--\r\n`;
 }
 
 const CRLF = Buffer.from('\r\n');

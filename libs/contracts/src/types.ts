@@ -20,12 +20,8 @@ export interface FileMetadata {
   ip_address?: string;
 }
 
-/** One version of the file at (hostname, filepath). Stat fields the host did not send are null. */
-export interface FileRecord {
-  id: string;
-  filepath: string;
-  hostname: string;
-  sha256: string;
+/** The fields of a record that describe the file as last seen; those the host did not send are null. */
+export interface FileStatFields {
   size: number;
   mode: number | null;
   uid: number | null;
@@ -34,6 +30,14 @@ export interface FileRecord {
   atime: number | null;
   ctime: number | null;
   ip_address: string | null;
+}
+
+/** One version of the file at (hostname, filepath). */
+export interface FileRecord extends FileStatFields {
+  id: string;
+  filepath: string;
+  hostname: string;
+  sha256: string;
   version: number;
   first_seen_at: string;
   last_seen_at: string;

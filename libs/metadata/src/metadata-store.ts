@@ -1,19 +1,10 @@
-import { EMPTY_SHA256, type FileMetadata, type Scope } from '@app/contracts';
+import { EMPTY_SHA256, type FileMetadata, type FileStatFields, type Scope } from '@app/contracts';
 
 /** DI token of the configured {@link MetadataStore}. */
 export const METADATA_STORE = Symbol('METADATA_STORE');
 
 /** The fields of a record that describe the file as last seen (refreshed on every sighting); absent ones are null. */
-export interface StatFields {
-  size: number;
-  mode: number | null;
-  uid: number | null;
-  gid: number | null;
-  mtime: number | null;
-  atime: number | null;
-  ctime: number | null;
-  ip_address: string | null;
-}
+export type StatFields = FileStatFields;
 
 /** A file version as the store keeps it (the server adds `content_available`). */
 export interface StoredFile extends StatFields {

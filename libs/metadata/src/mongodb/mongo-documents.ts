@@ -1,17 +1,11 @@
 import type { ObjectId } from 'mongodb';
 import type { Scope } from '@app/contracts';
-import type { BlobEntry, KeyRecord, StatFields, StoredFile } from '../metadata-store';
+import type { BlobEntry, KeyRecord, StoredFile } from '../metadata-store';
+import { statFieldsOf } from '../shared/stat-fields';
 
 /** One version of a file in the `files` collection. `is_current` marks the highest version of its path. */
-export interface FileDoc extends StatFields {
+export interface FileDoc extends Omit<StoredFile, 'id'> {
   _id: ObjectId;
-  hostname: string;
-  filepath: string;
-  version: number;
-  sha256: string;
-  first_seen_at: Date;
-  last_seen_at: Date;
-  deleted_at: Date | null;
   is_current: boolean;
 }
 
@@ -42,14 +36,7 @@ export function toStoredFile(doc: FileDoc): StoredFile {
     filepath: doc.filepath,
     version: doc.version,
     sha256: doc.sha256,
-    size: doc.size,
-    mode: doc.mode ?? null,
-    uid: doc.uid ?? null,
-    gid: doc.gid ?? null,
-    mtime: doc.mtime ?? null,
-    atime: doc.atime ?? null,
-    ctime: doc.ctime ?? null,
-    ip_address: doc.ip_address ?? null,
+    ...statFieldsOf(doc),
     first_seen_at: doc.first_seen_at,
     last_seen_at: doc.last_seen_at,
     deleted_at: doc.deleted_at ?? null,
