@@ -50,11 +50,14 @@ export interface BlobEntry {
   deleted_at: Date | null;
 }
 
-/** A record confirmed by `markFilesSeen`, and whether its content can be served. */
-export interface SeenFile {
-  id: string;
-  sha256: string;
-  contentAvailable: boolean;
+/** What `markFilesSeen` did with the ids it was given. */
+export interface SeenOutcome {
+  /** How many records it confirmed (their `last_seen_at` refreshed). */
+  seen: number;
+  /** The ids it did not confirm: unknown, malformed, an older version, deleted, another host's. In input order. */
+  stale: string[];
+  /** The confirmed ids whose content is not available (see {@link isContentAvailable}). In input order. */
+  unavailable: string[];
 }
 
 /**
@@ -112,12 +115,12 @@ export interface MetadataStore {
   recordFiles(files: FileMetadata[], now: Date): Promise<RecordedFile[]>;
 
   /**
-   * Refreshes `last_seen_at` of these records (by id) when each is the current, not deleted version of a path on
-   * `hostname`, and returns those records' ids and digests and whether their content is available (see
-   * {@link isContentAvailable}); ids that are not (unknown, older versions, deleted, another host's) are left alone
-   * and not returned. Lets a host confirm unchanged files without resending them, in one pass over the records.
+   * Refreshes `last_seen_at` of these records (by id, each given once) when each is the current, not deleted version
+   * of a path on `hostname`; the others (unknown, older versions, deleted, another host's) are left alone and come
+   * back as stale. Says which confirmed records' content is not available. Lets a host confirm unchanged files
+   * without resending them, in one pass over the records.
    */
-  markFilesSeen(hostname: string, ids: string[], now: Date): Promise<SeenFile[]>;
+  markFilesSeen(hostname: string, ids: string[], now: Date): Promise<SeenOutcome>;
 
   /** Marks the current versions of these paths deleted; returns how many were not deleted before. */
   markPathsDeleted(hostname: string, filepaths: string[], now: Date): Promise<number>;

@@ -66,14 +66,8 @@ export class FilesService {
 
   /** Confirms unchanged files by record id (see {@link SeenResponse}). */
   async markSeen(hostname: string, ids: string[]): Promise<SeenResponse> {
-    const unique = [...new Set(ids)];
-    const seen = await this.metadata.markFilesSeen(hostname, unique, new Date());
-    const confirmed = new Set(seen.map((s) => s.id));
-    return {
-      seen: seen.length,
-      stale: unique.filter((id) => !confirmed.has(id)),
-      upload_required: seen.filter((s) => !s.contentAvailable).map((s) => s.id),
-    };
+    const { seen, stale, unavailable } = await this.metadata.markFilesSeen(hostname, [...new Set(ids)], new Date());
+    return { seen, stale, upload_required: unavailable };
   }
 
   async markPathsDeleted(hostname: string, filepaths: string[]): Promise<number> {

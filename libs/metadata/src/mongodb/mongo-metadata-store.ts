@@ -8,7 +8,7 @@ import {
   type KeyRecord,
   type MetadataStore,
   type RecordedFile,
-  type SeenFile,
+  type SeenOutcome,
   type StoreStats,
   type StoredFile,
 } from '../metadata-store';
@@ -72,16 +72,23 @@ export class MongoMetadataStore implements MetadataStore {
     return this.run(() => this.recorder!.record(files, now));
   }
 
-  async markFilesSeen(hostname: string, ids: string[], now: Date): Promise<SeenFile[]> {
+  async markFilesSeen(hostname: string, ids: string[], now: Date): Promise<SeenOutcome> {
     const _ids = ids.map(parseObjectId).filter((id): id is NonNullable<typeof id> => id !== null);
-    if (_ids.length === 0) return [];
     const filter = { _id: { $in: _ids }, hostname, ...LIVE };
-    const docs = await this.run(async () => {
-      await this.files().updateMany(filter, { $set: { last_seen_at: now } });
-      return this.files().find(filter, { projection: { sha256: 1 } }).toArray();
-    });
+    const docs =
+      _ids.length === 0
+        ? []
+        : await this.run(async () => {
+            await this.files().updateMany(filter, { $set: { last_seen_at: now } });
+            return this.files().find(filter, { projection: { sha256: 1 } }).toArray();
+          });
     const blobs = await this.getBlobs([...new Set(docs.map((d) => d.sha256))]);
-    return docs.map((d) => ({ id: d._id.toHexString(), sha256: d.sha256, contentAvailable: isContentAvailable(d.sha256, blobs.get(d.sha256)) }));
+    const available = new Map(docs.map((d) => [d._id.toHexString(), isContentAvailable(d.sha256, blobs.get(d.sha256))]));
+    return {
+      seen: docs.length,
+      stale: ids.filter((id) => !available.has(id)),
+      unavailable: ids.filter((id) => available.get(id) === false),
+    };
   }
 
   async markPathsDeleted(hostname: string, filepaths: string[], now: Date): Promise<number> {

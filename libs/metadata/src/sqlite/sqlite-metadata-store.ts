@@ -10,7 +10,7 @@ import {
   type KeyRecord,
   type MetadataStore,
   type RecordedFile,
-  type SeenFile,
+  type SeenOutcome,
   type StoreStats,
   type StoredFile,
 } from '../metadata-store';
@@ -96,15 +96,30 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.run((o) => o.record(files, now.getTime()));
   }
 
-  async markFilesSeen(hostname: string, ids: string[], now: Date): Promise<SeenFile[]> {
-    const rowIds = ids.map(parseRowId).filter((id): id is number => id !== null);
-    if (rowIds.length === 0) return [];
-    const rows = this.run((o) => o.sql.seen.all(now.getTime(), JSON.stringify(rowIds), hostname));
-    return rows.map((r) => ({
-      id: String(r.id),
-      sha256: r.sha256,
-      contentAvailable: isContentAvailable(r.sha256, r.present === null ? null : { deleted_at: r.present ? null : now }),
-    }));
+  async markFilesSeen(hostname: string, ids: string[], now: Date): Promise<SeenOutcome> {
+    const rowIds: number[] = [];
+    for (const id of ids) {
+      const rowId = parseRowId(id);
+      if (rowId !== null) rowIds.push(rowId);
+    }
+    const rows = rowIds.length === 0 ? [] : this.run((o) => o.sql.seen.all(now.getTime(), JSON.stringify(rowIds), hostname));
+    const confirmed = rows.length === ids.length ? null : new Set(rows.map((r) => r[0]));
+    const stale = confirmed ? ids.filter((id) => !confirmed.has(parseRowId(id) ?? 0)) : [];
+    // Registered and live is the common case; only the others need their digest to decide.
+    const absent = new Map<number, number | null>();
+    for (const [id, present] of rows) if (present !== 1) absent.set(id, present);
+    const unavailable = new Set<number>();
+    if (absent.size > 0) {
+      for (const [id, sha256] of this.run((o) => o.sql.digestsOf.all(JSON.stringify([...absent.keys()])))) {
+        const present = absent.get(id);
+        if (!isContentAvailable(sha256, present === null ? null : { deleted_at: now })) unavailable.add(id);
+      }
+    }
+    return {
+      seen: rows.length,
+      stale,
+      unavailable: unavailable.size === 0 ? [] : ids.filter((id) => unavailable.has(parseRowId(id) ?? 0)),
+    };
   }
 
   async markPathsDeleted(hostname: string, filepaths: string[], now: Date): Promise<number> {

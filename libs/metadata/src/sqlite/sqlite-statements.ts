@@ -12,12 +12,16 @@ export function prepareSqliteStatements(db: Database.Database) {
          mtime = @mtime, atime = @atime, ctime = @ctime, ip_address = @ip_address WHERE id = @id`,
     ),
     retire: db.prepare('UPDATE files SET is_current = 0 WHERE id = ?'),
-    // `present`: 1 registered, 0 taken down, null never registered.
-    seen: db.prepare<unknown[], { id: number; sha256: string; present: number | null }>(
-      `UPDATE files SET last_seen_at = ? WHERE id IN (SELECT value FROM json_each(?))
-         AND hostname = ? AND is_current = 1 AND deleted_at IS NULL
-       RETURNING id, sha256, (SELECT deleted_at IS NULL FROM blobs WHERE blobs.sha256 = files.sha256) AS present`,
-    ),
+    // Rows as [id, present]; `present`: 1 registered, 0 taken down, null never registered. `+hostname` keeps the
+    // lookup on the rowid (one b-tree search per id) rather than the (hostname, id) index.
+    seen: db
+      .prepare<unknown[], [number, number | null]>(
+        `UPDATE files SET last_seen_at = ? WHERE id IN (SELECT value FROM json_each(?))
+           AND +hostname = ? AND is_current = 1 AND deleted_at IS NULL
+         RETURNING id, (SELECT deleted_at IS NULL FROM blobs WHERE blobs.sha256 = files.sha256)`,
+      )
+      .raw(),
+    digestsOf: db.prepare<unknown[], [number, string]>('SELECT id, sha256 FROM files WHERE id IN (SELECT value FROM json_each(?))').raw(),
     insert: db.prepare(
       `INSERT INTO files (hostname, filepath, version, sha256, size, mode, uid, gid, mtime, atime, ctime, ip_address,
          first_seen_at, last_seen_at, deleted_at, is_current)

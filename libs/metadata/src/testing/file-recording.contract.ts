@@ -6,7 +6,7 @@ export function describeFileRecordingContract(factory: MetadataStoreFactory): vo
   const ctx = useFreshStore(factory);
 
   describe('markFilesSeen', () => {
-    it('refreshes only current, live records of that host and returns their digests', async () => {
+    it('refreshes only current, live records of that host; the other ids come back stale, in order', async () => {
       const recorded = await ctx.sut.recordFiles(
         [meta('/keep', 'k'), meta('/old', 'o1'), meta('/gone', 'g'), meta('/other', 'x', { hostname: 'host-b' })],
         at(1),
@@ -14,34 +14,47 @@ export function describeFileRecordingContract(factory: MetadataStoreFactory): vo
       const [keep, old, gone, other] = recorded.map((r) => r.file);
       await ctx.sut.recordFiles([meta('/old', 'o2')], at(2));
       await ctx.sut.markPathsDeleted('host-a', ['/gone'], at(2));
-      const seen = await ctx.sut.markFilesSeen('host-a', [keep.id, old.id, gone.id, other.id, 'not-an-id'], at(3));
-      expect(seen).toEqual([{ id: keep.id, sha256: digest('k'), contentAvailable: false }]);
+      const seen = await ctx.sut.markFilesSeen('host-a', [old.id, keep.id, gone.id, other.id, 'not-an-id'], at(3));
+      expect(seen).toEqual({ seen: 1, stale: [old.id, gone.id, other.id, 'not-an-id'], unavailable: [keep.id] });
       expect(await ctx.sut.getFile(keep.id)).toMatchObject({ last_seen_at: at(3), first_seen_at: at(1) });
       expect(await ctx.sut.getFile(old.id)).toMatchObject({ last_seen_at: at(1) });
       expect(await ctx.sut.getFile(gone.id)).toMatchObject({ last_seen_at: at(1) });
       expect(await ctx.sut.getFile(other.id)).toMatchObject({ last_seen_at: at(1) });
     });
 
-    it('tells whether the content of each confirmed record can be served: registered and not taken down, or empty', async () => {
+    it('says which confirmed records lack their content: not registered, or taken down; empty content needs none', async () => {
       const empty = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
       const recorded = await ctx.sut.recordFiles(
         [meta('/stored', 's'), meta('/taken', 't'), meta('/never', 'n'), meta('/empty', 'e', { sha256: empty, size: 0 })],
         at(1),
       );
+      const [stored, taken, never, emptyFile] = recorded.map((r) => r.file.id);
       await ctx.sut.registerBlob(digest('s'), 1, at(1));
       await ctx.sut.registerBlob(digest('t'), 1, at(1));
       await ctx.sut.markBlobDeleted(digest('t'), at(2));
-      const seen = await ctx.sut.markFilesSeen('host-a', recorded.map((r) => r.file.id), at(3));
-      const available = new Map(seen.map((s) => [s.sha256, s.contentAvailable]));
-      expect(available).toEqual(new Map([[digest('s'), true], [digest('t'), false], [digest('n'), false], [empty, true]]));
+      const seen = await ctx.sut.markFilesSeen('host-a', [never, stored, emptyFile, taken], at(3));
+      expect(seen).toEqual({ seen: 4, stale: [], unavailable: [never, taken] });
       await ctx.sut.registerBlob(empty, 0, at(4));
       await ctx.sut.markBlobDeleted(empty, at(4));
-      const again = await ctx.sut.markFilesSeen('host-a', [recorded[3].file.id], at(5));
-      expect(again).toEqual([{ id: recorded[3].file.id, sha256: empty, contentAvailable: false }]);
+      expect(await ctx.sut.markFilesSeen('host-a', [emptyFile, stored], at(5))).toEqual({ seen: 2, stale: [], unavailable: [emptyFile] });
+    });
+
+    it('confirms a thousand records at once', async () => {
+      const recorded = await ctx.sut.recordFiles(
+        Array.from({ length: 1000 }, (_, i) => meta(`/many/${i}`, `c${i % 10}`)),
+        at(1),
+      );
+      for (let i = 0; i < 10; i += 2) await ctx.sut.registerBlob(digest(`c${i}`), 1, at(1));
+      const ids = recorded.map((r) => r.file.id);
+      const seen = await ctx.sut.markFilesSeen('host-a', ids, at(2));
+      expect(seen.seen).toBe(1000);
+      expect(seen.stale).toEqual([]);
+      expect(seen.unavailable).toEqual(ids.filter((_, i) => (i % 10) % 2 === 1));
+      expect(await ctx.sut.getFile(ids[999])).toMatchObject({ last_seen_at: at(2) });
     });
 
     it('answers nothing for no ids', async () => {
-      expect(await ctx.sut.markFilesSeen('host-a', [], at(1))).toEqual([]);
+      expect(await ctx.sut.markFilesSeen('host-a', [], at(1))).toEqual({ seen: 0, stale: [], unavailable: [] });
     });
   });
 
