@@ -1,5 +1,5 @@
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
-import { PackBody } from '@app/client';
+import { PackBody } from '@app/client/multipart-body';
 import { HoardError, LIMITS, PackItemResult } from '@app/contracts';
 import { BoundedRunner } from './bounded-runner';
 import { ioReason, isSkippable } from './file-classifier';
