@@ -92,6 +92,18 @@ export class HoardClient {
   }
 
   /**
+   * Uploads the file at `path` under its digest: exactly `size` bytes, read through buffers the client reuses.
+   * Fails with the file's own error (ENOENT, EACCES, …) when it cannot be read, and with `digest_mismatch` when its
+   * size or content is no longer what was hashed. Safe to retry: each attempt reads the file again.
+   */
+  putBlobFile(sha256: string, path: string, size: number): Promise<PutBlobResponse> {
+    return this.http.jsonFile(
+      { method: 'PUT', path: ROUTES.blob(normalizeSha256(sha256)), headers: { 'content-type': 'application/octet-stream' }, what: 'blob upload' },
+      { path, size },
+    );
+  }
+
+  /**
    * `POST /api/v1/blobs/pack`: up to 1,000 small blobs in one request, each verified and stored on its own.
    * One result per part, in order: as a PUT answers, or the error that refused that part.
    */

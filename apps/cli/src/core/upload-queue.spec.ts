@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HoardClient, PackBody } from '@app/client';
@@ -19,9 +20,9 @@ function item(name: string, sha: string, exists = true): PendingRecord {
 function fakeClient(reject: Map<string, HoardError> = new Map()) {
   const puts: string[] = [];
   const client = {
-    async putBlob(sha: string, body: () => NodeJS.ReadableStream) {
+    async putBlobFile(sha: string, path: string) {
       puts.push(sha);
-      for await (const _ of body()) void _;
+      await readFile(path);
       await new Promise((r) => setTimeout(r, 5));
       const err = reject.get(sha);
       if (err) {

@@ -1,4 +1,4 @@
-import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { PackBody } from '@app/client/multipart-body';
 import { HoardError, LIMITS, PackItemResult } from '@app/contracts';
 import { BoundedRunner } from './bounded-runner';
@@ -118,9 +118,7 @@ export class UploadQueue {
   private async upload(item: PendingRecord): Promise<boolean> {
     const { filepath: path, sha256, size } = item.meta;
     try {
-      // A read stream allocates a whole highWaterMark per read: small files get small buffers.
-      const highWaterMark = Math.min(1024 * 1024, Math.max(16 * 1024, size));
-      const res = await this.ctx.client.putBlob(sha256, () => createReadStream(path, { highWaterMark }), size);
+      const res = await this.ctx.client.putBlobFile(sha256, path, size);
       this.uploaded(item, res.size);
       return true;
     } catch (err) {

@@ -1,0 +1,146 @@
+import { close, fstat, open, read } from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { HoardError } from '@app/contracts';
+
+/** A file sent as a request body: exactly `size` bytes, as the file was when it was hashed. */
+export interface FileBody {
+  path: string;
+  size: number;
+}
+
+/** What one attempt got back: the status, the headers and the (small, JSON) body as text. */
+export interface FileUploadAnswer {
+  statusCode: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+}
+
+/** A failure of the file rather than of the request (gone, unreadable, changed size): never retried. */
+export class FileBodyError extends Error {
+  constructor(override readonly cause: unknown) {
+    super((cause as Error)?.message ?? String(cause));
+    this.name = 'FileBodyError';
+  }
+}
+
+/**
+ * Read buffers shared by the uploads of one client. A buffer is handed to the socket and taken back only once the
+ * socket has written it (the write callback), so no byte in flight is ever overwritten; reusing buffers spares the
+ * allocation, the page faults and the garbage collections that a fresh buffer per read costs.
+ */
+export class ReadBufferPool {
+  private readonly free: Buffer[] = [];
+
+  constructor(readonly bufferSize = 1024 * 1024, private readonly keep = 64) {}
+
+  take(): Buffer {
+    return this.free.pop() ?? Buffer.allocUnsafeSlow(this.bufferSize);
+  }
+
+  give(buffer: Buffer): void {
+    if (this.free.length < this.keep) this.free.push(buffer);
+  }
+
+  /** Buffers waiting for reuse. */
+  get idle(): number {
+    return this.free.length;
+  }
+}
+
+/** Keep-alive agents for plain and TLS connections. */
+export class NodeAgents {
+  private readonly plain: http.Agent;
+  private readonly tls: https.Agent;
+
+  constructor(connections: number) {
+    this.plain = new http.Agent({ keepAlive: true, maxSockets: connections });
+    this.tls = new https.Agent({ keepAlive: true, maxSockets: connections });
+  }
+
+  for(url: URL): http.Agent {
+    return url.protocol === 'https:' ? this.tls : this.plain;
+  }
+
+  close(): void {
+    this.plain.destroy();
+    this.tls.destroy();
+  }
+}
+
+/** How long a connection may stay silent before the attempt fails (as undici's default body timeout). */
+const IDLE_TIMEOUT_MS = 300_000;
+
+/**
+ * One attempt at sending `file` as the body of `method url`, read in order through pooled buffers. Rejects with a
+ * FileBodyError when the file cannot be read or no longer has its size (the request is then aborted, so the server
+ * keeps nothing of it), and with the connection's error otherwise.
+ */
+export function sendFile(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  file: FileBody,
+  agents: NodeAgents,
+  pool: ReadBufferPool,
+): Promise<FileUploadAnswer> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const finish = (err: unknown, answer?: FileUploadAnswer): void => {
+      if (settled) return;
+      settled = true;
+      if (err) reject(err);
+      else resolve(answer!);
+    };
+    const transport = url.protocol === 'https:' ? https : http;
+    const req = transport.request(
+      url,
+      { method, agent: agents.for(url), headers: { ...headers, 'content-length': String(file.size) } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => finish(null, { statusCode: res.statusCode ?? 0, headers: res.headers, text }));
+        res.on('error', (err) => finish(err));
+      },
+    );
+    req.setTimeout(IDLE_TIMEOUT_MS, () => req.destroy(Object.assign(new Error('the server did not answer in time'), { code: 'ETIMEDOUT' })));
+    req.on('error', (err) => finish(err));
+    const failBody = (err: unknown): void => {
+      finish(new FileBodyError(err));
+      req.destroy();
+    };
+    open(file.path, 'r', (err, fd) => {
+      if (err) return failBody(err);
+      let sent = 0;
+      const done = (err?: unknown): void => {
+        close(fd, () => undefined);
+        // Answered before the whole body went out (a refusal): the connection is not reused.
+        if (settled) req.destroy();
+        else if (err) failBody(err);
+        else req.end();
+      };
+      const changed = () => new HoardError('digest_mismatch', 'the file changed size since it was hashed');
+      const pump = (): void => {
+        if (settled || sent === file.size) return done();
+        const buffer = pool.take();
+        read(fd, buffer, 0, Math.min(buffer.length, file.size - sent), null, (err, n) => {
+          if (err || n === 0 || settled) {
+            pool.give(buffer);
+            return done(err ?? (n === 0 ? changed() : undefined));
+          }
+          sent += n;
+          // The buffer goes back to the pool once the socket has written it (or given up on it).
+          const more = req.write(n === buffer.length ? buffer : buffer.subarray(0, n), () => pool.give(buffer));
+          if (more) pump();
+          else req.once('drain', pump);
+        });
+      };
+      fstat(fd, (err, st) => {
+        if (err) return done(err);
+        if (st.size !== file.size) return done(changed());
+        pump();
+      });
+    });
+  });
+}
