@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { FileMetadata, HoardError, LIMITS } from '@app/contracts';
 import { childPath, FileFingerprint, StateCache } from '../io/state-cache';
 import { BoundedRunner } from './bounded-runner';
-import { ConfirmBatch } from './confirm-batch';
+import { ConfirmBatch, RecordSource } from './confirm-batch';
 import { DeletionTracker } from './deletion-tracker';
 import { fingerprintOf, ioReason, isSkippable, metadataOf, skipReason } from './file-classifier';
 import { HashPool } from './hash-pool';
@@ -59,17 +59,7 @@ export class ScanPipeline {
     const { cache, hostname } = this.ctx;
     const recorder = new ScanRecorder(this.ctx, this.options.concurrency);
     const batcher = new RecordBatcher<PendingRecord>((items) => recorder.send(items), { size: this.options.batchSize });
-    // Files known to the server by record id are only confirmed (POST /api/v1/files/seen), not recorded again,
-    // a full batch at a time, two requests at once at most.
-    const batchSize = Math.min(this.options.batchSize ?? LIMITS.batchMax, LIMITS.batchMax);
-    const confirming = new BoundedRunner(2);
-    let confirmations = new ConfirmBatch();
-    const confirm = async (force = false): Promise<void> => {
-      if (confirmations.length === 0 || (!force && confirmations.length < batchSize)) return;
-      const batch = confirmations;
-      confirmations = new ConfirmBatch();
-      await confirming.run(() => recorder.confirm(batch));
-    };
+    const confirmer = new Confirmer(recorder, Math.min(this.options.batchSize ?? LIMITS.batchMax, LIMITS.batchMax));
     // Enough files in flight to keep every hashing worker busy while stats and cache checks go on.
     const files = new BoundedRunner(256);
     const track = this.options.trackDeletions && !this.ctx.dryRun;
@@ -92,32 +82,15 @@ export class ScanPipeline {
           }
           if (report.listed) visited.add(dir);
           for (const path of report.gone) gone.push(path);
-          const source = { make: (at: number) => new KnownFile(dir, report.same[at], hostname, report, at) };
-          const { progress } = this.ctx;
-          for (let i = 0; i < report.same.length; i++) {
-            const size = Number(report.stats[i * STAT_FIELDS]);
-            this.walkedEntries++;
-            seen?.add(childPath(dir, report.same[i]));
-            ScanProgress.add(progress.scanned, size);
-            ScanProgress.add(progress.unchanged, size);
-            const id = report.ids[i];
-            if (id === '') {
-              await batcher.add(source.make(i));
-            } else {
-              confirmations.addKnown(id, size, source, i);
-              await confirm();
-            }
-          }
+          if (report.same.length > 0) await this.takeUnchanged(report, confirmer, batcher, seen);
           for (const name of report.other) {
             const path = childPath(dir, name);
             this.walkedEntries++;
             seen?.add(path);
             const next = this.inspect(path);
             if (next === 'gone') seen?.delete(path);
-            else if (next && 'record' in next && next.record.recordId) {
-              confirmations.add(next.record);
-              await confirm();
-            } else if (next && 'record' in next) await batcher.add(next.record);
+            else if (next && 'record' in next && next.record.recordId) await confirmer.add(next.record);
+            else if (next && 'record' in next) await batcher.add(next.record);
             else if (next) await files.run(() => this.hashAndRecord(path, next.st, batcher));
           }
         }
@@ -137,8 +110,7 @@ export class ScanPipeline {
       }
     }
     await files.drain();
-    await confirm(true);
-    await confirming.drain();
+    await confirmer.drain();
     await batcher.drain();
     await recorder.drain();
     if (this.ctx.fatal) throw this.ctx.fatal;
@@ -147,6 +119,25 @@ export class ScanPipeline {
       await deletions.report(recorder.vanished);
     }
     return this.summary();
+  }
+
+  /**
+   * The files of a report that the walk found unchanged: each is confirmed by its record id, or recorded again when
+   * the cache knows no id. Kept small and apart from `scan`: it runs once per file of an unchanged tree.
+   */
+  private async takeUnchanged(report: DirReport, confirmer: Confirmer, batcher: RecordBatcher<PendingRecord>, seen: PathSet | null): Promise<void> {
+    const { dir, same, ids, stats } = report;
+    const { progress, hostname } = this.ctx;
+    const source = { make: (at: number) => new KnownFile(dir, same[at], hostname, report, at) };
+    this.walkedEntries += same.length;
+    for (let i = 0; i < same.length; i++) {
+      const size = Number(stats[i * STAT_FIELDS]);
+      seen?.add(childPath(dir, same[i]));
+      ScanProgress.add(progress.scanned, size);
+      ScanProgress.add(progress.unchanged, size);
+      if (ids[i] === '') await batcher.add(source.make(i));
+      else if (confirmer.addKnown(ids[i], size, source, i)) await confirmer.flush();
+    }
   }
 
   /**
@@ -216,6 +207,43 @@ export class ScanPipeline {
       reasons: { ...this.ctx.reasons },
       elapsed_ms: Date.now() - p.startedAt,
     };
+  }
+}
+
+/**
+ * Files known to the server by record id are only confirmed (POST /api/v1/files/seen), not recorded again: a full
+ * batch at a time, two requests at once at most.
+ */
+class Confirmer {
+  private batch = new ConfirmBatch();
+  private readonly running = new BoundedRunner(2);
+
+  constructor(private readonly recorder: ScanRecorder, private readonly batchSize: number) {}
+
+  /** Adds file `at` of `source`; true when the batch is full and should be flushed. */
+  addKnown(id: string, size: number, source: RecordSource, at: number): boolean {
+    this.batch.addKnown(id, size, source, at);
+    return this.batch.length >= this.batchSize;
+  }
+
+  /** Adds a record made already (its `recordId` set), sending the batch once it is full. */
+  async add(item: PendingRecord): Promise<void> {
+    this.batch.add(item);
+    if (this.batch.length >= this.batchSize) await this.flush();
+  }
+
+  /** Sends the batch being filled, waiting while two requests are in flight. */
+  async flush(): Promise<void> {
+    if (this.batch.length === 0) return;
+    const batch = this.batch;
+    this.batch = new ConfirmBatch();
+    await this.running.run(() => this.recorder.confirm(batch));
+  }
+
+  /** Sends what is left and waits for every answer. */
+  async drain(): Promise<void> {
+    await this.flush();
+    await this.running.drain();
   }
 }
 

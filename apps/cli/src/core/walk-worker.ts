@@ -51,47 +51,7 @@ export function* dirReports(root: string, walker: ScanWalker, cache: CacheDirs |
     const cached = cache?.dir(dir) ?? null;
     const report = empty(dir);
     report.listed = listing.listed !== null;
-    const { files } = listing;
-    const stats = new BigInt64Array(files.length * STAT_FIELDS);
-    const digests = new Uint8Array(files.length * 32);
-    let matched = 0;
-    for (const name of files) {
-      const at = cached ? cached.indexOf(name) : -1;
-      if (at < 0) {
-        report.other.push(name);
-        continue;
-      }
-      matched++;
-      const path = childPath(dir, name);
-      let st;
-      try {
-        st = follow ? statSync(path, { bigint: true }) : lstatSync(path, { bigint: true });
-      } catch (err) {
-        report.other.push(name);
-        if ((err as { code?: string }).code === 'ENOENT') report.gone.push(path);
-        continue;
-      }
-      if (!st.isFile() || !cached!.matches(at, st)) {
-        report.other.push(name);
-        continue;
-      }
-      const n = report.same.length;
-      const o = n * STAT_FIELDS;
-      stats[o] = st.size;
-      stats[o + 1] = st.mtimeNs;
-      stats[o + 2] = st.ctimeNs;
-      stats[o + 3] = BigInt.asIntN(64, st.ino);
-      stats[o + 4] = BigInt.asIntN(64, st.dev);
-      stats[o + 5] = st.mode;
-      stats[o + 6] = st.uid;
-      stats[o + 7] = st.gid;
-      stats[o + 8] = st.atimeNs;
-      digests.set(cached!.digest(at), n * 32);
-      report.same.push(name);
-      report.ids.push(cached!.recordIds[at]);
-    }
-    report.stats = stats.subarray(0, report.same.length * STAT_FIELDS);
-    report.digests = digests.subarray(0, report.same.length * 32);
+    const matched = compareFiles(report, listing.files, cached, follow);
     // Cached names the listing no longer holds (excluded entries and subdirectories are still listed).
     if (cached && listing.listed && matched < cached.size) {
       const present = new Set(listing.listed);
@@ -99,6 +59,56 @@ export function* dirReports(root: string, walker: ScanWalker, cache: CacheDirs |
     }
     yield report;
   }
+}
+
+/**
+ * Stats each of `files` (names in `report.dir`) that the cache knows and fills `report`: the files whose
+ * fingerprint matches, with what their record needs, and the others. Returns how many names the cache knew. Kept
+ * apart from the generator above: this loop runs once per file, and a small function is optimised quickly.
+ */
+function compareFiles(report: DirReport, files: string[], cached: CachedDir | null, follow: boolean): number {
+  const { dir } = report;
+  const stats = new BigInt64Array(files.length * STAT_FIELDS);
+  const digests = new Uint8Array(files.length * 32);
+  let matched = 0;
+  for (const name of files) {
+    const at = cached ? cached.indexOf(name) : -1;
+    if (at < 0) {
+      report.other.push(name);
+      continue;
+    }
+    matched++;
+    const path = childPath(dir, name);
+    let st;
+    try {
+      st = follow ? statSync(path, { bigint: true }) : lstatSync(path, { bigint: true });
+    } catch (err) {
+      report.other.push(name);
+      if ((err as { code?: string }).code === 'ENOENT') report.gone.push(path);
+      continue;
+    }
+    if (!st.isFile() || !cached!.matches(at, st)) {
+      report.other.push(name);
+      continue;
+    }
+    const n = report.same.length;
+    const o = n * STAT_FIELDS;
+    stats[o] = st.size;
+    stats[o + 1] = st.mtimeNs;
+    stats[o + 2] = st.ctimeNs;
+    stats[o + 3] = BigInt.asIntN(64, st.ino);
+    stats[o + 4] = BigInt.asIntN(64, st.dev);
+    stats[o + 5] = st.mode;
+    stats[o + 6] = st.uid;
+    stats[o + 7] = st.gid;
+    stats[o + 8] = st.atimeNs;
+    digests.set(cached!.digest(at), n * 32);
+    report.same.push(name);
+    report.ids.push(cached!.recordIds[at]);
+  }
+  report.stats = stats.subarray(0, report.same.length * STAT_FIELDS);
+  report.digests = digests.subarray(0, report.same.length * 32);
+  return matched;
 }
 
 function empty(dir: string): DirReport {
