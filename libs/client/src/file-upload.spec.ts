@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -173,6 +173,26 @@ describe('HttpTransport.jsonFile', () => {
     const err = (await put(sut, sparse, size).catch((e: unknown) => e)) as HoardError;
     expect([err.code, err.message]).toEqual(['unauthorized', 'bad key']);
     expect(bodyBytes).toBeLessThan(size);
+  });
+
+  it('closes the file when answered while the socket is full, the server taking none of the body', async () => {
+    const s = await listen(ok);
+    server = s.server;
+    server.removeAllListeners('request');
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      req.pause();
+      setTimeout(() => res.writeHead(403, { 'content-type': 'application/json' }).end('{"error":{"code":"forbidden","message":"no"}}'), 100);
+    });
+    sut = transport(s.url);
+    const size = 256 * 1024 * 1024;
+    const sparse = file('stuck', 0);
+    truncateSync(sparse.path, size);
+    const openFiles = () => readdirSync('/proc/self/fd').length;
+    const before = openFiles();
+    const err = (await put(sut, sparse, size).catch((e: unknown) => e)) as HoardError;
+    expect(err.code).toBe('forbidden');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(openFiles()).toBeLessThanOrEqual(before);
   });
 
   it('is unavailable after its retries when nothing listens', async () => {

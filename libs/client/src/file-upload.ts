@@ -86,9 +86,12 @@ export function sendFile(
 ): Promise<FileUploadAnswer> {
   return new Promise((resolve, reject) => {
     let settled = false;
+    let ended = false;
     const finish = (err: unknown, answer?: FileUploadAnswer): void => {
       if (settled) return;
       settled = true;
+      // Answered (or failed) before the whole body went out: stop sending; the connection is not reused.
+      if (!ended) req.destroy();
       if (err) reject(err);
       else resolve(answer!);
     };
@@ -106,19 +109,16 @@ export function sendFile(
     );
     req.setTimeout(IDLE_TIMEOUT_MS, () => req.destroy(Object.assign(new Error('the server did not answer in time'), { code: 'ETIMEDOUT' })));
     req.on('error', (err) => finish(err));
-    const failBody = (err: unknown): void => {
-      finish(new FileBodyError(err));
-      req.destroy();
-    };
+    const failBody = (err: unknown): void => finish(new FileBodyError(err));
     open(file.path, 'r', (err, fd) => {
       if (err) return failBody(err);
       let sent = 0;
       const done = (err?: unknown): void => {
         close(fd, () => undefined);
-        // Answered before the whole body went out (a refusal): the connection is not reused.
-        if (settled) req.destroy();
-        else if (err) failBody(err);
-        else req.end();
+        if (settled) return;
+        if (err) return failBody(err);
+        ended = true;
+        req.end();
       };
       const changed = () => new HoardError('digest_mismatch', 'the file changed size since it was hashed');
       const pump = (): void => {
@@ -132,8 +132,15 @@ export function sendFile(
           sent += n;
           // The buffer goes back to the pool once the socket has written it (or given up on it).
           const more = req.write(n === buffer.length ? buffer : buffer.subarray(0, n), () => pool.give(buffer));
-          if (more) pump();
-          else req.once('drain', pump);
+          if (more) return pump();
+          // Until the socket takes more, or the request is over (answered early, or failed).
+          const resume = (): void => {
+            req.off('drain', resume);
+            req.off('close', resume);
+            pump();
+          };
+          req.on('drain', resume);
+          req.on('close', resume);
         });
       };
       fstat(fd, (err, st) => {
