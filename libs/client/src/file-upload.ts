@@ -1,7 +1,7 @@
 import { close, fstat, open, read } from 'node:fs';
-import * as http from 'node:http';
-import * as https from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
 import { HoardError } from '@app/contracts';
+import { NodeAgents, readText, startRequest } from './node-request';
 
 /** A file sent as a request body: exactly `size` bytes, as the file was when it was hashed. */
 export interface FileBody {
@@ -12,7 +12,7 @@ export interface FileBody {
 /** What one attempt got back: the status, the headers and the (small, JSON) body as text. */
 export interface FileUploadAnswer {
   statusCode: number;
-  headers: http.IncomingHttpHeaders;
+  headers: IncomingHttpHeaders;
   text: string;
 }
 
@@ -48,29 +48,6 @@ export class ReadBufferPool {
   }
 }
 
-/** Keep-alive agents for plain and TLS connections. */
-export class NodeAgents {
-  private readonly plain: http.Agent;
-  private readonly tls: https.Agent;
-
-  constructor(connections: number) {
-    this.plain = new http.Agent({ keepAlive: true, maxSockets: connections });
-    this.tls = new https.Agent({ keepAlive: true, maxSockets: connections });
-  }
-
-  for(url: URL): http.Agent {
-    return url.protocol === 'https:' ? this.tls : this.plain;
-  }
-
-  close(): void {
-    this.plain.destroy();
-    this.tls.destroy();
-  }
-}
-
-/** How long a connection may stay silent before the attempt fails (as undici's default body timeout). */
-const IDLE_TIMEOUT_MS = 300_000;
-
 /**
  * One attempt at sending `file` as the body of `method url`, read in order through pooled buffers. Rejects with a
  * FileBodyError when the file cannot be read or no longer has its size (the request is then aborted, so the server
@@ -95,19 +72,13 @@ export function sendFile(
       if (err) reject(err);
       else resolve(answer!);
     };
-    const transport = url.protocol === 'https:' ? https : http;
-    const req = transport.request(
-      url,
-      { method, agent: agents.for(url), headers: { ...headers, 'content-length': String(file.size) } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => finish(null, { statusCode: res.statusCode ?? 0, headers: res.headers, text }));
-        res.on('error', (err) => finish(err));
-      },
-    );
-    req.setTimeout(IDLE_TIMEOUT_MS, () => req.destroy(Object.assign(new Error('the server did not answer in time'), { code: 'ETIMEDOUT' })));
+    const req = startRequest(url, method, { ...headers, 'content-length': String(file.size) }, agents);
+    req.on('response', (res) => {
+      readText(res).then(
+        (text) => finish(null, { statusCode: res.statusCode ?? 0, headers: res.headers, text }),
+        (err: unknown) => finish(err),
+      );
+    });
     req.on('error', (err) => finish(err));
     const failBody = (err: unknown): void => finish(new FileBodyError(err));
     open(file.path, 'r', (err, fd) => {

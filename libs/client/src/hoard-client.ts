@@ -22,8 +22,7 @@ import {
   normalizeSha256,
   SeenResponse,
 } from '@app/contracts';
-import { Dispatcher } from 'undici';
-import { HttpTransport, TransportRequest } from './http-transport';
+import { HttpTransport, TransportRequest, TransportResponse } from './http-transport';
 import { multipartBody, newBoundary, PackBody } from './multipart-body';
 import { BlobDownload, BodyFactory, DownloadOptions, HoardClientOptions } from './hoard-client.types';
 import { RetryPolicy } from './retry-policy';
@@ -68,7 +67,7 @@ export class HoardClient {
   /** Prometheus text exposition of `/metrics`. */
   async metrics(): Promise<string> {
     const res = await this.http.send({ method: 'GET', path: ROUTES.metrics, auth: false, what: 'metrics' });
-    return res.body.text();
+    return res.text();
   }
 
   // --- blobs ---------------------------------------------------------------------------------------------
@@ -296,7 +295,7 @@ export class HoardClient {
   }
 }
 
-function header(res: Dispatcher.ResponseData, name: string): string | null {
+function header(res: TransportResponse, name: string): string | null {
   const value = res.headers[name];
   return Array.isArray(value) ? (value[0] ?? null) : (value ?? null);
 }

@@ -1,9 +1,10 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, Dispatcher, request } from 'undici';
 import { HoardError } from '@app/contracts';
 import { HoardHttpError } from './hoard-http.error';
-import { FileBody, FileBodyError, NodeAgents, ReadBufferPool, sendFile } from './file-upload';
+import { FileBody, FileBodyError, ReadBufferPool, sendFile } from './file-upload';
+import { CONNECT_TIMEOUT, NodeAgents, readText, startRequest } from './node-request';
 import { RetryPolicy } from './retry-policy';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
@@ -38,37 +39,40 @@ export interface TransportOptions {
   connections?: number;
 }
 
-/** Codes of errors raised before a request reached the server: retrying is safe for any method. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH']);
+/** A response whose status the caller accepted; its body must be consumed (`text`, `dump`) or destroyed. */
+export interface TransportResponse {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  /** The body as it arrives. */
+  body: Readable;
+  /** The whole body as text. */
+  text(): Promise<string>;
+  /** Reads the body away. */
+  dump(): Promise<void>;
+}
 
-/** undici with keep-alive, the API key, retries of transient failures and errors rebuilt as HoardError. */
+/** Codes of errors raised before a request reached the server: retrying is safe for any method. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', CONNECT_TIMEOUT, 'EHOSTUNREACH']);
+
+/**
+ * node:http with keep-alive, the API key, retries of transient failures and errors rebuilt as HoardError. Node's
+ * own client loads with the runtime, so a command pays nothing to start one; files are sent through reused buffers.
+ */
 export class HttpTransport {
-  private readonly agent: Agent;
-  /** File uploads go through node:http, whose write callbacks say when a buffer may be reused. */
-  private readonly nodeAgents: NodeAgents;
+  private readonly agents: NodeAgents;
   private readonly buffers = new ReadBufferPool();
   private readonly base: string;
 
   constructor(private readonly options: TransportOptions) {
     this.base = options.baseUrl.replace(/\/+$/, '');
-    this.agent = new Agent({ connections: options.connections ?? 32, keepAliveTimeout: 10_000 });
-    this.nodeAgents = new NodeAgents(options.connections ?? 32);
+    this.agents = new NodeAgents(options.connections ?? 32);
   }
 
   /** Sends the request, retrying what is safe to retry. Resolves with a 2xx (or accepted) response, whose body the caller must consume. */
-  async send(req: TransportRequest): Promise<Dispatcher.ResponseData> {
+  async send(req: TransportRequest): Promise<TransportResponse> {
     const idempotent = req.idempotent ?? req.method !== 'POST';
-    const url = this.url(req.path, req.query);
-    return this.retrying(req, idempotent, readBody, async () => {
-      let bodyError: unknown;
-      try {
-        const body = this.body(req);
-        if (body instanceof Readable) body.once('error', (err) => (bodyError = err));
-        return await request(url, { method: req.method, headers: this.headers(req), body, dispatcher: this.agent, idempotent });
-      } catch (err) {
-        throw bodyError === undefined ? err : new FileBodyError(bodyError);
-      }
-    });
+    const url = new URL(this.url(req.path, req.query));
+    return this.retrying(req, idempotent, readErrorBody, () => this.attempt(url, req));
   }
 
   /**
@@ -80,7 +84,7 @@ export class HttpTransport {
     const idempotent = req.idempotent ?? req.method !== 'POST';
     const url = new URL(this.url(req.path, req.query));
     const answer = await this.retrying(req, idempotent, async (a) => parseJsonOrNull(a.text), () =>
-      sendFile(url, req.method, this.headers(req), file, this.nodeAgents, this.buffers),
+      sendFile(url, req.method, this.headers(req), file, this.agents, this.buffers),
     );
     return parseJson(answer.text) as T;
   }
@@ -89,7 +93,7 @@ export class HttpTransport {
    * Runs `attempt` until it succeeds, retrying connection failures (any method when nothing was sent, idempotent
    * ones otherwise) and transient statuses, with the policy's backoff. A failure of the body itself is thrown as is.
    */
-  private async retrying<R extends { statusCode: number; headers: Record<string, string | string[] | undefined> }>(
+  private async retrying<R extends { statusCode: number; headers: IncomingHttpHeaders }>(
     req: Pick<TransportRequest, 'accept' | 'what'>,
     idempotent: boolean,
     errorBody: (res: R) => Promise<unknown>,
@@ -126,21 +130,52 @@ export class HttpTransport {
   /** Sends the request and parses the JSON answer (null for an empty body). */
   async json<T>(req: TransportRequest): Promise<T> {
     const res = await this.send(req);
-    const text = await res.body.text();
-    return (text === '' ? null : JSON.parse(text)) as T;
+    return parseJson(await res.text()) as T;
   }
 
   /** Sends the request and discards the body. */
-  async empty(req: TransportRequest): Promise<Dispatcher.ResponseData> {
+  async empty(req: TransportRequest): Promise<TransportResponse> {
     const res = await this.send(req);
-    await res.body.dump();
+    await res.dump();
     return res;
   }
 
   /** Closes the connections. */
   async close(): Promise<void> {
-    this.nodeAgents.close();
-    await this.agent.close();
+    this.agents.close();
+  }
+
+  /**
+   * One attempt: resolves once the answer's head has arrived. A failure of a streamed body is rejected as a
+   * FileBodyError (never retried); the request is then aborted, so the server keeps nothing of it.
+   */
+  private attempt(url: URL, req: TransportRequest): Promise<TransportResponse> {
+    return new Promise((resolve, reject) => {
+      let body: Readable | Buffer | string | undefined;
+      try {
+        body = this.body(req);
+      } catch (err) {
+        return reject(new FileBodyError(err));
+      }
+      const headers = this.headers(req);
+      if (typeof body === 'string' || Buffer.isBuffer(body)) headers['content-length'] ??= String(Buffer.byteLength(body));
+      const request = startRequest(url, req.method, headers, this.agents);
+      let bodyError: unknown;
+      request.on('error', (err) => {
+        if (body instanceof Readable) body.destroy();
+        reject(bodyError === undefined ? err : new FileBodyError(bodyError));
+      });
+      request.on('response', (res) => resolve(responseOf(res)));
+      if (body instanceof Readable) {
+        body.once('error', (err) => {
+          bodyError = err;
+          request.destroy(err);
+        });
+        body.pipe(request);
+      } else {
+        request.end(body);
+      }
+    });
   }
 
   private url(path: string, query?: Record<string, QueryValue>): string {
@@ -165,9 +200,26 @@ export class HttpTransport {
   }
 }
 
-async function readBody(res: Dispatcher.ResponseData): Promise<unknown> {
+/** A node:http answer with the helpers the transport's callers use. */
+function responseOf(res: IncomingMessage): TransportResponse {
+  return {
+    statusCode: res.statusCode ?? 0,
+    headers: res.headers,
+    body: res,
+    text: () => readText(res),
+    dump: () =>
+      new Promise<void>((resolve, reject) => {
+        res.on('end', resolve);
+        res.on('error', reject);
+        res.on('close', () => (res.complete ? resolve() : reject(Object.assign(new Error('the answer was cut off'), { code: 'ECONNRESET' }))));
+        res.resume();
+      }),
+  };
+}
+
+async function readErrorBody(res: TransportResponse): Promise<unknown> {
   try {
-    return parseJsonOrNull(await res.body.text());
+    return parseJsonOrNull(await res.text());
   } catch {
     return null;
   }
