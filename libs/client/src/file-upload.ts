@@ -74,7 +74,7 @@ export function sendFile(
     };
     const req = startRequest(url, method, { ...headers, 'content-length': String(file.size) }, agents);
     req.on('response', (res) => {
-      readText(res).then(
+      readText(req, res).then(
         (text) => finish(null, { statusCode: res.statusCode ?? 0, headers: res.headers, text }),
         (err: unknown) => finish(err),
       );

@@ -76,6 +76,35 @@ describe('HttpTransport', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it('reuses connections, and opens a new one once the server has closed an idle one, even for a POST it will not retry', async () => {
+    const ports = new Set<number>();
+    const s = await listen((req, _body, res) => {
+      ports.add(req.socket.remotePort!);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+    server = s.server;
+    const sut = transport(s.url, 0);
+    for (let i = 0; i < 3; i++) await sut.json({ method: 'GET', path: '/x', what: 'get' });
+    expect(ports.size).toBe(1);
+    s.server.closeIdleConnections();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await sut.json({ method: 'POST', path: '/keys', json: {}, what: 'create' })).toEqual({ ok: true });
+    expect(ports.size).toBe(2);
+    await sut.close();
+  });
+
+  it('streams a large answer to the caller as it arrives', async () => {
+    const big = Buffer.alloc(8 * 1024 * 1024, 7);
+    const s = await listen((_req, _body, res) => res.writeHead(200, { 'content-length': String(big.length) }).end(big));
+    server = s.server;
+    const sut = transport(s.url);
+    const res = await sut.send({ method: 'GET', path: '/blob', what: 'download' });
+    let bytes = 0;
+    for await (const chunk of res.body) bytes += (chunk as Buffer).length;
+    expect([res.statusCode, res.headers['content-length'], bytes]).toEqual([200, String(big.length), big.length]);
+    await sut.close();
+  });
+
   it('rethrows an error of the body stream itself instead of retrying it as a network failure', async () => {
     let calls = 0;
     const s = await listen((_req, _body, res) => {

@@ -1,10 +1,10 @@
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { ClientRequest, IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HoardError } from '@app/contracts';
 import { HoardHttpError } from './hoard-http.error';
 import { FileBody, FileBodyError, ReadBufferPool, sendFile } from './file-upload';
-import { CONNECT_TIMEOUT, NodeAgents, readText, startRequest } from './node-request';
+import { CONNECT_TIMEOUT, NodeAgents, readText, startRequest, whenDone } from './node-request';
 import { RetryPolicy } from './retry-policy';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
@@ -165,7 +165,7 @@ export class HttpTransport {
         if (body instanceof Readable) body.destroy();
         reject(bodyError === undefined ? err : new FileBodyError(bodyError));
       });
-      request.on('response', (res) => resolve(responseOf(res)));
+      request.on('response', (res) => resolve(responseOf(request, res)));
       if (body instanceof Readable) {
         body.once('error', (err) => {
           bodyError = err;
@@ -201,19 +201,17 @@ export class HttpTransport {
 }
 
 /** A node:http answer with the helpers the transport's callers use. */
-function responseOf(res: IncomingMessage): TransportResponse {
+function responseOf(req: ClientRequest, res: IncomingMessage): TransportResponse {
   return {
     statusCode: res.statusCode ?? 0,
     headers: res.headers,
     body: res,
-    text: () => readText(res),
-    dump: () =>
-      new Promise<void>((resolve, reject) => {
-        res.on('end', resolve);
-        res.on('error', reject);
-        res.on('close', () => (res.complete ? resolve() : reject(Object.assign(new Error('the answer was cut off'), { code: 'ECONNRESET' }))));
-        res.resume();
-      }),
+    text: () => readText(req, res),
+    dump: () => {
+      const done = whenDone(req, res);
+      res.resume();
+      return done;
+    },
   };
 }
 

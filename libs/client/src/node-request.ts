@@ -48,16 +48,24 @@ export function startRequest(url: URL, method: string, headers: http.OutgoingHtt
   return req;
 }
 
-/** Reads a (small) response body as text. */
-export function readText(res: http.IncomingMessage): Promise<string> {
+/**
+ * Resolves once `res` has been read to its end and its request is over, by which time a keep-alive connection is
+ * back in its pool, so that the next request can take it; rejects when the answer was cut off.
+ */
+export function whenDone(req: http.ClientRequest, res: http.IncomingMessage): Promise<void> {
   return new Promise((resolve, reject) => {
-    let text = '';
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => (text += chunk));
-    res.on('end', () => resolve(text));
-    res.on('error', reject);
-    res.on('close', () => {
-      if (!res.complete) reject(Object.assign(new Error('the answer was cut off'), { code: 'ECONNRESET' }));
-    });
+    const over = (): void => (res.complete ? resolve() : reject(Object.assign(new Error('the answer was cut off'), { code: 'ECONNRESET' })));
+    res.once('error', reject);
+    if (req.closed) over();
+    else req.once('close', over);
   });
+}
+
+/** Reads a (small) response body as text. */
+export async function readText(req: http.ClientRequest, res: http.IncomingMessage): Promise<string> {
+  let text = '';
+  res.setEncoding('utf8');
+  res.on('data', (chunk: string) => (text += chunk));
+  await whenDone(req, res);
+  return text;
 }
