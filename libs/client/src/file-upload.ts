@@ -16,11 +16,11 @@ export interface FileUploadAnswer {
   text: string;
 }
 
-/** A failure of the file rather than of the request (gone, unreadable, changed size): never retried. */
-export class FileBodyError extends Error {
+/** A failure of the body rather than of the request (a file gone, unreadable or changed size): never retried. */
+export class BodyError extends Error {
   constructor(override readonly cause: unknown) {
     super((cause as Error)?.message ?? String(cause));
-    this.name = 'FileBodyError';
+    this.name = 'BodyError';
   }
 }
 
@@ -50,7 +50,7 @@ export class ReadBufferPool {
 
 /**
  * One attempt at sending `file` as the body of `method url`, read in order through pooled buffers. Rejects with a
- * FileBodyError when the file cannot be read or no longer has its size (the request is then aborted, so the server
+ * BodyError when the file cannot be read or no longer has its size (the request is then aborted, so the server
  * keeps nothing of it), and with the connection's error otherwise.
  */
 export function sendFile(
@@ -80,7 +80,7 @@ export function sendFile(
       );
     });
     req.on('error', (err) => finish(err));
-    const failBody = (err: unknown): void => finish(new FileBodyError(err));
+    const failBody = (err: unknown): void => finish(new BodyError(err));
     open(file.path, 'r', (err, fd) => {
       if (err) return failBody(err);
       let sent = 0;

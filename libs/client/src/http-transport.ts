@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HoardError } from '@app/contracts';
 import { HoardHttpError } from './hoard-http.error';
-import { FileBody, FileBodyError, ReadBufferPool, sendFile } from './file-upload';
+import { FileBody, BodyError, ReadBufferPool, sendFile } from './file-upload';
 import { CONNECT_TIMEOUT, NodeAgents, readText, startRequest, whenDone } from './node-request';
 import { RetryPolicy } from './retry-policy';
 
@@ -104,7 +104,7 @@ export class HttpTransport {
       try {
         res = await attempt();
       } catch (err) {
-        if (err instanceof FileBodyError) throw err.cause;
+        if (err instanceof BodyError) throw err.cause;
         const code = (err as { code?: string }).code ?? '';
         const retryable = idempotent || NOT_SENT.has(code);
         if (retryable && this.options.retry.canRetry(n)) {
@@ -147,7 +147,7 @@ export class HttpTransport {
 
   /**
    * One attempt: resolves once the answer's head has arrived. A failure of a streamed body is rejected as a
-   * FileBodyError (never retried); the request is then aborted, so the server keeps nothing of it.
+   * BodyError (never retried); the request is then aborted, so the server keeps nothing of it.
    */
   private attempt(url: URL, req: TransportRequest): Promise<TransportResponse> {
     return new Promise((resolve, reject) => {
@@ -155,7 +155,7 @@ export class HttpTransport {
       try {
         body = this.body(req);
       } catch (err) {
-        return reject(new FileBodyError(err));
+        return reject(new BodyError(err));
       }
       const headers = this.headers(req);
       if (typeof body === 'string' || Buffer.isBuffer(body)) headers['content-length'] ??= String(Buffer.byteLength(body));
@@ -163,7 +163,7 @@ export class HttpTransport {
       let bodyError: unknown;
       request.on('error', (err) => {
         if (body instanceof Readable) body.destroy();
-        reject(bodyError === undefined ? err : new FileBodyError(bodyError));
+        reject(bodyError === undefined ? err : new BodyError(bodyError));
       });
       request.on('response', (res) => resolve(responseOf(request, res)));
       if (body instanceof Readable) {
