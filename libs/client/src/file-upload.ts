@@ -1,6 +1,6 @@
 import { close, fstat, open, read } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
-import { HoardError } from '@app/contracts';
+import { changedSizeError } from './changed-file';
 import { NodeAgents, readText, startRequest } from './node-request';
 
 /** A file sent as a request body: exactly `size` bytes, as the file was when it was hashed. */
@@ -32,7 +32,7 @@ export class BodyError extends Error {
 export class ReadBufferPool {
   private readonly free: Buffer[] = [];
 
-  constructor(readonly bufferSize = 1024 * 1024, private readonly keep = 64) {}
+  constructor(private readonly bufferSize = 1024 * 1024, private readonly keep = 64) {}
 
   take(): Buffer {
     return this.free.pop() ?? Buffer.allocUnsafeSlow(this.bufferSize);
@@ -40,11 +40,6 @@ export class ReadBufferPool {
 
   give(buffer: Buffer): void {
     if (this.free.length < this.keep) this.free.push(buffer);
-  }
-
-  /** Buffers waiting for reuse. */
-  get idle(): number {
-    return this.free.length;
   }
 }
 
@@ -91,14 +86,13 @@ export function sendFile(
         ended = true;
         req.end();
       };
-      const changed = () => new HoardError('digest_mismatch', 'the file changed size since it was hashed');
       const pump = (): void => {
         if (settled || sent === file.size) return done();
         const buffer = pool.take();
         read(fd, buffer, 0, Math.min(buffer.length, file.size - sent), null, (err, n) => {
           if (err || n === 0 || settled) {
             pool.give(buffer);
-            return done(err ?? (n === 0 ? changed() : undefined));
+            return done(err ?? (n === 0 ? changedSizeError() : undefined));
           }
           sent += n;
           // The buffer goes back to the pool once the socket has written it (or given up on it).
@@ -116,7 +110,7 @@ export function sendFile(
       };
       fstat(fd, (err, st) => {
         if (err) return done(err);
-        if (st.size !== file.size) return done(changed());
+        if (st.size !== file.size) return done(changedSizeError());
         pump();
       });
     });

@@ -70,9 +70,8 @@ export class HttpTransport {
 
   /** Sends the request, retrying what is safe to retry. Resolves with a 2xx (or accepted) response, whose body the caller must consume. */
   async send(req: TransportRequest): Promise<TransportResponse> {
-    const idempotent = req.idempotent ?? req.method !== 'POST';
-    const url = new URL(this.url(req.path, req.query));
-    return this.retrying(req, idempotent, readErrorBody, () => this.attempt(url, req));
+    const url = this.url(req.path, req.query);
+    return this.retrying(req, readErrorBody, () => this.attempt(url, req));
   }
 
   /**
@@ -81,9 +80,8 @@ export class HttpTransport {
    * changed size fails with its own error, unretried.
    */
   async jsonFile<T>(req: Omit<TransportRequest, 'json' | 'body'>, file: FileBody): Promise<T> {
-    const idempotent = req.idempotent ?? req.method !== 'POST';
-    const url = new URL(this.url(req.path, req.query));
-    const answer = await this.retrying(req, idempotent, async (a) => parseJsonOrNull(a.text), () =>
+    const url = this.url(req.path, req.query);
+    const answer = await this.retrying(req, async (a) => parseJsonOrNull(a.text), () =>
       sendFile(url, req.method, this.headers(req), file, this.agents, this.buffers),
     );
     return parseJson(answer.text) as T;
@@ -94,11 +92,11 @@ export class HttpTransport {
    * ones otherwise) and transient statuses, with the policy's backoff. A failure of the body itself is thrown as is.
    */
   private async retrying<R extends { statusCode: number; headers: IncomingHttpHeaders }>(
-    req: Pick<TransportRequest, 'accept' | 'what'>,
-    idempotent: boolean,
+    req: Pick<TransportRequest, 'method' | 'idempotent' | 'accept' | 'what'>,
     errorBody: (res: R) => Promise<unknown>,
     attempt: () => Promise<R>,
   ): Promise<R> {
+    const idempotent = req.idempotent ?? req.method !== 'POST';
     for (let n = 0; ; n++) {
       let res: R;
       try {
@@ -178,13 +176,13 @@ export class HttpTransport {
     });
   }
 
-  private url(path: string, query?: Record<string, QueryValue>): string {
+  private url(path: string, query?: Record<string, QueryValue>): URL {
     const params = new URLSearchParams();
     for (const [name, value] of Object.entries(query ?? {})) {
       if (value !== undefined && value !== null) params.set(name, String(value));
     }
     const qs = params.toString();
-    return `${this.base}${path}${qs ? `?${qs}` : ''}`;
+    return new URL(`${this.base}${path}${qs ? `?${qs}` : ''}`);
   }
 
   private headers(req: TransportRequest): Record<string, string> {
@@ -215,15 +213,11 @@ function responseOf(req: ClientRequest, res: IncomingMessage): TransportResponse
   };
 }
 
-async function readErrorBody(res: TransportResponse): Promise<unknown> {
-  try {
-    return parseJsonOrNull(await res.text());
-  } catch {
-    return null;
-  }
+/** An error answer's body as JSON, or null when it is not JSON or cannot be read. */
+function readErrorBody(res: TransportResponse): Promise<unknown> {
+  return res.text().then(parseJsonOrNull, () => null);
 }
 
-/** An error answer's body, or null when it is not JSON. */
 function parseJsonOrNull(text: string): unknown {
   try {
     return parseJson(text);

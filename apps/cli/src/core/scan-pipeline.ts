@@ -56,7 +56,7 @@ export class ScanPipeline {
         throw new HoardError('invalid_request', `cannot scan ${root}: ${ioReason(err, 'cannot scan')}`, { cause: err });
       });
     }
-    const { cache, hostname } = this.ctx;
+    const { cache } = this.ctx;
     const recorder = new ScanRecorder(this.ctx, this.options.concurrency);
     const batcher = new RecordBatcher<PendingRecord>((items) => recorder.send(items), { size: this.options.batchSize });
     const confirmer = new Confirmer(recorder, Math.min(this.options.batchSize ?? LIMITS.batchMax, LIMITS.batchMax));

@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { changedSizeError } from '@app/client/changed-file';
 import { PackBody } from '@app/client/multipart-body';
 import { HoardError, LIMITS, PackItemResult } from '@app/contracts';
 import { BoundedRunner } from './bounded-runner';
@@ -252,12 +253,11 @@ export class UploadQueue {
 function readWholeFile(path: string, target: Buffer): void {
   const fd = openSync(path, 'r');
   try {
-    const changed = () => new HoardError('digest_mismatch', 'the file changed size since it was hashed');
-    if (fstatSync(fd).size !== target.length) throw changed();
+    if (fstatSync(fd).size !== target.length) throw changedSizeError();
     let length = 0;
     while (length < target.length) {
       const n = readSync(fd, target, length, target.length - length, null);
-      if (n === 0) throw changed();
+      if (n === 0) throw changedSizeError();
       length += n;
     }
   } finally {

@@ -97,14 +97,11 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async markFilesSeen(hostname: string, ids: string[], now: Date): Promise<SeenOutcome> {
-    const rowIds: number[] = [];
-    for (const id of ids) {
-      const rowId = parseRowId(id);
-      if (rowId !== null) rowIds.push(rowId);
-    }
-    const rows = rowIds.length === 0 ? [] : this.run((o) => o.sql.seen.all(now.getTime(), JSON.stringify(rowIds), hostname));
+    const rowIds = ids.map(parseRowId);
+    const valid = rowIds.filter((id): id is number => id !== null);
+    const rows = valid.length === 0 ? [] : this.run((o) => o.sql.seen.all(now.getTime(), JSON.stringify(valid), hostname));
     const confirmed = rows.length === ids.length ? null : new Set(rows.map((r) => r[0]));
-    const stale = confirmed ? ids.filter((id) => !confirmed.has(parseRowId(id) ?? 0)) : [];
+    const stale = confirmed ? ids.filter((_, i) => !confirmed.has(rowIds[i] ?? 0)) : [];
     // Registered and live is the common case; only the others need their digest to decide.
     const absent = new Map<number, number | null>();
     for (const [id, present] of rows) if (present !== 1) absent.set(id, present);
@@ -118,7 +115,7 @@ export class SqliteMetadataStore implements MetadataStore {
     return {
       seen: rows.length,
       stale,
-      unavailable: unavailable.size === 0 ? [] : ids.filter((id) => unavailable.has(parseRowId(id) ?? 0)),
+      unavailable: unavailable.size === 0 ? [] : ids.filter((_, i) => unavailable.has(rowIds[i] ?? 0)),
     };
   }
 
