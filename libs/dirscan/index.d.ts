@@ -1,0 +1,21 @@
+/** One directory's entries ("." and ".." left out), listed and lstat()ed in one call. */
+export interface DirScan {
+  /** The names, joined by NUL. */
+  names: string;
+  /** One per entry: a KIND value. */
+  kinds: Uint8Array;
+  /** One per entry: 0, or the errno of its failed lstat (the entry's kind is then the listing's guess). */
+  errnos: Int32Array;
+  /**
+   * STAT_FIELDS per entry: size, mtime ns, ctime ns, inode, device, mode, uid, gid, atime ns (inode and device as
+   * their 64 bits, signed). All zero for directories and for entries whose lstat failed.
+   */
+  stats: BigInt64Array;
+}
+
+/** True when the native scanner was built on this machine. */
+export declare const available: boolean;
+/** Lists `path`; throws what Node's readdir would (code, errno, syscall 'scandir', path). Null when not built. */
+export declare const scanDir: ((path: string) => DirScan) | null;
+export declare const KIND: Readonly<{ OTHER: 0; FILE: 1; DIR: 2; LINK: 3 }>;
+export declare const STAT_FIELDS: 9;
