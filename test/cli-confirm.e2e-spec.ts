@@ -1,12 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HoardClient } from '@app/client';
-import { cliHome, ndjson, runCli } from './support/cli';
+import { cliHome, ndjson, runCli, WALKERS } from './support/cli';
 import { RunningServer, startServer } from './support/server';
 import { removeScratch, scratchDir, sha256 } from './support/tree';
 
 /** A second scan confirms unchanged files by record id; what the server no longer holds is sent again. */
-describe('hoard scan: unchanged files the server lost track of', () => {
+describe.each(WALKERS)('hoard scan: unchanged files the server lost track of (%s walker)', (walker) => {
   let server: RunningServer;
   let client: HoardClient;
   let env: Record<string, string>;
@@ -18,7 +18,7 @@ describe('hoard scan: unchanged files the server lost track of', () => {
   beforeAll(async () => {
     server = await startServer();
     client = new HoardClient({ baseUrl: server.url, apiKey: server.adminKey });
-    env = { ...cliHome(), HOARD_URL: server.url, HOARD_API_KEY: server.adminKey };
+    env = { ...cliHome(walker), HOARD_URL: server.url, HOARD_API_KEY: server.adminKey };
     root = scratchDir('hoard-confirm-');
     mkdirSync(join(root, 'd'));
     writeFileSync(join(root, 'd', 'kept.txt'), 'kept\n');

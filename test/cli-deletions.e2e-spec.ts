@@ -1,11 +1,11 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HoardClient } from '@app/client';
-import { cliHome, ndjson, runCli } from './support/cli';
+import { cliHome, ndjson, runCli, WALKERS } from './support/cli';
 import { RunningServer, startServer } from './support/server';
 import { removeScratch, scratchDir } from './support/tree';
 
-describe('hoard scan: deletions found from the cached directory listings', () => {
+describe.each(WALKERS)('hoard scan: deletions found from the cached directory listings (%s walker)', (walker) => {
   let server: RunningServer;
   let client: HoardClient;
   let env: Record<string, string>;
@@ -26,7 +26,7 @@ describe('hoard scan: deletions found from the cached directory listings', () =>
   beforeAll(async () => {
     server = await startServer();
     client = new HoardClient({ baseUrl: server.url, apiKey: server.adminKey });
-    env = { ...cliHome(), HOARD_URL: server.url, HOARD_API_KEY: server.adminKey, HOARD_HOSTNAME: host };
+    env = { ...cliHome(walker), HOARD_URL: server.url, HOARD_API_KEY: server.adminKey, HOARD_HOSTNAME: host };
     root = scratchDir('hoard-del-');
     for (const dir of ['a/b/c', 'keep', 'logs', 'moved']) mkdirSync(join(root, dir), { recursive: true });
     for (const f of ['top.txt', 'a/1.txt', 'a/b/2.txt', 'a/b/c/3.txt', 'keep/k.txt', 'logs/x.log', 'logs/y.txt', 'moved/m.txt']) {

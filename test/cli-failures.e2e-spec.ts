@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HoardClient } from '@app/client';
-import { cliHome, ndjson, runCli, spawnCli, startProxy } from './support/cli';
+import { cliHome, ndjson, runCli, spawnCli, startProxy, WALKERS } from './support/cli';
 import { freePort, RunningServer, startServer, tempDir } from './support/server';
 import { removeScratch, scratchDir, sha256 } from './support/tree';
 
@@ -25,13 +25,13 @@ async function currentRecords(client: HoardClient, hostname: string): Promise<Ma
   return out;
 }
 
-describe('hoard when things go wrong', () => {
+describe.each(WALKERS)('hoard when things go wrong (%s walker)', (walker) => {
   afterAll(() => removeScratch());
 
   it('exits 2 with one line when the server is down', async () => {
     const port = await freePort();
     const { root } = flatTree(3, 10);
-    const res = await runCli(['scan', root], { ...cliHome(), HOARD_URL: `http://127.0.0.1:${port}`, HOARD_API_KEY: 'k', HOARD_RETRIES: '2' });
+    const res = await runCli(['scan', root], { ...cliHome(walker), HOARD_URL: `http://127.0.0.1:${port}`, HOARD_API_KEY: 'k', HOARD_RETRIES: '2' });
     expect(res.code).toBe(2);
     expect(res.stdout).toBe('');
     expect(res.stderr.trim().split('\n')).toHaveLength(1);
@@ -52,18 +52,18 @@ describe('hoard when things go wrong', () => {
 
     it('exits 2 with one line when the key is rejected, and with usage errors', async () => {
       const { root } = flatTree(2, 10);
-      const res = await runCli(['scan', root], { ...cliHome(), HOARD_URL: server.url, HOARD_API_KEY: 'hk_wrong' });
+      const res = await runCli(['scan', root], { ...cliHome(walker), HOARD_URL: server.url, HOARD_API_KEY: 'hk_wrong' });
       expect(res.code).toBe(2);
       expect(res.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^hoard: the server rejected the API key/)]);
-      const usage = await runCli(['scan'], { ...cliHome(), HOARD_URL: server.url });
+      const usage = await runCli(['scan'], { ...cliHome(walker), HOARD_URL: server.url });
       expect([usage.code, usage.stderr.trim().split('\n').length]).toEqual([2, 1]);
-      const missing = await runCli(['scan', join(root, 'nope')], { ...cliHome(), HOARD_URL: server.url, HOARD_API_KEY: server.adminKey });
+      const missing = await runCli(['scan', join(root, 'nope')], { ...cliHome(walker), HOARD_URL: server.url, HOARD_API_KEY: server.adminKey });
       expect(missing.code).toBe(2);
       expect(missing.stderr).toMatch(/^hoard: cannot scan .*nope: no such file or directory/);
     });
 
     it('login checks the key and saves it with mode 0600; later commands use it', async () => {
-      const home = cliHome();
+      const home = cliHome(walker);
       const bad = await runCli(['login', '--url', server.url, '--api-key', 'hk_wrong'], home);
       expect(bad.code).toBe(2);
       const ok = await runCli(['login', '--url', server.url, '--api-key', server.adminKey], home);
@@ -78,7 +78,7 @@ describe('hoard when things go wrong', () => {
     });
 
     it('keys create, ls and revoke; a revoked key is refused', async () => {
-      const env = { ...cliHome(), HOARD_URL: server.url, HOARD_API_KEY: server.adminKey };
+      const env = { ...cliHome(walker), HOARD_URL: server.url, HOARD_API_KEY: server.adminKey };
       const created = await runCli(['keys', 'create', '--name', 'reader', '--scope', 'read', '--json'], env);
       expect(created.code).toBe(0);
       const key = JSON.parse(created.stdout);
@@ -101,7 +101,7 @@ describe('hoard when things go wrong', () => {
       chmodSync(join(root, 'locked'), 0o000);
       chmodSync(join(root, 'secret'), 0o000);
       chmodSync(root, 0o755);
-      const home = cliHome();
+      const home = cliHome(walker);
       const env = { ...home, HOARD_URL: server.url, HOARD_API_KEY: server.adminKey, HOARD_HOSTNAME: 'perm-host' };
       const res = await runCli(['scan', root, '--json'], env, true);
       expect(res.code).toBe(0);
@@ -120,7 +120,7 @@ describe('hoard when things go wrong', () => {
         if (req.method === 'POST' && req.url === '/api/v1/files/batch') rmSync(victim, { force: true });
       });
       try {
-        const env = { ...cliHome(), HOARD_URL: proxy.url, HOARD_API_KEY: server.adminKey, HOARD_HOSTNAME: 'vanish-host' };
+        const env = { ...cliHome(walker), HOARD_URL: proxy.url, HOARD_API_KEY: server.adminKey, HOARD_HOSTNAME: 'vanish-host' };
         const res = await runCli(['scan', root, '--json'], env);
         expect(res.code).toBe(0);
         const events = ndjson(res.stdout);
@@ -145,7 +145,7 @@ describe('hoard when things go wrong', () => {
     const start = () => startServer({ port, dataDir, env: { HOARD_BOOTSTRAP_ADMIN_KEY: adminKey } });
     let server = await start();
     const { root, files } = flatTree(200, 256 * 1024);
-    const env = { ...cliHome(), HOARD_URL: server.url, HOARD_API_KEY: adminKey, HOARD_RETRIES: '12', HOARD_HOSTNAME: 'restart-host' };
+    const env = { ...cliHome(walker), HOARD_URL: server.url, HOARD_API_KEY: adminKey, HOARD_RETRIES: '12', HOARD_HOSTNAME: 'restart-host' };
     const cli = spawnCli(['scan', root, '--json', '--concurrency', '1'], env);
     try {
       while (!cli.stdout().includes('"uploaded"')) await new Promise((r) => setTimeout(r, 5));

@@ -3,7 +3,7 @@ import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EMPTY_SHA256 } from '@app/contracts';
 import { HoardClient } from '@app/client';
-import { cliHome, metricSum, ndjson, runCli } from './support/cli';
+import { cliHome, metricSum, ndjson, runCli, WALKERS } from './support/cli';
 import { RunningServer, startServer } from './support/server';
 import { buildTree, removeScratch, sha256, TestTree } from './support/tree';
 
@@ -16,7 +16,7 @@ function storedBlobs(dataDir: string): string[] {
     .sort();
 }
 
-describe('hoard scan against a real server', () => {
+describe.each(WALKERS)('hoard scan against a real server (%s walker)', (walker) => {
   let server: RunningServer;
   let client: HoardClient;
   let env: Record<string, string>;
@@ -39,7 +39,7 @@ describe('hoard scan against a real server', () => {
   beforeAll(async () => {
     server = await startServer();
     client = new HoardClient({ baseUrl: server.url, apiKey: server.adminKey });
-    env = { ...cliHome(), HOARD_URL: server.url, HOARD_API_KEY: server.adminKey };
+    env = { ...cliHome(walker), HOARD_URL: server.url, HOARD_API_KEY: server.adminKey };
     tree = buildTree();
   });
   afterAll(async () => {

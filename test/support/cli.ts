@@ -20,15 +20,23 @@ export interface CliProcess {
 }
 
 /** An isolated home for the CLI: its own config dir, cache dir and HOME, so no test sees another's state. */
-export function cliHome(): Record<string, string> {
+export function cliHome(walker: Walker = 'native'): Record<string, string> {
   const home = scratchDir('hoard-cli-home-');
   return {
     HOME: home,
     XDG_CONFIG_HOME: join(home, '.config'),
     HOARD_CACHE_DIR: join(home, '.cache', 'hoard'),
     HOARD_HOSTNAME: 'e2e-host',
+    HOARD_WALKER: walker,
   };
 }
+
+/**
+ * How a scan lists the tree: the native scanner (the default where it is built; CI requires it) or Node's fs
+ * (HOARD_WALKER=js, the fallback). The suites that exercise the walk run with both.
+ */
+export const WALKERS = ['native', 'js'] as const;
+export type Walker = (typeof WALKERS)[number];
 
 /**
  * Starts the built CLI (`node bin/hoard.js <args>`) with a clean environment plus `env`. With `unprivileged`, a test

@@ -1,10 +1,15 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { scanDir } from './native-scan';
 import { ScanWalker } from './scan-walker';
 
-describe('ScanWalker', () => {
+// The native scanner when it is built (CI requires it), and the walk through fs (forced with HOARD_WALKER=js).
+describe.each(['native', 'js'])('ScanWalker (%s)', (walker) => {
   let root: string;
+  const saved = process.env.HOARD_WALKER;
+  beforeAll(() => (process.env.HOARD_WALKER = walker));
+  afterAll(() => (saved === undefined ? delete process.env.HOARD_WALKER : (process.env.HOARD_WALKER = saved)));
   const files = (followSymlinks: boolean, from = root) =>
     [...new ScanWalker({ excludes: [], followSymlinks }).walk(from)].flatMap((d) => d.files.map((f) => ScanWalker.relative(root, join(d.dir, f)))).sort();
 
@@ -32,11 +37,21 @@ describe('ScanWalker', () => {
 
   it('lists every name of a directory, excluded ones too, and yields a root that is a file alone', () => {
     const dirs = [...new ScanWalker({ excludes: ['a', 'sub/'], followSymlinks: false }).walk(join(root, 'real'))];
-    expect(dirs.map((d) => [d.dir, d.listed?.sort(), d.files.sort()])).toEqual([
+    expect(dirs.map((d) => [d.dir, [...d.listed!].sort(), [...d.files].sort()])).toEqual([
       [join(root, 'real'), ['a', 'broken', 'linkdir', 'linkfile', 'sub'], ['broken', 'linkdir', 'linkfile']],
     ]);
     expect([...new ScanWalker({ excludes: [], followSymlinks: false }).walk(join(root, 'real/a'))]).toEqual([
       { dir: join(root, 'real'), listed: null, files: ['a'] },
     ]);
+  });
+
+  it('takes the stats of the listed files with the listing only with the native scanner', () => {
+    const [dir] = [...new ScanWalker({ excludes: [], followSymlinks: false }).walk(join(root, 'other'))];
+    const native = walker === 'native' && scanDir !== null;
+    expect(dir.stats !== undefined).toBe(native);
+    if (native) expect(dir.stats!.at.map((k) => dir.listed![k])).toEqual(dir.files);
+    // Following links always walks through fs.
+    const [followed] = [...new ScanWalker({ excludes: [], followSymlinks: true }).walk(join(root, 'other'))];
+    expect(followed.stats).toBeUndefined();
   });
 });

@@ -1,3 +1,4 @@
+import { DirScan, KIND, scanDir } from './native-scan';
 import { Dirent, lstatSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, relative, sep } from 'node:path';
 import { childPath } from '../io/state-cache';
@@ -14,13 +15,29 @@ export interface WalkDir {
   listed: string[] | null;
   /** The names to inspect: anything but directories, not excluded. */
   files: string[];
+  /** The lstat of each of `files`, taken with the listing by the native scanner (absent otherwise). */
+  stats?: ListingStats;
   /** Set when the directory could not be listed: its contents are missing from the scan. */
   error?: NodeJS.ErrnoException;
+}
+
+/** What a native scan found of a directory's entries, and where each name of `files` is in it. */
+export interface ListingStats extends Omit<DirScan, 'names'> {
+  /** For each name of `files`, its entry in the arrays of the scan. */
+  at: number[];
 }
 
 export interface WalkOptions {
   excludes: readonly string[];
   followSymlinks: boolean;
+}
+
+/**
+ * The native scanner (listing and lstat in one call, about twice as fast as readdir + lstat through fs), when it was
+ * built and fits: links are not followed, and HOARD_WALKER is not `js` (which forces the walk through fs).
+ */
+export function nativeScanner(options: WalkOptions): typeof scanDir {
+  return options.followSymlinks || process.env.HOARD_WALKER === 'js' ? null : scanDir;
 }
 
 /**
@@ -31,9 +48,11 @@ export interface WalkOptions {
  */
 export class ScanWalker {
   private readonly matcher: ExcludeMatcher;
+  private readonly scan: typeof scanDir;
 
   constructor(private readonly options: WalkOptions) {
     this.matcher = new ExcludeMatcher(options.excludes);
+    this.scan = nativeScanner(options);
   }
 
   /** Directories under `root` (absolute, resolved), parents before children. Throws only when the root cannot be looked at. */
@@ -50,23 +69,30 @@ export class ScanWalker {
     const stack: Array<{ dir: string; rel: string; above: string[] }> = [{ dir: root, rel: '', above: follow ? [identity(st)!] : [] }];
     while (stack.length > 0) {
       const { dir, rel, above } = stack.pop()!;
-      let dirents: Dirent[];
+      let names: string[];
+      let dirents: Dirent[] | null = null;
+      let scanned: DirScan | null = null;
       try {
-        dirents = readdirSync(dir, { withFileTypes: true });
+        if (this.scan) {
+          scanned = this.scan(dir);
+          names = scanned.kinds.length === 0 ? [] : scanned.names.split('\0');
+        } else {
+          dirents = readdirSync(dir, { withFileTypes: true });
+          names = dirents.map((d) => d.name);
+        }
       } catch (err) {
         // Gone since its parent was listed: what it held is looked for (and found gone) with the deletions.
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') yield { dir, listed: [], files: [], error: err as NodeJS.ErrnoException };
         continue;
       }
-      const listed: string[] = new Array(dirents.length);
       const files: string[] = [];
-      for (let i = 0; i < dirents.length; i++) {
-        const d = dirents[i];
-        const name = d.name;
-        listed[i] = name;
-        let isDir = d.isDirectory();
+      const at: number[] = [];
+      for (let i = 0; i < names.length; i++) {
+        const name = names[i];
+        const d = dirents?.[i];
+        let isDir = d ? d.isDirectory() : scanned!.kinds[i] === KIND.DIR;
         let linkedDir: { dev: bigint | number; ino: bigint | number } | null = null;
-        if (follow && d.isSymbolicLink()) {
+        if (follow && d?.isSymbolicLink()) {
           const target = statOrNull(childPath(dir, name));
           if (target?.isDirectory()) {
             isDir = true;
@@ -77,6 +103,7 @@ export class ScanWalker {
         if (filter && this.matcher.ignores(childRel, isDir)) continue;
         if (!isDir) {
           files.push(name);
+          at.push(i);
           continue;
         }
         let chain = above;
@@ -87,7 +114,9 @@ export class ScanWalker {
         }
         stack.push({ dir: childPath(dir, name), rel: childRel, above: chain });
       }
-      yield { dir, listed, files };
+      yield scanned
+        ? { dir, listed: names, files, stats: { kinds: scanned.kinds, errnos: scanned.errnos, stats: scanned.stats, at } }
+        : { dir, listed: names, files };
     }
   }
 

@@ -1,12 +1,17 @@
 import { lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { constants } from 'node:os';
 import { StateCache } from '../io/state-cache';
-import { ScanWalker } from './scan-walker';
+import { ScanWalker, WalkDir } from './scan-walker';
 import { dirReports, STAT_FIELDS, WalkFeed } from './walk-worker';
 
-describe('dirReports', () => {
+// The native scanner when it is built (CI requires it), and the walk through fs (forced with HOARD_WALKER=js).
+describe.each(['native', 'js'])('dirReports (%s walker)', (walker) => {
   let root: string;
+  const saved = process.env.HOARD_WALKER;
+  beforeAll(() => (process.env.HOARD_WALKER = walker));
+  afterAll(() => (saved === undefined ? delete process.env.HOARD_WALKER : (process.env.HOARD_WALKER = saved)));
   let cache: StateCache;
   const walk = (excludes: string[] = []) => [...dirReports(root, new ScanWalker({ excludes, followSymlinks: false }), cache, false)];
   const remember = (rel: string, recordId: string | null = 'r1') => {
@@ -64,5 +69,22 @@ describe('dirReports', () => {
     for await (const r of feed.root(0)) dirs.push(r.dir);
     await feed.close();
     expect(dirs.sort()).toEqual([root, join(root, 'd'), join(root, 'd/e')]);
+  });
+
+  it('takes a file that vanished between the listing and its stat for gone', () => {
+    remember('a');
+    remember('b');
+    // A native listing whose lstat of `a` failed with ENOENT: the file went away in between.
+    const stats = new BigInt64Array(2 * STAT_FIELDS);
+    const b = lstatSync(join(root, 'b'), { bigint: true });
+    stats.set([b.size, b.mtimeNs, b.ctimeNs, BigInt.asIntN(64, b.ino), BigInt.asIntN(64, b.dev), b.mode, b.uid, b.gid, b.atimeNs], STAT_FIELDS);
+    const listing: WalkDir = {
+      dir: root, listed: ['a', 'b'], files: ['a', 'b'],
+      stats: { kinds: Uint8Array.from([1, 1]), errnos: Int32Array.from([constants.errno.ENOENT, 0]), stats, at: [0, 1] },
+    };
+    const walkerStub = { *walk() { yield listing; } } as unknown as ScanWalker;
+    const [report] = [...dirReports(root, walkerStub, cache, false)];
+    expect([report.same, report.other, report.gone]).toEqual([['b'], ['a'], [join(root, 'a')]]);
+    expect([...report.stats]).toEqual([...stats.subarray(STAT_FIELDS)]);
   });
 });

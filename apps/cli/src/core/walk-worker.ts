@@ -1,7 +1,9 @@
 import { existsSync, lstatSync, statSync } from 'node:fs';
+import { constants } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { KIND } from './native-scan';
 import { CachedDir, childPath, StateCache } from '../io/state-cache';
-import { ScanWalker, WalkOptions } from './scan-walker';
+import { ListingStats, ScanWalker, WalkDir, WalkOptions } from './scan-walker';
 
 /** Stat fields kept per unchanged file: size, mtime ns, ctime ns, inode, device, mode, uid, gid, atime ns. */
 export const STAT_FIELDS = 9;
@@ -51,7 +53,7 @@ export function* dirReports(root: string, walker: ScanWalker, cache: CacheDirs |
     const cached = cache?.dir(dir) ?? null;
     const report = empty(dir);
     report.listed = listing.listed !== null;
-    const matched = compareFiles(report, listing.files, cached, follow);
+    const matched = compareFiles(report, listing, cached, follow);
     // Cached names the listing no longer holds (excluded entries and subdirectories are still listed).
     if (cached && listing.listed && matched < cached.size) {
       const present = new Set(listing.listed);
@@ -62,46 +64,33 @@ export function* dirReports(root: string, walker: ScanWalker, cache: CacheDirs |
 }
 
 /**
- * Stats each of `files` (names in `report.dir`) that the cache knows and fills `report`: the files whose
- * fingerprint matches, with what their record needs, and the others. Returns how many names the cache knew. Kept
- * apart from the generator above: this loop runs once per file, and a small function is optimised quickly.
+ * Fills `report` from the files of `listing` that the cache knows: those whose fingerprint matches, with what their
+ * record needs, and the others. Returns how many names the cache knew. The stats come with the listing when the
+ * native scanner made it; otherwise each file is stat()ed here. Kept apart from the generator above, and the
+ * per-file checks apart again: these run once per file, and small functions are optimised quickly.
  */
-function compareFiles(report: DirReport, files: string[], cached: CachedDir | null, follow: boolean): number {
-  const { dir } = report;
+function compareFiles(report: DirReport, listing: WalkDir, cached: CachedDir | null, follow: boolean): number {
+  const { files, stats: taken } = listing;
   const stats = new BigInt64Array(files.length * STAT_FIELDS);
   const digests = new Uint8Array(files.length * 32);
+  const words = taken ? new Int32Array(taken.stats.buffer, taken.stats.byteOffset, taken.stats.length * 2) : null;
   let matched = 0;
-  for (const name of files) {
+  for (let j = 0; j < files.length; j++) {
+    const name = files[j];
     const at = cached ? cached.indexOf(name) : -1;
     if (at < 0) {
       report.other.push(name);
       continue;
     }
     matched++;
-    const path = childPath(dir, name);
-    let st;
-    try {
-      st = follow ? statSync(path, { bigint: true }) : lstatSync(path, { bigint: true });
-    } catch (err) {
-      report.other.push(name);
-      if ((err as { code?: string }).code === 'ENOENT') report.gone.push(path);
-      continue;
-    }
-    if (!st.isFile() || !cached!.matches(at, st)) {
-      report.other.push(name);
-      continue;
-    }
     const n = report.same.length;
-    const o = n * STAT_FIELDS;
-    stats[o] = st.size;
-    stats[o + 1] = st.mtimeNs;
-    stats[o + 2] = st.ctimeNs;
-    stats[o + 3] = BigInt.asIntN(64, st.ino);
-    stats[o + 4] = BigInt.asIntN(64, st.dev);
-    stats[o + 5] = st.mode;
-    stats[o + 6] = st.uid;
-    stats[o + 7] = st.gid;
-    stats[o + 8] = st.atimeNs;
+    const same = taken
+      ? takenMatches(report, name, taken, words!, j, cached!, at, stats, n)
+      : statMatches(report, name, follow, cached!, at, stats, n);
+    if (!same) {
+      report.other.push(name);
+      continue;
+    }
     digests.set(cached!.digest(at), n * 32);
     report.same.push(name);
     report.ids.push(cached!.recordIds[at]);
@@ -111,6 +100,46 @@ function compareFiles(report: DirReport, files: string[], cached: CachedDir | nu
   return matched;
 }
 
+const { ENOENT } = constants.errno;
+
+/** Whether file `j` of a native listing matches cached entry `at`; if so, its stat fields go to `out[n]`. */
+function takenMatches(
+  report: DirReport, name: string, taken: ListingStats, words: Int32Array, j: number, cached: CachedDir, at: number, out: BigInt64Array, n: number,
+): boolean {
+  const k = taken.at[j];
+  const errno = taken.errnos[k];
+  if (errno !== 0) {
+    if (errno === ENOENT) report.gone.push(childPath(report.dir, name));
+    return false;
+  }
+  if (taken.kinds[k] !== KIND.FILE || !cached.matchesWords(at, words, k * STAT_FIELDS * 2)) return false;
+  out.set(taken.stats.subarray(k * STAT_FIELDS, (k + 1) * STAT_FIELDS), n * STAT_FIELDS);
+  return true;
+}
+
+/** Whether file `name` matches cached entry `at`, stat()ed now; if so, its stat fields go to `out[n]`. */
+function statMatches(report: DirReport, name: string, follow: boolean, cached: CachedDir, at: number, out: BigInt64Array, n: number): boolean {
+  const path = childPath(report.dir, name);
+  let st;
+  try {
+    st = follow ? statSync(path, { bigint: true }) : lstatSync(path, { bigint: true });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ENOENT') report.gone.push(path);
+    return false;
+  }
+  if (!st.isFile() || !cached.matches(at, st)) return false;
+  const o = n * STAT_FIELDS;
+  out[o] = st.size;
+  out[o + 1] = st.mtimeNs;
+  out[o + 2] = st.ctimeNs;
+  out[o + 3] = BigInt.asIntN(64, st.ino);
+  out[o + 4] = BigInt.asIntN(64, st.dev);
+  out[o + 5] = st.mode;
+  out[o + 6] = st.uid;
+  out[o + 7] = st.gid;
+  out[o + 8] = st.atimeNs;
+  return true;
+}
 function empty(dir: string): DirReport {
   return { dir, listed: false, same: [], ids: [], stats: new BigInt64Array(0), digests: new Uint8Array(0), other: [], gone: [] };
 }

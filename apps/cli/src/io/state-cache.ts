@@ -37,6 +37,8 @@ const DIGEST_BYTES = 32;
  */
 export class CachedDir {
   private index: Map<string, number> | null = null;
+  /** `numbers` as 32-bit words, two per field. */
+  private words: Int32Array | null = null;
 
   constructor(
     readonly dir: string,
@@ -64,6 +66,18 @@ export class CachedDir {
     const n = this.numbers;
     const o = i * FIELDS;
     return n[o] === fp.size && n[o + 1] === fp.mtimeNs && n[o + 2] === fp.ctimeNs && same64(n[o + 3], fp.ino) && same64(n[o + 4], fp.dev);
+  }
+
+  /**
+   * True when entry `i` was cached with exactly the fingerprint found at `words[o]`: size, mtime ns, ctime ns, inode
+   * and device as int64 (two words each, in this machine's order), the first fields of a native scan's stats.
+   * Compares words, so that no BigInt is made per file.
+   */
+  matchesWords(i: number, words: Int32Array, o: number): boolean {
+    const w = (this.words ??= new Int32Array(this.numbers.buffer, this.numbers.byteOffset, this.numbers.length * 2));
+    const c = i * FIELDS * 2;
+    for (let f = 0; f < FIELDS * 2; f++) if (w[c + f] !== words[o + f]) return false;
+    return true;
   }
 
   /** True when entry `i` has this inode, device, size and mtime (what survives a rename). */
