@@ -32,7 +32,7 @@ export class SqliteFileListing {
     if (prefix !== undefined) where.push('filepath >= @prefix');
     if (upper !== null) where.push('filepath < @upper');
     if (query.sha256 !== undefined) where.push('sha256 = @sha256');
-    const sql = `SELECT * FROM files WHERE ${where.join(' AND ')} ORDER BY id LIMIT @limit`;
+    const sql = `SELECT * FROM file_rows WHERE ${where.join(' AND ')} ORDER BY id LIMIT @limit`;
     let statement = this.statements.get(sql);
     if (!statement) {
       statement = this.db.prepare<unknown[], FileRow>(sql);

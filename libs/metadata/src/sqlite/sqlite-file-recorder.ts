@@ -13,7 +13,8 @@ export function recordSqliteFile(sql: SqliteStatements, f: FileMetadata, nowMs: 
   const current = sql.currentAny.get(f.hostname, f.filepath);
   const stat = statFieldsOf(f);
   if (current && current.deleted_at === null && current.sha256 === sha256) {
-    sql.touch.run({ id: current.id, last_seen_at: nowMs, ...stat });
+    sql.touch.run({ id: current.id, ...stat });
+    sql.seenAt.run(current.id, nowMs);
     return { file: toStoredFile({ ...current, ...stat, last_seen_at: nowMs }), status: 'unchanged' };
   }
   // The old current version must stop being current first: one current row per path is a unique index.
@@ -29,6 +30,8 @@ export function recordSqliteFile(sql: SqliteStatements, f: FileMetadata, nowMs: 
     deleted_at: null,
     is_current: 1,
   };
-  const id = Number(sql.insert.run(row).lastInsertRowid);
+  const { last_seen_at, ...fileColumns } = row;
+  const id = Number(sql.insert.run(fileColumns).lastInsertRowid);
+  sql.seenAt.run(id, last_seen_at);
   return { file: toStoredFile({ id, ...row }), status: 'created' };
 }

@@ -61,6 +61,35 @@ describe('SqliteMetadataStore', () => {
     db.close();
   });
 
+  it('moves last_seen_at of a version-1 database into files_seen, keeping every record as it was', async () => {
+    const path = join(dir, 'meta.db');
+    const old = new Database(path);
+    old.exec(SQLITE_MIGRATIONS[0]);
+    old.pragma('user_version = 1');
+    const insert = old.prepare(
+      `INSERT INTO files (hostname, filepath, version, sha256, size, mode, uid, gid, mtime, atime, ctime, ip_address,
+         first_seen_at, last_seen_at, deleted_at, is_current) VALUES (?, ?, ?, ?, 3, 420, 0, 0, 1.5, 1.5, 1.5, NULL, ?, ?, NULL, ?)`,
+    );
+    insert.run('h', '/a', 1, 'a'.repeat(64), 1000, 2000, 0);
+    insert.run('h', '/a', 2, 'b'.repeat(64), 3000, 4000, 1);
+    old.close();
+
+    const sut = new SqliteMetadataStore({ path });
+    await sut.init();
+    const history = await sut.fileHistory('h', '/a');
+    expect(history.map((f) => [f.version, f.sha256[0], f.first_seen_at.getTime(), f.last_seen_at.getTime()])).toEqual([
+      [2, 'b', 3000, 4000],
+      [1, 'a', 1000, 2000],
+    ]);
+    // Confirming refreshes it; recording the same digest again does too.
+    expect(await sut.markFilesSeen('h', [history[0].id], at(9))).toMatchObject({ seen: 1, stale: [] });
+    expect((await sut.getFile(history[0].id))!.last_seen_at).toEqual(at(9));
+    await sut.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('files')).not.toContain('last_seen_at');
+    db.close();
+  });
+
   it('refuses a database written by a newer schema', async () => {
     const path = join(dir, 'meta.db');
     const db = new Database(path);

@@ -48,6 +48,18 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     revoked_at   INTEGER
   );
   `,
+  // When each record was last seen lives in a narrow table of its own: a scan confirms every unchanged file, and
+  // rewriting a 16-byte row instead of the whole record makes that write (and the WAL it fills) several times smaller.
+  // Reads go through the view `file_rows`, which has the columns `files` had.
+  `
+  CREATE TABLE files_seen (
+    id           INTEGER PRIMARY KEY REFERENCES files (id) ON DELETE CASCADE,
+    last_seen_at INTEGER NOT NULL
+  );
+  INSERT INTO files_seen (id, last_seen_at) SELECT id, last_seen_at FROM files;
+  ALTER TABLE files DROP COLUMN last_seen_at;
+  CREATE VIEW file_rows AS SELECT files.*, files_seen.last_seen_at AS last_seen_at FROM files JOIN files_seen USING (id);
+  `,
 ];
 
 /** Applies the migrations the database has not seen yet, each in its own transaction. Returns the new version. */

@@ -5,28 +5,33 @@ import type { BlobRow, FileRow, KeyRow } from './sqlite-rows';
 export function prepareSqliteStatements(db: Database.Database) {
   const file = (sql: string) => db.prepare<unknown[], FileRow>(sql);
   return {
-    currentAny: file('SELECT * FROM files WHERE hostname = ? AND filepath = ? AND is_current = 1'),
-    currentLive: file('SELECT * FROM files WHERE hostname = ? AND filepath = ? AND is_current = 1 AND deleted_at IS NULL'),
+    currentAny: file('SELECT * FROM file_rows WHERE hostname = ? AND filepath = ? AND is_current = 1'),
+    currentLive: file('SELECT * FROM file_rows WHERE hostname = ? AND filepath = ? AND is_current = 1 AND deleted_at IS NULL'),
     touch: db.prepare(
-      `UPDATE files SET last_seen_at = @last_seen_at, size = @size, mode = @mode, uid = @uid, gid = @gid,
+      `UPDATE files SET size = @size, mode = @mode, uid = @uid, gid = @gid,
          mtime = @mtime, atime = @atime, ctime = @ctime, ip_address = @ip_address WHERE id = @id`,
+    ),
+    seenAt: db.prepare(
+      'INSERT INTO files_seen (id, last_seen_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET last_seen_at = excluded.last_seen_at',
     ),
     retire: db.prepare('UPDATE files SET is_current = 0 WHERE id = ?'),
     // Rows as [id, present]; `present`: 1 registered, 0 taken down, null never registered. `+hostname` keeps the
     // lookup on the rowid (one b-tree search per id) rather than the (hostname, id) index.
     seen: db
       .prepare<unknown[], [number, number | null]>(
-        `UPDATE files SET last_seen_at = ? WHERE id IN (SELECT value FROM json_each(?))
-           AND +hostname = ? AND is_current = 1 AND deleted_at IS NULL
-         RETURNING id, (SELECT deleted_at IS NULL FROM blobs WHERE blobs.sha256 = files.sha256)`,
+        `UPDATE files_seen SET last_seen_at = ?
+         WHERE id IN (SELECT id FROM files WHERE id IN (SELECT value FROM json_each(?))
+           AND +hostname = ? AND is_current = 1 AND deleted_at IS NULL)
+         RETURNING id,
+           (SELECT blobs.deleted_at IS NULL FROM files, blobs WHERE files.id = files_seen.id AND blobs.sha256 = files.sha256)`,
       )
       .raw(),
     digestsOf: db.prepare<unknown[], [number, string]>('SELECT id, sha256 FROM files WHERE id IN (SELECT value FROM json_each(?))').raw(),
     insert: db.prepare(
       `INSERT INTO files (hostname, filepath, version, sha256, size, mode, uid, gid, mtime, atime, ctime, ip_address,
-         first_seen_at, last_seen_at, deleted_at, is_current)
+         first_seen_at, deleted_at, is_current)
        VALUES (@hostname, @filepath, @version, @sha256, @size, @mode, @uid, @gid, @mtime, @atime, @ctime, @ip_address,
-         @first_seen_at, @last_seen_at, NULL, 1)`,
+         @first_seen_at, NULL, 1)`,
     ),
     deletePath: db.prepare(
       `UPDATE files SET deleted_at = ? WHERE hostname = ? AND filepath = ? AND is_current = 1 AND deleted_at IS NULL`,
@@ -36,12 +41,12 @@ export function prepareSqliteStatements(db: Database.Database) {
       `UPDATE files SET deleted_at = @now WHERE hostname = @hostname AND is_current = 1 AND deleted_at IS NULL
          AND filepath >= @prefix AND (@upper IS NULL OR filepath < @upper)`,
     ),
-    byId: file('SELECT * FROM files WHERE id = ?'),
-    history: file('SELECT * FROM files WHERE hostname = ? AND filepath = ? ORDER BY version DESC'),
+    byId: file('SELECT * FROM file_rows WHERE id = ?'),
+    history: file('SELECT * FROM file_rows WHERE hostname = ? AND filepath = ? ORDER BY version DESC'),
     clones: file(
-      `SELECT * FROM files WHERE sha256 = ? AND is_current = 1 AND deleted_at IS NULL ORDER BY first_seen_at, id`,
+      `SELECT * FROM file_rows WHERE sha256 = ? AND is_current = 1 AND deleted_at IS NULL ORDER BY first_seen_at, id`,
     ),
-    epoch: file('SELECT * FROM files WHERE sha256 = ? ORDER BY first_seen_at, id LIMIT 1'),
+    epoch: file('SELECT * FROM file_rows WHERE sha256 = ? ORDER BY first_seen_at, id LIMIT 1'),
 
     registerBlob: db.prepare(
       `INSERT INTO blobs (sha256, size, created_at, deleted_at) VALUES (?, ?, ?, NULL)
