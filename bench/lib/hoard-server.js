@@ -13,7 +13,8 @@ const { buildRoot } = require('./build-copy');
 /**
  * Starts the server and waits for /ready. `env` adds to (or overrides) the defaults.
  * Throws NotAvailable when the build is missing, ProductFailure when the server does not come up.
- * @returns {Promise<{url: string, pid: number, dataDir: string, adminKey: string, output(): string, stop(): Promise<void>}>}
+ * `stop()` ends the process and removes its data directory; `stop({ keepData: true })` leaves the directory to the caller.
+ * @returns {Promise<{url: string, pid: number, dataDir: string, adminKey: string, output(): string, stop(opts?: {keepData?: boolean}): Promise<void>}>}
  */
 async function startHoardServer({ env = {}, label = 'server' } = {}) {
   const main = path.join(buildRoot(), 'dist', 'apps', 'server', 'src', 'main.js');
@@ -40,9 +41,9 @@ async function startHoardServer({ env = {}, label = 'server' } = {}) {
   proc.stdout.on('data', keep);
   proc.stderr.on('data', keep);
   const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
+  const stop = async ({ keepData = false } = {}) => {
     await stopProcess(proc);
-    removeDir(dataDir);
+    if (!keepData) removeDir(dataDir);
   };
   if (!(await waitHttp(`${url}/ready`, proc, 60_000))) {
     await stop();
