@@ -1,8 +1,8 @@
 import { existsSync, lstatSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { KIND } from './native-scan';
 import { CachedDir, childPath, StateCache } from '../io/state-cache';
+import { KIND } from './native-scan';
 import { ListingStats, ScanWalker, WalkDir, WalkOptions } from './scan-walker';
 
 /** Stat fields kept per unchanged file: size, mtime ns, ctime ns, inode, device, mode, uid, gid, atime ns. */
@@ -140,6 +140,7 @@ function statMatches(report: DirReport, name: string, follow: boolean, cached: C
   out[o + 8] = st.atimeNs;
   return true;
 }
+
 function empty(dir: string): DirReport {
   return { dir, listed: false, same: [], ids: [], stats: new BigInt64Array(0), digests: new Uint8Array(0), other: [], gone: [] };
 }
