@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants } from 'node:os';
@@ -69,6 +69,15 @@ describe.each(['native', 'js'])('dirReports (%s walker)', (walker) => {
     for await (const r of feed.root(0)) dirs.push(r.dir);
     await feed.close();
     expect(dirs.sort()).toEqual([root, join(root, 'd'), join(root, 'd/e')]);
+  });
+
+  it('looks again at a file whose size is the same but whose mtime or ctime changed', () => {
+    for (const f of ['a', 'b', 'd/c']) remember(f);
+    utimesSync(join(root, 'a'), new Date(946_684_800_000), new Date(946_684_800_000)); // mtime (and ctime)
+    chmodSync(join(root, 'd/c'), 0o600); // ctime only
+    const reports = walk();
+    expect(reports.find((r) => r.dir === root)).toMatchObject({ same: ['b'], other: ['a'] });
+    expect(reports.find((r) => r.dir === join(root, 'd'))).toMatchObject({ same: [], other: ['c'] });
   });
 
   it('takes a file that vanished between the listing and its stat for gone', () => {
