@@ -49,16 +49,27 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   );
   `,
   // When each record was last seen lives in a narrow table of its own: a scan confirms every unchanged file, and
-  // rewriting a 16-byte row instead of the whole record makes that write (and the WAL it fills) several times smaller.
+  // rewriting a small row instead of the whole record makes that write (and the WAL it fills) several times smaller.
   // Reads go through the view `file_rows`, which has the columns `files` had.
+  // `content_ok` is 1 once a confirmation found the record's content stored, so that later confirmations need not
+  // look it up again; the triggers clear it whenever that content is taken down or forgotten (NULL: look again).
   `
   CREATE TABLE files_seen (
     id           INTEGER PRIMARY KEY REFERENCES files (id) ON DELETE CASCADE,
-    last_seen_at INTEGER NOT NULL
+    last_seen_at INTEGER NOT NULL,
+    content_ok   INTEGER
   );
   INSERT INTO files_seen (id, last_seen_at) SELECT id, last_seen_at FROM files;
   ALTER TABLE files DROP COLUMN last_seen_at;
   CREATE VIEW file_rows AS SELECT files.*, files_seen.last_seen_at AS last_seen_at FROM files JOIN files_seen USING (id);
+  CREATE TRIGGER blob_taken_down AFTER UPDATE OF deleted_at ON blobs WHEN NEW.deleted_at IS NOT NULL BEGIN
+    UPDATE files_seen SET content_ok = NULL
+    WHERE content_ok IS NOT NULL AND id IN (SELECT id FROM files WHERE sha256 = NEW.sha256);
+  END;
+  CREATE TRIGGER blob_forgotten AFTER DELETE ON blobs BEGIN
+    UPDATE files_seen SET content_ok = NULL
+    WHERE content_ok IS NOT NULL AND id IN (SELECT id FROM files WHERE sha256 = OLD.sha256);
+  END;
   `,
 ];
 

@@ -15,15 +15,17 @@ export function prepareSqliteStatements(db: Database.Database) {
       'INSERT INTO files_seen (id, last_seen_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET last_seen_at = excluded.last_seen_at',
     ),
     retire: db.prepare('UPDATE files SET is_current = 0 WHERE id = ?'),
-    // Rows as [id, present]; `present`: 1 registered, 0 taken down, null never registered. `+hostname` keeps the
-    // lookup on the rowid (one b-tree search per id) rather than the (hostname, id) index.
+    // Rows as [id, present]; `present`: 1 registered, 0 taken down, null never registered. The content is looked up
+    // only until a confirmation has found it once (`content_ok`, cleared by the triggers of the blobs table).
+    // `+hostname` keeps the lookup on the rowid (one b-tree search per id) rather than the (hostname, id) index.
     seen: db
       .prepare<unknown[], [number, number | null]>(
-        `UPDATE files_seen SET last_seen_at = ?
+        `UPDATE files_seen SET last_seen_at = ?,
+           content_ok = CASE WHEN content_ok = 1 THEN 1 ELSE
+             (SELECT blobs.deleted_at IS NULL FROM files, blobs WHERE files.id = files_seen.id AND blobs.sha256 = files.sha256) END
          WHERE id IN (SELECT id FROM files WHERE id IN (SELECT value FROM json_each(?))
            AND +hostname = ? AND is_current = 1 AND deleted_at IS NULL)
-         RETURNING id,
-           (SELECT blobs.deleted_at IS NULL FROM files, blobs WHERE files.id = files_seen.id AND blobs.sha256 = files.sha256)`,
+         RETURNING id, content_ok`,
       )
       .raw(),
     digestsOf: db.prepare<unknown[], [number, string]>('SELECT id, sha256 FROM files WHERE id IN (SELECT value FROM json_each(?))').raw(),

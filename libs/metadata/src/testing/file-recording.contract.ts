@@ -39,6 +39,20 @@ export function describeFileRecordingContract(factory: MetadataStoreFactory): vo
       expect(await ctx.sut.markFilesSeen('host-a', [emptyFile, stored], at(5))).toEqual({ seen: 2, stale: [], unavailable: [emptyFile] });
     });
 
+    it('finds content gone that an earlier confirmation found stored: taken down or forgotten, for every record of it', async () => {
+      const recorded = await ctx.sut.recordFiles([meta('/a', 'a'), meta('/copy-of-a', 'a'), meta('/b', 'b'), meta('/c', 'c')], at(1));
+      const [a, copy, b, c] = recorded.map((r) => r.file.id);
+      for (const content of ['a', 'b', 'c']) await ctx.sut.registerBlob(digest(content), 1, at(1));
+      expect(await ctx.sut.markFilesSeen('host-a', [a, copy, b, c], at(2))).toEqual({ seen: 4, stale: [], unavailable: [] });
+      await ctx.sut.markBlobDeleted(digest('a'), at(3));
+      await ctx.sut.forgetBlob(digest('b'));
+      expect(await ctx.sut.markFilesSeen('host-a', [a, copy, b, c], at(4))).toEqual({ seen: 4, stale: [], unavailable: [a, copy, b] });
+      // Stored again: available again.
+      await ctx.sut.registerBlob(digest('a'), 1, at(5));
+      await ctx.sut.registerBlob(digest('b'), 1, at(5));
+      expect(await ctx.sut.markFilesSeen('host-a', [a, copy, b, c], at(6))).toEqual({ seen: 4, stale: [], unavailable: [] });
+    });
+
     it('confirms a thousand records at once', async () => {
       const recorded = await ctx.sut.recordFiles(
         Array.from({ length: 1000 }, (_, i) => meta(`/many/${i}`, `c${i % 10}`)),
