@@ -1,7 +1,7 @@
+import { scanDir } from '@hoard/native';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { scanDir } from './native-scan';
 import { ScanWalker } from './scan-walker';
 
 // The native scanner when it is built (CI requires it), and the walk through fs (forced with HOARD_WALKER=js).

@@ -1,4 +1,4 @@
-import { DirScan, KIND, scanDir } from './native-scan';
+import { DirScan, KIND, scanDir } from '@hoard/native';
 import { Dirent, lstatSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, relative, sep } from 'node:path';
 import { childPath } from '../io/state-cache';

@@ -1,8 +1,8 @@
+import { KIND } from '@hoard/native';
 import { existsSync, lstatSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { CachedDir, childPath, StateCache } from '../io/state-cache';
-import { KIND } from './native-scan';
 import { ListingStats, ScanWalker, WalkDir, WalkOptions } from './scan-walker';
 
 /** Stat fields kept per unchanged file: size, mtime ns, ctime ns, inode, device, mode, uid, gid, atime ns. */

@@ -24,6 +24,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "native.h"
+
 #ifdef __APPLE__
 #define ST_ATIM st_atimespec
 #define ST_MTIM st_mtimespec
@@ -201,11 +203,8 @@ static napi_value scan(napi_env env, napi_callback_info info) {
   return result;
 }
 
-static napi_value init(napi_env env, napi_value exports) {
+int register_dirscan(napi_env env, napi_value exports) {
   napi_value fn;
-  if (napi_create_function(env, "scan", NAPI_AUTO_LENGTH, scan, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "scan", fn) != napi_ok) return NULL;
-  return exports;
+  if (napi_create_function(env, "scan", NAPI_AUTO_LENGTH, scan, NULL, &fn) != napi_ok) return -1;
+  return napi_set_named_property(env, exports, "scan", fn) == napi_ok ? 0 : -1;
 }
-
-NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,8 +1,8 @@
 {
   "targets": [
     {
-      "target_name": "dirscan",
-      "sources": ["src/dirscan.c"],
+      "target_name": "hoard_native",
+      "sources": ["src/native.c", "src/dirscan.c", "src/hash-write.c"],
       "cflags": ["-O2", "-Wall", "-Wextra"],
       "xcode_settings": { "OTHER_CFLAGS": ["-O2", "-Wall", "-Wextra"] }
     }

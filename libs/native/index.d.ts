@@ -13,9 +13,20 @@ export interface DirScan {
   stats: BigInt64Array;
 }
 
-/** True when the native scanner was built on this machine. */
+/** True when the native helpers were built on this machine. */
 export declare const available: boolean;
 /** Lists `path`; throws what Node's readdir would (code, errno, syscall 'scandir', path). Null when not built. */
 export declare const scanDir: ((path: string) => DirScan) | null;
+
+/** A SHA-256 of what is written to an open file, hashing and writing on the thread pool. Null when not built. */
+export declare const FileHasher: {
+  new (fd: number): {
+    /** Hashes `buffers` in order, then writes them all at the file's position (short writes resumed). */
+    write(buffers: Buffer[], callback: (error: NodeJS.ErrnoException | null) => void): void;
+    /** The hex digest of everything written; once, with no write in flight. */
+    digest(): string;
+  };
+} | null;
+
 export declare const KIND: Readonly<{ OTHER: 0; FILE: 1; DIR: 2; LINK: 3 }>;
 export declare const STAT_FIELDS: 9;

@@ -1,4 +1,4 @@
-import { KIND, scanDir, STAT_FIELDS } from '@hoard/dirscan';
+import { KIND, scanDir, STAT_FIELDS } from '@hoard/native';
 import { execFileSync } from 'node:child_process';
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,0 +1,54 @@
+'use strict';
+// Loads the native helpers built at install; where they could not be built, every function here is null and the
+// callers use their JavaScript paths.
+const { getSystemErrorMap } = require('node:util');
+
+let native = null;
+try {
+  native = require('./build/Release/hoard_native.node');
+} catch {
+  native = null;
+}
+
+/** Entry kinds, as a scan's `kinds` holds them. */
+const KIND = Object.freeze({ OTHER: 0, FILE: 1, DIR: 2, LINK: 3 });
+const STAT_FIELDS = 9;
+
+/** The error Node's fs raises for `errno` (positive) in `syscall` on `path`: same code, errno and message. */
+function systemError(errno, syscall, path) {
+  const [code, description] = getSystemErrorMap().get(-errno) ?? ['UNKNOWN', 'unknown error'];
+  const where = path === undefined ? syscall : `${syscall} '${path}'`;
+  return Object.assign(new Error(`${code}: ${description}, ${where}`), { errno: -errno, code, syscall, ...(path === undefined ? {} : { path }) });
+}
+
+function scanDir(path) {
+  const out = native.scan(path);
+  if (typeof out === 'number') throw systemError(out, 'scandir', path);
+  return out;
+}
+
+/** A SHA-256 of what is written to a file, both done on the thread pool. */
+class FileHasher {
+  constructor(fd) {
+    this.fd = fd;
+    this.hasher = native.createHasher();
+  }
+
+  /** Hashes `buffers` in order, then writes them all at the file's position; `callback(error | null)`. */
+  write(buffers, callback) {
+    native.hashWrite(this.hasher, this.fd, buffers, (errno) => callback(errno === 0 ? null : systemError(errno, 'write')));
+  }
+
+  /** The hex digest of everything written; call once, with no write in flight. */
+  digest() {
+    return native.digestHex(this.hasher);
+  }
+}
+
+module.exports = {
+  available: native !== null,
+  scanDir: native ? scanDir : null,
+  FileHasher: native ? FileHasher : null,
+  KIND,
+  STAT_FIELDS,
+};

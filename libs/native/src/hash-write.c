@@ -1,0 +1,210 @@
+/*
+ * A SHA-256 of a file being written, computed on libuv's thread pool together with the write itself, so that the
+ * thread that receives an upload neither hashes nor waits on the disk:
+ *
+ *   hasher = createHasher()
+ *   hashWrite(hasher, fd, [buffer, ...], (errno) => ...)   hashes the buffers in order, then writes all of them at
+ *                                                          the file's position (short writes resumed); errno is 0
+ *                                                          or the error of the write
+ *   digestHex(hasher)                                      the hex digest of everything hashed; ends the hasher
+ *
+ * One hashWrite at a time per hasher (a stream's writes are serialised). OpenSSL is Node's own.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <node_api.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "native.h"
+
+typedef struct {
+  EVP_MD_CTX *ctx; /* NULL once digested */
+} hasher_t;
+
+typedef struct {
+  napi_async_work work;
+  napi_ref owner;   /* keeps the hasher alive while the pool uses it */
+  napi_ref buffers; /* keeps the buffers alive while the pool reads them */
+  napi_ref callback;
+  hasher_t *hasher;
+  int fd;
+  struct iovec *iov;
+  uint32_t count;
+  int err;
+} job_t;
+
+static void hasher_finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  hasher_t *h = data;
+  if (h->ctx != NULL) EVP_MD_CTX_free(h->ctx);
+  free(h);
+}
+
+static napi_value create_hasher(napi_env env, napi_callback_info info) {
+  (void)info;
+  hasher_t *h = calloc(1, sizeof *h);
+  if (h == NULL || (h->ctx = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1) {
+    if (h != NULL && h->ctx != NULL) EVP_MD_CTX_free(h->ctx);
+    free(h);
+    napi_throw_error(env, NULL, "cannot start a SHA-256");
+    return NULL;
+  }
+  napi_value out;
+  if (napi_create_external(env, h, hasher_finalize, NULL, &out) != napi_ok) {
+    hasher_finalize(env, h, NULL);
+    return NULL;
+  }
+  return out;
+}
+
+static hasher_t *hasher_of(napi_env env, napi_value value) {
+  void *data = NULL;
+  if (napi_get_value_external(env, value, &data) != napi_ok || data == NULL) {
+    napi_throw_type_error(env, NULL, "not a hasher");
+    return NULL;
+  }
+  hasher_t *h = data;
+  if (h->ctx == NULL) {
+    napi_throw_error(env, NULL, "the hasher has already given its digest");
+    return NULL;
+  }
+  return h;
+}
+
+static void execute(napi_env env, void *data) {
+  (void)env;
+  job_t *job = data;
+  for (uint32_t i = 0; i < job->count; i++) {
+    if (EVP_DigestUpdate(job->hasher->ctx, job->iov[i].iov_base, job->iov[i].iov_len) != 1) {
+      job->err = EIO;
+      return;
+    }
+  }
+  struct iovec *iov = job->iov;
+  int left = (int)job->count;
+  while (left > 0) {
+    ssize_t n = writev(job->fd, iov, left > IOV_MAX ? IOV_MAX : left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      job->err = errno;
+      return;
+    }
+    /* Resume after a short write. */
+    while (left > 0 && (size_t)n >= iov->iov_len) {
+      n -= (ssize_t)iov->iov_len;
+      iov++;
+      left--;
+    }
+    if (left > 0) {
+      iov->iov_base = (char *)iov->iov_base + n;
+      iov->iov_len -= (size_t)n;
+    }
+  }
+}
+
+static void complete(napi_env env, napi_status status, void *data) {
+  job_t *job = data;
+  napi_value callback, global, arg;
+  int err = status == napi_ok ? job->err : ECANCELED;
+  if (napi_get_reference_value(env, job->callback, &callback) == napi_ok && napi_get_global(env, &global) == napi_ok &&
+      napi_create_int32(env, err, &arg) == napi_ok) {
+    napi_call_function(env, global, callback, 1, &arg, NULL);
+  }
+  napi_delete_reference(env, job->callback);
+  napi_delete_reference(env, job->buffers);
+  napi_delete_reference(env, job->owner);
+  napi_delete_async_work(env, job->work);
+  free(job->iov);
+  free(job);
+}
+
+static napi_value hash_write(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4) {
+    napi_throw_type_error(env, NULL, "hashWrite(hasher, fd, buffers, callback)");
+    return NULL;
+  }
+  hasher_t *h = hasher_of(env, argv[0]);
+  if (h == NULL) return NULL;
+  int32_t fd;
+  uint32_t count;
+  bool is_array;
+  if (napi_get_value_int32(env, argv[1], &fd) != napi_ok || napi_is_array(env, argv[2], &is_array) != napi_ok || !is_array ||
+      napi_get_array_length(env, argv[2], &count) != napi_ok) {
+    napi_throw_type_error(env, NULL, "hashWrite: fd must be a number and buffers an array");
+    return NULL;
+  }
+  job_t *job = calloc(1, sizeof *job);
+  if (job == NULL || (count > 0 && (job->iov = calloc(count, sizeof *job->iov)) == NULL)) {
+    free(job);
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return NULL;
+  }
+  job->hasher = h;
+  job->fd = fd;
+  job->count = count;
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value item;
+    bool is_buffer = false;
+    if (napi_get_element(env, argv[2], i, &item) != napi_ok || napi_is_buffer(env, item, &is_buffer) != napi_ok || !is_buffer ||
+        napi_get_buffer_info(env, item, &job->iov[i].iov_base, &job->iov[i].iov_len) != napi_ok) {
+      free(job->iov);
+      free(job);
+      napi_throw_type_error(env, NULL, "hashWrite: every item of buffers must be a Buffer");
+      return NULL;
+    }
+  }
+  napi_value name;
+  if (napi_create_reference(env, argv[0], 1, &job->owner) != napi_ok ||
+      napi_create_reference(env, argv[2], 1, &job->buffers) != napi_ok ||
+      napi_create_reference(env, argv[3], 1, &job->callback) != napi_ok ||
+      napi_create_string_utf8(env, "hoard:hashWrite", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_async_work(env, NULL, name, execute, complete, job, &job->work) != napi_ok ||
+      napi_queue_async_work(env, job->work) != napi_ok) {
+    napi_throw_error(env, NULL, "hashWrite: cannot queue the work");
+    return NULL; /* the references leak with the job: only on a broken environment */
+  }
+  return NULL;
+}
+
+static napi_value digest_hex(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return NULL;
+  hasher_t *h = hasher_of(env, argv[0]);
+  if (h == NULL) return NULL;
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  int ok = EVP_DigestFinal_ex(h->ctx, md, &len);
+  EVP_MD_CTX_free(h->ctx);
+  h->ctx = NULL;
+  if (ok != 1) {
+    napi_throw_error(env, NULL, "cannot finish the SHA-256");
+    return NULL;
+  }
+  static const char hex[] = "0123456789abcdef";
+  char out[EVP_MAX_MD_SIZE * 2];
+  for (unsigned int i = 0; i < len; i++) {
+    out[2 * i] = hex[md[i] >> 4];
+    out[2 * i + 1] = hex[md[i] & 15];
+  }
+  napi_value result;
+  napi_create_string_latin1(env, out, len * 2, &result);
+  return result;
+}
+
+int register_hash_write(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    {"createHasher", NULL, create_hasher, NULL, NULL, NULL, napi_default, NULL},
+    {"hashWrite", NULL, hash_write, NULL, NULL, NULL, napi_default, NULL},
+    {"digestHex", NULL, digest_hex, NULL, NULL, NULL, napi_default, NULL},
+  };
+  return napi_define_properties(env, exports, sizeof props / sizeof props[0], props) == napi_ok ? 0 : -1;
+}

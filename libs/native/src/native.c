@@ -1,0 +1,11 @@
+/* The hoard CLI's and server's native helpers: see dirscan.c and hash-write.c. */
+#include <node_api.h>
+
+#include "native.h"
+
+static napi_value init(napi_env env, napi_value exports) {
+  if (register_dirscan(env, exports) != 0 || register_hash_write(env, exports) != 0) return NULL;
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
