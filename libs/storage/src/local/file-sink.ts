@@ -1,48 +1,103 @@
+import { FileHasher } from '@hoard/native';
+import { createHash, Hash } from 'node:crypto';
 import { writev } from 'node:fs';
 import { Writable } from 'node:stream';
+import type { PutOptions } from '../blob-store';
+import { overLimits, shortOfLimits } from '../shared/hashing-meter';
 
 /**
- * A Writable onto an open file descriptor that leaves the file open when it finishes (the owner syncs and closes
- * it). Chunks buffered while a write is in flight go down together in one `writev`, so small network chunks
- * become large writes.
+ * A Writable onto an open file descriptor that hashes (SHA-256) and counts what it writes, enforcing the limits of
+ * {@link PutOptions} as HashingMeter does, and leaves the file open when it finishes (the owner syncs and closes it).
+ * Chunks buffered while a write is in flight go down together, so small network chunks become large writes.
+ *
+ * With the native helpers (libs/native), each batch is hashed and written by one task on the thread pool: the event
+ * loop, which receives every upload, neither hashes nor waits for the disk. Without them, it hashes here and writes
+ * with fs.writev.
  */
-export class FileSink extends Writable {
+export class HashingFileSink extends Writable {
+  /** Bytes taken so far. */
+  bytes = 0;
   /** The error of a failed write to the file (disk full, I/O error), as opposed to a failure of the source. */
   failure?: Error;
+  private readonly native: InstanceType<NonNullable<typeof FileHasher>> | null;
+  private readonly hash: Hash | null;
+  /** A write is on the thread pool. */
+  private writing = false;
+  /** What destroy() waits to run until that write is over. */
+  private afterWrite: (() => void) | null = null;
 
   constructor(
     private readonly fd: number,
     highWaterMark: number,
+    private readonly limits: PutOptions = {},
+    useNative = FileHasher !== null,
   ) {
     super({ highWaterMark });
+    this.native = useNative && FileHasher ? new FileHasher(fd) : null;
+    this.hash = this.native ? null : createHash('sha256');
+  }
+
+  /** Hex digest of everything written; call once, after the stream finished. */
+  digest(): string {
+    return this.native ? this.native.digest() : this.hash!.digest('hex');
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.writeAll([chunk], callback);
+    this.take([chunk], callback);
   }
 
   override _writev(
     chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>,
     callback: (error?: Error | null) => void,
   ): void {
-    this.writeAll(
+    this.take(
       chunks.map((entry) => entry.chunk),
       callback,
     );
   }
 
-  /** Writes every byte of `buffers` at the current position, resuming after short writes. */
-  private writeAll(buffers: Buffer[], callback: (error?: Error | null) => void): void {
-    writev(this.fd, buffers, (error, written) => {
-      if (error) {
-        this.failure = error;
-        return callback(error);
-      }
-      const rest = dropBytes(buffers, written);
-      if (rest.length === 0) return callback();
-      this.writeAll(rest, callback);
-    });
+  override _final(callback: (error?: Error | null) => void): void {
+    callback(shortOfLimits(this.bytes, this.limits));
   }
+
+  /**
+   * Destroyed (the upload failed or was cut) while a write is on the thread pool: finish destroying only once it
+   * is over, so that the owner, which closes the file when the stream has closed, never closes it under that write.
+   */
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (!this.writing) return callback(error);
+    this.afterWrite = () => callback(error);
+  }
+
+  private take(buffers: Buffer[], callback: (error?: Error | null) => void): void {
+    let next = this.bytes;
+    for (const buffer of buffers) next += buffer.length;
+    const over = overLimits(next, this.limits);
+    if (over) return callback(over);
+    this.bytes = next;
+    this.writing = true;
+    const done = (error: Error | null) => {
+      this.writing = false;
+      if (error) this.failure = error;
+      callback(error);
+      const after = this.afterWrite;
+      this.afterWrite = null;
+      after?.();
+    };
+    if (this.native) return this.native.write(buffers, done);
+    for (const buffer of buffers) this.hash!.update(buffer);
+    writeAll(this.fd, buffers, done);
+  }
+}
+
+/** Writes every byte of `buffers` at the file's position, resuming after short writes. */
+function writeAll(fd: number, buffers: Buffer[], callback: (error: Error | null) => void): void {
+  writev(fd, buffers, (error, written) => {
+    if (error) return callback(error);
+    const rest = dropBytes(buffers, written);
+    if (rest.length === 0) return callback(null);
+    writeAll(fd, rest, callback);
+  });
 }
 
 function dropBytes(buffers: Buffer[], count: number): Buffer[] {

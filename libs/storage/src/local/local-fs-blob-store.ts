@@ -8,10 +8,10 @@ import { pipeline } from 'node:stream/promises';
 import type { BlobStat, BlobStore, ByteRange, ListOptions, PutOptions, PutResult } from '../blob-store';
 import { checkRange } from '../shared/byte-range';
 import { digestParts } from '../shared/digest-path';
-import { checkPutOptions, HashingMeter } from '../shared/hashing-meter';
+import { checkPutOptions } from '../shared/hashing-meter';
 import { blobNotFound, classifyPutFailure, digestMismatch, hasErrno, storeUnavailable } from '../shared/store-errors';
 import { verifyBody } from '../shared/verify-body';
-import { FileSink } from './file-sink';
+import { HashingFileSink } from './file-sink';
 import { fsyncDir, isMissing, readNames, syncData } from './fs-utils';
 
 const openFd = promisify(openCallback);
@@ -173,17 +173,16 @@ export class LocalFsBlobStore implements BlobStore {
       } catch (error) {
         throw storeUnavailable('cannot create a temporary file', error);
       }
-      const meter = new HashingMeter(options);
-      const sink = new FileSink(fd, IO_CHUNK);
-      await pipeline(body, meter, sink).catch((error) => {
+      const sink = new HashingFileSink(fd, IO_CHUNK, options);
+      await pipeline(body, sink).catch((error) => {
         throw classifyPutFailure(error, sink.failure, 'write');
       });
-      const actual = meter.digest();
+      const actual = sink.digest();
       if (actual !== sha) throw digestMismatch(sha, actual);
       const file = fd;
       fd = undefined;
       const created = await this.commit(file, tmp, prefix, sha);
-      return { sha256: sha, size: meter.bytes, created };
+      return { sha256: sha, size: sink.bytes, created };
     } finally {
       if (fd !== undefined) closeQuietly(fd);
       try {

@@ -24,23 +24,28 @@ export class HashingMeter extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     const next = this.bytes + chunk.length;
-    const { maxBytes, expectedSize } = this.limits;
-    if (maxBytes !== undefined && next > maxBytes) return callback(tooLarge(maxBytes));
-    if (expectedSize !== undefined && next > expectedSize) {
-      return callback(sizeMismatch(expectedSize, 'longer'));
-    }
+    const over = overLimits(next, this.limits);
+    if (over) return callback(over);
     this.bytes = next;
     this.hash.update(chunk);
     callback(null, chunk);
   }
 
   override _flush(callback: TransformCallback): void {
-    const { expectedSize } = this.limits;
-    if (expectedSize !== undefined && this.bytes !== expectedSize) {
-      return callback(sizeMismatch(expectedSize, 'shorter'));
-    }
-    callback();
+    callback(shortOfLimits(this.bytes, this.limits));
   }
+}
+
+/** The error for a body that has grown to `bytes`, past `maxBytes` or `expectedSize`; null while within them. */
+export function overLimits(bytes: number, { maxBytes, expectedSize }: PutOptions): HoardError | null {
+  if (maxBytes !== undefined && bytes > maxBytes) return tooLarge(maxBytes);
+  if (expectedSize !== undefined && bytes > expectedSize) return sizeMismatch(expectedSize, 'longer');
+  return null;
+}
+
+/** The error for a whole body of `bytes` that is shorter than `expectedSize`; null otherwise. */
+export function shortOfLimits(bytes: number, { expectedSize }: PutOptions): HoardError | null {
+  return expectedSize !== undefined && bytes !== expectedSize ? sizeMismatch(expectedSize, 'shorter') : null;
 }
 
 /**
