@@ -155,12 +155,8 @@ static napi_value typed_copy(napi_env env, napi_typedarray_type type, const void
 }
 
 static napi_value scan(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) {
-    napi_throw_type_error(env, NULL, "scan(path) needs a path");
-    return NULL;
-  }
+  if (!get_args(env, info, 1, argv, "scan(path) needs a path")) return NULL;
   size_t path_len = 0;
   if (napi_get_value_string_utf8(env, argv[0], NULL, 0, &path_len) != napi_ok) {
     napi_throw_type_error(env, NULL, "scan(path): the path must be a string");

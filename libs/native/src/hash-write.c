@@ -125,12 +125,8 @@ static void complete(napi_env env, napi_status status, void *data) {
 }
 
 static napi_value hash_write(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4) {
-    napi_throw_type_error(env, NULL, "hashWrite(hasher, fd, buffers, callback)");
-    return NULL;
-  }
+  if (!get_args(env, info, 4, argv, "hashWrite(hasher, fd, buffers, callback)")) return NULL;
   hasher_t *h = hasher_of(env, argv[0]);
   if (h == NULL) return NULL;
   int32_t fd;
@@ -175,9 +171,8 @@ static napi_value hash_write(napi_env env, napi_callback_info info) {
 }
 
 static napi_value digest_hex(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return NULL;
+  if (!get_args(env, info, 1, argv, "digestHex(hasher)")) return NULL;
   hasher_t *h = hasher_of(env, argv[0]);
   if (h == NULL) return NULL;
   unsigned char md[EVP_MAX_MD_SIZE];

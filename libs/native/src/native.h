@@ -6,4 +6,12 @@
 int register_dirscan(napi_env env, napi_value exports);
 int register_hash_write(napi_env env, napi_value exports);
 
+/* Fetches the first `n` arguments into `argv`; false, with a TypeError saying `usage`, when fewer came. */
+static inline bool get_args(napi_env env, napi_callback_info info, size_t n, napi_value *argv, const char *usage) {
+  size_t argc = n;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= n) return true;
+  napi_throw_type_error(env, NULL, usage);
+  return false;
+}
+
 #endif
