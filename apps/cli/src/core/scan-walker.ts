@@ -86,7 +86,8 @@ export class ScanWalker {
         continue;
       }
       const files: string[] = [];
-      const at: number[] = [];
+      // Where each file is in the native scan's arrays.
+      const at: number[] | null = scanned ? [] : null;
       for (let i = 0; i < names.length; i++) {
         const name = names[i];
         const d = dirents?.[i];
@@ -103,7 +104,7 @@ export class ScanWalker {
         if (filter && this.matcher.ignores(childRel, isDir)) continue;
         if (!isDir) {
           files.push(name);
-          at.push(i);
+          at?.push(i);
           continue;
         }
         let chain = above;
@@ -115,7 +116,7 @@ export class ScanWalker {
         stack.push({ dir: childPath(dir, name), rel: childRel, above: chain });
       }
       yield scanned
-        ? { dir, listed: names, files, stats: { kinds: scanned.kinds, errnos: scanned.errnos, stats: scanned.stats, at } }
+        ? { dir, listed: names, files, stats: { kinds: scanned.kinds, errnos: scanned.errnos, stats: scanned.stats, at: at! } }
         : { dir, listed: names, files };
     }
   }

@@ -1,12 +1,15 @@
-import { KIND } from '@hoard/native';
+import { KIND, STAT_FIELDS } from '@hoard/native';
 import { existsSync, lstatSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { CachedDir, childPath, StateCache } from '../io/state-cache';
 import { ListingStats, ScanWalker, WalkDir, WalkOptions } from './scan-walker';
 
-/** Stat fields kept per unchanged file: size, mtime ns, ctime ns, inode, device, mode, uid, gid, atime ns. */
-export const STAT_FIELDS = 9;
+/**
+ * Stat fields kept per unchanged file: size, mtime ns, ctime ns, inode, device, mode, uid, gid, atime ns. The native
+ * scanner's layout, so that its stats are copied as they are.
+ */
+export { STAT_FIELDS };
 
 /**
  * One directory listed and compared with its cached entries. Files whose stat matches their cached fingerprint
