@@ -18,11 +18,19 @@ export declare const available: boolean;
 /** Lists `path`; throws what Node's readdir would (code, errno, syscall 'scandir', path). Null when not built. */
 export declare const scanDir: ((path: string) => DirScan) | null;
 
-/** A SHA-256 of what is written to an open file, hashing and writing on the thread pool. Null when not built. */
+/**
+ * A SHA-256 of what is written to an open file, hashing and writing on the thread pool. Null when not built.
+ * With `direct`, the file is written from offset 0 on, and files of 64 KiB or more mostly past the page cache
+ * (O_DIRECT, in aligned 1 MiB blocks, where the file system allows it); `finish` must then follow the last write.
+ */
 export declare const FileHasher: {
-  new (fd: number): {
-    /** Hashes `buffers` in order, then writes them all at the file's position (short writes resumed). */
+  new (fd: number, options?: { direct?: boolean }): {
+    /** Hashes `buffers` in order, then writes them all after what was written before (short writes resumed). */
     write(buffers: Buffer[], callback: (error: NodeJS.ErrnoException | null) => void): void;
+    /** Writes whatever direct mode still holds; once, after the last write, before the file is flushed. */
+    finish(callback: (error: NodeJS.ErrnoException | null) => void): void;
+    /** Bytes written past the page cache so far. */
+    readonly directBytes: number;
     /** The hex digest of everything written; once, with no write in flight. */
     digest(): string;
   };

@@ -29,14 +29,24 @@ function scanDir(path) {
 
 /** A SHA-256 of what is written to a file, both done on the thread pool. */
 class FileHasher {
-  constructor(fd) {
+  constructor(fd, { direct = false } = {}) {
     this.fd = fd;
-    this.hasher = native.createHasher();
+    this.hasher = native.createHasher(direct);
   }
 
-  /** Hashes `buffers` in order, then writes them all at the file's position; `callback(error | null)`. */
+  /** Hashes `buffers` in order, then writes them after what was written before; `callback(error | null)`. */
   write(buffers, callback) {
     native.hashWrite(this.hasher, this.fd, buffers, (errno) => callback(errno === 0 ? null : systemError(errno, 'write')));
+  }
+
+  /** Writes what direct mode still holds; once, after the last write and before the file is flushed. */
+  finish(callback) {
+    native.hashFinish(this.hasher, this.fd, (errno) => callback(errno === 0 ? null : systemError(errno, 'write')));
+  }
+
+  /** Bytes written past the page cache so far. */
+  get directBytes() {
+    return native.directBytes(this.hasher);
   }
 
   /** The hex digest of everything written; call once, with no write in flight. */

@@ -1,6 +1,9 @@
-import { KIND, scanDir, STAT_FIELDS } from '@hoard/native';
-import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { FileHasher, KIND, scanDir, STAT_FIELDS } from '@hoard/native';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  closeSync, constants, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -76,5 +79,100 @@ describeBuilt('scanDir (native)', () => {
       expect(() => scan(path)).toThrow(expect.objectContaining({ code: nodeError!.code, errno: nodeError!.errno, syscall: 'scandir' }));
     }
     expect(() => scan(join(root, 'file'))).toThrow(`ENOTDIR: not a directory, scandir '${join(root, 'file')}'`);
+  });
+});
+
+describeBuilt('FileHasher (native, direct mode)', () => {
+  let root: string;
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'hoard-hashwrite-'));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  /** Writes `chunks` in batches of up to three through a direct-mode FileHasher, then finishes it. */
+  const writeThrough = async (fd: number, chunks: Buffer[]) => {
+    const hasher = new FileHasher!(fd, { direct: true });
+    const call = (run: (cb: (error: Error | null) => void) => void) => new Promise<void>((resolve, reject) => run((error) => (error ? reject(error) : resolve())));
+    for (let i = 0; i < chunks.length; i += 3) await call((cb) => hasher.write(chunks.slice(i, i + 3), cb));
+    await call((cb) => hasher.finish(cb));
+    return { directBytes: hasher.directBytes, digest: hasher.digest() };
+  };
+
+  /** Cuts `size` random bytes into chunks of uneven sizes (from a few bytes to over a staging buffer). */
+  const unevenChunks = (size: number) => {
+    const whole = randomBytes(size);
+    const chunks: Buffer[] = [];
+    const cuts = [1, 4095, 65_536, 7, (1 << 20) + 3, 12_345, 333_333];
+    for (let at = 0, i = 0; at < size; i++) {
+      const n = Math.min(cuts[i % cuts.length], size - at);
+      chunks.push(whole.subarray(at, at + n));
+      at += n;
+    }
+    return { whole, chunks };
+  };
+
+  const directSupported = () => {
+    try {
+      closeSync(openSync(join(root, 'probe'), constants.O_WRONLY | constants.O_CREAT | constants.O_DIRECT));
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EINVAL') return false;
+      throw error;
+    }
+  };
+
+  it('writes and hashes every byte around the block, threshold and staging sizes; large files go past the cache', async () => {
+    const direct = directSupported();
+    const MiB = 1 << 20;
+    for (const size of [0, 1, 4095, 4096, 4097, 65_535, 65_536, 65_537, MiB - 1, MiB, MiB + 1, 3 * MiB + 4097]) {
+      const { whole, chunks } = unevenChunks(size);
+      const file = join(root, `f${size}`);
+      const fd = openSync(file, 'wx');
+      let out;
+      try {
+        out = await writeThrough(fd, chunks);
+      } finally {
+        closeSync(fd);
+      }
+      const expectedDirect = direct && size >= 65_536 ? Math.floor(size / 4096) * 4096 : 0;
+      expect({ size, digest: out.digest, directBytes: out.directBytes }).toEqual({
+        size, digest: createHash('sha256').update(whole).digest('hex'), directBytes: expectedDirect,
+      });
+      expect(readFileSync(file).equals(whole)).toBe(true);
+    }
+  });
+
+  it('reports a failed write, buffered or direct', async () => {
+    writeFileSync(join(root, 'ro'), '');
+    for (const size of [10, 3 << 20]) {
+      const fd = openSync(join(root, 'ro'), 'r');
+      try {
+        await expect(writeThrough(fd, [randomBytes(size)])).rejects.toMatchObject({ code: 'EBADF', syscall: 'write' });
+      } finally {
+        closeSync(fd);
+      }
+    }
+  });
+
+  // ramfs refuses O_DIRECT; mounting one takes a private mount namespace (root in CI, or user namespaces).
+  const ramfsWorks = spawnSync('unshare', ['-rm', 'sh', '-c', 'mount -t ramfs none /mnt'], { stdio: 'ignore' }).status === 0;
+  (ramfsWorks || required ? it : it.skip)('writes through the page cache on a file system that refuses O_DIRECT', () => {
+    const script = `
+      const { FileHasher } = require(${JSON.stringify(join(__dirname, 'index.js'))});
+      const { createHash, randomBytes } = require('node:crypto');
+      const fs = require('node:fs');
+      const data = randomBytes((3 << 20) + 5);
+      const fd = fs.openSync('/mnt/blob', 'wx');
+      const h = new FileHasher(fd, { direct: true });
+      h.write([data], (e1) => h.finish((e2) => {
+        fs.closeSync(fd);
+        const back = fs.readFileSync('/mnt/blob');
+        console.log(JSON.stringify({ errors: [e1, e2].filter(Boolean).map(String), directBytes: h.directBytes,
+          digestOk: h.digest() === createHash('sha256').update(data).digest('hex'), contentOk: back.equals(data) }));
+      }));`;
+    const res = spawnSync('unshare', ['-rm', 'sh', '-c', `mount -t ramfs none /mnt && exec "${process.execPath}" -e "$0"`, script], { encoding: 'utf8' });
+    expect(res.stderr).toBe('');
+    expect(JSON.parse(res.stdout)).toEqual({ errors: [], directBytes: 0, digestOk: true, contentOk: true });
   });
 });

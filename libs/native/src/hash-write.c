@@ -2,19 +2,31 @@
  * A SHA-256 of a file being written, computed on libuv's thread pool together with the write itself, so that the
  * thread that receives an upload neither hashes nor waits on the disk:
  *
- *   hasher = createHasher()
- *   hashWrite(hasher, fd, [buffer, ...], (errno) => ...)   hashes the buffers in order, then writes all of them at
- *                                                          the file's position (short writes resumed); errno is 0
- *                                                          or the error of the write
+ *   hasher = createHasher(direct)
+ *   hashWrite(hasher, fd, [buffer, ...], (errno) => ...)   hashes the buffers in order and writes them after what was
+ *                                                          written before (short writes resumed); errno is 0 or the
+ *                                                          error of the write
+ *   hashFinish(hasher, fd, (errno) => ...)                 writes whatever is still held (direct mode); call once,
+ *                                                          after the last hashWrite, before flushing the file
  *   digestHex(hasher)                                      the hex digest of everything hashed; ends the hasher
+ *   directBytes(hasher)                                    how many bytes went past the page cache so far
  *
- * One hashWrite at a time per hasher (a stream's writes are serialised). OpenSSL is Node's own.
+ * One call at a time per hasher (a stream's writes are serialised). OpenSSL is Node's own.
+ *
+ * Direct mode writes large files past the page cache (O_DIRECT): the bytes are gathered in an aligned staging buffer
+ * and go to the disk in whole aligned blocks straight from it. A stored blob is flushed at once and read seldom, so
+ * caching it buys little, while copying every byte into freshly allocated cache pages and writing them back later is
+ * most of what a buffered write costs. Files under DIRECT_MIN bytes, the unaligned tail of a larger one, and every
+ * write on a file system that refuses O_DIRECT go through the page cache as before.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <node_api.h>
 #include <openssl/evp.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -22,32 +34,79 @@
 
 #include "native.h"
 
+/* The staging buffer: its size, the alignment of memory, offsets and lengths of direct writes. */
+#define STAGE_SIZE (1024 * 1024)
+#define ALIGN 4096
+/* Smaller files are written through the page cache. */
+#define DIRECT_MIN (64 * 1024)
+/* Staging buffers kept for reuse: memory already touched costs no page faults. */
+#define STAGES_KEPT 16
+
 typedef struct {
   EVP_MD_CTX *ctx; /* NULL once digested */
+  int direct;      /* direct mode asked for, and not refused by the file system */
+  int direct_on;   /* O_DIRECT is set on the file */
+  char *stage;     /* direct mode: bytes not yet written, NULL until the first */
+  size_t fill;     /* bytes in stage */
+  off_t offset;    /* the file offset of stage[0] */
+  int64_t direct_bytes; /* bytes written past the page cache */
 } hasher_t;
 
 typedef struct {
   napi_async_work work;
   napi_ref owner;   /* keeps the hasher alive while the pool uses it */
-  napi_ref buffers; /* keeps the buffers alive while the pool reads them */
+  napi_ref buffers; /* keeps the buffers alive while the pool reads them; NULL for a finish */
   napi_ref callback;
   hasher_t *hasher;
   int fd;
+  int finish;
   struct iovec *iov;
   uint32_t count;
   int err;
 } job_t;
+
+static pthread_mutex_t stages_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *stages[STAGES_KEPT];
+static int stages_free = 0;
+
+static char *stage_take(void) {
+  char *stage = NULL;
+  pthread_mutex_lock(&stages_lock);
+  if (stages_free > 0) stage = stages[--stages_free];
+  pthread_mutex_unlock(&stages_lock);
+  if (stage == NULL && posix_memalign((void **)&stage, ALIGN, STAGE_SIZE) != 0) stage = NULL;
+  return stage;
+}
+
+static void stage_give(char *stage) {
+  if (stage == NULL) return;
+  pthread_mutex_lock(&stages_lock);
+  if (stages_free < STAGES_KEPT) {
+    stages[stages_free++] = stage;
+    stage = NULL;
+  }
+  pthread_mutex_unlock(&stages_lock);
+  free(stage);
+}
 
 static void hasher_finalize(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
   hasher_t *h = data;
   if (h->ctx != NULL) EVP_MD_CTX_free(h->ctx);
+  stage_give(h->stage);
   free(h);
 }
 
 static napi_value create_hasher(napi_env env, napi_callback_info info) {
-  (void)info;
+  size_t argc = 1;
+  napi_value argv[1];
+  bool direct = false;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc >= 1 && napi_get_value_bool(env, argv[0], &direct) != napi_ok) {
+    napi_throw_type_error(env, NULL, "createHasher(direct): direct must be a boolean");
+    return NULL;
+  }
   hasher_t *h = calloc(1, sizeof *h);
   if (h == NULL || (h->ctx = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1) {
     if (h != NULL && h->ctx != NULL) EVP_MD_CTX_free(h->ctx);
@@ -55,6 +114,9 @@ static napi_value create_hasher(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "cannot start a SHA-256");
     return NULL;
   }
+#ifdef O_DIRECT
+  h->direct = direct;
+#endif
   napi_value out;
   if (napi_create_external(env, h, hasher_finalize, NULL, &out) != napi_ok) {
     hasher_finalize(env, h, NULL);
@@ -77,23 +139,110 @@ static hasher_t *hasher_of(napi_env env, napi_value value) {
   return h;
 }
 
-static void execute(napi_env env, void *data) {
-  (void)env;
-  job_t *job = data;
-  for (uint32_t i = 0; i < job->count; i++) {
-    if (EVP_DigestUpdate(job->hasher->ctx, job->iov[i].iov_base, job->iov[i].iov_len) != 1) {
-      job->err = EIO;
-      return;
+/* Sets or clears O_DIRECT on the file; 0 or an errno. */
+static int set_direct(hasher_t *h, int fd, int on) {
+#ifdef O_DIRECT
+  if (h->direct_on == on) return 0;
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0 || fcntl(fd, F_SETFL, on ? flags | O_DIRECT : flags & ~O_DIRECT) < 0) return errno;
+  h->direct_on = on;
+  return 0;
+#else
+  (void)h;
+  (void)fd;
+  return on ? EINVAL : 0;
+#endif
+}
+
+/* Writes `len` bytes at `offset` through the page cache; 0 or an errno. */
+static int write_buffered(hasher_t *h, int fd, const char *buf, size_t len, off_t offset) {
+  int err = set_direct(h, fd, 0);
+  while (err == 0 && len > 0) {
+    ssize_t n = pwrite(fd, buf, len, offset);
+    if (n < 0) {
+      if (errno != EINTR) err = errno;
+      continue;
     }
+    buf += n;
+    len -= (size_t)n;
+    offset += n;
   }
-  struct iovec *iov = job->iov;
-  int left = (int)job->count;
-  while (left > 0) {
-    ssize_t n = writev(job->fd, iov, left > IOV_MAX ? IOV_MAX : left);
+  return err;
+}
+
+/*
+ * Writes `len` bytes of the staging buffer at `offset`, `len` a multiple of ALIGN, past the page cache. A file system
+ * that refuses O_DIRECT (on the flag or on the write) gets this and every later write through the page cache.
+ */
+static int write_direct(hasher_t *h, int fd, const char *buf, size_t len, off_t offset) {
+  if (h->direct && set_direct(h, fd, 1) != 0) h->direct = 0;
+  while (h->direct && len > 0) {
+    ssize_t n = pwrite(fd, buf, len, offset);
     if (n < 0) {
       if (errno == EINTR) continue;
-      job->err = errno;
-      return;
+      if (errno != EINVAL) return errno;
+      h->direct = 0;
+      break;
+    }
+    buf += n;
+    len -= (size_t)n;
+    offset += n;
+    h->direct_bytes += n;
+    /* A short write that leaves the rest unaligned: that rest goes through the cache. */
+    if (n % ALIGN != 0) break;
+  }
+  return len == 0 ? 0 : write_buffered(h, fd, buf, len, offset);
+}
+
+/* Appends the buffers to the staging buffer, writing it each time it fills. */
+static int stage_buffers(hasher_t *h, int fd, const struct iovec *iov, uint32_t count) {
+  if (h->stage == NULL && (h->stage = stage_take()) == NULL) return ENOMEM;
+  for (uint32_t i = 0; i < count; i++) {
+    const char *from = iov[i].iov_base;
+    size_t left = iov[i].iov_len;
+    while (left > 0) {
+      size_t n = STAGE_SIZE - h->fill < left ? STAGE_SIZE - h->fill : left;
+      memcpy(h->stage + h->fill, from, n);
+      h->fill += n;
+      from += n;
+      left -= n;
+      if (h->fill == STAGE_SIZE) {
+        int err = write_direct(h, fd, h->stage, STAGE_SIZE, h->offset);
+        if (err != 0) return err;
+        h->offset += STAGE_SIZE;
+        h->fill = 0;
+      }
+    }
+  }
+  return 0;
+}
+
+/* Writes what the staging buffer still holds: its aligned part direct unless the file is small, the rest cached. */
+static int stage_finish(hasher_t *h, int fd) {
+  int err = 0;
+  if (h->fill > 0) {
+    size_t aligned = h->offset + (off_t)h->fill >= DIRECT_MIN ? h->fill / ALIGN * ALIGN : 0;
+    if (aligned > 0) err = write_direct(h, fd, h->stage, aligned, h->offset);
+    if (err == 0) err = write_buffered(h, fd, h->stage + aligned, h->fill - aligned, h->offset + (off_t)aligned);
+    if (err == 0) {
+      h->offset += (off_t)h->fill;
+      h->fill = 0;
+    }
+  }
+  if (err == 0) err = set_direct(h, fd, 0);
+  stage_give(h->stage);
+  h->stage = NULL;
+  return err;
+}
+
+/* Writes every byte of the buffers at the file's position, resuming after short writes. */
+static int write_all(int fd, struct iovec *iov, uint32_t count) {
+  int left = (int)count;
+  while (left > 0) {
+    ssize_t n = writev(fd, iov, left > IOV_MAX ? IOV_MAX : left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
     }
     /* Resume after a short write. */
     while (left > 0 && (size_t)n >= iov->iov_len) {
@@ -106,6 +255,24 @@ static void execute(napi_env env, void *data) {
       iov->iov_len -= (size_t)n;
     }
   }
+  return 0;
+}
+
+static void execute(napi_env env, void *data) {
+  (void)env;
+  job_t *job = data;
+  hasher_t *h = job->hasher;
+  if (job->finish) {
+    job->err = h->stage != NULL ? stage_finish(h, job->fd) : 0;
+    return;
+  }
+  for (uint32_t i = 0; i < job->count; i++) {
+    if (EVP_DigestUpdate(h->ctx, job->iov[i].iov_base, job->iov[i].iov_len) != 1) {
+      job->err = EIO;
+      return;
+    }
+  }
+  job->err = h->direct || h->stage != NULL ? stage_buffers(h, job->fd, job->iov, job->count) : write_all(job->fd, job->iov, job->count);
 }
 
 static void complete(napi_env env, napi_status status, void *data) {
@@ -117,11 +284,26 @@ static void complete(napi_env env, napi_status status, void *data) {
     napi_call_function(env, global, callback, 1, &arg, NULL);
   }
   napi_delete_reference(env, job->callback);
-  napi_delete_reference(env, job->buffers);
+  if (job->buffers != NULL) napi_delete_reference(env, job->buffers);
   napi_delete_reference(env, job->owner);
   napi_delete_async_work(env, job->work);
   free(job->iov);
   free(job);
+}
+
+/* Queues `job` on the thread pool, holding the hasher, the buffers (unless NULL) and the callback until it is done. */
+static napi_value queue_job(napi_env env, job_t *job, napi_value owner, napi_value buffers, napi_value callback) {
+  napi_value name;
+  if (napi_create_reference(env, owner, 1, &job->owner) != napi_ok ||
+      (buffers != NULL && napi_create_reference(env, buffers, 1, &job->buffers) != napi_ok) ||
+      napi_create_reference(env, callback, 1, &job->callback) != napi_ok ||
+      napi_create_string_utf8(env, "hoard:hashWrite", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_async_work(env, NULL, name, execute, complete, job, &job->work) != napi_ok ||
+      napi_queue_async_work(env, job->work) != napi_ok) {
+    napi_throw_error(env, NULL, "hashWrite: cannot queue the work");
+    return NULL; /* the references leak with the job: only on a broken environment */
+  }
+  return NULL;
 }
 
 static napi_value hash_write(napi_env env, napi_callback_info info) {
@@ -157,17 +339,28 @@ static napi_value hash_write(napi_env env, napi_callback_info info) {
       return NULL;
     }
   }
-  napi_value name;
-  if (napi_create_reference(env, argv[0], 1, &job->owner) != napi_ok ||
-      napi_create_reference(env, argv[2], 1, &job->buffers) != napi_ok ||
-      napi_create_reference(env, argv[3], 1, &job->callback) != napi_ok ||
-      napi_create_string_utf8(env, "hoard:hashWrite", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_create_async_work(env, NULL, name, execute, complete, job, &job->work) != napi_ok ||
-      napi_queue_async_work(env, job->work) != napi_ok) {
-    napi_throw_error(env, NULL, "hashWrite: cannot queue the work");
-    return NULL; /* the references leak with the job: only on a broken environment */
+  return queue_job(env, job, argv[0], argv[2], argv[3]);
+}
+
+static napi_value hash_finish(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!get_args(env, info, 3, argv, "hashFinish(hasher, fd, callback)")) return NULL;
+  hasher_t *h = hasher_of(env, argv[0]);
+  if (h == NULL) return NULL;
+  int32_t fd;
+  if (napi_get_value_int32(env, argv[1], &fd) != napi_ok) {
+    napi_throw_type_error(env, NULL, "hashFinish: fd must be a number");
+    return NULL;
   }
-  return NULL;
+  job_t *job = calloc(1, sizeof *job);
+  if (job == NULL) {
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return NULL;
+  }
+  job->hasher = h;
+  job->fd = fd;
+  job->finish = 1;
+  return queue_job(env, job, argv[0], NULL, argv[2]);
 }
 
 static napi_value digest_hex(napi_env env, napi_callback_info info) {
@@ -195,10 +388,25 @@ static napi_value digest_hex(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value direct_bytes(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!get_args(env, info, 1, argv, "directBytes(hasher)")) return NULL;
+  void *data = NULL;
+  if (napi_get_value_external(env, argv[0], &data) != napi_ok || data == NULL) {
+    napi_throw_type_error(env, NULL, "not a hasher");
+    return NULL;
+  }
+  napi_value result;
+  napi_create_int64(env, ((hasher_t *)data)->direct_bytes, &result);
+  return result;
+}
+
 int register_hash_write(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"createHasher", NULL, create_hasher, NULL, NULL, NULL, napi_default, NULL},
     {"hashWrite", NULL, hash_write, NULL, NULL, NULL, napi_default, NULL},
+    {"hashFinish", NULL, hash_finish, NULL, NULL, NULL, napi_default, NULL},
+    {"directBytes", NULL, direct_bytes, NULL, NULL, NULL, napi_default, NULL},
     {"digestHex", NULL, digest_hex, NULL, NULL, NULL, napi_default, NULL},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props) == napi_ok ? 0 : -1;
