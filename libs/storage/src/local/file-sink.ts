@@ -11,8 +11,9 @@ import { overLimits, shortOfLimits } from '../shared/hashing-meter';
  * Chunks buffered while a write is in flight go down together, so small network chunks become large writes.
  *
  * With the native helpers (libs/native), each batch is hashed and written by one task on the thread pool: the event
- * loop, which receives every upload, neither hashes nor waits for the disk. Without them, it hashes here and writes
- * with fs.writev.
+ * loop, which receives every upload, neither hashes nor waits for the disk, and files of 64 KiB or more are written
+ * mostly past the page cache (the file must be new: it is written from offset 0). Without them, it hashes here and
+ * writes with fs.writev.
  */
 export class HashingFileSink extends Writable {
   /** Bytes taken so far. */
@@ -33,7 +34,7 @@ export class HashingFileSink extends Writable {
     useNative = FileHasher !== null,
   ) {
     super({ highWaterMark });
-    this.native = useNative && FileHasher ? new FileHasher(fd) : null;
+    this.native = useNative && FileHasher ? new FileHasher(fd, { direct: true }) : null;
     this.hash = this.native ? null : createHash('sha256');
   }
 
@@ -57,7 +58,10 @@ export class HashingFileSink extends Writable {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    callback(shortOfLimits(this.bytes, this.limits));
+    const short = shortOfLimits(this.bytes, this.limits);
+    if (short || !this.native) return callback(short);
+    this.writing = true;
+    this.native.finish((error) => this.written(error, callback));
   }
 
   /**
@@ -69,6 +73,16 @@ export class HashingFileSink extends Writable {
     this.afterWrite = () => callback(error);
   }
 
+  /** A write (or the native finish) is over: report it, then let a destroy() that waited for it go on. */
+  private written(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.writing = false;
+    if (error) this.failure = error;
+    callback(error);
+    const after = this.afterWrite;
+    this.afterWrite = null;
+    after?.();
+  }
+
   private take(buffers: Buffer[], callback: (error?: Error | null) => void): void {
     let next = this.bytes;
     for (const buffer of buffers) next += buffer.length;
@@ -76,14 +90,7 @@ export class HashingFileSink extends Writable {
     if (over) return callback(over);
     this.bytes = next;
     this.writing = true;
-    const done = (error: Error | null) => {
-      this.writing = false;
-      if (error) this.failure = error;
-      callback(error);
-      const after = this.afterWrite;
-      this.afterWrite = null;
-      after?.();
-    };
+    const done = (error: Error | null) => this.written(error, callback);
     if (this.native) return this.native.write(buffers, done);
     for (const buffer of buffers) this.hash!.update(buffer);
     writeAll(this.fd, buffers, done);
