@@ -36,5 +36,8 @@ export declare const FileHasher: {
   };
 } | null;
 
+/** The smallest file that a direct-mode FileHasher writes past the page cache (64 KiB); 0 when not built. */
+export declare const DIRECT_MIN: number;
+
 export declare const KIND: Readonly<{ OTHER: 0; FILE: 1; DIR: 2; LINK: 3 }>;
 export declare const STAT_FIELDS: 9;

@@ -59,6 +59,8 @@ module.exports = {
   available: native !== null,
   scanDir: native ? scanDir : null,
   FileHasher: native ? FileHasher : null,
+  /** The smallest file that direct mode writes past the page cache; 0 when not built. */
+  DIRECT_MIN: native ? native.directMin : 0,
   KIND,
   STAT_FIELDS,
 };

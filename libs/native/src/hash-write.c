@@ -10,6 +10,7 @@
  *                                                          after the last hashWrite, before flushing the file
  *   digestHex(hasher)                                      the hex digest of everything hashed; ends the hasher
  *   directBytes(hasher)                                    how many bytes went past the page cache so far
+ *   directMin                                              the smallest file direct mode writes past the cache
  *
  * One call at a time per hasher (a stream's writes are serialised). OpenSSL is Node's own.
  *
@@ -40,7 +41,7 @@
 /* Smaller files are written through the page cache. */
 #define DIRECT_MIN (64 * 1024)
 /* Staging buffers kept for reuse: memory already touched costs no page faults. */
-#define STAGES_KEPT 16
+#define STAGES_KEPT 32
 
 typedef struct {
   EVP_MD_CTX *ctx; /* NULL once digested */
@@ -409,5 +410,9 @@ int register_hash_write(napi_env env, napi_value exports) {
     {"directBytes", NULL, direct_bytes, NULL, NULL, NULL, napi_default, NULL},
     {"digestHex", NULL, digest_hex, NULL, NULL, NULL, napi_default, NULL},
   };
+  napi_value direct_min;
+  if (napi_create_int32(env, DIRECT_MIN, &direct_min) != napi_ok ||
+      napi_set_named_property(env, exports, "directMin", direct_min) != napi_ok)
+    return -1;
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props) == napi_ok ? 0 : -1;
 }
