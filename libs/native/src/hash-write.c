@@ -160,8 +160,9 @@ static int write_buffered(hasher_t *h, int fd, const char *buf, size_t len, off_
   int err = set_direct(h, fd, 0);
   while (err == 0 && len > 0) {
     ssize_t n = pwrite(fd, buf, len, offset);
-    if (n < 0) {
-      if (errno != EINTR) err = errno;
+    if (n <= 0) {
+      if (n == 0) err = EIO; /* a regular file never takes nothing: do not spin */
+      else if (errno != EINTR) err = errno;
       continue;
     }
     buf += n;
@@ -185,6 +186,7 @@ static int write_direct(hasher_t *h, int fd, const char *buf, size_t len, off_t 
       h->direct = 0;
       break;
     }
+    if (n == 0) return EIO;
     buf += n;
     len -= (size_t)n;
     offset += n;
