@@ -74,4 +74,33 @@ describe.each([
     sink.destroy(new Error('the upload was cut'));
     expect(await closed).toBe(big.length);
   });
+
+  it('gathers small chunks into large writes, and writes what it holds when the body ends', async () => {
+    const chunks = Array.from({ length: 40 }, () => randomBytes(16 * 1024 + 1)); // 640 KiB in small chunks
+    const whole = Buffer.concat(chunks);
+    const sink = new HashingFileSink(fd, 1 << 20, {}, useNative);
+    const writes = useNative ? jest.spyOn(FileHasher!.prototype, 'write') : null;
+    await pipeline(Readable.from(chunks), sink);
+    if (writes) {
+      expect(writes.mock.calls.map(([buffers]) => buffers.length)).toEqual([32, 8]); // 512 KiB, then the rest at the end
+      writes.mockRestore();
+    }
+    expect(readFileSync(path()).equals(whole)).toBe(true);
+    expect(sink.digest()).toBe(createHash('sha256').update(whole).digest('hex'));
+  });
+
+  if (useNative) {
+    it('starts nothing more on the file once destroyed while its last chunks are written', async () => {
+      const finish = jest.spyOn(FileHasher!.prototype, 'finish');
+      const sink = new HashingFileSink(fd, 1 << 20, {}, useNative);
+      sink.on('error', () => undefined);
+      const closed = new Promise<void>((resolve) => sink.on('close', () => resolve()));
+      sink.end(randomBytes(100 * 1024)); // held, then written by _final
+      setImmediate(() => sink.destroy(new Error('the upload was cut')));
+      await closed;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(finish).not.toHaveBeenCalled();
+      finish.mockRestore();
+    });
+  }
 });

@@ -8,13 +8,17 @@ import { overLimits, shortOfLimits } from '../shared/hashing-meter';
 /**
  * A Writable onto an open file descriptor that hashes (SHA-256) and counts what it writes, enforcing the limits of
  * {@link PutOptions} as HashingMeter does, and leaves the file open when it finishes (the owner syncs and closes it).
- * Chunks buffered while a write is in flight go down together, so small network chunks become large writes.
+ * Chunks are gathered until BATCH_BYTES are held (or the body ends) and go down together, so that the many small
+ * chunks a socket delivers become a few large writes, each a single task.
  *
  * With the native helpers (libs/native), each batch is hashed and written by one task on the thread pool: the event
  * loop, which receives every upload, neither hashes nor waits for the disk, and files of 64 KiB or more are written
  * mostly past the page cache (the file must be new: it is written from offset 0). Without them, it hashes here and
  * writes with fs.writev.
  */
+/** Bytes gathered before a write is started. */
+const BATCH_BYTES = 512 * 1024;
+
 export class HashingFileSink extends Writable {
   /** Bytes taken so far. */
   bytes = 0;
@@ -26,6 +30,9 @@ export class HashingFileSink extends Writable {
   private writing = false;
   /** What destroy() waits to run until that write is over. */
   private afterWrite: (() => void) | null = null;
+  /** Chunks taken but not yet written (fewer than BATCH_BYTES). */
+  private held: Buffer[] = [];
+  private heldBytes = 0;
 
   constructor(
     private readonly fd: number,
@@ -61,9 +68,16 @@ export class HashingFileSink extends Writable {
 
   override _final(callback: (error?: Error | null) => void): void {
     const short = shortOfLimits(this.bytes, this.limits);
-    if (short || !this.native) return callback(short);
-    this.writing = true;
-    this.native.finish((error) => this.written(error, callback));
+    if (short) return callback(short);
+    const native = this.native;
+    const finish = (): void => {
+      // Destroyed while the last chunks were written: nothing more goes to the file.
+      if (!native || this.destroyed) return callback();
+      this.writing = true;
+      native.finish((error) => this.written(error, callback));
+    };
+    if (this.heldBytes === 0) return finish();
+    this.writeHeld((error) => (error ? callback(error) : finish()));
   }
 
   /**
@@ -90,7 +104,18 @@ export class HashingFileSink extends Writable {
     for (const buffer of buffers) next += buffer.length;
     const over = overLimits(next, this.limits);
     if (over) return callback(over);
+    this.heldBytes += next - this.bytes;
     this.bytes = next;
+    for (const buffer of buffers) this.held.push(buffer);
+    if (this.heldBytes < BATCH_BYTES) return callback();
+    this.writeHeld(callback);
+  }
+
+  /** Hashes and writes the chunks held; the callback runs once they are on the disk (or failed). */
+  private writeHeld(callback: (error?: Error | null) => void): void {
+    const buffers = this.held;
+    this.held = [];
+    this.heldBytes = 0;
     this.writing = true;
     const done = (error: Error | null) => this.written(error, callback);
     if (this.native) return this.native.write(buffers, done);
