@@ -309,27 +309,42 @@ static napi_value queue_job(napi_env env, job_t *job, napi_value owner, napi_val
   return NULL;
 }
 
-static napi_value hash_write(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  if (!get_args(env, info, 4, argv, "hashWrite(hasher, fd, buffers, callback)")) return NULL;
+/* Reads `n` arguments, the hasher (first) and the file descriptor (second), into a new job; NULL with an exception. */
+static job_t *new_job(napi_env env, napi_callback_info info, size_t n, napi_value *argv, const char *usage) {
+  if (!get_args(env, info, n, argv, usage)) return NULL;
   hasher_t *h = hasher_of(env, argv[0]);
   if (h == NULL) return NULL;
   int32_t fd;
-  uint32_t count;
-  bool is_array;
-  if (napi_get_value_int32(env, argv[1], &fd) != napi_ok || napi_is_array(env, argv[2], &is_array) != napi_ok || !is_array ||
-      napi_get_array_length(env, argv[2], &count) != napi_ok) {
-    napi_throw_type_error(env, NULL, "hashWrite: fd must be a number and buffers an array");
+  if (napi_get_value_int32(env, argv[1], &fd) != napi_ok) {
+    napi_throw_type_error(env, NULL, "the file descriptor must be a number");
     return NULL;
   }
   job_t *job = calloc(1, sizeof *job);
-  if (job == NULL || (count > 0 && (job->iov = calloc(count, sizeof *job->iov)) == NULL)) {
-    free(job);
+  if (job == NULL) {
     napi_throw_error(env, "ENOMEM", "out of memory");
     return NULL;
   }
   job->hasher = h;
   job->fd = fd;
+  return job;
+}
+
+static napi_value hash_write(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  job_t *job = new_job(env, info, 4, argv, "hashWrite(hasher, fd, buffers, callback)");
+  if (job == NULL) return NULL;
+  uint32_t count;
+  bool is_array;
+  if (napi_is_array(env, argv[2], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[2], &count) != napi_ok) {
+    free(job);
+    napi_throw_type_error(env, NULL, "hashWrite: buffers must be an array");
+    return NULL;
+  }
+  if (count > 0 && (job->iov = calloc(count, sizeof *job->iov)) == NULL) {
+    free(job);
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return NULL;
+  }
   job->count = count;
   for (uint32_t i = 0; i < count; i++) {
     napi_value item;
@@ -347,21 +362,8 @@ static napi_value hash_write(napi_env env, napi_callback_info info) {
 
 static napi_value hash_finish(napi_env env, napi_callback_info info) {
   napi_value argv[3];
-  if (!get_args(env, info, 3, argv, "hashFinish(hasher, fd, callback)")) return NULL;
-  hasher_t *h = hasher_of(env, argv[0]);
-  if (h == NULL) return NULL;
-  int32_t fd;
-  if (napi_get_value_int32(env, argv[1], &fd) != napi_ok) {
-    napi_throw_type_error(env, NULL, "hashFinish: fd must be a number");
-    return NULL;
-  }
-  job_t *job = calloc(1, sizeof *job);
-  if (job == NULL) {
-    napi_throw_error(env, "ENOMEM", "out of memory");
-    return NULL;
-  }
-  job->hasher = h;
-  job->fd = fd;
+  job_t *job = new_job(env, info, 3, argv, "hashFinish(hasher, fd, callback)");
+  if (job == NULL) return NULL;
   job->finish = 1;
   return queue_job(env, job, argv[0], NULL, argv[2]);
 }
