@@ -88,7 +88,7 @@ export class AppConfig {
 
   /** Multipart part size in bytes (at least 5 MiB, as S3 requires). */
   @Transform(toInt) @IsInt() @Min(5 * 1024 * 1024)
-  S3_PART_SIZE = 16 * 1024 * 1024;
+  S3_PART_SIZE = 8 * 1024 * 1024;
 
   /** Parts uploaded in parallel per blob. */
   @Transform(toInt) @IsInt() @Min(1) @Max(64)

@@ -82,7 +82,7 @@ describe.each([
     const writes = useNative ? jest.spyOn(FileHasher!.prototype, 'write') : null;
     await pipeline(Readable.from(chunks), sink);
     if (writes) {
-      expect(writes.mock.calls.map(([buffers]) => buffers.length)).toEqual([32, 8]); // 512 KiB, then the rest at the end
+      expect(writes.mock.calls.map(([buffers]) => (buffers as Buffer[]).length)).toEqual([32, 8]); // 512 KiB, then the rest at the end
       writes.mockRestore();
     }
     expect(readFileSync(path()).equals(whole)).toBe(true);

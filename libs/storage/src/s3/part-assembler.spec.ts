@@ -32,4 +32,12 @@ describe('PartAssembler', () => {
     chunk.fill(0);
     expect([...part]).toEqual([1, 2, 3, 4]);
   });
+
+  it('cuts parts of the size given for each index', () => {
+    const sut = new PartAssembler((index) => [2, 3, 5][Math.min(index, 2)]);
+    const bytes = randomBytes(20);
+    const parts = [...sut.push(bytes.subarray(0, 6)), ...sut.push(bytes.subarray(6))];
+    expect(parts.map((p) => p.length)).toEqual([2, 3, 5, 5, 5]);
+    expect(Buffer.concat([...parts, sut.takeRest()])).toEqual(bytes);
+  });
 });

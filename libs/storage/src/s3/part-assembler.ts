@@ -1,12 +1,18 @@
 /**
  * Cuts a stream of chunks into parts of exactly `partSize` bytes (the last one shorter), holding at most one
- * part's worth of pending bytes.
+ * part's worth of pending bytes. `partSize` is a number, or the size of each part by its index from 0.
  */
 export class PartAssembler {
   private chunks: Buffer[] = [];
   private pending = 0;
+  private readonly sizeOf: (index: number) => number;
+  private index = 0;
+  private partSize: number;
 
-  constructor(private readonly partSize: number) {}
+  constructor(partSize: number | ((index: number) => number)) {
+    this.sizeOf = typeof partSize === 'number' ? () => partSize : partSize;
+    this.partSize = this.sizeOf(0);
+  }
 
   /** Adds a chunk; returns the parts it completed (usually none, at most a few). */
   push(chunk: Buffer): Buffer[] {
@@ -19,6 +25,7 @@ export class PartAssembler {
       rest = rest.subarray(take);
       this.chunks = [];
       this.pending = 0;
+      this.partSize = this.sizeOf(++this.index);
     }
     if (rest.length > 0) {
       this.chunks.push(rest);

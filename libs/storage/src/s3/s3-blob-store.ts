@@ -28,7 +28,7 @@ export interface S3BlobStoreOptions {
   endpoint?: string;
   region?: string;
   forcePathStyle?: boolean;
-  /** Bytes per multipart part, at least 5 MiB; default 16 MiB. */
+  /** Bytes per multipart part, at least 5 MiB; default 8 MiB. Bodies too large for 10,000 such parts get larger ones. */
   partSize?: number;
   /** Parts uploaded in parallel; default 4. */
   queueSize?: number;
@@ -54,7 +54,7 @@ export class S3BlobStore implements BlobStore {
   private readonly admin: S3BucketAdmin;
 
   constructor(private readonly options: S3BlobStoreOptions) {
-    this.partSize = options.partSize ?? 16 * 1024 * 1024;
+    this.partSize = options.partSize ?? 8 * 1024 * 1024;
     this.queueSize = options.queueSize ?? 4;
     if (!Number.isSafeInteger(this.partSize) || this.partSize < MIN_PART_SIZE) {
       throw new HoardError('invalid_request', `S3 part size must be at least ${MIN_PART_SIZE} bytes`);
@@ -89,6 +89,7 @@ export class S3BlobStore implements BlobStore {
         key: this.key(sha),
         partSize: this.partSize,
         queueSize: this.queueSize,
+        inflightBytes: this.queueSize * this.partSize,
       };
       const { size, created } = await putVerified(target, sha, body, options);
       return { sha256: sha, size, created };

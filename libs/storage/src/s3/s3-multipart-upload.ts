@@ -15,11 +15,14 @@ export interface MultipartTarget {
   bucket: string;
   key: string;
   queueSize: number;
+  /** Bytes in flight at most (beyond a single part): parts larger than usual go up fewer at a time. */
+  inflightBytes?: number;
 }
 
 /**
- * One multipart upload, created on its first part. Parts go up in parallel, at most `queueSize` at a time;
- * nothing is visible under the key until `complete()`, which is called only once the content is verified.
+ * One multipart upload, created on its first part. Parts go up in parallel, at most `queueSize` at a time and, with
+ * `inflightBytes`, no more bytes than that unless a part is alone; nothing is visible under the key until
+ * `complete()`, which is called only once the content is verified.
  */
 export class S3MultipartUpload {
   private uploadId?: string;
@@ -27,6 +30,7 @@ export class S3MultipartUpload {
   private failure?: unknown;
   private readonly parts: CompletedPart[] = [];
   private readonly inflight = new Set<Promise<void>>();
+  private bytesInFlight = 0;
 
   constructor(private readonly target: MultipartTarget) {}
 
@@ -42,9 +46,16 @@ export class S3MultipartUpload {
   async add(body: Buffer): Promise<void> {
     this.throwIfFailed();
     if (this.uploadId === undefined) await this.create();
-    while (this.inflight.size >= this.target.queueSize) await Promise.race(this.inflight);
+    const budget = this.target.inflightBytes ?? Number.POSITIVE_INFINITY;
+    while (this.inflight.size >= this.target.queueSize || (this.inflight.size > 0 && this.bytesInFlight + body.length > budget)) {
+      await Promise.race(this.inflight);
+    }
     this.throwIfFailed();
-    const task: Promise<void> = this.send(this.nextPartNumber++, body).finally(() => this.inflight.delete(task));
+    this.bytesInFlight += body.length;
+    const task: Promise<void> = this.send(this.nextPartNumber++, body).finally(() => {
+      this.inflight.delete(task);
+      this.bytesInFlight -= body.length;
+    });
     this.inflight.add(task);
   }
 

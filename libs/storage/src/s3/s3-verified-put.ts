@@ -5,10 +5,11 @@ import type { PutOptions } from '../blob-store';
 import { HashingMeter } from '../shared/hashing-meter';
 import { classifyPutFailure, digestMismatch } from '../shared/store-errors';
 import { PartAssembler } from './part-assembler';
+import { partSizes } from './part-plan';
 import { MultipartTarget, S3MultipartUpload } from './s3-multipart-upload';
 import { writeIfAbsent } from './s3-write-if-absent';
 
-/** A multipart target plus the size of each part. */
+/** A multipart target plus the size of its parts (larger ones when a body needs them; see partSizes). */
 export interface VerifiedPutTarget extends MultipartTarget {
   partSize: number;
 }
@@ -17,7 +18,8 @@ export interface VerifiedPutTarget extends MultipartTarget {
  * Streams a body to S3 while hashing it, and makes it visible under its key only once the digest matched and
  * only if the key is still free. A body smaller than one part is held in memory and written with one
  * conditional PutObject; a larger one goes up as a multipart upload (at most `queueSize` parts in flight plus
- * the one being filled), completed after verification and aborted on any failure.
+ * the one being filled, and no more than `queueSize` parts of `partSize` bytes when parts grow), completed after
+ * verification and aborted on any failure.
  * Resolves with the body's size and whether this upload created the object.
  */
 export async function putVerified(
@@ -27,7 +29,7 @@ export async function putVerified(
   options: PutOptions,
 ): Promise<{ size: number; created: boolean }> {
   const meter = new HashingMeter(options);
-  const assembler = new PartAssembler(target.partSize);
+  const assembler = new PartAssembler(partSizes(target.partSize, options.expectedSize, options.maxBytes));
   const upload = new S3MultipartUpload(target);
   try {
     await pipeline(body, meter, async (source: AsyncIterable<Buffer>) => {
