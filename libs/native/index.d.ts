@@ -22,9 +22,10 @@ export declare const scanDir: ((path: string) => DirScan) | null;
  * A SHA-256 of what is written to an open file, hashing and writing on the thread pool. Null when not built.
  * With `direct`, the file is written from offset 0 on, and files of 64 KiB or more mostly past the page cache
  * (O_DIRECT, in aligned 1 MiB blocks, where the file system allows it); `finish` must then follow the last write.
+ * A `size` declared under 64 KiB makes it write as without `direct`.
  */
 export declare const FileHasher: {
-  new (fd: number, options?: { direct?: boolean }): {
+  new (fd: number, options?: { direct?: boolean; size?: number }): {
     /** Hashes `buffers` in order, then writes them all after what was written before (short writes resumed). */
     write(buffers: Buffer[], callback: (error: NodeJS.ErrnoException | null) => void): void;
     /** Writes whatever direct mode still holds; once, after the last write, before the file is flushed. */
@@ -35,9 +36,6 @@ export declare const FileHasher: {
     digest(): string;
   };
 } | null;
-
-/** The smallest file that a direct-mode FileHasher writes past the page cache (64 KiB); 0 when not built. */
-export declare const DIRECT_MIN: number;
 
 export declare const KIND: Readonly<{ OTHER: 0; FILE: 1; DIR: 2; LINK: 3 }>;
 export declare const STAT_FIELDS: 9;

@@ -27,21 +27,26 @@ function scanDir(path) {
   return out;
 }
 
+/** The native completion (an errno, 0 for success) as a Node-style callback. */
+function writeDone(callback) {
+  return (errno) => callback(errno === 0 ? null : systemError(errno, 'write'));
+}
+
 /** A SHA-256 of what is written to a file, both done on the thread pool. */
 class FileHasher {
-  constructor(fd, { direct = false } = {}) {
+  constructor(fd, { direct = false, size } = {}) {
     this.fd = fd;
-    this.hasher = native.createHasher(direct);
+    this.hasher = native.createHasher(direct, size ?? -1);
   }
 
   /** Hashes `buffers` in order, then writes them after what was written before; `callback(error | null)`. */
   write(buffers, callback) {
-    native.hashWrite(this.hasher, this.fd, buffers, (errno) => callback(errno === 0 ? null : systemError(errno, 'write')));
+    native.hashWrite(this.hasher, this.fd, buffers, writeDone(callback));
   }
 
   /** Writes what direct mode still holds; once, after the last write and before the file is flushed. */
   finish(callback) {
-    native.hashFinish(this.hasher, this.fd, (errno) => callback(errno === 0 ? null : systemError(errno, 'write')));
+    native.hashFinish(this.hasher, this.fd, writeDone(callback));
   }
 
   /** Bytes written past the page cache so far. */
@@ -59,8 +64,6 @@ module.exports = {
   available: native !== null,
   scanDir: native ? scanDir : null,
   FileHasher: native ? FileHasher : null,
-  /** The smallest file that direct mode writes past the page cache; 0 when not built. */
-  DIRECT_MIN: native ? native.directMin : 0,
   KIND,
   STAT_FIELDS,
 };

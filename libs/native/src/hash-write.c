@@ -2,7 +2,7 @@
  * A SHA-256 of a file being written, computed on libuv's thread pool together with the write itself, so that the
  * thread that receives an upload neither hashes nor waits on the disk:
  *
- *   hasher = createHasher(direct)
+ *   hasher = createHasher(direct, size)                    size: the file's declared size, or -1 when unknown
  *   hashWrite(hasher, fd, [buffer, ...], (errno) => ...)   hashes the buffers in order and writes them after what was
  *                                                          written before (short writes resumed); errno is 0 or the
  *                                                          error of the write
@@ -10,7 +10,6 @@
  *                                                          after the last hashWrite, before flushing the file
  *   digestHex(hasher)                                      the hex digest of everything hashed; ends the hasher
  *   directBytes(hasher)                                    how many bytes went past the page cache so far
- *   directMin                                              the smallest file direct mode writes past the cache
  *
  * One call at a time per hasher (a stream's writes are serialised). OpenSSL is Node's own.
  *
@@ -100,14 +99,18 @@ static void hasher_finalize(napi_env env, void *data, void *hint) {
 }
 
 static napi_value create_hasher(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  size_t argc = 2;
+  napi_value argv[2];
   bool direct = false;
+  int64_t size = -1;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc >= 1 && napi_get_value_bool(env, argv[0], &direct) != napi_ok) {
-    napi_throw_type_error(env, NULL, "createHasher(direct): direct must be a boolean");
+  if ((argc >= 1 && napi_get_value_bool(env, argv[0], &direct) != napi_ok) ||
+      (argc >= 2 && napi_get_value_int64(env, argv[1], &size) != napi_ok)) {
+    napi_throw_type_error(env, NULL, "createHasher(direct, size): direct must be a boolean and size a number (-1: unknown)");
     return NULL;
   }
+  /* A file declared small is written as it comes: it would not go past the cache, so it needs no staging buffer. */
+  if (size >= 0 && size < DIRECT_MIN) direct = false;
   hasher_t *h = calloc(1, sizeof *h);
   if (h == NULL || (h->ctx = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1) {
     if (h != NULL && h->ctx != NULL) EVP_MD_CTX_free(h->ctx);
@@ -414,9 +417,5 @@ int register_hash_write(napi_env env, napi_value exports) {
     {"directBytes", NULL, direct_bytes, NULL, NULL, NULL, napi_default, NULL},
     {"digestHex", NULL, digest_hex, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_value direct_min;
-  if (napi_create_int32(env, DIRECT_MIN, &direct_min) != napi_ok ||
-      napi_set_named_property(env, exports, "directMin", direct_min) != napi_ok)
-    return -1;
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props) == napi_ok ? 0 : -1;
 }

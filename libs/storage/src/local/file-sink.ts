@@ -1,4 +1,4 @@
-import { DIRECT_MIN, FileHasher } from '@hoard/native';
+import { FileHasher } from '@hoard/native';
 import { createHash, Hash } from 'node:crypto';
 import { writev } from 'node:fs';
 import { Writable } from 'node:stream';
@@ -41,9 +41,7 @@ export class HashingFileSink extends Writable {
     useNative = FileHasher !== null,
   ) {
     super({ highWaterMark });
-    // A body declared small is written as it comes: it would not go past the cache, so it needs no staging buffer.
-    const direct = limits.expectedSize === undefined || limits.expectedSize >= DIRECT_MIN;
-    this.native = useNative && FileHasher ? new FileHasher(fd, { direct }) : null;
+    this.native = useNative && FileHasher ? new FileHasher(fd, { direct: true, size: limits.expectedSize }) : null;
     this.hash = this.native ? null : createHash('sha256');
   }
 

@@ -20,8 +20,15 @@ export function partSizes(base: number, size: number | undefined, limit = MAX_OB
     const fixed = Math.min(MAX_PART_SIZE, Math.max(base, needed));
     return () => fixed;
   }
-  let step = MAX_PARTS;
-  while (step > 1 && capacity(base, step) < limit) step--;
+  // Capacity falls as the step grows: find the largest step that still holds `limit` (1 at worst).
+  let low = 1;
+  let high = MAX_PARTS;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (capacity(base, mid) >= limit) low = mid;
+    else high = mid - 1;
+  }
+  const step = low;
   return (index) => Math.min(MAX_PART_SIZE, base * 2 ** Math.floor(index / step));
 }
 

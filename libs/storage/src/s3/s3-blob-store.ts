@@ -89,7 +89,6 @@ export class S3BlobStore implements BlobStore {
         key: this.key(sha),
         partSize: this.partSize,
         queueSize: this.queueSize,
-        inflightBytes: this.queueSize * this.partSize,
       };
       const { size, created } = await putVerified(target, sha, body, options);
       return { sha256: sha, size, created };

@@ -30,7 +30,8 @@ export async function putVerified(
 ): Promise<{ size: number; created: boolean }> {
   const meter = new HashingMeter(options);
   const assembler = new PartAssembler(partSizes(target.partSize, options.expectedSize, options.maxBytes));
-  const upload = new S3MultipartUpload(target);
+  // Grown parts go up fewer at a time: no more bytes in flight than queueSize parts of the usual size.
+  const upload = new S3MultipartUpload({ ...target, inflightBytes: target.queueSize * target.partSize });
   try {
     await pipeline(body, meter, async (source: AsyncIterable<Buffer>) => {
       for await (const chunk of source) {
