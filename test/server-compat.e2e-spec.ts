@@ -202,7 +202,7 @@ describe('server: routes of the PutPlace document', () => {
       expectError(await writer.delete('/api_keys/whatever'), 403, 'forbidden');
       expectError(await admin.as(undefined).get('/api_keys'), 401, 'unauthorized');
       const invalid = expectError(await admin.post('/api_keys', { name: 'bad', scopes: ['superuser'] }), 400, 'validation_failed');
-      expect(invalid.details.fields.map((f: any) => f.field)).toEqual(['scopes']);
+      expect(invalid.details.fields.map((f: any) => f.field)).toEqual(['scopes.0']);
       const names = (await admin.get('/api_keys')).json().map((k: any) => k.name);
       expect(names).not.toContain('nope');
       expect(names).not.toContain('bad');

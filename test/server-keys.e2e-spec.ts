@@ -153,7 +153,7 @@ describe('server: API keys and scopes', () => {
 
   it('validates new keys: unknown scope, missing name, expiry in the past or not a time -> 400 validation_failed', async () => {
     const cases: Array<[unknown, string]> = [
-      [{ name: 'x', scopes: ['root'] }, 'scopes'],
+      [{ name: 'x', scopes: ['root'] }, 'scopes.0'],
       [{ name: 'x', scopes: [] }, 'scopes'],
       [{ scopes: ['read'] }, 'name'],
       [{ name: 'x', scopes: ['read'], expires_at: new Date(Date.now() - 60_000).toISOString() }, 'expires_at'],

@@ -67,12 +67,16 @@ describe('server: operations', () => {
       '/': ['get'],
       '/health': ['get'],
       '/ready': ['get'],
+      '/openapi.json': ['get'],
+      '/metrics': ['get'],
       '/api/v1/blobs/missing': ['post'],
+      '/api/v1/blobs/pack': ['post'],
       '/api/v1/blobs/{sha256}': ['delete', 'get', 'head', 'put'],
       '/api/v1/blobs/{sha256}/files': ['get'],
       '/api/v1/files': ['delete', 'get', 'post'],
       '/api/v1/files/batch': ['post'],
       '/api/v1/files/deleted': ['post'],
+      '/api/v1/files/seen': ['post'],
       '/api/v1/files/history': ['get'],
       '/api/v1/files/content': ['get'],
       '/api/v1/files/{id}': ['delete', 'get'],
@@ -87,11 +91,16 @@ describe('server: operations', () => {
       '/api_keys/{id}/revoke': ['put'],
       '/api_keys/{id}': ['delete'],
     };
+    expect(Object.keys(doc.paths).sort()).toEqual(Object.keys(routes).sort());
     for (const [path, methods] of Object.entries(routes)) {
       expect({ path, methods: Object.keys(doc.paths[path] ?? {}).sort() }).toEqual({ path, methods });
     }
     expect(doc.components.securitySchemes['api-key']).toEqual({ type: 'apiKey', in: 'header', name: 'X-API-Key' });
-    expect(doc.components.schemas.FileMetadataDto.required.sort()).toEqual(['filepath', 'hostname', 'sha256', 'size']);
+    expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    const record = doc.paths['/api/v1/files'].post;
+    expect(record.requestBody.content['application/json'].schema.required.sort()).toEqual(['filepath', 'hostname', 'sha256', 'size']);
+    expect(Object.keys(record.responses).sort()).toEqual(['200', '201', '400', '401', '403', '408', '413', '429', '431', '500', '503']);
+    expect(record.security).toEqual([{ 'api-key': [] }, { bearer: [] }]);
     const docs = await anon.get('/docs');
     expectStatus(docs, 200);
     expect(docs.header('content-type')).toMatch(/text\/html/);

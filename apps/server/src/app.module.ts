@@ -1,15 +1,13 @@
-import { DynamicModule, Module, Provider } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { ThrottlerModule } from '@nestjs/throttler';
 import { AdminBootstrapService } from './auth/admin-bootstrap.service';
-import { ApiKeyGuard } from './auth/api-key.guard';
-import { KeyThrottlerGuard } from './auth/key-throttler.guard';
 import { KeysService } from './auth/keys.service';
 import { BlobsController } from './blobs/blobs.controller';
 import { BlobsService } from './blobs/blobs.service';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { CompatController } from './compat/compat.controller';
+import { DocsController } from './docs/docs.controller';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { FileRecordsMapper } from './files/file-records.mapper';
@@ -26,9 +24,6 @@ import { StoresModule } from './stores/stores.module';
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
-    const rateLimited = config.HOARD_RATE_LIMIT > 0;
-    const guards: Provider[] = [{ provide: APP_GUARD, useClass: ApiKeyGuard }];
-    if (rateLimited) guards.push({ provide: APP_GUARD, useClass: KeyThrottlerGuard });
     return {
       module: AppModule,
       imports: [
@@ -36,13 +31,9 @@ export class AppModule {
         StoresModule,
         MetricsModule,
         TerminusModule.forRoot({ logger: false }),
-        ...(rateLimited
-          ? [ThrottlerModule.forRoot([{ ttl: config.HOARD_RATE_LIMIT_WINDOW_SECONDS * 1000, limit: config.HOARD_RATE_LIMIT }])]
-          : []),
       ],
-      controllers: [HealthController, BlobsController, FilesController, KeysController, StatsController, CompatController],
+      controllers: [DocsController, HealthController, BlobsController, FilesController, KeysController, StatsController, CompatController],
       providers: [
-        ...guards,
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         KeysService,
         AdminBootstrapService,

@@ -4,15 +4,23 @@ import multipart from '@fastify/multipart';
 import { ConsoleLogger, Logger, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { LogController } from 'fastify';
 import { AppModule } from './app.module';
+import { registerAccessControl } from './auth/access-control';
+import { KeysService } from './auth/keys.service';
+import { registerRateLimit } from './auth/rate-limit';
+import { UploadLimiter } from './auth/upload-limiter';
+import { registerBodyAliases } from './common/body-aliases';
+import { clientErrorHandler } from './common/client-errors';
 import { answerFrameworkError } from './common/framework-errors';
-import { AJV_OPTIONS } from './common/json-schemas';
-import { createValidationPipe } from './common/validation.pipe';
+import { registerJsonBodyParser } from './common/json-body.parser';
+import { registerLoadShedding } from './common/load-shedding';
 import { registerRawBodyParsers } from './common/raw-body';
 import { registerRequestHooks } from './common/request-hooks';
+import { RouteTable } from './common/route-table';
+import { validatorCompiler } from './common/schema-validator';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
+import { registerOpenApi } from './docs/openapi';
 import { MetricsService } from './metrics/metrics.service';
 import { SERVER_VERSION } from './version';
 
@@ -26,9 +34,12 @@ const NEST_LEVELS: Record<string, LogLevel[]> = {
   silent: [],
 };
 
-/** Builds the Nest application on Fastify, ready to listen. */
-export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({
+/** Node's HTTP server checks its header deadline this often (its default, 30 s, would let a slow client sit). */
+const TIMEOUT_CHECK_MS = 1000;
+
+/** The Fastify instance under Nest: limits, timeouts, and the error shape for what goes wrong before any route. */
+function createAdapter(config: AppConfig): FastifyAdapter {
+  const options = {
     logger: { level: config.HOARD_LOG_LEVEL },
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.HOARD_MAX_JSON_BYTES,
@@ -36,31 +47,40 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     // Longer than any URL Node accepts: an over-long digest or id reaches its route and is answered there.
     routerOptions: { maxParamLength: 65_536 },
     frameworkErrors: answerFrameworkError,
-    // Uploads of large blobs may take long; the socket-level timeouts guard against idle clients instead.
+    clientErrorHandler,
+    // An idle socket (no byte either way) is closed; an upload that keeps sending may take as long as it needs.
+    connectionTimeout: config.HOARD_IDLE_TIMEOUT_SECONDS * 1000,
     requestTimeout: 0,
-    connectionTimeout: 0,
+    http: { headersTimeout: config.HOARD_HEADERS_TIMEOUT_SECONDS * 1000, connectionsCheckingInterval: TIMEOUT_CHECK_MS },
     return503OnClosing: true,
-    ajv: { customOptions: AJV_OPTIONS },
-  });
-  registerRawBodyParsers(adapter.getInstance());
+  };
+  const adapter = new FastifyAdapter(options as never) as FastifyAdapter;
+  const fastify = adapter.getInstance();
+  fastify.setValidatorCompiler(validatorCompiler);
+  // Answers are not filtered through their schema: the e2e specs check them against /openapi.json instead.
+  fastify.setSerializerCompiler(() => (data: unknown) => JSON.stringify(data));
+  registerJsonBodyParser(fastify, { maxBytes: config.HOARD_MAX_JSON_BYTES, deadlineMs: config.HOARD_JSON_TIMEOUT_SECONDS * 1000 });
+  registerRawBodyParsers(fastify);
+  registerBodyAliases(fastify);
+  return adapter;
+}
+
+/** Builds the Nest application on Fastify, ready to listen. */
+export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const adapter = createAdapter(config);
+  const fastify = adapter.getInstance();
+  const routes = new RouteTable(fastify);
   const logger = new ConsoleLogger({ json: true, logLevels: NEST_LEVELS[config.HOARD_LOG_LEVEL] });
-  // Fastify's own JSON parser is the only body parser: Nest's would also parse url-encoded forms on JSON routes.
+  // Fastify's parsers are the only body parsers: Nest's would also parse url-encoded forms on JSON routes.
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { logger, bodyParser: false });
-  await app.register(multipart as never, {
-    limits: { fileSize: config.HOARD_MAX_BLOB_BYTES, files: 1, fields: 20, parts: 21 },
-  });
-  app.useGlobalPipes(createValidationPipe());
-  registerRequestHooks(adapter.getInstance(), app.get(MetricsService));
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Hoard')
-      .setDescription('Content-addressable, deduplicating file store')
-      .setVersion(SERVER_VERSION)
-      .addApiKey({ type: 'apiKey', name: 'X-API-Key', in: 'header' }, 'api-key')
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
+  // The order of the hooks that run before a body is read: shed load, check the key, limit its rate, cap uploads.
+  await registerOpenApi(app, SERVER_VERSION);
+  await registerLoadShedding(app, { maxEventLoopDelayMs: config.HOARD_MAX_EVENT_LOOP_DELAY_MS, maxHeapBytes: config.HOARD_MAX_HEAP_BYTES });
+  registerAccessControl(fastify, app.get(KeysService), routes);
+  if (config.HOARD_RATE_LIMIT > 0) await registerRateLimit(app, config.HOARD_RATE_LIMIT, config.HOARD_RATE_LIMIT_WINDOW_SECONDS);
+  new UploadLimiter({ global: config.HOARD_MAX_UPLOADS, perKey: config.HOARD_MAX_UPLOADS_PER_KEY }).register(fastify);
+  await app.register(multipart as never, { limits: { fileSize: config.HOARD_MAX_BLOB_BYTES, files: 1, fields: 20, parts: 21 } });
+  registerRequestHooks(fastify, app.get(MetricsService));
   return app;
 }
 

@@ -2,4 +2,5 @@ export * from './digest';
 export * from './errors';
 export * from './limits';
 export * from './routes';
+export * from './schemas';
 export * from './types';

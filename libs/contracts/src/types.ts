@@ -1,174 +1,79 @@
-/** Plain shapes of the HTTP contract (API.md). Server DTOs implement them; the client returns them. */
-import type { ErrorCode } from './errors';
+/**
+ * Plain shapes of the HTTP contract (API.md), each derived from its JSON Schema in `schemas/`: the server validates
+ * and documents with the schemas, the client returns these types, so both read one definition.
+ */
+import type { Static } from '@sinclair/typebox';
+import type {
+  BatchRequestSchema,
+  BatchResponseSchema,
+  BatchResultItemSchema,
+  CountResponseSchema,
+  CreatedKeySchema,
+  CreateKeyRequestSchema,
+  DeletedRequestSchema,
+  FileMetadataSchema,
+  FileRecordSchema,
+  KeyIdentitySchema,
+  KeyInfoSchema,
+  ListFilesQuerySchema,
+  MissingRequestSchema,
+  MissingResponseSchema,
+  PackItemResultSchema,
+  PutBlobResponseSchema,
+  RecordFileResponseSchema,
+  RecordStatusSchema,
+  SeenRequestSchema,
+  SeenResponseSchema,
+  ServerInfoSchema,
+  StatsSchema,
+} from './schemas';
 
 export type Scope = 'read' | 'write' | 'admin';
 export const SCOPES: readonly Scope[] = ['read', 'write', 'admin'];
 
 /** What a host says about one file it found. */
-export interface FileMetadata {
-  filepath: string;
-  hostname: string;
-  sha256: string;
-  size: number;
-  mode?: number;
-  uid?: number;
-  gid?: number;
-  /** Unix seconds, fractions allowed. */
-  mtime?: number;
-  atime?: number;
-  ctime?: number;
-  ip_address?: string;
-}
-
-/** The fields of a record that describe the file as last seen; those the host did not send are null. */
-export interface FileStatFields {
-  size: number;
-  mode: number | null;
-  uid: number | null;
-  gid: number | null;
-  mtime: number | null;
-  atime: number | null;
-  ctime: number | null;
-  ip_address: string | null;
-}
+export type FileMetadata = Static<typeof FileMetadataSchema>;
 
 /** One version of the file at (hostname, filepath). */
-export interface FileRecord extends FileStatFields {
-  id: string;
-  filepath: string;
-  hostname: string;
-  sha256: string;
-  version: number;
-  first_seen_at: string;
-  last_seen_at: string;
-  deleted_at: string | null;
-  content_available: boolean;
-}
+export type FileRecord = Static<typeof FileRecordSchema>;
 
-export interface RecordFileResponse extends FileRecord {
-  upload_required: boolean;
-  upload_url: string | null;
-}
+/** The fields of a record that describe the file as last seen; those the host did not send are null. */
+export type FileStatFields = Pick<FileRecord, 'size' | 'mode' | 'uid' | 'gid' | 'mtime' | 'atime' | 'ctime' | 'ip_address'>;
 
-export type RecordStatus = 'created' | 'unchanged';
-
-export interface BatchResultItem {
-  index: number;
-  id: string;
-  sha256: string;
-  status: RecordStatus;
-  upload_required: boolean;
-}
-
-export interface BatchRequest {
-  files: FileMetadata[];
-}
-
-export interface BatchResponse {
-  results: BatchResultItem[];
-}
-
-export interface DeletedRequest {
-  hostname: string;
-  filepaths: string[];
-}
+export type RecordFileResponse = Static<typeof RecordFileResponseSchema>;
+export type RecordStatus = Static<typeof RecordStatusSchema>;
+export type BatchResultItem = Static<typeof BatchResultItemSchema>;
+export type BatchRequest = Static<typeof BatchRequestSchema>;
+export type BatchResponse = Static<typeof BatchResponseSchema>;
+export type DeletedRequest = Static<typeof DeletedRequestSchema>;
 
 /** Confirms that unchanged files are still where they were recorded, by record id. */
-export interface SeenRequest {
-  hostname: string;
-  ids: string[];
-}
+export type SeenRequest = Static<typeof SeenRequestSchema>;
+export type SeenResponse = Static<typeof SeenResponseSchema>;
+export type CountResponse = Static<typeof CountResponseSchema>;
+export type ListFilesQuery = Static<typeof ListFilesQuerySchema>;
 
-export interface SeenResponse {
-  /** How many records were confirmed (their `last_seen_at` refreshed). */
-  seen: number;
-  /** Ids that are not a current record on that host (deleted, replaced, unknown): record those files again. */
-  stale: string[];
-  /** Confirmed ids whose content the server does not have: upload it. */
-  upload_required: string[];
-}
-
-export interface CountResponse {
-  deleted: number;
-}
-
-export interface ListFilesQuery {
-  hostname?: string;
-  path_prefix?: string;
-  sha256?: string;
-  include_deleted?: boolean;
-  limit?: number;
-  cursor?: string;
-}
-
+/** A page of a listing (PageSchema). */
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;
 }
 
+/** A complete listing (ItemsSchema). */
 export interface Items<T> {
   items: T[];
 }
 
-export interface MissingRequest {
-  sha256: string[];
-}
-
-export interface MissingResponse {
-  missing: string[];
-}
-
-export interface PutBlobResponse {
-  sha256: string;
-  size: number;
-  created: boolean;
-}
+export type MissingRequest = Static<typeof MissingRequestSchema>;
+export type MissingResponse = Static<typeof MissingResponseSchema>;
+export type PutBlobResponse = Static<typeof PutBlobResponseSchema>;
 
 /** One part of `POST /api/v1/blobs/pack`: stored (as a PUT would answer), or refused with an error. */
-export type PackItemResult = PutBlobResponse | { sha256: string; error: { code: ErrorCode; message: string } };
+export type PackItemResult = Static<typeof PackItemResultSchema>;
 
-export interface CreateKeyRequest {
-  name: string;
-  scopes: Scope[];
-  expires_at?: string;
-}
-
-export interface KeyInfo {
-  id: string;
-  name: string;
-  scopes: Scope[];
-  created_at: string;
-  expires_at: string | null;
-  last_used_at: string | null;
-  revoked_at: string | null;
-}
-
-export interface CreatedKey {
-  id: string;
-  name: string;
-  scopes: Scope[];
-  key: string;
-  created_at: string;
-  expires_at: string | null;
-}
-
-export interface KeyIdentity {
-  id: string;
-  name: string;
-  scopes: Scope[];
-}
-
-export interface Stats {
-  files: number;
-  hosts: number;
-  blobs: number;
-  stored_bytes: number;
-  logical_bytes: number;
-  dedup_ratio: number;
-}
-
-export interface ServerInfo {
-  name: string;
-  version: string;
-  docs: string;
-}
+export type CreateKeyRequest = Static<typeof CreateKeyRequestSchema>;
+export type KeyInfo = Static<typeof KeyInfoSchema>;
+export type CreatedKey = Static<typeof CreatedKeySchema>;
+export type KeyIdentity = Static<typeof KeyIdentitySchema>;
+export type Stats = Static<typeof StatsSchema>;
+export type ServerInfo = Static<typeof ServerInfoSchema>;

@@ -22,7 +22,13 @@ export class KeysService {
 
   constructor(@Inject(METADATA_STORE) private readonly store: MetadataStore) {}
 
+  /** Mints a key. @throws HoardError validation_failed naming `expires_at` when it is not in the future */
   async create(input: NewKey, now = new Date()): Promise<CreatedKey> {
+    if (input.expiresAt && input.expiresAt.getTime() <= now.getTime()) {
+      throw new HoardError('validation_failed', 'expires_at must be in the future', {
+        details: { fields: [{ field: 'expires_at', errors: ['expires_at must be in the future'] }] },
+      });
+    }
     const scopes = [...new Set(input.scopes)];
     const secret = input.secret ?? generateKeySecret();
     const record: KeyRecord = {

@@ -1,20 +1,30 @@
 import { Body, Controller, Delete, Get, Head, HttpCode, Post, Put, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { RouteSchema } from '@nestjs/platform-fastify';
-import { FileRecord, Items, LIMITS, MissingRequest, MissingResponse, PackItemResult } from '@app/contracts';
+import {
+  DigestParamsSchema,
+  FileItemsSchema,
+  FileRecord,
+  Items,
+  LIMITS,
+  MissingRequest,
+  MissingRequestSchema,
+  MissingResponse,
+  MissingResponseSchema,
+  PackItemResult,
+  PackResponseSchema,
+  PutBlobResponse,
+} from '@app/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { RequireScope } from '../auth/scopes.decorator';
 import { DigestParam } from '../common/digest.decorators';
-import { MISSING_SCHEMA } from '../common/json-schemas';
+import { Endpoint } from '../common/endpoint.decorator';
 import { rawBody } from '../common/raw-body';
-import { MissingRequestDto, MissingResponseDto, PutBlobResponseDto } from './blobs.dto';
-import { BlobsService } from './blobs.service';
-import { planBlobResponse, sendBlob, setBlobHeaders } from './blob-response';
-import { PackSlots, storePack } from './blob-pack';
+import { CONTENT_RESPONSES, RAW_CONTENT, UPLOAD_RESPONSES } from '../common/responses';
 import { AppConfig } from '../config/app-config';
+import { PackSlots, storePack } from './blob-pack';
+import { planBlobResponse, sendBlob, setBlobHeaders } from './blob-response';
+import { BlobsService } from './blobs.service';
 
-@ApiTags('blobs')
-@ApiSecurity('api-key')
+const tag = 'blobs';
+
 @Controller('api/v1/blobs')
 export class BlobsController {
   /** Pack parts being stored at once, across all requests. */
@@ -27,29 +37,32 @@ export class BlobsController {
 
   @Post('missing')
   @HttpCode(200)
-  @RequireScope('read')
-  @ApiOperation({ summary: 'Which of these digests the store lacks' })
-  @RouteSchema({ body: MISSING_SCHEMA })
-  @ApiBody({ type: MissingRequestDto })
-  @ApiOkResponse({ type: MissingResponseDto })
+  @Endpoint({
+    access: 'read',
+    tag,
+    summary: 'Which of these digests the store lacks',
+    body: MissingRequestSchema,
+    responses: { 200: { description: 'The digests the store lacks, in request order, each once', schema: MissingResponseSchema } },
+  })
   async missing(@Body() body: MissingRequest): Promise<MissingResponse> {
     return { missing: await this.blobs.missing(body.sha256) };
   }
 
   @Post('pack')
   @HttpCode(200)
-  @RequireScope('write')
-  @ApiOperation({
+  @Endpoint({
+    access: 'write',
+    tag,
     summary: `Upload up to ${LIMITS.packMax} blobs in one request`,
     description:
       'multipart/form-data, one file part per blob, each named by its digest. Every part is verified and stored ' +
-      'as PUT /api/v1/blobs/{sha256} would; a part that does not match its digest or is over the size limit is ' +
-      'refused in its item of the answer while the others are stored.',
-  })
-  @ApiConsumes('multipart/form-data')
-  @ApiBody({ schema: { type: 'object', additionalProperties: { type: 'string', format: 'binary' } } })
-  @ApiOkResponse({
-    description: 'One item per part, in order: {sha256, size, created} or {sha256, error: {code, message}}',
+      'as PUT /api/v1/blobs/{sha256} would; a part that does not match its digest, is over the size limit, has no ' +
+      `file name or comes after the ${LIMITS.packMax}th is refused in its item of the answer while the others are stored.`,
+    upload: {
+      kind: 'multipart',
+      content: { 'multipart/form-data': { schema: { type: 'object', additionalProperties: { type: 'string', format: 'binary' } } } },
+    },
+    responses: { 200: { description: 'One item per part, in part order', schema: PackResponseSchema } },
   })
   async pack(@Req() request: FastifyRequest): Promise<Items<PackItemResult>> {
     const items = await storePack(request, this.config.HOARD_MAX_BLOB_BYTES, this.packSlots, (sha256, body) => this.blobs.put(sha256, body));
@@ -57,8 +70,14 @@ export class BlobsController {
   }
 
   @Head(':sha256')
-  @RequireScope('read')
-  @ApiOperation({ summary: 'Size and ETag of stored content' })
+  @Endpoint({
+    access: 'read',
+    tag,
+    summary: 'Size and ETag of stored content',
+    params: DigestParamsSchema,
+    responses: { 200: { description: 'Stored', headers: { ETag: { type: 'string' }, 'Content-Length': { type: 'integer', minimum: 0 } } } },
+    errors: [404, 410],
+  })
   async head(@DigestParam() sha256: string, @Res() reply: FastifyReply): Promise<void> {
     const blob = await this.blobs.resolveStored(sha256);
     setBlobHeaders(reply, blob);
@@ -66,24 +85,31 @@ export class BlobsController {
   }
 
   @Get(':sha256')
-  @RequireScope('read')
-  @ApiOperation({ summary: 'Download content (Range and If-None-Match supported)' })
+  @Endpoint({
+    access: 'read',
+    tag,
+    summary: 'Download content (Range, If-Range, If-Match and If-None-Match supported)',
+    params: DigestParamsSchema,
+    responses: CONTENT_RESPONSES,
+    errors: [404, 410, 412, 416],
+  })
   async get(@DigestParam() sha256: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const blob = await this.blobs.resolve(sha256);
     await sendBlob(reply, blob, planBlobResponse(request, blob), (range) => this.blobs.open(blob, range));
   }
 
   @Put(':sha256')
-  @RequireScope('write')
-  @ApiOperation({ summary: 'Upload content; stored only when the bytes hash to the digest' })
-  @ApiConsumes('application/octet-stream')
-  @ApiBody({ schema: { type: 'string', format: 'binary' } })
-  @ApiOkResponse({ type: PutBlobResponseDto, description: '201 when stored now, 200 when already stored' })
-  async put(
-    @DigestParam() sha256: string,
-    @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<PutBlobResponseDto> {
+  @Endpoint({
+    access: 'write',
+    tag,
+    summary: 'Upload content; stored only when the bytes hash to the digest',
+    description: 'The body is the raw content, with any Content-Type (content is bytes), with or without Content-Length.',
+    params: DigestParamsSchema,
+    upload: { kind: 'raw', content: RAW_CONTENT },
+    responses: UPLOAD_RESPONSES,
+    errors: [410, 422],
+  })
+  async put(@DigestParam() sha256: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<PutBlobResponse> {
     const { stream, length } = rawBody(request);
     const result = await this.blobs.put(sha256, stream, length);
     reply.status(result.created ? 201 : 200);
@@ -91,16 +117,28 @@ export class BlobsController {
   }
 
   @Get(':sha256/files')
-  @RequireScope('read')
-  @ApiOperation({ summary: 'Every current record of this content; the epoch first' })
+  @Endpoint({
+    access: 'read',
+    tag,
+    summary: 'Every current record of this content; the epoch first',
+    params: DigestParamsSchema,
+    responses: { 200: { description: 'The records', schema: FileItemsSchema } },
+    errors: [404, 410],
+  })
   async files(@DigestParam() sha256: string): Promise<Items<FileRecord>> {
     return { items: await this.blobs.clones(sha256) };
   }
 
   @Delete(':sha256')
   @HttpCode(204)
-  @RequireScope('admin')
-  @ApiOperation({ summary: 'Take content down now (later GETs answer 410)' })
+  @Endpoint({
+    access: 'admin',
+    tag,
+    summary: 'Take content down now (later GETs answer 410)',
+    params: DigestParamsSchema,
+    responses: { 204: { description: 'Taken down' } },
+    errors: [404],
+  })
   async remove(@DigestParam() sha256: string): Promise<void> {
     await this.blobs.delete(sha256);
   }

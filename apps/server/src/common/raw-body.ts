@@ -1,44 +1,38 @@
 import { HoardError } from '@app/contracts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
+import type { RouteAccess } from '../auth/route-access';
 
-const OCTET = 'application/octet-stream';
+function uploadKind(request: FastifyRequest): RouteAccess['upload'] {
+  return (request.routeOptions.config as Partial<RouteAccess> | undefined)?.upload;
+}
 
 /**
- * Lets upload routes receive their body as a stream, whatever its type (multipart aside). On every other route a
- * body that is not JSON, `application/octet-stream` included, is a `400 invalid_request` before it is read.
+ * Content routes receive their body unread, whatever its type: content is bytes. Every other route takes JSON
+ * only, so any other type (plain text, forms, multipart) is a `400 invalid_request` before a byte is read.
  */
 export function registerRawBodyParsers(fastify: FastifyInstance): void {
-  const uploadOnly = (req: FastifyRequest, payload: NodeJS.ReadableStream, done: (err: Error | null, body?: unknown) => void) => {
+  const contentOnly = (req: FastifyRequest, payload: NodeJS.ReadableStream, done: (err: Error | null, body?: unknown) => void) => {
     // No route matched: the body is left alone so that the answer is the 404 it deserves.
-    if (isUploadRoute(req) || !req.routeOptions?.url) return done(null, payload);
-    payload.resume();
+    if (uploadKind(req) || !req.routeOptions?.url) return done(null, payload);
     done(new HoardError('invalid_request', `Content-Type must be application/json, not "${req.headers['content-type'] ?? ''}"`));
   };
-  // Only JSON (and multipart on the PutPlace upload route) is parsed; plain text is as wrong as any other type.
-  fastify.removeContentTypeParser('text/plain');
-  fastify.addContentTypeParser(OCTET, uploadOnly);
-  fastify.addContentTypeParser('*', uploadOnly);
+  fastify.removeContentTypeParser(['text/plain']);
+  fastify.addContentTypeParser('*', contentOnly);
+  // The multipart plugin's parser accepts a multipart body on any route; only content routes take one.
+  fastify.addHook('preValidation', async (request) => {
+    if (!uploadKind(request) && request.isMultipart?.()) {
+      throw new HoardError('invalid_request', 'Content-Type must be application/json, not multipart/form-data');
+    }
+  });
 }
 
-function isUploadRoute(req: FastifyRequest): boolean {
-  const url = req.routeOptions?.url ?? '';
-  return (req.method === 'PUT' && url === '/api/v1/blobs/:sha256') || (req.method === 'POST' && url === '/upload_file/:sha256');
-}
-
-/** The raw body stream of an upload route and its declared length. */
+/** The body of a content route as the bytes that arrive, and its declared length. */
 export function rawBody(request: FastifyRequest): { stream: Readable; length?: number } {
-  const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   const header = request.headers['content-length'];
-  let body = request.body as unknown;
-  // Fastify hands no body at all to the route for a request without one: that is an empty upload.
-  if (body === undefined && (type === '' || type === OCTET) && (header === undefined || header === '0')) {
-    body = Readable.from([]);
-  }
-  if (!(body instanceof Readable)) {
-    const what = type || (body === undefined ? 'an empty body' : 'this body');
-    throw new HoardError('invalid_request', `Blob content must be sent as ${OCTET}, not ${what}`);
-  }
   const length = header === undefined ? undefined : Number(header);
-  return { stream: body, length: Number.isSafeInteger(length) ? length : undefined };
+  // Fastify hands no body to the route for a request without one: that is an empty upload.
+  const hasBody = header !== undefined ? length !== 0 : request.headers['transfer-encoding'] !== undefined;
+  const stream = hasBody ? request.raw : Readable.from([]);
+  return { stream, length: Number.isSafeInteger(length) ? length : undefined };
 }

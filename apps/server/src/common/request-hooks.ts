@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AuthedRequest } from '../auth/api-key.guard';
+import type { AuthedRequest } from '../auth/access-control';
 import type { MetricsService } from '../metrics/metrics.service';
 
 function lengthOf(value: unknown): number {

@@ -1,21 +1,34 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { CreatedKey, FileRecord, HoardError, KeyInfo, PutBlobResponse, RecordFileResponse, ROUTES } from '@app/contracts';
+import {
+  CreatedKey,
+  CreatedKeySchema,
+  CreateKeyRequest,
+  CreateKeyRequestSchema,
+  DigestParamsSchema,
+  FileMetadata,
+  FileMetadataSchema,
+  FileRecord,
+  FileRecordSchema,
+  KeyIdParamsSchema,
+  KeyInfo,
+  KeyListSchema,
+  PutBlobResponse,
+  RecordFileResponse,
+  RecordFileResponseSchema,
+  ROUTES,
+} from '@app/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import '@fastify/multipart';
-import { multipartFailure } from '../common/multipart-errors';
-import type { Readable } from 'node:stream';
 import { KeysService } from '../auth/keys.service';
-import { RequireScope } from '../auth/scopes.decorator';
 import { BlobsService } from '../blobs/blobs.service';
-import { AppConfig } from '../config/app-config';
 import { DigestParam } from '../common/digest.decorators';
+import { Endpoint } from '../common/endpoint.decorator';
 import { rawBody } from '../common/raw-body';
-import { validateDto } from '../common/validate-dto';
-import { FileMetadataDto } from '../files/files.dto';
+import { RAW_CONTENT, UPLOAD_RESPONSES } from '../common/responses';
+import { AppConfig } from '../config/app-config';
 import { FilesService } from '../files/files.service';
-import { CreateKeyDto } from '../keys/keys.dto';
-import { createKey } from '../keys/keys.controller';
+import { multipartFile } from './multipart-file';
+
+const tag = 'putplace';
 
 /** PutPlace's field names, accepted beside the API's own. */
 const LEGACY_FIELDS: Record<string, string> = {
@@ -29,8 +42,6 @@ const LEGACY_FIELDS: Record<string, string> = {
 };
 
 /** The routes of the PutPlace architecture document, on top of the same services as /api/v1. */
-@ApiTags('putplace')
-@ApiSecurity('api-key')
 @Controller()
 export class CompatController {
   constructor(
@@ -41,98 +52,102 @@ export class CompatController {
   ) {}
 
   @Post('put_file')
-  @RequireScope('write')
-  @ApiOperation({ summary: 'As POST /api/v1/files; also accepts file_size, file_mode, … field names' })
-  async putFile(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply): Promise<RecordFileResponse> {
-    const dto = await validateDto(FileMetadataDto, renameLegacyFields(body));
-    const { status, record } = await this.files.record(dto, ROUTES.legacyUploadUrl);
+  @Endpoint({
+    access: 'write',
+    tag,
+    summary: 'As POST /api/v1/files; also accepts file_size, file_mode, file_uid, file_gid, file_mtime, file_atime, file_ctime',
+    body: FileMetadataSchema,
+    bodyAliases: LEGACY_FIELDS,
+    responses: {
+      200: { description: 'Unchanged', schema: RecordFileResponseSchema },
+      201: { description: 'A new version', schema: RecordFileResponseSchema },
+    },
+  })
+  async putFile(@Body() body: FileMetadata, @Res({ passthrough: true }) reply: FastifyReply): Promise<RecordFileResponse> {
+    const { status, record } = await this.files.record({ ...body, sha256: body.sha256.toLowerCase() }, ROUTES.legacyUploadUrl);
     reply.status(status === 'created' ? 201 : 200);
     return record;
   }
 
   @Post('upload_file/:sha256')
-  @RequireScope('write')
-  @ApiOperation({ summary: 'As PUT /api/v1/blobs/{sha256}: multipart field "file", or a raw body' })
-  @ApiConsumes('multipart/form-data', 'application/octet-stream')
-  @ApiBody({ schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } } })
-  async uploadFile(
-    @DigestParam() sha256: string,
-    @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<PutBlobResponse> {
-    const { stream, length } = request.isMultipart()
-      ? await multipartFile(request, this.config.HOARD_MAX_BLOB_BYTES)
-      : rawBody(request);
+  @Endpoint({
+    access: 'write',
+    tag,
+    summary: 'As PUT /api/v1/blobs/{sha256}: multipart field "file", or a raw body',
+    params: DigestParamsSchema,
+    upload: {
+      kind: 'multipart',
+      content: {
+        'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } },
+        ...RAW_CONTENT,
+      },
+    },
+    responses: UPLOAD_RESPONSES,
+    errors: [410, 422],
+  })
+  async uploadFile(@DigestParam() sha256: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<PutBlobResponse> {
+    const { stream, length } = request.isMultipart() ? await multipartFile(request, this.config.HOARD_MAX_BLOB_BYTES) : rawBody(request);
     const result = await this.blobs.put(sha256, stream, length);
     reply.status(result.created ? 201 : 200);
     return result;
   }
 
   @Get('get_file/:sha256')
-  @RequireScope('read')
-  @ApiOperation({ summary: 'Metadata of the first record of this content' })
+  @Endpoint({
+    access: 'read',
+    tag,
+    summary: 'Metadata of the first record of this content',
+    params: DigestParamsSchema,
+    responses: { 200: { description: 'The epoch record', schema: FileRecordSchema } },
+    errors: [404],
+  })
   async getFile(@DigestParam() sha256: string): Promise<FileRecord> {
     return this.files.epoch(sha256);
   }
 
   @Post('api_keys')
-  @RequireScope('admin')
-  @ApiOperation({ summary: 'As POST /api/v1/keys' })
-  async createKey(@Body() body: CreateKeyDto): Promise<CreatedKey> {
-    return createKey(this.keys, body);
+  @Endpoint({
+    access: 'admin',
+    tag,
+    summary: 'As POST /api/v1/keys',
+    body: CreateKeyRequestSchema,
+    responses: { 201: { description: 'The new key with its secret', schema: CreatedKeySchema } },
+  })
+  async createKey(@Body() body: CreateKeyRequest): Promise<CreatedKey> {
+    return this.keys.create({ name: body.name, scopes: body.scopes, expiresAt: body.expires_at ? new Date(body.expires_at) : null });
   }
 
   @Get('api_keys')
-  @RequireScope('admin')
-  @ApiOperation({ summary: 'As GET /api/v1/keys' })
+  @Endpoint({ access: 'admin', tag, summary: 'As GET /api/v1/keys', responses: { 200: { description: 'Every key', schema: KeyListSchema } } })
   async listKeys(): Promise<KeyInfo[]> {
     return this.keys.list();
   }
 
   @Put('api_keys/:id/revoke')
   @HttpCode(204)
-  @RequireScope('admin')
-  @ApiOperation({ summary: 'As DELETE /api/v1/keys/{id}' })
+  @Endpoint({
+    access: 'admin',
+    tag,
+    summary: 'As DELETE /api/v1/keys/{id}',
+    params: KeyIdParamsSchema,
+    responses: { 204: { description: 'Revoked' } },
+    errors: [404],
+  })
   async revokeKey(@Param('id') id: string): Promise<void> {
     await this.keys.revoke(id);
   }
 
   @Delete('api_keys/:id')
   @HttpCode(204)
-  @RequireScope('admin')
-  @ApiOperation({ summary: 'As DELETE /api/v1/keys/{id}' })
+  @Endpoint({
+    access: 'admin',
+    tag,
+    summary: 'As DELETE /api/v1/keys/{id}',
+    params: KeyIdParamsSchema,
+    responses: { 204: { description: 'Revoked' } },
+    errors: [404],
+  })
   async deleteKey(@Param('id') id: string): Promise<void> {
     await this.keys.revoke(id);
   }
-}
-
-function renameLegacyFields(body: unknown): unknown {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
-  const out: Record<string, unknown> = { ...(body as Record<string, unknown>) };
-  for (const [legacy, name] of Object.entries(LEGACY_FIELDS)) {
-    if (legacy in out) {
-      if (!(name in out)) out[name] = out[legacy];
-      delete out[legacy];
-    }
-  }
-  return out;
-}
-
-/** The stream of the multipart field `file` (the first file part); it fails with `payload_too_large` past `maxBytes`. */
-async function multipartFile(request: FastifyRequest, maxBytes: number): Promise<{ stream: Readable; length?: number }> {
-  const part = await request.file().catch((error: unknown) => {
-    throw multipartFailure(error);
-  });
-  if (!part || part.fieldname !== 'file') {
-    throw new HoardError('validation_failed', 'The multipart body must carry the content in a field named "file"', {
-      details: { fields: [{ field: 'file', errors: ['file is required'] }] },
-    });
-  }
-  // The parser cuts a part at the limit and ends it quietly: the truncated bytes must not read as a mismatch.
-  part.file.once('limit', () =>
-    part.file.destroy(
-      new HoardError('payload_too_large', `the body is larger than the limit of ${maxBytes} bytes`, { details: { maxBytes } }),
-    ),
-  );
-  return { stream: part.file };
 }

@@ -1,9 +1,11 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateIf, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateIf, validateSync } from 'class-validator';
 import { resolve } from 'node:path';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
+const toNumber = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
 const toBool = ({ value }: { value: unknown }) => {
   if (typeof value !== 'string') return value;
   const v = value.trim().toLowerCase();
@@ -50,6 +52,34 @@ export class AppConfig {
 
   @Transform(toInt) @IsInt() @Min(1)
   HOARD_RATE_LIMIT_WINDOW_SECONDS = 60;
+
+  /** A connection that sends and receives nothing for this long is closed (fractions allowed). */
+  @Transform(toNumber) @IsNumber() @Min(0.1)
+  HOARD_IDLE_TIMEOUT_SECONDS = 30;
+
+  /** The request line and headers must have arrived within this long (`408` otherwise). */
+  @Transform(toNumber) @IsNumber() @Min(0.1)
+  HOARD_HEADERS_TIMEOUT_SECONDS = 20;
+
+  /** A JSON body must have arrived whole within this long of its headers (`408` otherwise). */
+  @Transform(toNumber) @IsNumber() @Min(0.1)
+  HOARD_JSON_TIMEOUT_SECONDS = 60;
+
+  /** Uploads (PUT, pack, PutPlace upload) in flight at once, all keys together (`503` beyond). */
+  @Transform(toInt) @IsInt() @Min(1)
+  HOARD_MAX_UPLOADS = 256;
+
+  /** Uploads in flight at once for one key (`429` beyond). */
+  @Transform(toInt) @IsInt() @Min(1)
+  HOARD_MAX_UPLOADS_PER_KEY = 64;
+
+  /** Requests are shed (`503`) while the mean event-loop delay is over this many milliseconds; 0 turns it off. */
+  @Transform(toInt) @IsInt() @Min(0)
+  HOARD_MAX_EVENT_LOOP_DELAY_MS = 1000;
+
+  /** Requests are shed (`503`) while the V8 heap in use is over this many bytes; 0 means 90% of the heap limit. */
+  @Transform(toInt) @IsInt() @Min(0)
+  HOARD_MAX_HEAP_BYTES = 0;
 
   /** How long SIGTERM waits for in-flight requests before the process exits anyway. */
   @Transform(toInt) @IsInt() @Min(0)

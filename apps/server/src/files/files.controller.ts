@@ -1,17 +1,42 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { RouteSchema } from '@nestjs/platform-fastify';
-import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { BatchRequest, BatchResponse, SeenRequest, SeenResponse, CountResponse, FileRecord, Items, Page, RecordFileResponse } from '@app/contracts';
+import {
+  BatchRequest,
+  BatchRequestSchema,
+  BatchResponse,
+  BatchResponseSchema,
+  CountResponse,
+  CountResponseSchema,
+  DeletedRequest,
+  DeletedRequestSchema,
+  FileIdParamsSchema,
+  FileItemsSchema,
+  FileMetadata,
+  FileMetadataSchema,
+  FilePageSchema,
+  FileRecord,
+  FileRecordSchema,
+  Items,
+  ListFilesQuery,
+  ListFilesQuerySchema,
+  Page,
+  PathQuerySchema,
+  PrefixQuerySchema,
+  RecordFileResponse,
+  RecordFileResponseSchema,
+  SeenRequest,
+  SeenRequestSchema,
+  SeenResponse,
+  SeenResponseSchema,
+} from '@app/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { RequireScope } from '../auth/scopes.decorator';
-import { BATCH_SCHEMA, SEEN_SCHEMA } from '../common/json-schemas';
 import { BlobsService } from '../blobs/blobs.service';
 import { planBlobResponse, sendBlob } from '../blobs/blob-response';
-import { BatchRequestDto, DeletedRequestDto, SeenRequestDto, SeenResponseDto, FileMetadataDto, ListFilesQueryDto, PathQueryDto, PrefixQueryDto } from './files.dto';
+import { Endpoint } from '../common/endpoint.decorator';
+import { CONTENT_RESPONSES } from '../common/responses';
 import { FilesService } from './files.service';
 
-@ApiTags('files')
-@ApiSecurity('api-key')
+const tag = 'files';
+
 @Controller('api/v1/files')
 export class FilesController {
   constructor(
@@ -20,52 +45,74 @@ export class FilesController {
   ) {}
 
   @Post()
-  @RequireScope('write')
-  @ApiOperation({ summary: 'Record where a file lives; says whether its content must be uploaded' })
-  @ApiCreatedResponse({ description: '201 new version, 200 unchanged' })
-  async record(@Body() body: FileMetadataDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<RecordFileResponse> {
-    const { status, record } = await this.files.record(body);
+  @Endpoint({
+    access: 'write',
+    tag,
+    summary: 'Record where a file lives; says whether its content must be uploaded',
+    body: FileMetadataSchema,
+    responses: {
+      200: { description: 'Unchanged: the same digest at that path', schema: RecordFileResponseSchema },
+      201: { description: 'A new version', schema: RecordFileResponseSchema },
+    },
+  })
+  async record(@Body() body: FileMetadata, @Res({ passthrough: true }) reply: FastifyReply): Promise<RecordFileResponse> {
+    const { status, record } = await this.files.record({ ...body, sha256: body.sha256.toLowerCase() });
     reply.status(status === 'created' ? 201 : 200);
     return record;
   }
 
   @Post('batch')
   @HttpCode(200)
-  @RequireScope('write')
-  @RouteSchema({ body: BATCH_SCHEMA })
-  @ApiBody({ type: BatchRequestDto })
-  @ApiOperation({ summary: 'Record up to 1,000 files at once' })
+  @Endpoint({
+    access: 'write',
+    tag,
+    summary: 'Record up to 1,000 files at once',
+    body: BatchRequestSchema,
+    responses: { 200: { description: 'One result per file, in request order', schema: BatchResponseSchema } },
+  })
   async batch(@Body() body: BatchRequest): Promise<BatchResponse> {
     return { results: await this.files.recordBatch(body.files) };
   }
 
   @Post('seen')
   @HttpCode(200)
-  @RequireScope('write')
-  @RouteSchema({ body: SEEN_SCHEMA })
-  @ApiBody({ type: SeenRequestDto })
-  @ApiOkResponse({ type: SeenResponseDto })
-  @ApiOperation({ summary: 'Confirm unchanged files by record id: refreshes last_seen_at, says what to record or upload again' })
+  @Endpoint({
+    access: 'write',
+    tag,
+    summary: 'Confirm unchanged files by record id: refreshes last_seen_at, says what to record or upload again',
+    body: SeenRequestSchema,
+    responses: { 200: { description: 'What was confirmed', schema: SeenResponseSchema } },
+  })
   async seen(@Body() body: SeenRequest): Promise<SeenResponse> {
     return this.files.markSeen(body.hostname, body.ids);
   }
 
   @Post('deleted')
   @HttpCode(200)
-  @RequireScope('write')
-  @ApiOperation({ summary: 'Mark paths a host no longer has as deleted' })
-  async deleted(@Body() body: DeletedRequestDto): Promise<CountResponse> {
+  @Endpoint({
+    access: 'write',
+    tag,
+    summary: 'Mark paths a host no longer has as deleted',
+    body: DeletedRequestSchema,
+    responses: { 200: { description: 'How many records were marked deleted', schema: CountResponseSchema } },
+  })
+  async deleted(@Body() body: DeletedRequest): Promise<CountResponse> {
     return { deleted: await this.files.markPathsDeleted(body.hostname, body.filepaths) };
   }
 
   @Get()
-  @RequireScope('read')
-  @ApiOperation({ summary: 'Current records, filtered and paginated' })
-  async list(@Query() query: ListFilesQueryDto): Promise<Page<FileRecord>> {
+  @Endpoint({
+    access: 'read',
+    tag,
+    summary: 'Current records, filtered and paginated',
+    querystring: ListFilesQuerySchema,
+    responses: { 200: { description: 'A page of records', schema: FilePageSchema } },
+  })
+  async list(@Query() query: ListFilesQuery): Promise<Page<FileRecord>> {
     return this.files.list({
       hostname: query.hostname,
       pathPrefix: query.path_prefix,
-      sha256: query.sha256,
+      sha256: query.sha256?.toLowerCase(),
       includeDeleted: query.include_deleted,
       limit: query.limit,
       cursor: query.cursor,
@@ -73,41 +120,70 @@ export class FilesController {
   }
 
   @Get('history')
-  @RequireScope('read')
-  @ApiOperation({ summary: 'Every version of a path, newest first' })
-  async history(@Query() query: PathQueryDto): Promise<Items<FileRecord>> {
+  @Endpoint({
+    access: 'read',
+    tag,
+    summary: 'Every version of a path, newest first',
+    querystring: PathQuerySchema,
+    responses: { 200: { description: 'Every version', schema: FileItemsSchema } },
+    errors: [404],
+  })
+  async history(@Query() query: { hostname: string; filepath: string }): Promise<Items<FileRecord>> {
     return { items: await this.files.history(query.hostname, query.filepath) };
   }
 
   @Get('content')
-  @RequireScope('read')
-  @ApiOperation({ summary: "Download the current version's content (Range supported)" })
-  async content(@Query() query: PathQueryDto, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  @Endpoint({
+    access: 'read',
+    tag,
+    summary: "Download the current version's content (Range, If-Range, If-Match and If-None-Match supported)",
+    querystring: PathQuerySchema,
+    responses: CONTENT_RESPONSES,
+    errors: [404, 410, 412, 416],
+  })
+  async content(@Query() query: { hostname: string; filepath: string }, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const file = await this.files.current(query.hostname, query.filepath);
     const blob = await this.blobs.resolve(file.sha256);
     await sendBlob(reply, blob, planBlobResponse(request, blob), (range) => this.blobs.open(blob, range));
   }
 
   @Get(':id')
-  @RequireScope('read')
-  @ApiOperation({ summary: 'One record' })
+  @Endpoint({
+    access: 'read',
+    tag,
+    summary: 'One record',
+    params: FileIdParamsSchema,
+    responses: { 200: { description: 'The record', schema: FileRecordSchema } },
+    errors: [404],
+  })
   async get(@Param('id') id: string): Promise<FileRecord> {
     return this.files.get(id);
   }
 
   @Delete(':id')
   @HttpCode(204)
-  @RequireScope('write')
-  @ApiOperation({ summary: 'Mark one record deleted' })
+  @Endpoint({
+    access: 'write',
+    tag,
+    summary: 'Mark one record deleted',
+    params: FileIdParamsSchema,
+    responses: { 204: { description: 'Marked deleted' } },
+    errors: [404],
+  })
   async remove(@Param('id') id: string): Promise<void> {
     await this.files.delete(id);
   }
 
   @Delete()
   @HttpCode(200)
-  @RequireScope('admin')
-  @ApiOperation({ summary: 'Mark every current record under a path prefix on a host deleted' })
-  async removePrefix(@Query() query: PrefixQueryDto): Promise<CountResponse> {
+  @Endpoint({
+    access: 'admin',
+    tag,
+    summary: 'Mark every current record under a path prefix on a host deleted',
+    querystring: PrefixQuerySchema,
+    responses: { 200: { description: 'How many records were marked deleted', schema: CountResponseSchema } },
+  })
+  async removePrefix(@Query() query: { hostname: string; path_prefix: string }): Promise<CountResponse> {
     return { deleted: await this.files.deleteByPrefix(query.hostname, query.path_prefix) };
   }
 }

@@ -1,15 +1,13 @@
 import { Controller, Get, Inject, Logger, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { HoardError, ServerInfo } from '@app/contracts';
+import { HealthSchema, HoardError, ReadySchema, ServerInfo, ServerInfoSchema } from '@app/contracts';
 import { METADATA_STORE, MetadataStore } from '@app/metadata';
 import { BLOB_STORE, BlobStore } from '@app/storage';
-import { Public } from '../auth/scopes.decorator';
+import { Endpoint } from '../common/endpoint.decorator';
 import { SERVER_VERSION } from '../version';
 
 const CHECK_TIMEOUT_MS = 5_000;
 
-@ApiTags('health')
 @Controller()
 export class HealthController {
   private readonly logger = new Logger('Readiness');
@@ -22,15 +20,24 @@ export class HealthController {
   ) {}
 
   @Get()
-  @Public()
-  @ApiOperation({ summary: 'Name, version and where the docs are' })
+  @Endpoint({
+    access: 'public',
+    tag: 'health',
+    summary: 'Name, version and where the docs are',
+    responses: { 200: { description: 'The server', schema: ServerInfoSchema } },
+  })
   info(): ServerInfo {
     return { name: 'hoard', version: SERVER_VERSION, docs: '/docs' };
   }
 
   @Get('health')
-  @Public()
-  @ApiOperation({ summary: 'Liveness: 200 while the process runs' })
+  @Endpoint({
+    access: 'public',
+    tag: 'health',
+    summary: 'Liveness: 200 while the process runs (answered even while the server sheds load)',
+    responses: { 200: { description: 'Alive', schema: HealthSchema } },
+    exemptFromPressure: true,
+  })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -56,8 +63,13 @@ export class HealthController {
   }
 
   @Get('ready')
-  @Public()
-  @ApiOperation({ summary: 'Readiness: 200 when the metadata store and the blob store answer, else 503' })
+  @Endpoint({
+    access: 'public',
+    tag: 'health',
+    summary: 'Readiness: 200 when the metadata store and the blob store answer, else 503',
+    responses: { 200: { description: 'Both stores answer', schema: ReadySchema } },
+    exemptFromPressure: true,
+  })
   async ready(): Promise<{ status: 'ok'; checks: Record<string, unknown> }> {
     try {
       const result = await this.health.check([

@@ -1,12 +1,10 @@
 import { Controller, Get, Res } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
 import { HoardError } from '@app/contracts';
 import type { FastifyReply } from 'fastify';
-import { Public } from '../auth/scopes.decorator';
+import { Endpoint } from '../common/endpoint.decorator';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from './metrics.service';
 
-@ApiExcludeController()
 @Controller('metrics')
 export class MetricsController {
   constructor(
@@ -15,7 +13,13 @@ export class MetricsController {
   ) {}
 
   @Get()
-  @Public()
+  @Endpoint({
+    access: 'public',
+    tag: 'health',
+    summary: 'Prometheus metrics (404 when HOARD_METRICS=false)',
+    responses: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } },
+    errors: [404],
+  })
   async scrape(@Res() reply: FastifyReply): Promise<void> {
     if (!this.config.HOARD_METRICS) throw new HoardError('not_found', 'Metrics are turned off (HOARD_METRICS=false)');
     const { contentType, body } = await this.metrics.render();

@@ -1,18 +1,19 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { Stats } from '@app/contracts';
-import { RequireScope } from '../auth/scopes.decorator';
+import { Stats, StatsSchema } from '@app/contracts';
+import { Endpoint } from '../common/endpoint.decorator';
 import { StatsService } from './stats.service';
 
-@ApiTags('stats')
-@ApiSecurity('api-key')
 @Controller('api/v1/stats')
 export class StatsController {
   constructor(private readonly stats: StatsService) {}
 
   @Get()
-  @RequireScope('read')
-  @ApiOperation({ summary: 'Files, hosts, blobs, stored and logical bytes, dedup ratio' })
+  @Endpoint({
+    access: 'read',
+    tag: 'stats',
+    summary: 'Files, hosts, blobs, stored and logical bytes, dedup ratio',
+    responses: { 200: { description: 'Totals across every host', schema: StatsSchema } },
+  })
   async get(): Promise<Stats> {
     return this.stats.stats();
   }

@@ -1,0 +1,67 @@
+import { HoardError } from '@app/contracts';
+import type { KeyRecord } from '@app/metadata';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { sendError } from '../common/error-mapping';
+import type { RouteTable } from '../common/route-table';
+import type { KeysService } from './keys.service';
+import { RouteAccess, scopeAllows } from './route-access';
+
+/** A request whose key was checked: the key, attached before the body is read. */
+export type AuthedRequest = FastifyRequest & { apiKey?: KeyRecord };
+
+/** The key a request presents: `X-API-Key`, or `Authorization: Bearer`. */
+export function presentedKey(request: FastifyRequest): string | null {
+  const header = request.headers['x-api-key'];
+  if (typeof header === 'string' && header.trim()) return header.trim();
+  const auth = request.headers.authorization;
+  if (typeof auth === 'string') {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+    if (match) return match[1];
+  }
+  return null;
+}
+
+export function routeAccess(request: FastifyRequest): Partial<RouteAccess> {
+  return (request.routeOptions.config as Partial<RouteAccess> | undefined) ?? {};
+}
+
+/**
+ * Checks the key and the scope of every request as soon as its headers are in, before its body is read or
+ * validated: a request without a valid key costs one indexed key lookup and is answered at once (`401`, or `403`
+ * when the key lacks the route's scope). A path that exists under other methods answers `405` with `Allow`; an
+ * unknown path falls through to the `404`.
+ */
+export function registerAccessControl(fastify: FastifyInstance, keys: KeysService, routes: RouteTable): void {
+  fastify.addHook('onRequest', async (request: AuthedRequest, reply: FastifyReply) => {
+    if (request.is404) {
+      const allowed = routes.allowedMethods(request.url);
+      if (allowed.length === 0) return;
+      reply.header('Allow', allowed.join(', '));
+      return sendError(request, reply, new HoardError('method_not_allowed', `${request.method} is not allowed here; this path answers ${allowed.join(', ')}`));
+    }
+    // A route that names no access is an admin's: forgetting to declare one must never open it.
+    const access = routeAccess(request).access ?? 'admin';
+    if (access === 'public') return;
+    const secret = presentedKey(request);
+    if (!secret) {
+      return sendError(request, reply, new HoardError('unauthorized', 'An API key is required: send X-API-Key or Authorization: Bearer'));
+    }
+    let key: KeyRecord;
+    try {
+      key = await keys.authenticate(secret);
+    } catch (err) {
+      if (err instanceof HoardError && err.code === 'unauthorized') return sendError(request, reply, err);
+      throw err;
+    }
+    request.apiKey = key;
+    if (!scopeAllows(key.scopes, access)) {
+      return sendError(
+        request,
+        reply,
+        new HoardError('forbidden', `This key lacks the "${access}" scope this route needs`, {
+          details: { required_scope: access, key_scopes: key.scopes },
+        }),
+      );
+    }
+  });
+}

@@ -1,0 +1,118 @@
+import { HoardError } from '@app/contracts';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { isUtf8 } from 'node:buffer';
+import sjson from 'secure-json-parse';
+import type { RouteAccess } from '../auth/route-access';
+
+/** Deepest nesting of arrays and objects a JSON body may have; the contract's deepest shape has 3 levels. */
+export const MAX_JSON_DEPTH = 32;
+
+export interface JsonBodyLimits {
+  /** Largest body in bytes. */
+  maxBytes: number;
+  /** The whole body must have arrived within this many milliseconds of its first byte being awaited. */
+  deadlineMs: number;
+}
+
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** The deepest nesting of a JSON text, found by one scan that skips strings; stops as soon as it passes `limit`. */
+export function jsonDepth(bytes: Buffer, limit = MAX_JSON_DEPTH): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      depth++;
+      if (depth > deepest) deepest = depth;
+      if (depth > limit) return depth;
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
+  }
+  return deepest;
+}
+
+/** Parses a complete JSON body: valid UTF-8, nested at most {@link MAX_JSON_DEPTH} deep, no prototype keys. */
+export function parseJsonBody(bytes: Buffer): unknown {
+  if (bytes.length === 0) throw new HoardError('invalid_request', 'The body is empty; this route takes a JSON object');
+  if (!isUtf8(bytes)) throw new HoardError('invalid_request', 'The body is not valid UTF-8 JSON');
+  if (jsonDepth(bytes) > MAX_JSON_DEPTH) {
+    throw new HoardError('invalid_request', `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  }
+  try {
+    return sjson.parse(bytes.toString('utf8'), undefined, { protoAction: 'error', constructorAction: 'error' });
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : 'unreadable';
+    throw new HoardError('invalid_request', `The body is not valid JSON (${reason})`);
+  }
+}
+
+function tooLarge(maxBytes: number): HoardError {
+  return new HoardError('payload_too_large', `The JSON body is larger than the limit of ${maxBytes} bytes`, { details: { maxBytes } });
+}
+
+/** Reads a JSON body within the size limit and the deadline, then parses it. */
+function readJson(payload: NodeJS.ReadableStream, declared: number | undefined, limits: JsonBodyLimits): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    if (declared !== undefined && declared > limits.maxBytes) return reject(tooLarge(limits.maxBytes));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (err: Error | null, value?: unknown) => {
+      clearTimeout(timer);
+      payload.removeListener('data', onData);
+      payload.removeListener('end', onEnd);
+      payload.removeListener('error', onError);
+      if (err) {
+        payload.pause();
+        reject(err);
+      } else resolve(value);
+    };
+    const timer = setTimeout(
+      () => finish(new HoardError('request_timeout', `The JSON body did not arrive within ${limits.deadlineMs / 1000} s`)),
+      limits.deadlineMs,
+    );
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limits.maxBytes) return finish(tooLarge(limits.maxBytes));
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      try {
+        finish(null, parseJsonBody(Buffer.concat(chunks, size)));
+      } catch (err) {
+        finish(err as Error);
+      }
+    };
+    const onError = (err: Error) => finish(err);
+    payload.on('data', onData);
+    payload.once('end', onEnd);
+    payload.once('error', onError);
+  });
+}
+
+/**
+ * Our JSON parser replaces Fastify's: the size limit, a deadline for the whole body, a bounded nesting depth and
+ * prototype-poisoning protection, all before any schema sees the value. On routes whose body is content, a JSON
+ * content type is bytes like any other and is left unread.
+ */
+export function registerJsonBodyParser(fastify: FastifyInstance, limits: JsonBodyLimits): void {
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', (request: FastifyRequest, payload, done) => {
+    if ((request.routeOptions.config as Partial<RouteAccess> | undefined)?.upload) return done(null, payload);
+    const header = request.headers['content-length'];
+    const declared = header === undefined ? undefined : Number(header);
+    readJson(payload, declared, limits).then(
+      (value) => done(null, value),
+      (err: Error) => done(err),
+    );
+  });
+}

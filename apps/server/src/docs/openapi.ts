@@ -1,0 +1,48 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
+import type { RouteAccess } from '../auth/route-access';
+
+/** The document's version of OpenAPI: JSON Schema 2020-12, so `null` and every keyword of the schemas carry over. */
+const OPENAPI_VERSION = '3.1.0';
+
+/**
+ * Publishes the OpenAPI document built from the very route schemas Fastify validates with (@fastify/swagger reads
+ * each route as it is registered), at `/openapi.json`, with the UI at `/docs`. A content route's body, which is
+ * never parsed, is described by its media types.
+ */
+export async function registerOpenApi(app: NestFastifyApplication, version: string): Promise<void> {
+  await app.register(swagger as never, {
+    exposeHeadRoutes: true,
+    openapi: {
+      openapi: OPENAPI_VERSION,
+      info: {
+        title: 'Hoard',
+        description:
+          'Content-addressable, deduplicating file store. Every error answers {"error":{"code","message","details"}}; ' +
+          'unknown fields of a JSON body are ignored.',
+        version,
+      },
+      components: {
+        securitySchemes: {
+          'api-key': { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'The same API key, as a bearer token' },
+        },
+      },
+    },
+    transform: ({ schema, url }: { schema: Record<string, unknown> | undefined; url: string }) => {
+      if (!schema) return { schema, url };
+      const { 'x-upload-body': upload, ...rest } = schema;
+      return { schema: upload ? { ...rest, body: { content: upload } } : rest, url };
+    },
+  });
+  await app.register(async (docs: FastifyInstance) => {
+    // The documentation's own routes need no key.
+    docs.addHook('onRoute', (route) => {
+      const access: RouteAccess = { access: 'public' };
+      route.config = { ...(route.config as object), ...access } as never;
+    });
+    await docs.register(swaggerUi, { routePrefix: '/docs' });
+  });
+}

@@ -1,0 +1,117 @@
+import { Type } from '@sinclair/typebox';
+import { LIMITS } from '../limits';
+import { ABSOLUTE_PATH, Count, ItemsSchema, NO_NUL, Nullable, PageSchema, Sha256Schema, Text, TimeSchema } from './common.schema';
+
+const statInt = () => Type.Optional(Count());
+const statTime = () => Type.Optional(Type.Number({ description: 'Unix seconds, fractions allowed' }));
+
+const Filepath = Text(LIMITS.filepathMax, {
+  pattern: ABSOLUTE_PATH,
+  'x-error': 'must be an absolute path without NUL characters',
+  description: 'Absolute path as on the host',
+});
+const Hostname = Text(LIMITS.hostnameMax);
+
+/** What a host says about one file it found (FileMetadata of API.md). Unknown fields are ignored. */
+export const FileMetadataSchema = Type.Object(
+  {
+    filepath: Filepath,
+    hostname: Hostname,
+    sha256: Sha256Schema,
+    size: Count({ description: 'Bytes' }),
+    mode: statInt(),
+    uid: statInt(),
+    gid: statInt(),
+    mtime: statTime(),
+    atime: statTime(),
+    ctime: statTime(),
+    ip_address: Type.Optional(Type.String({ maxLength: 64, pattern: NO_NUL, 'x-error': 'must not contain NUL characters' })),
+  },
+  { title: 'FileMetadata' },
+);
+
+/** One version of the file at (hostname, filepath). */
+export const FileRecordSchema = Type.Object(
+  {
+    id: Type.String(),
+    filepath: Type.String(),
+    hostname: Type.String(),
+    sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+    size: Count(),
+    mode: Nullable(Count()),
+    uid: Nullable(Count()),
+    gid: Nullable(Count()),
+    mtime: Nullable(Type.Number()),
+    atime: Nullable(Type.Number()),
+    ctime: Nullable(Type.Number()),
+    ip_address: Nullable(Type.String()),
+    version: Type.Integer({ minimum: 1 }),
+    first_seen_at: TimeSchema,
+    last_seen_at: TimeSchema,
+    deleted_at: Nullable(TimeSchema),
+    content_available: Type.Boolean(),
+  },
+  { title: 'FileRecord' },
+);
+
+export const RecordFileResponseSchema = Type.Composite(
+  [
+    FileRecordSchema,
+    Type.Object({
+      upload_required: Type.Boolean({ description: 'true only when the server lacks the content' }),
+      upload_url: Nullable(Type.String()),
+    }),
+  ],
+  { title: 'RecordFileResponse' },
+);
+
+export const RecordStatusSchema = Type.Union([Type.Literal('created'), Type.Literal('unchanged')]);
+
+export const BatchRequestSchema = Type.Object({
+  files: Type.Array(FileMetadataSchema, { minItems: 1, maxItems: LIMITS.batchMax }),
+});
+
+export const BatchResultItemSchema = Type.Object({
+  index: Count(),
+  id: Type.String(),
+  sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+  status: RecordStatusSchema,
+  upload_required: Type.Boolean(),
+});
+
+export const BatchResponseSchema = Type.Object({ results: Type.Array(BatchResultItemSchema) });
+
+export const DeletedRequestSchema = Type.Object({
+  hostname: Hostname,
+  filepaths: Type.Array(Text(LIMITS.filepathMax), { maxItems: LIMITS.deletedMax }),
+});
+
+/** Confirms that unchanged files are still where they were recorded, by record id. */
+export const SeenRequestSchema = Type.Object({
+  hostname: Hostname,
+  ids: Type.Array(Text(64), { minItems: 1, maxItems: LIMITS.batchMax, description: 'record ids from earlier batches' }),
+});
+
+export const SeenResponseSchema = Type.Object({
+  seen: Count({ description: 'How many records were confirmed (their last_seen_at refreshed)' }),
+  stale: Type.Array(Type.String(), { description: 'Not a current record on that host: record these files again' }),
+  upload_required: Type.Array(Type.String(), { description: 'Confirmed, but the content is not stored: upload it' }),
+});
+
+export const ListFilesQuerySchema = Type.Object({
+  hostname: Type.Optional(Hostname),
+  path_prefix: Type.Optional(Text(LIMITS.filepathMax)),
+  sha256: Type.Optional(Sha256Schema),
+  include_deleted: Type.Optional(Type.Boolean({ default: false })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.listLimitMax, default: LIMITS.listLimitDefault })),
+  cursor: Type.Optional(Text(512, { description: 'next_cursor of the previous page' })),
+});
+
+export const PathQuerySchema = Type.Object({ hostname: Hostname, filepath: Text(LIMITS.filepathMax) });
+
+export const PrefixQuerySchema = Type.Object({ hostname: Hostname, path_prefix: Text(LIMITS.filepathMax) });
+
+export const FileIdParamsSchema = Type.Object({ id: Text(256) });
+
+export const FilePageSchema = PageSchema(FileRecordSchema);
+export const FileItemsSchema = ItemsSchema(FileRecordSchema);

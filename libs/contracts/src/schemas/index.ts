@@ -1,0 +1,5 @@
+export * from './common.schema';
+export * from './files.schema';
+export * from './blobs.schema';
+export * from './keys.schema';
+export * from './server.schema';
