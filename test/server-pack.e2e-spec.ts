@@ -102,28 +102,74 @@ describe('server: POST /api/v1/blobs/pack', () => {
     expect(res.json()).toEqual({ items: [] });
   });
 
-  it('rejects a body that is not multipart, a text field, and more than 1,000 parts, storing nothing', async () => {
+  it('rejects a body that is not multipart, storing nothing', async () => {
     const before = stored();
     const one = randomContent(3);
     expectError(await writer.post(PACK, undefined, { body: one.data, headers: { 'content-type': 'application/octet-stream' } }), 400, 'invalid_request');
     expectError(await writer.post(PACK, { [one.sha]: 'x' }), 400, 'invalid_request');
-    const field = new FormData();
-    field.append(one.sha, 'text, not a file');
-    expectError(await writer.post(PACK, undefined, { body: field }), 413, 'payload_too_large');
+    expect(stored()).toEqual(before);
+  });
+
+  it('answers a text field with 400 invalid_request whose details say what became of every other part', async () => {
+    const one = randomContent(3);
+    const other = randomContent(4);
+    const form = packForm([[other.sha, other.data]]);
+    form.append(one.sha, 'text, not a file');
+    const error = expectError(await writer.post(PACK, undefined, { body: form }), 400, 'invalid_request');
+    expect(error.message).toMatch(/part 2 .* has no file name/);
+    expect(error.details.items).toEqual([
+      { sha256: other.sha, size: 4, created: true },
+      { sha256: one.sha, error: { code: 'invalid_request', message: 'not a file part: not stored' } },
+    ]);
+    expect(stored()).not.toContain(`${one.sha.slice(0, 2)}/${one.sha}`);
+  });
+
+  it('answers a part without Content-Disposition with 400, never dropping it silently', async () => {
+    const named = randomContent(9);
+    const anonymous = randomContent(7);
+    const boundary = 'nodisp';
+    const body = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Type: application/octet-stream\r\n\r\n`),
+      anonymous.data,
+      Buffer.from(`\r\n--${boundary}\r\nContent-Disposition: form-data; name="${named.sha}"; filename="y"\r\n\r\n`),
+      named.data,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const res = await writer.post(PACK, undefined, { body, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } });
+    const error = expectError(res, 400, 'invalid_request');
+    expect(error.message).toMatch(/1 part without a Content-Disposition/);
+    expect(error.details).toEqual({ items: [{ sha256: named.sha, size: 9, created: true }], unnamed_parts: 1 });
+  });
+
+  it('reports every part of a pack of 1,001: the first 1,000 stored, the last refused and not stored', async () => {
     const parts: Array<[string, Buffer]> = [];
     for (let i = 0; i < 1001; i++) {
-      const c = Buffer.from(`part ${i} of too many`);
+      const c = Buffer.from(`part ${i} of too many ${Date.now()}`);
       parts.push([sha256(c), c]);
     }
-    const tooMany = await writer.post(PACK, undefined, { body: packForm(parts) });
-    expectError(tooMany, 413, 'payload_too_large');
-    // Parts before the limit are verified blobs and may be kept; none past it, and nothing unverified.
-    for (const name of stored().filter((f) => !before.includes(f))) {
-      const sha = name.split('/')[1];
-      expect(sha256(readFileSync(blobPath(server.dataDir, sha)))).toBe(sha);
-    }
+    const res = await writer.post(PACK, undefined, { body: packForm(parts) });
+    expectStatus(res, 200);
+    const items = res.json().items;
+    expect(items).toHaveLength(1001);
+    expect(items.slice(0, 1000).every((item: any, i: number) => item.sha256 === parts[i][0] && item.created === true)).toBe(true);
+    expect(items[1000]).toEqual({ sha256: parts[1000][0], error: { code: 'payload_too_large', message: 'a pack carries at most 1000 parts: not stored' } });
     expect(stored()).not.toContain(`${parts[1000][0].slice(0, 2)}/${parts[1000][0]}`);
     expectStatus(await reader.get('/health'), 200);
+  });
+
+  it('answers two parts of one digest created true, then false, in part order', async () => {
+    const twice = randomContent(50_000);
+    for (let round = 0; round < 5; round++) {
+      const again = randomContent(20_000 + round);
+      const res = await writer.post(PACK, undefined, { body: packForm([[again.sha, again.data], [again.sha, again.data]]) });
+      expectStatus(res, 200);
+      expect(res.json().items).toEqual([
+        { sha256: again.sha, size: again.data.length, created: true },
+        { sha256: again.sha, size: again.data.length, created: false },
+      ]);
+    }
+    const res = await writer.post(PACK, undefined, { body: packForm([[twice.sha, twice.data], [twice.sha, twice.data], [twice.sha, twice.data]]) });
+    expect(res.json().items.map((i: any) => i.created)).toEqual([true, false, false]);
   });
 
   it.each([

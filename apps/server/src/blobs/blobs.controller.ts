@@ -19,7 +19,8 @@ import { Endpoint } from '../common/endpoint.decorator';
 import { rawBody } from '../common/raw-body';
 import { CONTENT_RESPONSES, RAW_CONTENT, UPLOAD_RESPONSES } from '../common/responses';
 import { AppConfig } from '../config/app-config';
-import { PackSlots, storePack } from './blob-pack';
+import { storePack } from './blob-pack';
+import { PackSlots } from './pack-slots';
 import { planBlobResponse, sendBlob, setBlobHeaders } from './blob-response';
 import { BlobsService } from './blobs.service';
 

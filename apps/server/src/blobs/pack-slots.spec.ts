@@ -1,4 +1,4 @@
-import { PackSlots } from './blob-pack';
+import { PackSlots } from './pack-slots';
 
 describe('PackSlots', () => {
   it('lets `size` parts in at once and the next one in when a slot is given back, in order', async () => {
