@@ -154,7 +154,8 @@ describe('server: operations', () => {
 
 describe('server: metadata store held by another process', () => {
   it('answers a write 503 unavailable naming the metadata store, and records again once the lock is gone', async () => {
-    const server = await startServer();
+    // SQLite waits for a lock on the event loop; load shedding would answer the next request 503 for that reason.
+    const server = await startServer({ env: { HOARD_MAX_EVENT_LOOP_DELAY_MS: '0' } });
     const writer = new Http(server.url, server.adminKey);
     const meta = { hostname: 'locked', filepath: '/f', sha256: randomContent(8).sha, size: 8 };
     const db = new Database(join(server.dataDir, 'hoard.db'));

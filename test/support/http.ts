@@ -4,6 +4,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Agent, FormData } from 'undici';
+import { checkAgainstDocument } from './openapi';
 import { RunningServer, StartOptions, startServer } from './server';
 
 /** One answered request, its body read whole (the specs only send and read small bodies this way). */
@@ -32,16 +33,26 @@ export interface CallOptions {
 /** No connection reuse between calls: a request the server cut off must not spoil the next one. */
 const dispatcher = new Agent({ pipelining: 0, keepAliveTimeout: 1, connections: 256 });
 
-/** Raw HTTP calls with exact control over headers, bodies and status codes. */
+/**
+ * Raw HTTP calls with exact control over headers, bodies and status codes. Every answer is checked against the
+ * server's own /openapi.json (status, media type, JSON schema) unless `checked` is false: a call whose answer the
+ * document does not describe throws.
+ */
 export class Http {
   constructor(
     readonly baseUrl: string,
     readonly key?: string,
+    readonly checked = true,
   ) {}
 
   /** The same server with another key (or none). */
   as(key: string | undefined): Http {
-    return new Http(this.baseUrl, key);
+    return new Http(this.baseUrl, key, this.checked);
+  }
+
+  /** The same server and key, answers not checked against the document (for servers that are meant to break). */
+  unchecked(): Http {
+    return new Http(this.baseUrl, this.key, false);
   }
 
   /** Sends one request and reads the whole answer; never throws for an HTTP status, only for a broken connection. */
@@ -64,6 +75,11 @@ export class Http {
     const res = await dispatcher.request({ origin: this.baseUrl, path: target, method: method as 'GET', headers, body });
     const buffer = Buffer.from(await res.body.arrayBuffer());
     const text = buffer.toString('utf8');
+    if (this.checked) {
+      const contentType = String(res.headers['content-type'] ?? '');
+      const problems = await checkAgainstDocument(this.baseUrl, { method, path: target, status: res.statusCode, contentType, body: buffer });
+      if (problems.length > 0) throw new Error(`answer outside /openapi.json: ${problems.join('; ')}`);
+    }
     return {
       status: res.statusCode,
       headers: res.headers,

@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadDocument } from './openapi';
 
 export const SERVER_MAIN = join(__dirname, '..', '..', 'dist', 'apps', 'server', 'src', 'main.js');
 
@@ -93,7 +94,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode} before answering:\n${out}`);
     try {
       const res = await fetch(url + path);
-      if (res.ok) return server;
+      if (res.ok) {
+        await loadDocument(url);
+        return server;
+      }
     } catch {
       // not listening yet
     }

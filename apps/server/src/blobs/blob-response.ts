@@ -5,36 +5,64 @@ import parseRange from 'range-parser';
 import type { Readable } from 'node:stream';
 import type { ServableBlob } from './blobs.service';
 
-/** What the client asked for: the whole blob, a range of it, or nothing (`304`). */
-export type BlobRequestPlan = { kind: 'not_modified' } | { kind: 'full' } | { kind: 'range'; range: ByteRange };
+/** What the client asked for: the whole blob, a range of it, nothing (`304`), or what cannot be served. */
+export type BlobRequestPlan =
+  | { kind: 'not_modified' }
+  | { kind: 'full' }
+  | { kind: 'range'; range: ByteRange }
+  | { kind: 'unsatisfiable' }
+  | { kind: 'precondition_failed' };
 
 const etagOf = (sha256: string) => `"${sha256}"`;
 
-/** Reads If-None-Match and Range against a blob's size (throws `range_not_satisfiable`). */
-export function planBlobResponse(request: FastifyRequest, blob: ServableBlob): BlobRequestPlan {
-  const inm = request.headers['if-none-match'];
-  if (typeof inm === 'string' && matchesEtag(inm, blob.sha256)) return { kind: 'not_modified' };
-  const header = request.headers.range;
-  if (typeof header !== 'string' || header === '') return { kind: 'full' };
-  const ranges = parseRange(blob.size, header, { combine: true });
-  // A malformed Range header, or one in another unit, is ignored as RFC 9110 asks: the whole blob is sent.
-  if (ranges === -2) return { kind: 'full' };
-  if (ranges === -1) {
-    throw new HoardError('range_not_satisfiable', `Range "${header}" is outside the ${blob.size} bytes of this blob`, {
-      details: { size: blob.size },
-    });
-  }
-  if (ranges.type !== 'bytes') return { kind: 'full' };
-  // Several disjoint ranges would need multipart/byteranges; serving the whole body is the permitted answer.
-  if (ranges.length !== 1) return { kind: 'full' };
-  return { kind: 'range', range: { start: ranges[0].start, end: ranges[0].end } };
+/** `bytes=` and a list of `a-b`, `a-` or `-n`, each with a <= b: anything else is not a byte range at all. */
+const RANGE_SPEC = /^\s*(?:(\d+)-(\d*)|-(\d+))\s*$/;
+
+function isValidByteRange(header: string): boolean {
+  if (!/^bytes=/i.test(header)) return false;
+  const specs = header.slice(6).split(',');
+  return specs.every((spec) => {
+    const m = RANGE_SPEC.exec(spec);
+    if (!m) return false;
+    return m[1] === undefined || m[2] === '' || Number(m[1]) <= Number(m[2]);
+  });
 }
 
-function matchesEtag(header: string, sha256: string): boolean {
+/** A list of entity tags (`If-Match`, `If-None-Match`) names this blob; `weak` allows `W/` tags to match. */
+function matchesEtag(header: string, sha256: string, weak: boolean): boolean {
   return header.split(',').some((tag) => {
-    const t = tag.trim().replace(/^W\//, '');
-    return t === '*' || t.toLowerCase() === etagOf(sha256);
+    let t = tag.trim();
+    if (t === '*') return true;
+    if (t.startsWith('W/')) {
+      if (!weak) return false;
+      t = t.slice(2);
+    }
+    return t.toLowerCase() === etagOf(sha256);
   });
+}
+
+/**
+ * Reads the conditional and range headers against a blob, as RFC 9110 orders them: If-Match (`412` when it names
+ * another tag), If-None-Match (`304`), then Range, honoured only when If-Range (if any) names this blob's strong
+ * ETag. A Range that is not a valid byte range (`bytes=5-2`, another unit) is ignored; a valid one past the end is
+ * unsatisfiable (`416`).
+ */
+export function planBlobResponse(request: FastifyRequest, blob: ServableBlob): BlobRequestPlan {
+  const ifMatch = request.headers['if-match'];
+  if (typeof ifMatch === 'string' && !matchesEtag(ifMatch, blob.sha256, false)) return { kind: 'precondition_failed' };
+  const inm = request.headers['if-none-match'];
+  if (typeof inm === 'string' && matchesEtag(inm, blob.sha256, true)) return { kind: 'not_modified' };
+  const header = request.headers.range;
+  if (typeof header !== 'string' || !isValidByteRange(header)) return { kind: 'full' };
+  const ifRange = request.headers['if-range'];
+  // A date or a weak or other tag in If-Range means "the whole content unless it is unchanged": this one has no
+  // modification date, so only its own strong ETag keeps the range.
+  if (typeof ifRange === 'string' && ifRange.trim().toLowerCase() !== etagOf(blob.sha256)) return { kind: 'full' };
+  const ranges = parseRange(blob.size, header, { combine: true });
+  if (ranges === -1) return { kind: 'unsatisfiable' };
+  // Several disjoint ranges would need multipart/byteranges; serving the whole body is the permitted answer.
+  if (ranges === -2 || ranges.length !== 1) return { kind: 'full' };
+  return { kind: 'range', range: { start: ranges[0].start, end: ranges[0].end } };
 }
 
 /** Sets the headers every blob response carries. */
@@ -54,6 +82,13 @@ export async function sendBlob(
   open: (range?: ByteRange) => Promise<Readable>,
 ): Promise<void> {
   setBlobHeaders(reply, blob);
+  if (plan.kind === 'precondition_failed') {
+    throw new HoardError('precondition_failed', 'If-Match names another version; this content has a different ETag');
+  }
+  if (plan.kind === 'unsatisfiable') {
+    reply.header('Content-Range', `bytes */${blob.size}`);
+    throw new HoardError('range_not_satisfiable', `The range is outside the ${blob.size} bytes of this content`, { details: { size: blob.size } });
+  }
   if (plan.kind === 'not_modified') {
     reply.status(304).send();
     return;

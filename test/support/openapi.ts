@@ -1,0 +1,86 @@
+import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { request } from 'undici';
+
+/** One answer as the document sees it: the request that got it, its status, headers and body. */
+export interface Exchange {
+  method: string;
+  /** The path as sent, with or without a query string. */
+  path: string;
+  status: number;
+  contentType: string;
+  body: Buffer;
+}
+
+interface Operation {
+  pattern: RegExp;
+  responses: Record<string, { content?: Record<string, { schema?: object }> }>;
+}
+
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+addFormats(ajv);
+ajv.addKeyword({ keyword: 'x-error', schemaType: 'string' });
+
+const documents = new Map<string, Promise<Map<string, Operation[]>>>();
+const validators = new WeakMap<object, ValidateFunction>();
+
+async function load(baseUrl: string): Promise<Map<string, Operation[]>> {
+  const res = await request(`${baseUrl}/openapi.json`);
+  if (res.statusCode !== 200) throw new Error(`GET ${baseUrl}/openapi.json answered ${res.statusCode}`);
+  const doc = (await res.body.json()) as { paths: Record<string, Record<string, { responses: Operation['responses'] }>> };
+  const byMethod = new Map<string, Operation[]>();
+  for (const [path, methods] of Object.entries(doc.paths)) {
+    const pattern = new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`);
+    for (const [method, op] of Object.entries(methods)) {
+      const list = byMethod.get(method.toUpperCase()) ?? [];
+      list.push({ pattern, responses: op.responses });
+      byMethod.set(method.toUpperCase(), list);
+    }
+  }
+  // Literal paths first: /api/v1/files/history is not /api/v1/files/{id}.
+  for (const list of byMethod.values()) list.sort((a, b) => a.pattern.source.split('[^/]+').length - b.pattern.source.split('[^/]+').length);
+  return byMethod;
+}
+
+/** Reads a server's document now, while it answers, for the checks of later answers. */
+export async function loadDocument(baseUrl: string): Promise<void> {
+  const loading = load(baseUrl);
+  documents.set(baseUrl, loading);
+  await loading;
+}
+
+/**
+ * Checks an answer against the server's own /openapi.json: its status is documented for the operation, its media
+ * type is one the document lists for that status, and a JSON body matches the documented schema. A request that
+ * matches no documented operation (an unknown route, an undocumented method) has nothing to check.
+ * @returns the problems found; empty when the answer is as documented
+ */
+export async function checkAgainstDocument(baseUrl: string, exchange: Exchange): Promise<string[]> {
+  if (!documents.has(baseUrl)) documents.set(baseUrl, load(baseUrl));
+  const operations = (await documents.get(baseUrl)!).get(exchange.method.toUpperCase()) ?? [];
+  let path = exchange.path.split('?')[0];
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    return [];
+  }
+  const op = operations.find((o) => o.pattern.test(path));
+  if (!op) return [];
+  const where = `${exchange.method} ${exchange.path.slice(0, 120)} -> ${exchange.status}`;
+  const response = op.responses[String(exchange.status)];
+  if (!response) return [`${where}: status not documented (documented: ${Object.keys(op.responses).join(', ')})`];
+  if (exchange.body.length === 0 || exchange.method.toUpperCase() === 'HEAD') return [];
+  const media = exchange.contentType.split(';')[0].trim().toLowerCase();
+  const content = response.content ?? {};
+  const entry = content[media] ?? (media.startsWith('text/') ? content['text/plain'] : undefined);
+  if (!entry) return [`${where}: content type ${media || '(none)'} not documented (documented: ${Object.keys(content).join(', ') || 'no body'})`];
+  if (media !== 'application/json' || !entry.schema) return [];
+  let validate = validators.get(entry.schema);
+  if (!validate) {
+    validate = ajv.compile(entry.schema);
+    validators.set(entry.schema, validate);
+  }
+  const body: unknown = JSON.parse(exchange.body.toString('utf8'));
+  if (validate(body)) return [];
+  return [`${where}: body does not match the documented schema: ${ajv.errorsText(validate.errors)} in ${exchange.body.toString('utf8').slice(0, 300)}`];
+}
