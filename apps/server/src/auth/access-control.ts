@@ -28,17 +28,18 @@ export function routeAccess(request: FastifyRequest): Partial<RouteAccess> {
 /**
  * Checks the key and the scope of every request as soon as its headers are in, before its body is read or
  * validated: a request without a valid key costs one indexed key lookup and is answered at once (`401`, or `403`
- * when the key lacks the route's scope). A path that exists under other methods answers `405` with `Allow`; an
- * unknown path falls through to the `404`.
+ * when the key lacks the route's scope). A resource asked with a method it does not have answers `405` with
+ * `Allow`; an unknown path falls through to the `404`.
  */
 export function registerAccessControl(fastify: FastifyInstance, keys: KeysService, routes: RouteTable): void {
   fastify.addHook('onRequest', async (request: AuthedRequest, reply: FastifyReply) => {
-    if (request.is404) {
-      const allowed = routes.allowedMethods(request.url);
-      if (allowed.length === 0) return;
+    // `GET /api/v1/blobs/missing` would reach `GET /api/v1/blobs/:sha256`: the resource is the batch, POST only.
+    const allowed = routes.allowedMethods(request.url);
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
       reply.header('Allow', allowed.join(', '));
       return sendError(request, reply, new HoardError('method_not_allowed', `${request.method} is not allowed here; this path answers ${allowed.join(', ')}`));
     }
+    if (request.is404) return;
     // A route that names no access is an admin's: forgetting to declare one must never open it.
     const access = routeAccess(request).access ?? 'admin';
     if (access === 'public') return;

@@ -1,12 +1,15 @@
 import { Type } from '@sinclair/typebox';
 import { Count } from './common.schema';
 
+/** A sum of sizes: past 2^53 bytes (8 PiB) a JSON number keeps its magnitude, not every digit. */
+const Sum = () => Type.Integer({ minimum: 0 });
+
 export const StatsSchema = Type.Object({
   files: Count(),
   hosts: Count(),
   blobs: Count(),
-  stored_bytes: Count(),
-  logical_bytes: Count(),
+  stored_bytes: Sum(),
+  logical_bytes: Sum(),
   dedup_ratio: Type.Number({ minimum: 0 }),
 });
 
