@@ -13,7 +13,9 @@ SECONDS_PER_RUN="${HOARD_ST_SECONDS:-60}"
 if [[ ! -x "$VENV/bin/st" ]]; then
   echo "== schemathesis $VERSION: creating $VENV"
   rm -rf "$VENV"
-  python3 -m venv "$VENV"
+  python="$(command -v python3)"
+  [[ -n "$python" ]] || { echo "schemathesis: python3 is required" >&2; exit 1; }
+  "$python" -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$VERSION"
 fi
 
@@ -48,13 +50,14 @@ revoker="$(mint admin)"
 
 # Revoking keys is tested last, with a key of its own: a run that revoked its own key would test nothing after.
 revocations='^(DELETE /api/v1/keys/\{id\}|DELETE /api_keys/\{id\}|PUT /api_keys/\{id\}/revoke)$'
+# One worker: CPython 3.11 can fail parsing source in two threads at once (AST recursion depth mismatch).
 status=0
 run() {
   local who="$1"
   shift
   echo "== schemathesis, all checks, ${SECONDS_PER_RUN} s, $who key $*"
   HOARD_ST_KEY="${!who}" timeout $((SECONDS_PER_RUN + 120)) "$VENV/bin/st" --config-file test/schemathesis/schemathesis.toml \
-    run "$url/openapi.json" --checks all --max-time "$SECONDS_PER_RUN" --workers 2 --no-color "$@" || status=1
+    run "$url/openapi.json" --checks all --max-time "$SECONDS_PER_RUN" --workers 1 --no-color "$@" || status=1
 }
 run reader --exclude-name-regex "$revocations"
 run writer --exclude-name-regex "$revocations"

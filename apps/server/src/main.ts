@@ -50,6 +50,7 @@ function createAdapter(config: AppConfig): FastifyAdapter {
     clientErrorHandler,
     // An idle socket (no byte either way) is closed; an upload that keeps sending may take as long as it needs.
     connectionTimeout: config.HOARD_IDLE_TIMEOUT_SECONDS * 1000,
+    keepAliveTimeout: config.HOARD_IDLE_TIMEOUT_SECONDS * 1000,
     requestTimeout: 0,
     http: { headersTimeout: config.HOARD_HEADERS_TIMEOUT_SECONDS * 1000, connectionsCheckingInterval: TIMEOUT_CHECK_MS },
     return503OnClosing: true,

@@ -70,13 +70,28 @@ export function bodyPending(request: FastifyRequest): boolean {
   return declared && !request.raw.complete;
 }
 
+/** How long a refused request's client may go on sending after the answer before the connection is cut. */
+const LINGER_MS = 2_000;
+
 /**
- * Answers with the error shape. A body left unread (a request refused before or while it arrives) is not drained:
- * the connection closes after the answer.
+ * Answers a request whose body is still arriving with `Connection: close`, and closes the connection gently: the
+ * answer is followed by a FIN while what the client is still sending is read and dropped (for at most
+ * {@link LINGER_MS}), so that the client reads the answer instead of a reset. The body is never parsed.
  */
+export function closeAfterAnswer(request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('Connection', 'close');
+  const socket = request.raw.socket;
+  socket.destroySoon = () => {
+    socket.end();
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    socket.once('close', () => clearTimeout(timer));
+  };
+}
+
+/** Answers with the error shape; a body still arriving is left unread (see {@link closeAfterAnswer}). */
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: HoardError): FastifyReply {
   if (error.code === 'rate_limited' && !reply.getHeader('retry-after')) reply.header('Retry-After', '1');
-  if (bodyPending(request)) reply.header('Connection', 'close');
+  if (bodyPending(request)) closeAfterAnswer(request, reply);
   return reply.status(error.status).header('content-type', 'application/json; charset=utf-8').send(error.toBody());
 }
 

@@ -1,5 +1,5 @@
 import { HoardError } from '@app/contracts';
-import { jsonDepth, MAX_JSON_DEPTH, parseJsonBody } from './json-body.parser';
+import { jsonShapeProblem, MAX_JSON_DEPTH, MAX_JSON_MEMBERS, parseJsonBody } from './json-body.parser';
 
 function errorOf(text: string | Buffer): HoardError {
   try {
@@ -10,15 +10,21 @@ function errorOf(text: string | Buffer): HoardError {
   throw new Error('expected the body to be refused');
 }
 
-describe('jsonDepth', () => {
+describe('jsonShapeProblem', () => {
+  const sut = (text: string) => jsonShapeProblem(Buffer.from(text), 3, 3);
+
   it('counts nesting of arrays and objects, not brackets inside strings', () => {
-    expect(jsonDepth(Buffer.from('{"a":[{"b":1}]}'))).toBe(3);
-    expect(jsonDepth(Buffer.from('{"a":"[[[{{{\\"[["}'))).toBe(1);
-    expect(jsonDepth(Buffer.from('1'))).toBe(0);
+    expect(sut('{"a":[{"b":1}]}')).toBeNull();
+    expect(sut('{"a":[{"b":[1]}]}')).toBe('too_deep');
+    expect(sut('{"a":"[[[{{{\\"[["}')).toBeNull();
+    expect(sut('[[[]],[[]],[[]]]')).toBeNull();
   });
 
-  it('stops as soon as it passes the limit', () => {
-    expect(jsonDepth(Buffer.from('['.repeat(100_000)), 32)).toBe(33);
+  it('counts the members of each object, not the items of arrays nor commas in strings', () => {
+    expect(sut('{"a":1,"b":2,"c":3}')).toBeNull();
+    expect(sut('{"a":1,"b":2,"c":3,"d":4}')).toBe('too_many_members');
+    expect(sut('{"a":[1,2,3,4,5,6],"b":"x,y,z,w","c":{"d":1,"e":2}}')).toBeNull();
+    expect(sut('[{"a":1,"b":2,"c":3},{"a":1,"b":2,"c":3}]')).toBeNull();
   });
 });
 
@@ -33,6 +39,12 @@ describe('parseJsonBody', () => {
     const sut = errorOf(`{"mtime":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`);
     expect(sut.code).toBe('invalid_request');
     expect(sut.message).toBe(`The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  });
+
+  it('refuses an object of more members than the limit before parsing it', () => {
+    const members = Array.from({ length: MAX_JSON_MEMBERS + 1 }, (_, i) => `"k${i}":0`).join(',');
+    expect(errorOf(`{${members}}`).message).toBe(`An object of the JSON body has more than ${MAX_JSON_MEMBERS} members`);
+    expect(() => parseJsonBody(Buffer.from(`{"ids":[${Array.from({ length: 5000 }, () => '"x"').join(',')}]}`))).not.toThrow();
   });
 
   it('refuses bytes that are not UTF-8', () => {

@@ -7,6 +7,9 @@ import type { RouteAccess } from '../auth/route-access';
 /** Deepest nesting of arrays and objects a JSON body may have; the contract's deepest shape has 3 levels. */
 export const MAX_JSON_DEPTH = 32;
 
+/** Most members one JSON object may have; the contract's largest object has 12 (arrays may be longer). */
+export const MAX_JSON_MEMBERS = 1_000;
+
 export interface JsonBodyLimits {
   /** Largest body in bytes. */
   maxBytes: number;
@@ -20,11 +23,20 @@ const CLOSE_BRACE = 0x7d;
 const CLOSE_BRACKET = 0x5d;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
 
-/** The deepest nesting of a JSON text, found by one scan that skips strings; stops as soon as it passes `limit`. */
-export function jsonDepth(bytes: Buffer, limit = MAX_JSON_DEPTH): number {
+/** What one linear scan of a JSON text found wrong with its shape, before anything parses it. */
+export type ShapeProblem = 'too_deep' | 'too_many_members' | null;
+
+/**
+ * Scans a JSON text once, skipping strings, and stops at the first container nested deeper than `maxDepth` or the
+ * first object with more than `maxMembers` members: building either would cost the parser and the validator far
+ * more than any request of the contract needs.
+ */
+export function jsonShapeProblem(bytes: Buffer, maxDepth = MAX_JSON_DEPTH, maxMembers = MAX_JSON_MEMBERS): ShapeProblem {
+  const isObject = new Uint8Array(maxDepth + 2);
+  const members = new Uint32Array(maxDepth + 2);
   let depth = 0;
-  let deepest = 0;
   let inString = false;
   for (let i = 0; i < bytes.length; i++) {
     const c = bytes[i];
@@ -33,20 +45,27 @@ export function jsonDepth(bytes: Buffer, limit = MAX_JSON_DEPTH): number {
       else if (c === QUOTE) inString = false;
     } else if (c === QUOTE) inString = true;
     else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-      depth++;
-      if (depth > deepest) deepest = depth;
-      if (depth > limit) return depth;
-    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
+      if (++depth > maxDepth) return 'too_deep';
+      isObject[depth] = c === OPEN_BRACE ? 1 : 0;
+      members[depth] = 1;
+    } else if (c === COMMA) {
+      if (depth > 0 && isObject[depth] === 1 && ++members[depth] > maxMembers) return 'too_many_members';
+    } else if ((c === CLOSE_BRACE || c === CLOSE_BRACKET) && depth > 0) depth--;
   }
-  return deepest;
+  return null;
 }
 
-/** Parses a complete JSON body: valid UTF-8, nested at most {@link MAX_JSON_DEPTH} deep, no prototype keys. */
+/**
+ * Parses a complete JSON body: valid UTF-8, nested at most {@link MAX_JSON_DEPTH} deep, objects of at most
+ * {@link MAX_JSON_MEMBERS} members, no prototype keys.
+ */
 export function parseJsonBody(bytes: Buffer): unknown {
   if (bytes.length === 0) throw new HoardError('invalid_request', 'The body is empty; this route takes a JSON object');
   if (!isUtf8(bytes)) throw new HoardError('invalid_request', 'The body is not valid UTF-8 JSON');
-  if (jsonDepth(bytes) > MAX_JSON_DEPTH) {
-    throw new HoardError('invalid_request', `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  const problem = jsonShapeProblem(bytes);
+  if (problem === 'too_deep') throw new HoardError('invalid_request', `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  if (problem === 'too_many_members') {
+    throw new HoardError('invalid_request', `An object of the JSON body has more than ${MAX_JSON_MEMBERS} members`);
   }
   try {
     return sjson.parse(bytes.toString('utf8'), undefined, { protoAction: 'error', constructorAction: 'error' });

@@ -4,7 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { getHeapStatistics } from 'node:v8';
 import { routeAccess } from '../auth/access-control';
-import { bodyPending } from './error-mapping';
+import { bodyPending, closeAfterAnswer } from './error-mapping';
 
 /** Seconds a shed client is told to wait. */
 const RETRY_AFTER_SECONDS = 5;
@@ -30,7 +30,7 @@ export async function registerLoadShedding(app: NestFastifyApplication, limits: 
       if (routeAccess(request).exemptFromPressure) return undefined;
       const what = type === 'heapUsedBytes' ? 'memory' : 'load';
       reply.status(503).header('Retry-After', String(RETRY_AFTER_SECONDS)).header('content-type', 'application/json; charset=utf-8');
-      if (bodyPending(request)) reply.header('Connection', 'close');
+      if (bodyPending(request)) closeAfterAnswer(request, reply);
       return new HoardError('unavailable', `The server is under heavy ${what}; retry in ${RETRY_AFTER_SECONDS} s`).toBody();
     },
   });
