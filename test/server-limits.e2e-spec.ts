@@ -143,3 +143,27 @@ describe('server: errors below the app answer in the error shape', () => {
     expect(res.header('allow')).toBe('GET, POST, DELETE');
   });
 });
+
+describe('server: load shedding', () => {
+  it('answers 503 with Retry-After while the heap is over its limit, and /health and /ready still 200', async () => {
+    const server = await startServer({ env: { HOARD_MAX_HEAP_BYTES: '1' } });
+    try {
+      // Unchecked: the document itself is shed.
+      const admin = new Http(server.url, server.adminKey, false);
+      // The heap is sampled about once a second: wait for the first sample to say it is over the limit.
+      let shed = await admin.get('/api/v1/stats');
+      for (let i = 0; i < 100 && shed.status !== 503; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        shed = await admin.get('/api/v1/stats');
+      }
+      expectError(shed, 503, 'unavailable');
+      expect(shed.header('retry-after')).toBe('5');
+      expect(shed.json().error.message).toBe('The server is under memory pressure; retry in 5 s');
+      expectStatus(await admin.get('/health'), 200);
+      expectStatus(await admin.get('/ready'), 200);
+      expectError(await admin.as(undefined).get('/api/v1/stats'), 503, 'unavailable');
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -46,7 +46,12 @@ async function load(baseUrl: string): Promise<Map<string, Operation[]>> {
 export async function loadDocument(baseUrl: string): Promise<void> {
   const loading = load(baseUrl);
   documents.set(baseUrl, loading);
-  await loading;
+  try {
+    await loading;
+  } catch (err) {
+    documents.delete(baseUrl);
+    throw err;
+  }
 }
 
 /**

@@ -57,7 +57,8 @@ export function jsonShapeProblem(bytes: Buffer, maxDepth = MAX_JSON_DEPTH, maxMe
 
 /**
  * Parses a complete JSON body: valid UTF-8, nested at most {@link MAX_JSON_DEPTH} deep, objects of at most
- * {@link MAX_JSON_MEMBERS} members, no prototype keys.
+ * {@link MAX_JSON_MEMBERS} members. Keys that could poison a prototype (`__proto__`, `constructor.prototype`) are
+ * removed, as every field the contract does not name is ignored.
  */
 export function parseJsonBody(bytes: Buffer): unknown {
   if (bytes.length === 0) throw new HoardError('invalid_request', 'The body is empty; this route takes a JSON object');
@@ -68,7 +69,7 @@ export function parseJsonBody(bytes: Buffer): unknown {
     throw new HoardError('invalid_request', `An object of the JSON body has more than ${MAX_JSON_MEMBERS} members`);
   }
   try {
-    return sjson.parse(bytes.toString('utf8'), undefined, { protoAction: 'error', constructorAction: 'error' });
+    return sjson.parse(bytes.toString('utf8'), undefined, { protoAction: 'remove', constructorAction: 'remove' });
   } catch (err) {
     const reason = err instanceof Error ? err.message : 'unreadable';
     throw new HoardError('invalid_request', `The body is not valid JSON (${reason})`);

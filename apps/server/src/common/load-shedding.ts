@@ -28,10 +28,10 @@ export async function registerLoadShedding(app: NestFastifyApplication, limits: 
     maxHeapUsedBytes: maxHeapBytes,
     pressureHandler: (request: FastifyRequest, reply: FastifyReply, type: string) => {
       if (routeAccess(request).exemptFromPressure) return undefined;
-      const what = type === 'heapUsedBytes' ? 'memory' : 'load';
+      const what = type === 'heapUsedBytes' ? 'memory pressure' : 'load';
       reply.status(503).header('Retry-After', String(RETRY_AFTER_SECONDS)).header('content-type', 'application/json; charset=utf-8');
       if (bodyPending(request)) closeAfterAnswer(request, reply);
-      return new HoardError('unavailable', `The server is under heavy ${what}; retry in ${RETRY_AFTER_SECONDS} s`).toBody();
+      return new HoardError('unavailable', `The server is under ${what}; retry in ${RETRY_AFTER_SECONDS} s`).toBody();
     },
   });
 }
