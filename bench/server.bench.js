@@ -13,6 +13,7 @@ const { addRow, ProductFailure } = require('./lib/report');
 const { RssSampler } = require('./lib/rss-sampler');
 const { measure } = require('./lib/step');
 const { measureMissing, measureBatch } = require('./lib/api-load');
+const { measureKeylessFlood, measureManyKeys, measureHealthUnderLoad } = require('./lib/hostile-load');
 
 const G = 'server';
 const mbps = (size, seconds) => size / MiB / seconds;
@@ -135,6 +136,33 @@ async function run(scale) {
         group: G, name: `files/batch (${scale.batchRecords} records)`, value: batch.perSecond, unit: 'records/s',
         bar: { text: '>= 10,000/s', pass: batch.perSecond >= 10_000 },
         note: `SQLite; ${scale.batchCount} sequential batches of distinct paths after one warm-up`,
+      });
+    });
+
+    await measure(G, ['keyless 8 MB body -> 401', 'keyless 401 answer size', '950,000 keys -> 4xx', '/health p99 under load'], async () => {
+      if (!server) server = await startHoardServer({ label: 'api' });
+      log(G, 'keyless 8 MB bodies to each bulk route, three times each');
+      const flood = await measureKeylessFlood(server);
+      addRow({
+        group: G, name: 'keyless 8 MB body -> 401', value: flood.slowestMs, unit: 'ms',
+        bar: { text: '< 100 ms', pass: flood.slowestMs < 100 }, note: 'slowest of 9: /blobs/missing, /files/batch, /files/seen',
+      });
+      addRow({
+        group: G, name: 'keyless 401 answer size', value: flood.largestBytes, unit: 'bytes',
+        bar: { text: '< 1 KiB', pass: flood.largestBytes < 1024 }, note: 'status line, headers and body',
+      });
+      log(G, 'a 16 MiB object of 950,000 keys with a key');
+      const keys = await measureManyKeys(server);
+      addRow({
+        group: G, name: '950,000 keys -> 4xx', value: keys, unit: 'ms',
+        bar: { text: '< 1000 ms', pass: keys < 1000 }, note: 'POST /api/v1/files, time to the whole answer',
+      });
+      log(G, '/health every 100 ms beside 50 connections posting 10,000 digests to /blobs/missing');
+      const load = await measureHealthUnderLoad(server);
+      addRow({
+        group: G, name: '/health p99 under load', value: load.p99Ms, unit: 'ms',
+        bar: { text: '< 1000 ms', pass: load.p99Ms < 1000 },
+        note: `${load.probes} probes over 10 s, slowest ${load.maxMs.toFixed(0)} ms; ${load.checks} checks answered (shed ones included)`,
       });
     });
   } finally {

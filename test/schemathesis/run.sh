@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Schemathesis (PyPI) with every check against a freshly started server's own /openapi.json, once with an admin, a
+# Schemathesis (PyPI) with every check (use_after_free aside, see schemathesis.toml) against a freshly started server's own
 # write and a read key; any failure fails the run. Needs python3 and the built server (npm run build).
 # HOARD_ST_SECONDS bounds each of the three runs (default 60); the venv is cached under ~/.cache/hoard-test.
 set -euo pipefail
@@ -57,7 +57,7 @@ run() {
   shift
   echo "== schemathesis, all checks, ${SECONDS_PER_RUN} s, $who key $*"
   HOARD_ST_KEY="${!who}" timeout $((SECONDS_PER_RUN + 120)) "$VENV/bin/st" --config-file test/schemathesis/schemathesis.toml \
-    run "$url/openapi.json" --checks all --max-time "$SECONDS_PER_RUN" --workers 1 --no-color "$@" || status=1
+    run "$url/openapi.json" --checks all --exclude-checks use_after_free --max-time "$SECONDS_PER_RUN" --workers 1 --no-color "$@" || status=1
 }
 run reader --exclude-name-regex "$revocations"
 run writer --exclude-name-regex "$revocations"
