@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Schemathesis (PyPI) with every check (use_after_free aside, see schemathesis.toml) against a freshly started server's own
-# write and a read key; any failure fails the run. Needs python3 and the built server (npm run build).
-# HOARD_ST_SECONDS bounds each of the three runs (default 60); the venv is cached under ~/.cache/hoard-test.
+# Schemathesis (PyPI) with every check but use_after_free (see schemathesis.toml) against a freshly started
+# server's own /openapi.json, with a read, a write and an admin key; any failure fails the run. Needs python3 and
+# the built server (npm run build). HOARD_ST_SECONDS bounds each run (default 60); the venv is cached under
+# ~/.cache/hoard-test.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
