@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isUtf8 } from 'node:buffer';
 import sjson from 'secure-json-parse';
 import type { RouteAccess } from '../auth/route-access';
+import { TurnQueue } from './turn-queue';
 
 /** Deepest nesting of arrays and objects a JSON body may have; the contract's deepest shape has 3 levels. */
 export const MAX_JSON_DEPTH = 32;
@@ -80,8 +81,8 @@ function tooLarge(maxBytes: number): HoardError {
   return new HoardError('payload_too_large', `The JSON body is larger than the limit of ${maxBytes} bytes`, { details: { maxBytes } });
 }
 
-/** Reads a JSON body within the size limit and the deadline, then parses it. */
-function readJson(payload: NodeJS.ReadableStream, declared: number | undefined, limits: JsonBodyLimits): Promise<unknown> {
+/** Reads a JSON body within the size limit and the deadline, then parses it on its turn. */
+function readJson(payload: NodeJS.ReadableStream, declared: number | undefined, limits: JsonBodyLimits, turns: TurnQueue): Promise<unknown> {
   return new Promise((resolve, reject) => {
     if (declared !== undefined && declared > limits.maxBytes) return reject(tooLarge(limits.maxBytes));
     const chunks: Buffer[] = [];
@@ -106,11 +107,11 @@ function readJson(payload: NodeJS.ReadableStream, declared: number | undefined, 
       chunks.push(chunk);
     };
     const onEnd = () => {
-      try {
-        finish(null, parseJsonBody(Buffer.concat(chunks, size)));
-      } catch (err) {
-        finish(err as Error);
-      }
+      clearTimeout(timer);
+      turns.run(() => parseJsonBody(Buffer.concat(chunks, size))).then(
+        (value) => finish(null, value),
+        (err: Error) => finish(err),
+      );
     };
     const onError = (err: Error) => finish(err);
     payload.on('data', onData);
@@ -125,12 +126,14 @@ function readJson(payload: NodeJS.ReadableStream, declared: number | undefined, 
  * content type is bytes like any other and is left unread.
  */
 export function registerJsonBodyParser(fastify: FastifyInstance, limits: JsonBodyLimits): void {
+  // The parse, the validation and the handler's first synchronous work of one body run in one turn of the loop.
+  const turns = new TurnQueue();
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', (request: FastifyRequest, payload, done) => {
     if ((request.routeOptions.config as Partial<RouteAccess> | undefined)?.upload) return done(null, payload);
     const header = request.headers['content-length'];
     const declared = header === undefined ? undefined : Number(header);
-    readJson(payload, declared, limits).then(
+    readJson(payload, declared, limits, turns).then(
       (value) => done(null, value),
       (err: Error) => done(err),
     );
