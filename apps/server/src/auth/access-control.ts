@@ -21,6 +21,7 @@ export function presentedKey(request: FastifyRequest): string | null {
   return null;
 }
 
+/** The access, upload kind and other settings the matched route declared (empty for an unknown route). */
 export function routeAccess(request: FastifyRequest): Partial<RouteAccess> {
   return (request.routeOptions.config as Partial<RouteAccess> | undefined) ?? {};
 }

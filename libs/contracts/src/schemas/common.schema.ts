@@ -12,6 +12,7 @@ export const NO_NUL = '^[^\\u0000]*$';
 /** An absolute path as the host writes it: POSIX (`/…`), a Windows drive (`C:\…`, `C:/…`) or a UNC share (`\\…`). */
 export const ABSOLUTE_PATH = '^(/|[A-Za-z]:[\\\\/]|\\\\\\\\)[^\\u0000]*$';
 
+/** 64 hexadecimal characters, either case. */
 export const SHA256_PATTERN = '^[0-9a-fA-F]{64}$';
 
 /** A SHA-256 digest as 64 hexadecimal characters, either case. */
@@ -41,6 +42,7 @@ export function Nullable<T extends TSchema>(schema: T) {
 /** An ISO-8601 UTC time, in responses. */
 export const TimeSchema = Type.String({ format: 'date-time' });
 
+/** Every error code of the contract. */
 export const ErrorCodeSchema = Type.Union((Object.keys(ERROR_STATUS) as ErrorCode[]).map((code) => Type.Literal(code)));
 
 /** The one error shape of every non-2xx answer (API.md). */

@@ -54,6 +54,7 @@ export const FileRecordSchema = Type.Object(
   { title: 'FileRecord' },
 );
 
+/** A record as `POST /api/v1/files` answers it: whether its content must be uploaded, and where. */
 export const RecordFileResponseSchema = Type.Composite(
   [
     FileRecordSchema,
@@ -65,12 +66,15 @@ export const RecordFileResponseSchema = Type.Composite(
   { title: 'RecordFileResponse' },
 );
 
+/** Whether recording made a new version. */
 export const RecordStatusSchema = Type.Union([Type.Literal('created'), Type.Literal('unchanged')]);
 
+/** `POST /api/v1/files/batch`: 1 to 1,000 records. */
 export const BatchRequestSchema = Type.Object({
   files: Type.Array(FileMetadataSchema, { minItems: 1, maxItems: LIMITS.batchMax }),
 });
 
+/** One record of a batch, by its index in the request. */
 export const BatchResultItemSchema = Type.Object({
   index: Count(),
   id: Type.String(),
@@ -79,8 +83,10 @@ export const BatchResultItemSchema = Type.Object({
   upload_required: Type.Boolean(),
 });
 
+/** The results of a batch, in request order. */
 export const BatchResponseSchema = Type.Object({ results: Type.Array(BatchResultItemSchema) });
 
+/** `POST /api/v1/files/deleted`: paths a host no longer has (at most 1,000). */
 export const DeletedRequestSchema = Type.Object({
   hostname: Hostname,
   filepaths: Type.Array(Text(LIMITS.filepathMax), { maxItems: LIMITS.deletedMax }),
@@ -92,12 +98,14 @@ export const SeenRequestSchema = Type.Object({
   ids: Type.Array(Text(64), { minItems: 1, maxItems: LIMITS.batchMax, description: 'record ids from earlier batches' }),
 });
 
+/** What a confirmation by record id found. */
 export const SeenResponseSchema = Type.Object({
   seen: Count({ description: 'How many records were confirmed (their last_seen_at refreshed)' }),
   stale: Type.Array(Type.String(), { description: 'Not a current record on that host: record these files again' }),
   upload_required: Type.Array(Type.String(), { description: 'Confirmed, but the content is not stored: upload it' }),
 });
 
+/** The query of `GET /api/v1/files`. */
 export const ListFilesQuerySchema = Type.Object({
   hostname: Type.Optional(Hostname),
   path_prefix: Type.Optional(Text(LIMITS.filepathMax)),
@@ -107,11 +115,16 @@ export const ListFilesQuerySchema = Type.Object({
   cursor: Type.Optional(Text(512, { description: 'next_cursor of the previous page' })),
 });
 
+/** One path on one host (history, content). */
 export const PathQuerySchema = Type.Object({ hostname: Hostname, filepath: Text(LIMITS.filepathMax) });
 
+/** A path prefix on one host (`DELETE /api/v1/files`). */
 export const PrefixQuerySchema = Type.Object({ hostname: Hostname, path_prefix: Text(LIMITS.filepathMax) });
 
+/** A route parameter `{id}` of a record. */
 export const FileIdParamsSchema = Type.Object({ id: Text(256) });
 
+/** A page of records. */
 export const FilePageSchema = PageSchema(FileRecordSchema);
+/** Every record of a kind (history, clones). */
 export const FileItemsSchema = ItemsSchema(FileRecordSchema);

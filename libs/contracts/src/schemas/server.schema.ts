@@ -4,6 +4,7 @@ import { Count } from './common.schema';
 /** A sum of sizes: past 2^53 bytes (8 PiB) a JSON number keeps its magnitude, not every digit. */
 const Sum = () => Type.Integer({ minimum: 0 });
 
+/** `GET /api/v1/stats`. */
 export const StatsSchema = Type.Object({
   files: Count(),
   hosts: Count(),
@@ -13,10 +14,13 @@ export const StatsSchema = Type.Object({
   dedup_ratio: Type.Number({ minimum: 0 }),
 });
 
+/** `GET /`. */
 export const ServerInfoSchema = Type.Object({ name: Type.String(), version: Type.String(), docs: Type.String() });
 
+/** `GET /health`. */
 export const HealthSchema = Type.Object({ status: Type.Literal('ok') });
 
 const CheckSchema = Type.Object({ status: Type.String(), kind: Type.String(), message: Type.Optional(Type.String()) });
 
+/** `GET /ready` while both stores answer. */
 export const ReadySchema = Type.Object({ status: Type.Literal('ok'), checks: Type.Record(Type.String(), CheckSchema) });
