@@ -4,6 +4,10 @@ import type { ErrorCode } from './errors';
 export type Scope = 'read' | 'write' | 'admin';
 export const SCOPES: readonly Scope[] = ['read', 'write', 'admin'];
 
+/** What a record describes: a regular file (its content by digest) or a symbolic link (its target, no content). */
+export type FileType = 'file' | 'symlink';
+export const FILE_TYPES: readonly FileType[] = ['file', 'symlink'];
+
 /** What a host says about one file it found. */
 export interface FileMetadata {
   filepath: string;
@@ -18,6 +22,10 @@ export interface FileMetadata {
   atime?: number;
   ctime?: number;
   ip_address?: string;
+  /** `file` when absent. A symlink has no content: the empty content's digest and size 0. */
+  type?: FileType;
+  /** Where a symlink points, as the link says it (only for `type: "symlink"`). */
+  link_target?: string;
 }
 
 /** The fields of a record that describe the file as last seen; those the host did not send are null. */
@@ -43,6 +51,9 @@ export interface FileRecord extends FileStatFields {
   last_seen_at: string;
   deleted_at: string | null;
   content_available: boolean;
+  type: FileType;
+  /** The target of a symlink; null for a file. */
+  link_target: string | null;
 }
 
 export interface RecordFileResponse extends FileRecord {
@@ -94,9 +105,12 @@ export interface CountResponse {
 
 export interface ListFilesQuery {
   hostname?: string;
+  /** A directory or a file: `/a/b` matches `/a/b` and `/a/b/…`, not `/a/bc`; `/a/b/` only what is under it. */
   path_prefix?: string;
   sha256?: string;
   include_deleted?: boolean;
+  /** ISO time: the records as they were then (the version current at that time). */
+  at?: string;
   limit?: number;
   cursor?: string;
 }

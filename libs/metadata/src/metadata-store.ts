@@ -1,4 +1,4 @@
-import { EMPTY_SHA256, type FileMetadata, type FileStatFields, type Scope } from '@app/contracts';
+import { EMPTY_SHA256, type FileMetadata, type FileStatFields, type FileType, type Scope } from '@app/contracts';
 
 /** DI token of the configured {@link MetadataStore}. */
 export const METADATA_STORE = Symbol('METADATA_STORE');
@@ -16,6 +16,9 @@ export interface StoredFile extends StatFields {
   first_seen_at: Date;
   last_seen_at: Date;
   deleted_at: Date | null;
+  /** What the version is: a file, or a symlink to `link_target` (no content). Part of the version's identity. */
+  type: FileType;
+  link_target: string | null;
 }
 
 export type RecordOutcome = 'created' | 'unchanged';
@@ -27,10 +30,18 @@ export interface RecordedFile {
 
 export interface FileQuery {
   hostname?: string;
-  /** Plain string prefix of `filepath` (no pattern semantics). */
+  /**
+   * A directory or a file (no pattern semantics): `/a/b` matches `/a/b` and `/a/b/…`, not `/a/bc`; with a trailing
+   * `/` only what is under it. Empty: no filter.
+   */
   pathPrefix?: string;
   sha256?: string;
   includeDeleted: boolean;
+  /**
+   * The records as they were at this time instead of now: for each path, the version current then (the latest first
+   * seen by then), left out when the path did not exist yet or was deleted by then (unless `includeDeleted`).
+   */
+  at?: Date;
   /** 1..1000 */
   limit: number;
   /** Opaque cursor returned as `nextCursor` by a previous call. */
@@ -108,9 +119,9 @@ export interface MetadataStore {
   close(): Promise<void>;
 
   /**
-   * Records what hosts saw, in order. Same (hostname, filepath) with the same digest as the current version:
-   * refreshes `last_seen_at` and stat fields -> `unchanged`. Otherwise (new path, different digest, or the current
-   * version was deleted) a new version becomes current and the old one stays as history -> `created`.
+   * Records what hosts saw, in order. Same (hostname, filepath) with the same digest, type and link target as the
+   * current version: refreshes `last_seen_at` and stat fields -> `unchanged`. Otherwise (new path, different
+   * content or link, or the current version was deleted) a new version becomes current and the old one stays as history -> `created`.
    */
   recordFiles(files: FileMetadata[], now: Date): Promise<RecordedFile[]>;
 
@@ -126,11 +137,11 @@ export interface MetadataStore {
   markPathsDeleted(hostname: string, filepaths: string[], now: Date): Promise<number>;
   /** Marks one version deleted; false when no such id. Deleting a deleted record is a no-op returning true. */
   markFileDeleted(id: string, now: Date): Promise<boolean>;
-  /** Marks current versions under a path prefix on a host deleted; returns how many. */
+  /** Marks current versions under a path prefix (as in {@link FileQuery}) on a host deleted; returns how many. */
   markPrefixDeleted(hostname: string, pathPrefix: string, now: Date): Promise<number>;
 
   getFile(id: string): Promise<StoredFile | null>;
-  /** Current versions (and deleted current versions when asked), ordered by id, paginated. */
+  /** Current versions (and deleted current versions when asked), or those current `at` a time; ordered by id, paginated. */
   listFiles(query: FileQuery): Promise<FilePage>;
   /** The current version at a path (not deleted), or null. */
   currentFile(hostname: string, filepath: string): Promise<StoredFile | null>;

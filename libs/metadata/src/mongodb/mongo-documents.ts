@@ -4,9 +4,11 @@ import type { BlobEntry, KeyRecord, StoredFile } from '../metadata-store';
 import { statFieldsOf } from '../shared/stat-fields';
 
 /** One version of a file in the `files` collection. `is_current` marks the highest version of its path. */
-export interface FileDoc extends Omit<StoredFile, 'id'> {
+export interface FileDoc extends Omit<StoredFile, 'id' | 'type' | 'link_target'> {
   _id: ObjectId;
   is_current: boolean;
+  type?: StoredFile['type'];
+  link_target?: string | null;
 }
 
 /** A verified content entry in the `blobs` collection, keyed by its digest. */
@@ -40,6 +42,9 @@ export function toStoredFile(doc: FileDoc): StoredFile {
     first_seen_at: doc.first_seen_at,
     last_seen_at: doc.last_seen_at,
     deleted_at: doc.deleted_at ?? null,
+    // Documents written before symlinks were recorded have neither field.
+    type: doc.type ?? 'file',
+    link_target: doc.link_target ?? null,
   };
 }
 

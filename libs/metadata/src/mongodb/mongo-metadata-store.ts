@@ -1,4 +1,4 @@
-import { type Collection, type Db, type Filter, MongoClient, ObjectId } from 'mongodb';
+import { type Collection, type Db, MongoClient } from 'mongodb';
 import { type FileMetadata, HoardError } from '@app/contracts';
 import {
   isContentAvailable,
@@ -12,11 +12,11 @@ import {
   type StoreStats,
   type StoredFile,
 } from '../metadata-store';
-import { decodeCursor, encodeCursor } from '../shared/page-cursor';
 import { type BlobDoc, type FileDoc, type KeyDoc, fromKeyRecord, toBlobEntry, toKeyRecord, toStoredFile } from './mongo-documents';
 import { isDuplicateKey, mapMongoError } from './mongo-errors';
 import { MongoFileRecorder } from './mongo-file-recorder';
-import { LIVE, OBJECT_ID, mapDoc, parseObjectId, prefixFilter, sumOf } from './mongo-queries';
+import { listMongoFiles } from './mongo-file-listing';
+import { LIVE, mapDoc, parseObjectId, pathPrefixFilter, sumOf } from './mongo-queries';
 import { ensureMongoIndexes } from './mongo-indexes';
 
 export interface MongoMetadataStoreOptions {
@@ -107,7 +107,7 @@ export class MongoMetadataStore implements MetadataStore {
   }
 
   async markPrefixDeleted(hostname: string, pathPrefix: string, now: Date): Promise<number> {
-    const filter = { hostname, filepath: prefixFilter(pathPrefix), ...LIVE };
+    const filter = { $and: [{ hostname, ...LIVE }, pathPrefixFilter(pathPrefix)] };
     return this.run(async () => (await this.files().updateMany(filter, { $set: { deleted_at: now } })).modifiedCount);
   }
 
@@ -117,17 +117,7 @@ export class MongoMetadataStore implements MetadataStore {
   }
 
   async listFiles(query: FileQuery): Promise<FilePage> {
-    const filter: Filter<FileDoc> = query.includeDeleted ? { is_current: true } : { ...LIVE };
-    if (query.cursor !== undefined) {
-      filter._id = { $gt: new ObjectId(decodeCursor(query.cursor, (id) => OBJECT_ID.test(id))) };
-    }
-    if (query.hostname !== undefined) filter.hostname = query.hostname;
-    if (query.pathPrefix) filter.filepath = prefixFilter(query.pathPrefix);
-    if (query.sha256 !== undefined) filter.sha256 = query.sha256.toLowerCase();
-    const docs = await this.run(() => this.files().find(filter).sort({ _id: 1 }).limit(query.limit + 1).toArray());
-    const more = docs.length > query.limit;
-    const items = (more ? docs.slice(0, query.limit) : docs).map(toStoredFile);
-    return { items, nextCursor: more ? encodeCursor(items[items.length - 1].id) : null };
+    return this.run(() => listMongoFiles(this.files(), query));
   }
 
   async currentFile(hostname: string, filepath: string): Promise<StoredFile | null> {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describeMetadataStoreContract } from '../testing/metadata-store.contract';
-import { at, meta } from '../testing/contract-fixtures';
+import { at, EMPTY, meta } from '../testing/contract-fixtures';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations';
 import { SqliteMetadataStore } from './sqlite-metadata-store';
 
@@ -88,6 +88,27 @@ describe('SqliteMetadataStore', () => {
     const db = new Database(path, { readonly: true });
     expect(db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('files')).not.toContain('last_seen_at');
     db.close();
+  });
+
+  it('reads the records of a version-2 database as files; a symlink recorded at the same path is a new version', async () => {
+    const path = join(dir, 'meta.db');
+    const old = new Database(path);
+    old.exec(SQLITE_MIGRATIONS[0]);
+    old.exec(SQLITE_MIGRATIONS[1]);
+    old.pragma('user_version = 2');
+    old.prepare(
+      `INSERT INTO files (hostname, filepath, version, sha256, size, first_seen_at, deleted_at, is_current)
+       VALUES ('h', '/l', 1, ?, 0, 1000, NULL, 1)`,
+    ).run(EMPTY);
+    old.prepare('INSERT INTO files_seen (id, last_seen_at) VALUES (1, 1000)').run();
+    old.close();
+
+    const sut = new SqliteMetadataStore({ path });
+    await sut.init();
+    expect(await sut.currentFile('h', '/l')).toMatchObject({ version: 1, type: 'file', link_target: null });
+    const [link] = await sut.recordFiles([{ hostname: 'h', filepath: '/l', sha256: EMPTY, size: 0, type: 'symlink', link_target: 't' }], at(5));
+    expect(link).toMatchObject({ status: 'created', file: { version: 2, type: 'symlink', link_target: 't' } });
+    await sut.close();
   });
 
   it('refuses a database written by a newer schema', async () => {

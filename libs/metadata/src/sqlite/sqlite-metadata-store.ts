@@ -14,7 +14,7 @@ import {
   type StoreStats,
   type StoredFile,
 } from '../metadata-store';
-import { prefixUpperBound } from '../shared/prefix-range';
+import { pathPrefixRange } from '../shared/prefix-range';
 import { mapSqliteError } from './sqlite-errors';
 import { recordSqliteFile } from './sqlite-file-recorder';
 import { SqliteFileListing, parseRowId } from './sqlite-file-listing';
@@ -129,7 +129,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async markPrefixDeleted(hostname: string, pathPrefix: string, now: Date): Promise<number> {
-    const params = { now: now.getTime(), hostname, prefix: pathPrefix, upper: prefixUpperBound(pathPrefix) };
+    const params = { now: now.getTime(), hostname, ...pathPrefixRange(pathPrefix) };
     return this.run((o) => o.sql.deletePrefix.run(params).changes);
   }
 

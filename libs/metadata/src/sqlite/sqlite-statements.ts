@@ -31,9 +31,9 @@ export function prepareSqliteStatements(db: Database.Database) {
     digestsOf: db.prepare<unknown[], [number, string]>('SELECT id, sha256 FROM files WHERE id IN (SELECT value FROM json_each(?))').raw(),
     insert: db.prepare(
       `INSERT INTO files (hostname, filepath, version, sha256, size, mode, uid, gid, mtime, atime, ctime, ip_address,
-         first_seen_at, deleted_at, is_current)
+         first_seen_at, deleted_at, is_current, type, link_target)
        VALUES (@hostname, @filepath, @version, @sha256, @size, @mode, @uid, @gid, @mtime, @atime, @ctime, @ip_address,
-         @first_seen_at, NULL, 1)`,
+         @first_seen_at, NULL, 1, @type, @link_target)`,
     ),
     deletePath: db.prepare(
       `UPDATE files SET deleted_at = ? WHERE hostname = ? AND filepath = ? AND is_current = 1 AND deleted_at IS NULL`,
@@ -41,7 +41,7 @@ export function prepareSqliteStatements(db: Database.Database) {
     deleteId: db.prepare('UPDATE files SET deleted_at = COALESCE(deleted_at, ?) WHERE id = ?'),
     deletePrefix: db.prepare(
       `UPDATE files SET deleted_at = @now WHERE hostname = @hostname AND is_current = 1 AND deleted_at IS NULL
-         AND filepath >= @prefix AND (@upper IS NULL OR filepath < @upper)`,
+         AND (filepath = @exact OR (filepath >= @from AND (@below IS NULL OR filepath < @below)))`,
     ),
     byId: file('SELECT * FROM file_rows WHERE id = ?'),
     history: file('SELECT * FROM file_rows WHERE hostname = ? AND filepath = ? ORDER BY version DESC'),

@@ -1,5 +1,5 @@
 import type { MetadataStoreFactory } from './contract-fixtures';
-import { at, digest, meta, useFreshStore } from './contract-fixtures';
+import { at, digest, EMPTY, meta, useFreshStore } from './contract-fixtures';
 
 /** How `recordFiles` versions files, and how versions are deleted. */
 export function describeFileRecordingContract(factory: MetadataStoreFactory): void {
@@ -84,6 +84,8 @@ export function describeFileRecordingContract(factory: MetadataStoreFactory): vo
         first_seen_at: at(1),
         last_seen_at: at(1),
         deleted_at: null,
+        type: 'file',
+        link_target: null,
       });
       expect(await ctx.sut.getFile(result.file.id)).toEqual(result.file);
       expect(await ctx.sut.currentFile('host-a', '/etc/hosts')).toEqual(result.file);
@@ -147,6 +149,24 @@ export function describeFileRecordingContract(factory: MetadataStoreFactory): vo
       expect((await ctx.sut.fileHistory('host-a', '/a')).map((f) => f.version)).toEqual([2, 1]);
     });
 
+    it('records a symlink with its target; another target, or a file in its place, is a new version', async () => {
+      const link = (target: string) => meta('/l', '', { type: 'symlink', link_target: target, sha256: EMPTY, size: 0 });
+      const [v1] = await ctx.sut.recordFiles([link('a/b')], at(1));
+      expect(v1).toMatchObject({ status: 'created', file: { version: 1, type: 'symlink', link_target: 'a/b', sha256: EMPTY, size: 0 } });
+      expect(await ctx.sut.getFile(v1.file.id)).toEqual(v1.file);
+      const [same] = await ctx.sut.recordFiles([link('a/b')], at(2));
+      expect(same).toMatchObject({ status: 'unchanged', file: { id: v1.file.id, last_seen_at: at(2) } });
+      const [v2] = await ctx.sut.recordFiles([link('/elsewhere')], at(3));
+      expect(v2).toMatchObject({ status: 'created', file: { version: 2, link_target: '/elsewhere' } });
+      const [v3] = await ctx.sut.recordFiles([meta('/l', '', { sha256: EMPTY, size: 0 })], at(4));
+      expect(v3).toMatchObject({ status: 'created', file: { version: 3, type: 'file', link_target: null } });
+      expect((await ctx.sut.fileHistory('host-a', '/l')).map((f) => [f.version, f.type, f.link_target])).toEqual([
+        [3, 'file', null],
+        [2, 'symlink', '/elsewhere'],
+        [1, 'symlink', 'a/b'],
+      ]);
+    });
+
     it('creates exactly one version when parallel calls record the same path', async () => {
       const calls = Array.from({ length: 12 }, (_, i) => ctx.sut.recordFiles([meta('/race', 'same')], at(10 + i)));
       const statuses = (await Promise.all(calls)).map(([r]) => r.status);
@@ -178,17 +198,18 @@ export function describeFileRecordingContract(factory: MetadataStoreFactory): vo
       }
     });
 
-    it('deletes under a literal prefix: % and _ are plain characters', async () => {
-      const paths = ['/d/a%b/x', '/d/a%b/y', '/d/aXb/z', '/d/a_b/w', '/d/aYb/v', '/d/a%b', '/e/a%b/x'];
+    it('deletes under a path prefix: a directory or a file, never a sibling that shares its name as a string', async () => {
+      const paths = ['/d/a%b/x', '/d/a%b/y', '/d/a%b', '/d/a%bc', '/d/aXb/z', '/d/a_b/w', '/e/a%b/x'];
       await ctx.sut.recordFiles(paths.map((p) => meta(p, p)), at(1));
       await ctx.sut.recordFiles([meta('/d/a%b/x', 'x', { hostname: 'host-b' })], at(1));
       expect(await ctx.sut.markPrefixDeleted('host-a', '/d/a%b/', at(2))).toBe(2);
-      expect(await ctx.sut.markPrefixDeleted('host-a', '/d/a_', at(2))).toBe(1);
-      expect(await ctx.sut.markPrefixDeleted('host-a', '/d/a%b/', at(3))).toBe(0);
+      expect(await ctx.sut.markPrefixDeleted('host-a', '/d/a_', at(2))).toBe(0);
+      expect(await ctx.sut.markPrefixDeleted('host-a', '/d/a%b', at(3))).toBe(1);
       const live = await ctx.sut.listFiles({ includeDeleted: false, limit: 100 });
       expect(live.items.map((f) => `${f.hostname}:${f.filepath}`).sort()).toEqual(
-        ['host-a:/d/a%b', 'host-a:/d/aXb/z', 'host-a:/d/aYb/v', 'host-a:/e/a%b/x', 'host-b:/d/a%b/x'].sort(),
+        ['host-a:/d/a%bc', 'host-a:/d/aXb/z', 'host-a:/d/a_b/w', 'host-a:/e/a%b/x', 'host-b:/d/a%b/x'].sort(),
       );
+      expect(await ctx.sut.markPrefixDeleted('host-a', '/', at(4))).toBe(4);
     });
   });
 }
