@@ -25,6 +25,8 @@ export const FILE_METADATA_SCHEMA = {
     atime: statTime,
     ctime: statTime,
     ip_address: { type: 'string', maxLength: 64 },
+    type: { type: 'string', enum: ['file', 'symlink'] },
+    link_target: { type: 'string', minLength: 1, maxLength: LIMITS.filepathMax },
   },
 } as const;
 

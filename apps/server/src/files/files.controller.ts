@@ -60,13 +60,14 @@ export class FilesController {
 
   @Get()
   @RequireScope('read')
-  @ApiOperation({ summary: 'Current records, filtered and paginated' })
+  @ApiOperation({ summary: 'Current records (or those current at a time), filtered and paginated' })
   async list(@Query() query: ListFilesQueryDto): Promise<Page<FileRecord>> {
     return this.files.list({
       hostname: query.hostname,
       pathPrefix: query.path_prefix,
       sha256: query.sha256,
       includeDeleted: query.include_deleted,
+      at: query.at === undefined ? undefined : new Date(query.at),
       limit: query.limit,
       cursor: query.cursor,
     });

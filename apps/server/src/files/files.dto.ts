@@ -1,12 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { BatchRequest, DeletedRequest, FileMetadata, LIMITS, ListFilesQuery, SeenRequest, SeenResponse } from '@app/contracts';
+import { BatchRequest, DeletedRequest, FILE_TYPES, FileMetadata, FileType, LIMITS, ListFilesQuery, SeenRequest, SeenResponse } from '@app/contracts';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
   IsBoolean,
+  IsIn,
   IsInt,
+  IsISO8601,
   IsNotEmpty,
   IsNumber,
   IsOptional,
@@ -45,6 +47,14 @@ export class FileMetadataDto implements FileMetadata {
   @ApiPropertyOptional({ description: 'Unix seconds' }) @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) atime?: number;
   @ApiPropertyOptional({ description: 'Unix seconds' }) @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) ctime?: number;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(64) ip_address?: string;
+
+  @ApiPropertyOptional({ enum: FILE_TYPES, default: 'file', description: 'a symlink has no content: the empty digest, size 0' })
+  @IsOptional() @IsIn(FILE_TYPES)
+  type?: FileType;
+
+  @ApiPropertyOptional({ maxLength: LIMITS.filepathMax, description: 'where a symlink points (symlinks only)' })
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(LIMITS.filepathMax)
+  link_target?: string;
 }
 
 export class BatchRequestDto implements BatchRequest {
@@ -80,8 +90,15 @@ export class SeenResponseDto implements SeenResponse {
 
 export class ListFilesQueryDto implements ListFilesQuery {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(LIMITS.hostnameMax) hostname?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(LIMITS.filepathMax) path_prefix?: string;
+  @ApiPropertyOptional({ description: 'a directory or a file: /a/b matches /a/b and /a/b/..., not /a/bc' })
+  @IsOptional() @IsString() @MaxLength(LIMITS.filepathMax)
+  path_prefix?: string;
+
   @ApiPropertyOptional() @IsOptional() @IsSha256() @Transform(lowerDigest) sha256?: string;
+
+  @ApiPropertyOptional({ description: 'ISO time: the records as they were then (the version current at that time)' })
+  @IsOptional() @IsISO8601({ strict: true })
+  at?: string;
 
   @ApiPropertyOptional({ default: false })
   @IsOptional() @Transform(toBool) @IsBoolean()

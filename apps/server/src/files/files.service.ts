@@ -14,12 +14,14 @@ import {
 } from '@app/contracts';
 import { METADATA_STORE, MetadataStore, StoredFile } from '@app/metadata';
 import { FileRecordsMapper } from './file-records.mapper';
+import { assertFileKinds } from './file-kind.rules';
 
 export interface ListQuery {
   hostname?: string;
   pathPrefix?: string;
   sha256?: string;
   includeDeleted?: boolean;
+  at?: Date;
   limit?: number;
   cursor?: string;
 }
@@ -37,6 +39,7 @@ export class FilesService {
     file: FileMetadata,
     uploadUrl: (sha256: string) => string = ROUTES.blob,
   ): Promise<{ status: RecordStatus; record: RecordFileResponse }> {
+    assertFileKinds([file]);
     const [result] = await this.metadata.recordFiles([file], new Date());
     const available = await this.mapper.availability([result.file.sha256]);
     const required = !available.has(result.file.sha256) && result.file.sha256 !== EMPTY_SHA256;
@@ -52,6 +55,7 @@ export class FilesService {
 
   /** Records up to 1,000 files in request order. */
   async recordBatch(files: FileMetadata[]): Promise<BatchResultItem[]> {
+    assertFileKinds(files, 'files');
     const normalized = files.map((f) => (/[A-F]/.test(f.sha256) ? { ...f, sha256: f.sha256.toLowerCase() } : f));
     const results = await this.metadata.recordFiles(normalized, new Date());
     const available = await this.mapper.availability(results.map((r) => r.file.sha256));
@@ -83,6 +87,7 @@ export class FilesService {
         pathPrefix: query.pathPrefix,
         sha256: query.sha256,
         includeDeleted: query.includeDeleted ?? false,
+        at: query.at,
         limit: query.limit ?? LIMITS.listLimitDefault,
         cursor: query.cursor,
       })
