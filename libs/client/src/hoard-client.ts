@@ -62,7 +62,7 @@ export class HoardClient {
    * A quick check that a Hoard server answers at the base URL: one `GET /health`, no retries, an answer within
    * `timeoutMs`. Throws `unavailable` naming the URL otherwise (also for a server that is not Hoard).
    */
-  async probe(timeoutMs = 2500): Promise<void> {
+  async probe(timeoutMs = 2000): Promise<void> {
     let answer: unknown;
     try {
       answer = await this.http.json({ method: 'GET', path: ROUTES.health, auth: false, what: 'server check', deadlineMs: timeoutMs });

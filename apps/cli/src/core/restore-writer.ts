@@ -50,14 +50,22 @@ export class RestoreWriter {
     for (const part of relative(this.root, dir).split(sep).filter(Boolean)) {
       path = join(path, part);
       if (this.checked.has(path)) continue;
-      const st = await lstat(path).catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT') return null;
-        throw err;
-      });
+      let st = await lstatOrNull(path);
+      if (!st) {
+        // Made here, or by a download of the same directory running beside this one: then it is looked at again.
+        const made = await mkdir(path).then(() => true, (err: NodeJS.ErrnoException) => (err.code === 'EEXIST' ? false : Promise.reject(err)));
+        if (!made) st = await lstatOrNull(path);
+      }
       if (st?.isSymbolicLink()) throw new HoardError('invalid_request', `${path} is a symbolic link; nothing is restored through it`);
       if (st && !st.isDirectory()) throw new HoardError('invalid_request', `${path} is a file where a directory should be`);
-      if (!st) await mkdir(path);
       this.checked.add(path);
     }
   }
+}
+
+async function lstatOrNull(path: string) {
+  return lstat(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null;
+    throw err;
+  });
 }
