@@ -18,6 +18,8 @@ export interface CliProcess {
   stdout(): string;
   stderr(): string;
   done: Promise<CliResult>;
+  /** Sends a signal to the process (SIGINT is what Ctrl-C sends). */
+  signal(name: NodeJS.Signals): void;
 }
 
 /** An isolated home for the CLI: its own config dir, cache dir and HOME, so no test sees another's state. */
@@ -51,7 +53,7 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
   proc.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const done = new Promise<CliResult>((resolve) => proc.once('close', (code) => resolve({ code, stdout, stderr })));
-  return { stdout: () => stdout, stderr: () => stderr, done };
+  return { stdout: () => stdout, stderr: () => stderr, done, signal: (name) => proc.kill(name) };
 }
 
 /** Runs the CLI to its end. */
