@@ -3,9 +3,11 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HoardError } from '@app/contracts';
 import { ByteRateLimit } from './byte-rate-limit';
+import { DEADLINE, describeConnectionError } from './connection-errors';
 import { HoardHttpError } from './hoard-http.error';
 import { FileBody, BodyError, ReadBufferPool, sendFile } from './file-upload';
 import { CONNECT_TIMEOUT, NodeAgents, readText, startRequest, whenDone } from './node-request';
+import { throttled } from './throttled-body';
 import { RetryPolicy } from './retry-policy';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
@@ -116,7 +118,7 @@ export class HttpTransport {
           await sleep(this.options.retry.delayMs(n));
           continue;
         }
-        throw new HoardError('unavailable', `cannot reach ${this.base} (${describe(err)})`, {
+        throw new HoardError('unavailable', `cannot reach ${this.base} (${describeConnectionError(err)})`, {
           cause: err,
           details: { url: this.base },
         });
@@ -215,22 +217,6 @@ export class HttpTransport {
   }
 }
 
-/** A raw body that goes out no faster than `limit` allows, in slices of 64 KiB. */
-function throttled(body: Readable | Buffer | string, limit: ByteRateLimit): Readable {
-  const source = typeof body === 'string' ? Buffer.from(body) : body;
-  async function* slices(): AsyncGenerator<Buffer> {
-    for await (const chunk of Buffer.isBuffer(source) ? [source] : source) {
-      const bytes = chunk as Buffer;
-      for (let at = 0; at < bytes.length; at += 64 * 1024) {
-        const slice = bytes.subarray(at, at + 64 * 1024);
-        await limit.take(slice.length);
-        yield slice;
-      }
-    }
-  }
-  return Readable.from(slices(), { objectMode: false });
-}
-
 /** A node:http answer with the helpers the transport's callers use. */
 function responseOf(req: ClientRequest, res: IncomingMessage): TransportResponse {
   return {
@@ -261,30 +247,4 @@ function parseJsonOrNull(text: string): unknown {
 
 function parseJson(text: string): unknown {
   return text === '' ? null : JSON.parse(text);
-}
-
-/** Code of a quick check that got no answer within its deadline. */
-const DEADLINE = 'HOARD_DEADLINE';
-
-/** Connection failures in words. */
-const CONNECTION_WORDS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  ENOTFOUND: 'no such host',
-  EAI_AGAIN: 'the host name could not be resolved',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  ETIMEDOUT: 'no answer in time',
-  [CONNECT_TIMEOUT]: 'no connection in time',
-  EPROTO: 'the TLS handshake failed',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'its TLS certificate is self-signed',
-  CERT_HAS_EXPIRED: 'its TLS certificate has expired',
-  ERR_TLS_CERT_ALTNAME_INVALID: 'its TLS certificate is for another name',
-};
-
-function describe(err: unknown): string {
-  const e = err as { code?: string; message?: string; cause?: { code?: string }; deadlineMs?: number };
-  if (e.code === DEADLINE) return `no answer within ${(e.deadlineMs ?? 0) / 1000} s`;
-  const code = e.code ?? e.cause?.code;
-  return (code && CONNECTION_WORDS[code]) ?? code ?? e.message ?? String(err);
 }

@@ -18,8 +18,10 @@ describe('TransferProgressView', () => {
     expect(sut.line(40)).toBe('23k/123k files · 50M/s · ETA 4h33m');
   });
 
-  it('shows what it knows before the totals are known', () => {
+  it('shows what it knows before the totals are known, and only bytes for a single download', () => {
     const p = Object.assign(new TransferProgress(), { files: 2, bytes: 3 * MiB });
     expect(new TransferProgressView(p, 'restored', { isTTY: false } as NodeJS.WriteStream).line(80)).toBe('restored 2 files · 3.00 MiB · 0 B/s');
+    const one = Object.assign(new TransferProgress(), { bytes: 3 * MiB, totalBytes: 6 * MiB });
+    expect(new TransferProgressView(one, 'got', { isTTY: false } as NodeJS.WriteStream).line(80)).toBe('3.00 MiB/6.00 MiB · 0 B/s');
   });
 });

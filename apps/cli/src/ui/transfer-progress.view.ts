@@ -48,11 +48,14 @@ export class TransferProgressView {
     const left = p.totalBytes === null ? null : etaMs(p.totalBytes - p.bytes, perSecond);
     return fitLine(
       [
-        {
-          full: `${this.verb} ${p.files}${of(p.totalFiles, String)} files`,
-          short: `${compactCount(p.files)}${of(p.totalFiles, compactCount)} files`,
-          priority: 1,
-        },
+        // A single download (no file count known, none done) shows bytes only.
+        p.totalFiles === null && p.files === 0
+          ? { full: '', priority: 1 }
+          : {
+              full: `${this.verb} ${p.files}${of(p.totalFiles, String)} files`,
+              short: `${compactCount(p.files)}${of(p.totalFiles, compactCount)} files`,
+              priority: 1,
+            },
         { full: `${formatBytes(p.bytes)}${of(p.totalBytes, formatBytes)}`, short: `${compactBytes(p.bytes)}${of(p.totalBytes, compactBytes)}`, priority: 2 },
         { full: `${formatBytes(Math.round(perSecond))}/s`, short: `${compactBytes(perSecond)}/s`, priority: 1 },
         { full: left === null ? '' : `ETA ${formatEta(left)}`, priority: 1 },
