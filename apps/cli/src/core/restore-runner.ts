@@ -62,6 +62,8 @@ export interface RestoreProgress {
  */
 export class RestoreRunner {
   private readonly summary: RestoreSummary;
+  /** Bytes of the files skipped so far (not downloaded). */
+  private skippedBytes = 0;
 
   constructor(
     private readonly client: HoardClient,
@@ -76,8 +78,12 @@ export class RestoreRunner {
     const started = Date.now();
     const to = resolve(this.options.to);
     const prefix = this.options.prefix?.replace(/(.)\/+$/, '$1');
-    const files: Array<[FileRecord, string]> = [];
+    // Files are restored as they are listed; links wait for the end, so that no file is written through one.
     const links: Array<[FileRecord, string]> = [];
+    const writer = new RestoreWriter(to, this.client);
+    const runner = new BoundedRunner(this.options.concurrency);
+    let files = 0;
+    let bytes = 0;
     const query = { hostname: this.options.hostname, path_prefix: prefix, at: this.options.at?.toISOString() };
     for await (const record of this.client.iterateFiles(query)) {
       const rel = relativeTarget(record.filepath, prefix);
@@ -85,13 +91,16 @@ export class RestoreRunner {
       this.summary.matched++;
       const target = resolve(to, rel);
       if (target === to || !target.startsWith(`${to}/`)) this.fail(record, 'its path leads outside the restore directory');
-      else (record.type === 'symlink' ? links : files).push([record, target]);
+      else if (record.type === 'symlink') links.push([record, target]);
+      else {
+        files++;
+        bytes += record.size;
+        await runner.run(() => this.restoreOne(writer, record, target));
+      }
     }
-    this.progress.totalFiles = files.length + links.length;
-    this.progress.totalBytes = files.reduce((n, [r]) => n + r.size, 0);
-    const writer = new RestoreWriter(to, this.client);
-    const runner = new BoundedRunner(this.options.concurrency);
-    for (const [record, target] of files) await runner.run(() => this.restoreOne(writer, record, target));
+    // The totals are known once the listing is done (files skipped so far no longer count).
+    this.progress.totalFiles = files + links.length - this.progress.skipped;
+    this.progress.totalBytes = bytes - this.skippedBytes;
     await runner.drain();
     for (const [record, target] of links) await this.restoreOne(writer, record, target);
     this.summary.elapsed_ms = Date.now() - started;
@@ -105,7 +114,11 @@ export class RestoreRunner {
       if (skip) {
         this.summary.skipped++;
         this.progress.skipped++;
-        if (!isLink) this.progress.totalBytes = (this.progress.totalBytes ?? 0) - record.size;
+        if (this.progress.totalFiles !== null) this.progress.totalFiles--;
+        if (!isLink) {
+          this.skippedBytes += record.size;
+          if (this.progress.totalBytes !== null) this.progress.totalBytes -= record.size;
+        }
         this.listener({ event: 'skipped', path: record.filepath, target, reason: skip });
         return;
       }
