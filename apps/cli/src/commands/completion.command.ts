@@ -99,6 +99,11 @@ _hoard() {
     _arguments ${spec(program).join(' ')}
     return
   fi
+  # What follows the command words is completed as the arguments of that command.
+  local -a parts=(\${(z)cmdpath})
+  local n=\${#parts}
+  words=("\${words[1]}" "\${(@)words[$((n + 2)),-1]}")
+  (( CURRENT -= n ))
   case "$cmdpath" in
 ${cases.join('\n')}
   esac
