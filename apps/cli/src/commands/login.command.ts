@@ -11,7 +11,7 @@ import { runAction } from '../ui/error-printer';
 export function loginCommand(): Command {
   return new Command('login')
     .description('check the URL and an API key with the server and save them in the config file (the key is prompted for, not shown)')
-    .addOption(new Option('--api-key-file <file>', 'read the key from this file ("-" for standard input)'))
+    .addOption(new Option('--api-key-file <file>', 'read the key from this file ("-" for standard input)').env('HOARD_API_KEY_FILE'))
     .action((_o: unknown, cmd: Command) =>
       runAction(async () => {
         const ctx = commandContext(cmd);
