@@ -156,6 +156,11 @@ export interface MetadataStore {
   takeDownBlob(sha256: string, size: number, now: Date): Promise<void>;
   /** Lifts a takedown: the digest is then unknown, as if never stored. False when it was not taken down. */
   reinstateBlob(sha256: string): Promise<boolean>;
+  /**
+   * Sets the size of every record of the digest to `size`, the size of its stored content (a record written while
+   * its content was being registered). Returns how many records changed.
+   */
+  setFileSizes(sha256: string, size: number): Promise<number>;
 
   createKey(key: KeyRecord): Promise<void>;
   findKeyByHash(hash: string): Promise<KeyRecord | null>;

@@ -2,9 +2,10 @@ import type { Collection } from 'mongodb';
 import type { BlobEntry } from '../metadata-store';
 import { type BlobDoc, type FileDoc, toBlobEntry } from './mongo-documents';
 import { isDuplicateKey } from './mongo-errors';
+import { sumOf } from './mongo-queries';
 
 /** Registry entries of content that can be served (`quarantined_at: null` also matches documents without it). */
-export const AVAILABLE = { deleted_at: null, quarantined_at: null } as const;
+const AVAILABLE = { deleted_at: null, quarantined_at: null } as const;
 
 /**
  * The blob registry on MongoDB (see MetadataStore for each rule). Digests arrive lower-cased; the store maps errors.
@@ -26,8 +27,12 @@ export class MongoBlobRegistry {
       );
     // Two concurrent upserts of a new digest may both try the insert; the loser's retry is a plain update.
     const doc = await upsert().catch((error) => (isDuplicateKey(error) ? upsert() : Promise.reject(error)));
-    await this.files.updateMany({ sha256: _id, size: { $ne: size } }, { $set: { size } });
+    await this.setFileSizes(_id, size);
     return toBlobEntry(doc!);
+  }
+
+  async setFileSizes(sha256: string, size: number): Promise<number> {
+    return (await this.files.updateMany({ sha256, size: { $ne: size } }, { $set: { size } })).modifiedCount;
   }
 
   async get(ids: string[]): Promise<Map<string, BlobEntry>> {
@@ -49,6 +54,14 @@ export class MongoBlobRegistry {
       );
     // Taken down already: the filter misses, the insert collides with the document, and that stays as it is.
     await takeDown().catch((error) => (isDuplicateKey(error) ? undefined : Promise.reject(error)));
+  }
+
+  countAvailable(): Promise<number> {
+    return this.blobs.countDocuments(AVAILABLE);
+  }
+
+  bytesAvailable(): Promise<number> {
+    return sumOf(this.blobs, AVAILABLE);
   }
 
   async reinstate(_id: string): Promise<boolean> {

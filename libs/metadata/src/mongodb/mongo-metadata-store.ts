@@ -16,7 +16,7 @@ import { decodeCursor, encodeCursor } from '../shared/page-cursor';
 import { type BlobDoc, type FileDoc, type KeyDoc, fromKeyRecord, toKeyRecord, toStoredFile } from './mongo-documents';
 import { mapMongoError } from './mongo-errors';
 import { MongoFileRecorder } from './mongo-file-recorder';
-import { AVAILABLE, MongoBlobRegistry } from './mongo-blob-registry';
+import { MongoBlobRegistry } from './mongo-blob-registry';
 import { LIVE, OBJECT_ID, mapDoc, parseObjectId, prefixFilter, sumOf } from './mongo-queries';
 import { ensureMongoIndexes } from './mongo-indexes';
 
@@ -170,6 +170,10 @@ export class MongoMetadataStore implements MetadataStore {
     await this.run(() => this.registry!.takeDown(sha256.toLowerCase(), size, now));
   }
 
+  async setFileSizes(sha256: string, size: number): Promise<number> {
+    return this.run(() => this.registry!.setFileSizes(sha256.toLowerCase(), size));
+  }
+
   async reinstateBlob(sha256: string): Promise<boolean> {
     return this.run(() => this.registry!.reinstate(sha256.toLowerCase()));
   }
@@ -215,8 +219,8 @@ export class MongoMetadataStore implements MetadataStore {
         this.files().countDocuments(LIVE),
         this.files().distinct('hostname', LIVE),
         sumOf(this.files(), LIVE),
-        this.blobs().countDocuments(AVAILABLE),
-        sumOf(this.blobs(), AVAILABLE),
+        this.registry!.countAvailable(),
+        this.registry!.bytesAvailable(),
       ]);
       return { files, hosts: hosts.length, blobs, stored_bytes: stored, logical_bytes: logical };
     });
@@ -224,10 +228,6 @@ export class MongoMetadataStore implements MetadataStore {
 
   private files(): Collection<FileDoc> {
     return this.db!.collection<FileDoc>('files');
-  }
-
-  private blobs(): Collection<BlobDoc> {
-    return this.db!.collection<BlobDoc>('blobs');
   }
 
   private keys(): Collection<KeyDoc> {

@@ -26,17 +26,12 @@ export interface OpenSqlite {
 }
 
 /**
- * Opens (creating) the database at `path`, readable by the server's user only whatever the umask: the file is made
+ * Opens (creating) the database at `path` (or `:memory:`, for unit tests of the services), readable by the server's user only whatever the umask: the file is made
  * 0600 before SQLite opens it, and SQLite gives its WAL and shared-memory files the database's mode; files an older
  * version left more open are narrowed. Then WAL, the busy timeout and the migrations.
  */
 export function openSqlite(path: string, busyTimeoutMs: number): OpenSqlite {
-  const dir = dirname(path);
-  if (mkdirSync(dir, { recursive: true, mode: DIR_MODE }) !== undefined) chmodSync(dir, DIR_MODE);
-  if (!existsSync(path)) closeSync(openSync(path, 'a', FILE_MODE));
-  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
-    if (existsSync(file) && (statSync(file).mode & 0o777) !== FILE_MODE) chmodSync(file, FILE_MODE);
-  }
+  if (path !== ':memory:') prepareFiles(path);
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
@@ -64,4 +59,14 @@ export function openSqlite(path: string, busyTimeoutMs: number): OpenSqlite {
     deletePaths: (hostname, filepaths, nowMs) => deletePaths.immediate(hostname, filepaths, nowMs),
     register: (sha256, size, nowMs) => register.immediate(sha256, size, nowMs),
   };
+}
+
+/** Creates the database's directory (0700) and an empty database file (0600); narrows the modes of older files. */
+function prepareFiles(path: string): void {
+  const dir = dirname(path);
+  if (mkdirSync(dir, { recursive: true, mode: DIR_MODE }) !== undefined) chmodSync(dir, DIR_MODE);
+  if (!existsSync(path)) closeSync(openSync(path, 'a', FILE_MODE));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    if (existsSync(file) && (statSync(file).mode & 0o777) !== FILE_MODE) chmodSync(file, FILE_MODE);
+  }
 }

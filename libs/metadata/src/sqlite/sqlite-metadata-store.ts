@@ -142,6 +142,10 @@ export class SqliteMetadataStore implements MetadataStore {
     this.run((o) => o.sql.takeDownBlob.run({ sha256: sha256.toLowerCase(), size, now: now.getTime() }));
   }
 
+  async setFileSizes(sha256: string, size: number): Promise<number> {
+    return this.run((o) => o.sql.fixSizes.run({ sha256: sha256.toLowerCase(), size }).changes);
+  }
+
   async reinstateBlob(sha256: string): Promise<boolean> {
     return this.run((o) => o.sql.reinstateBlob.run(sha256.toLowerCase()).changes > 0);
   }

@@ -70,6 +70,14 @@ export function describeRegistryContract(factory: MetadataStoreFactory): void {
       expect((await ctx.sut.currentFile('host-a', '/c'))!.size).toBe(1);
     });
 
+    it('sets the sizes of the records of one digest on demand, saying how many changed', async () => {
+      await ctx.sut.recordFiles([meta('/a', 'x', { size: 7 }), meta('/b', 'x', { size: 1 }), meta('/c', 'y', { size: 7 })], at(1));
+      expect(await ctx.sut.setFileSizes(digest('x'), 1)).toBe(1);
+      expect(await ctx.sut.setFileSizes(digest('x'), 1)).toBe(0);
+      expect((await ctx.sut.currentFile('host-a', '/a'))!.size).toBe(1);
+      expect((await ctx.sut.currentFile('host-a', '/c'))!.size).toBe(7);
+    });
+
     it('leaves absent digests out of the map', async () => {
       await ctx.sut.registerBlob(digest('a'), 1, at(1));
       await ctx.sut.registerBlob(digest('b'), 2, at(1));
