@@ -22,6 +22,8 @@ export function describeError(err: unknown): string {
         return `the API key lacks the scope this needs: ${err.message}`;
       case 'unavailable':
         return err.message;
+      case 'insufficient_storage':
+        return `the server's blob store is full: uploads stopped; free space there, then scan again (${err.message})`;
       default:
         return `${err.message} (${err.code})`;
     }

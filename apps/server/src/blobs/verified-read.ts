@@ -1,16 +1,23 @@
 import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
+import { HoardError } from '@app/contracts';
 
 /** What a full read found wrong: bytes that hash to another digest, or more or fewer bytes than the content has. */
 export type ReadProblem = 'corrupt' | 'truncated' | 'oversized';
 
-/** The error a verified read ends with when its bytes are not the content's. */
-export class CorruptReadError extends Error {
+/**
+ * The error a verified read ends with when its bytes are not the content's. By then the content is quarantined: a
+ * response that has not started yet answers `404` as later ones do; one under way is cut off.
+ */
+export class CorruptReadError extends HoardError {
   constructor(
     readonly problem: ReadProblem,
-    message: string,
+    sha256: string,
+    detail: string,
   ) {
-    super(message);
+    super('not_found', `Content ${sha256} failed verification (${detail}) and was quarantined; it must be uploaded again`, {
+      details: { sha256 },
+    });
     this.name = 'CorruptReadError';
   }
 }
@@ -30,7 +37,7 @@ export function verifiedRead(
   let bytes = 0;
   let held: Buffer | null = null;
   const fail = (problem: ReadProblem, detail: string, callback: (error: Error) => void) => {
-    const error = new CorruptReadError(problem, `content ${blob.sha256} failed verification: ${detail}`);
+    const error = new CorruptReadError(problem, blob.sha256, detail);
     onProblem(problem, detail).then(
       () => callback(error),
       () => callback(error),
