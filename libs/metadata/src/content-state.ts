@@ -8,8 +8,10 @@ import type { BlobEntry } from './metadata-store';
  */
 export type ContentState = 'available' | 'absent' | 'quarantined' | 'taken_down';
 
+/** The parts of a registry entry that decide its state. */
 export type RegistryFlags = Pick<BlobEntry, 'deleted_at' | 'quarantined_at'>;
 
+/** The state of a digest's content from its registry entry (absent: not registered). */
 export function contentState(sha256: string, entry: RegistryFlags | null | undefined): ContentState {
   if (entry?.deleted_at) return 'taken_down';
   if (sha256 === EMPTY_SHA256) return 'available';

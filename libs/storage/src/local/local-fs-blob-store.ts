@@ -13,6 +13,12 @@ import { verifyBody } from '../shared/verify-body';
 import { fsyncDir, isMissing, readNames } from './fs-utils';
 import { DIR_MODE, IO_CHUNK, writeNewBlob } from './local-blob-writer';
 
+/**
+ * Blobs under 64 KiB are written through the page cache, so reading them back costs little: a cold scan of the bench's
+ * tree (10,000 files, 2.5 GiB) took 13.84 s against 13.88 s without it. Reading back everything under 1 MiB, which
+ * is written past the cache and so comes back from the disk, took 15.00 s (+8%); every blob's size is checked anyway.
+ */
+const REREAD_BELOW = 64 * 1024;
 const PREFIX_RE = /^[0-9a-f]{2}$/;
 const DIGEST_RE = /^[0-9a-f]{64}$/;
 
@@ -21,7 +27,7 @@ export interface LocalFsBlobStoreOptions {
   root: string;
   /** Hash and write uploads with the native helpers; default: when they are built. */
   nativeWrites?: boolean;
-  /** New blobs smaller than this are read back and hashed again before they are linked (default 1 MiB). */
+  /** New blobs smaller than this are read back and hashed again before they are linked (default 64 KiB). */
   rereadBelow?: number;
 }
 
@@ -54,7 +60,7 @@ export class LocalFsBlobStore implements BlobStore {
       root: this.root,
       prefixes: new Set<string>(),
       useNative: (options.nativeWrites ?? true) && FileHasher !== null,
-      rereadBelow: options.rereadBelow ?? IO_CHUNK,
+      rereadBelow: options.rereadBelow ?? REREAD_BELOW,
     };
   }
 
