@@ -83,7 +83,7 @@ describe('hoard restore and hoard get against a real server', () => {
     expect(after - before).toBe(1);
   });
 
-  it('refuses content corrupted on the server disk with a digest error and leaves no output file', async () => {
+  it('never receives content corrupted on the server disk (the server cuts it off and quarantines it) and leaves no output file', async () => {
     const content = readFileSync(join(tree.root, 'dup/one.bin'));
     const digest = sha256(content);
     const blobPath = join(server.dataDir, 'blobs', digest.slice(0, 2), digest);
@@ -93,9 +93,11 @@ describe('hoard restore and hoard get against a real server', () => {
     writeFileSync(blobPath, corrupt);
     const dir = scratchDir('hoard-get-');
     const res = await runCli(['get', digest, '-o', join(dir, 'out.bin')], env);
-    expect(res.code).toBe(1);
+    expect(res.code).toBe(2);
     expect(res.stderr.trim().split('\n')).toHaveLength(1);
-    expect(res.stderr).toMatch(/^hoard: downloaded content of [0-9a-f]{64} hashes to [0-9a-f]{64}; nothing was written\n$/);
+    expect(res.stderr).toBe(
+      `hoard: Content ${digest} failed verification (the stored copy hashes to ${sha256(corrupt)}) and was quarantined; it must be uploaded again\n`,
+    );
     expect(readdirSync(dir)).toEqual([]);
   });
 });

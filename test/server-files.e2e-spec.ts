@@ -135,7 +135,8 @@ describe('server: file records', () => {
         [2, stored.sha, 'created', false],
         [3, EMPTY_SHA, 'created', false],
       ]);
-      for (const r of results) expect(Object.keys(r).sort()).toEqual(['id', 'index', 'sha256', 'status', 'upload_required']);
+      for (const r of results) expect(Object.keys(r).sort()).toEqual(['content_available', 'id', 'index', 'sha256', 'status', 'upload_required']);
+      expect(results.map((r: any) => r.content_available)).toEqual([false, false, true, true]);
       const listed = await listAll({ hostname: 'h-batch' });
       expect(listed.map((i) => i.id).sort()).toEqual(results.map((r: any) => r.id).sort());
     });

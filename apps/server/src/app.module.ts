@@ -8,6 +8,7 @@ import { KeyThrottlerGuard } from './auth/key-throttler.guard';
 import { KeysService } from './auth/keys.service';
 import { BlobsController } from './blobs/blobs.controller';
 import { BlobsService } from './blobs/blobs.service';
+import { QuarantineService } from './blobs/quarantine.service';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { CompatController } from './compat/compat.controller';
 import { AppConfig } from './config/app-config';
@@ -47,6 +48,7 @@ export class AppModule {
         KeysService,
         AdminBootstrapService,
         BlobsService,
+        QuarantineService,
         FilesService,
         FileRecordsMapper,
         StatsService,

@@ -68,7 +68,10 @@ export interface BatchResultItem {
   id: string;
   sha256: string;
   status: RecordStatus;
+  /** True when the server lacks the content (never stored, or quarantined): upload it. */
   upload_required: boolean;
+  /** False when the content cannot be downloaded now: not stored yet, quarantined, or taken down (then `upload_required` is false too). */
+  content_available: boolean;
 }
 
 export interface BatchRequest {

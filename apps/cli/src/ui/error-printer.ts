@@ -39,6 +39,8 @@ function sentence(err: unknown): string {
         return `the server rejected the API key: ${lower(err.message)} (run "hoard login" or set HOARD_API_KEY)`;
       case 'forbidden':
         return `the API key lacks the scope this needs: ${lower(err.message)}`;
+      case 'insufficient_storage':
+        return `the server's blob store is full: uploads stopped; free space there, then scan again`;
       default:
         return err.message;
     }

@@ -100,8 +100,16 @@ export class BlobsController {
   @Delete(':sha256')
   @HttpCode(204)
   @RequireScope('admin')
-  @ApiOperation({ summary: 'Take content down now (later GETs answer 410)' })
+  @ApiOperation({ summary: 'Take content down now: later GETs and uploads answer 410 until it is reinstated' })
   async remove(@DigestParam() sha256: string): Promise<void> {
     await this.blobs.delete(sha256);
+  }
+
+  @Post(':sha256/reinstate')
+  @HttpCode(204)
+  @RequireScope('admin')
+  @ApiOperation({ summary: 'Lift a takedown: the content may be uploaded again (404 when it is not taken down)' })
+  async reinstate(@DigestParam() sha256: string): Promise<void> {
+    await this.blobs.reinstate(sha256);
   }
 }

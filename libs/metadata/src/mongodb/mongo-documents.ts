@@ -17,6 +17,8 @@ export interface BlobDoc {
   size: number;
   created_at: Date;
   deleted_at: Date | null;
+  /** Absent in documents written before quarantines existed: read as null. */
+  quarantined_at?: Date | null;
 }
 
 /** An API key in the `api_keys` collection, keyed by its id. */
@@ -49,7 +51,13 @@ export function toStoredFile(doc: FileDoc): StoredFile {
 }
 
 export function toBlobEntry(doc: BlobDoc): BlobEntry {
-  return { sha256: doc._id, size: doc.size, created_at: doc.created_at, deleted_at: doc.deleted_at ?? null };
+  return {
+    sha256: doc._id,
+    size: doc.size,
+    created_at: doc.created_at,
+    deleted_at: doc.deleted_at ?? null,
+    quarantined_at: doc.quarantined_at ?? null,
+  };
 }
 
 export function toKeyRecord(doc: KeyDoc): KeyRecord {

@@ -21,6 +21,7 @@ export interface BlobRow {
   size: number;
   created_at: number;
   deleted_at: number | null;
+  quarantined_at: number | null;
 }
 
 export interface KeyRow {
@@ -66,7 +67,13 @@ export function toStoredFile(row: FileRow): StoredFile {
 }
 
 export function toBlobEntry(row: BlobRow): BlobEntry {
-  return { sha256: row.sha256, size: row.size, created_at: new Date(row.created_at), deleted_at: toDate(row.deleted_at) };
+  return {
+    sha256: row.sha256,
+    size: row.size,
+    created_at: new Date(row.created_at),
+    deleted_at: toDate(row.deleted_at),
+    quarantined_at: toDate(row.quarantined_at),
+  };
 }
 
 export function toKeyRecord(row: KeyRow): KeyRecord {

@@ -15,42 +15,44 @@ export function describeFileRecordingContract(factory: MetadataStoreFactory): vo
       await ctx.sut.recordFiles([meta('/old', 'o2')], at(2));
       await ctx.sut.markPathsDeleted('host-a', ['/gone'], at(2));
       const seen = await ctx.sut.markFilesSeen('host-a', [old.id, keep.id, gone.id, other.id, 'not-an-id'], at(3));
-      expect(seen).toEqual({ seen: 1, stale: [old.id, gone.id, other.id, 'not-an-id'], unavailable: [keep.id] });
+      expect(seen).toEqual({ seen: 1, stale: [old.id, gone.id, other.id, 'not-an-id'], uploadRequired: [keep.id] });
       expect(await ctx.sut.getFile(keep.id)).toMatchObject({ last_seen_at: at(3), first_seen_at: at(1) });
       expect(await ctx.sut.getFile(old.id)).toMatchObject({ last_seen_at: at(1) });
       expect(await ctx.sut.getFile(gone.id)).toMatchObject({ last_seen_at: at(1) });
       expect(await ctx.sut.getFile(other.id)).toMatchObject({ last_seen_at: at(1) });
     });
 
-    it('says which confirmed records lack their content: not registered, or taken down; empty content needs none', async () => {
+    it('says which confirmed records need their content uploaded: not registered or quarantined, never taken down or empty', async () => {
       const empty = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
       const recorded = await ctx.sut.recordFiles(
-        [meta('/stored', 's'), meta('/taken', 't'), meta('/never', 'n'), meta('/empty', 'e', { sha256: empty, size: 0 })],
+        [meta('/stored', 's'), meta('/taken', 't'), meta('/never', 'n'), meta('/empty', 'e', { sha256: empty, size: 0 }), meta('/bad', 'q')],
         at(1),
       );
-      const [stored, taken, never, emptyFile] = recorded.map((r) => r.file.id);
-      await ctx.sut.registerBlob(digest('s'), 1, at(1));
-      await ctx.sut.registerBlob(digest('t'), 1, at(1));
-      await ctx.sut.markBlobDeleted(digest('t'), at(2));
-      const seen = await ctx.sut.markFilesSeen('host-a', [never, stored, emptyFile, taken], at(3));
-      expect(seen).toEqual({ seen: 4, stale: [], unavailable: [never, taken] });
-      await ctx.sut.registerBlob(empty, 0, at(4));
-      await ctx.sut.markBlobDeleted(empty, at(4));
-      expect(await ctx.sut.markFilesSeen('host-a', [emptyFile, stored], at(5))).toEqual({ seen: 2, stale: [], unavailable: [emptyFile] });
+      const [stored, taken, never, emptyFile, bad] = recorded.map((r) => r.file.id);
+      for (const content of ['s', 't', 'q']) await ctx.sut.registerBlob(digest(content), 1, at(1));
+      await ctx.sut.takeDownBlob(digest('t'), 1, at(2));
+      await ctx.sut.quarantineBlob(digest('q'), at(2));
+      const seen = await ctx.sut.markFilesSeen('host-a', [never, stored, emptyFile, taken, bad], at(3));
+      expect(seen).toEqual({ seen: 5, stale: [], uploadRequired: [never, bad] });
+      await ctx.sut.takeDownBlob(empty, 0, at(4));
+      expect(await ctx.sut.markFilesSeen('host-a', [emptyFile, stored], at(5))).toEqual({ seen: 2, stale: [], uploadRequired: [] });
     });
 
-    it('finds content gone that an earlier confirmation found stored: taken down or forgotten, for every record of it', async () => {
+    it('finds content gone that an earlier confirmation found stored: quarantined or taken down, for every record of it', async () => {
       const recorded = await ctx.sut.recordFiles([meta('/a', 'a'), meta('/copy-of-a', 'a'), meta('/b', 'b'), meta('/c', 'c')], at(1));
       const [a, copy, b, c] = recorded.map((r) => r.file.id);
       for (const content of ['a', 'b', 'c']) await ctx.sut.registerBlob(digest(content), 1, at(1));
-      expect(await ctx.sut.markFilesSeen('host-a', [a, copy, b, c], at(2))).toEqual({ seen: 4, stale: [], unavailable: [] });
-      await ctx.sut.markBlobDeleted(digest('a'), at(3));
-      await ctx.sut.forgetBlob(digest('b'));
-      expect(await ctx.sut.markFilesSeen('host-a', [a, copy, b, c], at(4))).toEqual({ seen: 4, stale: [], unavailable: [a, copy, b] });
-      // Stored again: available again.
+      expect(await ctx.sut.markFilesSeen('host-a', [a, copy, b, c], at(2))).toEqual({ seen: 4, stale: [], uploadRequired: [] });
+      await ctx.sut.quarantineBlob(digest('a'), at(3));
+      await ctx.sut.takeDownBlob(digest('b'), 1, at(3));
+      expect(await ctx.sut.markFilesSeen('host-a', [a, copy, b, c], at(4))).toEqual({ seen: 4, stale: [], uploadRequired: [a, copy] });
+      // Stored again: the quarantine heals; the takedown stays until it is lifted, and then the content is absent.
       await ctx.sut.registerBlob(digest('a'), 1, at(5));
       await ctx.sut.registerBlob(digest('b'), 1, at(5));
-      expect(await ctx.sut.markFilesSeen('host-a', [a, copy, b, c], at(6))).toEqual({ seen: 4, stale: [], unavailable: [] });
+      expect(await ctx.sut.markFilesSeen('host-a', [a, copy, b, c], at(6))).toEqual({ seen: 4, stale: [], uploadRequired: [] });
+      expect((await ctx.sut.getBlobs([digest('b')])).get(digest('b'))!.deleted_at).toEqual(at(3));
+      await ctx.sut.reinstateBlob(digest('b'));
+      expect(await ctx.sut.markFilesSeen('host-a', [a, copy, b, c], at(7))).toEqual({ seen: 4, stale: [], uploadRequired: [b] });
     });
 
     it('confirms a thousand records at once', async () => {
@@ -63,12 +65,12 @@ export function describeFileRecordingContract(factory: MetadataStoreFactory): vo
       const seen = await ctx.sut.markFilesSeen('host-a', ids, at(2));
       expect(seen.seen).toBe(1000);
       expect(seen.stale).toEqual([]);
-      expect(seen.unavailable).toEqual(ids.filter((_, i) => (i % 10) % 2 === 1));
+      expect(seen.uploadRequired).toEqual(ids.filter((_, i) => (i % 10) % 2 === 1));
       expect(await ctx.sut.getFile(ids[999])).toMatchObject({ last_seen_at: at(2) });
     });
 
     it('answers nothing for no ids', async () => {
-      expect(await ctx.sut.markFilesSeen('host-a', [], at(1))).toEqual({ seen: 0, stale: [], unavailable: [] });
+      expect(await ctx.sut.markFilesSeen('host-a', [], at(1))).toEqual({ seen: 0, stale: [], uploadRequired: [] });
     });
   });
 
