@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HoardClient } from '@app/client';
 import { cliHome, ndjson, runCli, WALKERS } from './support/cli';
@@ -23,7 +23,7 @@ describe.each(WALKERS)('hoard scan: unchanged files the server lost track of (%s
     mkdirSync(join(root, 'd'));
     writeFileSync(join(root, 'd', 'kept.txt'), 'kept\n');
     writeFileSync(join(root, 'd', 'record-deleted.txt'), 'record deleted on the server\n');
-    writeFileSync(join(root, 'd', 'content-gone.txt'), 'content taken down on the server\n');
+    writeFileSync(join(root, 'd', 'content-gone.txt'), 'content lost by the server\n');
     expect((await scan()).code).toBe(0);
   });
 
@@ -41,8 +41,10 @@ describe.each(WALKERS)('hoard scan: unchanged files the server lost track of (%s
     };
     const deleted = (await current('record-deleted.txt'))!;
     await client.deleteFile(deleted.id);
-    const gone = sha256(Buffer.from('content taken down on the server\n'));
-    await client.deleteBlob(gone);
+    // Its stored copy vanishes from the server's disk; the next read finds it gone and quarantines it.
+    const gone = sha256(Buffer.from('content lost by the server\n'));
+    rmSync(join(server.dataDir, 'blobs', gone.slice(0, 2), gone));
+    await expect(client.headBlob(gone)).rejects.toMatchObject({ code: 'not_found' });
 
     const res = await scan();
     expect(res.code).toBe(0);

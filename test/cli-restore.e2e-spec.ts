@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, readlinkSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HoardClient } from '@app/client';
 import { cliHome, metricSum, ndjson, runCli } from './support/cli';
@@ -44,7 +44,9 @@ describe('hoard restore and hoard get against a real server', () => {
       expect(Math.abs(b.mtimeMs - a.mtimeMs)).toBeLessThan(0.01);
     }
     const events = ndjson(res.stdout);
-    expect(events[events.length - 1]).toMatchObject({ event: 'summary', restored: original.size, failed: 0 });
+    // The tree's symlink is restored as a link.
+    expect(events[events.length - 1]).toMatchObject({ event: 'summary', restored: original.size + 1, failed: 0 });
+    expect(readlinkSync(join(to, 'link-to-a'))).toBe('a.txt');
     expect(readdirSync(to, { recursive: true }).filter((n) => String(n).includes('hoard-partial'))).toEqual([]);
   });
 
@@ -81,7 +83,7 @@ describe('hoard restore and hoard get against a real server', () => {
     expect(after - before).toBe(1);
   });
 
-  it('refuses content corrupted on the server disk with a digest error and leaves no output file', async () => {
+  it('never receives content corrupted on the server disk (the server cuts it off and quarantines it) and leaves no output file', async () => {
     const content = readFileSync(join(tree.root, 'dup/one.bin'));
     const digest = sha256(content);
     const blobPath = join(server.dataDir, 'blobs', digest.slice(0, 2), digest);
@@ -91,9 +93,11 @@ describe('hoard restore and hoard get against a real server', () => {
     writeFileSync(blobPath, corrupt);
     const dir = scratchDir('hoard-get-');
     const res = await runCli(['get', digest, '-o', join(dir, 'out.bin')], env);
-    expect(res.code).toBe(1);
+    expect(res.code).toBe(2);
     expect(res.stderr.trim().split('\n')).toHaveLength(1);
-    expect(res.stderr).toMatch(/digest_mismatch/);
+    expect(res.stderr).toBe(
+      `hoard: Content ${digest} failed verification (the stored copy hashes to ${sha256(corrupt)}) and was quarantined; it must be uploaded again\n`,
+    );
     expect(readdirSync(dir)).toEqual([]);
   });
 });

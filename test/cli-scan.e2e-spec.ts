@@ -61,24 +61,26 @@ describe.each(WALKERS)('hoard scan against a real server (%s walker)', (walker) 
     expect(storedBlobs(server.dataDir)).toEqual([]);
   });
 
-  it('records exactly the tree, skips the symlink and the FIFO, applies excludes and stores each content once', async () => {
+  it('records exactly the tree and its symlink as a link, skips the FIFO, applies excludes and stores each content once', async () => {
     const res = await scan();
     expect(res.code).toBe(0);
     const events = ndjson(res.stdout);
-    const expected = new Map(tree.files.map((f) => [join(tree.root, f.rel), sha256(f.content)]));
+    const expected = new Map([...tree.files.map((f): [string, string] => [join(tree.root, f.rel), sha256(f.content)]), [tree.symlink, EMPTY_SHA256]]);
     expect(await records()).toEqual(expected);
+    const [link] = await client.fileHistory(host, tree.symlink);
+    expect(link).toMatchObject({ type: 'symlink', link_target: 'a.txt', size: 0, sha256: EMPTY_SHA256 });
+    expect((await client.fileHistory(host, join(tree.root, 'a.txt')))[0]).toMatchObject({ type: 'file', link_target: null });
     const distinct = [...new Set([...expected.values()].filter((d) => d !== EMPTY_SHA256))].sort();
     expect(storedBlobs(server.dataDir)).toEqual(distinct);
     const uploaded = events.filter((e) => e.event === 'uploaded');
     expect(uploaded.map((e) => e.sha256).sort()).toEqual(distinct);
     const skipped = new Map(events.filter((e) => e.event === 'skipped').map((e) => [e.path, e.reason]));
-    expect(skipped.get(tree.symlink)).toMatch(/symbolic link/);
     expect(skipped.get(tree.fifo)).toMatch(/FIFO/);
-    expect(skipped.size).toBe(2);
+    expect(skipped.size).toBe(1);
     const summary = events[events.length - 1];
     expect(summary).toMatchObject({
-      event: 'summary', seen: tree.files.length + 2, recorded: tree.files.length, new_versions: tree.files.length,
-      uploaded: { files: distinct.length }, failed: 0, skipped: 2,
+      event: 'summary', seen: tree.files.length + 2, recorded: tree.files.length + 1, new_versions: tree.files.length + 1,
+      uploaded: { files: distinct.length }, failed: 0, skipped: 1,
     });
     const after = await metrics();
     expect(metricSum(after, 'hoard_blob_uploads_total', { result: 'created' })).toBe(distinct.length);
@@ -101,7 +103,10 @@ describe.each(WALKERS)('hoard scan against a real server (%s walker)', (walker) 
     expect(res.code).toBe(0);
     const summary = ndjson(res.stdout).find((e) => e.event === 'summary')!;
     expect(summary).toMatchObject({ hashed: { files: 0, bytes: 0 }, unchanged: tree.files.length, uploaded: { files: 0 }, new_versions: 0 });
-    const api = (text: string) => metricSum(text, 'hoard_http_requests_total') - metricSum(text, 'hoard_http_requests_total', { route: '/metrics' });
+    // Besides the quick check of the server (GET /health) that every command starts with.
+    const api = (text: string) =>
+      metricSum(text, 'hoard_http_requests_total') - metricSum(text, 'hoard_http_requests_total', { route: '/metrics' }) -
+      metricSum(text, 'hoard_http_requests_total', { route: '/health' });
     expect(api(after) - api(before)).toBe(1);
     // Unchanged files are only confirmed by record id, which refreshes their last_seen_at.
     expect(metricSum(after, 'hoard_http_requests_total', { route: '/api/v1/files/seen' }) -

@@ -1,4 +1,4 @@
-import { CreateMultipartUploadCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateMultipartUploadCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { S3BlobStore, S3BlobStoreOptions } from '@app/storage/s3';
@@ -117,6 +117,28 @@ if (!bin) {
       const restarted = await freshStore({ prefix, staleUploadMs: 0 });
       await restarted.close();
       expect(await openUploads(prefix)).toBe(0);
+    });
+  });
+
+  describe('quarantine', () => {
+    it('copies the object under the prefix\'s .quarantine/ on the server side, part by part when it is large, then removes it', async () => {
+      const sut = await freshStore({ singleCopyMax: 5 * MiB });
+      const prefix = `t${process.pid}-${prefixes}/`;
+      const small = randomBlob(3 * MiB);
+      const large = randomBlob(12 * MiB + 7);
+      for (const blob of [small, large]) await sut.put(blob.sha, streamOf(blob.bytes));
+      for (const blob of [small, large]) await expect(sut.quarantine(blob.sha)).resolves.toBe(true);
+      const listed = await admin.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+      const keys = (listed.Contents ?? []).map((o) => o.Key!);
+      expect(keys.every((k) => k.startsWith(`${prefix}.quarantine/`))).toBe(true);
+      for (const blob of [small, large]) {
+        const key = keys.find((k) => k.startsWith(`${prefix}.quarantine/${blob.sha}.`))!;
+        const got = await admin.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        expect((await readAll(got.Body as Readable)).equals(blob.bytes)).toBe(true);
+      }
+      expect(await collect(sut.list())).toEqual([]);
+      expect(await openUploads(prefix)).toBe(0);
+      await sut.close();
     });
   });
 

@@ -73,6 +73,7 @@ describe('server: operations', () => {
       '/api/v1/blobs/pack': ['post'],
       '/api/v1/blobs/{sha256}': ['delete', 'get', 'head', 'put'],
       '/api/v1/blobs/{sha256}/files': ['get'],
+      '/api/v1/blobs/{sha256}/reinstate': ['post'],
       '/api/v1/files': ['delete', 'get', 'post'],
       '/api/v1/files/batch': ['post'],
       '/api/v1/files/deleted': ['post'],

@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { ChildProcessByStdio, spawn } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { createServer, IncomingMessage, request as httpRequest, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -17,6 +18,8 @@ export interface CliProcess {
   stdout(): string;
   stderr(): string;
   done: Promise<CliResult>;
+  /** Sends a signal to the process (SIGINT is what Ctrl-C sends). */
+  signal(name: NodeJS.Signals): void;
 }
 
 /** An isolated home for the CLI: its own config dir, cache dir and HOME, so no test sees another's state. */
@@ -43,25 +46,41 @@ export type Walker = (typeof WALKERS)[number];
  * running as root drops the capabilities that bypass file permissions (through setpriv), so that permissions bite;
  * it stays uid 0, so the checkout is reachable wherever it lies.
  */
-export function spawnCli(args: string[], env: Record<string, string | undefined>, unprivileged = false): CliProcess {
-  const fullEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, ...env };
-  for (const name of Object.keys(fullEnv)) if (fullEnv[name] === undefined) delete fullEnv[name];
-  const [command, argv] =
-    unprivileged && process.getuid?.() === 0
-      ? ['setpriv', ['--bounding-set', '-dac_override,-dac_read_search', process.execPath, HOARD_BIN, ...args]]
-      : [process.execPath, [HOARD_BIN, ...args]];
-  const proc = spawn(command, argv, { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnCli(args: string[], env: Record<string, string | undefined>, unprivileged = false, options: SpawnOptions = {}): CliProcess {
+  const proc = startCli(args, env, { ...options, unprivileged });
   let stdout = '';
   let stderr = '';
   proc.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   proc.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const done = new Promise<CliResult>((resolve) => proc.once('close', (code) => resolve({ code, stdout, stderr })));
-  return { stdout: () => stdout, stderr: () => stderr, done };
+  return { stdout: () => stdout, stderr: () => stderr, done, signal: (name) => proc.kill(name) };
 }
 
 /** Runs the CLI to its end. */
-export function runCli(args: string[], env: Record<string, string | undefined>, unprivileged = false): Promise<CliResult> {
-  return spawnCli(args, env, unprivileged).done;
+export function runCli(args: string[], env: Record<string, string | undefined>, unprivileged = false, options: SpawnOptions = {}): Promise<CliResult> {
+  return spawnCli(args, env, unprivileged, options).done;
+}
+
+export interface SpawnOptions {
+  /** Working directory (default the test's). */
+  cwd?: string;
+  /** Written to standard input, which is then closed (default: no standard input). */
+  input?: string;
+  unprivileged?: boolean;
+}
+
+/** Starts the built CLI with its standard streams as pipes the test reads (and writes) itself. */
+export function startCli(args: string[], env: Record<string, string | undefined>, options: SpawnOptions = {}): ChildProcessByStdio<Writable, Readable, Readable> {
+  const fullEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, ...env };
+  for (const name of Object.keys(fullEnv)) if (fullEnv[name] === undefined) delete fullEnv[name];
+  const [command, argv] =
+    options.unprivileged && process.getuid?.() === 0
+      ? ['setpriv', ['--bounding-set', '-dac_override,-dac_read_search', process.execPath, HOARD_BIN, ...args]]
+      : [process.execPath, [HOARD_BIN, ...args]];
+  const proc = spawn(command, argv, { env: fullEnv, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  if (options.input !== undefined) proc.stdin.end(options.input);
+  else proc.stdin.end();
+  return proc;
 }
 
 /** Parses NDJSON: every line must be one JSON object with an `event` (a line that is not fails the test). */

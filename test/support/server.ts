@@ -31,6 +31,11 @@ export interface StartOptions {
   port?: number;
   /** Wait for /ready rather than /health (default true). */
   waitReady?: boolean;
+  /**
+   * A command that runs the server: `node main.js` is appended to it (e.g. `unshare -m sh -c '… && exec "$0" "$@"'` to
+   * give the server a mount of its own). It must exec the server, so that the process is the server's.
+   */
+  wrap?: string[];
 }
 
 /** Asks the kernel for a free TCP port on 127.0.0.1. */
@@ -66,7 +71,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     ...options.env,
   };
   for (const name of Object.keys(env)) if (env[name] === undefined) delete env[name];
-  const proc = spawn(process.execPath, [SERVER_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, ...args] = [...(options.wrap ?? []), process.execPath, SERVER_MAIN];
+  const proc = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
   proc.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));

@@ -1,16 +1,19 @@
 import { Command, CommanderError, Option } from 'commander';
 import { clonesCommand } from './commands/clones.command';
+import { completionCommand } from './commands/completion.command';
 import { getCommand } from './commands/get.command';
 import { historyCommand } from './commands/history.command';
 import { keysCommand } from './commands/keys.command';
-import { loginCommand } from './commands/login.command';
+import { loginCommand, logoutCommand } from './commands/login.command';
 import { lsCommand } from './commands/ls.command';
 import { restoreCommand } from './commands/restore.command';
 import { scanCommand } from './commands/scan.command';
 import { statsCommand } from './commands/stats.command';
+import { verifyCommand } from './commands/verify.command';
 import { CLI_VERSION } from './io/client-factory';
-import { printError } from './ui/error-printer';
-import { EXIT } from './ui/exit-codes';
+import { printError, setVerboseErrors } from './ui/error-printer';
+import { EXIT, EXIT_CODES_HELP } from './ui/exit-codes';
+import { exitWhenFlushed, installExitHandlers } from './ui/process-exit';
 
 /** Builds the `hoard` program: global options and the commands. */
 export function buildProgram(): Command {
@@ -18,18 +21,24 @@ export function buildProgram(): Command {
     .description('Record files with a Hoard server and upload only the content it lacks')
     .version(CLI_VERSION)
     .addOption(new Option('--url <url>', 'server URL (env HOARD_URL, default http://localhost:8000)'))
-    .addOption(new Option('--api-key <key>', 'API key (env HOARD_API_KEY)'))
+    .addOption(new Option('--api-key <key>', 'API key (env HOARD_API_KEY; "hoard login" saves one without showing it)'))
     .addOption(new Option('--hostname <name>', "this host's name in records (env HOARD_HOSTNAME, default the machine's)"))
     .addOption(new Option('--config <file>', 'config file (env HOARD_CONFIG, default $XDG_CONFIG_HOME/hoard/config.json)'))
     .addOption(new Option('--cache-dir <dir>', 'state cache directory (env HOARD_CACHE_DIR, default ~/.cache/hoard)'))
+    .addOption(new Option('-v, --verbose', 'errors name their internal code and cause').env('HOARD_VERBOSE'))
+    .addOption(new Option('-q, --quiet', 'no progress, notes or summary on stderr (errors still show)').env('HOARD_QUIET'))
+    .addHelpText('after', EXIT_CODES_HELP)
     .showSuggestionAfterError()
     .enablePositionalOptions(false);
-  for (const command of [scanCommand(), getCommand(), restoreCommand(), lsCommand(), historyCommand(), clonesCommand(), statsCommand(), keysCommand(), loginCommand()]) {
-    program.addCommand(command);
-  }
+  const commands = [
+    scanCommand(), getCommand(), restoreCommand(), verifyCommand(), lsCommand(), historyCommand(), clonesCommand(),
+    statsCommand(), keysCommand(), loginCommand(), logoutCommand(), completionCommand(() => program),
+  ];
+  for (const command of commands) program.addCommand(command);
   // Usage errors exit 2 with one line; help and version exit 0.
   const configure = (cmd: Command): void => {
     cmd.exitOverride().configureOutput({ outputError: () => undefined });
+    cmd.hook('preAction', (_, action) => setVerboseErrors(Boolean(action.optsWithGlobals<{ verbose?: boolean }>().verbose)));
     cmd.commands.forEach(configure);
   };
   configure(program);
@@ -48,9 +57,13 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-/** Runs the CLI with `argv` and exits with the code the command chose (pending tasks do not keep it alive). */
+/**
+ * Runs the CLI with `argv` and exits with the code the command chose once its output has been written out (pending
+ * tasks such as pooled connections do not keep it alive; a slow reader of a pipe still gets every line).
+ */
 export function run(argv: string[]): void {
-  void main(argv).then(() => process.exit());
+  installExitHandlers();
+  void main(argv).then(() => exitWhenFlushed(Number(process.exitCode ?? 0)));
 }
 
 if (require.main === module) run(process.argv);

@@ -5,6 +5,7 @@ import { AdminBootstrapService } from './auth/admin-bootstrap.service';
 import { KeysService } from './auth/keys.service';
 import { BlobsController } from './blobs/blobs.controller';
 import { BlobsService } from './blobs/blobs.service';
+import { QuarantineService } from './blobs/quarantine.service';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { CompatController } from './compat/compat.controller';
 import { DocsController } from './docs/docs.controller';
@@ -38,6 +39,7 @@ export class AppModule {
         KeysService,
         AdminBootstrapService,
         BlobsService,
+        QuarantineService,
         FilesService,
         FileRecordsMapper,
         StatsService,

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { Scope, SCOPES } from '@app/contracts';
-import { mkdirSync } from 'node:fs';
+import { makeDataDir } from './stores/data-dir';
 import { KeysService } from './auth/keys.service';
 import { ConfigError, loadConfig } from './config/app-config';
 import { createMetadataStore } from './stores/store.factory';
@@ -12,7 +12,7 @@ import { createMetadataStore } from './stores/store.factory';
  */
 async function withKeys<T>(work: (keys: KeysService) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  if (config.HOARD_METADATA === 'sqlite') mkdirSync(config.dataDir, { recursive: true });
+  if (config.HOARD_METADATA === 'sqlite') makeDataDir(config.dataDir);
   const store = createMetadataStore(config);
   await store.init();
   try {

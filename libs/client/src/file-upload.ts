@@ -1,5 +1,6 @@
 import { close, fstat, open, read } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { ByteRateLimit } from './byte-rate-limit';
 import { changedSizeError } from './changed-file';
 import { NodeAgents, readText, startRequest } from './node-request';
 
@@ -55,6 +56,7 @@ export function sendFile(
   file: FileBody,
   agents: NodeAgents,
   pool: ReadBufferPool,
+  limit: ByteRateLimit | null = null,
 ): Promise<FileUploadAnswer> {
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -95,17 +97,26 @@ export function sendFile(
             return done(err ?? (n === 0 ? changedSizeError() : undefined));
           }
           sent += n;
-          // The buffer goes back to the pool once the socket has written it (or given up on it).
-          const more = req.write(n === buffer.length ? buffer : buffer.subarray(0, n), () => pool.give(buffer));
-          if (more) return pump();
-          // Until the socket takes more, or the request is over (answered early, or failed).
-          const resume = (): void => {
-            req.off('drain', resume);
-            req.off('close', resume);
-            pump();
+          const send = (): void => {
+            if (settled) {
+              pool.give(buffer);
+              return done();
+            }
+            // The buffer goes back to the pool once the socket has written it (or given up on it).
+            const more = req.write(n === buffer.length ? buffer : buffer.subarray(0, n), () => pool.give(buffer));
+            if (more) return pump();
+            // Until the socket takes more, or the request is over (answered early, or failed).
+            const resume = (): void => {
+              req.off('drain', resume);
+              req.off('close', resume);
+              pump();
+            };
+            req.on('drain', resume);
+            req.on('close', resume);
           };
-          req.on('drain', resume);
-          req.on('close', resume);
+          const wait = limit?.reserve(n) ?? 0;
+          if (wait > 0) setTimeout(send, wait);
+          else send();
         });
       };
       fstat(fd, (err, st) => {

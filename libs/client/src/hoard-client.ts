@@ -17,11 +17,13 @@ import {
   PutBlobResponse,
   RecordFileResponse,
   ROUTES,
+  HoardError,
   ServerInfo,
   Stats,
   normalizeSha256,
   SeenResponse,
 } from '@app/contracts';
+import { HoardHttpError } from './hoard-http.error';
 import { HttpTransport, TransportRequest, TransportResponse } from './http-transport';
 import { multipartBody, newBoundary, PackBody } from './multipart-body';
 import { BlobDownload, BodyFactory, DownloadOptions, HoardClientOptions } from './hoard-client.types';
@@ -41,6 +43,7 @@ export class HoardClient {
       userAgent: options.userAgent ?? 'hoard-client',
       retry: new RetryPolicy(retry),
       connections: options.connections,
+      limitRate: options.limitRate,
     });
   }
 
@@ -53,6 +56,23 @@ export class HoardClient {
 
   health(): Promise<{ status: string }> {
     return this.http.json({ method: 'GET', path: ROUTES.health, auth: false, what: 'health' });
+  }
+
+  /**
+   * A quick check that a Hoard server answers at the base URL: one `GET /health`, no retries, an answer within
+   * `timeoutMs`. Throws `unavailable` naming the URL otherwise (also for a server that is not Hoard).
+   */
+  async probe(timeoutMs = 2000): Promise<void> {
+    let answer: unknown;
+    try {
+      answer = await this.http.json({ method: 'GET', path: ROUTES.health, auth: false, what: 'server check', deadlineMs: timeoutMs });
+    } catch (err) {
+      if (err instanceof HoardError && err.code === 'unavailable' && !(err instanceof HoardHttpError)) throw err;
+      answer = null;
+    }
+    if ((answer as { status?: unknown } | null)?.status !== 'ok') {
+      throw new HoardError('unavailable', `${this.baseUrl} does not answer as a Hoard server (is the URL right?)`, { details: { url: this.baseUrl } });
+    }
   }
 
   /** Resolves when the server's stores answer; throws `unavailable` otherwise. */

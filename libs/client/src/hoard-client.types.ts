@@ -10,6 +10,8 @@ export interface HoardClientOptions {
   userAgent?: string;
   /** Parallel connections (default 32). */
   connections?: number;
+  /** Bytes per second that content uploads may use in all (default: no limit). */
+  limitRate?: number;
 }
 
 /** A byte range: `start` to `end` inclusive; `end` omitted means to the end. */

@@ -2,9 +2,12 @@ import type { ClientRequest, IncomingHttpHeaders, IncomingMessage } from 'node:h
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HoardError } from '@app/contracts';
+import { ByteRateLimit } from './byte-rate-limit';
+import { DEADLINE, describeConnectionError } from './connection-errors';
 import { HoardHttpError } from './hoard-http.error';
 import { FileBody, BodyError, ReadBufferPool, sendFile } from './file-upload';
 import { CONNECT_TIMEOUT, NodeAgents, readText, startRequest, whenDone } from './node-request';
+import { throttled } from './throttled-body';
 import { RetryPolicy } from './retry-policy';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
@@ -28,6 +31,8 @@ export interface TransportRequest {
   accept?: number[];
   /** A few words naming the operation, for messages. */
   what: string;
+  /** One attempt only, failing when no answer arrived within this many milliseconds (a quick check of the server). */
+  deadlineMs?: number;
 }
 
 export interface TransportOptions {
@@ -37,6 +42,8 @@ export interface TransportOptions {
   retry: RetryPolicy;
   /** Parallel connections to the server (default 32). */
   connections?: number;
+  /** Bytes per second that raw bodies (content uploads) may use in all; JSON bodies are not limited. */
+  limitRate?: number;
 }
 
 /** A response whose status the caller accepted; its body must be consumed (`text`, `dump`) or destroyed. */
@@ -62,10 +69,12 @@ export class HttpTransport {
   private readonly agents: NodeAgents;
   private readonly buffers = new ReadBufferPool();
   private readonly base: string;
+  private readonly limit: ByteRateLimit | null;
 
   constructor(private readonly options: TransportOptions) {
     this.base = options.baseUrl.replace(/\/+$/, '');
     this.agents = new NodeAgents(options.connections ?? 32);
+    this.limit = options.limitRate ? new ByteRateLimit(options.limitRate) : null;
   }
 
   /** Sends the request, retrying what is safe to retry. Resolves with a 2xx (or accepted) response, whose body the caller must consume. */
@@ -82,7 +91,7 @@ export class HttpTransport {
   async jsonFile<T>(req: Omit<TransportRequest, 'json' | 'body'>, file: FileBody): Promise<T> {
     const url = this.url(req.path, req.query);
     const answer = await this.retrying(req, async (a) => parseJsonOrNull(a.text), () =>
-      sendFile(url, req.method, this.headers(req), file, this.agents, this.buffers),
+      sendFile(url, req.method, this.headers(req), file, this.agents, this.buffers, this.limit),
     );
     return parseJson(answer.text) as T;
   }
@@ -92,7 +101,7 @@ export class HttpTransport {
    * ones otherwise) and transient statuses, with the policy's backoff. A failure of the body itself is thrown as is.
    */
   private async retrying<R extends { statusCode: number; headers: IncomingHttpHeaders }>(
-    req: Pick<TransportRequest, 'method' | 'idempotent' | 'accept' | 'what'>,
+    req: Pick<TransportRequest, 'method' | 'idempotent' | 'accept' | 'what' | 'deadlineMs'>,
     errorBody: (res: R) => Promise<unknown>,
     attempt: () => Promise<R>,
   ): Promise<R> {
@@ -104,19 +113,20 @@ export class HttpTransport {
       } catch (err) {
         if (err instanceof BodyError) throw err.cause;
         const code = (err as { code?: string }).code ?? '';
-        const retryable = idempotent || NOT_SENT.has(code);
+        const retryable = (idempotent || NOT_SENT.has(code)) && req.deadlineMs === undefined;
         if (retryable && this.options.retry.canRetry(n)) {
           await sleep(this.options.retry.delayMs(n));
           continue;
         }
-        throw new HoardError('unavailable', `${req.what}: cannot reach ${this.base} (${describe(err)})`, {
+        throw new HoardError('unavailable', `cannot reach ${this.base} (${describeConnectionError(err)})`, {
           cause: err,
           details: { url: this.base },
         });
       }
       if ((res.statusCode >= 200 && res.statusCode < 300) || req.accept?.includes(res.statusCode)) return res;
       const error = HoardHttpError.fromResponse(res.statusCode, await errorBody(res), req.what);
-      const retryable = res.statusCode === 429 || (idempotent && this.options.retry.isRetryableStatus(res.statusCode));
+      const retryable =
+        req.deadlineMs === undefined && (res.statusCode === 429 || (idempotent && this.options.retry.isRetryableStatus(res.statusCode)));
       if (retryable && this.options.retry.canRetry(n)) {
         await sleep(this.options.retry.delayMs(n, res.headers['retry-after']));
         continue;
@@ -157,7 +167,16 @@ export class HttpTransport {
       }
       const headers = this.headers(req);
       if (typeof body === 'string' || Buffer.isBuffer(body)) headers['content-length'] ??= String(Buffer.byteLength(body));
+      if (this.limit && req.json === undefined && body !== undefined) body = throttled(body, this.limit);
       const request = startRequest(url, req.method, headers, this.agents);
+      if (req.deadlineMs !== undefined) {
+        const timer = setTimeout(
+          () => request.destroy(Object.assign(new Error('no answer in time'), { code: DEADLINE, deadlineMs: req.deadlineMs })),
+          req.deadlineMs,
+        );
+        request.once('close', () => clearTimeout(timer));
+        request.once('response', () => clearTimeout(timer));
+      }
       let bodyError: unknown;
       request.on('error', (err) => {
         if (body instanceof Readable) body.destroy();
@@ -228,9 +247,4 @@ function parseJsonOrNull(text: string): unknown {
 
 function parseJson(text: string): unknown {
   return text === '' ? null : JSON.parse(text);
-}
-
-function describe(err: unknown): string {
-  const e = err as { code?: string; message?: string; cause?: { code?: string } };
-  return e.code ?? e.cause?.code ?? e.message ?? String(err);
 }

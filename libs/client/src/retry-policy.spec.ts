@@ -26,4 +26,8 @@ describe('RetryPolicy', () => {
     expect([429, 500, 502, 503, 504].every((s) => sut.isRetryableStatus(s))).toBe(true);
     expect([400, 401, 404, 410, 422].some((s) => sut.isRetryableStatus(s))).toBe(false);
   });
+
+  it('never retries a full blob store (507): another attempt cannot succeed until someone frees space', () => {
+    expect(new RetryPolicy().isRetryableStatus(507)).toBe(false);
+  });
 });

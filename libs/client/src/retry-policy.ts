@@ -10,7 +10,10 @@ export interface RetryOptions {
   random?: () => number;
 }
 
-/** HTTP statuses worth another attempt: throttled or a server-side failure. */
+/**
+ * HTTP statuses worth another attempt: throttled or a server-side failure. Never 507 (insufficient_storage): a full
+ * store stays full until someone frees space.
+ */
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 
 /**

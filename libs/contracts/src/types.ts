@@ -13,6 +13,7 @@ import type {
   DeletedRequestSchema,
   FileMetadataSchema,
   FileRecordSchema,
+  FileTypeSchema,
   KeyIdentitySchema,
   KeyInfoSchema,
   ListFilesQuerySchema,
@@ -30,6 +31,10 @@ import type {
 
 export type Scope = 'read' | 'write' | 'admin';
 export const SCOPES: readonly Scope[] = ['read', 'write', 'admin'];
+
+/** What a record describes: a regular file (its content by digest) or a symbolic link (its target, no content). */
+export type FileType = Static<typeof FileTypeSchema>;
+export const FILE_TYPES: readonly FileType[] = ['file', 'symlink'];
 
 /** What a host says about one file it found. */
 export type FileMetadata = Static<typeof FileMetadataSchema>;

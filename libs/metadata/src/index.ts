@@ -1,2 +1,3 @@
 export * from './metadata-store';
 export * from './sqlite/sqlite-metadata-store';
+export * from './content-state';

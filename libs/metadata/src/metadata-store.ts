@@ -1,4 +1,4 @@
-import { EMPTY_SHA256, type FileMetadata, type FileStatFields, type Scope } from '@app/contracts';
+import type { FileMetadata, FileStatFields, FileType, Scope } from '@app/contracts';
 
 /** DI token of the configured {@link MetadataStore}. */
 export const METADATA_STORE = Symbol('METADATA_STORE');
@@ -16,6 +16,9 @@ export interface StoredFile extends StatFields {
   first_seen_at: Date;
   last_seen_at: Date;
   deleted_at: Date | null;
+  /** What the version is: a file, or a symlink to `link_target` (no content). Part of the version's identity. */
+  type: FileType;
+  link_target: string | null;
 }
 
 export type RecordOutcome = 'created' | 'unchanged';
@@ -27,10 +30,18 @@ export interface RecordedFile {
 
 export interface FileQuery {
   hostname?: string;
-  /** Plain string prefix of `filepath` (no pattern semantics). */
+  /**
+   * A directory or a file (no pattern semantics): `/a/b` matches `/a/b` and `/a/b/…`, not `/a/bc`; with a trailing
+   * `/` only what is under it. Empty: no filter.
+   */
   pathPrefix?: string;
   sha256?: string;
   includeDeleted: boolean;
+  /**
+   * The records as they were at this time instead of now: for each path, the version current then (the latest first
+   * seen by then), left out when the path did not exist yet or was deleted by then (unless `includeDeleted`).
+   */
+  at?: Date;
   /** 1..1000 */
   limit: number;
   /** Opaque cursor returned as `nextCursor` by a previous call. */
@@ -42,12 +53,16 @@ export interface FilePage {
   nextCursor: string | null;
 }
 
-/** The server's registry of verified content (what was stored, what was taken down). */
+/** The server's registry of verified content (what was stored, what was taken down, what was found corrupt). */
 export interface BlobEntry {
   sha256: string;
+  /** The content's size, as verified when it was stored. */
   size: number;
   created_at: Date;
+  /** When an admin took the content down: it stays refused until reinstated. */
   deleted_at: Date | null;
+  /** When the stored copy was found corrupt, truncated or missing and moved aside: the next verified upload heals it. */
+  quarantined_at: Date | null;
 }
 
 /** What `markFilesSeen` did with the ids it was given. */
@@ -56,17 +71,8 @@ export interface SeenOutcome {
   seen: number;
   /** The ids it did not confirm: unknown, malformed, an older version, deleted, another host's. In input order. */
   stale: string[];
-  /** The confirmed ids whose content is not available (see {@link isContentAvailable}). In input order. */
-  unavailable: string[];
-}
-
-/**
- * Whether content can be served, from its registry entry: registered and not taken down. The empty content needs
- * no upload, so it is available unless it was taken down.
- */
-export function isContentAvailable(sha256: string, entry: Pick<BlobEntry, 'deleted_at'> | null | undefined): boolean {
-  if (sha256 === EMPTY_SHA256) return !entry?.deleted_at;
-  return !!entry && !entry.deleted_at;
+  /** The confirmed ids whose content must be uploaded (see {@link needsUpload}). In input order. */
+  uploadRequired: string[];
 }
 
 export interface KeyRecord {
@@ -108,9 +114,9 @@ export interface MetadataStore {
   close(): Promise<void>;
 
   /**
-   * Records what hosts saw, in order. Same (hostname, filepath) with the same digest as the current version:
-   * refreshes `last_seen_at` and stat fields -> `unchanged`. Otherwise (new path, different digest, or the current
-   * version was deleted) a new version becomes current and the old one stays as history -> `created`.
+   * Records what hosts saw, in order. Same (hostname, filepath) with the same digest, type and link target as the
+   * current version: refreshes `last_seen_at` and stat fields -> `unchanged`. Otherwise (new path, different
+   * content or link, or the current version was deleted) a new version becomes current and the old one stays as history -> `created`.
    */
   recordFiles(files: FileMetadata[], now: Date): Promise<RecordedFile[]>;
 
@@ -126,11 +132,11 @@ export interface MetadataStore {
   markPathsDeleted(hostname: string, filepaths: string[], now: Date): Promise<number>;
   /** Marks one version deleted; false when no such id. Deleting a deleted record is a no-op returning true. */
   markFileDeleted(id: string, now: Date): Promise<boolean>;
-  /** Marks current versions under a path prefix on a host deleted; returns how many. */
+  /** Marks current versions under a path prefix (as in {@link FileQuery}) on a host deleted; returns how many. */
   markPrefixDeleted(hostname: string, pathPrefix: string, now: Date): Promise<number>;
 
   getFile(id: string): Promise<StoredFile | null>;
-  /** Current versions (and deleted current versions when asked), ordered by id, paginated. */
+  /** Current versions (and deleted current versions when asked), or those current `at` a time; ordered by id, paginated. */
   listFiles(query: FileQuery): Promise<FilePage>;
   /** The current version at a path (not deleted), or null. */
   currentFile(hostname: string, filepath: string): Promise<StoredFile | null>;
@@ -141,17 +147,31 @@ export interface MetadataStore {
   /** The earliest record ever made of this digest, deleted or not, or null. */
   epochFile(sha256: string): Promise<StoredFile | null>;
 
-  /** Registers verified content (idempotent; clears a previous takedown). */
-  registerBlob(sha256: string, size: number, now: Date): Promise<void>;
+  /**
+   * Registers verified content of `size` bytes: idempotent; heals a quarantine (the content was stored again and
+   * verified) but never lifts a takedown; sets the `size` of every record (every version) of the digest to `size`,
+   * the one size that content has. Returns the entry as it now is (`deleted_at` set: it was taken down).
+   */
+  registerBlob(sha256: string, size: number, now: Date): Promise<BlobEntry>;
   /** Registry entries of these digests (absent ones are not in the map). */
   getBlobs(sha256s: string[]): Promise<Map<string, BlobEntry>>;
   /**
-   * Drops the registry entry of content found lost from the blob store (not taken down: a takedown stays), so that
-   * it is reported missing and the next upload restores it. False when there was no live entry.
+   * Marks registered content quarantined (its stored copy was found corrupt, the wrong size or missing): it is not
+   * available and must be uploaded again. Keeps the first time. False when the digest is not registered.
    */
-  forgetBlob(sha256: string): Promise<boolean>;
-  /** Marks content taken down; false when it was never registered. */
-  markBlobDeleted(sha256: string, now: Date): Promise<boolean>;
+  quarantineBlob(sha256: string, now: Date): Promise<boolean>;
+  /**
+   * Takes content down: it stays refused, whatever is uploaded later, until reinstated. Registers it with `size`
+   * when it was not registered; an earlier takedown keeps its time.
+   */
+  takeDownBlob(sha256: string, size: number, now: Date): Promise<void>;
+  /** Lifts a takedown: the digest is then unknown, as if never stored. False when it was not taken down. */
+  reinstateBlob(sha256: string): Promise<boolean>;
+  /**
+   * Sets the size of every record of the digest to `size`, the size of its stored content (a record written while
+   * its content was being registered). Returns how many records changed.
+   */
+  setFileSizes(sha256: string, size: number): Promise<number>;
 
   createKey(key: KeyRecord): Promise<void>;
   findKeyByHash(hash: string): Promise<KeyRecord | null>;

@@ -40,7 +40,7 @@ export interface ListOptions {
  * has been hashed and matched; a stored blob is never overwritten. Implementations: local-fs, s3, memory.
  *
  * Errors are `HoardError`s: `digest_mismatch`, `payload_too_large`, `invalid_request` (body ended early),
- * `not_found`, `range_not_satisfiable`, `unavailable`.
+ * `not_found`, `range_not_satisfiable`, `unavailable`, `insufficient_storage` (no room left: a full disk, a quota).
  */
 export interface BlobStore {
   /** Short name for logs and /ready (`local`, `s3`, `memory`). */
@@ -67,11 +67,21 @@ export interface BlobStore {
   /** Removes a blob; true when it existed. */
   delete(sha256: string): Promise<boolean>;
 
+  /**
+   * Moves a stored blob aside, never deleting it (local: `<root>/.quarantine/<sha>.<time>`; S3: copied under the
+   * prefix's `.quarantine/` and then removed from its key): it is no longer read, stat'ed or listed, and a later
+   * upload of the digest stores it afresh. For content found corrupt or the wrong size. True when there was one.
+   */
+  quarantine(sha256: string): Promise<boolean>;
+
   /** Every stored blob in ascending digest order (for garbage collection and audits). */
   list(options?: ListOptions): AsyncIterable<BlobStat>;
 
   /** Throws when the store cannot be reached (readiness). */
   ping(): Promise<void>;
+
+  /** Bytes still free for new blobs, or null when the store cannot tell (S3, memory). */
+  freeBytes(): Promise<number | null>;
 
   /** Releases handles. */
   close(): Promise<void>;

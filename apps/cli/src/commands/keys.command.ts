@@ -17,11 +17,11 @@ export function keysCommand(): Command {
     .addOption(new Option('--json', 'the created key as JSON on stdout').env('HOARD_JSON'))
     .action((_o: unknown, cmd: Command) =>
       runAction(async () => {
-        const { client, out } = commandContext(cmd);
+        const { connect, out } = commandContext(cmd);
         const flags = cmd.opts<{ name: string; scope: Scope[]; expires?: string }>();
         const expires = flags.expires ? new Date(flags.expires) : null;
         if (expires && Number.isNaN(expires.getTime())) throw new HoardError('invalid_request', `--expires ${flags.expires} is not a time`);
-        const api = client();
+        const api = await connect();
         try {
           const created = await api.createKey({ name: flags.name, scopes: [...new Set(flags.scope)], expires_at: expires?.toISOString() });
           out.result(created, () => `${created.key}\n`);
@@ -37,8 +37,8 @@ export function keysCommand(): Command {
     .addOption(new Option('--json', 'one JSON object per key on stdout').env('HOARD_JSON'))
     .action((_o: unknown, cmd: Command) =>
       runAction(async () => {
-        const { client, out } = commandContext(cmd);
-        const api = client();
+        const { connect, out } = commandContext(cmd);
+        const api = await connect();
         try {
           const items = await api.listKeys();
           if (out.json) items.forEach((k) => out.line(k));
@@ -54,8 +54,8 @@ export function keysCommand(): Command {
     .argument('<id>', 'the key id')
     .action((id: string, _o: unknown, cmd: Command) =>
       runAction(async () => {
-        const { client, out } = commandContext(cmd);
-        const api = client();
+        const { connect, out } = commandContext(cmd);
+        const api = await connect();
         try {
           await api.revokeKey(id);
           out.note(`Key ${id} revoked.`);

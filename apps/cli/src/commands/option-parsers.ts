@@ -22,3 +22,26 @@ export function scopeList(value: string, previous: Scope[] | undefined): Scope[]
   }
   return [...(previous ?? []), ...(parts as Scope[])];
 }
+
+/** Parses a time: an ISO time (`2026-03-01T12:00:00Z`), or a date (`2026-03-01`, midnight UTC). */
+export function parseTime(value: string): Date {
+  const time = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value.trim()) ? new Date(value.trim()) : new Date(NaN);
+  if (Number.isNaN(time.getTime())) throw new InvalidArgumentError('must be an ISO time such as 2026-03-01T12:00:00Z or a date such as 2026-03-01');
+  return time;
+}
+
+/** Parses a byte rate or size: a number of bytes, or with a unit (`512k`, `10M`, `1.5G`; powers of 1024). */
+export function byteSize(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?(\/s)?$/i.exec(value.trim());
+  const n = m ? Math.floor(Number(m[1]) * 1024 ** ' kmgt'.indexOf((m[2] || ' ').toLowerCase())) : NaN;
+  if (!(n >= 1)) throw new InvalidArgumentError('must be a number of bytes, e.g. 500000, 512k, 10M or 1G');
+  return n;
+}
+
+/** One of `choices`. */
+export function oneOf<T extends string>(choices: readonly T[]): (value: string) => T {
+  return (value) => {
+    if (!(choices as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${choices.join(', ')}`);
+    return value as T;
+  };
+}

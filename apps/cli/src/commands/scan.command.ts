@@ -4,18 +4,25 @@ import { availableParallelism } from 'node:os';
 import { HashPool } from '../core/hash-pool';
 import { ScanContext } from '../core/scan-context';
 import { ScanEvent } from '../core/scan-events';
-import { scanRoots, ScanPipeline, startWalk } from '../core/scan-pipeline';
+import { ScanPipeline } from '../core/scan-pipeline';
+import { scanRoots, startWalk } from '../core/walk-start';
 import { commandContext } from '../io/command-context';
+import { readExcludeFiles } from '../io/exclude-file';
 import { StateCache } from '../io/state-cache';
 import { runAction } from '../ui/error-printer';
 import { EXIT } from '../ui/exit-codes';
+import { formatBytes } from '../ui/format';
+import { onInterrupt } from '../ui/process-exit';
 import { renderSummary, ScanProgressView } from '../ui/scan-progress.view';
-import { collect, positiveInt } from './option-parsers';
+import { byteSize, collect, positiveInt } from './option-parsers';
 
 interface ScanFlags {
   exclude?: string[];
+  excludeFrom?: string[];
+  include?: string[];
   concurrency: number;
   hashWorkers: number;
+  limitRate?: number;
   dryRun?: boolean;
   cache: boolean;
   json?: boolean;
@@ -30,32 +37,36 @@ export function scanCommand(): Command {
     .description('walk the paths, hash, record, and upload only what the server lacks')
     .argument('<path...>', 'files or directories to scan')
     .addOption(new Option('--exclude <glob>', 'gitignore-style pattern to leave out (repeatable)').env('HOARD_EXCLUDE').argParser(collect))
+    .addOption(new Option('--exclude-from <file>', 'read exclude patterns from a file, one per line, # for comments (repeatable)').env('HOARD_EXCLUDE_FROM').argParser(collect))
+    .addOption(new Option('--include <glob>', 'record only files matching this glob, e.g. "*.jpg" (repeatable; directories are still walked)').env('HOARD_INCLUDE').argParser(collect))
     .addOption(new Option('--concurrency <n>', 'parallel uploads').env('HOARD_CONCURRENCY').argParser(positiveInt).default(16))
     .addOption(new Option('--hash-workers <n>', 'hashing threads').env('HOARD_HASH_WORKERS').argParser(positiveInt).default(availableParallelism()))
+    .addOption(new Option('--limit-rate <bytes/s>', 'upload no faster than this, in all (e.g. 512k, 10M)').env('HOARD_LIMIT_RATE').argParser(byteSize))
     .addOption(new Option('--dry-run', 'hash and check, change nothing').env('HOARD_DRY_RUN'))
     .addOption(new Option('--no-cache', 'ignore the local state cache: read every file').env('HOARD_NO_CACHE'))
     .addOption(new Option('--json', 'NDJSON events on stdout').env('HOARD_JSON'))
-    .addOption(new Option('--follow-symlinks', 'follow symbolic links (default: skip them)').env('HOARD_FOLLOW_SYMLINKS'))
+    .addOption(new Option('--follow-symlinks', 'follow symbolic links and record what they point to (default: record the links)').env('HOARD_FOLLOW_SYMLINKS'))
     .addOption(new Option('--no-track-deletions', 'do not report paths gone since the last scan').env('HOARD_NO_TRACK_DELETIONS'))
-    .addOption(new Option('-q, --quiet', 'no progress or summary on stderr').env('HOARD_QUIET'))
     .action((paths: string[], _flags: ScanFlags, cmd: Command) => runAction(() => scan(paths, cmd)));
 }
 
 async function scan(paths: string[], cmd: Command): Promise<number> {
   const flags = cmd.optsWithGlobals<ScanFlags>();
   const { config, out, client: makeClient } = commandContext(cmd);
-  const cache = flags.cache ? new StateCache(config.cacheDir, StateCache.scopeOf(config.url, config.hostname)) : null;
   const options = {
-    excludes: flags.exclude ?? [],
+    excludes: [...(flags.exclude ?? []), ...readExcludeFiles(flags.excludeFrom)],
+    includes: flags.include ?? [],
     followSymlinks: Boolean(flags.followSymlinks),
     concurrency: flags.concurrency,
     trackDeletions: flags.trackDeletions,
   };
-  // The walk starts before the client is made, so the two overlap.
+  const cache = flags.cache ? new StateCache(config.cacheDir, StateCache.scopeOf(config.url, config.hostname)) : null;
+  // The walk starts before the client is made and the server checked, so they overlap.
   const feed = startWalk(scanRoots(paths), options, cache);
   let client: HoardClient;
   try {
-    client = makeClient();
+    client = makeClient({ limitRate: flags.limitRate });
+    await client.probe();
   } catch (err) {
     await feed.close();
     cache?.close();
@@ -69,6 +80,12 @@ async function scan(paths: string[], cmd: Command): Promise<number> {
   };
   const ctx = new ScanContext(client, cache, config.hostname, Boolean(flags.dryRun), listener);
   view = new ScanProgressView(ctx.progress, process.stderr, Boolean(flags.quiet));
+  const p = ctx.progress;
+  onInterrupt(
+    () =>
+      `Interrupted: ${p.recorded} files recorded, ${p.uploaded.files} uploaded (${formatBytes(p.uploaded.bytes)}); ` +
+      'the next scan continues from there: content already sent is not sent again.',
+  );
   try {
     view.start();
     const summary = await new ScanPipeline(ctx, pool, options).run(paths, feed);
@@ -77,6 +94,7 @@ async function scan(paths: string[], cmd: Command): Promise<number> {
     if (!flags.quiet) out.note(renderSummary(summary));
     return summary.failed > 0 ? EXIT.someFailed : EXIT.ok;
   } finally {
+    onInterrupt(null);
     view.stop();
     await pool.close();
     cache?.close();

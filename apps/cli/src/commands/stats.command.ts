@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { commandContext } from '../io/command-context';
+import { commandContext, withClient } from '../io/command-context';
 import { runAction } from '../ui/error-printer';
 import { formatBytes } from '../ui/format';
 
@@ -10,11 +10,10 @@ export function statsCommand(): Command {
     .addOption(new Option('--json', 'one JSON object on stdout').env('HOARD_JSON'))
     .action((_opts: unknown, cmd: Command) =>
       runAction(async () => {
-        const { client, out } = commandContext(cmd);
-        const api = client();
-        try {
+        const ctx = commandContext(cmd);
+        await withClient(ctx, async (api) => {
           const s = await api.stats();
-          out.result(s, () =>
+          ctx.out.result(s, () =>
             [
               `Files:          ${s.files}`,
               `Hosts:          ${s.hosts}`,
@@ -24,9 +23,7 @@ export function statsCommand(): Command {
               `Dedup ratio:    ${Number(s.dedup_ratio).toFixed(2)}`,
             ].join('\n'),
           );
-        } finally {
-          await api.close();
-        }
+        });
       }),
     );
 }

@@ -12,6 +12,10 @@ export interface DownloadFileOptions {
   beforeRename?: (tempPath: string) => Promise<void>;
   /** Attempts when the transfer breaks off; each continues where the last stopped (default 4). */
   attempts?: number;
+  /** Told of bytes as they reach the temporary file (those an earlier attempt left, too). */
+  onBytes?: (n: number) => void;
+  /** Told of the content's size once the server said it. */
+  onSize?: (size: number) => void;
 }
 
 /** The temporary name a download of `sha256` to `target` uses; it survives an interruption so a rerun resumes. */
@@ -27,20 +31,22 @@ export function partialPath(target: string, sha256: string): string {
 export async function downloadToFile(client: HoardClient, sha256: string, target: string, options: DownloadFileOptions = {}): Promise<number> {
   const temp = partialPath(target, sha256);
   const attempts = options.attempts ?? 4;
-  const state = { hash: createHash('sha256'), offset: 0 };
+  const state: TransferState = { hash: createHash('sha256'), offset: 0, received: 0, reported: 0 };
   if (sha256 === EMPTY_SHA256) {
     await (await open(temp, 'w')).close();
   } else {
     state.offset = await hashExisting(temp, state.hash);
+    report(state, state.offset, options);
     for (let attempt = 1; ; attempt++) {
       try {
-        await transfer(client, sha256, temp, state);
+        await transfer(client, sha256, temp, state, options);
         break;
       } catch (err) {
         if (err instanceof HoardError || attempt >= attempts) throw err;
-        // The transfer broke off: continue from what reached the disk.
+        // The transfer broke off: continue from what reached the disk (what it counted beyond that goes again).
         state.hash = createHash('sha256');
         state.offset = await hashExisting(temp, state.hash);
+        report(state, state.offset, options);
       }
     }
   }
@@ -59,12 +65,18 @@ export async function downloadToFile(client: HoardClient, sha256: string, target
 }
 
 /** Streams content to a writable (e.g. stdout) and verifies the digest at the end; throws `digest_mismatch` after the fact. */
-export async function downloadToStream(client: HoardClient, sha256: string, out: Writable): Promise<number> {
+export async function downloadToStream(
+  client: HoardClient, sha256: string, out: Writable, options: Pick<DownloadFileOptions, 'onBytes' | 'onSize'> = {},
+): Promise<number> {
   const hash = createHash('sha256');
   let bytes = 0;
   if (sha256 !== EMPTY_SHA256) {
     const dl = await client.getBlob(sha256);
-    const counter = hashing(hash, (n) => (bytes += n));
+    if (dl.totalSize !== null) options.onSize?.(dl.totalSize);
+    const counter = hashing(hash, (n) => {
+      bytes += n;
+      options.onBytes?.(n);
+    });
     await pipeline(dl.body, counter, out, { end: false });
   }
   const digest = hash.digest('hex');
@@ -74,8 +86,25 @@ export async function downloadToStream(client: HoardClient, sha256: string, out:
   return bytes;
 }
 
+/** Where a download stands: the hash of what is on disk, its length, this attempt's bytes, the bytes reported. */
+interface TransferState {
+  hash: Hash;
+  offset: number;
+  received: number;
+  reported: number;
+}
+
+/** Tells `onBytes` how far the temporary file has come since the last report (less, after a start over). */
+function report(state: TransferState, total: number, options: DownloadFileOptions): void {
+  options.onBytes?.(total - state.reported);
+  state.reported = total;
+}
+
 /** One request: continues the partial file with Range, or starts over when it cannot be continued. */
-async function transfer(client: HoardClient, sha256: string, temp: string, state: { hash: Hash; offset: number }): Promise<void> {
+async function transfer(
+  client: HoardClient, sha256: string, temp: string, state: TransferState, options: DownloadFileOptions,
+): Promise<void> {
+  state.received = 0;
   let dl = await client.getBlob(sha256, state.offset > 0 ? { range: { start: state.offset } } : {}).catch((err) => {
     if (state.offset > 0 && err instanceof HoardError && err.code === 'range_not_satisfiable') return null;
     throw err;
@@ -85,10 +114,16 @@ async function transfer(client: HoardClient, sha256: string, temp: string, state
     dl?.body.destroy();
     state.hash = createHash('sha256');
     state.offset = 0;
+    report(state, 0, options);
     await rm(temp, { force: true });
     dl = await client.getBlob(sha256);
   }
-  await pipeline(dl!.body, hashing(state.hash), createWriteStream(temp, { flags: state.offset > 0 ? 'a' : 'w' }));
+  if (dl!.totalSize !== null) options.onSize?.(dl!.totalSize);
+  const count = (n: number) => {
+    state.received += n;
+    report(state, state.offset + state.received, options);
+  };
+  await pipeline(dl!.body, hashing(state.hash, count), createWriteStream(temp, { flags: state.offset > 0 ? 'a' : 'w' }));
 }
 
 function hashing(hash: Hash, onBytes?: (n: number) => void): Transform {

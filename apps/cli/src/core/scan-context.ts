@@ -3,7 +3,8 @@ import { HoardClient } from '@app/client';
 import { FileFingerprint, StateCache } from '../io/state-cache';
 import { ScanEvent, ScanListener, ScanProgress } from './scan-events';
 
-const FATAL = new Set<ErrorCode>(['unauthorized', 'forbidden', 'unavailable']);
+/** Errors after which no request of the run can succeed; a full blob store (507) stops the uploads, never retried. */
+const FATAL = new Set<ErrorCode>(['unauthorized', 'forbidden', 'unavailable', 'insufficient_storage']);
 
 /** A file ready to be recorded: what the server is told, and what the cache will remember. */
 export interface PendingRecord {

@@ -28,6 +28,8 @@ export class ScanProgress {
   readonly deduplicated: Tally = { files: 0, bytes: 0 };
   /** Content a dry run would have sent. */
   readonly wouldUpload: Tally = { files: 0, bytes: 0 };
+  /** Set once every root has been walked: `scanned` is then the whole of the work. */
+  walkDone = false;
   recorded = 0;
   newVersions = 0;
   deleted = 0;

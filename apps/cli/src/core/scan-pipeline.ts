@@ -1,11 +1,10 @@
-import { BigIntStats, lstatSync, statSync } from 'node:fs';
+import { BigIntStats, lstatSync, readlinkSync, statSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { FileMetadata, HoardError, LIMITS } from '@app/contracts';
+import { EMPTY_SHA256, FileMetadata, HoardError, LIMITS } from '@app/contracts';
 import { childPath, FileFingerprint, StateCache } from '../io/state-cache';
 import { BoundedRunner } from './bounded-runner';
-import { ConfirmBatch, RecordSource } from './confirm-batch';
 import { DeletionTracker } from './deletion-tracker';
+import { Confirmer, KnownFile } from './known-files';
 import { fingerprintOf, ioReason, isSkippable, metadataOf, skipReason } from './file-classifier';
 import { HashPool } from './hash-pool';
 import { PathSet } from './path-set';
@@ -14,9 +13,12 @@ import { PendingRecord, ScanContext } from './scan-context';
 import { ScanProgress, ScanSummary } from './scan-events';
 import { ScanRecorder } from './scan-recorder';
 import { DirReport, STAT_FIELDS, WalkFeed } from './walk-worker';
+import { scanRoots, startWalk } from './walk-start';
 
 export interface ScanOptions {
   excludes: string[];
+  /** Globs a file must match to be recorded (none: every file). */
+  includes?: string[];
   followSymlinks: boolean;
   /** Parallel uploads. */
   concurrency: number;
@@ -109,6 +111,7 @@ export class ScanPipeline {
         this.ctx.failed(root, ioReason(err, 'cannot scan'));
       }
     }
+    this.ctx.progress.walkDone = true;
     await files.drain();
     await confirmer.drain();
     await batcher.drain();
@@ -157,6 +160,7 @@ export class ScanPipeline {
       return (err as { code?: string }).code === 'ENOENT' ? 'gone' : null;
     }
     ScanProgress.add(progress.scanned, Number(st.size));
+    if (st.isSymbolicLink()) return this.inspectLink(path, st);
     const reason = skipReason(st);
     if (reason) {
       this.ctx.skipped(path, reason);
@@ -168,6 +172,21 @@ export class ScanPipeline {
     if (!known) return { st };
     ScanProgress.add(progress.unchanged, Number(st.size));
     const meta = metadataOf(path, this.ctx.hostname, known, st);
+    return { record: { meta, fp, fresh: false, cached: exact !== null, recordId: exact?.recordId ?? null } };
+  }
+
+  /** A symbolic link (not followed) is recorded as what it is: its target, no content. */
+  private inspectLink(path: string, st: BigIntStats): { record: PendingRecord } | 'gone' | null {
+    let target: string;
+    try {
+      target = readlinkSync(path);
+    } catch (err) {
+      this.problem(path, err, 'before it was read');
+      return (err as { code?: string }).code === 'ENOENT' ? 'gone' : null;
+    }
+    const fp = fingerprintOf(st);
+    const exact = this.ctx.cache?.lookup(path, fp) ?? null;
+    const meta: FileMetadata = { ...metadataOf(path, this.ctx.hostname, EMPTY_SHA256, st), size: 0, type: 'symlink', link_target: target };
     return { record: { meta, fp, fresh: false, cached: exact !== null, recordId: exact?.recordId ?? null } };
   }
 
@@ -208,98 +227,6 @@ export class ScanPipeline {
       elapsed_ms: Date.now() - p.startedAt,
     };
   }
-}
-
-/**
- * Files known to the server by record id are only confirmed (POST /api/v1/files/seen), not recorded again: a full
- * batch at a time, two requests at once at most.
- */
-class Confirmer {
-  private batch = new ConfirmBatch();
-  private readonly running = new BoundedRunner(2);
-
-  constructor(private readonly recorder: ScanRecorder, private readonly batchSize: number) {}
-
-  /** Adds file `at` of `source`; true when the batch is full and should be flushed. */
-  addKnown(id: string, size: number, source: RecordSource, at: number): boolean {
-    this.batch.addKnown(id, size, source, at);
-    return this.batch.length >= this.batchSize;
-  }
-
-  /** Adds a record made already (its `recordId` set), sending the batch once it is full. */
-  async add(item: PendingRecord): Promise<void> {
-    this.batch.add(item);
-    if (this.batch.length >= this.batchSize) await this.flush();
-  }
-
-  /** Sends the batch being filled, waiting while two requests are in flight. */
-  async flush(): Promise<void> {
-    if (this.batch.length === 0) return;
-    const batch = this.batch;
-    this.batch = new ConfirmBatch();
-    await this.running.run(() => this.recorder.confirm(batch));
-  }
-
-  /** Sends what is left and waits for every answer. */
-  async drain(): Promise<void> {
-    await this.flush();
-    await this.running.drain();
-  }
-}
-
-/**
- * A file whose fingerprint matches its cached entry: its record (and fingerprint) are made only when a request
- * needs them, since most of these are only confirmed by record id.
- */
-class KnownFile implements PendingRecord {
-  readonly fresh = false;
-  cached = true;
-  recordId: string | null;
-  private built: FileMetadata | null = null;
-
-  constructor(
-    private readonly dir: string,
-    private readonly name: string,
-    private readonly hostname: string,
-    private readonly report: DirReport,
-    private readonly at: number,
-  ) {
-    this.recordId = report.ids[at] || null;
-  }
-
-  get path(): string {
-    return childPath(this.dir, this.name);
-  }
-
-  get meta(): FileMetadata {
-    if (this.built) return this.built;
-    const n = this.report.stats;
-    const o = this.at * STAT_FIELDS;
-    const sha256 = Buffer.from(this.report.digests.subarray(this.at * 32, this.at * 32 + 32)).toString('hex');
-    const st = { size: n[o], mtimeNs: n[o + 1], ctimeNs: n[o + 2], mode: n[o + 5], uid: n[o + 6], gid: n[o + 7], atimeNs: n[o + 8] };
-    return (this.built = metadataOf(this.path, this.hostname, sha256, st));
-  }
-
-  get fp(): FileFingerprint {
-    const n = this.report.stats;
-    const o = this.at * STAT_FIELDS;
-    return { size: n[o], mtimeNs: n[o + 1], ctimeNs: n[o + 2], ino: BigInt.asUintN(64, n[o + 3]), dev: BigInt.asUintN(64, n[o + 4]) };
-  }
-}
-
-/** The distinct absolute roots of `paths`, leaving out any inside another (it would be walked twice). */
-export function scanRoots(paths: string[]): string[] {
-  const resolved = [...new Set(paths.map((p) => resolve(p)))];
-  return resolved.filter((r) => !resolved.some((o) => o !== r && r.startsWith(o.endsWith('/') ? o : `${o}/`)));
-}
-
-/** Starts the walk of `roots` (from `scanRoots`): on a worker thread when it can, so it overlaps the scan's start. */
-export function startWalk(roots: string[], options: Pick<ScanOptions, 'excludes' | 'followSymlinks'>, cache: StateCache | null): WalkFeed {
-  return new WalkFeed({
-    roots,
-    options: { excludes: options.excludes, followSymlinks: options.followSymlinks },
-    cache: cache ? { file: cache.file, scope: cache.scope } : null,
-  });
 }
 
 /** True when following `path` failed because it is a symbolic link to nothing. */

@@ -83,6 +83,9 @@ export class ScanRecorder {
       if (result.status === 'created') progress.newVersions++;
       if (result.upload_required && item.meta.sha256 !== EMPTY_SHA256) {
         await this.uploads.push(item);
+      } else if (result.content_available === false) {
+        // Recorded, but its content was taken down and will not be accepted: said on every scan (so not cached).
+        this.ctx.skipped(item.meta.filepath, 'taken down');
       } else {
         if (item.fresh) ScanProgress.add(progress.deduplicated, item.meta.size);
         this.remember(item);

@@ -3,6 +3,7 @@ import { Dirent, lstatSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, relative, sep } from 'node:path';
 import { childPath } from '../io/state-cache';
 import { ExcludeMatcher } from './exclude-matcher';
+import { includeMatcher } from './path-filter';
 
 /** One directory found under a root, listed. */
 export interface WalkDir {
@@ -29,6 +30,8 @@ export interface ListingStats extends Omit<DirScan, 'names'> {
 
 export interface WalkOptions {
   excludes: readonly string[];
+  /** Globs a file must match to be taken (none: every file); directories are walked whatever they say. */
+  includes?: readonly string[];
   followSymlinks: boolean;
 }
 
@@ -42,16 +45,19 @@ export function nativeScanner(options: WalkOptions): typeof scanDir {
 
 /**
  * Walks each root synchronously, one directory listing (`readdir` with file types) at a time, applying
- * gitignore-style excludes relative to the root; excluded directories are pruned rather than walked. A root that
+ * gitignore-style excludes relative to the root (excluded directories are pruned rather than walked) and the include
+ * globs to files. A root that
  * is itself a file (or a link to one) is yielded alone. With `followSymlinks`, links to directories are walked
  * too, except into a directory that is already being walked above (a cycle).
  */
 export class ScanWalker {
   private readonly matcher: ExcludeMatcher;
+  private readonly included: ((path: string) => boolean) | null;
   private readonly scan: typeof scanDir;
 
   constructor(private readonly options: WalkOptions) {
     this.matcher = new ExcludeMatcher(options.excludes);
+    this.included = includeMatcher(options.includes ?? []);
     this.scan = nativeScanner(options);
   }
 
@@ -65,7 +71,7 @@ export class ScanWalker {
       return;
     }
     const follow = this.options.followSymlinks;
-    const filter = !this.matcher.empty;
+    const filter = !this.matcher.empty || this.included !== null;
     const stack: Array<{ dir: string; rel: string; above: string[] }> = [{ dir: root, rel: '', above: follow ? [identity(st)!] : [] }];
     while (stack.length > 0) {
       const { dir, rel, above } = stack.pop()!;
@@ -102,6 +108,7 @@ export class ScanWalker {
         }
         const childRel = filter ? (rel === '' ? name : `${rel}/${name}`) : '';
         if (filter && this.matcher.ignores(childRel, isDir)) continue;
+        if (!isDir && this.included && !this.included(childRel)) continue;
         if (!isDir) {
           files.push(name);
           at?.push(i);

@@ -118,6 +118,7 @@ export class UploadQueue {
 
   private async upload(item: PendingRecord): Promise<boolean> {
     const { filepath: path, sha256, size } = item.meta;
+    if (this.ctx.fatal) return false; // the run is ending (a full or unusable server): nothing more is sent
     try {
       const res = await this.ctx.client.putBlobFile(sha256, path, size);
       this.uploaded(item, res.size);
@@ -173,6 +174,7 @@ export class UploadQueue {
   }
 
   private async sendPackOf(entries: Packed[]): Promise<void> {
+    if (this.ctx.fatal) return entries.forEach((entry) => entry.settle(false));
     const pack = new PackBody(entries.length, entries.reduce((n, e) => n + e.item.meta.size, 0));
     const sending: Packed[] = [];
     for (const entry of entries) {

@@ -11,10 +11,19 @@ export function retriesFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   return env.HOARD_RETRIES !== undefined && Number.isInteger(n) && n >= 0 ? n : 6;
 }
 
-/** A client for the configured server; `needKey` refuses to go on without an API key. */
-export function createClient(config: CliConfig, needKey = true, apiKey = config.apiKey): HoardClient {
-  if (needKey && !apiKey) {
-    throw new HoardError('unauthorized', 'no API key: pass --api-key, set HOARD_API_KEY or run "hoard login"');
+export interface ClientOptions {
+  /** Refuse to go on without an API key (default true). */
+  needKey?: boolean;
+  apiKey?: string;
+  /** Bytes per second for content uploads. */
+  limitRate?: number;
+}
+
+/** A client for the configured server; without a key (when one is needed) it says how to give one. */
+export function createClient(config: CliConfig, options: ClientOptions = {}): HoardClient {
+  const apiKey = options.apiKey ?? config.apiKey;
+  if ((options.needKey ?? true) && !apiKey) {
+    throw new HoardError('invalid_request', 'no API key is configured: run "hoard login", set HOARD_API_KEY or pass --api-key');
   }
   // Loaded on first use: the HTTP stack is the largest part of the CLI's start, and `scan` starts its walk first.
   const { HoardClient: Client } = require('@app/client') as typeof import('@app/client');
@@ -23,5 +32,6 @@ export function createClient(config: CliConfig, needKey = true, apiKey = config.
     apiKey,
     retries: retriesFromEnv(),
     userAgent: `hoard-cli/${CLI_VERSION}`,
+    limitRate: options.limitRate,
   });
 }

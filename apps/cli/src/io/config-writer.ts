@@ -11,14 +11,17 @@ export function writeConfigFile(path: string, content: ConfigFile): void {
   renameSync(temp, path);
 }
 
-/** Sets fields of the config file, keeping the others it holds. */
-export function updateConfigFile(path: string, patch: ConfigFile): void {
-  let current: ConfigFile = {};
+/** The fields of the config file, or null when there is none (or it cannot be read as a JSON object). */
+export function readConfigKeys(path: string): ConfigFile | null {
   try {
     const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) current = parsed as ConfigFile;
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as ConfigFile) : null;
   } catch {
-    // no file yet, or one that cannot be read: it is replaced
+    return null;
   }
-  writeConfigFile(path, { ...current, ...patch });
+}
+
+/** Sets fields of the config file, keeping the others it holds (a file that cannot be read is replaced). */
+export function updateConfigFile(path: string, patch: ConfigFile): void {
+  writeConfigFile(path, { ...(readConfigKeys(path) ?? {}), ...patch });
 }

@@ -1,6 +1,15 @@
 import { CommanderError } from 'commander';
 import { HoardError } from '@app/contracts';
+import { fileErrorSentence } from '../core/file-errors';
 import { EXIT } from './exit-codes';
+
+/** Whether errors name their internal code and cause (`--verbose`). */
+let verbose = false;
+
+/** Turns the codes and causes of printed errors on or off. */
+export function setVerboseErrors(on: boolean): void {
+  verbose = on;
+}
 
 /**
  * The one place errors reach the user: one clear line on stderr, never a stack trace. Returns the exit code.
@@ -12,24 +21,38 @@ export function printError(err: unknown, stderr: NodeJS.WritableStream = process
   return EXIT.cannotRun;
 }
 
-/** The line printed for an error. */
-export function describeError(err: unknown): string {
+/** The line printed for an error: one sentence for people; with --verbose, its code and cause too. */
+export function describeError(err: unknown, withCodes = verbose): string {
+  const text = sentence(err);
+  if (!withCodes) return text;
+  const code = (err as { code?: unknown })?.code;
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } })?.cause;
+  const extra = [typeof code === 'string' ? code : null, cause && typeof cause.message === 'string' ? `cause: ${cause.message}` : null];
+  const shown = extra.filter(Boolean);
+  return shown.length > 0 ? `${text} (${shown.join('; ')})` : text;
+}
+
+function sentence(err: unknown): string {
   if (err instanceof HoardError) {
     switch (err.code) {
       case 'unauthorized':
-        return `the server rejected the API key: ${err.message} (run "hoard login" or set HOARD_API_KEY)`;
+        return `the server rejected the API key: ${lower(err.message)} (run "hoard login" or set HOARD_API_KEY)`;
       case 'forbidden':
-        return `the API key lacks the scope this needs: ${err.message}`;
-      case 'unavailable':
-        return err.message;
+        return `the API key lacks the scope this needs: ${lower(err.message)}`;
+      case 'insufficient_storage':
+        return `the server's blob store is full: uploads stopped; free space there, then scan again`;
       default:
-        return `${err.message} (${err.code})`;
+        return err.message;
     }
   }
   if (err instanceof CommanderError) return err.message.replace(/^error: /, '');
-  const e = err as { code?: string; message?: string; path?: string };
-  if (e && typeof e.code === 'string' && e.message) return e.message;
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e.code === 'string' && typeof e.syscall === 'string') return fileErrorSentence(e);
   return e?.message ?? String(err);
+}
+
+function lower(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
 /** Runs a command body and turns its outcome into `process.exitCode`. */

@@ -22,3 +22,30 @@ export function formatDuration(ms: number): string {
 export function formatRate(bytes: number, ms: number): string {
   return `${formatBytes(ms > 0 ? Math.round((bytes * 1000) / ms) : 0)}/s`;
 }
+
+/** A count in few characters: `950`, `13.4k`, `2.1M`. */
+export function compactCount(n: number): string {
+  if (n < 1000) return String(n);
+  if (n < 1_000_000) return `${(n / 1000).toFixed(n < 10_000 ? 1 : 0)}k`;
+  return `${(n / 1_000_000).toFixed(n < 10_000_000 ? 1 : 0)}M`;
+}
+
+/** Bytes in few characters: `512B`, `340M`, `2.1G`. */
+export function compactBytes(bytes: number): string {
+  const units = ['B', 'K', 'M', 'G', 'T'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 || value >= 10 ? Math.round(value) : value.toFixed(1)}${units[unit]}`;
+}
+
+/** A time left as `45s`, `3m05s` or `2h07m`. */
+export function formatEta(ms: number): string {
+  const s = Math.ceil(ms / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}

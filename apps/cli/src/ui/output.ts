@@ -5,6 +5,8 @@
 export class Output {
   constructor(
     readonly json: boolean,
+    /** No notes for people on stderr (`--quiet`): only results and errors. */
+    readonly quiet = false,
     private readonly stdout: NodeJS.WritableStream = process.stdout,
     private readonly stderr: NodeJS.WritableStream = process.stderr,
   ) {}
@@ -19,9 +21,16 @@ export class Output {
     this.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   }
 
-  /** A note for people on stderr. */
+  /** A note for people on stderr (none with --quiet). */
   note(text: string): void {
+    if (this.quiet) return;
     this.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  /** Resolves once stdout has room again: long listings wait for a slow reader instead of piling up in memory. */
+  async drain(): Promise<void> {
+    const out = this.stdout as NodeJS.WritableStream & { writableNeedDrain?: boolean };
+    if (out.writableNeedDrain) await new Promise<void>((resolve) => out.once('drain', resolve));
   }
 
   /** Writes `value` as JSON when --json, else the human rendering. */

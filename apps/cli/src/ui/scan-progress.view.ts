@@ -1,72 +1,63 @@
-import type { Ora } from 'ora';
-import { ScanProgress, ScanSummary } from '../core/scan-events';
-import { formatBytes, formatDuration, formatRate } from './format';
+import { ScanProgress, ScanSummary, Tally } from '../core/scan-events';
+import { fitLine, Segment } from './fit-line';
+import { compactBytes, compactCount, formatBytes, formatDuration, formatEta } from './format';
+import { LiveStatus } from './live-status';
+import { etaMs, RateMeter } from './rate-meter';
 
 /**
- * The live status of a scan on stderr: an ora spinner on a TTY, a plain line every few seconds otherwise. It
- * shows files and bytes per stage (scanned, hashed, checked, uploaded) and the read and upload rates.
+ * The live status of a scan on stderr (see {@link LiveStatus}): files and bytes per stage (scanned, hashed, checked,
+ * uploaded), the read and upload rates over the last seconds, and, once the walk is done, the time left to read
+ * what remains. On a narrow terminal the stages shorten and the least useful parts go first; the upload stage and
+ * the rates stay.
  */
 export class ScanProgressView {
-  private spinner: Ora | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly status: LiveStatus;
+  private readonly readRate = new RateMeter();
+  private readonly sendRate = new RateMeter();
 
-  constructor(private readonly progress: ScanProgress, private readonly stream: NodeJS.WriteStream = process.stderr, private readonly quiet = false) {}
-
-  start(): void {
-    if (this.quiet) return;
-    if (this.stream.isTTY) {
-      // Loaded only for a terminal: it is a good part of the CLI's start.
-      const ora = require('ora') as typeof import('ora');
-      this.spinner = ora({ text: this.fitted(), stream: this.stream }).start();
-      this.timer = setInterval(() => this.spinner && (this.spinner.text = this.fitted()), 200);
-    } else {
-      // Plain lines start once the server has answered, so a run that cannot reach it ends with its one error line.
-      this.timer = setInterval(() => this.progress.checked.files > 0 && this.stream.write(`${this.line()}\n`), 5000);
-    }
-    this.timer.unref();
+  constructor(private readonly progress: ScanProgress, stream: NodeJS.WriteStream = process.stderr, quiet = false) {
+    // Plain lines start once the server has answered, so a run that cannot reach it ends with its one error line.
+    this.status = new LiveStatus((width) => this.line(width), stream, { quiet, plainWhen: () => progress.checked.files > 0 });
   }
 
-  /** Stops the spinner or the periodic lines; safe to call twice. */
+  start(): void {
+    this.status.start();
+  }
+
+  /** Stops the live status; safe to call twice. */
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    this.spinner?.stop();
-    this.spinner = null;
+    this.status.stop();
   }
 
   /** Writes a message above the live status without breaking it. */
   note(text: string): void {
-    if (this.quiet) return;
-    if (this.spinner) {
-      this.spinner.clear();
-      this.stream.write(`${text}\n`);
-      this.spinner.render();
-    } else this.stream.write(`${text}\n`);
+    this.status.note(text);
   }
 
-  /** The status line cut to the terminal's width, so the spinner redraws in place. */
-  private fitted(): string {
-    const width = (this.stream.columns || 120) - 3;
-    const line = this.line();
-    return line.length > width ? `${line.slice(0, width - 1)}…` : line;
-  }
-
-  /** The status line. */
-  line(): string {
+  /** The status line for `width` columns (each call takes a sample of the rates). */
+  line(width = Infinity): string {
     const p = this.progress;
-    const ms = Date.now() - p.startedAt;
-    const stage = (name: string, t: { files: number; bytes: number }) => `${name} ${t.files} (${formatBytes(t.bytes)})`;
-    return [
-      stage('scanned', p.scanned),
-      stage('hashed', p.hashed),
-      stage('checked', p.checked),
-      stage('uploaded', p.uploaded),
-      `read ${formatRate(p.hashed.bytes, ms)}`,
-      `sent ${formatRate(p.uploaded.bytes, ms)}`,
-      p.failed ? `${p.failed} failed` : '',
-    ]
-      .filter(Boolean)
-      .join(' · ');
+    const read = this.readRate.sample(p.hashed.bytes);
+    const sent = this.sendRate.sample(p.uploaded.bytes);
+    const stage = (name: string, short: string, t: Tally, priority: number, bytes = true): Segment => ({
+      full: `${name} ${t.files}${bytes ? ` (${formatBytes(t.bytes)})` : ''}`,
+      short: `${short} ${compactCount(t.files)}${bytes ? ` ${compactBytes(t.bytes)}` : ''}`,
+      priority,
+    });
+    const left = p.walkDone ? etaMs(p.scanned.bytes - p.unchanged.bytes - p.hashed.bytes, read) : null;
+    return fitLine(
+      [
+        stage('scanned', 'scan', p.scanned, 4, false),
+        stage('hashed', 'hash', p.hashed, 2),
+        stage('checked', 'chk', p.checked, 3, false),
+        stage('uploaded', 'up', p.uploaded, 1),
+        { full: `read ${formatBytes(Math.round(read))}/s`, short: `rd ${compactBytes(read)}/s`, priority: 2 },
+        { full: `sent ${formatBytes(Math.round(sent))}/s`, short: `tx ${compactBytes(sent)}/s`, priority: 1 },
+        { full: left === null ? '' : `ETA ${formatEta(left)}`, priority: 2 },
+        { full: p.failed ? `${p.failed} failed` : '', short: p.failed ? `${p.failed} fail` : '', priority: 1 },
+      ],
+      width,
+    );
   }
 }
 

@@ -135,12 +135,26 @@ export class BlobsController {
   @Endpoint({
     access: 'admin',
     tag,
-    summary: 'Take content down now (later GETs answer 410)',
+    summary: 'Take content down now: later GETs and uploads answer 410 until it is reinstated',
     params: DigestParamsSchema,
     responses: { 204: { description: 'Taken down' } },
     errors: [404],
   })
   async remove(@DigestParam() sha256: string): Promise<void> {
     await this.blobs.delete(sha256);
+  }
+
+  @Post(':sha256/reinstate')
+  @HttpCode(204)
+  @Endpoint({
+    access: 'admin',
+    tag,
+    summary: 'Lift a takedown: the content may be uploaded again (404 when it is not taken down)',
+    params: DigestParamsSchema,
+    responses: { 204: { description: 'Reinstated' } },
+    errors: [404],
+  })
+  async reinstate(@DigestParam() sha256: string): Promise<void> {
+    await this.blobs.reinstate(sha256);
   }
 }

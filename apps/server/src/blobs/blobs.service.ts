@@ -1,20 +1,25 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EMPTY_SHA256, FileRecord, HoardError, PutBlobResponse } from '@app/contracts';
-import { METADATA_STORE, MetadataStore } from '@app/metadata';
+import { BlobEntry, contentState, METADATA_STORE, MetadataStore, needsUpload } from '@app/metadata';
 import { BLOB_STORE, BlobStore, ByteRange } from '@app/storage';
 import { Readable } from 'node:stream';
 import { detachedBody } from '../common/detached-body';
 import { AppConfig } from '../config/app-config';
 import { FileRecordsMapper } from '../files/file-records.mapper';
 import { MetricsService } from '../metrics/metrics.service';
+import { QuarantineService } from './quarantine.service';
+import { ReadProblem, verifiedRead } from './verified-read';
 
-/** A blob that may be served: its size is known and it was not taken down. */
+/** A blob that may be served: its size is known and it is available. */
 export interface ServableBlob {
   sha256: string;
   size: number;
 }
 
-/** The rules of content by digest: verified uploads, presence, downloads, takedowns. */
+const gone = (sha256: string) => new HoardError('gone', `Content ${sha256} was taken down`, { details: { sha256 } });
+const notFound = (sha256: string) => new HoardError('not_found', `No content with digest ${sha256}`, { details: { sha256 } });
+
+/** The rules of content by digest: verified uploads, presence, verified downloads, quarantines, takedowns. */
 @Injectable()
 export class BlobsService {
   private readonly logger = new Logger('Blobs');
@@ -25,87 +30,110 @@ export class BlobsService {
     private readonly config: AppConfig,
     private readonly mapper: FileRecordsMapper,
     private readonly metrics: MetricsService,
+    private readonly quarantine: QuarantineService,
   ) {}
 
   /**
-   * Streams an upload into the blob store; it is registered (and so becomes present) only once verified.
+   * Streams an upload into the blob store; it is registered (and so becomes present, healing a quarantine) only once
+   * verified. Content taken down is refused before any byte is read; a stored copy of the wrong size is quarantined
+   * first, so that this upload replaces it.
    * @param contentLength the declared length, when the client sent one
+   * @throws HoardError gone (taken down), payload_too_large, digest_mismatch, insufficient_storage, …
    */
   async put(sha256: string, body: Readable, contentLength?: number): Promise<PutBlobResponse> {
     const maxBytes = this.config.HOARD_MAX_BLOB_BYTES;
     if (contentLength !== undefined && contentLength > maxBytes) {
       body.resume();
-      throw new HoardError('payload_too_large', `the body is larger than the limit of ${maxBytes} bytes`, {
-        details: { maxBytes },
-      });
+      throw new HoardError('payload_too_large', `the body is larger than the limit of ${maxBytes} bytes`, { details: { maxBytes } });
     }
+    const entry = await this.entry(sha256);
+    if (entry?.deleted_at) throw gone(sha256);
+    if (entry && !entry.quarantined_at) await this.checkStoredSize(sha256, entry.size);
     let result;
     try {
       result = await this.store.put(sha256, detachedBody(body), { maxBytes, expectedSize: contentLength });
     } catch (err) {
       this.metrics.blobUploads.inc({ result: err instanceof HoardError ? err.code : 'error' });
+      if (err instanceof HoardError && err.code === 'insufficient_storage') this.logger.error(`blob store full: ${String(err.cause)}`);
       throw err;
     }
-    await this.metadata.registerBlob(result.sha256, result.size, new Date());
+    const registered = await this.metadata.registerBlob(result.sha256, result.size, new Date());
+    if (registered.deleted_at) {
+      // Taken down while it arrived: the takedown wins, and its bytes go again.
+      await this.store.delete(result.sha256);
+      throw gone(sha256);
+    }
     this.metrics.blobUploads.inc({ result: result.created ? 'created' : 'existing' });
     if (result.created) this.metrics.blobBytesIn.inc(result.size);
     return { sha256: result.sha256, size: result.size, created: result.created };
   }
 
-  /** The digests of `digests` the store lacks (or took down), in request order, each once. */
+  /** The digests of `digests` that must be uploaded (absent or quarantined, not taken down), in request order, once. */
   async missing(digests: string[]): Promise<string[]> {
     const unique = [...new Set(digests.map((d) => d.toLowerCase()))].filter((d) => d !== EMPTY_SHA256);
     const known = await this.metadata.getBlobs(unique);
-    return unique.filter((d) => {
-      const entry = known.get(d);
-      return !entry || entry.deleted_at !== null;
-    });
+    return unique.filter((d) => needsUpload(d, known.get(d)));
   }
 
   /**
    * A blob that can be served.
-   * @throws HoardError not_found (never stored) or gone (taken down)
+   * @throws HoardError not_found (never stored, or quarantined until it is uploaded again) or gone (taken down)
    */
   async resolve(sha256: string): Promise<ServableBlob> {
-    const entry = (await this.metadata.getBlobs([sha256])).get(sha256);
-    if (entry?.deleted_at) throw new HoardError('gone', `Content ${sha256} was deleted`);
-    if (entry) return { sha256, size: entry.size };
-    if (sha256 === EMPTY_SHA256) return { sha256, size: 0 };
-    throw new HoardError('not_found', `No content with digest ${sha256}`);
+    const entry = await this.entry(sha256);
+    const state = contentState(sha256, entry);
+    if (state === 'taken_down') throw gone(sha256);
+    if (state !== 'available') throw notFound(sha256);
+    return { sha256, size: entry?.size ?? 0 };
   }
 
-  /** As {@link resolve}, but also checks that the blob store still has the bytes (for HEAD). */
+  /** As {@link resolve}, but also checks the stored copy's presence and size (for HEAD): quarantined otherwise. */
   async resolveStored(sha256: string): Promise<ServableBlob> {
     const blob = await this.resolve(sha256);
-    if (blob.size > 0 && !(await this.store.stat(sha256))) await this.lost(sha256);
+    if (blob.size > 0) await this.checkStoredSize(sha256, blob.size, true);
     return blob;
   }
 
   /**
-   * Opens a resolved blob, whole or an inclusive range. Content registered but gone from the blob store (removed
-   * behind the server's back) is forgotten, so that it is reported missing and the next scan uploads it again.
+   * Opens a resolved blob, whole or an inclusive range. A whole read is verified as it streams (see verifiedRead): if
+   * the bytes are not the content's, the stream fails before its end and the content is quarantined. Content whose
+   * copy is missing (or too short for a range within its size) is quarantined and answered not_found.
    */
   async open(blob: ServableBlob, range?: ByteRange): Promise<Readable> {
     if (blob.size === 0) return Readable.from([]);
+    let stream: Readable;
     try {
-      return await this.store.read(blob.sha256, range);
+      stream = await this.store.read(blob.sha256, range);
     } catch (err) {
-      if (err instanceof HoardError && err.code === 'not_found') await this.lost(blob.sha256);
+      const code = err instanceof HoardError ? err.code : null;
+      if (code === 'not_found' || code === 'range_not_satisfiable') {
+        await this.readFailed(blob.sha256, code === 'not_found' ? 'missing' : 'truncated', 'the stored copy is missing or too short');
+        throw notFound(blob.sha256);
+      }
       throw err;
     }
+    if (range) return stream;
+    return verifiedRead(stream, blob, (problem, detail) =>
+      this.readFailed(blob.sha256, problem, detail).catch((err: unknown) =>
+        this.logger.error(`content ${blob.sha256} could not be quarantined: ${String(err)}`),
+      ),
+    );
   }
 
-  private async lost(sha256: string): Promise<never> {
-    this.logger.error(`content ${sha256} is registered but missing from the blob store; it is now reported missing`);
-    await this.metadata.forgetBlob(sha256);
-    throw new HoardError('not_found', `No content with digest ${sha256}`);
-  }
-
-  /** Takes content down now; records that pointed to it report content_available: false. */
+  /** Takes content down now: later uploads are refused (410) until {@link reinstate}; its records show it unavailable. */
   async delete(sha256: string): Promise<void> {
-    const registered = await this.metadata.markBlobDeleted(sha256, new Date());
-    const removed = await this.store.delete(sha256);
-    if (!registered && !removed) throw new HoardError('not_found', `No content with digest ${sha256}`);
+    const entry = await this.entry(sha256);
+    const stored = entry ? null : await this.store.stat(sha256);
+    if (!entry && !stored) throw notFound(sha256);
+    await this.metadata.takeDownBlob(sha256, entry?.size ?? stored!.size, new Date());
+    await this.store.delete(sha256);
+  }
+
+  /** Lifts a takedown: the content may be uploaded again. @throws HoardError not_found when it was not taken down */
+  async reinstate(sha256: string): Promise<void> {
+    if (!(await this.metadata.reinstateBlob(sha256))) {
+      throw new HoardError('not_found', `Content ${sha256} is not taken down`, { details: { sha256 } });
+    }
   }
 
   /** Every current record of this content; the epoch (first record of it) first. */
@@ -113,5 +141,24 @@ export class BlobsService {
     const files = await this.metadata.filesWithContent(sha256);
     if (files.length === 0) await this.resolve(sha256);
     return this.mapper.toRecords(files);
+  }
+
+  private async entry(sha256: string): Promise<BlobEntry | undefined> {
+    return (await this.metadata.getBlobs([sha256])).get(sha256);
+  }
+
+  /** Quarantines registered content whose stored copy is missing or not `size` bytes (a 404 when `refuse`). */
+  private async checkStoredSize(sha256: string, size: number, refuse = false): Promise<void> {
+    const stored = await this.store.stat(sha256);
+    if (stored?.size === size) return;
+    const what = stored ? `the stored copy holds ${stored.size} bytes, not ${size}` : 'the stored copy is missing';
+    await this.quarantine.quarantine(sha256, what);
+    if (refuse) throw notFound(sha256);
+  }
+
+  private async readFailed(sha256: string, problem: ReadProblem | 'missing', detail: string): Promise<void> {
+    this.metrics.corruptReads.inc({ problem });
+    this.logger.error(`a full read of content ${sha256} found it ${problem}: ${detail}`);
+    await this.quarantine.quarantine(sha256, `read ${problem}: ${detail}`);
   }
 }

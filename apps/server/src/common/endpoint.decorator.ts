@@ -46,7 +46,8 @@ function errorStatuses(spec: EndpointSpec): number[] {
   if (spec.access !== 'public') [401, 429].forEach((s) => statuses.add(s));
   if (spec.access !== 'public' && spec.access !== 'any') statuses.add(403);
   if (spec.body || spec.upload) [408, 413].forEach((s) => statuses.add(s));
-  if (spec.upload) [429, 503].forEach((s) => statuses.add(s));
+  // An upload may meet a full store (507), the upload caps (429 per key, 503 in all) or a store not answering.
+  if (spec.upload) [429, 503, 507].forEach((s) => statuses.add(s));
   return [...statuses].sort((a, b) => a - b);
 }
 

@@ -1,13 +1,14 @@
 import Ajv, { type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
+import { pruner } from './unknown-fields';
 import { validationError, type RequestPart } from './validation-errors';
 
 /** Items checked per array when a failure's details are collected: one past the largest `maxItems` of the contract. */
 const DETAIL_ITEMS = 10_001;
 
 function ajvWith(options: Options): Ajv {
-  const ajv = new Ajv({ strict: false, removeAdditional: 'all', useDefaults: true, ...options });
+  const ajv = new Ajv({ strict: false, useDefaults: true, ...options });
   addFormats(ajv);
   // The sentence a client reads when a pattern fails (see libs/contracts schemas): an annotation, no rule.
   ajv.addKeyword({ keyword: 'x-error', schemaType: 'string' });
@@ -45,15 +46,18 @@ function boundArrays(value: unknown): unknown {
 }
 
 /**
- * Compiles a route's schema for one part of the request. The first pass stops at the first error, so a valid or
- * invalid value costs one linear walk whatever its size; only a failure is walked again, with arrays bounded, to
- * name its fields (at most 20 reach the client).
+ * Compiles a route's schema for one part of the request. Fields the schema does not declare are dropped first (see
+ * {@link pruner}). The first pass stops at the first error, so a valid or invalid value costs one linear walk
+ * whatever its size; only a failure is walked again, with arrays bounded, to name its fields (at most 20 reach the
+ * client).
  */
 export function compileValidator(schema: object, httpPart: RequestPart): (data: unknown) => boolean | { error: Error } {
   const kind = httpPart === 'body' ? 'strict' : 'coercing';
+  const prune = pruner(schema);
   const quick = first[kind].compile(schema);
   let full: ValidateFunction | null = null;
   return (data) => {
+    prune(data);
     if (quick(data)) return true;
     full ??= detail[kind].compile(schema);
     const bounded = boundArrays(data);

@@ -65,6 +65,10 @@ function messageOf(e: ErrorObject): string {
       return `must be at most ${String(p.limit)}`;
     case 'enum':
       return `must be one of: ${(p.allowedValues as unknown[]).join(', ')}`;
+    case 'const':
+      return typeof custom === 'string' ? custom : `must be ${JSON.stringify(p.allowedValue)}`;
+    case 'not':
+      return typeof custom === 'string' ? custom : 'is not allowed here';
     default:
       return e.message ?? `fails ${e.keyword}`;
   }
@@ -89,9 +93,18 @@ export function validationError(errors: ErrorObject[], part: RequestPart): Hoard
     byField.set(field, list);
   }
   const all: FieldError[] = [...byField].map(([field, list]) => ({ field, errors: list }));
-  const fields = all.slice(0, MAX_FIELDS);
+  return fieldsFailed(all, digestsOnly ? 'invalid_digest' : 'validation_failed');
+}
+
+/**
+ * The contract's error for fields that break a rule: the first {@link MAX_FIELDS} named in `details.fields`
+ * (each message starting with its field's name), `details.more` counting the rest. Schema checks and the rules
+ * services check beyond the schema (record sizes, symlinks) answer alike.
+ */
+export function fieldsFailed(problems: FieldError[], code: 'validation_failed' | 'invalid_digest' = 'validation_failed'): HoardError {
+  const fields = problems.slice(0, MAX_FIELDS);
   const summary = fields.slice(0, 5).map((f) => f.errors[0]).join('; ');
   const details: Record<string, unknown> = { fields };
-  if (all.length > MAX_FIELDS) details.more = all.length - MAX_FIELDS;
-  return new HoardError(digestsOnly ? 'invalid_digest' : 'validation_failed', summary || 'The request is not valid', { details });
+  if (problems.length > MAX_FIELDS) details.more = problems.length - MAX_FIELDS;
+  return new HoardError(code, summary || 'The request is not valid', { details });
 }

@@ -85,6 +85,10 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(0)
   HOARD_SHUTDOWN_TIMEOUT_MS = 30_000;
 
+  /** /ready answers 503 when the local blob store's file system has fewer bytes free (default 1 GiB; 0: never). */
+  @Transform(toInt) @IsInt() @Min(0)
+  HOARD_MIN_FREE_BYTES = 1024 ** 3;
+
   @IsIn(['sqlite', 'mongodb'])
   HOARD_METADATA: 'sqlite' | 'mongodb' = 'sqlite';
 

@@ -45,5 +45,7 @@ export function toFileRecord(f: StoredFile, contentAvailable: boolean): FileReco
     last_seen_at: f.last_seen_at.toISOString(),
     deleted_at: f.deleted_at?.toISOString() ?? null,
     content_available: contentAvailable,
+    type: f.type,
+    link_target: f.link_target,
   };
 }

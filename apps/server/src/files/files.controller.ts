@@ -104,7 +104,7 @@ export class FilesController {
   @Endpoint({
     access: 'read',
     tag,
-    summary: 'Current records, filtered and paginated',
+    summary: 'Current records (or those current at a time), filtered and paginated',
     querystring: ListFilesQuerySchema,
     responses: { 200: { description: 'A page of records', schema: FilePageSchema } },
   })
@@ -114,6 +114,7 @@ export class FilesController {
       pathPrefix: query.path_prefix,
       sha256: query.sha256?.toLowerCase(),
       includeDeleted: query.include_deleted,
+      at: query.at === undefined ? undefined : new Date(query.at),
       limit: query.limit,
       cursor: query.cursor,
     });

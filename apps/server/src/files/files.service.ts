@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   BatchResultItem,
-  EMPTY_SHA256,
   FileMetadata,
   FileRecord,
   HoardError,
@@ -12,14 +11,24 @@ import {
   ROUTES,
   SeenResponse,
 } from '@app/contracts';
-import { METADATA_STORE, MetadataStore, StoredFile } from '@app/metadata';
-import { FileRecordsMapper } from './file-records.mapper';
+import { isContentAvailable, METADATA_STORE, MetadataStore, needsUpload, RecordedFile, StoredFile } from '@app/metadata';
+import { FileRecordsMapper, toFileRecord } from './file-records.mapper';
+import { checkRecordSizes } from './record-sizes';
+
+/** Whether a record's content can be downloaded now, and whether the client must upload it. */
+interface ContentAnswer {
+  available: boolean;
+  upload: boolean;
+}
+
+const unique = (digests: string[]) => [...new Set(digests)];
 
 export interface ListQuery {
   hostname?: string;
   pathPrefix?: string;
   sha256?: string;
   includeDeleted?: boolean;
+  at?: Date;
   limit?: number;
   cursor?: string;
 }
@@ -32,42 +41,71 @@ export class FilesService {
     private readonly mapper: FileRecordsMapper,
   ) {}
 
-  /** Records one file; `upload_url` is built by `uploadUrl` (the PutPlace routes use their own). */
+  /**
+   * Records one file; `upload_url` is built by `uploadUrl` (the PutPlace routes use their own).
+   * @throws HoardError validation_failed naming `size` when the content is stored with another size
+   */
   async record(
     file: FileMetadata,
     uploadUrl: (sha256: string) => string = ROUTES.blob,
   ): Promise<{ status: RecordStatus; record: RecordFileResponse }> {
-    const [result] = await this.metadata.recordFiles([file], new Date());
-    const available = await this.mapper.availability([result.file.sha256]);
-    const required = !available.has(result.file.sha256) && result.file.sha256 !== EMPTY_SHA256;
+    const [{ result, state }] = await this.recordSized([file], () => 'size');
+    const required = state.upload;
     return {
       status: result.status,
       record: {
-        ...(await this.mapper.toRecord(result.file)),
+        ...toFileRecord(result.file, state.available),
         upload_required: required,
         upload_url: required ? uploadUrl(result.file.sha256) : null,
       },
     };
   }
 
-  /** Records up to 1,000 files in request order. */
+  /**
+   * Records up to 1,000 files in request order.
+   * @throws HoardError validation_failed naming `files.<index>.size` for each record whose content is stored with another size
+   */
   async recordBatch(files: FileMetadata[]): Promise<BatchResultItem[]> {
-    const normalized = files.map((f) => (/[A-F]/.test(f.sha256) ? { ...f, sha256: f.sha256.toLowerCase() } : f));
-    const results = await this.metadata.recordFiles(normalized, new Date());
-    const available = await this.mapper.availability(results.map((r) => r.file.sha256));
-    return results.map((r, index) => ({
+    const recorded = await this.recordSized(files, (index) => `files.${index}.size`);
+    return recorded.map(({ result, state }, index) => ({
       index,
-      id: r.file.id,
-      sha256: r.file.sha256,
-      status: r.status,
-      upload_required: !available.has(r.file.sha256) && r.file.sha256 !== EMPTY_SHA256,
+      id: result.file.id,
+      sha256: result.file.sha256,
+      status: result.status,
+      upload_required: state.upload,
+      content_available: state.available,
     }));
   }
 
   /** Confirms unchanged files by record id (see {@link SeenResponse}). */
   async markSeen(hostname: string, ids: string[]): Promise<SeenResponse> {
-    const { seen, stale, unavailable } = await this.metadata.markFilesSeen(hostname, [...new Set(ids)], new Date());
-    return { seen, stale, upload_required: unavailable };
+    const { seen, stale, uploadRequired } = await this.metadata.markFilesSeen(hostname, [...new Set(ids)], new Date());
+    return { seen, stale, upload_required: uploadRequired };
+  }
+
+  /**
+   * Records files whose sizes agree with their content's, and says of each whether its content is available and must
+   * be uploaded. A record written while its content was being registered (a race the first check cannot see) gets the
+   * content's size afterwards.
+   */
+  private async recordSized(files: FileMetadata[], field: (index: number) => string): Promise<Array<{ result: RecordedFile; state: ContentAnswer }>> {
+    const normalized = files.map((f) => (/[A-F]/.test(f.sha256) ? { ...f, sha256: f.sha256.toLowerCase() } : f));
+    const before = await this.metadata.getBlobs(unique(normalized.map((f) => f.sha256)));
+    checkRecordSizes(normalized, before, field);
+    const results = await this.metadata.recordFiles(normalized, new Date());
+    const unknown = unique(results.map((r) => r.file.sha256).filter((d) => !before.has(d)));
+    const after = unknown.length === 0 ? new Map() : await this.metadata.getBlobs(unknown);
+    for (const result of results) {
+      const entry = after.get(result.file.sha256);
+      if (entry && entry.size !== result.file.size) {
+        await this.metadata.setFileSizes(entry.sha256, entry.size);
+        result.file = { ...result.file, size: entry.size };
+      }
+    }
+    return results.map((result) => {
+      const entry = before.get(result.file.sha256) ?? after.get(result.file.sha256);
+      return { result, state: { available: isContentAvailable(result.file.sha256, entry), upload: needsUpload(result.file.sha256, entry) } };
+    });
   }
 
   async markPathsDeleted(hostname: string, filepaths: string[]): Promise<number> {
@@ -83,6 +121,7 @@ export class FilesService {
         pathPrefix: query.pathPrefix,
         sha256: query.sha256,
         includeDeleted: query.includeDeleted ?? false,
+        at: query.at,
         limit: query.limit ?? LIMITS.listLimitDefault,
         cursor: query.cursor,
       })

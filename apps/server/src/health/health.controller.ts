@@ -4,9 +4,20 @@ import { HealthSchema, HoardError, ReadySchema, ServerInfo, ServerInfoSchema } f
 import { METADATA_STORE, MetadataStore } from '@app/metadata';
 import { BLOB_STORE, BlobStore } from '@app/storage';
 import { Endpoint } from '../common/endpoint.decorator';
+import { AppConfig } from '../config/app-config';
 import { SERVER_VERSION } from '../version';
 
 const CHECK_TIMEOUT_MS = 5_000;
+
+/** The blob store answers but has less room than HOARD_MIN_FREE_BYTES asks for. */
+class LowSpace extends Error {
+  constructor(
+    readonly free: number,
+    readonly wanted: number,
+  ) {
+    super(`${free} bytes free, ${wanted} wanted (HOARD_MIN_FREE_BYTES)`);
+  }
+}
 
 @Controller()
 export class HealthController {
@@ -17,6 +28,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     @Inject(METADATA_STORE) private readonly metadata: MetadataStore,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -42,6 +54,14 @@ export class HealthController {
     return { status: 'ok' };
   }
 
+  /** The blob store answers, and (where it can tell) has at least HOARD_MIN_FREE_BYTES free. */
+  private async blobStoreReady(): Promise<void> {
+    await this.blobs.ping();
+    const free = await this.blobs.freeBytes();
+    const wanted = this.config.HOARD_MIN_FREE_BYTES;
+    if (free !== null && free < wanted) throw new LowSpace(free, wanted);
+  }
+
   private async probe<K extends string>(key: K, kind: string, ping: () => Promise<void>) {
     const indicator = this.indicators.check(key);
     let timer: NodeJS.Timeout | undefined;
@@ -56,6 +76,9 @@ export class HealthController {
     } catch (err) {
       // The cause names server paths and hosts: it goes to the log, the answer only says what is down.
       this.logger.warn(`${key} store not ready: ${err instanceof Error ? err.message : String(err)}`);
+      if (err instanceof LowSpace) {
+        return indicator.down({ kind, message: 'low on space', free_bytes: err.free, min_free_bytes: err.wanted });
+      }
       return indicator.down({ kind, message: 'not answering' });
     } finally {
       clearTimeout(timer);
@@ -74,16 +97,15 @@ export class HealthController {
     try {
       const result = await this.health.check([
         () => this.probe('metadata', this.metadata.kind, () => this.metadata.ping()),
-        () => this.probe('blobs', this.blobs.kind, () => this.blobs.ping()),
+        () => this.probe('blobs', this.blobs.kind, () => this.blobStoreReady()),
       ]);
       return { status: 'ok', checks: result.details };
     } catch (err) {
       if (!(err instanceof ServiceUnavailableException)) throw err;
-      const details = (err.getResponse() as { details?: Record<string, { status: string }> }).details ?? {};
+      const details = (err.getResponse() as { details?: Record<string, { status: string; message?: string }> }).details ?? {};
       const down = Object.keys(details).filter((k) => details[k].status !== 'up');
-      throw new HoardError('unavailable', `Not ready: ${down.map((k) => `${k} store`).join(' and ')} not answering`, {
-        details: { checks: details },
-      });
+      const what = down.map((k) => `${k} store ${details[k].message ?? 'not answering'}`).join(' and ');
+      throw new HoardError('unavailable', `Not ready: ${what}`, { details: { checks: details } });
     }
   }
 }

@@ -49,6 +49,19 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly corruptReads = new Counter({
+    name: 'hoard_corrupt_reads_total',
+    help: 'Full reads of content whose bytes were not the content (problem: corrupt, truncated, oversized, missing)',
+    labelNames: ['problem'] as const,
+    registers: [this.registry],
+  });
+
+  readonly quarantines = new Counter({
+    name: 'hoard_quarantines_total',
+    help: 'Contents moved aside as corrupt, the wrong size or missing',
+    registers: [this.registry],
+  });
+
   constructor(@Inject(METADATA_STORE) metadata: MetadataStore) {
     collectDefaultMetrics({ register: this.registry, prefix: 'hoard_' });
     // Both gauges come from one stats query, made at most once per second of scrapes.

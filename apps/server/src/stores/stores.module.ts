@@ -1,7 +1,7 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { BLOB_STORE, BlobStore } from '@app/storage';
 import { METADATA_STORE, MetadataStore } from '@app/metadata';
-import { mkdirSync } from 'node:fs';
+import { makeDataDir } from './data-dir';
 import { AppConfig } from '../config/app-config';
 import { createBlobStore, createMetadataStore } from './store.factory';
 
@@ -14,7 +14,7 @@ import { createBlobStore, createMetadataStore } from './store.factory';
       provide: METADATA_STORE,
       inject: [AppConfig],
       useFactory: (config: AppConfig) => {
-        mkdirSync(config.dataDir, { recursive: true });
+        makeDataDir(config.dataDir);
         return createMetadataStore(config);
       },
     },

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { EMPTY_SHA256 } from '../digest';
 import { LIMITS } from '../limits';
 import { ABSOLUTE_PATH, Count, ItemsSchema, NO_NUL, Nullable, PageSchema, Sha256Schema, Text, TimeSchema } from './common.schema';
 
@@ -11,6 +12,32 @@ const Filepath = Text(LIMITS.filepathMax, {
   description: 'Absolute path as on the host',
 });
 const Hostname = Text(LIMITS.hostnameMax);
+
+/** What a record describes: a regular file (its content by digest) or a symbolic link (its target, no content). */
+export const FileTypeSchema = Type.Unsafe<'file' | 'symlink'>({
+  type: 'string',
+  enum: ['file', 'symlink'],
+  description: "file (the default) or symlink; a symlink has no content: the empty content's digest and size 0",
+});
+
+/** A digest as a pattern that accepts it in either case, as every digest of the contract is accepted. */
+const eitherCase = (hex: string) => `^${hex.replace(/[a-f]/g, (c) => `[${c}${c.toUpperCase()}]`)}$`;
+
+/**
+ * What ties a record's `type` to its other fields: a symlink names its target and has no content (the empty
+ * content's digest, size 0); a file has no link target.
+ */
+const FILE_KIND_RULES = {
+  if: { properties: { type: { const: 'symlink' } }, required: ['type'] },
+  then: {
+    required: ['link_target'],
+    properties: {
+      sha256: { pattern: eitherCase(EMPTY_SHA256), 'x-error': 'must be the digest of the empty content for a symlink' },
+      size: { const: 0, 'x-error': 'must be 0 for a symlink' },
+    },
+  },
+  else: { properties: { link_target: { not: {}, 'x-error': 'is allowed only for a symlink' } } },
+};
 
 /** What a host says about one file it found (FileMetadata of API.md). Unknown fields are ignored. */
 export const FileMetadataSchema = Type.Object(
@@ -26,8 +53,10 @@ export const FileMetadataSchema = Type.Object(
     atime: statTime(),
     ctime: statTime(),
     ip_address: Type.Optional(Type.String({ maxLength: 64, pattern: NO_NUL, 'x-error': 'must not contain NUL characters' })),
+    type: Type.Optional(FileTypeSchema),
+    link_target: Type.Optional(Text(LIMITS.filepathMax, { description: 'Where a symlink points, as the link says it (symlinks only)' })),
   },
-  { title: 'FileMetadata' },
+  { title: 'FileMetadata', ...FILE_KIND_RULES },
 );
 
 /** One version of the file at (hostname, filepath). */
@@ -50,6 +79,8 @@ export const FileRecordSchema = Type.Object(
     last_seen_at: TimeSchema,
     deleted_at: Nullable(TimeSchema),
     content_available: Type.Boolean(),
+    type: FileTypeSchema,
+    link_target: Nullable(Type.String({ description: 'The target of a symlink; null for a file' })),
   },
   { title: 'FileRecord' },
 );
@@ -80,7 +111,10 @@ export const BatchResultItemSchema = Type.Object({
   id: Type.String(),
   sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
   status: RecordStatusSchema,
-  upload_required: Type.Boolean(),
+  upload_required: Type.Boolean({ description: 'The server lacks the content (never stored, or quarantined): upload it' }),
+  content_available: Type.Boolean({
+    description: 'False when the content cannot be downloaded now: not stored yet, quarantined, or taken down (then upload_required is false too)',
+  }),
 });
 
 /** The results of a batch, in request order. */
@@ -108,9 +142,12 @@ export const SeenResponseSchema = Type.Object({
 /** The query of `GET /api/v1/files`. */
 export const ListFilesQuerySchema = Type.Object({
   hostname: Type.Optional(Hostname),
-  path_prefix: Type.Optional(Text(LIMITS.filepathMax)),
+  path_prefix: Type.Optional(
+    Text(LIMITS.filepathMax, { description: 'A directory or a file: /a/b matches /a/b and /a/b/..., not /a/bc; /a/b/ only what is under it' }),
+  ),
   sha256: Type.Optional(Sha256Schema),
   include_deleted: Type.Optional(Type.Boolean({ default: false })),
+  at: Type.Optional(TimeSchema),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.listLimitMax, default: LIMITS.listLimitDefault })),
   cursor: Type.Optional(Text(512, { description: 'next_cursor of the previous page' })),
 });

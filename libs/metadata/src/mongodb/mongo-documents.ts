@@ -4,9 +4,11 @@ import type { BlobEntry, KeyRecord, StoredFile } from '../metadata-store';
 import { statFieldsOf } from '../shared/stat-fields';
 
 /** One version of a file in the `files` collection. `is_current` marks the highest version of its path. */
-export interface FileDoc extends Omit<StoredFile, 'id'> {
+export interface FileDoc extends Omit<StoredFile, 'id' | 'type' | 'link_target'> {
   _id: ObjectId;
   is_current: boolean;
+  type?: StoredFile['type'];
+  link_target?: string | null;
 }
 
 /** A verified content entry in the `blobs` collection, keyed by its digest. */
@@ -15,6 +17,8 @@ export interface BlobDoc {
   size: number;
   created_at: Date;
   deleted_at: Date | null;
+  /** Absent in documents written before quarantines existed: read as null. */
+  quarantined_at?: Date | null;
 }
 
 /** An API key in the `api_keys` collection, keyed by its id. */
@@ -40,11 +44,20 @@ export function toStoredFile(doc: FileDoc): StoredFile {
     first_seen_at: doc.first_seen_at,
     last_seen_at: doc.last_seen_at,
     deleted_at: doc.deleted_at ?? null,
+    // Documents written before symlinks were recorded have neither field.
+    type: doc.type ?? 'file',
+    link_target: doc.link_target ?? null,
   };
 }
 
 export function toBlobEntry(doc: BlobDoc): BlobEntry {
-  return { sha256: doc._id, size: doc.size, created_at: doc.created_at, deleted_at: doc.deleted_at ?? null };
+  return {
+    sha256: doc._id,
+    size: doc.size,
+    created_at: doc.created_at,
+    deleted_at: doc.deleted_at ?? null,
+    quarantined_at: doc.quarantined_at ?? null,
+  };
 }
 
 export function toKeyRecord(doc: KeyDoc): KeyRecord {

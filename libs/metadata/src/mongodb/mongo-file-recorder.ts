@@ -1,13 +1,12 @@
 import { type AnyBulkWriteOperation, type Collection, MongoBulkWriteError, ObjectId } from 'mongodb';
 import type { FileMetadata } from '@app/contracts';
 import type { RecordedFile } from '../metadata-store';
-import { statFieldsOf } from '../shared/stat-fields';
+import { fileKindOf, statFieldsOf } from '../shared/stat-fields';
 import { isDuplicateKey } from './mongo-errors';
 import { type FileDoc, toStoredFile } from './mongo-documents';
 
 /** How often one record re-reads and retries after losing a race for the next version number. */
 const MAX_ATTEMPTS = 20;
-
 
 interface Planned {
   index: number;
@@ -90,7 +89,9 @@ export class MongoFileRecorder {
   private plan(f: FileMetadata, id: ObjectId, index: number, cur: FileDoc | undefined, now: Date): Planned {
     const sha256 = f.sha256.toLowerCase();
     const stat = statFieldsOf(f);
-    if (cur && cur.deleted_at === null && cur.sha256 === sha256) {
+    const kind = fileKindOf(f);
+    const same = cur && (cur.type ?? 'file') === kind.type && (cur.link_target ?? null) === kind.link_target;
+    if (cur && same && cur.deleted_at === null && cur.sha256 === sha256) {
       const set = { ...stat, last_seen_at: now };
       const op = { updateOne: { filter: { _id: cur._id }, update: { $set: set } } };
       return { index, op, result: { status: 'unchanged', file: toStoredFile({ ...cur, ...set }) } };
@@ -106,6 +107,7 @@ export class MongoFileRecorder {
       last_seen_at: now,
       deleted_at: null,
       is_current: true,
+      ...kind,
     };
     const result: RecordedFile = { status: 'created', file: toStoredFile(doc) };
     return { index, op: { insertOne: { document: doc } }, supersedes: cur?._id, result };

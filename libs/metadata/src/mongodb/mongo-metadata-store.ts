@@ -1,7 +1,7 @@
-import { type Collection, type Db, type Filter, MongoClient, ObjectId } from 'mongodb';
+import { type Collection, type Db, MongoClient } from 'mongodb';
 import { type FileMetadata, HoardError } from '@app/contracts';
+import { needsUpload } from '../content-state';
 import {
-  isContentAvailable,
   type BlobEntry,
   type FilePage,
   type FileQuery,
@@ -12,11 +12,12 @@ import {
   type StoreStats,
   type StoredFile,
 } from '../metadata-store';
-import { decodeCursor, encodeCursor } from '../shared/page-cursor';
-import { type BlobDoc, type FileDoc, type KeyDoc, fromKeyRecord, toBlobEntry, toKeyRecord, toStoredFile } from './mongo-documents';
-import { isDuplicateKey, mapMongoError } from './mongo-errors';
+import { type BlobDoc, type FileDoc, type KeyDoc, fromKeyRecord, toKeyRecord, toStoredFile } from './mongo-documents';
+import { mapMongoError } from './mongo-errors';
 import { MongoFileRecorder } from './mongo-file-recorder';
-import { LIVE, OBJECT_ID, mapDoc, parseObjectId, prefixFilter, sumOf } from './mongo-queries';
+import { listMongoFiles } from './mongo-file-listing';
+import { MongoBlobRegistry } from './mongo-blob-registry';
+import { LIVE, mapDoc, parseObjectId, pathPrefixFilter, sumOf } from './mongo-queries';
 import { ensureMongoIndexes } from './mongo-indexes';
 
 export interface MongoMetadataStoreOptions {
@@ -36,6 +37,7 @@ export class MongoMetadataStore implements MetadataStore {
   private client?: MongoClient;
   private db?: Db;
   private recorder?: MongoFileRecorder;
+  private registry?: MongoBlobRegistry;
 
   constructor(private readonly options: MongoMetadataStoreOptions) {}
 
@@ -52,6 +54,7 @@ export class MongoMetadataStore implements MetadataStore {
       this.client = client;
       this.db = db;
       this.recorder = new MongoFileRecorder(db.collection<FileDoc>('files'));
+      this.registry = new MongoBlobRegistry(db.collection<BlobDoc>('blobs'), db.collection<FileDoc>('files'));
     } catch (error) {
       await client.close().catch(() => undefined);
       mapMongoError(error);
@@ -64,7 +67,7 @@ export class MongoMetadataStore implements MetadataStore {
 
   async close(): Promise<void> {
     const client = this.client;
-    this.client = this.db = this.recorder = undefined;
+    this.client = this.db = this.recorder = this.registry = undefined;
     await client?.close();
   }
 
@@ -83,11 +86,11 @@ export class MongoMetadataStore implements MetadataStore {
             return this.files().find(filter, { projection: { sha256: 1 } }).toArray();
           });
     const blobs = await this.getBlobs([...new Set(docs.map((d) => d.sha256))]);
-    const available = new Map(docs.map((d) => [d._id.toHexString(), isContentAvailable(d.sha256, blobs.get(d.sha256))]));
+    const upload = new Map(docs.map((d) => [d._id.toHexString(), needsUpload(d.sha256, blobs.get(d.sha256))]));
     return {
       seen: docs.length,
-      stale: ids.filter((id) => !available.has(id)),
-      unavailable: ids.filter((id) => available.get(id) === false),
+      stale: ids.filter((id) => !upload.has(id)),
+      uploadRequired: ids.filter((id) => upload.get(id) === true),
     };
   }
 
@@ -107,7 +110,7 @@ export class MongoMetadataStore implements MetadataStore {
   }
 
   async markPrefixDeleted(hostname: string, pathPrefix: string, now: Date): Promise<number> {
-    const filter = { hostname, filepath: prefixFilter(pathPrefix), ...LIVE };
+    const filter = { $and: [{ hostname, ...LIVE }, pathPrefixFilter(pathPrefix)] };
     return this.run(async () => (await this.files().updateMany(filter, { $set: { deleted_at: now } })).modifiedCount);
   }
 
@@ -117,17 +120,7 @@ export class MongoMetadataStore implements MetadataStore {
   }
 
   async listFiles(query: FileQuery): Promise<FilePage> {
-    const filter: Filter<FileDoc> = query.includeDeleted ? { is_current: true } : { ...LIVE };
-    if (query.cursor !== undefined) {
-      filter._id = { $gt: new ObjectId(decodeCursor(query.cursor, (id) => OBJECT_ID.test(id))) };
-    }
-    if (query.hostname !== undefined) filter.hostname = query.hostname;
-    if (query.pathPrefix) filter.filepath = prefixFilter(query.pathPrefix);
-    if (query.sha256 !== undefined) filter.sha256 = query.sha256.toLowerCase();
-    const docs = await this.run(() => this.files().find(filter).sort({ _id: 1 }).limit(query.limit + 1).toArray());
-    const more = docs.length > query.limit;
-    const items = (more ? docs.slice(0, query.limit) : docs).map(toStoredFile);
-    return { items, nextCursor: more ? encodeCursor(items[items.length - 1].id) : null };
+    return this.run(() => listMongoFiles(this.files(), query));
   }
 
   async currentFile(hostname: string, filepath: string): Promise<StoredFile | null> {
@@ -151,35 +144,28 @@ export class MongoMetadataStore implements MetadataStore {
     return this.run(async () => mapDoc(await this.files().findOne({ sha256: sha256.toLowerCase() }, { sort })));
   }
 
-  async registerBlob(sha256: string, size: number, now: Date): Promise<void> {
-    const register = () =>
-      this.blobs().updateOne(
-        { _id: sha256.toLowerCase() },
-        { $set: { size, deleted_at: null }, $setOnInsert: { created_at: now } },
-        { upsert: true },
-      );
-    // Two concurrent upserts of a new digest may both try the insert; the loser's retry is a plain update.
-    await this.run(() => register().catch((error) => (isDuplicateKey(error) ? register() : Promise.reject(error))));
+  async registerBlob(sha256: string, size: number, now: Date): Promise<BlobEntry> {
+    return this.run(() => this.registry!.register(sha256.toLowerCase(), size, now));
   }
 
   async getBlobs(sha256s: string[]): Promise<Map<string, BlobEntry>> {
-    if (sha256s.length === 0) return new Map();
-    const ids = sha256s.map((s) => s.toLowerCase());
-    const docs = await this.run(() => this.blobs().find({ _id: { $in: ids } }).toArray());
-    return new Map(docs.map((doc) => [doc._id, toBlobEntry(doc)]));
+    return sha256s.length === 0 ? new Map() : this.run(() => this.registry!.get(sha256s.map((s) => s.toLowerCase())));
   }
 
-  async forgetBlob(sha256: string): Promise<boolean> {
-    const _id = sha256.toLowerCase();
-    return this.run(async () => (await this.blobs().deleteOne({ _id, deleted_at: null })).deletedCount > 0);
+  async quarantineBlob(sha256: string, now: Date): Promise<boolean> {
+    return this.run(() => this.registry!.quarantine(sha256.toLowerCase(), now));
   }
 
-  async markBlobDeleted(sha256: string, now: Date): Promise<boolean> {
-    const _id = sha256.toLowerCase();
-    return this.run(async () => {
-      const result = await this.blobs().updateOne({ _id, deleted_at: null }, { $set: { deleted_at: now } });
-      return result.matchedCount > 0 || (await this.blobs().countDocuments({ _id }, { limit: 1 })) > 0;
-    });
+  async takeDownBlob(sha256: string, size: number, now: Date): Promise<void> {
+    await this.run(() => this.registry!.takeDown(sha256.toLowerCase(), size, now));
+  }
+
+  async setFileSizes(sha256: string, size: number): Promise<number> {
+    return this.run(() => this.registry!.setFileSizes(sha256.toLowerCase(), size));
+  }
+
+  async reinstateBlob(sha256: string): Promise<boolean> {
+    return this.run(() => this.registry!.reinstate(sha256.toLowerCase()));
   }
 
   async createKey(key: KeyRecord): Promise<void> {
@@ -223,8 +209,8 @@ export class MongoMetadataStore implements MetadataStore {
         this.files().countDocuments(LIVE),
         this.files().distinct('hostname', LIVE),
         sumOf(this.files(), LIVE),
-        this.blobs().countDocuments({ deleted_at: null }),
-        sumOf(this.blobs(), { deleted_at: null }),
+        this.registry!.countAvailable(),
+        this.registry!.bytesAvailable(),
       ]);
       return { files, hosts: hosts.length, blobs, stored_bytes: stored, logical_bytes: logical };
     });
@@ -232,10 +218,6 @@ export class MongoMetadataStore implements MetadataStore {
 
   private files(): Collection<FileDoc> {
     return this.db!.collection<FileDoc>('files');
-  }
-
-  private blobs(): Collection<BlobDoc> {
-    return this.db!.collection<BlobDoc>('blobs');
   }
 
   private keys(): Collection<KeyDoc> {

@@ -1,5 +1,5 @@
 import { type Collection, type Filter, ObjectId } from 'mongodb';
-import { prefixUpperBound } from '../shared/prefix-range';
+import { pathPrefixRange } from '../shared/prefix-range';
 import { type FileDoc, toStoredFile } from './mongo-documents';
 import type { StoredFile } from '../metadata-store';
 
@@ -13,10 +13,11 @@ export function parseObjectId(id: string): ObjectId | null {
   return OBJECT_ID.test(id) ? new ObjectId(id) : null;
 }
 
-/** Exact, index-friendly prefix match (see {@link prefixUpperBound}). */
-export function prefixFilter(prefix: string): { $gte: string; $lt?: string } {
-  const upper = prefixUpperBound(prefix);
-  return upper === null ? { $gte: prefix } : { $gte: prefix, $lt: upper };
+/** The paths a path prefix covers (see {@link pathPrefixRange}), as an index-friendly filter. */
+export function pathPrefixFilter(prefix: string): Filter<FileDoc> {
+  const range = pathPrefixRange(prefix);
+  const under: Filter<FileDoc> = { filepath: range.below === null ? { $gte: range.from } : { $gte: range.from, $lt: range.below } };
+  return range.exact === null ? under : { $or: [{ filepath: range.exact }, under] };
 }
 
 /** Sum of `size` over the matching documents (one accumulator per `$group`: FerretDB v1 computes only the first). */

@@ -19,3 +19,19 @@ export function prefixUpperBound(prefix: string): string | null {
   }
   return null;
 }
+
+/** The paths a path prefix covers: the path itself (`exact`, unless it ends with `/`) and every path in [from, below). */
+export interface PathPrefixRange {
+  exact: string | null;
+  from: string;
+  below: string | null;
+}
+
+/**
+ * A path prefix as a directory or a file: `/a/b` covers `/a/b` and `/a/b/…` but not `/a/bc`; `/a/b/` covers only what
+ * is under `/a/b`; `/` covers every absolute path.
+ */
+export function pathPrefixRange(prefix: string): PathPrefixRange {
+  const dir = prefix.endsWith('/') ? prefix : `${prefix}/`;
+  return { exact: prefix.endsWith('/') ? null : prefix, from: dir, below: prefixUpperBound(dir) };
+}

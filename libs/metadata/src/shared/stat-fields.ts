@@ -1,4 +1,4 @@
-import type { FileMetadata } from '@app/contracts';
+import type { FileMetadata, FileType } from '@app/contracts';
 import type { StatFields } from '../metadata-store';
 
 /** Stat fields as a host sends them (absent when unknown) or as a store kept them (null, or absent in older data). */
@@ -16,4 +16,10 @@ export function statFieldsOf(f: LooseStatFields): StatFields {
     ctime: f.ctime ?? null,
     ip_address: f.ip_address ?? null,
   };
+}
+
+/** What identifies a version besides its digest: its type and, for a symlink, its target. */
+export function fileKindOf(f: Pick<FileMetadata, 'type' | 'link_target'>): { type: FileType; link_target: string | null } {
+  const type = f.type ?? 'file';
+  return { type, link_target: type === 'symlink' ? (f.link_target ?? null) : null };
 }

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { FilePage, FileQuery } from '../metadata-store';
 import { decodeCursor, encodeCursor } from '../shared/page-cursor';
-import { prefixUpperBound } from '../shared/prefix-range';
+import { pathPrefixRange } from '../shared/prefix-range';
 import { type FileRow, toStoredFile } from './sqlite-rows';
 
 const ROW_ID = /^[1-9][0-9]{0,15}$/;
@@ -14,8 +14,8 @@ export function parseRowId(id: string): number | null {
 }
 
 /**
- * `listFiles` for SQLite: keyset pagination by id over current versions. The statement depends only on which
- * filters are present, so there are at most 32 of them, each prepared once.
+ * `listFiles` for SQLite: keyset pagination by id over current versions, or over the versions current at a time.
+ * The statement depends only on which filters are present, so there are few of them, each prepared once.
  */
 export class SqliteFileListing {
   private readonly statements = new Map<string, Database.Statement<unknown[], FileRow>>();
@@ -24,28 +24,47 @@ export class SqliteFileListing {
 
   list(query: FileQuery): FilePage {
     const after = query.cursor === undefined ? 0 : parseRowId(decodeCursor(query.cursor, (id) => parseRowId(id) !== null))!;
-    const prefix = query.pathPrefix ? query.pathPrefix : undefined;
-    const upper = prefix === undefined ? null : prefixUpperBound(prefix);
-    const where = ['is_current = 1', 'id > @after'];
-    if (!query.includeDeleted) where.push('deleted_at IS NULL');
-    if (query.hostname !== undefined) where.push('hostname = @hostname');
-    if (prefix !== undefined) where.push('filepath >= @prefix');
-    if (upper !== null) where.push('filepath < @upper');
-    if (query.sha256 !== undefined) where.push('sha256 = @sha256');
-    const sql = `SELECT * FROM file_rows WHERE ${where.join(' AND ')} ORDER BY id LIMIT @limit`;
+    const params: Record<string, unknown> = { after, limit: query.limit + 1 };
+    const where = ['id > @after'];
+    if (query.at === undefined) {
+      where.push('is_current = 1');
+      if (!query.includeDeleted) where.push('deleted_at IS NULL');
+    } else {
+      // The version current then: first seen by then, and no later version of its path first seen by then.
+      params.at = query.at.getTime();
+      where.push(
+        'first_seen_at <= @at',
+        `NOT EXISTS (SELECT 1 FROM files AS later WHERE later.hostname = file_rows.hostname
+           AND later.filepath = file_rows.filepath AND later.version > file_rows.version AND later.first_seen_at <= @at)`,
+      );
+      if (!query.includeDeleted) where.push('(deleted_at IS NULL OR deleted_at > @at)');
+    }
+    if (query.hostname !== undefined) {
+      where.push('hostname = @hostname');
+      params.hostname = query.hostname;
+    }
+    if (query.pathPrefix) {
+      const range = pathPrefixRange(query.pathPrefix);
+      const under = range.below === null ? 'filepath >= @from' : '(filepath >= @from AND filepath < @below)';
+      where.push(range.exact === null ? under : `(filepath = @exact OR ${under})`);
+      Object.assign(params, Object.fromEntries(Object.entries(range).filter(([, v]) => v !== null)));
+    }
+    if (query.sha256 !== undefined) {
+      where.push('sha256 = @sha256');
+      params.sha256 = query.sha256.toLowerCase();
+    }
+    const rows = this.statement(`SELECT * FROM file_rows WHERE ${where.join(' AND ')} ORDER BY id LIMIT @limit`).all(params);
+    const more = rows.length > query.limit;
+    const items = (more ? rows.slice(0, query.limit) : rows).map(toStoredFile);
+    return { items, nextCursor: more ? encodeCursor(items[items.length - 1].id) : null };
+  }
+
+  private statement(sql: string): Database.Statement<unknown[], FileRow> {
     let statement = this.statements.get(sql);
     if (!statement) {
       statement = this.db.prepare<unknown[], FileRow>(sql);
       this.statements.set(sql, statement);
     }
-    const params: Record<string, unknown> = { after, limit: query.limit + 1 };
-    if (query.hostname !== undefined) params.hostname = query.hostname;
-    if (prefix !== undefined) params.prefix = prefix;
-    if (upper !== null) params.upper = upper;
-    if (query.sha256 !== undefined) params.sha256 = query.sha256.toLowerCase();
-    const rows = statement.all(params);
-    const more = rows.length > query.limit;
-    const items = (more ? rows.slice(0, query.limit) : rows).map(toStoredFile);
-    return { items, nextCursor: more ? encodeCursor(items[items.length - 1].id) : null };
+    return statement;
   }
 }

@@ -1,18 +1,19 @@
 import type { FileMetadata } from '@app/contracts';
 import type { RecordedFile } from '../metadata-store';
-import { statFieldsOf } from '../shared/stat-fields';
+import { fileKindOf, statFieldsOf } from '../shared/stat-fields';
 import { type FileRow, toStoredFile } from './sqlite-rows';
 import type { SqliteStatements } from './sqlite-statements';
 
 /**
- * Records one file inside the caller's write transaction: the same digest as the live current version refreshes
- * it (`unchanged`); anything else adds the next version as current (`created`).
+ * Records one file inside the caller's write transaction: the same digest, type and link target as the live current
+ * version refreshes it (`unchanged`); anything else adds the next version as current (`created`).
  */
 export function recordSqliteFile(sql: SqliteStatements, f: FileMetadata, nowMs: number): RecordedFile {
   const sha256 = f.sha256.toLowerCase();
   const current = sql.currentAny.get(f.hostname, f.filepath);
   const stat = statFieldsOf(f);
-  if (current && current.deleted_at === null && current.sha256 === sha256) {
+  const kind = fileKindOf(f);
+  if (current && current.deleted_at === null && current.sha256 === sha256 && current.type === kind.type && current.link_target === kind.link_target) {
     sql.touch.run({ id: current.id, ...stat });
     sql.seenAt.run(current.id, nowMs);
     return { file: toStoredFile({ ...current, ...stat, last_seen_at: nowMs }), status: 'unchanged' };
@@ -29,6 +30,7 @@ export function recordSqliteFile(sql: SqliteStatements, f: FileMetadata, nowMs: 
     last_seen_at: nowMs,
     deleted_at: null,
     is_current: 1,
+    ...kind,
   };
   const { last_seen_at, ...fileColumns } = row;
   const id = Number(sql.insert.run(fileColumns).lastInsertRowid);

@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describeMetadataStoreContract } from '../testing/metadata-store.contract';
-import { at, meta } from '../testing/contract-fixtures';
+import { at, EMPTY, meta } from '../testing/contract-fixtures';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations';
 import { SqliteMetadataStore } from './sqlite-metadata-store';
 
@@ -90,6 +90,27 @@ describe('SqliteMetadataStore', () => {
     db.close();
   });
 
+  it('reads the records of a version-2 database as files; a symlink recorded at the same path is a new version', async () => {
+    const path = join(dir, 'meta.db');
+    const old = new Database(path);
+    old.exec(SQLITE_MIGRATIONS[0]);
+    old.exec(SQLITE_MIGRATIONS[1]);
+    old.pragma('user_version = 2');
+    old.prepare(
+      `INSERT INTO files (hostname, filepath, version, sha256, size, first_seen_at, deleted_at, is_current)
+       VALUES ('h', '/l', 1, ?, 0, 1000, NULL, 1)`,
+    ).run(EMPTY);
+    old.prepare('INSERT INTO files_seen (id, last_seen_at) VALUES (1, 1000)').run();
+    old.close();
+
+    const sut = new SqliteMetadataStore({ path });
+    await sut.init();
+    expect(await sut.currentFile('h', '/l')).toMatchObject({ version: 1, type: 'file', link_target: null });
+    const [link] = await sut.recordFiles([{ hostname: 'h', filepath: '/l', sha256: EMPTY, size: 0, type: 'symlink', link_target: 't' }], at(5));
+    expect(link).toMatchObject({ status: 'created', file: { version: 2, type: 'symlink', link_target: 't' } });
+    await sut.close();
+  });
+
   it('refuses a database written by a newer schema', async () => {
     const path = join(dir, 'meta.db');
     const db = new Database(path);
@@ -114,6 +135,45 @@ describe('SqliteMetadataStore', () => {
     const observer = new Database(path, { readonly: true });
     expect(observer.prepare('SELECT COUNT(*) FROM files').pluck().get()).toBe(1000);
     observer.close();
+    await sut.close();
+  });
+
+  it('keeps its directory 0700 and the database, its WAL and shared memory 0600 under umask 022, narrowing older ones', async () => {
+    const umask = process.umask(0o022);
+    try {
+      const path = join(dir, 'data', 'hoard.db');
+      const sut = new SqliteMetadataStore({ path });
+      await sut.init();
+      await sut.recordFiles([meta('/a', 'one')], at(1));
+      const mode = (p: string) => statSync(p).mode & 0o777;
+      const files = [path, `${path}-wal`, `${path}-shm`];
+      expect([mode(join(dir, 'data')), ...files.map(mode)]).toEqual([0o700, 0o600, 0o600, 0o600]);
+      await sut.close();
+      chmodSync(path, 0o644);
+      const reopened = new SqliteMetadataStore({ path });
+      await reopened.init();
+      expect(mode(path)).toBe(0o600);
+      await reopened.close();
+    } finally {
+      process.umask(umask);
+    }
+  });
+
+  it('adds quarantines to a version-2 database, keeping its registry as it was', async () => {
+    const path = join(dir, 'meta.db');
+    const old = new Database(path);
+    old.exec(SQLITE_MIGRATIONS[0]);
+    old.exec(SQLITE_MIGRATIONS[1]);
+    old.pragma('user_version = 2');
+    old.prepare('INSERT INTO blobs (sha256, size, created_at, deleted_at) VALUES (?, 3, 1000, NULL), (?, 4, 1000, 2000)').run('a'.repeat(64), 'b'.repeat(64));
+    old.close();
+    const sut = new SqliteMetadataStore({ path });
+    await sut.init();
+    const entries = await sut.getBlobs(['a'.repeat(64), 'b'.repeat(64)]);
+    expect([...entries.values()].map((e) => [e.size, e.deleted_at?.getTime() ?? null, e.quarantined_at])).toEqual([
+      [3, null, null],
+      [4, 2000, null],
+    ]);
     await sut.close();
   });
 

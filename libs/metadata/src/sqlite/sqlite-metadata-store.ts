@@ -1,9 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import { type FileMetadata, HoardError } from '@app/contracts';
+import { needsUpload } from '../content-state';
 import {
-  isContentAvailable,
   type BlobEntry,
   type FilePage,
   type FileQuery,
@@ -14,27 +11,17 @@ import {
   type StoreStats,
   type StoredFile,
 } from '../metadata-store';
-import { prefixUpperBound } from '../shared/prefix-range';
+import { pathPrefixRange } from '../shared/prefix-range';
 import { mapSqliteError } from './sqlite-errors';
-import { recordSqliteFile } from './sqlite-file-recorder';
-import { SqliteFileListing, parseRowId } from './sqlite-file-listing';
-import { migrateSqlite } from './sqlite-migrations';
-import { type FileRow, fromDate, toBlobEntry, toKeyRecord, toStoredFile } from './sqlite-rows';
-import { prepareSqliteStatements, type SqliteStatements } from './sqlite-statements';
+import { parseRowId } from './sqlite-file-listing';
+import { type OpenSqlite, openSqlite } from './sqlite-connection';
+import { type FileRow, fromDate, toBlobEntry, toDate, toKeyRecord, toStoredFile } from './sqlite-rows';
 
 export interface SqliteMetadataStoreOptions {
   /** Database file; its directory is created if missing. */
   path: string;
   /** How long a writer waits for another connection's lock before failing with `unavailable` (default 5000). */
   busyTimeoutMs?: number;
-}
-
-interface Open {
-  db: Database.Database;
-  sql: SqliteStatements;
-  listing: SqliteFileListing;
-  record: (files: FileMetadata[], nowMs: number) => RecordedFile[];
-  deletePaths: (hostname: string, filepaths: string[], nowMs: number) => number;
 }
 
 /**
@@ -44,36 +31,15 @@ interface Open {
  */
 export class SqliteMetadataStore implements MetadataStore {
   readonly kind = 'sqlite';
-  private open?: Open;
+  private open?: OpenSqlite;
 
   constructor(private readonly options: SqliteMetadataStoreOptions) {}
 
-  /** Opens the file, sets WAL and the busy timeout, and migrates the schema. */
+  /** Opens the file (0600, made so before SQLite sees it), sets WAL and the busy timeout, and migrates the schema. */
   async init(): Promise<void> {
     if (this.open) return;
     try {
-      mkdirSync(dirname(this.options.path), { recursive: true });
-      const db = new Database(this.options.path);
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.pragma(`busy_timeout = ${this.options.busyTimeoutMs ?? 5000}`);
-      db.pragma('foreign_keys = ON');
-      // A batch touches random pages of the digest index: a larger cache and rarer checkpoints keep it fast.
-      db.pragma('cache_size = -65536');
-      db.pragma('wal_autocheckpoint = 8192');
-      migrateSqlite(db);
-      const sql = prepareSqliteStatements(db);
-      const record = db.transaction((files: FileMetadata[], nowMs: number) => files.map((f) => recordSqliteFile(sql, f, nowMs)));
-      const deletePaths = db.transaction((hostname: string, filepaths: string[], nowMs: number) =>
-        filepaths.reduce((n, filepath) => n + sql.deletePath.run(nowMs, hostname, filepath).changes, 0),
-      );
-      this.open = {
-        db,
-        sql,
-        listing: new SqliteFileListing(db),
-        record: (files, nowMs) => record.immediate(files, nowMs),
-        deletePaths: (hostname, filepaths, nowMs) => deletePaths.immediate(hostname, filepaths, nowMs),
-      };
+      this.open = openSqlite(this.options.path, this.options.busyTimeoutMs ?? 5000);
     } catch (error) {
       if (error instanceof HoardError) throw error;
       throw new HoardError('unavailable', `cannot open metadata database ${this.options.path}: ${String(error)}`, {
@@ -102,20 +68,19 @@ export class SqliteMetadataStore implements MetadataStore {
     const rows = valid.length === 0 ? [] : this.run((o) => o.sql.seen.all(now.getTime(), JSON.stringify(valid), hostname));
     const confirmed = rows.length === ids.length ? null : new Set(rows.map((r) => r[0]));
     const stale = confirmed ? ids.filter((_, i) => !confirmed.has(rowIds[i] ?? 0)) : [];
-    // Registered and live is the common case; only the others need their digest to decide.
-    const absent = new Map<number, number | null>();
-    for (const [id, present] of rows) if (present !== 1) absent.set(id, present);
-    const unavailable = new Set<number>();
-    if (absent.size > 0) {
-      for (const [id, sha256] of this.run((o) => o.sql.digestsOf.all(JSON.stringify([...absent.keys()])))) {
-        const present = absent.get(id);
-        if (!isContentAvailable(sha256, present === null ? null : { deleted_at: now })) unavailable.add(id);
+    // Available content is the common case; only the others need their registry entry to decide.
+    const others = rows.filter(([, present]) => present !== 1).map(([id]) => id);
+    const upload = new Set<number>();
+    if (others.length > 0) {
+      for (const [id, sha256, registered, deleted, quarantined] of this.run((o) => o.sql.registryOf.all(JSON.stringify(others)))) {
+        const entry = registered ? { deleted_at: toDate(deleted), quarantined_at: toDate(quarantined) } : null;
+        if (needsUpload(sha256, entry)) upload.add(id);
       }
     }
     return {
       seen: rows.length,
       stale,
-      unavailable: unavailable.size === 0 ? [] : ids.filter((_, i) => unavailable.has(rowIds[i] ?? 0)),
+      uploadRequired: upload.size === 0 ? [] : ids.filter((_, i) => upload.has(rowIds[i] ?? 0)),
     };
   }
 
@@ -129,7 +94,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async markPrefixDeleted(hostname: string, pathPrefix: string, now: Date): Promise<number> {
-    const params = { now: now.getTime(), hostname, prefix: pathPrefix, upper: prefixUpperBound(pathPrefix) };
+    const params = { now: now.getTime(), hostname, ...pathPrefixRange(pathPrefix) };
     return this.run((o) => o.sql.deletePrefix.run(params).changes);
   }
 
@@ -159,8 +124,8 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.run((o) => mapRow(o.sql.epoch.get(sha256.toLowerCase())));
   }
 
-  async registerBlob(sha256: string, size: number, now: Date): Promise<void> {
-    this.run((o) => o.sql.registerBlob.run(sha256.toLowerCase(), size, now.getTime()));
+  async registerBlob(sha256: string, size: number, now: Date): Promise<BlobEntry> {
+    return this.run((o) => o.register(sha256.toLowerCase(), size, now.getTime()));
   }
 
   async getBlobs(sha256s: string[]): Promise<Map<string, BlobEntry>> {
@@ -169,12 +134,20 @@ export class SqliteMetadataStore implements MetadataStore {
     return new Map(rows.map((row) => [row.sha256, toBlobEntry(row)]));
   }
 
-  async forgetBlob(sha256: string): Promise<boolean> {
-    return this.run((o) => o.sql.forgetBlob.run(sha256.toLowerCase()).changes > 0);
+  async quarantineBlob(sha256: string, now: Date): Promise<boolean> {
+    return this.run((o) => o.sql.quarantineBlob.run(now.getTime(), sha256.toLowerCase()).changes > 0);
   }
 
-  async markBlobDeleted(sha256: string, now: Date): Promise<boolean> {
-    return this.run((o) => o.sql.deleteBlob.run(now.getTime(), sha256.toLowerCase()).changes > 0);
+  async takeDownBlob(sha256: string, size: number, now: Date): Promise<void> {
+    this.run((o) => o.sql.takeDownBlob.run({ sha256: sha256.toLowerCase(), size, now: now.getTime() }));
+  }
+
+  async setFileSizes(sha256: string, size: number): Promise<number> {
+    return this.run((o) => o.sql.fixSizes.run({ sha256: sha256.toLowerCase(), size }).changes);
+  }
+
+  async reinstateBlob(sha256: string): Promise<boolean> {
+    return this.run((o) => o.sql.reinstateBlob.run(sha256.toLowerCase()).changes > 0);
   }
 
   async createKey(key: KeyRecord): Promise<void> {
@@ -233,7 +206,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   /** Runs `fn` on the open database, mapping database failures to `HoardError('unavailable')`. */
-  private run<T>(fn: (open: Open) => T): T {
+  private run<T>(fn: (open: OpenSqlite) => T): T {
     const open = this.open;
     if (!open) throw new HoardError('unavailable', 'metadata store is not open');
     try {

@@ -71,6 +71,21 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     WHERE content_ok IS NOT NULL AND id IN (SELECT id FROM files WHERE sha256 = OLD.sha256);
   END;
   `,
+  // Content whose stored copy was found corrupt, the wrong size or missing is quarantined until a verified upload
+  // heals it; a confirmation must then look it up again, as after a takedown.
+  `
+  ALTER TABLE blobs ADD COLUMN quarantined_at INTEGER;
+  CREATE TRIGGER blob_quarantined AFTER UPDATE OF quarantined_at ON blobs WHEN NEW.quarantined_at IS NOT NULL BEGIN
+    UPDATE files_seen SET content_ok = NULL
+    WHERE content_ok IS NOT NULL AND id IN (SELECT id FROM files WHERE sha256 = NEW.sha256);
+  END;
+  `,
+  // A version is a file or a symlink; a symlink keeps its target and has no content. The view `file_rows` takes
+  // the new columns through `files.*`.
+  `
+  ALTER TABLE files ADD COLUMN type TEXT NOT NULL DEFAULT 'file';
+  ALTER TABLE files ADD COLUMN link_target TEXT;
+  `,
 ];
 
 /** Applies the migrations the database has not seen yet, each in its own transaction. Returns the new version. */

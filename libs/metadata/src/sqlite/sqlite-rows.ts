@@ -1,4 +1,4 @@
-import type { Scope } from '@app/contracts';
+import type { FileType, Scope } from '@app/contracts';
 import type { BlobEntry, KeyRecord, StatFields, StoredFile } from '../metadata-store';
 
 /** A `files` row as better-sqlite3 returns it (times in epoch milliseconds). */
@@ -12,6 +12,8 @@ export interface FileRow extends StatFields {
   last_seen_at: number;
   deleted_at: number | null;
   is_current: number;
+  type: FileType;
+  link_target: string | null;
 }
 
 export interface BlobRow {
@@ -19,6 +21,7 @@ export interface BlobRow {
   size: number;
   created_at: number;
   deleted_at: number | null;
+  quarantined_at: number | null;
 }
 
 export interface KeyRow {
@@ -58,11 +61,19 @@ export function toStoredFile(row: FileRow): StoredFile {
     first_seen_at: new Date(row.first_seen_at),
     last_seen_at: new Date(row.last_seen_at),
     deleted_at: toDate(row.deleted_at),
+    type: row.type,
+    link_target: row.link_target,
   };
 }
 
 export function toBlobEntry(row: BlobRow): BlobEntry {
-  return { sha256: row.sha256, size: row.size, created_at: new Date(row.created_at), deleted_at: toDate(row.deleted_at) };
+  return {
+    sha256: row.sha256,
+    size: row.size,
+    created_at: new Date(row.created_at),
+    deleted_at: toDate(row.deleted_at),
+    quarantined_at: toDate(row.quarantined_at),
+  };
 }
 
 export function toKeyRecord(row: KeyRow): KeyRecord {

@@ -15,25 +15,30 @@ export function prepareSqliteStatements(db: Database.Database) {
       'INSERT INTO files_seen (id, last_seen_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET last_seen_at = excluded.last_seen_at',
     ),
     retire: db.prepare('UPDATE files SET is_current = 0 WHERE id = ?'),
-    // Rows as [id, present]; `present`: 1 registered, 0 taken down, null never registered. The content is looked up
-    // only until a confirmation has found it once (`content_ok`, cleared by the triggers of the blobs table).
-    // `+hostname` keeps the lookup on the rowid (one b-tree search per id) rather than the (hostname, id) index.
+    // Rows as [id, present]; `present`: 1 available, 0 taken down or quarantined, null never registered. The content
+    // is looked up only until a confirmation has found it once (`content_ok`, cleared by the triggers of the blobs
+    // table). `+hostname` keeps the lookup on the rowid (one b-tree search per id) rather than the (hostname, id) index.
     seen: db
       .prepare<unknown[], [number, number | null]>(
         `UPDATE files_seen SET last_seen_at = ?,
            content_ok = CASE WHEN content_ok = 1 THEN 1 ELSE
-             (SELECT blobs.deleted_at IS NULL FROM files, blobs WHERE files.id = files_seen.id AND blobs.sha256 = files.sha256) END
+             (SELECT blobs.deleted_at IS NULL AND blobs.quarantined_at IS NULL FROM files, blobs
+              WHERE files.id = files_seen.id AND blobs.sha256 = files.sha256) END
          WHERE id IN (SELECT id FROM files WHERE id IN (SELECT value FROM json_each(?))
            AND +hostname = ? AND is_current = 1 AND deleted_at IS NULL)
          RETURNING id, content_ok`,
       )
       .raw(),
-    digestsOf: db.prepare<unknown[], [number, string]>('SELECT id, sha256 FROM files WHERE id IN (SELECT value FROM json_each(?))').raw(),
+    // Rows as [id, sha256, registered (1 or 0), blob taken down at, blob quarantined at].
+    registryOf: db.prepare<unknown[], [number, string, number, number | null, number | null]>(
+      `SELECT files.id, files.sha256, blobs.sha256 IS NOT NULL, blobs.deleted_at, blobs.quarantined_at
+       FROM files LEFT JOIN blobs ON blobs.sha256 = files.sha256 WHERE files.id IN (SELECT value FROM json_each(?))`,
+    ).raw(),
     insert: db.prepare(
       `INSERT INTO files (hostname, filepath, version, sha256, size, mode, uid, gid, mtime, atime, ctime, ip_address,
-         first_seen_at, deleted_at, is_current)
+         first_seen_at, deleted_at, is_current, type, link_target)
        VALUES (@hostname, @filepath, @version, @sha256, @size, @mode, @uid, @gid, @mtime, @atime, @ctime, @ip_address,
-         @first_seen_at, NULL, 1)`,
+         @first_seen_at, NULL, 1, @type, @link_target)`,
     ),
     deletePath: db.prepare(
       `UPDATE files SET deleted_at = ? WHERE hostname = ? AND filepath = ? AND is_current = 1 AND deleted_at IS NULL`,
@@ -41,7 +46,7 @@ export function prepareSqliteStatements(db: Database.Database) {
     deleteId: db.prepare('UPDATE files SET deleted_at = COALESCE(deleted_at, ?) WHERE id = ?'),
     deletePrefix: db.prepare(
       `UPDATE files SET deleted_at = @now WHERE hostname = @hostname AND is_current = 1 AND deleted_at IS NULL
-         AND filepath >= @prefix AND (@upper IS NULL OR filepath < @upper)`,
+         AND (filepath = @exact OR (filepath >= @from AND (@below IS NULL OR filepath < @below)))`,
     ),
     byId: file('SELECT * FROM file_rows WHERE id = ?'),
     history: file('SELECT * FROM file_rows WHERE hostname = ? AND filepath = ? ORDER BY version DESC'),
@@ -50,13 +55,19 @@ export function prepareSqliteStatements(db: Database.Database) {
     ),
     epoch: file('SELECT * FROM file_rows WHERE sha256 = ? ORDER BY first_seen_at, id LIMIT 1'),
 
-    registerBlob: db.prepare(
-      `INSERT INTO blobs (sha256, size, created_at, deleted_at) VALUES (?, ?, ?, NULL)
-       ON CONFLICT (sha256) DO UPDATE SET size = excluded.size, deleted_at = NULL`,
+    // A takedown stays: registering heals a quarantine only.
+    registerBlob: db.prepare<unknown[], BlobRow>(
+      `INSERT INTO blobs (sha256, size, created_at, deleted_at, quarantined_at) VALUES (?, ?, ?, NULL, NULL)
+       ON CONFLICT (sha256) DO UPDATE SET size = excluded.size, quarantined_at = NULL RETURNING *`,
     ),
+    fixSizes: db.prepare('UPDATE files SET size = @size WHERE sha256 = @sha256 AND size <> @size'),
     blobsIn: db.prepare<unknown[], BlobRow>('SELECT * FROM blobs WHERE sha256 IN (SELECT value FROM json_each(?))'),
-    forgetBlob: db.prepare('DELETE FROM blobs WHERE sha256 = ? AND deleted_at IS NULL'),
-    deleteBlob: db.prepare('UPDATE blobs SET deleted_at = COALESCE(deleted_at, ?) WHERE sha256 = ?'),
+    quarantineBlob: db.prepare('UPDATE blobs SET quarantined_at = COALESCE(quarantined_at, ?) WHERE sha256 = ?'),
+    takeDownBlob: db.prepare(
+      `INSERT INTO blobs (sha256, size, created_at, deleted_at, quarantined_at) VALUES (@sha256, @size, @now, @now, NULL)
+       ON CONFLICT (sha256) DO UPDATE SET deleted_at = COALESCE(blobs.deleted_at, excluded.deleted_at)`,
+    ),
+    reinstateBlob: db.prepare('DELETE FROM blobs WHERE sha256 = ? AND deleted_at IS NOT NULL'),
 
     insertKey: db.prepare(
       `INSERT INTO api_keys (id, name, scopes, hash, created_at, expires_at, last_used_at, revoked_at)
@@ -74,7 +85,7 @@ export function prepareSqliteStatements(db: Database.Database) {
        FROM files WHERE is_current = 1 AND deleted_at IS NULL`,
     ),
     blobStats: db.prepare<unknown[], { blobs: number; stored: number }>(
-      'SELECT COUNT(*) AS blobs, COALESCE(SUM(size), 0) AS stored FROM blobs WHERE deleted_at IS NULL',
+      'SELECT COUNT(*) AS blobs, COALESCE(SUM(size), 0) AS stored FROM blobs WHERE deleted_at IS NULL AND quarantined_at IS NULL',
     ),
     ping: db.prepare('SELECT 1'),
   };

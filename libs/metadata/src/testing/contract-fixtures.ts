@@ -26,6 +26,9 @@ export function digest(label: string): string {
   return createHash('sha256').update(label).digest('hex');
 }
 
+/** The digest of the empty content (what a symlink record carries). */
+export const EMPTY = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
 /** A fixed point in time, `seconds` after the start of 2026. */
 export function at(seconds: number): Date {
   return new Date(Date.UTC(2026, 0, 1) + seconds * 1000);

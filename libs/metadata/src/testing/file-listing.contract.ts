@@ -51,6 +51,19 @@ export function describeFileListingContract(factory: MetadataStoreFactory): void
       expect(page.items[3].deleted_at).toEqual(at(2));
     });
 
+    it('takes a path prefix as a directory or a file, never as a string prefix', async () => {
+      const paths = ['/t/tree', '/t/tree/a', '/t/tree/b/c', '/t/tree2/x', '/t/treeX', '/t/tre'];
+      await ctx.sut.recordFiles(paths.map((p) => meta(p, p, { hostname: 'host-t' })), at(3));
+      const under = async (pathPrefix: string) =>
+        (await ctx.sut.listFiles({ includeDeleted: false, limit: 100, hostname: 'host-t', pathPrefix })).items.map((f) => f.filepath);
+      expect(await under('/t/tree')).toEqual(['/t/tree', '/t/tree/a', '/t/tree/b/c']);
+      expect(await under('/t/tree/')).toEqual(['/t/tree/a', '/t/tree/b/c']);
+      expect(await under('/t/tree/a')).toEqual(['/t/tree/a']);
+      expect(await under('/t/tre')).toEqual(['/t/tre']);
+      expect(await under('/')).toEqual(paths);
+      expect(await under('/t/nothing')).toEqual([]);
+    });
+
     it('filters by hostname, literal path prefix and digest', async () => {
       expect(paths(await ctx.sut.listFiles({ includeDeleted: false, limit: 100, hostname: 'host-b' }))).toEqual([
         'host-b:/srv/a%b/1:v1',

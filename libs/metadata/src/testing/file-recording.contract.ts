@@ -1,5 +1,5 @@
 import type { MetadataStoreFactory } from './contract-fixtures';
-import { at, digest, meta, useFreshStore } from './contract-fixtures';
+import { at, digest, EMPTY, meta, useFreshStore } from './contract-fixtures';
 
 /** How `recordFiles` versions files, and how versions are deleted. */
 export function describeFileRecordingContract(factory: MetadataStoreFactory): void {
@@ -15,42 +15,44 @@ export function describeFileRecordingContract(factory: MetadataStoreFactory): vo
       await ctx.sut.recordFiles([meta('/old', 'o2')], at(2));
       await ctx.sut.markPathsDeleted('host-a', ['/gone'], at(2));
       const seen = await ctx.sut.markFilesSeen('host-a', [old.id, keep.id, gone.id, other.id, 'not-an-id'], at(3));
-      expect(seen).toEqual({ seen: 1, stale: [old.id, gone.id, other.id, 'not-an-id'], unavailable: [keep.id] });
+      expect(seen).toEqual({ seen: 1, stale: [old.id, gone.id, other.id, 'not-an-id'], uploadRequired: [keep.id] });
       expect(await ctx.sut.getFile(keep.id)).toMatchObject({ last_seen_at: at(3), first_seen_at: at(1) });
       expect(await ctx.sut.getFile(old.id)).toMatchObject({ last_seen_at: at(1) });
       expect(await ctx.sut.getFile(gone.id)).toMatchObject({ last_seen_at: at(1) });
       expect(await ctx.sut.getFile(other.id)).toMatchObject({ last_seen_at: at(1) });
     });
 
-    it('says which confirmed records lack their content: not registered, or taken down; empty content needs none', async () => {
+    it('says which confirmed records need their content uploaded: not registered or quarantined, never taken down or empty', async () => {
       const empty = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
       const recorded = await ctx.sut.recordFiles(
-        [meta('/stored', 's'), meta('/taken', 't'), meta('/never', 'n'), meta('/empty', 'e', { sha256: empty, size: 0 })],
+        [meta('/stored', 's'), meta('/taken', 't'), meta('/never', 'n'), meta('/empty', 'e', { sha256: empty, size: 0 }), meta('/bad', 'q')],
         at(1),
       );
-      const [stored, taken, never, emptyFile] = recorded.map((r) => r.file.id);
-      await ctx.sut.registerBlob(digest('s'), 1, at(1));
-      await ctx.sut.registerBlob(digest('t'), 1, at(1));
-      await ctx.sut.markBlobDeleted(digest('t'), at(2));
-      const seen = await ctx.sut.markFilesSeen('host-a', [never, stored, emptyFile, taken], at(3));
-      expect(seen).toEqual({ seen: 4, stale: [], unavailable: [never, taken] });
-      await ctx.sut.registerBlob(empty, 0, at(4));
-      await ctx.sut.markBlobDeleted(empty, at(4));
-      expect(await ctx.sut.markFilesSeen('host-a', [emptyFile, stored], at(5))).toEqual({ seen: 2, stale: [], unavailable: [emptyFile] });
+      const [stored, taken, never, emptyFile, bad] = recorded.map((r) => r.file.id);
+      for (const content of ['s', 't', 'q']) await ctx.sut.registerBlob(digest(content), 1, at(1));
+      await ctx.sut.takeDownBlob(digest('t'), 1, at(2));
+      await ctx.sut.quarantineBlob(digest('q'), at(2));
+      const seen = await ctx.sut.markFilesSeen('host-a', [never, stored, emptyFile, taken, bad], at(3));
+      expect(seen).toEqual({ seen: 5, stale: [], uploadRequired: [never, bad] });
+      await ctx.sut.takeDownBlob(empty, 0, at(4));
+      expect(await ctx.sut.markFilesSeen('host-a', [emptyFile, stored], at(5))).toEqual({ seen: 2, stale: [], uploadRequired: [] });
     });
 
-    it('finds content gone that an earlier confirmation found stored: taken down or forgotten, for every record of it', async () => {
+    it('finds content gone that an earlier confirmation found stored: quarantined or taken down, for every record of it', async () => {
       const recorded = await ctx.sut.recordFiles([meta('/a', 'a'), meta('/copy-of-a', 'a'), meta('/b', 'b'), meta('/c', 'c')], at(1));
       const [a, copy, b, c] = recorded.map((r) => r.file.id);
       for (const content of ['a', 'b', 'c']) await ctx.sut.registerBlob(digest(content), 1, at(1));
-      expect(await ctx.sut.markFilesSeen('host-a', [a, copy, b, c], at(2))).toEqual({ seen: 4, stale: [], unavailable: [] });
-      await ctx.sut.markBlobDeleted(digest('a'), at(3));
-      await ctx.sut.forgetBlob(digest('b'));
-      expect(await ctx.sut.markFilesSeen('host-a', [a, copy, b, c], at(4))).toEqual({ seen: 4, stale: [], unavailable: [a, copy, b] });
-      // Stored again: available again.
+      expect(await ctx.sut.markFilesSeen('host-a', [a, copy, b, c], at(2))).toEqual({ seen: 4, stale: [], uploadRequired: [] });
+      await ctx.sut.quarantineBlob(digest('a'), at(3));
+      await ctx.sut.takeDownBlob(digest('b'), 1, at(3));
+      expect(await ctx.sut.markFilesSeen('host-a', [a, copy, b, c], at(4))).toEqual({ seen: 4, stale: [], uploadRequired: [a, copy] });
+      // Stored again: the quarantine heals; the takedown stays until it is lifted, and then the content is absent.
       await ctx.sut.registerBlob(digest('a'), 1, at(5));
       await ctx.sut.registerBlob(digest('b'), 1, at(5));
-      expect(await ctx.sut.markFilesSeen('host-a', [a, copy, b, c], at(6))).toEqual({ seen: 4, stale: [], unavailable: [] });
+      expect(await ctx.sut.markFilesSeen('host-a', [a, copy, b, c], at(6))).toEqual({ seen: 4, stale: [], uploadRequired: [] });
+      expect((await ctx.sut.getBlobs([digest('b')])).get(digest('b'))!.deleted_at).toEqual(at(3));
+      await ctx.sut.reinstateBlob(digest('b'));
+      expect(await ctx.sut.markFilesSeen('host-a', [a, copy, b, c], at(7))).toEqual({ seen: 4, stale: [], uploadRequired: [b] });
     });
 
     it('confirms a thousand records at once', async () => {
@@ -63,12 +65,12 @@ export function describeFileRecordingContract(factory: MetadataStoreFactory): vo
       const seen = await ctx.sut.markFilesSeen('host-a', ids, at(2));
       expect(seen.seen).toBe(1000);
       expect(seen.stale).toEqual([]);
-      expect(seen.unavailable).toEqual(ids.filter((_, i) => (i % 10) % 2 === 1));
+      expect(seen.uploadRequired).toEqual(ids.filter((_, i) => (i % 10) % 2 === 1));
       expect(await ctx.sut.getFile(ids[999])).toMatchObject({ last_seen_at: at(2) });
     });
 
     it('answers nothing for no ids', async () => {
-      expect(await ctx.sut.markFilesSeen('host-a', [], at(1))).toEqual({ seen: 0, stale: [], unavailable: [] });
+      expect(await ctx.sut.markFilesSeen('host-a', [], at(1))).toEqual({ seen: 0, stale: [], uploadRequired: [] });
     });
   });
 
@@ -84,6 +86,8 @@ export function describeFileRecordingContract(factory: MetadataStoreFactory): vo
         first_seen_at: at(1),
         last_seen_at: at(1),
         deleted_at: null,
+        type: 'file',
+        link_target: null,
       });
       expect(await ctx.sut.getFile(result.file.id)).toEqual(result.file);
       expect(await ctx.sut.currentFile('host-a', '/etc/hosts')).toEqual(result.file);
@@ -147,6 +151,24 @@ export function describeFileRecordingContract(factory: MetadataStoreFactory): vo
       expect((await ctx.sut.fileHistory('host-a', '/a')).map((f) => f.version)).toEqual([2, 1]);
     });
 
+    it('records a symlink with its target; another target, or a file in its place, is a new version', async () => {
+      const link = (target: string) => meta('/l', '', { type: 'symlink', link_target: target, sha256: EMPTY, size: 0 });
+      const [v1] = await ctx.sut.recordFiles([link('a/b')], at(1));
+      expect(v1).toMatchObject({ status: 'created', file: { version: 1, type: 'symlink', link_target: 'a/b', sha256: EMPTY, size: 0 } });
+      expect(await ctx.sut.getFile(v1.file.id)).toEqual(v1.file);
+      const [same] = await ctx.sut.recordFiles([link('a/b')], at(2));
+      expect(same).toMatchObject({ status: 'unchanged', file: { id: v1.file.id, last_seen_at: at(2) } });
+      const [v2] = await ctx.sut.recordFiles([link('/elsewhere')], at(3));
+      expect(v2).toMatchObject({ status: 'created', file: { version: 2, link_target: '/elsewhere' } });
+      const [v3] = await ctx.sut.recordFiles([meta('/l', '', { sha256: EMPTY, size: 0 })], at(4));
+      expect(v3).toMatchObject({ status: 'created', file: { version: 3, type: 'file', link_target: null } });
+      expect((await ctx.sut.fileHistory('host-a', '/l')).map((f) => [f.version, f.type, f.link_target])).toEqual([
+        [3, 'file', null],
+        [2, 'symlink', '/elsewhere'],
+        [1, 'symlink', 'a/b'],
+      ]);
+    });
+
     it('creates exactly one version when parallel calls record the same path', async () => {
       const calls = Array.from({ length: 12 }, (_, i) => ctx.sut.recordFiles([meta('/race', 'same')], at(10 + i)));
       const statuses = (await Promise.all(calls)).map(([r]) => r.status);
@@ -178,17 +200,18 @@ export function describeFileRecordingContract(factory: MetadataStoreFactory): vo
       }
     });
 
-    it('deletes under a literal prefix: % and _ are plain characters', async () => {
-      const paths = ['/d/a%b/x', '/d/a%b/y', '/d/aXb/z', '/d/a_b/w', '/d/aYb/v', '/d/a%b', '/e/a%b/x'];
+    it('deletes under a path prefix: a directory or a file, never a sibling that shares its name as a string', async () => {
+      const paths = ['/d/a%b/x', '/d/a%b/y', '/d/a%b', '/d/a%bc', '/d/aXb/z', '/d/a_b/w', '/e/a%b/x'];
       await ctx.sut.recordFiles(paths.map((p) => meta(p, p)), at(1));
       await ctx.sut.recordFiles([meta('/d/a%b/x', 'x', { hostname: 'host-b' })], at(1));
       expect(await ctx.sut.markPrefixDeleted('host-a', '/d/a%b/', at(2))).toBe(2);
-      expect(await ctx.sut.markPrefixDeleted('host-a', '/d/a_', at(2))).toBe(1);
-      expect(await ctx.sut.markPrefixDeleted('host-a', '/d/a%b/', at(3))).toBe(0);
+      expect(await ctx.sut.markPrefixDeleted('host-a', '/d/a_', at(2))).toBe(0);
+      expect(await ctx.sut.markPrefixDeleted('host-a', '/d/a%b', at(3))).toBe(1);
       const live = await ctx.sut.listFiles({ includeDeleted: false, limit: 100 });
       expect(live.items.map((f) => `${f.hostname}:${f.filepath}`).sort()).toEqual(
-        ['host-a:/d/a%b', 'host-a:/d/aXb/z', 'host-a:/d/aYb/v', 'host-a:/e/a%b/x', 'host-b:/d/a%b/x'].sort(),
+        ['host-a:/d/a%bc', 'host-a:/d/aXb/z', 'host-a:/d/a_b/w', 'host-a:/e/a%b/x', 'host-b:/d/a%b/x'].sort(),
       );
+      expect(await ctx.sut.markPrefixDeleted('host-a', '/', at(4))).toBe(4);
     });
   });
 }

@@ -1,5 +1,6 @@
 import type { MetadataStoreFactory } from './contract-fixtures';
 import { describeFileListingContract } from './file-listing.contract';
+import { describeFileTimeContract } from './file-time.contract';
 import { describeFileRecordingContract } from './file-recording.contract';
 import { describeRegistryContract } from './registry.contract';
 
@@ -13,6 +14,7 @@ export function describeMetadataStoreContract(name: string, factory: MetadataSto
   describe(`MetadataStore contract: ${name}`, () => {
     describe('file versions', () => describeFileRecordingContract(factory));
     describe('file queries', () => describeFileListingContract(factory));
+    describe('file queries at a time', () => describeFileTimeContract(factory));
     describe('registry', () => describeRegistryContract(factory));
   });
 }

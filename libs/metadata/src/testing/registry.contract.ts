@@ -21,30 +21,61 @@ export function describeRegistryContract(factory: MetadataStoreFactory): void {
   const ctx = useFreshStore(factory);
 
   describe('blob registry', () => {
-    it('registers idempotently, takes down, and clears the takedown on re-registration', async () => {
+    it('registers idempotently, keeping the first time, and answers the entry as it now is', async () => {
       const sha = digest('blob');
-      await ctx.sut.registerBlob(sha, 4, at(1));
-      await ctx.sut.registerBlob(sha, 4, at(2));
-      expect((await ctx.sut.getBlobs([sha])).get(sha)).toEqual({ sha256: sha, size: 4, created_at: at(1), deleted_at: null });
-
-      expect(await ctx.sut.markBlobDeleted(sha, at(3))).toBe(true);
-      expect((await ctx.sut.getBlobs([sha])).get(sha)!.deleted_at).toEqual(at(3));
-      expect(await ctx.sut.markBlobDeleted(digest('never'), at(3))).toBe(false);
-
-      await ctx.sut.registerBlob(sha, 4, at(4));
-      expect((await ctx.sut.getBlobs([sha])).get(sha)!.deleted_at).toBeNull();
+      const entry = { sha256: sha, size: 4, created_at: at(1), deleted_at: null, quarantined_at: null };
+      expect(await ctx.sut.registerBlob(sha, 4, at(1))).toEqual(entry);
+      expect(await ctx.sut.registerBlob(sha, 4, at(2))).toEqual(entry);
+      expect((await ctx.sut.getBlobs([sha])).get(sha)).toEqual(entry);
     });
 
-    it('forgets lost content but keeps a takedown', async () => {
-      await ctx.sut.registerBlob(digest('lost'), 1, at(1));
-      await ctx.sut.registerBlob(digest('down'), 1, at(1));
-      await ctx.sut.markBlobDeleted(digest('down'), at(2));
-      expect(await ctx.sut.forgetBlob(digest('lost'))).toBe(true);
-      expect(await ctx.sut.forgetBlob(digest('lost'))).toBe(false);
-      expect(await ctx.sut.forgetBlob(digest('down'))).toBe(false);
-      const found = await ctx.sut.getBlobs([digest('lost'), digest('down')]);
-      expect([...found.keys()]).toEqual([digest('down')]);
-      expect(found.get(digest('down'))!.deleted_at).toEqual(at(2));
+    it('keeps a takedown through later registrations until it is lifted, after which the digest is unknown', async () => {
+      const sha = digest('down');
+      await ctx.sut.registerBlob(sha, 4, at(1));
+      await ctx.sut.takeDownBlob(sha, 4, at(3));
+      await ctx.sut.takeDownBlob(sha, 4, at(4));
+      expect(await ctx.sut.registerBlob(sha, 4, at(5))).toMatchObject({ deleted_at: at(3) });
+      expect((await ctx.sut.getBlobs([sha])).get(sha)).toMatchObject({ deleted_at: at(3), created_at: at(1) });
+      expect(await ctx.sut.reinstateBlob(sha)).toBe(true);
+      expect(await ctx.sut.reinstateBlob(sha)).toBe(false);
+      expect((await ctx.sut.getBlobs([sha])).size).toBe(0);
+      expect(await ctx.sut.registerBlob(sha, 4, at(6))).toMatchObject({ deleted_at: null, created_at: at(6) });
+      expect(await ctx.sut.reinstateBlob(sha)).toBe(false);
+    });
+
+    it('takes down a digest it never registered, with the size it is given', async () => {
+      const sha = digest('unregistered');
+      await ctx.sut.takeDownBlob(sha, 9, at(2));
+      expect((await ctx.sut.getBlobs([sha])).get(sha)).toEqual({ sha256: sha, size: 9, created_at: at(2), deleted_at: at(2), quarantined_at: null });
+    });
+
+    it('quarantines registered content, keeping the first time, until a registration heals it', async () => {
+      const sha = digest('bad');
+      expect(await ctx.sut.quarantineBlob(sha, at(1))).toBe(false);
+      expect((await ctx.sut.getBlobs([sha])).size).toBe(0);
+      await ctx.sut.registerBlob(sha, 3, at(1));
+      expect(await ctx.sut.quarantineBlob(sha, at(2))).toBe(true);
+      expect(await ctx.sut.quarantineBlob(sha, at(3))).toBe(true);
+      expect((await ctx.sut.getBlobs([sha])).get(sha)).toMatchObject({ quarantined_at: at(2), deleted_at: null });
+      expect(await ctx.sut.registerBlob(sha, 3, at(4))).toMatchObject({ quarantined_at: null, created_at: at(1) });
+    });
+
+    it('sets the size of every record of the content, history included, when it is registered', async () => {
+      await ctx.sut.recordFiles([meta('/a', 'x', { size: 9_007_199_254_740_991 }), meta('/b', 'x', { size: 5 }), meta('/c', 'y')], at(1));
+      await ctx.sut.recordFiles([meta('/a', 'newer')], at(2));
+      await ctx.sut.registerBlob(digest('x'), 1, at(3));
+      const history = await ctx.sut.fileHistory('host-a', '/a');
+      expect(history.map((f) => [f.sha256, f.size])).toEqual([[digest('newer'), 5], [digest('x'), 1]]);
+      expect((await ctx.sut.currentFile('host-a', '/b'))!.size).toBe(1);
+      expect((await ctx.sut.currentFile('host-a', '/c'))!.size).toBe(1);
+    });
+
+    it('sets the sizes of the records of one digest on demand, saying how many changed', async () => {
+      await ctx.sut.recordFiles([meta('/a', 'x', { size: 7 }), meta('/b', 'x', { size: 1 }), meta('/c', 'y', { size: 7 })], at(1));
+      expect(await ctx.sut.setFileSizes(digest('x'), 1)).toBe(1);
+      expect(await ctx.sut.setFileSizes(digest('x'), 1)).toBe(0);
+      expect((await ctx.sut.currentFile('host-a', '/a'))!.size).toBe(1);
+      expect((await ctx.sut.currentFile('host-a', '/c'))!.size).toBe(7);
     });
 
     it('leaves absent digests out of the map', async () => {
@@ -96,12 +127,14 @@ export function describeRegistryContract(factory: MetadataStoreFactory): void {
       expect(await ctx.sut.stats()).toEqual({ files: 2, hosts: 2, blobs: 1, stored_bytes: 1000, logical_bytes: 2000 });
     });
 
-    it('leaves out history, deleted records and taken-down blobs', async () => {
+    it('leaves out history, deleted records, and taken-down and quarantined blobs', async () => {
       await ctx.sut.recordFiles([meta('/a', 'old'), meta('/a', 'newer'), meta('/b', 'bb'), meta('/c', 'cc')], at(1));
       await ctx.sut.markPathsDeleted('host-a', ['/b'], at(2));
       await ctx.sut.registerBlob(digest('old'), 3, at(1));
       await ctx.sut.registerBlob(digest('newer'), 5, at(1));
-      await ctx.sut.markBlobDeleted(digest('old'), at(2));
+      await ctx.sut.registerBlob(digest('cc'), 2, at(1));
+      await ctx.sut.takeDownBlob(digest('old'), 3, at(2));
+      await ctx.sut.quarantineBlob(digest('cc'), at(2));
       expect(await ctx.sut.stats()).toEqual({ files: 2, hosts: 1, blobs: 1, stored_bytes: 5, logical_bytes: 7 });
     });
   });

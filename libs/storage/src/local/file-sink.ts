@@ -7,7 +7,8 @@ import { overLimits, shortOfLimits } from '../shared/hashing-meter';
 
 /**
  * A Writable onto an open file descriptor that hashes (SHA-256) and counts what it writes, enforcing the limits of
- * {@link PutOptions} as HashingMeter does, and leaves the file open when it finishes (the owner syncs and closes it).
+ * {@link PutOptions} as HashingMeter does, and leaves the file open when it finishes (the owner syncs and closes it,
+ * but only once {@link HashingFileSink.whenIdle} has resolved: see TempBlobFile).
  * Chunks are gathered until BATCH_BYTES are held (or the body ends) and go down together, so that the many small
  * chunks a socket delivers become a few large writes, each a single task.
  *
@@ -33,6 +34,8 @@ export class HashingFileSink extends Writable {
   /** Chunks taken but not yet written (fewer than BATCH_BYTES). */
   private held: Buffer[] = [];
   private heldBytes = 0;
+  /** Settles once the stream has closed: finished, or destroyed after its last write was over. */
+  private readonly idle: Promise<void>;
 
   constructor(
     private readonly fd: number,
@@ -41,8 +44,18 @@ export class HashingFileSink extends Writable {
     useNative = FileHasher !== null,
   ) {
     super({ highWaterMark });
+    this.idle = new Promise((resolve) => this.once('close', () => resolve()));
     this.native = useNative && FileHasher ? new FileHasher(fd, { direct: true, size: limits.expectedSize }) : null;
     this.hash = this.native ? null : createHash('sha256');
+  }
+
+  /**
+   * Resolves once no write to the file is in flight and none can start any more: the stream finished, or it was
+   * destroyed and the write it was waiting for is over. Until then the descriptor must stay open and unused.
+   * A stream that is neither finished nor destroyed never gets there: destroy it first.
+   */
+  whenIdle(): Promise<void> {
+    return this.idle;
   }
 
   /** Hex digest of everything written; call once, after the stream finished. */

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collect, interruptedStream, randomBlob, streamOf } from '../testing/blob-bodies';
@@ -30,12 +30,12 @@ describe('LocalFsBlobStore', () => {
 
   const tmpEntries = () => readdirSync(join(root, 'blobs', '.tmp'));
 
-  it('lays blobs out as <root>/<sha[0:2]>/<sha>, read-only and not executable', async () => {
+  it('lays blobs out as <root>/<sha[0:2]>/<sha>, readable by the server\'s user only', async () => {
     const { bytes, sha } = randomBlob(1234);
     await sut.put(sha, streamOf(bytes));
     const info = statSync(join(root, 'blobs', sha.slice(0, 2), sha));
     expect(info.size).toBe(1234);
-    expect(info.mode & 0o777).toBe(0o444);
+    expect(info.mode & 0o777).toBe(0o400);
     expect(tmpEntries()).toEqual([]);
   });
 
@@ -58,7 +58,7 @@ describe('LocalFsBlobStore', () => {
       code: 'invalid_request',
     });
     expect(tmpEntries()).toEqual([]);
-    expect(readdirSync(join(root, 'blobs')).sort()).toEqual(['.tmp']);
+    expect(readdirSync(join(root, 'blobs')).sort()).toEqual(['.quarantine', '.tmp']);
   });
 
   it('never rewrites a stored blob: a repeat upload leaves the same file untouched', async () => {
@@ -92,5 +92,57 @@ describe('LocalFsBlobStore', () => {
   it('fails ping with unavailable when the root is gone', async () => {
     rmSync(join(root, 'blobs'), { recursive: true });
     await expect(sut.ping()).rejects.toMatchObject({ code: 'unavailable' });
+  });
+});
+
+describe('LocalFsBlobStore on disk', () => {
+  let root: string;
+  let umask: number;
+
+  beforeEach(() => {
+    root = tempRoot();
+    umask = process.umask(0o022);
+  });
+  afterEach(() => {
+    process.umask(umask);
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const mode = (path: string) => statSync(path).mode & 0o777;
+
+  it('keeps its directories 0700 and blobs 0400 under umask 022', async () => {
+    const sut = new LocalFsBlobStore({ root: join(root, 'blobs') });
+    await sut.init();
+    const { bytes, sha } = randomBlob(100);
+    await sut.put(sha, streamOf(bytes));
+    const dirs = ['blobs', 'blobs/.tmp', 'blobs/.quarantine', `blobs/${sha.slice(0, 2)}`];
+    expect(dirs.map((d) => [d, mode(join(root, d))])).toEqual(dirs.map((d) => [d, 0o700]));
+    expect(mode(join(root, 'blobs', sha.slice(0, 2), sha))).toBe(0o400);
+  });
+
+  it('moves a quarantined blob to .quarantine/<sha>.<time>, a second one of the same digest beside it', async () => {
+    const sut = new LocalFsBlobStore({ root });
+    await sut.init();
+    const { bytes, sha } = randomBlob(700);
+    const before = Date.now();
+    for (let i = 0; i < 2; i++) {
+      await sut.put(sha, streamOf(bytes));
+      await sut.quarantine(sha);
+    }
+    const names = readdirSync(join(root, '.quarantine')).sort();
+    expect(names).toHaveLength(2);
+    for (const name of names) {
+      const match = /^([0-9a-f]{64})\.(\d+)(-\d+)?$/.exec(name)!;
+      expect([match[1], Number(match[2]) >= before, readFileSync(join(root, '.quarantine', name)).equals(bytes)]).toEqual([sha, true, true]);
+    }
+  });
+
+  it('tells the free bytes of its file system', async () => {
+    const sut = new LocalFsBlobStore({ root });
+    await sut.init();
+    const free = await sut.freeBytes();
+    const info = statfsSync(root);
+    expect(free).toBeGreaterThan(0);
+    expect(Math.abs(free! - info.bavail * info.bsize)).toBeLessThan(64 << 20);
   });
 });

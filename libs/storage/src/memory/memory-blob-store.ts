@@ -13,6 +13,8 @@ import { blobNotFound, classifyPutFailure, digestMismatch } from '../shared/stor
 export class MemoryBlobStore implements BlobStore {
   readonly kind = 'memory';
   private readonly blobs = new Map<string, Buffer>();
+  /** Blobs moved aside by `quarantine`, as `<sha>.<n>`. */
+  readonly quarantined = new Map<string, Buffer>();
 
   async init(): Promise<void> {}
 
@@ -64,6 +66,23 @@ export class MemoryBlobStore implements BlobStore {
     return this.blobs.delete(digestParts(sha256).sha);
   }
 
+  async quarantine(sha256: string): Promise<boolean> {
+    const { sha } = digestParts(sha256);
+    const blob = this.blobs.get(sha);
+    if (!blob) return false;
+    this.quarantined.set(`${sha}.${this.quarantined.size}`, blob);
+    this.blobs.delete(sha);
+    return true;
+  }
+
+  /**
+   * Replaces a stored blob's bytes behind the store's back, as a failing disk would (for tests of what readers and
+   * uploads do with corrupt content).
+   */
+  corrupt(sha256: string, bytes: Buffer): void {
+    this.blobs.set(digestParts(sha256).sha, bytes);
+  }
+
   async *list(options: ListOptions = {}): AsyncIterable<BlobStat> {
     const after = options.after?.toLowerCase() ?? '';
     let left = options.limit ?? Number.POSITIVE_INFINITY;
@@ -76,6 +95,10 @@ export class MemoryBlobStore implements BlobStore {
   }
 
   async ping(): Promise<void> {}
+
+  async freeBytes(): Promise<number | null> {
+    return null;
+  }
 
   async close(): Promise<void> {}
 }

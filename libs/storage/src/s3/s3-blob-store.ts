@@ -16,6 +16,7 @@ import { verifyBody } from '../shared/verify-body';
 import { isS3NotFound, s3Failure, s3Status } from './s3-errors';
 import { S3BucketAdmin } from './s3-bucket-admin';
 import { putVerified, VerifiedPutTarget } from './s3-verified-put';
+import { copyObject } from './s3-copy-object';
 
 const MIN_PART_SIZE = 5 * 1024 * 1024;
 const KEY_RE = /^([0-9a-f]{2})\/([0-9a-f]{64})$/;
@@ -38,6 +39,8 @@ export interface S3BlobStoreOptions {
   staleUploadMs?: number;
   /** Explicit credentials; by default the AWS SDK's credential chain. */
   credentials?: S3ClientConfig['credentials'];
+  /** Blobs up to this size are quarantined with one server-side copy, larger ones part by part (default 5 GiB). */
+  singleCopyMax?: number;
 }
 
 /**
@@ -140,6 +143,29 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  /** Copies the object to `<prefix>.quarantine/<sha>.<ms since 1970>` on the server side, then removes it. */
+  async quarantine(sha256: string): Promise<boolean> {
+    const { sha } = digestParts(sha256);
+    const found = await this.stat(sha);
+    if (!found) return false;
+    try {
+      await copyObject({
+        client: this.client,
+        bucket: this.options.bucket,
+        from: this.key(sha),
+        to: `${this.prefix}.quarantine/${sha}.${Date.now()}`,
+        size: found.size,
+        partSize: this.partSize,
+        singleCopyMax: this.options.singleCopyMax,
+      });
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.key(sha) }));
+      return true;
+    } catch (error) {
+      if (isS3NotFound(error)) return false;
+      throw s3Failure('quarantine', error);
+    }
+  }
+
   async *list(options: ListOptions = {}): AsyncIterable<BlobStat> {
     const after = options.after?.toLowerCase();
     let left = options.limit ?? Number.POSITIVE_INFINITY;
@@ -171,6 +197,10 @@ export class S3BlobStore implements BlobStore {
 
   async ping(): Promise<void> {
     await this.admin.ensureBucket(false);
+  }
+
+  async freeBytes(): Promise<number | null> {
+    return null;
   }
 
   async close(): Promise<void> {

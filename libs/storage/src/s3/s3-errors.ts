@@ -1,5 +1,5 @@
 import { HoardError } from '@app/contracts';
-import { storeUnavailable } from '../shared/store-errors';
+import { storeFull, storeUnavailable } from '../shared/store-errors';
 
 interface SdkErrorShape {
   name?: string;
@@ -28,8 +28,18 @@ export function isConditionalConflict(error: unknown): boolean {
   return s3Status(error) === 409;
 }
 
-/** Maps an SDK or network failure to `unavailable`; HoardErrors pass through. */
+/** S3 (and MinIO) answers of a store or a quota with no room left for the object. */
+const FULL_CODES = new Set(['XMinioStorageFull', 'XMinioAdminBucketQuotaExceeded', 'QuotaExceeded', 'EntityTooLarge', 'InsufficientStorage']);
+
+/** True when S3 refused a write for want of space (a full drive, a bucket quota): 507 rather than 503. */
+export function isS3Full(error: unknown): boolean {
+  const shape = error as SdkErrorShape | undefined;
+  return FULL_CODES.has(shape?.name ?? '') || FULL_CODES.has(shape?.Code ?? '') || s3Status(error) === 507;
+}
+
+/** Maps an SDK or network failure to `unavailable` (`insufficient_storage` when S3 is full); HoardErrors pass through. */
 export function s3Failure(what: string, error: unknown): HoardError {
   if (error instanceof HoardError) return error;
+  if (isS3Full(error)) return storeFull(`S3 ${what}`, error);
   return storeUnavailable(`S3 ${what}`, error);
 }

@@ -28,6 +28,10 @@ export class S3MultipartUpload {
   private uploadId?: string;
   private nextPartNumber = 1;
   private failure?: unknown;
+  /** The creation of the upload, while under way. */
+  private creating?: Promise<void>;
+  /** Set by complete() and abort(): no part may start after that (its bytes would outlive the upload's end). */
+  private closed = false;
   private readonly parts: CompletedPart[] = [];
   private readonly inflight = new Set<Promise<void>>();
   private bytesInFlight = 0;
@@ -45,12 +49,17 @@ export class S3MultipartUpload {
    */
   async add(body: Buffer): Promise<void> {
     this.throwIfFailed();
-    if (this.uploadId === undefined) await this.create();
+    if (this.uploadId === undefined) {
+      this.creating ??= this.create();
+      await this.creating;
+    }
     const budget = this.target.inflightBytes ?? Number.POSITIVE_INFINITY;
     while (this.inflight.size >= this.target.queueSize || (this.inflight.size > 0 && this.bytesInFlight + body.length > budget)) {
       await Promise.race(this.inflight);
     }
     this.throwIfFailed();
+    // The body failed (or the upload ended) while this part waited for room: it must not go up after the abort.
+    if (this.closed) throw new Error('the multipart upload has ended');
     this.bytesInFlight += body.length;
     const task: Promise<void> = this.send(this.nextPartNumber++, body).finally(() => {
       this.inflight.delete(task);
@@ -64,6 +73,7 @@ export class S3MultipartUpload {
    * False, with the upload aborted, when another upload got there first.
    */
   async complete(): Promise<boolean> {
+    this.closed = true;
     await this.settle();
     this.throwIfFailed();
     const { client, bucket, key } = this.target;
@@ -83,8 +93,13 @@ export class S3MultipartUpload {
     return completed;
   }
 
-  /** Waits for the parts in flight, then aborts the upload so no incomplete upload is left behind. */
+  /**
+   * Refuses any further part, waits for the creation and the parts in flight, then aborts the upload so that no
+   * incomplete upload, and no part of one, is left behind.
+   */
   async abort(): Promise<void> {
+    this.closed = true;
+    await this.creating?.catch(() => undefined);
     await this.settle();
     if (this.uploadId === undefined) return;
     const { client, bucket, key } = this.target;

@@ -12,10 +12,25 @@ export function uploadInterrupted(cause: unknown): HoardError {
   return new HoardError('invalid_request', 'upload interrupted: the body ended before it was complete', { cause });
 }
 
-/** The error of a store that could not do its part (disk, network, permissions). */
+/** System errors of a file system (or quota) with no room left. */
+const NO_SPACE = new Set(['ENOSPC', 'EDQUOT']);
+
+/**
+ * The error of a store that could not do its part (disk, network, permissions): `unavailable`, or
+ * `insufficient_storage` when the cause is a full disk or an exhausted quota (a client must not retry that).
+ */
 export function storeUnavailable(what: string, cause: unknown): HoardError {
+  if (NO_SPACE.has((cause as { code?: string } | undefined)?.code ?? '')) return storeFull(what, cause);
   const reason = cause instanceof Error ? `: ${cause.message}` : '';
   return new HoardError('unavailable', `blob store unavailable (${what})${reason}`, { cause });
+}
+
+/** The error of a store with no room left for the content; its message names nothing of the server's. */
+export function storeFull(what: string, cause: unknown): HoardError {
+  return new HoardError('insufficient_storage', 'The blob store is full: nothing was stored; free space before uploading again', {
+    details: { operation: what },
+    cause,
+  });
 }
 
 /**

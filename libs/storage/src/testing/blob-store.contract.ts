@@ -173,6 +173,22 @@ export function describeBlobStoreContract(name: string, factory: BlobStoreFactor
       expect(await collect(sut.list({ after: expected[6].sha256 }))).toEqual([]);
     });
 
+    it('quarantines a blob: no longer read, stat\'ed or listed, stored afresh by the next upload', async () => {
+      const kept = randomBlob(3_000);
+      const { bytes, sha } = randomBlob(6_000);
+      await sut.put(kept.sha, streamOf(kept.bytes));
+      await sut.put(sha, streamOf(bytes));
+      await expect(sut.quarantine(sha)).resolves.toBe(true);
+      await expect(sut.stat(sha)).resolves.toBeNull();
+      await expect(sut.read(sha)).rejects.toMatchObject({ code: 'not_found' });
+      expect(await collect(sut.list())).toEqual([{ sha256: kept.sha, size: kept.bytes.length }]);
+      await expect(sut.quarantine(sha)).resolves.toBe(false);
+      await expect(sut.put(sha, streamOf(bytes))).resolves.toEqual({ sha256: sha, size: bytes.length, created: true });
+      expect(await readAll(await sut.read(sha))).toEqual(bytes);
+      await expect(sut.quarantine(sha)).resolves.toBe(true);
+      expect(await collect(sut.list())).toEqual([{ sha256: kept.sha, size: kept.bytes.length }]);
+    });
+
     it('answers ping when reachable', async () => {
       await expect(sut.ping()).resolves.toBeUndefined();
     });

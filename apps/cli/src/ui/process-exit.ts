@@ -1,0 +1,41 @@
+import { EXIT } from './exit-codes';
+
+/** What the command under way says when it is interrupted: what was done, and what the next run does. */
+let interruptNote: (() => string) | null = null;
+
+/** Sets (or clears, with null) the line printed when Ctrl-C stops the command under way. */
+export function onInterrupt(note: (() => string) | null): void {
+  interruptNote = note;
+}
+
+/**
+ * Ends the process with `code` once everything written to stdout and stderr has reached them: a pipe to a slow
+ * reader gets the whole output, not what fitted in its buffer when the command returned.
+ */
+export function exitWhenFlushed(code: number): void {
+  let pending = 2;
+  const done = () => --pending === 0 && process.exit(code);
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.destroyed || stream.writableEnded) done();
+    else stream.write('', done);
+  }
+}
+
+/**
+ * A closed stdout or stderr (the reader of a pipe went away, as with `| head`) ends the command at once and quietly
+ * with 141; Ctrl-C ends it with 130 after one line saying what was done and that the next run continues.
+ */
+export function installExitHandlers(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') process.exit(EXIT.pipeClosed);
+      throw err;
+    });
+  }
+  process.once('SIGINT', () => {
+    const note = interruptNote?.() ?? 'Interrupted.';
+    process.stderr.write(`\n${note}\n`, () => process.exit(EXIT.interrupted));
+    // Should stderr not take the line, a second Ctrl-C still ends the process.
+    process.once('SIGINT', () => process.exit(EXIT.interrupted));
+  });
+}

@@ -1,0 +1,41 @@
+/** Removes what a schema does not declare from a value, in place. */
+export type Pruner = (value: unknown) => void;
+
+const keepAll: Pruner = () => undefined;
+
+interface SchemaShape {
+  type?: unknown;
+  properties?: Record<string, SchemaShape>;
+  items?: unknown;
+}
+
+/**
+ * Builds the pruner of a schema: every object the schema declares with `properties` loses the fields it does not
+ * name, down through declared properties and array items, in one linear walk of the value. Unknown fields are
+ * ignored as the contract says; stripping them here, before validation, rather than with Ajv's `removeAdditional`,
+ * keeps conditional rules (`if`/`then`/`else`, whose sub-schemas name only the fields they test) from stripping the
+ * fields they do not name.
+ */
+export function pruner(schema: unknown): Pruner {
+  const shape = (schema ?? {}) as SchemaShape;
+  if (shape.type === 'object' && shape.properties) {
+    const known = new Set(Object.keys(shape.properties));
+    const children = Object.entries(shape.properties)
+      .map(([key, child]) => [key, pruner(child)] as const)
+      .filter(([, prune]) => prune !== keepAll);
+    return (value) => {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
+      const record = value as Record<string, unknown>;
+      for (const key of Object.keys(record)) if (!known.has(key)) delete record[key];
+      for (const [key, prune] of children) prune(record[key]);
+    };
+  }
+  if (shape.type === 'array' && shape.items && !Array.isArray(shape.items)) {
+    const item = pruner(shape.items);
+    if (item === keepAll) return keepAll;
+    return (value) => {
+      if (Array.isArray(value)) for (const entry of value) item(entry);
+    };
+  }
+  return keepAll;
+}

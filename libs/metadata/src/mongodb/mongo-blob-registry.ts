@@ -1,0 +1,70 @@
+import type { Collection } from 'mongodb';
+import type { BlobEntry } from '../metadata-store';
+import { type BlobDoc, type FileDoc, toBlobEntry } from './mongo-documents';
+import { isDuplicateKey } from './mongo-errors';
+import { sumOf } from './mongo-queries';
+
+/** Registry entries of content that can be served (`quarantined_at: null` also matches documents without it). */
+const AVAILABLE = { deleted_at: null, quarantined_at: null } as const;
+
+/**
+ * The blob registry on MongoDB (see MetadataStore for each rule). Digests arrive lower-cased; the store maps errors.
+ * Every write is correct on its own, without transactions.
+ */
+export class MongoBlobRegistry {
+  constructor(
+    private readonly blobs: Collection<BlobDoc>,
+    private readonly files: Collection<FileDoc>,
+  ) {}
+
+  /** The entry, then the records' sizes: a crash between the two leaves sizes that the next registration corrects. */
+  async register(_id: string, size: number, now: Date): Promise<BlobEntry> {
+    const upsert = () =>
+      this.blobs.findOneAndUpdate(
+        { _id },
+        { $set: { size, quarantined_at: null }, $setOnInsert: { created_at: now, deleted_at: null } },
+        { upsert: true, returnDocument: 'after' },
+      );
+    // Two concurrent upserts of a new digest may both try the insert; the loser's retry is a plain update.
+    const doc = await upsert().catch((error) => (isDuplicateKey(error) ? upsert() : Promise.reject(error)));
+    await this.setFileSizes(_id, size);
+    return toBlobEntry(doc!);
+  }
+
+  async setFileSizes(sha256: string, size: number): Promise<number> {
+    return (await this.files.updateMany({ sha256, size: { $ne: size } }, { $set: { size } })).modifiedCount;
+  }
+
+  async get(ids: string[]): Promise<Map<string, BlobEntry>> {
+    const docs = await this.blobs.find({ _id: { $in: ids } }).toArray();
+    return new Map(docs.map((doc) => [doc._id, toBlobEntry(doc)]));
+  }
+
+  async quarantine(_id: string, now: Date): Promise<boolean> {
+    const result = await this.blobs.updateOne({ _id, quarantined_at: null }, { $set: { quarantined_at: now } });
+    return result.matchedCount > 0 || (await this.blobs.countDocuments({ _id }, { limit: 1 })) > 0;
+  }
+
+  async takeDown(_id: string, size: number, now: Date): Promise<void> {
+    const takeDown = () =>
+      this.blobs.updateOne(
+        { _id, deleted_at: null },
+        { $set: { deleted_at: now }, $setOnInsert: { size, created_at: now, quarantined_at: null } },
+        { upsert: true },
+      );
+    // Taken down already: the filter misses, the insert collides with the document, and that stays as it is.
+    await takeDown().catch((error) => (isDuplicateKey(error) ? undefined : Promise.reject(error)));
+  }
+
+  countAvailable(): Promise<number> {
+    return this.blobs.countDocuments(AVAILABLE);
+  }
+
+  bytesAvailable(): Promise<number> {
+    return sumOf(this.blobs, AVAILABLE);
+  }
+
+  async reinstate(_id: string): Promise<boolean> {
+    return (await this.blobs.deleteOne({ _id, deleted_at: { $ne: null } })).deletedCount > 0;
+  }
+}

@@ -1,0 +1,72 @@
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { FileMetadata } from '@app/contracts';
+import type { BlobEntry, RecordedFile } from '../metadata-store';
+import { recordSqliteFile } from './sqlite-file-recorder';
+import { SqliteFileListing } from './sqlite-file-listing';
+import { migrateSqlite } from './sqlite-migrations';
+import { toBlobEntry } from './sqlite-rows';
+import { prepareSqliteStatements, type SqliteStatements } from './sqlite-statements';
+
+/** The database and its journal files: the server's user only. */
+const FILE_MODE = 0o600;
+/** A directory the store creates for its database. */
+const DIR_MODE = 0o700;
+
+/** An open database with its prepared statements and the transactions the store runs. */
+export interface OpenSqlite {
+  db: Database.Database;
+  sql: SqliteStatements;
+  listing: SqliteFileListing;
+  record: (files: FileMetadata[], nowMs: number) => RecordedFile[];
+  deletePaths: (hostname: string, filepaths: string[], nowMs: number) => number;
+  /** Registers content and sets the size of every record of it, in one transaction. */
+  register: (sha256: string, size: number, nowMs: number) => BlobEntry;
+}
+
+/**
+ * Opens (creating) the database at `path` (or `:memory:`, for unit tests of the services), readable by the server's user only whatever the umask: the file is made
+ * 0600 before SQLite opens it, and SQLite gives its WAL and shared-memory files the database's mode; files an older
+ * version left more open are narrowed. Then WAL, the busy timeout and the migrations.
+ */
+export function openSqlite(path: string, busyTimeoutMs: number): OpenSqlite {
+  if (path !== ':memory:') prepareFiles(path);
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  db.pragma('foreign_keys = ON');
+  // A batch touches random pages of the digest index: a larger cache and rarer checkpoints keep it fast.
+  db.pragma('cache_size = -65536');
+  db.pragma('wal_autocheckpoint = 8192');
+  migrateSqlite(db);
+  const sql = prepareSqliteStatements(db);
+  const record = db.transaction((files: FileMetadata[], nowMs: number) => files.map((f) => recordSqliteFile(sql, f, nowMs)));
+  const deletePaths = db.transaction((hostname: string, filepaths: string[], nowMs: number) =>
+    filepaths.reduce((n, filepath) => n + sql.deletePath.run(nowMs, hostname, filepath).changes, 0),
+  );
+  const register = db.transaction((sha256: string, size: number, nowMs: number) => {
+    const row = sql.registerBlob.get(sha256, size, nowMs)!;
+    sql.fixSizes.run({ sha256, size });
+    return toBlobEntry(row);
+  });
+  return {
+    db,
+    sql,
+    listing: new SqliteFileListing(db),
+    record: (files, nowMs) => record.immediate(files, nowMs),
+    deletePaths: (hostname, filepaths, nowMs) => deletePaths.immediate(hostname, filepaths, nowMs),
+    register: (sha256, size, nowMs) => register.immediate(sha256, size, nowMs),
+  };
+}
+
+/** Creates the database's directory (0700) and an empty database file (0600); narrows the modes of older files. */
+function prepareFiles(path: string): void {
+  const dir = dirname(path);
+  if (mkdirSync(dir, { recursive: true, mode: DIR_MODE }) !== undefined) chmodSync(dir, DIR_MODE);
+  if (!existsSync(path)) closeSync(openSync(path, 'a', FILE_MODE));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    if (existsSync(file) && (statSync(file).mode & 0o777) !== FILE_MODE) chmodSync(file, FILE_MODE);
+  }
+}
