@@ -32,7 +32,7 @@ async function opensslPair(files) {
 
 /** The CLI's exported hash pool, loaded from the build; null when there is none. */
 function loadHashPool() {
-  const file = path.join(buildRoot(), 'dist', 'apps', 'cli', 'src', 'core', 'hash-pool.js');
+  const file = path.join(buildRoot(), 'dist', 'apps', 'cli', 'src', 'core', 'concurrency', 'hash-pool.js');
   if (!existsSync(file)) return null;
   const { HashPool } = require(file);
   return typeof HashPool === 'function' ? HashPool : null;
@@ -60,7 +60,7 @@ async function hashing(scale, work) {
   let how;
   if (HashPool) {
     const pool = new HashPool();
-    how = 'HashPool from dist/apps/cli/src/core (default size)';
+    how = 'HashPool from dist/apps/cli/src/core/concurrency (default size)';
     cleanup = () => pool.close();
     runHoard = async () => {
       const started = process.hrtime.bigint();

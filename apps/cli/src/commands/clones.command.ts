@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { resolveDigest } from '../core/digest-prefix';
+import { resolveDigest } from '../core/download/digest-prefix';
 import { commandContext, withClient } from '../io/command-context';
 import { runAction } from '../ui/error-printer';
 import { renderTable } from '../ui/table';

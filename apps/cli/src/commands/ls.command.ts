@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { FileRecord } from '@app/contracts';
-import { resolveDigest } from '../core/digest-prefix';
+import { resolveDigest } from '../core/download/digest-prefix';
 import { commandContext, withClient } from '../io/command-context';
 import { absolutePath } from '../io/local-path';
 import { runAction } from '../ui/error-printer';

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
-import { PathFilter } from '../core/path-filter';
-import { OVERWRITE_POLICIES, OverwritePolicy, RestoreEvent, RestoreRunner } from '../core/restore-runner';
+import { PathFilter } from '../core/walk/path-filter';
+import { OVERWRITE_POLICIES, OverwritePolicy, RestoreEvent, RestoreRunner } from '../core/restore/restore-runner';
 import { commandContext, withClient } from '../io/command-context';
 import { absolutePath } from '../io/local-path';
 import { runAction } from '../ui/error-printer';

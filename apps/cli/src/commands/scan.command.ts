@@ -1,11 +1,11 @@
 import type { HoardClient } from '@app/client';
 import { Command, Option } from 'commander';
 import { availableParallelism } from 'node:os';
-import { HashPool } from '../core/hash-pool';
-import { ScanContext } from '../core/scan-context';
-import { ScanEvent } from '../core/scan-events';
-import { ScanPipeline } from '../core/scan-pipeline';
-import { scanRoots, startWalk } from '../core/walk-start';
+import { HashPool } from '../core/concurrency/hash-pool';
+import { ScanContext } from '../core/scan/scan-context';
+import { ScanEvent } from '../core/scan/scan-events';
+import { ScanPipeline } from '../core/scan/scan-pipeline';
+import { scanRoots, startWalk } from '../core/walk/walk-start';
 import { commandContext } from '../io/command-context';
 import { readExcludeFiles } from '../io/exclude-file';
 import { StateCache } from '../io/state-cache';

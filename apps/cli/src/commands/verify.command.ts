@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
 import { availableParallelism } from 'node:os';
-import { HashPool } from '../core/hash-pool';
-import { scanRoots } from '../core/walk-start';
-import { VerifyEvent, VerifyRunner } from '../core/verify-runner';
+import { HashPool } from '../core/concurrency/hash-pool';
+import { scanRoots } from '../core/walk/walk-start';
+import { VerifyEvent, VerifyRunner } from '../core/verify/verify-runner';
 import { commandContext, withClient } from '../io/command-context';
 import { runAction } from '../ui/error-printer';
 import { EXIT } from '../ui/exit-codes';

@@ -1,4 +1,4 @@
-import { ScanProgress } from '../core/scan-events';
+import { ScanProgress } from '../core/scan/scan-events';
 import { ScanProgressView } from './scan-progress.view';
 
 const MiB = 1024 * 1024;

@@ -1,4 +1,4 @@
-import { ScanProgress, ScanSummary, Tally } from '../core/scan-events';
+import { ScanProgress, ScanSummary, Tally } from '../core/scan/scan-events';
 import { fitLine, Segment } from './fit-line';
 import { compactBytes, compactCount, formatBytes, formatDuration, formatEta } from './format';
 import { LiveStatus } from './live-status';

@@ -1,6 +1,6 @@
 import { ErrorCode, FileMetadata, HoardError } from '@app/contracts';
 import { HoardClient } from '@app/client';
-import { FileFingerprint, StateCache } from '../io/state-cache';
+import { FileFingerprint, StateCache } from '../../io/state-cache';
 import { ScanEvent, ScanListener, ScanProgress } from './scan-events';
 
 /** Errors after which no request of the run can succeed; a full blob store (507) stops the uploads, never retried. */

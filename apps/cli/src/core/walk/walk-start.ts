@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { StateCache } from '../io/state-cache';
-import type { ScanOptions } from './scan-pipeline';
+import { StateCache } from '../../io/state-cache';
+import type { ScanOptions } from '../scan/scan-pipeline';
 import { WalkFeed } from './walk-worker';
 
 /** The distinct absolute roots of `paths`, leaving out any inside another (it would be walked twice). */

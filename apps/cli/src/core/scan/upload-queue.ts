@@ -2,7 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { changedSizeError } from '@app/client/changed-file';
 import { PackBody } from '@app/client/multipart-body';
 import { HoardError, LIMITS, PackItemResult } from '@app/contracts';
-import { BoundedRunner } from './bounded-runner';
+import { BoundedRunner } from '../concurrency/bounded-runner';
 import { ioReason, isSkippable } from './file-classifier';
 import { PendingRecord, ScanContext } from './scan-context';
 import { ScanProgress } from './scan-events';

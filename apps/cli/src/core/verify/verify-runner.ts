@@ -1,10 +1,10 @@
 import { lstatSync, readlinkSync } from 'node:fs';
 import { FileRecord } from '@app/contracts';
 import { HoardClient } from '@app/client';
-import { childPath } from '../io/state-cache';
-import { BoundedRunner } from './bounded-runner';
-import { HashPool } from './hash-pool';
-import { ScanWalker } from './scan-walker';
+import { childPath } from '../../io/state-cache';
+import { BoundedRunner } from '../concurrency/bounded-runner';
+import { HashPool } from '../concurrency/hash-pool';
+import { ScanWalker } from '../walk/scan-walker';
 
 /** A difference between a local path and what the server holds for it. */
 export type VerifyEvent =

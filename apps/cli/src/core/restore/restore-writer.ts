@@ -3,7 +3,7 @@ import { chmod, lstat, lutimes, mkdir, rename, rm, symlink, utimes } from 'node:
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { FileRecord, HoardError } from '@app/contracts';
 import { HoardClient } from '@app/client';
-import { downloadToFile } from './blob-download';
+import { downloadToFile } from '../download/blob-download';
 
 /**
  * Writes restored files and links under a directory. Nothing is written through a symbolic link: each directory on

@@ -1,11 +1,11 @@
 import { FileMetadata } from '@app/contracts';
-import { childPath, FileFingerprint } from '../io/state-cache';
-import { BoundedRunner } from './bounded-runner';
+import { childPath, FileFingerprint } from '../../io/state-cache';
+import { BoundedRunner } from '../concurrency/bounded-runner';
 import { ConfirmBatch, RecordSource } from './confirm-batch';
 import { metadataOf } from './file-classifier';
 import { PendingRecord } from './scan-context';
 import { ScanRecorder } from './scan-recorder';
-import { DirReport, STAT_FIELDS } from './walk-worker';
+import { DirReport, STAT_FIELDS } from '../walk/walk-worker';
 
 /**
  * Files known to the server by record id are only confirmed (POST /api/v1/files/seen), not recorded again: a full

@@ -1,19 +1,19 @@
 import { BigIntStats, lstatSync, readlinkSync, statSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { EMPTY_SHA256, FileMetadata, HoardError, LIMITS } from '@app/contracts';
-import { childPath, FileFingerprint, StateCache } from '../io/state-cache';
-import { BoundedRunner } from './bounded-runner';
+import { childPath, FileFingerprint, StateCache } from '../../io/state-cache';
+import { BoundedRunner } from '../concurrency/bounded-runner';
 import { DeletionTracker } from './deletion-tracker';
 import { Confirmer, KnownFile } from './known-files';
 import { fingerprintOf, ioReason, isSkippable, metadataOf, skipReason } from './file-classifier';
-import { HashPool } from './hash-pool';
+import { HashPool } from '../concurrency/hash-pool';
 import { PathSet } from './path-set';
-import { RecordBatcher } from './record-batcher';
+import { RecordBatcher } from '../concurrency/record-batcher';
 import { PendingRecord, ScanContext } from './scan-context';
 import { ScanProgress, ScanSummary } from './scan-events';
 import { ScanRecorder } from './scan-recorder';
-import { DirReport, STAT_FIELDS, WalkFeed } from './walk-worker';
-import { scanRoots, startWalk } from './walk-start';
+import { DirReport, STAT_FIELDS, WalkFeed } from '../walk/walk-worker';
+import { scanRoots, startWalk } from '../walk/walk-start';
 
 export interface ScanOptions {
   excludes: string[];

@@ -2,7 +2,7 @@ import { KIND, STAT_FIELDS } from '@hoard/native';
 import { existsSync, lstatSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { CachedDir, childPath, StateCache } from '../io/state-cache';
+import { CachedDir, childPath, StateCache } from '../../io/state-cache';
 import { ListingStats, ScanWalker, WalkDir, WalkOptions } from './scan-walker';
 
 /**

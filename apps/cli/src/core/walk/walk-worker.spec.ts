@@ -2,7 +2,7 @@ import { chmodSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utim
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants } from 'node:os';
-import { StateCache } from '../io/state-cache';
+import { StateCache } from '../../io/state-cache';
 import { ScanWalker, WalkDir } from './scan-walker';
 import { dirReports, STAT_FIELDS, WalkFeed } from './walk-worker';
 

@@ -1,10 +1,10 @@
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { FileRecord } from '@app/contracts';
 import { HoardClient } from '@app/client';
-import { BoundedRunner } from './bounded-runner';
-import { fileErrorSentence } from './file-errors';
+import { BoundedRunner } from '../concurrency/bounded-runner';
+import { fileErrorSentence } from '../file-errors';
 import { compareLocal } from './local-match';
-import { PathFilter } from './path-filter';
+import { PathFilter } from '../walk/path-filter';
 import { RestoreWriter } from './restore-writer';
 
 /** When an existing file at a target is replaced. */
