@@ -7,8 +7,8 @@ export interface DirScan {
   /** One per entry: 0, or the errno of its failed lstat (the entry's kind is then the listing's guess). */
   errnos: Int32Array;
   /**
-   * STAT_FIELDS per entry: size, mtime ns, ctime ns, inode, device, mode, uid, gid, atime ns (inode and device as
-   * their 64 bits, signed). All zero for directories and for entries whose lstat failed.
+   * STAT.FIELDS per entry, each at its STAT offset (inode and device as their 64 bits, signed). All zero for
+   * directories and for entries whose lstat failed.
    */
   stats: BigInt64Array;
 }
@@ -38,4 +38,19 @@ export declare const FileHasher: {
 } | null;
 
 export declare const KIND: Readonly<{ OTHER: 0; FILE: 1; DIR: 2; LINK: 3 }>;
-export declare const STAT_FIELDS: 9;
+/**
+ * Where each field of an entry's stat record is in `DirScan.stats` (entry `i` starts at `i * STAT.FIELDS`): size,
+ * times in nanoseconds, inode, device, mode, uid and gid.
+ */
+export declare const STAT: Readonly<{
+  SIZE: 0;
+  MTIME_NS: 1;
+  CTIME_NS: 2;
+  INO: 3;
+  DEV: 4;
+  MODE: 5;
+  UID: 6;
+  GID: 7;
+  ATIME_NS: 8;
+  FIELDS: 9;
+}>;

@@ -12,7 +12,11 @@ try {
 
 /** Entry kinds, as a scan's `kinds` holds them. */
 const KIND = Object.freeze({ OTHER: 0, FILE: 1, DIR: 2, LINK: 3 });
-const STAT_FIELDS = 9;
+/**
+ * Offsets of the fields of each entry's stat record in a scan's `stats` (FIELDS int64 per entry), as the C side
+ * (src/dirscan.c, STAT_*) writes them.
+ */
+const STAT = Object.freeze({ SIZE: 0, MTIME_NS: 1, CTIME_NS: 2, INO: 3, DEV: 4, MODE: 5, UID: 6, GID: 7, ATIME_NS: 8, FIELDS: 9 });
 
 /** The error Node's fs raises for `errno` (positive) in `syscall` on `path`: same code, errno and message. */
 function systemError(errno, syscall, path) {
@@ -65,5 +69,5 @@ module.exports = {
   scanDir: native ? scanDir : null,
   FileHasher: native ? FileHasher : null,
   KIND,
-  STAT_FIELDS,
+  STAT,
 };

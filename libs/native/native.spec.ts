@@ -1,8 +1,9 @@
-import { FileHasher, KIND, scanDir, STAT_FIELDS } from '@hoard/native';
+import { FileHasher, KIND, scanDir, STAT } from '@hoard/native';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
-  closeSync, constants, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync,
+  chmodSync, chownSync, closeSync, constants, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,8 +24,18 @@ describeBuilt('scanDir (native)', () => {
   const entries = (path: string) => {
     const out = scan(path);
     const names = out.kinds.length === 0 ? [] : out.names.split('\0');
-    return new Map(names.map((name, i) => [name, { kind: out.kinds[i], errno: out.errnos[i], stats: [...out.stats.subarray(i * STAT_FIELDS, (i + 1) * STAT_FIELDS)] }]));
+    return new Map(names.map((name, i) => [name, { kind: out.kinds[i], errno: out.errnos[i], stats: [...out.stats.subarray(i * STAT.FIELDS, (i + 1) * STAT.FIELDS)] }]));
   };
+
+  type Field = Exclude<keyof typeof STAT, 'FIELDS'>;
+  const FIELDS = Object.keys(STAT).filter((k) => k !== 'FIELDS') as Field[];
+  /** One entry's stat record by field name. */
+  const named = (stats: bigint[]) => Object.fromEntries(FIELDS.map((f) => [f, stats[STAT[f]]])) as Record<Field, bigint>;
+  /** What the record of a file with this lstat holds, by field name. */
+  const expectedOf = (st: import('node:fs').BigIntStats): Record<Field, bigint> => ({
+    SIZE: st.size, MTIME_NS: st.mtimeNs, CTIME_NS: st.ctimeNs, INO: BigInt.asIntN(64, st.ino), DEV: BigInt.asIntN(64, st.dev),
+    MODE: st.mode, UID: st.uid, GID: st.gid, ATIME_NS: st.atimeNs,
+  });
 
   it('is built here', () => {
     expect(scanDir).not.toBeNull();
@@ -44,12 +55,28 @@ describeBuilt('scanDir (native)', () => {
     expect(kinds).toEqual({ file: KIND.FILE, link: KIND.LINK, dangling: KIND.LINK, sub: KIND.DIR, fifo: KIND.OTHER });
     for (const name of ['file', 'link', 'dangling', 'fifo']) {
       const st = lstatSync(join(root, name), { bigint: true });
-      const expected = [st.size, st.mtimeNs, st.ctimeNs, BigInt.asIntN(64, st.ino), BigInt.asIntN(64, st.dev), st.mode, st.uid, st.gid, st.atimeNs];
-      expect({ name, errno: found.get(name)!.errno, stats: found.get(name)!.stats }).toEqual({ name, errno: 0, stats: expected });
+      expect({ name, errno: found.get(name)!.errno, stats: named(found.get(name)!.stats) }).toEqual({ name, errno: 0, stats: expectedOf(st) });
     }
-    expect(found.get('file')!.stats[1] % 1_000_000_000n).toBe(123_456_789n);
+    expect(found.get('file')!.stats[STAT.MTIME_NS] % 1_000_000_000n).toBe(123_456_789n);
     // A directory's stat is not taken.
-    expect(found.get('sub')!.stats).toEqual(new Array(STAT_FIELDS).fill(0n));
+    expect(found.get('sub')!.stats).toEqual(new Array(STAT.FIELDS).fill(0n));
+  });
+
+  it('puts every field at the offset STAT names, as the C side writes it (a file whose every field differs)', () => {
+    const file = join(root, 'known');
+    writeFileSync(file, 'twelve bytes');
+    chmodSync(file, 0o640);
+    execFileSync('touch', ['-m', '-d', '@1700000000.123456789', file]);
+    execFileSync('touch', ['-a', '-d', '@1600000000.987654321', file]);
+    if (process.getuid?.() === 0) chownSync(file, 1234, 5678);
+    const st = lstatSync(file, { bigint: true });
+    const stats = named(entries(root).get('known')!.stats);
+    expect(stats).toEqual(expectedOf(st));
+    expect([stats.SIZE, stats.MODE & 0o7777n, stats.MTIME_NS, stats.ATIME_NS]).toEqual([12n, 0o640n, 1_700_000_000_123_456_789n, 1_600_000_000_987_654_321n]);
+    if (process.getuid?.() === 0) expect([stats.UID, stats.GID]).toEqual([1234n, 5678n]);
+    expect(Object.keys(STAT).filter((k) => k !== 'FIELDS').map((k) => STAT[k as keyof typeof STAT]).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: STAT.FIELDS }, (_, i) => i),
+    );
   });
 
   it('decodes names as Node does: spaces, newlines, non-ASCII and bytes that are not UTF-8', () => {
@@ -64,7 +91,7 @@ describeBuilt('scanDir (native)', () => {
     for (let i = 0; i < 5000; i++) writeFileSync(join(root, `f${i}-${'x'.repeat(i % 200)}`), '');
     const found = entries(root);
     expect(found.size).toBe(5000);
-    expect([...found.values()].every((e) => e.kind === KIND.FILE && e.errno === 0 && e.stats[0] === 0n)).toBe(true);
+    expect([...found.values()].every((e) => e.kind === KIND.FILE && e.errno === 0 && e.stats[STAT.SIZE] === 0n)).toBe(true);
   });
 
   it("throws Node's readdir errors: code, errno, syscall and message", () => {

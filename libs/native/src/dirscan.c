@@ -7,8 +7,8 @@
  *   names   the entry names joined by NUL ("." and ".." left out), decoded from UTF-8 as Node decodes them;
  *   kinds   one byte per entry, KIND_* below;
  *   errnos  one int32 per entry: 0, or the errno of its failed lstat (e.g. ENOENT when it vanished meanwhile);
- *   stats   STAT_FIELDS int64 per entry: size, mtime ns, ctime ns, inode, device, mode, uid, gid, atime ns
- *           (inode and device as their 64 bits, signed); zero for directories, whose stat is not taken.
+ *   stats   STAT_FIELDS int64 per entry, at the offsets STAT_* below (inode and device as their 64 bits, signed);
+ *           zero for directories, whose stat is not taken.
  *
  * When the directory itself cannot be listed it returns the errno (a positive number) instead, and the caller
  * raises the error as Node's readdir would.
@@ -37,7 +37,22 @@
 #endif
 
 enum { KIND_OTHER = 0, KIND_FILE = 1, KIND_DIR = 2, KIND_LINK = 3 };
-enum { STAT_FIELDS = 9 };
+/*
+ * Where each field of an entry's stat record is, and how many there are. The readers use the same offsets under the
+ * same names from STAT in ../index.js; keep the two in step (native.spec.ts checks them on a file of known stat).
+ */
+enum {
+  STAT_SIZE = 0,
+  STAT_MTIME_NS = 1,
+  STAT_CTIME_NS = 2,
+  STAT_INO = 3,
+  STAT_DEV = 4,
+  STAT_MODE = 5,
+  STAT_UID = 6,
+  STAT_GID = 7,
+  STAT_ATIME_NS = 8,
+  STAT_FIELDS = 9
+};
 
 typedef struct {
   char *text;
@@ -131,15 +146,15 @@ static int list(int dirfd, listing_t *l) {
     }
     l->kinds[i] = kind_of_mode(s.st_mode);
     if (l->kinds[i] == KIND_DIR) continue;
-    st[0] = (int64_t)s.st_size;
-    st[1] = nanos(s.ST_MTIM);
-    st[2] = nanos(s.ST_CTIM);
-    st[3] = (int64_t)s.st_ino;
-    st[4] = (int64_t)s.st_dev;
-    st[5] = (int64_t)s.st_mode;
-    st[6] = (int64_t)s.st_uid;
-    st[7] = (int64_t)s.st_gid;
-    st[8] = nanos(s.ST_ATIM);
+    st[STAT_SIZE] = (int64_t)s.st_size;
+    st[STAT_MTIME_NS] = nanos(s.ST_MTIM);
+    st[STAT_CTIME_NS] = nanos(s.ST_CTIM);
+    st[STAT_INO] = (int64_t)s.st_ino;
+    st[STAT_DEV] = (int64_t)s.st_dev;
+    st[STAT_MODE] = (int64_t)s.st_mode;
+    st[STAT_UID] = (int64_t)s.st_uid;
+    st[STAT_GID] = (int64_t)s.st_gid;
+    st[STAT_ATIME_NS] = nanos(s.ST_ATIM);
   }
   closedir(dir);
   return err;

@@ -1,3 +1,4 @@
+import { STAT } from '@hoard/native';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,6 +29,8 @@ export interface CacheHit {
 const SCHEMA_VERSION = 2;
 /** Fingerprint fields per entry, in this order: size, mtime ns, ctime ns, inode, device. */
 const FIELDS = 5;
+/** Where those fields are in a native scan's stat record. */
+const NATIVE_FIELDS = [STAT.SIZE, STAT.MTIME_NS, STAT.CTIME_NS, STAT.INO, STAT.DEV];
 const DIGEST_BYTES = 32;
 
 /**
@@ -69,14 +72,16 @@ export class CachedDir {
   }
 
   /**
-   * True when entry `i` was cached with exactly the fingerprint found at `words[o]`: size, mtime ns, ctime ns, inode
-   * and device as int64 (two words each, in this machine's order), the first fields of a native scan's stats.
-   * Compares words, so that no BigInt is made per file.
+   * True when entry `i` was cached with exactly the fingerprint of the native scan's stat record at `words[o]` (its
+   * int64 fields as two words each, in this machine's order). Compares words, so that no BigInt is made per file.
    */
   matchesWords(i: number, words: Int32Array, o: number): boolean {
     const w = (this.words ??= new Int32Array(this.numbers.buffer, this.numbers.byteOffset, this.numbers.length * 2));
     const c = i * FIELDS * 2;
-    for (let f = 0; f < FIELDS * 2; f++) if (w[c + f] !== words[o + f]) return false;
+    for (let f = 0; f < FIELDS; f++) {
+      const at = o + NATIVE_FIELDS[f] * 2;
+      if (w[c + f * 2] !== words[at] || w[c + f * 2 + 1] !== words[at + 1]) return false;
+    }
     return true;
   }
 

@@ -5,7 +5,8 @@ import { ConfirmBatch, RecordSource } from './confirm-batch';
 import { metadataOf } from './file-classifier';
 import { PendingRecord } from './scan-context';
 import { ScanRecorder } from './scan-recorder';
-import { DirReport, STAT_FIELDS } from '../walk/walk-worker';
+import { STAT } from '@hoard/native';
+import { DirReport } from '../walk/walk-worker';
 
 /**
  * Files known to the server by record id are only confirmed (POST /api/v1/files/seen), not recorded again: a full
@@ -71,15 +72,21 @@ export class KnownFile implements PendingRecord {
   get meta(): FileMetadata {
     if (this.built) return this.built;
     const n = this.report.stats;
-    const o = this.at * STAT_FIELDS;
+    const o = this.at * STAT.FIELDS;
     const sha256 = Buffer.from(this.report.digests.subarray(this.at * 32, this.at * 32 + 32)).toString('hex');
-    const st = { size: n[o], mtimeNs: n[o + 1], ctimeNs: n[o + 2], mode: n[o + 5], uid: n[o + 6], gid: n[o + 7], atimeNs: n[o + 8] };
+    const st = {
+      size: n[o + STAT.SIZE], mtimeNs: n[o + STAT.MTIME_NS], ctimeNs: n[o + STAT.CTIME_NS], mode: n[o + STAT.MODE], uid: n[o + STAT.UID],
+      gid: n[o + STAT.GID], atimeNs: n[o + STAT.ATIME_NS],
+    };
     return (this.built = metadataOf(this.path, this.hostname, sha256, st));
   }
 
   get fp(): FileFingerprint {
     const n = this.report.stats;
-    const o = this.at * STAT_FIELDS;
-    return { size: n[o], mtimeNs: n[o + 1], ctimeNs: n[o + 2], ino: BigInt.asUintN(64, n[o + 3]), dev: BigInt.asUintN(64, n[o + 4]) };
+    const o = this.at * STAT.FIELDS;
+    return {
+      size: n[o + STAT.SIZE], mtimeNs: n[o + STAT.MTIME_NS], ctimeNs: n[o + STAT.CTIME_NS],
+      ino: BigInt.asUintN(64, n[o + STAT.INO]), dev: BigInt.asUintN(64, n[o + STAT.DEV]),
+    };
   }
 }

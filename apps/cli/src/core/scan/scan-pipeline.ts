@@ -12,7 +12,8 @@ import { RecordBatcher } from '../concurrency/record-batcher';
 import { PendingRecord, ScanContext } from './scan-context';
 import { ScanProgress, ScanSummary } from './scan-events';
 import { ScanRecorder } from './scan-recorder';
-import { DirReport, STAT_FIELDS, WalkFeed } from '../walk/walk-worker';
+import { STAT } from '@hoard/native';
+import { DirReport, WalkFeed } from '../walk/walk-worker';
 import { scanRoots, startWalk } from '../walk/walk-start';
 
 export interface ScanOptions {
@@ -134,7 +135,7 @@ export class ScanPipeline {
     const source = { make: (at: number) => new KnownFile(dir, same[at], hostname, report, at) };
     this.walkedEntries += same.length;
     for (let i = 0; i < same.length; i++) {
-      const size = Number(stats[i * STAT_FIELDS]);
+      const size = Number(stats[i * STAT.FIELDS + STAT.SIZE]);
       seen?.add(childPath(dir, same[i]));
       ScanProgress.add(progress.scanned, size);
       ScanProgress.add(progress.unchanged, size);

@@ -1,10 +1,26 @@
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { BigIntStats, chmodSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants } from 'node:os';
+import { STAT } from '@hoard/native';
 import { StateCache } from '../../io/state-cache';
 import { ScanWalker, WalkDir } from './scan-walker';
-import { dirReports, STAT_FIELDS, WalkFeed } from './walk-worker';
+import { dirReports, WalkFeed } from './walk-worker';
+
+/** The stat record of a file, as the native scanner lays it out. */
+function record(st: BigIntStats): bigint[] {
+  const out = new Array<bigint>(STAT.FIELDS);
+  out[STAT.SIZE] = st.size;
+  out[STAT.MTIME_NS] = st.mtimeNs;
+  out[STAT.CTIME_NS] = st.ctimeNs;
+  out[STAT.INO] = BigInt.asIntN(64, st.ino);
+  out[STAT.DEV] = BigInt.asIntN(64, st.dev);
+  out[STAT.MODE] = st.mode;
+  out[STAT.UID] = st.uid;
+  out[STAT.GID] = st.gid;
+  out[STAT.ATIME_NS] = st.atimeNs;
+  return out;
+}
 
 // The native scanner when it is built (CI requires it), and the walk through fs (forced with HOARD_WALKER=js).
 describe.each(['native', 'js'])('dirReports (%s walker)', (walker) => {
@@ -42,7 +58,7 @@ describe.each(['native', 'js'])('dirReports (%s walker)', (walker) => {
     const top = reports.find((r) => r.dir === root)!;
     expect([top.listed, top.same, top.ids, top.other.sort(), top.gone]).toEqual([true, ['a'], ['r1'], ['b', 'link'], [join(root, 'gone.txt')]]);
     const st = lstatSync(join(root, 'a'), { bigint: true });
-    expect([...top.stats.subarray(0, STAT_FIELDS)]).toEqual([st.size, st.mtimeNs, st.ctimeNs, st.ino, st.dev, st.mode, st.uid, st.gid, st.atimeNs]);
+    expect([...top.stats.subarray(0, STAT.FIELDS)]).toEqual(record(st));
     expect(Buffer.from(top.digests).toString('hex')).toBe('e'.repeat(64));
     expect(reports.find((r) => r.dir === join(root, 'd'))).toMatchObject({ same: ['c'], other: [], gone: [] });
     expect(reports.find((r) => r.dir === join(root, 'd/e'))).toMatchObject({ same: [], other: ['f'], gone: [] });
@@ -84,9 +100,8 @@ describe.each(['native', 'js'])('dirReports (%s walker)', (walker) => {
     remember('a');
     remember('b');
     // A native listing whose lstat of `a` failed with ENOENT: the file went away in between.
-    const stats = new BigInt64Array(2 * STAT_FIELDS);
-    const b = lstatSync(join(root, 'b'), { bigint: true });
-    stats.set([b.size, b.mtimeNs, b.ctimeNs, BigInt.asIntN(64, b.ino), BigInt.asIntN(64, b.dev), b.mode, b.uid, b.gid, b.atimeNs], STAT_FIELDS);
+    const stats = new BigInt64Array(2 * STAT.FIELDS);
+    stats.set(record(lstatSync(join(root, 'b'), { bigint: true })), STAT.FIELDS);
     const listing: WalkDir = {
       dir: root, listed: ['a', 'b'], files: ['a', 'b'],
       stats: { kinds: Uint8Array.from([1, 1]), errnos: Int32Array.from([constants.errno.ENOENT, 0]), stats, at: [0, 1] },
@@ -94,6 +109,6 @@ describe.each(['native', 'js'])('dirReports (%s walker)', (walker) => {
     const walkerStub = { *walk() { yield listing; } } as unknown as ScanWalker;
     const [report] = [...dirReports(root, walkerStub, cache, false)];
     expect([report.same, report.other, report.gone]).toEqual([['b'], ['a'], [join(root, 'a')]]);
-    expect([...report.stats]).toEqual([...stats.subarray(STAT_FIELDS)]);
+    expect([...report.stats]).toEqual([...stats.subarray(STAT.FIELDS)]);
   });
 });

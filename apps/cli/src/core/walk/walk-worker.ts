@@ -1,15 +1,9 @@
-import { KIND, STAT_FIELDS } from '@hoard/native';
+import { KIND, STAT } from '@hoard/native';
 import { existsSync, lstatSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { CachedDir, childPath, StateCache } from '../../io/state-cache';
 import { ListingStats, ScanWalker, WalkDir, WalkOptions } from './scan-walker';
-
-/**
- * Stat fields kept per unchanged file: size, mtime ns, ctime ns, inode, device, mode, uid, gid, atime ns. The native
- * scanner's layout, so that its stats are copied as they are.
- */
-export { STAT_FIELDS };
 
 /**
  * One directory listed and compared with its cached entries. Files whose stat matches their cached fingerprint
@@ -26,7 +20,7 @@ export interface DirReport {
   same: string[];
   /** Their record ids ('' when the cache knows none). */
   ids: string[];
-  /** STAT_FIELDS per file of `same`. */
+  /** The stat record of each file of `same` (STAT.FIELDS each, at the native scanner's STAT offsets). */
   stats: BigInt64Array;
   /** 32 bytes per file of `same`. */
   digests: Uint8Array;
@@ -74,7 +68,7 @@ export function* dirReports(root: string, walker: ScanWalker, cache: CacheDirs |
  */
 function compareFiles(report: DirReport, listing: WalkDir, cached: CachedDir | null, follow: boolean): number {
   const { files, stats: taken } = listing;
-  const stats = new BigInt64Array(files.length * STAT_FIELDS);
+  const stats = new BigInt64Array(files.length * STAT.FIELDS);
   const digests = new Uint8Array(files.length * 32);
   const words = taken ? new Int32Array(taken.stats.buffer, taken.stats.byteOffset, taken.stats.length * 2) : null;
   let matched = 0;
@@ -98,7 +92,7 @@ function compareFiles(report: DirReport, listing: WalkDir, cached: CachedDir | n
     report.same.push(name);
     report.ids.push(cached!.recordIds[at]);
   }
-  report.stats = stats.subarray(0, report.same.length * STAT_FIELDS);
+  report.stats = stats.subarray(0, report.same.length * STAT.FIELDS);
   report.digests = digests.subarray(0, report.same.length * 32);
   return matched;
 }
@@ -115,8 +109,8 @@ function takenMatches(
     if (errno === ENOENT) report.gone.push(childPath(report.dir, name));
     return false;
   }
-  if (taken.kinds[k] !== KIND.FILE || !cached.matchesWords(at, words, k * STAT_FIELDS * 2)) return false;
-  out.set(taken.stats.subarray(k * STAT_FIELDS, (k + 1) * STAT_FIELDS), n * STAT_FIELDS);
+  if (taken.kinds[k] !== KIND.FILE || !cached.matchesWords(at, words, k * STAT.FIELDS * 2)) return false;
+  out.set(taken.stats.subarray(k * STAT.FIELDS, (k + 1) * STAT.FIELDS), n * STAT.FIELDS);
   return true;
 }
 
@@ -131,16 +125,16 @@ function statMatches(report: DirReport, name: string, follow: boolean, cached: C
     return false;
   }
   if (!st.isFile() || !cached.matches(at, st)) return false;
-  const o = n * STAT_FIELDS;
-  out[o] = st.size;
-  out[o + 1] = st.mtimeNs;
-  out[o + 2] = st.ctimeNs;
-  out[o + 3] = BigInt.asIntN(64, st.ino);
-  out[o + 4] = BigInt.asIntN(64, st.dev);
-  out[o + 5] = st.mode;
-  out[o + 6] = st.uid;
-  out[o + 7] = st.gid;
-  out[o + 8] = st.atimeNs;
+  const o = n * STAT.FIELDS;
+  out[o + STAT.SIZE] = st.size;
+  out[o + STAT.MTIME_NS] = st.mtimeNs;
+  out[o + STAT.CTIME_NS] = st.ctimeNs;
+  out[o + STAT.INO] = BigInt.asIntN(64, st.ino);
+  out[o + STAT.DEV] = BigInt.asIntN(64, st.dev);
+  out[o + STAT.MODE] = st.mode;
+  out[o + STAT.UID] = st.uid;
+  out[o + STAT.GID] = st.gid;
+  out[o + STAT.ATIME_NS] = st.atimeNs;
   return true;
 }
 
