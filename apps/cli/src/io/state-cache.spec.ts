@@ -62,11 +62,12 @@ describe('StateCache', () => {
     expect(sut.lookupRenamed('/r/moved', big)?.ino).toBe(big.ino);
   });
 
-  it('lists exactly the paths at or under a root, not siblings sharing its prefix', () => {
+  it('lists exactly the directories at or under a root, not siblings sharing its prefix', () => {
     sut.putMany(['/r', '/r/a', '/r/d/b', '/r0/x', '/r-x/y', '/rr', '/q'].map((p) => entry(p)));
-    expect([...sut.pathsUnder('/r')]).toEqual(['/r', '/r/a', '/r/d/b']);
+    expect(sut.dirsUnder('/r')).toEqual(['/r', '/r/d']);
     sut.removeMany(['/r/a']);
-    expect([...sut.pathsUnder('/r/')]).toEqual(['/r/d/b']);
+    expect(sut.dirsUnder('/r/')).toEqual(['/r/d']);
+    expect(sut.dirsUnder('/')).toEqual(['/', '/r-x', '/r/d', '/r0']);
   });
 
   it('keeps one row per directory, decoded with names, record ids and exact fingerprints', () => {
@@ -108,7 +109,7 @@ describe('StateCache', () => {
       expect(sut.lookup('/r/d/b', { ...fp, ino: 43n })?.sha256).toBe('b'.repeat(64));
       expect(sut.lookup('/q', { ...fp, ino: 2n ** 64n - 5n })?.sha256).toBe('b'.repeat(64));
       expect(sut.lookupRenamed('/r/new', { ...fp, ino: 43n })?.path).toBe('/r/d/b');
-      expect([...sut.pathsUnder('/')]).toEqual(['/q', '/r/a', '/r/d/b']);
+      expect(sut.dirsUnder('/').map((d) => [d, sut.dir(d)!.names])).toEqual([['/', ['q']], ['/r', ['a']], ['/r/d', ['b']]]);
       sut.close();
       const other = new StateCache(old, StateCache.scopeOf('http://s:1', 'h2'));
       expect(other.lookup('/r/a', { size: 1n, mtimeNs: 1n, ctimeNs: 1n, ino: 1n, dev: 1n })?.sha256).toBe('c'.repeat(64));

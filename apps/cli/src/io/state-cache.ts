@@ -281,20 +281,6 @@ export class StateCache {
     return rows.map((r) => r[0]);
   }
 
-  /** Paths cached at or under `root` (an absolute path), in order. */
-  *pathsUnder(root: string): Generator<string> {
-    const base = root.endsWith('/') ? root : `${root}/`;
-    const self = this.dir(dirname(base.slice(0, -1) || '/'));
-    const name = basename(base.slice(0, -1));
-    const found: string[] = [];
-    if (self && name !== '' && !root.endsWith('/') && self.indexOf(name) >= 0) found.push(root);
-    for (const dir of this.dirsUnder(root)) {
-      const cached = this.dir(dir);
-      for (let i = 0; cached && i < cached.size; i++) found.push(cached.path(i));
-    }
-    yield* found.sort();
-  }
-
   close(): void {
     this.db.close();
   }

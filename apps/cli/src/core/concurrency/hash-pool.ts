@@ -67,11 +67,6 @@ export class HashPool {
     });
   }
 
-  /** Jobs waiting or running. */
-  get pending(): number {
-    return this.queue.length + this.slots.reduce((n, s) => n + s.inFlight.size, 0);
-  }
-
   /** Stops the workers; pending jobs fail. */
   async close(): Promise<void> {
     this.closed = true;

@@ -1,7 +1,7 @@
 import fg from 'fast-glob';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { ExcludeMatcher } from './exclude-matcher';
 import { ScanWalker } from './scan-walker';
 
@@ -31,7 +31,7 @@ describe('ExcludeMatcher', () => {
     }
     const walked = (excludes: string[]) =>
       [...new ScanWalker({ excludes, followSymlinks: false }).walk(root)]
-        .flatMap((d) => d.files.map((f) => ScanWalker.relative(root, join(d.dir, f))))
+        .flatMap((d) => d.files.map((f) => relative(root, join(d.dir, f))))
         .sort();
     for (const excludes of [['*.log', '/build', 'cache/', 'docs/tmp'], ['*.log', '!a.log', 'x/', '!x/cache/c', 'build']]) {
       const sut = new ExcludeMatcher(excludes);

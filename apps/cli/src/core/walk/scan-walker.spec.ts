@@ -1,7 +1,7 @@
 import { scanDir } from '@hoard/native';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { ScanWalker } from './scan-walker';
 
 // The native scanner when it is built (CI requires it), and the walk through fs (forced with HOARD_WALKER=js).
@@ -11,7 +11,7 @@ describe.each(['native', 'js'])('ScanWalker (%s)', (walker) => {
   beforeAll(() => (process.env.HOARD_WALKER = walker));
   afterAll(() => (saved === undefined ? delete process.env.HOARD_WALKER : (process.env.HOARD_WALKER = saved)));
   const files = (followSymlinks: boolean, from = root) =>
-    [...new ScanWalker({ excludes: [], followSymlinks }).walk(from)].flatMap((d) => d.files.map((f) => ScanWalker.relative(root, join(d.dir, f)))).sort();
+    [...new ScanWalker({ excludes: [], followSymlinks }).walk(from)].flatMap((d) => d.files.map((f) => relative(root, join(d.dir, f)))).sort();
 
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'hoard-walker-'));

@@ -1,6 +1,6 @@
 import { DirScan, KIND, scanDir } from '@hoard/native';
 import { Dirent, lstatSync, readdirSync, statSync } from 'node:fs';
-import { basename, dirname, relative, sep } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { childPath } from '../../io/state-cache';
 import { ExcludeMatcher } from './exclude-matcher';
 import { includeMatcher } from './path-filter';
@@ -126,11 +126,6 @@ export class ScanWalker {
         ? { dir, listed: names, files, stats: { kinds: scanned.kinds, errnos: scanned.errnos, stats: scanned.stats, at: at! } }
         : { dir, listed: names, files };
     }
-  }
-
-  /** The path of `path` relative to `root`, `/`-separated. */
-  static relative(root: string, path: string): string {
-    return relative(root, path).split(sep).join('/');
   }
 }
 
