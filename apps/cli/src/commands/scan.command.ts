@@ -8,7 +8,7 @@ import { ScanPipeline } from '../core/scan/scan-pipeline';
 import { scanRoots, startWalk } from '../core/walk/walk-start';
 import { commandContext } from '../io/command-context';
 import { readExcludeFiles } from '../io/exclude-file';
-import { StateCache } from '../io/state-cache';
+import { StateCache } from '../io/state-cache/state-cache';
 import { runAction } from '../ui/error-printer';
 import { EXIT } from '../ui/exit-codes';
 import { formatBytes } from '../ui/format';

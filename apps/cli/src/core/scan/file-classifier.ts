@@ -1,6 +1,6 @@
 import { BigIntStats } from 'node:fs';
 import { FileMetadata } from '@app/contracts';
-import { FileFingerprint } from '../../io/state-cache';
+import { FileFingerprint } from '../../io/state-cache/cache-entry';
 
 /** Why an entry that is not a regular file is not recorded, or null for a regular file. */
 export function skipReason(st: BigIntStats): string | null {

@@ -1,5 +1,6 @@
 import { FileMetadata } from '@app/contracts';
-import { childPath, FileFingerprint } from '../../io/state-cache';
+import { FileFingerprint } from '../../io/state-cache/cache-entry';
+import { childPath } from '../../io/state-cache/cache-paths';
 import { BoundedRunner } from '../concurrency/bounded-runner';
 import { ConfirmBatch, RecordSource } from './confirm-batch';
 import { metadataOf } from './file-classifier';

@@ -1,6 +1,7 @@
 import { ErrorCode, FileMetadata, HoardError } from '@app/contracts';
 import { HoardClient } from '@app/client';
-import { FileFingerprint, StateCache } from '../../io/state-cache';
+import { FileFingerprint } from '../../io/state-cache/cache-entry';
+import { StateCache } from '../../io/state-cache/state-cache';
 import { ScanEvent, ScanListener, ScanProgress } from './scan-events';
 
 /** Errors after which no request of the run can succeed; a full blob store (507) stops the uploads, never retried. */

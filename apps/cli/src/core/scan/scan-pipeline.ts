@@ -1,7 +1,7 @@
 import { BigIntStats, lstatSync, readlinkSync, statSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { EMPTY_SHA256, FileMetadata, HoardError, LIMITS } from '@app/contracts';
-import { childPath, FileFingerprint, StateCache } from '../../io/state-cache';
+import { childPath } from '../../io/state-cache/cache-paths';
 import { BoundedRunner } from '../concurrency/bounded-runner';
 import { DeletionTracker } from './deletion-tracker';
 import { Confirmer, KnownFile } from './known-files';

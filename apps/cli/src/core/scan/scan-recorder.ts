@@ -1,5 +1,5 @@
 import { EMPTY_SHA256 } from '@app/contracts';
-import { CachedFile } from '../../io/state-cache';
+import { CachedFile } from '../../io/state-cache/cache-entry';
 import { ConfirmBatch } from './confirm-batch';
 import { PendingRecord, ScanContext } from './scan-context';
 import { ScanProgress } from './scan-events';

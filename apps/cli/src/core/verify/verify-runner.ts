@@ -1,7 +1,7 @@
 import { lstatSync, readlinkSync } from 'node:fs';
 import { FileRecord } from '@app/contracts';
 import { HoardClient } from '@app/client';
-import { childPath } from '../../io/state-cache';
+import { childPath } from '../../io/state-cache/cache-paths';
 import { BoundedRunner } from '../concurrency/bounded-runner';
 import { HashPool } from '../concurrency/hash-pool';
 import { ScanWalker } from '../walk/scan-walker';

@@ -1,7 +1,7 @@
 import { DirScan, KIND, scanDir } from '@hoard/native';
 import { Dirent, lstatSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { childPath } from '../../io/state-cache';
+import { childPath } from '../../io/state-cache/cache-paths';
 import { ExcludeMatcher } from './exclude-matcher';
 import { includeMatcher } from './path-filter';
 

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { StateCache } from '../../io/state-cache';
+import { StateCache } from '../../io/state-cache/state-cache';
 import type { ScanOptions } from '../scan/scan-pipeline';
 import { WalkFeed } from './walk-worker';
 

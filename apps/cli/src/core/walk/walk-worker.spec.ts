@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants } from 'node:os';
 import { STAT } from '@hoard/native';
-import { StateCache } from '../../io/state-cache';
+import { StateCache } from '../../io/state-cache/state-cache';
 import { ScanWalker, WalkDir } from './scan-walker';
 import { dirReports, WalkFeed } from './walk-worker';
 

@@ -2,7 +2,9 @@ import { KIND, STAT } from '@hoard/native';
 import { existsSync, lstatSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { CachedDir, childPath, StateCache } from '../../io/state-cache';
+import { childPath } from '../../io/state-cache/cache-paths';
+import { openCacheReader } from '../../io/state-cache/cache-reader';
+import { CachedDir } from '../../io/state-cache/cached-dir';
 import { ListingStats, ScanWalker, WalkDir, WalkOptions } from './scan-walker';
 
 /**
@@ -109,7 +111,7 @@ function takenMatches(
     if (errno === ENOENT) report.gone.push(childPath(report.dir, name));
     return false;
   }
-  if (taken.kinds[k] !== KIND.FILE || !cached.matchesWords(at, words, k * STAT.FIELDS * 2)) return false;
+  if (taken.kinds[k] !== KIND.FILE || !cached.fingerprints.matchesWords(at, words, k * STAT.FIELDS * 2)) return false;
   out.set(taken.stats.subarray(k * STAT.FIELDS, (k + 1) * STAT.FIELDS), n * STAT.FIELDS);
   return true;
 }
@@ -124,7 +126,7 @@ function statMatches(report: DirReport, name: string, follow: boolean, cached: C
     if ((err as { code?: string }).code === 'ENOENT') report.gone.push(path);
     return false;
   }
-  if (!st.isFile() || !cached.matches(at, st)) return false;
+  if (!st.isFile() || !cached.fingerprints.matches(at, st)) return false;
   const o = n * STAT.FIELDS;
   out[o + STAT.SIZE] = st.size;
   out[o + STAT.MTIME_NS] = st.mtimeNs;
@@ -240,7 +242,7 @@ export class WalkFeed {
 
   private async *inProcess(index: number): RootFeed {
     const { roots, options, cache } = this.job;
-    const reader = cache ? StateCache.reader(cache.file, cache.scope) : null;
+    const reader = cache ? openCacheReader(cache.file, cache.scope) : null;
     try {
       yield* dirReports(roots[index], new ScanWalker(options), reader, options.followSymlinks);
     } finally {
@@ -251,7 +253,7 @@ export class WalkFeed {
 
 /** The worker's side: walks every root and posts the reports in batches of about 1,000 files. */
 function runWorker(job: WalkJob, taken: Int32Array): void {
-  const reader = job.cache ? StateCache.reader(job.cache.file, job.cache.scope) : null;
+  const reader = job.cache ? openCacheReader(job.cache.file, job.cache.scope) : null;
   const walker = new ScanWalker(job.options);
   let posted = 0;
   job.roots.forEach((root, index) => {
