@@ -1,6 +1,10 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { HASH_WORKER_SOURCE } from './hash-worker.source';
+import type { HashAnswer, HashJobMessage } from './hash-worker';
+import { startWorker } from './worker-thread';
+
+/** The worker's module (hash-worker.ts, or its build). */
+const HASH_WORKER = require.resolve('./hash-worker');
 
 /** What a file is expected to be when hashing starts (from the scan's stat); a difference reports `changed`. */
 export interface HashExpectation {
@@ -83,21 +87,21 @@ export class HashPool {
       slot.inFlight.set(job.id, job);
       // A busy worker keeps the process alive; an idle one must not.
       slot.worker.ref();
-      slot.worker.postMessage({ id: job.id, path: job.path, noFollow: job.noFollow, size: job.size, mtimeNs: job.mtimeNs });
+      slot.worker.postMessage({ id: job.id, path: job.path, noFollow: job.noFollow, size: job.size, mtimeNs: job.mtimeNs } satisfies HashJobMessage);
     }
   }
 
   private spawn(): Slot {
-    const worker = new Worker(HASH_WORKER_SOURCE, { eval: true });
+    const worker = startWorker(HASH_WORKER);
     const slot: Slot = { worker, inFlight: new Map() };
     worker.unref();
-    worker.on('message', (msg: { id: number; sha256?: string; bytes?: number; changed?: boolean; error?: { code: string; message: string } }) => {
+    worker.on('message', (msg: HashAnswer) => {
       const job = slot.inFlight.get(msg.id);
       if (!job) return;
       slot.inFlight.delete(msg.id);
       if (slot.inFlight.size === 0) worker.unref();
       if (msg.error) job.reject(new HashReadError(msg.error.code, msg.error.message));
-      else job.resolve({ sha256: msg.sha256!, bytes: msg.bytes!, changed: msg.changed! });
+      else job.resolve({ sha256: msg.sha256, bytes: msg.bytes, changed: msg.changed });
       this.dispatch();
     });
     worker.on('error', (err) => {

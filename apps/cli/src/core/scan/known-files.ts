@@ -7,7 +7,7 @@ import { metadataOf } from './file-classifier';
 import { PendingRecord } from './scan-context';
 import { ScanRecorder } from './scan-recorder';
 import { STAT } from '@hoard/native';
-import { DirReport } from '../walk/walk-worker';
+import { DirReport } from '../walk/dir-reports';
 
 /**
  * Files known to the server by record id are only confirmed (POST /api/v1/files/seen), not recorded again: a full

@@ -13,7 +13,8 @@ import { PendingRecord, ScanContext } from './scan-context';
 import { ScanProgress, ScanSummary } from './scan-events';
 import { ScanRecorder } from './scan-recorder';
 import { STAT } from '@hoard/native';
-import { DirReport, WalkFeed } from '../walk/walk-worker';
+import { DirReport } from '../walk/dir-reports';
+import { WalkFeed } from '../walk/walk-feed';
 import { scanRoots, startWalk } from '../walk/walk-start';
 
 export interface ScanOptions {

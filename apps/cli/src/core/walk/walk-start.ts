@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
 import { StateCache } from '../../io/state-cache/state-cache';
-import type { ScanOptions } from '../scan/scan-pipeline';
-import { WalkFeed } from './walk-worker';
+import { InlineWalkFeed } from './inline-walk-feed';
+import { WalkOptions } from './scan-walker';
+import { ThreadWalkFeed, WalkFeed } from './walk-feed';
+import { WalkJob } from './walk-protocol';
 
 /** The distinct absolute roots of `paths`, leaving out any inside another (it would be walked twice). */
 export function scanRoots(paths: string[]): string[] {
@@ -9,11 +11,16 @@ export function scanRoots(paths: string[]): string[] {
   return resolved.filter((r) => !resolved.some((o) => o !== r && r.startsWith(o.endsWith('/') ? o : `${o}/`)));
 }
 
-/** Starts the walk of `roots` (from `scanRoots`): on a worker thread when it can, so it overlaps the scan's start. */
-export function startWalk(roots: string[], options: Pick<ScanOptions, 'excludes' | 'includes' | 'followSymlinks'>, cache: StateCache | null): WalkFeed {
-  return new WalkFeed({
+/** Starts the walk of `roots` (from `scanRoots`): on a worker thread when one starts, so it overlaps the scan's start. */
+export function startWalk(roots: string[], options: WalkOptions, cache: StateCache | null): WalkFeed {
+  const job: WalkJob = {
     roots,
     options: { excludes: options.excludes, includes: options.includes ?? [], followSymlinks: options.followSymlinks },
     cache: cache ? { file: cache.file, scope: cache.scope } : null,
-  });
+  };
+  try {
+    return new ThreadWalkFeed(job);
+  } catch {
+    return new InlineWalkFeed(job);
+  }
 }

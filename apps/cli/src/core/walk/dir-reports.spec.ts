@@ -5,7 +5,7 @@ import { constants } from 'node:os';
 import { STAT } from '@hoard/native';
 import { StateCache } from '../../io/state-cache/state-cache';
 import { ScanWalker, WalkDir } from './scan-walker';
-import { dirReports, WalkFeed } from './walk-worker';
+import { dirReports } from './dir-reports';
 
 /** The stat record of a file, as the native scanner lays it out. */
 function record(st: BigIntStats): bigint[] {
@@ -76,15 +76,6 @@ describe.each(['native', 'js'])('dirReports (%s walker)', (walker) => {
     remember('a');
     const reports = [...dirReports(join(root, 'a'), new ScanWalker({ excludes: [], followSymlinks: false }), cache, false)];
     expect(reports).toMatchObject([{ dir: root, listed: false, same: ['a'], gone: [] }]);
-  });
-
-  it('feeds the same reports through WalkFeed on this thread when no worker script is built', async () => {
-    remember('a');
-    const feed = new WalkFeed({ roots: [root], options: { excludes: [], followSymlinks: false }, cache: { file: cache.file, scope: 'scope' } });
-    const dirs = [];
-    for await (const r of feed.root(0)) dirs.push(r.dir);
-    await feed.close();
-    expect(dirs.sort()).toEqual([root, join(root, 'd'), join(root, 'd/e')]);
   });
 
   it('looks again at a file whose size is the same but whose mtime or ctime changed', () => {
