@@ -10,7 +10,7 @@ import { restoreCommand } from './commands/restore.command';
 import { scanCommand } from './commands/scan.command';
 import { statsCommand } from './commands/stats.command';
 import { verifyCommand } from './commands/verify.command';
-import { CLI_VERSION } from './io/client-factory';
+import { CLI_VERSION } from './io/cli-version';
 import { printError, setVerboseErrors } from './ui/error-printer';
 import { EXIT, EXIT_CODES_HELP } from './ui/exit-codes';
 import { exitWhenFlushed, installExitHandlers } from './ui/process-exit';

@@ -23,7 +23,7 @@ export function lsCommand(): Command {
         const { out } = ctx;
         const flags = cmd.opts<{ prefix?: string; sha256?: string; includeDeleted?: boolean; at?: Date }>();
         // Every host unless one is named (by flag or HOARD_HOSTNAME): the machine's own name is no filter here.
-        const hostname = cmd.optsWithGlobals<{ hostname?: string }>().hostname || process.env.HOARD_HOSTNAME || undefined;
+        const hostname = ctx.config.namedHostname;
         await withClient(ctx, async (api) => {
           const query = {
             hostname,

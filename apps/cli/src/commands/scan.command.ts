@@ -59,6 +59,7 @@ async function scan(paths: string[], cmd: Command): Promise<number> {
     followSymlinks: Boolean(flags.followSymlinks),
     concurrency: flags.concurrency,
     trackDeletions: flags.trackDeletions,
+    native: config.walker === 'native',
   };
   const cache = flags.cache ? new StateCache(config.cacheDir, StateCache.scopeOf(config.url, config.hostname)) : null;
   // The walk starts before the client is made and the server checked, so they overlap.

@@ -25,7 +25,10 @@ export function verifyCommand(): Command {
         const ctx = commandContext(cmd);
         const { out, config } = ctx;
         const flags = cmd.opts<{ exclude?: string[]; excludeFrom?: string[]; include?: string[] }>();
-        const options = { hostname: config.hostname, excludes: [...(flags.exclude ?? []), ...readExcludeFiles(flags.excludeFrom)], includes: flags.include ?? [] };
+        const options = {
+          hostname: config.hostname, excludes: [...(flags.exclude ?? []), ...readExcludeFiles(flags.excludeFrom)], includes: flags.include ?? [],
+          native: config.walker === 'native',
+        };
         const listener = (e: VerifyEvent) => (out.json ? out.line(e) : out.note(`${e.event}: ${e.path}: ${e.reason}`));
         const pool = new HashPool(availableParallelism());
         try {

@@ -8,9 +8,15 @@ export interface CliConfig {
   url: string;
   apiKey: string | undefined;
   hostname: string;
+  /** The hostname named by `--hostname` or `HOARD_HOSTNAME`, if any (a filter for listings: no file, no default). */
+  namedHostname: string | undefined;
   cacheDir: string;
   /** The config file that was read or would be written. */
   configFile: string;
+  /** Retries of transient failures: `HOARD_RETRIES`, default 6 (up to about 12 s of backoff, enough for a server restart). */
+  retries: number;
+  /** How the scan lists directories: `native` (the C helper, when built) or `js` (through fs), from `HOARD_WALKER`. */
+  walker: 'native' | 'js';
 }
 
 /** Global flags as commander parsed them. */
@@ -42,7 +48,9 @@ export function configFilePath(flags: ConfigFlags, env: NodeJS.ProcessEnv = proc
 
 /**
  * Resolves the configuration: flags, then environment (`HOARD_URL`, `HOARD_API_KEY`, `HOARD_HOSTNAME`,
- * `HOARD_CACHE_DIR`), then the config file, then defaults. An explicitly named config file must exist.
+ * `HOARD_CACHE_DIR`), then the config file, then defaults; `HOARD_RETRIES` and `HOARD_WALKER` come from the
+ * environment only. An explicitly named config file must exist. The one place the CLI reads its environment (besides
+ * the options' own environment variables, which commander reads).
  * @throws HoardError `invalid_request` for a missing named file or a file that is not valid JSON.
  */
 export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): CliConfig {
@@ -50,13 +58,22 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = proce
   const explicit = Boolean(flags.config || env.HOARD_CONFIG);
   const file = readConfigFile(configFile, explicit);
   const home = env.HOME || homedir();
+  const namedHostname = flags.hostname || env.HOARD_HOSTNAME || undefined;
   return {
     url: (flags.url || env.HOARD_URL || file.url || DEFAULT_URL).replace(/\/+$/, ''),
     apiKey: flags.apiKey || env.HOARD_API_KEY || file.api_key || undefined,
-    hostname: flags.hostname || env.HOARD_HOSTNAME || file.hostname || osHostname(),
+    hostname: namedHostname || file.hostname || osHostname(),
+    namedHostname,
     cacheDir: flags.cacheDir || env.HOARD_CACHE_DIR || file.cache_dir || join(env.XDG_CACHE_HOME || join(home, '.cache'), 'hoard'),
     configFile,
+    retries: retriesOf(env.HOARD_RETRIES),
+    walker: env.HOARD_WALKER === 'js' ? 'js' : 'native',
   };
+}
+
+function retriesOf(value: string | undefined): number {
+  const n = Number(value);
+  return value !== undefined && Number.isInteger(n) && n >= 0 ? n : 6;
 }
 
 function readConfigFile(path: string, mustExist: boolean): ConfigFile {

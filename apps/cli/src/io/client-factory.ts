@@ -1,15 +1,8 @@
 import { HoardError } from '@app/contracts';
 import type { HoardClient } from '@app/client';
 import { CliConfig } from './cli-config';
+import { CLI_VERSION } from './cli-version';
 
-/** The CLI's version, sent in the User-Agent. */
-export const CLI_VERSION = '0.1.0';
-
-/** Retries of transient failures: `HOARD_RETRIES`, default 6 (up to about 12 s of backoff, enough for a server restart). */
-export function retriesFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const n = Number(env.HOARD_RETRIES);
-  return env.HOARD_RETRIES !== undefined && Number.isInteger(n) && n >= 0 ? n : 6;
-}
 
 export interface ClientOptions {
   /** Refuse to go on without an API key (default true). */
@@ -30,7 +23,7 @@ export function createClient(config: CliConfig, options: ClientOptions = {}): Ho
   return new Client({
     baseUrl: config.url,
     apiKey,
-    retries: retriesFromEnv(),
+    retries: config.retries,
     userAgent: `hoard-cli/${CLI_VERSION}`,
     limitRate: options.limitRate,
   });

@@ -27,6 +27,8 @@ export interface ScanOptions {
   trackDeletions: boolean;
   /** Records per batch (at most 1,000). */
   batchSize?: number;
+  /** List with the native scanner where it was built (default true). */
+  native?: boolean;
 }
 
 /**

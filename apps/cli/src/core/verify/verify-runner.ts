@@ -29,6 +29,8 @@ export interface VerifyOptions {
   hostname: string;
   excludes: string[];
   includes: string[];
+  /** List with the native scanner where it was built (default true). */
+  native?: boolean;
 }
 
 /**
@@ -53,7 +55,7 @@ export class VerifyRunner {
     const records = new Map<string, FileRecord>();
     for await (const record of this.client.iterateFiles({ hostname: this.options.hostname, path_prefix: root })) records.set(record.filepath, record);
     const runner = new BoundedRunner(64);
-    const walker = new ScanWalker({ excludes: this.options.excludes, includes: this.options.includes, followSymlinks: false });
+    const walker = new ScanWalker({ excludes: this.options.excludes, includes: this.options.includes, followSymlinks: false, native: this.options.native });
     for (const listing of walker.walk(root)) {
       for (const name of listing.files) {
         const path = childPath(listing.dir, name);

@@ -4,14 +4,12 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { ScanWalker } from './scan-walker';
 
-// The native scanner when it is built (CI requires it), and the walk through fs (forced with HOARD_WALKER=js).
+// The native scanner when it is built (CI requires it), and the walk through fs (`native: false`, as HOARD_WALKER=js asks).
 describe.each(['native', 'js'])('ScanWalker (%s)', (walker) => {
   let root: string;
-  const saved = process.env.HOARD_WALKER;
-  beforeAll(() => (process.env.HOARD_WALKER = walker));
-  afterAll(() => (saved === undefined ? delete process.env.HOARD_WALKER : (process.env.HOARD_WALKER = saved)));
+  const native = walker === 'native';
   const files = (followSymlinks: boolean, from = root) =>
-    [...new ScanWalker({ excludes: [], followSymlinks }).walk(from)].flatMap((d) => d.files.map((f) => relative(root, join(d.dir, f)))).sort();
+    [...new ScanWalker({ excludes: [], followSymlinks, native }).walk(from)].flatMap((d) => d.files.map((f) => relative(root, join(d.dir, f)))).sort();
 
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'hoard-walker-'));
@@ -36,22 +34,22 @@ describe.each(['native', 'js'])('ScanWalker (%s)', (walker) => {
   });
 
   it('lists every name of a directory, excluded ones too, and yields a root that is a file alone', () => {
-    const dirs = [...new ScanWalker({ excludes: ['a', 'sub/'], followSymlinks: false }).walk(join(root, 'real'))];
+    const dirs = [...new ScanWalker({ excludes: ['a', 'sub/'], followSymlinks: false, native }).walk(join(root, 'real'))];
     expect(dirs.map((d) => [d.dir, [...d.listed!].sort(), [...d.files].sort()])).toEqual([
       [join(root, 'real'), ['a', 'broken', 'linkdir', 'linkfile', 'sub'], ['broken', 'linkdir', 'linkfile']],
     ]);
-    expect([...new ScanWalker({ excludes: [], followSymlinks: false }).walk(join(root, 'real/a'))]).toEqual([
+    expect([...new ScanWalker({ excludes: [], followSymlinks: false, native }).walk(join(root, 'real/a'))]).toEqual([
       { dir: join(root, 'real'), listed: null, files: ['a'] },
     ]);
   });
 
   it('takes the stats of the listed files with the listing only with the native scanner', () => {
-    const [dir] = [...new ScanWalker({ excludes: [], followSymlinks: false }).walk(join(root, 'other'))];
-    const native = walker === 'native' && scanDir !== null;
-    expect(dir.stats !== undefined).toBe(native);
-    if (native) expect(dir.stats!.at.map((k) => dir.listed![k])).toEqual(dir.files);
+    const [dir] = [...new ScanWalker({ excludes: [], followSymlinks: false, native }).walk(join(root, 'other'))];
+    const built = native && scanDir !== null;
+    expect(dir.stats !== undefined).toBe(built);
+    if (built) expect(dir.stats!.at.map((k) => dir.listed![k])).toEqual(dir.files);
     // Following links always walks through fs.
-    const [followed] = [...new ScanWalker({ excludes: [], followSymlinks: true }).walk(join(root, 'other'))];
+    const [followed] = [...new ScanWalker({ excludes: [], followSymlinks: true, native }).walk(join(root, 'other'))];
     expect(followed.stats).toBeUndefined();
   });
 });

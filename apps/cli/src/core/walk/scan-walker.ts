@@ -33,14 +33,16 @@ export interface WalkOptions {
   /** Globs a file must match to be taken (none: every file); directories are walked whatever they say. */
   includes?: readonly string[];
   followSymlinks: boolean;
+  /** List with the native scanner where it was built (default true); false lists through fs (`HOARD_WALKER=js`). */
+  native?: boolean;
 }
 
 /**
  * The native scanner (listing and lstat in one call, about twice as fast as readdir + lstat through fs), when it was
- * built and fits: links are not followed, and HOARD_WALKER is not `js` (which forces the walk through fs).
+ * built and fits: links are not followed, and the walk through fs was not asked for.
  */
 export function nativeScanner(options: WalkOptions): typeof scanDir {
-  return options.followSymlinks || process.env.HOARD_WALKER === 'js' ? null : scanDir;
+  return options.followSymlinks || options.native === false ? null : scanDir;
 }
 
 /**
