@@ -1,4 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { EMPTY_SHA256, HoardError } from '@app/contracts';
 import { HoardClient } from '@app/client';
@@ -50,6 +53,35 @@ describe('HoardClient against the real server (every route the CLI speaks)', () 
     expect(same.status).toBe(304);
     const bad = await failure(sut.getBlob(sha, { range: { start: content.length + 10 } }));
     expect([bad.code, bad.status]).toEqual(['range_not_satisfiable', 416]);
+  });
+
+  it('sends small files in one pack, read whole into its body; a file that cannot be read is left out with its own error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hoard-client-pack-'));
+    try {
+      const file = (name: string, data: string) => {
+        writeFileSync(join(dir, name), data);
+        return { sha256: digest(Buffer.from(data)), path: join(dir, name), size: data.length };
+      };
+      const fresh = file('fresh', 'pack-fresh');
+      const stored = file('stored', 'pack-stored');
+      await sut.putBlob(stored.sha256, () => Buffer.from('pack-stored'));
+      const gone = { ...file('gone', 'pack-gone'), path: join(dir, 'nowhere') };
+      const grown = file('grown', 'pack-grown');
+      writeFileSync(grown.path, 'pack-grown-longer');
+      const wrong = { ...file('wrong', 'pack-wrong'), sha256: digest(Buffer.from('something else')) };
+      const results = await sut.putBlobPack([fresh, stored, gone, grown, wrong]);
+      expect(results.slice(0, 2)).toEqual([
+        { sha256: fresh.sha256, size: fresh.size, created: true },
+        { sha256: stored.sha256, size: stored.size, created: false },
+      ]);
+      const errors = results.slice(2).map((r) => ('error' in r ? [(r.error as NodeJS.ErrnoException).code, r.error instanceof HoardError] : r));
+      expect(errors).toEqual([['ENOENT', false], ['digest_mismatch', true], ['digest_mismatch', true]]);
+      expect(await sut.missingBlobs([fresh.sha256, gone.sha256, grown.sha256, wrong.sha256])).toEqual([gone.sha256, grown.sha256, wrong.sha256]);
+      const none = await sut.putBlobPack([gone]);
+      expect(none.map((r) => 'error' in r && (r.error as NodeJS.ErrnoException).code)).toEqual(['ENOENT']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('rebuilds error bodies: digest mismatch, invalid digest, not found, unauthorized', async () => {

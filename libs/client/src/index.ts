@@ -3,4 +3,4 @@ export * from './hoard-client.types';
 export * from './hoard-http.error';
 export * from './http-transport';
 export * from './retry-policy';
-export { PackBody } from './multipart-body';
+export type { PackFile, PackFileResult } from './blob-pack';

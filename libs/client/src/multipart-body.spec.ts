@@ -13,7 +13,6 @@ describe('PackBody', () => {
     const head = (sha: string) =>
       `--${bd}\r\nContent-Disposition: form-data; name="${sha}"; filename="${sha}"\r\nContent-Type: application/octet-stream\r\n\r\n`;
     expect(text).toBe(`${head(a)}abc\r\n${head(b)}de\r\n--${bd}--\r\n`);
-    expect(pack.parts().map((p) => [p.sha256, p.content.toString()])).toEqual([[a, 'abc'], [b, 'de']]);
     expect(pack.count).toBe(2);
   });
 
@@ -23,8 +22,11 @@ describe('PackBody', () => {
       throw new Error('gone');
     })).toThrow('gone');
     pack.add(b, 2, (t) => t.write('ok'));
-    expect(pack.parts().map((p) => p.sha256)).toEqual([b]);
-    expect(pack.finish().toString('latin1')).not.toContain(a);
+    const bd = pack.boundary;
+    expect(pack.count).toBe(1);
+    expect(pack.finish().toString('latin1')).toBe(
+      `--${bd}\r\nContent-Disposition: form-data; name="${b}"; filename="${b}"\r\nContent-Type: application/octet-stream\r\n\r\nok\r\n--${bd}--\r\n`,
+    );
   });
 
   it('refuses more content than it was sized for, and any blob after it is finished', () => {

@@ -34,7 +34,7 @@ export class PackBody {
   readonly boundary = newBoundary();
   private readonly buffer: Buffer;
   private length = 0;
-  private readonly entries: Array<{ sha256: string; start: number; size: number }> = [];
+  private added = 0;
   private closed = false;
 
   /** Room for up to `parts` blobs holding `bytes` bytes of content in all. */
@@ -44,7 +44,7 @@ export class PackBody {
 
   /** Blobs added so far. */
   get count(): number {
-    return this.entries.length;
+    return this.added;
   }
 
   /**
@@ -60,12 +60,7 @@ export class PackBody {
     this.buffer.write(head, this.length, 'latin1');
     CRLF.copy(this.buffer, start + size);
     this.length = start + size + CRLF.length;
-    this.entries.push({ sha256, start, size });
-  }
-
-  /** The blobs added, in order, their contents as views of the body. */
-  parts(): Array<{ sha256: string; content: Buffer }> {
-    return this.entries.map((e) => ({ sha256: e.sha256, content: this.buffer.subarray(e.start, e.start + e.size) }));
+    this.added++;
   }
 
   /** The whole body, with its closing boundary; nothing can be added after. */

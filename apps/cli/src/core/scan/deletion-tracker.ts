@@ -42,10 +42,7 @@ export class DeletionTracker {
       return;
     }
     this.ctx.cache?.removeMany(paths);
-    for (const path of paths) {
-      this.ctx.progress.deleted++;
-      this.ctx.emit({ event: 'deleted', path });
-    }
+    for (const path of paths) this.ctx.deleted(path);
   }
 }
 

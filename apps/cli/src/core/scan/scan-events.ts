@@ -11,9 +11,11 @@ export interface Tally {
   bytes: number;
 }
 
-/** Live counters of a scan, read by the progress display while the scan runs. */
+/** Live counters of a scan, read by the progress display while the scan runs; kept by ScanContext. */
 export class ScanProgress {
   readonly startedAt = Date.now();
+  /** Entries the walk gave (every kind, those that could not be looked at too). */
+  seen = 0;
   /** Entries found by the walker (every kind). */
   readonly scanned: Tally = { files: 0, bytes: 0 };
   /** Files read and hashed. */
@@ -41,6 +43,9 @@ export class ScanProgress {
     tally.bytes += bytes;
   }
 }
+
+/** The counters as the display and the summary read them (the scan's stages change them through ScanContext). */
+export type ProgressView = { readonly [K in keyof ScanProgress]: ScanProgress[K] extends Tally ? Readonly<Tally> : ScanProgress[K] };
 
 /** The end of a scan: the summary of CLI.md. */
 export interface ScanSummary {

@@ -2,7 +2,6 @@ import { EMPTY_SHA256 } from '@app/contracts';
 import { CachedFile } from '../../io/state-cache/cache-entry';
 import { ConfirmBatch } from './confirm-batch';
 import { PendingRecord, ScanContext } from './scan-context';
-import { ScanProgress } from './scan-events';
 import { UploadOutcome, UploadQueue } from './upload-queue';
 
 /**
@@ -49,8 +48,8 @@ export class ScanRecorder {
           again.push(batch.item(k));
           continue;
         }
-        ScanProgress.add(this.ctx.progress.checked, batch.size(k));
-        this.ctx.progress.recorded++;
+        this.ctx.checked(batch.size(k));
+        this.ctx.recorded(false);
         if (!lacking.has(id)) continue;
         const item = batch.item(k);
         if (item.meta.sha256 !== EMPTY_SHA256) await this.uploads.push(item);
@@ -71,23 +70,21 @@ export class ScanRecorder {
 
   private async record(items: PendingRecord[]): Promise<void> {
     const results = await this.ctx.client.recordBatch(items.map((i) => i.meta));
-    const { progress } = this.ctx;
     for (const result of results) {
       const item = items[result.index];
       if (item.recordId !== result.id) {
         item.recordId = result.id;
         item.cached = false;
       }
-      ScanProgress.add(progress.checked, item.meta.size);
-      progress.recorded++;
-      if (result.status === 'created') progress.newVersions++;
+      this.ctx.checked(item.meta.size);
+      this.ctx.recorded(result.status === 'created');
       if (result.upload_required && item.meta.sha256 !== EMPTY_SHA256) {
         await this.uploads.push(item);
       } else if (result.content_available === false) {
         // Recorded, but its content was taken down and will not be accepted: said on every scan (so not cached).
         this.ctx.skipped(item.meta.filepath, 'taken down');
       } else {
-        if (item.fresh) ScanProgress.add(progress.deduplicated, item.meta.size);
+        if (item.fresh) this.ctx.deduplicated(item.meta.size);
         this.remember(item);
       }
     }
@@ -97,9 +94,9 @@ export class ScanRecorder {
     const digests = [...new Set(items.map((i) => i.meta.sha256).filter((d) => d !== EMPTY_SHA256))];
     const missing = new Set(await this.ctx.client.missingBlobs(digests));
     for (const item of items) {
-      ScanProgress.add(this.ctx.progress.checked, item.meta.size);
-      if (missing.delete(item.meta.sha256)) ScanProgress.add(this.ctx.progress.wouldUpload, item.meta.size);
-      else if (item.fresh) ScanProgress.add(this.ctx.progress.deduplicated, item.meta.size);
+      this.ctx.checked(item.meta.size);
+      if (missing.delete(item.meta.sha256)) this.ctx.wouldUpload(item.meta.size);
+      else if (item.fresh) this.ctx.deduplicated(item.meta.size);
     }
   }
 

@@ -1,188 +1,155 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HoardClient, PackBody } from '@app/client';
 import { HoardError } from '@app/contracts';
-import { PendingRecord, ScanContext } from './scan-context';
+import { FakeHoardClient } from '../../testing/fake-hoard-client';
+import { scanContext, scratch, settled, sha } from '../../testing/scan-fixtures';
+import { PendingRecord } from './scan-context';
 import { ScanEvent } from './scan-events';
 import { UploadOutcome, UploadQueue, UploadQueueOptions } from './upload-queue';
 
-const dir = mkdtempSync(join(tmpdir(), 'hoard-upq-'));
+const { dir, remove } = scratch('hoard-upq-');
+afterAll(remove);
 const fp = { size: 1n, mtimeNs: 1n, ctimeNs: 1n, ino: 1n, dev: 1n };
-function item(name: string, sha: string, exists = true): PendingRecord {
-  const path = join(dir, name);
-  if (exists) writeFileSync(path, name);
-  return { meta: { filepath: path, hostname: 'h', sha256: sha, size: name.length }, fp, fresh: true };
-}
 
-/** A client whose uploads read the body and answer after a short delay, failing for digests listed in `reject`. */
-function fakeClient(reject: Map<string, HoardError> = new Map()) {
-  const puts: string[] = [];
-  const client = {
-    async putBlobFile(sha: string, path: string) {
-      puts.push(sha);
-      await readFile(path);
-      await new Promise((r) => setTimeout(r, 5));
-      const err = reject.get(sha);
-      if (err) {
-        reject.delete(sha);
-        throw err;
-      }
-      return { sha256: sha, size: 1, created: true };
-    },
-    /** Answers each part as the server does: stored, or refused when its digest is listed in `reject`. */
-    async putBlobPack(pack: PackBody) {
-      const parts = pack.parts();
-      packs.push(parts.map((p) => `${p.sha256}=${p.content.toString()}`));
-      await new Promise((r) => setTimeout(r, 5));
-      return parts.map((p) => {
-        const err = reject.get(p.sha256);
-        if (!err) return { sha256: p.sha256, size: p.content.length, created: true };
-        reject.delete(p.sha256);
-        return { sha256: p.sha256, error: { code: err.code, message: err.message } };
-      });
-    },
-  };
-  const packs: string[][] = [];
-  return { client: client as unknown as HoardClient, puts, packs };
+/** A file `name` holding `content` (none written when null), as the scan hands it to the queue. */
+function item(name: string, content: string | null = name, sha256 = sha(content ?? name)): PendingRecord {
+  const path = join(dir, name);
+  if (content !== null) writeFileSync(path, content);
+  return { meta: { filepath: path, hostname: 'h', sha256, size: (content ?? name).length }, fp, fresh: true };
 }
 
 describe('UploadQueue', () => {
-  const events: ScanEvent[] = [];
-  const outcomes: Array<[string, UploadOutcome]> = [];
+  let client: FakeHoardClient;
+  let events: ScanEvent[];
+  let outcomes: Array<[string, UploadOutcome]>;
   // Packs off unless a test turns them on: each file its own PUT.
-  const make = (client: HoardClient, options: UploadQueueOptions = { packFileMax: 0 }) => {
-    events.length = 0;
-    outcomes.length = 0;
-    const ctx = new ScanContext(client, null, 'h', false, (e) => events.push(e));
-    return new UploadQueue(ctx, 2, (i, o) => outcomes.push([i.meta.filepath.slice(dir.length + 1), o]), options);
+  const make = (options: UploadQueueOptions = { packFileMax: 0 }) => {
+    client = new FakeHoardClient();
+    const made = scanContext(client);
+    events = made.events;
+    outcomes = [];
+    return new UploadQueue(made.ctx, 2, (i, o) => outcomes.push([i.meta.filepath.slice(dir.length + 1), o]), options);
   };
+  const sent = (route: 'putBlobFile' | 'putBlobPack') => client.calls.filter((c) => c.route === route).map((c) => c.arg);
+  beforeEach(() => jest.useFakeTimers({ doNotFake: ['setImmediate'] }));
+  afterEach(() => jest.useRealTimers());
 
   it('sends each digest once in a run, even when copies arrive while it is being sent', async () => {
-    const { client, puts } = fakeClient();
-    const sut = make(client);
-    for (const [name, sha] of [['a', 'x'], ['b', 'x'], ['c', 'y'], ['d', 'x']]) await sut.push(item(name, sha));
+    const sut = make();
+    const release = client.hold('putBlobFile');
+    for (const [name, content] of [['a', 'X'], ['b', 'X'], ['c', 'Y'], ['d', 'X']]) await sut.push(item(name, content));
+    release();
     await sut.drain();
-    await sut.push(item('e', 'x'));
+    await sut.push(item('e', 'X'));
     await sut.drain();
-    expect(puts.sort()).toEqual(['x', 'y']);
+    expect(sent('putBlobFile')).toEqual([sha('X'), sha('Y')]);
     expect(outcomes.sort()).toEqual([['a', 'uploaded'], ['b', 'deduplicated'], ['c', 'uploaded'], ['d', 'deduplicated'], ['e', 'deduplicated']]);
   });
 
   it('lets a copy try again when the first upload of its digest failed', async () => {
-    const { client, puts } = fakeClient(new Map([['x', new HoardError('digest_mismatch', 'changed')]]));
-    const sut = make(client);
-    await sut.push(item('a', 'x'));
-    await sut.push(item('b', 'x'));
+    const sut = make();
+    client.refuseNext(sha('X'), new HoardError('digest_mismatch', 'changed'));
+    const release = client.hold('putBlobFile');
+    await sut.push(item('a', 'X'));
+    await sut.push(item('b', 'X'));
+    release();
     await sut.drain();
-    expect(puts).toEqual(['x', 'x']);
+    expect(sent('putBlobFile')).toEqual([sha('X'), sha('X')]);
     expect(outcomes).toEqual([['a', 'failed'], ['b', 'uploaded']]);
-    expect(events[0]).toMatchObject({ event: 'failed', reason: expect.stringMatching(/changed during the scan/) });
+    expect(events[0]).toEqual({ event: 'failed', path: join(dir, 'a'), reason: 'changed during the scan (content no longer matches its digest)' });
   });
 
   it('reports a file gone before its upload as vanished, not failed', async () => {
-    const { client } = fakeClient();
-    const sut = make(client);
-    await sut.push(item('gone', 'z', false));
+    const sut = make();
+    await sut.push(item('gone', null));
     await sut.drain();
     expect(outcomes).toEqual([['gone', 'vanished']]);
-    expect(events).toEqual([{ event: 'skipped', path: join(dir, 'gone'), reason: expect.stringMatching(/^vanished/) }]);
+    expect(events).toEqual([{ event: 'skipped', path: join(dir, 'gone'), reason: 'vanished during the scan (before its upload)' }]);
   });
 
   describe('packs of small files', () => {
     it('sends small files together, read whole, up to the file count of a pack; large files on their own', async () => {
-      const { client, puts, packs } = fakeClient();
-      const sut = make(client, { packFileMax: 4, packFiles: 2, packDelayMs: 10_000 });
-      for (const [name, sha] of [['p1', 'a'], ['p2', 'b'], ['p3', 'c'], ['large1', 'd']]) await sut.push(item(name, sha));
+      const sut = make({ packFileMax: 4, packFiles: 2, packDelayMs: 10_000 });
+      for (const name of ['p1', 'p2', 'p3', 'large1']) await sut.push(item(name));
       await sut.drain();
-      expect(packs).toEqual([['a=p1', 'b=p2'], ['c=p3']]);
-      expect(puts).toEqual(['d']);
-      expect(outcomes.map(([n, o]) => `${n}:${o}`).sort()).toEqual(['large1:uploaded', 'p1:uploaded', 'p2:uploaded', 'p3:uploaded']);
+      expect(sent('putBlobPack')).toEqual([[`${sha('p1')}=p1`, `${sha('p2')}=p2`], [`${sha('p3')}=p3`]]);
+      expect(sent('putBlobFile')).toEqual([sha('large1')]);
+      expect(outcomes.sort()).toEqual([['large1', 'uploaded'], ['p1', 'uploaded'], ['p2', 'uploaded'], ['p3', 'uploaded']]);
       expect(events.filter((e) => e.event === 'uploaded')).toHaveLength(4);
     });
 
-    it('sends a partly filled pack after its delay, without waiting for the drain', async () => {
-      const { client, packs } = fakeClient();
-      const sut = make(client, { packFileMax: 4, packDelayMs: 20 });
-      await sut.push(item('q1', 'a'));
-      await new Promise((r) => setTimeout(r, 60));
-      expect(packs).toEqual([['a=q1']]);
+    it('sends a partly filled pack once its delay is over, without waiting for the drain', async () => {
+      const sut = make({ packFileMax: 4, packDelayMs: 20 });
+      await sut.push(item('q1'));
+      await jest.advanceTimersByTimeAsync(19);
+      expect(sent('putBlobPack')).toEqual([]);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(sent('putBlobPack')).toEqual([[`${sha('q1')}=q1`]]);
+      expect(outcomes).toEqual([['q1', 'uploaded']]);
       await sut.drain();
     });
 
     it('fails only the refused part of a pack, and a copy of it may try again', async () => {
-      const { client, packs } = fakeClient(new Map([['b', new HoardError('digest_mismatch', 'changed')]]));
-      const sut = make(client, { packFileMax: 4, packFiles: 2, packDelayMs: 10_000 });
-      for (const [name, sha] of [['r1', 'a'], ['r2', 'b'], ['r3', 'b']]) await sut.push(item(name, sha));
+      const sut = make({ packFileMax: 4, packFiles: 2, packDelayMs: 10_000 });
+      client.refuseNext(sha('bb'), new HoardError('digest_mismatch', 'changed'));
+      for (const [name, content] of [['r1', 'aa'], ['r2', 'bb'], ['r3', 'bb']]) await sut.push(item(name, content));
       await sut.drain();
-      expect(packs).toEqual([['a=r1', 'b=r2'], ['b=r3']]);
+      expect(sent('putBlobPack')).toEqual([[`${sha('aa')}=aa`, `${sha('bb')}=bb`], [`${sha('bb')}=bb`]]);
       expect(outcomes).toEqual([['r1', 'uploaded'], ['r2', 'failed'], ['r3', 'uploaded']]);
-      expect(events.find((e) => e.event === 'failed')).toMatchObject({ path: join(dir, 'r2'), reason: expect.stringMatching(/changed during the scan/) });
+      expect(events.filter((e) => e.event === 'failed')).toEqual([
+        { event: 'failed', path: join(dir, 'r2'), reason: 'changed during the scan (content no longer matches its digest)' },
+      ]);
     });
 
     it('reports a small file gone, or grown, before its pack left, and sends the rest', async () => {
-      const { client, packs } = fakeClient();
-      const sut = make(client, { packFileMax: 4, packDelayMs: 10_000 });
-      const grown = item('s2', 'b');
+      const sut = make({ packFileMax: 4, packDelayMs: 10_000 });
+      const grown = item('s2');
       writeFileSync(grown.meta.filepath, 's2-longer');
-      await sut.push(item('s1', 'a'));
+      await sut.push(item('s1'));
       await sut.push(grown);
-      await sut.push(item('s3', 'c', false));
+      await sut.push(item('s3', null));
       await sut.drain();
-      expect(packs).toEqual([['a=s1']]);
-      expect(outcomes).toEqual([['s2', 'failed'], ['s3', 'vanished'], ['s1', 'uploaded']]);
+      expect(sent('putBlobPack')).toEqual([[`${sha('s1')}=s1`]]);
+      expect(outcomes).toEqual([['s1', 'uploaded'], ['s2', 'failed'], ['s3', 'vanished']]);
     });
 
     it('fails every file of a pack whose request failed', async () => {
-      const { client } = fakeClient();
-      (client as unknown as { putBlobPack: () => Promise<never> }).putBlobPack = async () => {
-        throw new HoardError('internal_error', 'boom');
-      };
-      const sut = make(client, { packFileMax: 4, packDelayMs: 10_000 });
-      await sut.push(item('t1', 'a'));
-      await sut.push(item('t2', 'b'));
+      const sut = make({ packFileMax: 4, packDelayMs: 10_000 });
+      client.failNext('putBlobPack', new HoardError('internal_error', 'boom'));
+      await sut.push(item('t1'));
+      await sut.push(item('t2'));
       await sut.drain();
       expect(outcomes).toEqual([['t1', 'failed'], ['t2', 'failed']]);
-      expect(events.every((e) => e.event === 'failed' && /upload failed: boom/.test((e as { reason: string }).reason))).toBe(true);
+      expect(events).toEqual(['t1', 't2'].map((n) => ({ event: 'failed', path: join(dir, n), reason: 'upload failed: boom' })));
     });
 
     it('holds the producer back while more files than a few packs wait, copies of one content included', async () => {
-      const { client, packs } = fakeClient();
-      let release!: () => void;
-      const gate = new Promise<void>((r) => (release = r));
-      const real = (client as unknown as { putBlobPack: (p: PackBody) => Promise<unknown> }).putBlobPack;
-      (client as unknown as { putBlobPack: (p: PackBody) => Promise<unknown> }).putBlobPack = async (p) => {
-        await gate;
-        return real(p);
-      };
-      // Room for 2 packs of 2 files (one in flight, one filling): the 5th file held makes push wait.
-      const sut = make(client, { packFileMax: 4, packFiles: 2, packsInFlight: 1, packDelayMs: 10_000 });
+      // Room for 2 packs of 2 files (one in flight, one filling): from the 5th file held on, push waits (the first
+      // one's too, which goes on only after the others were taken).
+      const sut = make({ packFileMax: 4, packFiles: 2, packsInFlight: 1, packDelayMs: 10_000 });
+      const release = client.hold('putBlobPack');
       const pushed: number[] = [];
       const all = Array.from({ length: 7 }, (_, i) => sut.push(item(`h${i}`, 'same')).then(() => pushed.push(i)));
-      await new Promise((r) => setTimeout(r, 30));
-      expect(pushed.length).toBeLessThan(7);
+      await settled();
+      expect(pushed).toEqual([1, 2, 3]);
+      expect(sent('putBlobPack')).toEqual([[`${sha('same')}=same`]]);
       release();
       await Promise.all(all);
       await sut.drain();
-      expect(packs).toEqual([['same=h0']]);
-      expect(outcomes.filter(([, o]) => o === 'deduplicated')).toHaveLength(6);
+      expect(pushed.sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
+      expect(sent('putBlobPack')).toEqual([[`${sha('same')}=same`]]);
+      expect(outcomes.map(([n, o]) => `${n}:${o}`)).toEqual(['h0:uploaded', ...[1, 2, 3, 4, 5, 6].map((i) => `h${i}:deduplicated`)]);
     });
 
     it('falls back to one PUT a file, for this file and every later one, when the server has no pack route', async () => {
-      const { client, puts } = fakeClient();
-      let packCalls = 0;
-      (client as unknown as { putBlobPack: () => Promise<never> }).putBlobPack = async () => {
-        packCalls++;
-        throw new HoardError('not_found', 'Cannot POST /api/v1/blobs/pack');
-      };
-      const sut = make(client, { packFileMax: 4, packFiles: 2, packDelayMs: 10_000 });
-      for (const [name, sha] of [['o1', 'a'], ['o2', 'b'], ['o3', 'c']]) await sut.push(item(name, sha));
+      const sut = make({ packFileMax: 4, packFiles: 2, packDelayMs: 10_000 });
+      client.packRoute = false;
+      for (const name of ['o1', 'o2', 'o3']) await sut.push(item(name));
       await sut.drain();
-      expect(packCalls).toBe(1);
-      expect(puts.sort()).toEqual(['a', 'b', 'c']);
-      expect(outcomes.map(([n, o]) => `${n}:${o}`).sort()).toEqual(['o1:uploaded', 'o2:uploaded', 'o3:uploaded']);
-      expect(events.some((e) => e.event === 'failed')).toBe(false);
+      expect(client.routes()).toEqual(['putBlobPack', 'putBlobFile', 'putBlobFile', 'putBlobFile']);
+      expect(sent('putBlobFile')).toEqual([sha('o1'), sha('o2'), sha('o3')]);
+      expect(outcomes).toEqual([['o1', 'uploaded'], ['o2', 'uploaded'], ['o3', 'uploaded']]);
+      expect(events.filter((e) => e.event === 'failed')).toEqual([]);
     });
   });
 });
