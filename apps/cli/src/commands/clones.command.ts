@@ -15,7 +15,7 @@ export function clonesCommand(): Command {
       runAction(async () => {
         const ctx = commandContext(cmd);
         await withClient(ctx, async (api) => {
-          const items = await api.blobFiles(await resolveDigest(api, sha));
+          const items = await api.blobFiles(await resolveDigest(api, sha, ctx.config.hostname));
           if (ctx.out.json) items.forEach((r) => ctx.out.line(r));
           else ctx.out.print(renderTable(items, RECORD_COLUMNS));
         });

@@ -26,7 +26,7 @@ export function getCommand(): Command {
         const ctx = commandContext(cmd);
         const flags = cmd.opts<{ output?: string; force?: boolean }>();
         return withClient(ctx, async (api) => {
-          const digest = await resolveDigest(api, sha);
+          const digest = await resolveDigest(api, sha, ctx.config.hostname);
           const progress = new TransferProgress();
           const view = new TransferProgressView(progress, 'got', process.stderr, ctx.quiet);
           const hooks = { onBytes: (n: number) => (progress.bytes += n), onSize: (size: number) => (progress.totalBytes = size) };

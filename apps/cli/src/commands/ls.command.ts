@@ -28,7 +28,7 @@ export function lsCommand(): Command {
           const query = {
             hostname,
             path_prefix: flags.prefix === undefined ? undefined : absolutePath(flags.prefix),
-            sha256: flags.sha256 === undefined ? undefined : await resolveDigest(api, flags.sha256),
+            sha256: flags.sha256 === undefined ? undefined : await resolveDigest(api, flags.sha256, ctx.config.hostname),
             include_deleted: flags.includeDeleted ? true : undefined,
             at: flags.at?.toISOString(),
           };
