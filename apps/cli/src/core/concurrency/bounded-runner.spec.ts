@@ -1,21 +1,31 @@
+import { settled } from '../../testing/scan-fixtures';
 import { BoundedRunner } from './bounded-runner';
 
 describe('BoundedRunner', () => {
-  it('never runs more than the limit at once and finishes every task', async () => {
+  it('runs exactly the limit at once, starts a waiting task as soon as a slot frees, and finishes every task', async () => {
     const sut = new BoundedRunner(3);
+    const finish: Array<() => void> = [];
     let active = 0;
-    let peak = 0;
+    let started = 0;
     let done = 0;
+    const producer = (async () => {
+      for (let i = 0; i < 20; i++) {
+        await sut.run(() => {
+          started++;
+          active++;
+          return new Promise<void>((resolve) => finish.push(() => (active--, done++, resolve())));
+        });
+      }
+    })();
+    const seen: Array<[number, number]> = [];
     for (let i = 0; i < 20; i++) {
-      await sut.run(async () => {
-        active++;
-        peak = Math.max(peak, active);
-        await new Promise((r) => setTimeout(r, 2 + (i % 3)));
-        active--;
-        done++;
-      });
+      await settled();
+      seen.push([active, started]);
+      finish.shift()!();
     }
+    await producer;
     await sut.drain();
-    expect([peak, done]).toEqual([3, 20]);
+    expect(seen).toEqual([...Array.from({ length: 18 }, (_, k): [number, number] => [3, 3 + k]), [2, 20], [1, 20]]);
+    expect(done).toBe(20);
   });
 });
