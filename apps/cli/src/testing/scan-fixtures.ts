@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { lstatSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ScanClient, ScanContext } from '../core/scan/scan-context';
+import { fingerprintOf, metadataOf } from '../core/scan/file-classifier';
+import { PendingRecord, ScanClient, ScanContext } from '../core/scan/scan-context';
 import { ScanEvent } from '../core/scan/scan-events';
 import { StateCache } from '../io/state-cache/state-cache';
 
@@ -30,4 +31,13 @@ export function scratch(prefix: string): { dir: string; remove: () => void } {
  */
 export function settled(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Writes `content` at `path` (nothing when null) and makes the record the scan would hand on for it. */
+export function pendingFile(path: string, content: string | null, extra: Partial<PendingRecord> = {}): PendingRecord {
+  if (content !== null) writeFileSync(path, content);
+  const st = content === null ? null : lstatSync(path, { bigint: true });
+  const fp = st ? fingerprintOf(st) : { size: 0n, mtimeNs: 0n, ctimeNs: 0n, ino: 0n, dev: 0n };
+  const meta = st ? metadataOf(path, 'h', sha(content!), st) : { filepath: path, hostname: 'h', sha256: sha(''), size: 0 };
+  return { meta, fp, fresh: true, ...extra };
 }

@@ -1,11 +1,14 @@
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { FileRecord } from '@app/contracts';
-import { HoardClient } from '@app/client';
+import type { HoardClient } from '@app/client';
 import { BoundedRunner } from '../concurrency/bounded-runner';
 import { fileErrorSentence } from '../file-errors';
 import { compareLocal } from './local-match';
 import { PathFilter } from '../walk/path-filter';
 import { RestoreWriter } from './restore-writer';
+
+/** The routes a restore speaks: the listing of records, and content by digest. */
+export type RestoreClient = Pick<HoardClient, 'iterateFiles' | 'getBlob'>;
 
 /** When an existing file at a target is replaced. */
 export type OverwritePolicy = 'never' | 'if-changed' | 'always';
@@ -66,7 +69,7 @@ export class RestoreRunner {
   private skippedBytes = 0;
 
   constructor(
-    private readonly client: HoardClient,
+    private readonly client: RestoreClient,
     private readonly options: RestoreOptions,
     private readonly listener: (e: RestoreEvent) => void,
     private readonly progress: RestoreProgress,

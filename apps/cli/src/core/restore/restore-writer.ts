@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, lstat, lutimes, mkdir, rename, rm, symlink, utimes } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { FileRecord, HoardError } from '@app/contracts';
-import { HoardClient } from '@app/client';
-import { downloadToFile } from '../download/blob-download';
+import { DownloadClient, downloadToFile } from '../download/blob-download';
 
 /**
  * Writes restored files and links under a directory. Nothing is written through a symbolic link: each directory on
@@ -14,7 +13,7 @@ export class RestoreWriter {
   /** Directories under the root known to be real directories (not links). */
   private readonly checked = new Set<string>();
 
-  constructor(private readonly root: string, private readonly client: HoardClient) {}
+  constructor(private readonly root: string, private readonly client: DownloadClient) {}
 
   /** Downloads a file's content to `target`, verified, then sets its mode and mtime; resolves with its size. */
   async writeFile(record: FileRecord, target: string, onBytes: (n: number) => void): Promise<number> {
