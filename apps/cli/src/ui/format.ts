@@ -18,11 +18,6 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
 }
 
-/** A byte rate over a duration. */
-export function formatRate(bytes: number, ms: number): string {
-  return `${formatBytes(ms > 0 ? Math.round((bytes * 1000) / ms) : 0)}/s`;
-}
-
 /** A count in few characters: `950`, `13.4k`, `2.1M`. */
 export function compactCount(n: number): string {
   if (n < 1000) return String(n);

@@ -3,7 +3,7 @@ import { CachedFile } from './cache-entry';
 import { groupByDir, writeDir } from './cache-rows';
 
 /** Version of the layout, kept in SQLite's user_version: one row per directory, and an index by inode. */
-export const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 2;
 
 /**
  * Creates the tables, or brings a cache of an older layout (one row per file) to this one; nothing when the layout
