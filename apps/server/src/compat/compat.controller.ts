@@ -22,7 +22,7 @@ import { KeysService } from '../auth/keys.service';
 import { BlobsService } from '../blobs/blobs.service';
 import { DigestParam } from '../common/digest.decorators';
 import { Endpoint } from '../common/endpoint.decorator';
-import { rawBody } from '../common/raw-body';
+import { clientGone, rawBody } from '../common/raw-body';
 import { RAW_CONTENT, UPLOAD_RESPONSES } from '../common/responses';
 import { AppConfig } from '../config/app-config';
 import { FilesService } from '../files/files.service';
@@ -87,7 +87,7 @@ export class CompatController {
   })
   async uploadFile(@DigestParam() sha256: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<PutBlobResponse> {
     const { stream, length } = request.isMultipart() ? await multipartFile(request, this.config.HOARD_MAX_BLOB_BYTES) : rawBody(request);
-    const result = await this.blobs.put(sha256, stream, length);
+    const result = await this.blobs.put(sha256, stream, length, clientGone(request));
     reply.status(result.created ? 201 : 200);
     return result;
   }
