@@ -91,6 +91,8 @@ describe('server: operations', () => {
       '/api_keys': ['get', 'post'],
       '/api_keys/{id}/revoke': ['put'],
       '/api_keys/{id}': ['delete'],
+      '/api/login': ['post'],
+      '/api/v2/auth/login': ['post'],
     };
     expect(Object.keys(doc.paths).sort()).toEqual(Object.keys(routes).sort());
     for (const [path, methods] of Object.entries(routes)) {
@@ -102,6 +104,9 @@ describe('server: operations', () => {
     expect(record.requestBody.content['application/json'].schema.required.sort()).toEqual(['filepath', 'hostname', 'sha256', 'size']);
     expect(Object.keys(record.responses).sort()).toEqual(['200', '201', '400', '401', '403', '408', '413', '429', '431', '500', '503']);
     expect(record.security).toEqual([{ 'api-key': [] }, { bearer: [] }]);
+    const login = doc.paths['/api/login'].post;
+    expect(login.security).toEqual([]);
+    expect(Object.keys(login.responses).sort()).toEqual(['200', '400', '401', '408', '413', '431', '500', '503']);
     const docs = await anon.get('/docs');
     expectStatus(docs, 200);
     expect(docs.header('content-type')).toMatch(/text\/html/);

@@ -55,6 +55,10 @@ export class AppConfig {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535)
   HOARD_METRICS_PORT?: number;
 
+  /** How long a bearer token from `POST /api/login` is valid, in seconds (never past its key's own expiry). */
+  @Transform(toInt) @IsInt() @Min(60) @Max(86_400)
+  HOARD_TOKEN_TTL_SECONDS = 3600;
+
   /** Requests per key per window; 0 turns rate limiting off. */
   @Transform(toInt) @IsInt() @Min(0)
   HOARD_RATE_LIMIT = 0;
