@@ -82,7 +82,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const logger = createNestLogger(root);
   // Fastify's parsers are the only body parsers: Nest's would also parse url-encoded forms on JSON routes.
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { logger, bodyParser: false });
-  // The order of the hooks that run before a body is read: shed load, check the key, limit its rate, cap uploads.
+  // The order of the hooks that run before a body is read, once the request's log has started (createAdapter): shed load,
+  // check the key, limit its rate, cap uploads.
   await registerOpenApi(app, SERVER_VERSION);
   await registerLoadShedding(app, { maxEventLoopDelayMs: config.HOARD_MAX_EVENT_LOOP_DELAY_MS, maxHeapBytes: config.HOARD_MAX_HEAP_BYTES });
   registerAccessControl(fastify, app.get(KeysService), routes);
