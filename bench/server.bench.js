@@ -14,6 +14,7 @@ const { RssSampler } = require('./lib/rss-sampler');
 const { measure } = require('./lib/step');
 const { measureMissing, measureBatch } = require('./lib/api-load');
 const { measureKeylessFlood, measureManyKeys, measureHealthUnderLoad } = require('./lib/hostile-load');
+const { measureStart } = require('./lib/start-time');
 
 const G = 'server';
 const mbps = (size, seconds) => size / MiB / seconds;
@@ -60,6 +61,16 @@ async function run(scale) {
     const file = path.join(work, 'blob.bin');
     const sha = await writeRandomFile(file, size, 'server-blob');
     log(G, `sha256 ${sha}`);
+
+    await measure(G, ['npm start -> /health'], async () => {
+      log(G, 'npm start on the built tree, and node dist/apps/server/src/main.js, until /health answers: median of 5 each');
+      const start = await measureStart(5);
+      addRow({
+        group: G, name: 'npm start -> /health', value: start.npmStart, unit: 's',
+        ref: { label: 'node dist/.../main.js', value: start.node }, ratio: start.npmStart / start.node,
+        bar: { text: '< 3 s', pass: start.npmStart < 3 }, note: `median of ${start.rounds} launches each, taking turns; fresh data dir each`,
+      });
+    });
 
     await measure(G, [`PUT ${bytes(size)} throughput`, 'PUT server peak RSS'], async () => {
       let bestPut = Infinity;

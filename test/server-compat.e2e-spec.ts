@@ -53,9 +53,19 @@ describe('server: routes of the PutPlace document', () => {
         upload_required: true,
         upload_url: `/upload_file/${sha}`,
       });
-      for (const legacy of ['file_size', 'file_mode', 'file_uid', 'file_gid', 'file_mtime', 'file_atime', 'file_ctime']) {
-        expect(rec).not.toHaveProperty(legacy);
-      }
+      // PutPlace's names for the same fields, as its clients read them.
+      expect(rec).toMatchObject({
+        _id: rec.id,
+        file_size: 2048,
+        file_mode: 0o100644,
+        file_uid: 1000,
+        file_gid: 1001,
+        file_mtime: 1700000000.5,
+        file_atime: 1700000100,
+        file_ctime: 1700000200.25,
+        is_symlink: false,
+        has_file_content: false,
+      });
       const again = await writer.post('/put_file', body);
       expectStatus(again, 200);
       expect(again.json()).toMatchObject({ id: rec.id, version: 1 });
@@ -160,6 +170,7 @@ describe('server: routes of the PutPlace document', () => {
       const res = await reader.get(`/get_file/${sha.toUpperCase()}`);
       expectStatus(res, 200);
       expect(res.json()).toMatchObject({ id: first.id, filepath: '/first', hostname: 'epoch-b', sha256: sha, size: 77, content_available: true });
+      expect(res.json()).toMatchObject({ _id: first.id, file_size: 77, file_mode: null, has_file_content: true, is_symlink: false });
       expect(res.json()).not.toHaveProperty('upload_url');
       expectError(await reader.get(`/get_file/${randomContent(8).sha}`), 404, 'not_found');
       expectError(await reader.get('/get_file/zz'), 400, 'invalid_digest');
@@ -171,7 +182,8 @@ describe('server: routes of the PutPlace document', () => {
       const res = await admin.post('/api_keys', { name: 'legacy', scopes: ['read'] });
       expectStatus(res, 201);
       const created = res.json();
-      expect(Object.keys(created).sort()).toEqual(['created_at', 'expires_at', 'id', 'key', 'name', 'scopes']);
+      expect(Object.keys(created).sort()).toEqual(['_id', 'api_key', 'created_at', 'expires_at', 'id', 'is_active', 'key', 'name', 'scopes']);
+      expect([created.api_key, created._id, created.is_active]).toEqual([created.key, created.id, true]);
       const user = admin.as(created.key);
       expectStatus(await user.get('/api/v1/keys/me'), 200);
 
@@ -195,6 +207,14 @@ describe('server: routes of the PutPlace document', () => {
       expectError(await admin.delete('/api_keys/key_missing'), 404, 'not_found');
     });
 
+    it("mints a write key from PutPlace's {name, description}", async () => {
+      const res = await admin.post('/api_keys', { name: 'web-server-02', description: 'API key for web server 02' });
+      expectStatus(res, 201);
+      const created = res.json();
+      expect(created).toMatchObject({ name: 'web-server-02', scopes: ['write'], api_key: created.key, _id: created.id });
+      expect((await admin.as(created.api_key).get('/api/v1/keys/me')).json()).toEqual({ id: created.id, name: 'web-server-02', scopes: ['write'] });
+    });
+
     it('needs the admin scope and validates like POST /api/v1/keys', async () => {
       expectError(await writer.post('/api_keys', { name: 'nope', scopes: ['admin'] }), 403, 'forbidden');
       expectError(await writer.get('/api_keys'), 403, 'forbidden');
@@ -207,5 +227,62 @@ describe('server: routes of the PutPlace document', () => {
       expect(names).not.toContain('nope');
       expect(names).not.toContain('bad');
     });
+  });
+});
+
+describe("server: PutPlace's login", () => {
+  let server: RunningServer;
+  let admin: Http;
+  useServerWithKeys((s) => ({ server, admin } = s), { env: { HOARD_TOKEN_TTL_SECONDS: '120' } });
+
+  /** A client with no key: the bearer token goes in its own header. */
+  const bearer = (token: string) => ({ key: '', headers: { authorization: `Bearer ${token}` } });
+
+  it('answers a Hoard key as the password with a bearer token, on /api/login and /api/v2/auth/login', async () => {
+    const { id, key } = await admin.mintKey(['write'], 'putplace-client');
+    const anon = admin.as(undefined);
+    for (const path of ['/api/login', '/api/v2/auth/login']) {
+      const res = await anon.post(path, { email: 'ops@example.com', password: key });
+      expectStatus(res, 200);
+      const body = res.json();
+      expect(Object.keys(body).sort()).toEqual(['access_token', 'expires_in', 'token_type']);
+      expect(body.token_type).toBe('bearer');
+      expect(body.expires_in).toBeGreaterThanOrEqual(119);
+      expect(body.expires_in).toBeLessThanOrEqual(120);
+      expect(body.access_token).not.toContain(key);
+      const me = await anon.get('/api/v1/keys/me', bearer(body.access_token));
+      expect(me.json()).toEqual({ id, name: 'putplace-client', scopes: ['write'] });
+      const { data, sha } = randomContent(321);
+      expectStatus(await anon.put(`/api/v1/blobs/${sha}`, data, bearer(body.access_token)), 201);
+      expectError(await anon.get('/api/v1/keys', bearer(body.access_token)), 403, 'forbidden');
+    }
+    expect(server.output()).not.toContain(key);
+  });
+
+  it('answers a wrong password, a revoked key or a token given as the password 401, and refuses the tokens of a revoked key', async () => {
+    const anon = admin.as(undefined);
+    expectError(await anon.post('/api/login', { email: 'ops@example.com', password: 'hk_wrong_wrong_wrong_wrong' }), 401, 'unauthorized');
+    expectError(await anon.post('/api/login', { email: 'ops@example.com' }), 400, 'validation_failed');
+    const { id, key } = await admin.mintKey(['read'], 'soon-revoked');
+    const token = (await anon.post('/api/login', { email: 'x@y.z', password: key })).json().access_token;
+    expectError(await anon.post('/api/login', { email: 'x@y.z', password: token }), 401, 'unauthorized');
+    expectStatus(await anon.get('/api/v1/keys/me', bearer(token)), 200);
+    expectStatus(await admin.delete(`/api/v1/keys/${id}`), 204);
+    const refused = expectError(await anon.get('/api/v1/keys/me', bearer(token)), 401, 'unauthorized');
+    expect(refused.message).toBe('This API key was revoked');
+    expectError(await anon.post('/api/login', { email: 'x@y.z', password: key }), 401, 'unauthorized');
+  });
+
+  it('refuses a token whose signature or claims were changed', async () => {
+    const { key } = await admin.mintKey(['read'], 'tampered');
+    const token: string = (await admin.as(undefined).post('/api/login', { email: 'x@y.z', password: key })).json().access_token;
+    const [head, payload, signature] = token.split('.');
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    const later = Buffer.from(JSON.stringify({ ...claims, exp: claims.exp + 86_400 })).toString('base64url');
+    const flipped = signature.slice(0, -2) + (signature.endsWith('AA') ? 'BB' : 'AA');
+    for (const forged of [`${head}.${later}.${signature}`, `${head}.${payload}.${flipped}`]) {
+      const error = expectError(await admin.as(undefined).get('/api/v1/keys/me', bearer(forged)), 401, 'unauthorized');
+      expect(error.message).toBe('Unknown API key or token');
+    }
   });
 });

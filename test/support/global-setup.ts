@@ -2,11 +2,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { prepareFerretDb } from './ferretdb';
 import { prepareMinio } from './minio';
+import { preparePutPlaceClient } from './putplace-client';
 
 /**
- * Runs once before the e2e specs: checks the server build exists and locates (building once if needed) the real
- * MongoDB-compatible and S3 servers. Their binaries are passed to the specs through the environment; a spec whose
- * server is missing is skipped loudly, and with HOARD_TEST_REQUIRE_SERVERS=1 (CI) a missing server fails the run.
+ * Runs once before the e2e specs: checks the server build exists and locates (building or installing once if
+ * needed) the real MongoDB-compatible and S3 servers and PutPlace's published client. Their paths are passed to the
+ * specs through the environment; a spec whose program is missing is skipped loudly, and with
+ * HOARD_TEST_REQUIRE_SERVERS=1 (CI) a missing one fails the run.
  */
 export default async function globalSetup(): Promise<void> {
   const main = join(__dirname, '..', '..', 'dist', 'apps', 'server', 'src', 'main.js');
@@ -15,6 +17,7 @@ export default async function globalSetup(): Promise<void> {
   const found: Array<[string, string, string | null]> = [
     ['MongoDB-compatible (FerretDB)', 'HOARD_TEST_FERRETDB_BIN', await prepareFerretDb()],
     ['S3 (MinIO)', 'HOARD_TEST_MINIO_BIN', await prepareMinio()],
+    ["PutPlace's client (putplace-client, Python)", 'HOARD_TEST_PPCLIENT_BIN', await preparePutPlaceClient()],
   ];
   const missing: string[] = [];
   for (const [name, variable, bin] of found) {
@@ -22,7 +25,7 @@ export default async function globalSetup(): Promise<void> {
     else missing.push(name);
   }
   if (missing.length === 0) return;
-  const banner = `\n${'!'.repeat(78)}\n!! ${missing.join(' and ')} server not available: those suites are SKIPPED.\n!! See test/support/README.md to build them.\n${'!'.repeat(78)}\n`;
+  const banner = `\n${'!'.repeat(78)}\n!! ${missing.join(' and ')} not available: those suites are SKIPPED.\n!! See test/support/README.md to build them.\n${'!'.repeat(78)}\n`;
   if (required) throw new Error(`HOARD_TEST_REQUIRE_SERVERS=1 but ${missing.join(' and ')} could not be had`);
   process.stderr.write(banner);
 }

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { AccessTokensService } from './auth/access-tokens.service';
 import { AdminBootstrapService } from './auth/admin-bootstrap.service';
 import { KeysService } from './auth/keys.service';
 import { BlobsController } from './blobs/blobs.controller';
@@ -8,6 +9,7 @@ import { BlobsService } from './blobs/blobs.service';
 import { QuarantineService } from './blobs/quarantine.service';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { CompatController } from './compat/compat.controller';
+import { LoginController } from './compat/login.controller';
 import { DocsController } from './docs/docs.controller';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -33,10 +35,11 @@ export class AppModule {
         MetricsModule,
         TerminusModule.forRoot({ logger: false }),
       ],
-      controllers: [DocsController, HealthController, BlobsController, FilesController, KeysController, StatsController, CompatController],
+      controllers: [DocsController, HealthController, BlobsController, FilesController, KeysController, StatsController, CompatController, LoginController],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         KeysService,
+        AccessTokensService,
         AdminBootstrapService,
         BlobsService,
         QuarantineService,

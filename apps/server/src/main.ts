@@ -1,12 +1,14 @@
 import './threadpool';
 import 'reflect-metadata';
 import multipart from '@fastify/multipart';
-import { ConsoleLogger, Logger, LogLevel } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LogController } from 'fastify';
+import { FastifyError, FastifyReply, FastifyRequest, LogController } from 'fastify';
+import type { Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module';
 import { registerAccessControl } from './auth/access-control';
+import { AdminBootstrapService } from './auth/admin-bootstrap.service';
 import { KeysService } from './auth/keys.service';
 import { registerRateLimit } from './auth/rate-limit';
 import { UploadLimiter } from './auth/upload-limiter';
@@ -21,33 +23,37 @@ import { RouteTable } from './common/route-table';
 import { validatorCompiler } from './common/schema-validator';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { registerOpenApi } from './docs/openapi';
+import { createHttpLogger } from './logging/http-logger';
+import { createNestLogger } from './logging/nest-logger';
+import { requestIdOf } from './logging/request-id';
+import { registerRequestLogging, startRequestLog } from './logging/request-logging';
+import { createRootLogger } from './logging/root-logger';
 import { MetricsService } from './metrics/metrics.service';
 import { SERVER_VERSION } from './version';
-
-const NEST_LEVELS: Record<string, LogLevel[]> = {
-  trace: ['verbose', 'debug', 'log', 'warn', 'error', 'fatal'],
-  debug: ['debug', 'log', 'warn', 'error', 'fatal'],
-  info: ['log', 'warn', 'error', 'fatal'],
-  warn: ['warn', 'error', 'fatal'],
-  error: ['error', 'fatal'],
-  fatal: ['fatal'],
-  silent: [],
-};
 
 /** Node's HTTP server checks its header deadline this often (its default, 30 s, would let a slow client sit). */
 const TIMEOUT_CHECK_MS = 1000;
 
-/** The Fastify instance under Nest: limits, timeouts, and the error shape for what goes wrong before any route. */
-function createAdapter(config: AppConfig): FastifyAdapter {
+/**
+ * The Fastify instance under Nest: the process's logger (every request logged first of all, with its id), limits,
+ * timeouts, and the error shape for what goes wrong before any route.
+ */
+function createAdapter(config: AppConfig, root: PinoLogger): FastifyAdapter {
+  const httpLogger = createHttpLogger(root);
   const options = {
-    logger: { level: config.HOARD_LOG_LEVEL },
-    logController: new LogController({ disableRequestLogging: true }),
+    loggerInstance: root,
+    genReqId: requestIdOf,
+    // The request's line is pino-http's; Fastify's own request lines would say it twice.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     bodyLimit: config.HOARD_MAX_JSON_BYTES,
     exposeHeadRoutes: false,
     // Longer than any URL Node accepts: an over-long digest or id reaches its route and is answered there.
     routerOptions: { maxParamLength: 65_536 },
-    frameworkErrors: answerFrameworkError,
-    clientErrorHandler,
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      startRequestLog(httpLogger, request, reply);
+      answerFrameworkError(error, request, reply);
+    },
+    clientErrorHandler: clientErrorHandler(root),
     // An idle socket (no byte either way) is closed; an upload that keeps sending may take as long as it needs.
     connectionTimeout: config.HOARD_IDLE_TIMEOUT_SECONDS * 1000,
     keepAliveTimeout: config.HOARD_IDLE_TIMEOUT_SECONDS * 1000,
@@ -57,6 +63,7 @@ function createAdapter(config: AppConfig): FastifyAdapter {
   };
   const adapter = new FastifyAdapter(options as never) as FastifyAdapter;
   const fastify = adapter.getInstance();
+  registerRequestLogging(fastify, httpLogger);
   fastify.setValidatorCompiler(validatorCompiler);
   // Answers are not filtered through their schema: the e2e specs check them against /openapi.json instead.
   fastify.setSerializerCompiler(() => (data: unknown) => JSON.stringify(data));
@@ -68,13 +75,15 @@ function createAdapter(config: AppConfig): FastifyAdapter {
 
 /** Builds the Nest application on Fastify, ready to listen. */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
-  const adapter = createAdapter(config);
+  const root = createRootLogger(config.HOARD_LOG_LEVEL);
+  const adapter = createAdapter(config, root);
   const fastify = adapter.getInstance();
   const routes = new RouteTable(fastify);
-  const logger = new ConsoleLogger({ json: true, logLevels: NEST_LEVELS[config.HOARD_LOG_LEVEL] });
+  const logger = createNestLogger(root);
   // Fastify's parsers are the only body parsers: Nest's would also parse url-encoded forms on JSON routes.
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { logger, bodyParser: false });
-  // The order of the hooks that run before a body is read: shed load, check the key, limit its rate, cap uploads.
+  // The order of the hooks that run before a body is read, once the request's log has started (createAdapter): shed load,
+  // check the key, limit its rate, cap uploads.
   await registerOpenApi(app, SERVER_VERSION);
   await registerLoadShedding(app, { maxEventLoopDelayMs: config.HOARD_MAX_EVENT_LOOP_DELAY_MS, maxHeapBytes: config.HOARD_MAX_HEAP_BYTES });
   registerAccessControl(fastify, app.get(KeysService), routes);
@@ -112,7 +121,10 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
   await app.listen({ port: config.PORT, host: config.HOST });
-  app.getHttpAdapter().getInstance().log.info(`hoard ${SERVER_VERSION} listening on http://${config.HOST}:${config.PORT} (data dir ${config.dataDir})`);
+  const log = app.getHttpAdapter().getInstance().log;
+  log.info(`hoard ${SERVER_VERSION} listening on http://${config.HOST}:${config.PORT} (data dir ${config.dataDir})`);
+  const keyFile = app.get(AdminBootstrapService).createdKeyFile;
+  if (keyFile) log.info({ admin_key_file: keyFile }, `no API key existed: the first admin key is in ${keyFile} (mode 0600)`);
 }
 
 if (require.main === module) {

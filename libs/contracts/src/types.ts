@@ -5,6 +5,8 @@
 import type { Static } from '@sinclair/typebox';
 import type {
   BatchRequestSchema,
+  CompatCreatedKeySchema,
+  CompatCreateKeyRequestSchema,
   BatchResponseSchema,
   BatchResultItemSchema,
   CountResponseSchema,
@@ -17,10 +19,14 @@ import type {
   KeyIdentitySchema,
   KeyInfoSchema,
   ListFilesQuerySchema,
+  LoginRequestSchema,
+  LoginResponseSchema,
   MissingRequestSchema,
   MissingResponseSchema,
   PackItemResultSchema,
   PutBlobResponseSchema,
+  PutFileResponseSchema,
+  PutPlaceFileRecordSchema,
   RecordFileResponseSchema,
   RecordStatusSchema,
   SeenRequestSchema,
@@ -82,3 +88,11 @@ export type CreatedKey = Static<typeof CreatedKeySchema>;
 export type KeyIdentity = Static<typeof KeyIdentitySchema>;
 export type Stats = Static<typeof StatsSchema>;
 export type ServerInfo = Static<typeof ServerInfoSchema>;
+
+/** PutPlace's login: the password is an API key; the answer a bearer token for it. */
+export type LoginRequest = Static<typeof LoginRequestSchema>;
+export type LoginResponse = Static<typeof LoginResponseSchema>;
+export type PutFileResponse = Static<typeof PutFileResponseSchema>;
+export type PutPlaceFileRecord = Static<typeof PutPlaceFileRecordSchema>;
+export type CompatCreateKeyRequest = Static<typeof CompatCreateKeyRequestSchema>;
+export type CompatCreatedKey = Static<typeof CompatCreatedKeySchema>;

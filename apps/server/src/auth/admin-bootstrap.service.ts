@@ -12,6 +12,9 @@ import { KeysService } from './keys.service';
 export class AdminBootstrapService implements OnApplicationBootstrap {
   private readonly logger = new Logger('Bootstrap');
 
+  /** Where the admin key minted at this start was written (null when none was minted); logged once listening. */
+  createdKeyFile: string | null = null;
+
   constructor(
     private readonly config: AppConfig,
     private readonly keys: KeysService,
@@ -34,6 +37,6 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
     const path = join(this.config.dataDir, 'admin.key');
     writeFileSync(path, `${created.key}\n`, { mode: 0o600 });
     chmodSync(path, 0o600);
-    this.logger.log(`no API key existed: created an admin key and wrote it to ${path} (mode 0600)`);
+    this.createdKeyFile = path;
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CreatedKey, HoardError, KeyInfo, Scope } from '@app/contracts';
 import { KeyRecord, METADATA_STORE, MetadataStore } from '@app/metadata';
+import { accessTokenKeyId, verifyAccessToken } from './access-token';
 import { generateKeyId, generateKeySecret, hashesEqual, hashKeySecret } from './key-secret';
 
 /** How often `last_used_at` is written for one key, at most. */
@@ -53,13 +54,32 @@ export class KeysService {
   }
 
   /**
-   * The key record of a presented secret when it is valid now.
-   * @throws HoardError unauthorized for unknown, revoked or expired keys.
+   * The key record of a presented secret when it is valid now: an API key, or an access token made from one (see
+   * access-token.ts), which stands for its key as long as both are valid.
+   * @throws HoardError unauthorized for unknown, revoked or expired keys and for bad or expired tokens.
    */
   async authenticate(secret: string, now = new Date()): Promise<KeyRecord> {
+    const tokenKeyId = accessTokenKeyId(secret);
+    if (tokenKeyId === null) return this.authenticateKey(secret, now);
+    const key = await this.store.getKey(tokenKeyId);
+    if (!key) throw new HoardError('unauthorized', 'Unknown API key or token');
+    verifyAccessToken(secret, key, now);
+    return this.usable(key, now);
+  }
+
+  /**
+   * The key record of an API key (never a token) when it is valid now.
+   * @throws HoardError unauthorized for unknown, revoked or expired keys.
+   */
+  async authenticateKey(secret: string, now = new Date()): Promise<KeyRecord> {
     const hash = hashKeySecret(secret);
     const key = await this.store.findKeyByHash(hash);
     if (!key || !hashesEqual(key.hash, hash)) throw new HoardError('unauthorized', 'Unknown API key');
+    return this.usable(key, now);
+  }
+
+  /** The key, if neither revoked nor expired (its use recorded). */
+  private usable(key: KeyRecord, now: Date): KeyRecord {
     if (key.revoked_at) throw new HoardError('unauthorized', 'This API key was revoked');
     if (key.expires_at && key.expires_at.getTime() <= now.getTime()) {
       throw new HoardError('unauthorized', 'This API key has expired');

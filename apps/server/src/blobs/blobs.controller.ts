@@ -16,7 +16,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DigestParam } from '../common/digest.decorators';
 import { Endpoint } from '../common/endpoint.decorator';
-import { rawBody } from '../common/raw-body';
+import { clientGone, rawBody } from '../common/raw-body';
 import { CONTENT_RESPONSES, RAW_CONTENT, UPLOAD_RESPONSES } from '../common/responses';
 import { AppConfig } from '../config/app-config';
 import { storePack } from './blob-pack';
@@ -66,7 +66,9 @@ export class BlobsController {
     responses: { 200: { description: 'One item per part, in part order', schema: PackResponseSchema } },
   })
   async pack(@Req() request: FastifyRequest): Promise<Items<PackItemResult>> {
-    const items = await storePack(request, this.config.HOARD_MAX_BLOB_BYTES, this.packSlots, (sha256, body) => this.blobs.put(sha256, body));
+    const items = await storePack(request, this.config.HOARD_MAX_BLOB_BYTES, this.packSlots, (sha256, body) =>
+      this.blobs.put(sha256, body, undefined, clientGone(request)),
+    );
     return { items };
   }
 
@@ -112,7 +114,7 @@ export class BlobsController {
   })
   async put(@DigestParam() sha256: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<PutBlobResponse> {
     const { stream, length } = rawBody(request);
-    const result = await this.blobs.put(sha256, stream, length);
+    const result = await this.blobs.put(sha256, stream, length, clientGone(request));
     reply.status(result.created ? 201 : 200);
     return result;
   }

@@ -1,4 +1,5 @@
 import { HoardError } from '@app/contracts';
+import { interruptedStream } from '@app/storage/testing/blob-bodies';
 import { PassThrough, Readable } from 'node:stream';
 import { content, counter, drain, ServiceFixture, serviceFixture, watchedBody } from '../testing/service-fixtures';
 import { CorruptReadError } from './verified-read';
@@ -132,4 +133,16 @@ describe('BlobsService', () => {
     expect(await counter(f.metrics, 'hoard_blob_uploads_total', { result: 'insufficient_storage' })).toBe(1);
     expect(await entry(sha)).toBeUndefined();
   });
+
+  it('counts an upload its client cut off as aborted, and a body shorter than declared from a client still there as invalid_request', async () => {
+    const { bytes, sha } = content(200_000);
+    await expect(sut().put(sha, interruptedStream(bytes, 100_000), undefined, () => true)).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(sut().put(sha, Readable.from([bytes.subarray(0, 10)]), bytes.length, () => false)).rejects.toMatchObject({
+      code: 'invalid_request',
+    });
+    expect(await counter(f.metrics, 'hoard_blob_uploads_total', { result: 'aborted' })).toBe(1);
+    expect(await counter(f.metrics, 'hoard_blob_uploads_total', { result: 'invalid_request' })).toBe(1);
+    expect(await f.store.stat(sha)).toBeNull();
+  });
+
 });

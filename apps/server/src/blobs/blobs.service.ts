@@ -38,9 +38,11 @@ export class BlobsService {
    * verified. Content taken down is refused before any byte is read; a stored copy of the wrong size is quarantined
    * first, so that this upload replaces it.
    * @param contentLength the declared length, when the client sent one
+   * @param clientGone whether the client went away before sending its whole body: an upload cut that way is counted
+   *   as `aborted`, not as a bad request
    * @throws HoardError gone (taken down), payload_too_large, digest_mismatch, insufficient_storage, …
    */
-  async put(sha256: string, body: Readable, contentLength?: number): Promise<PutBlobResponse> {
+  async put(sha256: string, body: Readable, contentLength?: number, clientGone: () => boolean = () => false): Promise<PutBlobResponse> {
     const maxBytes = this.config.HOARD_MAX_BLOB_BYTES;
     if (contentLength !== undefined && contentLength > maxBytes) {
       body.resume();
@@ -53,7 +55,8 @@ export class BlobsService {
     try {
       result = await this.store.put(sha256, detachedBody(body), { maxBytes, expectedSize: contentLength });
     } catch (err) {
-      this.metrics.blobUploads.inc({ result: err instanceof HoardError ? err.code : 'error' });
+      const code = err instanceof HoardError ? err.code : 'error';
+      this.metrics.blobUploads.inc({ result: code === 'invalid_request' && clientGone() ? 'aborted' : code });
       if (err instanceof HoardError && err.code === 'insufficient_storage') this.logger.error(`blob store full: ${String(err.cause)}`);
       throw err;
     }

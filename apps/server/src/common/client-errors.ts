@@ -1,6 +1,7 @@
 import { ErrorCode, HoardError } from '@app/contracts';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
 
 function errorFor(code: string | undefined): HoardError {
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return new HoardError('request_timeout', 'The request did not arrive in time');
@@ -20,12 +21,18 @@ function errorFor(code: string | undefined): HoardError {
 
 /**
  * Answers the errors Node's HTTP parser and timers raise before any route runs (a bad Content-Length, headers too
- * large, a request that took too long) with the contract's error shape, then closes the connection.
+ * large, a request that took too long) with the contract's error shape, then closes the connection. There is no
+ * request yet: `log` gets a warning with the error code and the parser's reason.
  */
-export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
+export function clientErrorHandler(log: Pick<Logger, 'warn'>) {
+  return (err: Error & { code?: string }, socket: Socket): void => answerClientError(err, socket, log);
+}
+
+function answerClientError(err: Error & { code?: string }, socket: Socket, log: Pick<Logger, 'warn'>): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const error = errorFor(err.code);
+  log.warn({ context: 'HTTP', error_code: error.code, reason: err.code ?? err.message, status: error.status }, 'unreadable request');
   if (socket.writable) {
-    const error = errorFor(err.code);
     const body = JSON.stringify(error.toBody());
     socket.write(
       `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +

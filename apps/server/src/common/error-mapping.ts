@@ -1,6 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import { ErrorCode, HoardError } from '@app/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { noteErrorCode } from '../logging/response-error';
 
 /** Fastify's own error codes, translated into the contract's codes. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -92,6 +93,7 @@ export function closeAfterAnswer(request: FastifyRequest, reply: FastifyReply): 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: HoardError): FastifyReply {
   if (error.code === 'rate_limited' && !reply.getHeader('retry-after')) reply.header('Retry-After', '1');
   if (bodyPending(request)) closeAfterAnswer(request, reply);
+  noteErrorCode(reply.raw, error.code);
   return reply.status(error.status).header('content-type', 'application/json; charset=utf-8').send(error.toBody());
 }
 

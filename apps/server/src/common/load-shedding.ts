@@ -4,6 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { getHeapStatistics } from 'node:v8';
 import { routeAccess } from '../auth/access-control';
+import { noteErrorCode } from '../logging/response-error';
 import { bodyPending, closeAfterAnswer } from './error-mapping';
 
 /** Seconds a shed client is told to wait. */
@@ -31,6 +32,7 @@ export async function registerLoadShedding(app: NestFastifyApplication, limits: 
       const what = type === 'heapUsedBytes' ? 'memory pressure' : 'load';
       reply.status(503).header('Retry-After', String(RETRY_AFTER_SECONDS)).header('content-type', 'application/json; charset=utf-8');
       if (bodyPending(request)) closeAfterAnswer(request, reply);
+      noteErrorCode(reply.raw, 'unavailable');
       return new HoardError('unavailable', `The server is under ${what}; retry in ${RETRY_AFTER_SECONDS} s`).toBody();
     },
   });

@@ -27,6 +27,11 @@ export function registerRawBodyParsers(fastify: FastifyInstance): void {
   });
 }
 
+/** Whether the client of `request` went away before its whole body had arrived. */
+export function clientGone(request: FastifyRequest): () => boolean {
+  return () => request.raw.destroyed && !request.raw.complete;
+}
+
 /** The body of a content route as the bytes that arrive, and its declared length. */
 export function rawBody(request: FastifyRequest): { stream: Readable; length?: number } {
   const header = request.headers['content-length'];

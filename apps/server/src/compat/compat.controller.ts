@@ -1,32 +1,34 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Req, Res } from '@nestjs/common';
 import {
-  CreatedKey,
-  CreatedKeySchema,
-  CreateKeyRequest,
-  CreateKeyRequestSchema,
+  CompatCreatedKey,
+  CompatCreatedKeySchema,
+  CompatCreateKeyRequest,
+  CompatCreateKeyRequestSchema,
   DigestParamsSchema,
   FileMetadata,
   FileMetadataSchema,
-  FileRecord,
-  FileRecordSchema,
   KeyIdParamsSchema,
   KeyInfo,
   KeyListSchema,
   PutBlobResponse,
-  RecordFileResponse,
-  RecordFileResponseSchema,
+  PutFileResponse,
+  PutFileResponseSchema,
+  PutPlaceFileRecord,
+  PutPlaceFileRecordSchema,
   ROUTES,
+  UploadFileQuerySchema,
 } from '@app/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { KeysService } from '../auth/keys.service';
 import { BlobsService } from '../blobs/blobs.service';
 import { DigestParam } from '../common/digest.decorators';
 import { Endpoint } from '../common/endpoint.decorator';
-import { rawBody } from '../common/raw-body';
+import { clientGone, rawBody } from '../common/raw-body';
 import { RAW_CONTENT, UPLOAD_RESPONSES } from '../common/responses';
 import { AppConfig } from '../config/app-config';
 import { FilesService } from '../files/files.service';
 import { multipartFile } from './multipart-file';
+import { withPutPlaceFields, withPutPlaceKeyFields } from './putplace-fields';
 
 const tag = 'putplace';
 
@@ -56,17 +58,18 @@ export class CompatController {
     access: 'write',
     tag,
     summary: 'As POST /api/v1/files; also accepts file_size, file_mode, file_uid, file_gid, file_mtime, file_atime, file_ctime',
+    description: "The answer carries PutPlace's field names too: _id, file_size, file_mode, …, is_symlink, has_file_content.",
     body: FileMetadataSchema,
     bodyAliases: LEGACY_FIELDS,
     responses: {
-      200: { description: 'Unchanged', schema: RecordFileResponseSchema },
-      201: { description: 'A new version', schema: RecordFileResponseSchema },
+      200: { description: 'Unchanged', schema: PutFileResponseSchema },
+      201: { description: 'A new version', schema: PutFileResponseSchema },
     },
   })
-  async putFile(@Body() body: FileMetadata, @Res({ passthrough: true }) reply: FastifyReply): Promise<RecordFileResponse> {
+  async putFile(@Body() body: FileMetadata, @Res({ passthrough: true }) reply: FastifyReply): Promise<PutFileResponse> {
     const { status, record } = await this.files.record({ ...body, sha256: body.sha256.toLowerCase() }, ROUTES.legacyUploadUrl);
     reply.status(status === 'created' ? 201 : 200);
-    return record;
+    return withPutPlaceFields(record);
   }
 
   @Post('upload_file/:sha256')
@@ -74,7 +77,9 @@ export class CompatController {
     access: 'write',
     tag,
     summary: 'As PUT /api/v1/blobs/{sha256}: multipart field "file", or a raw body',
+    description: "hostname and filepath, which PutPlace's client sends in the query, are accepted and not needed.",
     params: DigestParamsSchema,
+    querystring: UploadFileQuerySchema,
     upload: {
       kind: 'multipart',
       content: {
@@ -87,7 +92,7 @@ export class CompatController {
   })
   async uploadFile(@DigestParam() sha256: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<PutBlobResponse> {
     const { stream, length } = request.isMultipart() ? await multipartFile(request, this.config.HOARD_MAX_BLOB_BYTES) : rawBody(request);
-    const result = await this.blobs.put(sha256, stream, length);
+    const result = await this.blobs.put(sha256, stream, length, clientGone(request));
     reply.status(result.created ? 201 : 200);
     return result;
   }
@@ -96,25 +101,26 @@ export class CompatController {
   @Endpoint({
     access: 'read',
     tag,
-    summary: 'Metadata of the first record of this content',
+    summary: "Metadata of the first record of this content, with PutPlace's field names too",
     params: DigestParamsSchema,
-    responses: { 200: { description: 'The epoch record', schema: FileRecordSchema } },
+    responses: { 200: { description: 'The epoch record', schema: PutPlaceFileRecordSchema } },
     errors: [404],
   })
-  async getFile(@DigestParam() sha256: string): Promise<FileRecord> {
-    return this.files.epoch(sha256);
+  async getFile(@DigestParam() sha256: string): Promise<PutPlaceFileRecord> {
+    return withPutPlaceFields(await this.files.epoch(sha256));
   }
 
   @Post('api_keys')
   @Endpoint({
     access: 'admin',
     tag,
-    summary: 'As POST /api/v1/keys',
-    body: CreateKeyRequestSchema,
-    responses: { 201: { description: 'The new key with its secret', schema: CreatedKeySchema } },
+    summary: 'As POST /api/v1/keys; without scopes, a write key. The secret is also in api_key, the id in _id',
+    body: CompatCreateKeyRequestSchema,
+    responses: { 201: { description: 'The new key with its secret', schema: CompatCreatedKeySchema } },
   })
-  async createKey(@Body() body: CreateKeyRequest): Promise<CreatedKey> {
-    return this.keys.create({ name: body.name, scopes: body.scopes, expiresAt: body.expires_at ? new Date(body.expires_at) : null });
+  async createKey(@Body() body: CompatCreateKeyRequest): Promise<CompatCreatedKey> {
+    const scopes = body.scopes ?? ['write'];
+    return withPutPlaceKeyFields(await this.keys.create({ name: body.name, scopes, expiresAt: body.expires_at ? new Date(body.expires_at) : null }));
   }
 
   @Get('api_keys')

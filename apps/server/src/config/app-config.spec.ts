@@ -48,6 +48,17 @@ describe('loadConfig', () => {
     }
   });
 
+  it('takes a metrics key of 16 characters or more without echoing a short one, and a metrics port other than PORT', () => {
+    expect(loadConfig({ HOARD_METRICS_KEY: 'metrics-key-0123456789', HOARD_METRICS_PORT: '9100' })).toMatchObject({
+      HOARD_METRICS_KEY: 'metrics-key-0123456789',
+      HOARD_METRICS_PORT: 9100,
+    });
+    expect(() => loadConfig({ HOARD_METRICS_KEY: 'tiny-secret' })).toThrow(/HOARD_METRICS_KEY must be at least 16 characters/);
+    expect(() => loadConfig({ HOARD_METRICS_KEY: 'tiny-secret' })).not.toThrow(/tiny-secret/);
+    expect(() => loadConfig({ PORT: '9100', HOARD_METRICS_PORT: '9100' })).toThrow(/HOARD_METRICS_PORT \(got "9100"\): must differ from PORT/);
+    expect(() => loadConfig({ HOARD_METRICS_PORT: '70000' })).toThrow(/HOARD_METRICS_PORT/);
+  });
+
   it('refuses an S3 part size under 5 MiB', () => {
     expect(() => loadConfig({ S3_PART_SIZE: String(1024 * 1024) })).toThrow(/S3_PART_SIZE/);
   });

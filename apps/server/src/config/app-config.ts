@@ -46,6 +46,19 @@ export class AppConfig {
   @Transform(toBool) @IsBoolean()
   HOARD_METRICS = true;
 
+  /** When set, `/metrics` answers only `Authorization: Bearer <this key>`. */
+  @IsOptional() @IsString() @MinLength(16, { message: 'HOARD_METRICS_KEY must be at least 16 characters' })
+  @MaxLength(512)
+  HOARD_METRICS_KEY?: string;
+
+  /** When set, `/metrics` is served on this port (of HOST) only, not on PORT. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535)
+  HOARD_METRICS_PORT?: number;
+
+  /** How long a bearer token from `POST /api/login` is valid, in seconds (never past its key's own expiry). */
+  @Transform(toInt) @IsInt() @Min(60) @Max(86_400)
+  HOARD_TOKEN_TTL_SECONDS = 3600;
+
   /** Requests per key per window; 0 turns rate limiting off. */
   @Transform(toInt) @IsInt() @Min(0)
   HOARD_RATE_LIMIT = 0;
@@ -138,6 +151,9 @@ export class AppConfig {
   }
 }
 
+/** Variables whose value is never repeated in an error message. */
+const SECRETS = new Set(['HOARD_BOOTSTRAP_ADMIN_KEY', 'HOARD_METRICS_KEY']);
+
 /** Thrown when the environment does not validate; its message names every bad variable. */
 export class ConfigError extends Error {}
 
@@ -146,7 +162,7 @@ export class ConfigError extends Error {}
  * @throws ConfigError naming each bad variable.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const known = Object.keys(new AppConfig()).concat(['HOARD_BOOTSTRAP_ADMIN_KEY', 'MONGODB_URI', 'S3_BUCKET', 'S3_ENDPOINT', 'S3_REGION']);
+  const known = Object.keys(new AppConfig()).concat(['HOARD_BOOTSTRAP_ADMIN_KEY', 'HOARD_METRICS_KEY', 'HOARD_METRICS_PORT', 'MONGODB_URI', 'S3_BUCKET', 'S3_ENDPOINT', 'S3_REGION']);
   const plain: Record<string, string> = {};
   for (const name of new Set(known)) {
     const value = env[name];
@@ -154,9 +170,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const config = plainToInstance(AppConfig, plain);
   const errors = validateSync(config, { forbidUnknownValues: false });
+  if (errors.length === 0 && config.HOARD_METRICS_PORT !== undefined && config.HOARD_METRICS_PORT === config.PORT) {
+    throw new ConfigError(`Invalid configuration:\n  HOARD_METRICS_PORT (got "${config.HOARD_METRICS_PORT}"): must differ from PORT`);
+  }
   if (errors.length > 0) {
     const lines = errors.map((e) => {
-      const shown = e.property === 'HOARD_BOOTSTRAP_ADMIN_KEY' || e.value === undefined ? '' : ` (got "${String(e.value)}")`;
+      const shown = SECRETS.has(e.property) || e.value === undefined ? '' : ` (got "${String(e.value)}")`;
       return `  ${e.property}${shown}: ${Object.values(e.constraints ?? {}).join('; ')}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);

@@ -38,7 +38,7 @@ export class MetricsService {
 
   readonly blobUploads = new Counter({
     name: 'hoard_blob_uploads_total',
-    help: 'Blob uploads, by result (created, existing, or the error code)',
+    help: 'Blob uploads, by result: created, existing, aborted (cut off by the client), or the error code',
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
@@ -63,7 +63,8 @@ export class MetricsService {
   });
 
   constructor(@Inject(METADATA_STORE) metadata: MetadataStore) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'hoard_' });
+    // Named as prom-client names them (process_*, nodejs_*), so that the usual dashboards find them.
+    collectDefaultMetrics({ register: this.registry });
     // Both gauges come from one stats query, made at most once per second of scrapes.
     let last: Promise<{ blobs: number; stored_bytes: number }> | null = null;
     let lastAt = 0;

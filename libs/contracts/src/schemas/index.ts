@@ -3,3 +3,4 @@ export * from './files.schema';
 export * from './blobs.schema';
 export * from './keys.schema';
 export * from './server.schema';
+export * from './putplace.schema';
