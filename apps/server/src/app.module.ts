@@ -13,7 +13,7 @@ import { LoginController } from './compat/login.controller';
 import { DocsController } from './docs/docs.controller';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
-import { FileRecordsMapper } from './files/file-records.mapper';
+import { FileRecordsMapper } from './content/file-records.mapper';
 import { FilesController } from './files/files.controller';
 import { FilesService } from './files/files.service';
 import { HealthController } from './health/health.controller';

@@ -5,7 +5,7 @@ import { BLOB_STORE, BlobStore, ByteRange } from '@app/storage';
 import { Readable } from 'node:stream';
 import { detachedBody } from '../common/detached-body';
 import { AppConfig } from '../config/app-config';
-import { FileRecordsMapper } from '../files/file-records.mapper';
+import { FileRecordsMapper } from '../content/file-records.mapper';
 import { MetricsService } from '../metrics/metrics.service';
 import { QuarantineService } from './quarantine.service';
 import { ReadProblem, verifiedRead } from './verified-read';

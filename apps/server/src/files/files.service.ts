@@ -12,7 +12,7 @@ import {
   SeenResponse,
 } from '@app/contracts';
 import { isContentAvailable, METADATA_STORE, MetadataStore, needsUpload, RecordedFile, StoredFile } from '@app/metadata';
-import { FileRecordsMapper, toFileRecord } from './file-records.mapper';
+import { FileRecordsMapper, toFileRecord } from '../content/file-records.mapper';
 import { checkRecordSizes } from './record-sizes';
 
 /** Whether a record's content can be downloaded now, and whether the client must upload it. */

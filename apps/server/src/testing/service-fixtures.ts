@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { BlobsService } from '../blobs/blobs.service';
 import { QuarantineService } from '../blobs/quarantine.service';
 import { AppConfig } from '../config/app-config';
-import { FileRecordsMapper } from '../files/file-records.mapper';
+import { FileRecordsMapper } from '../content/file-records.mapper';
 import { FilesService } from '../files/files.service';
 import { MetricsService } from '../metrics/metrics.service';
 

@@ -2,7 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EMPTY_SHA256, FileRecord } from '@app/contracts';
 import { isContentAvailable, METADATA_STORE, MetadataStore, StoredFile } from '@app/metadata';
 
-/** Turns stored versions into API records, adding whether their content can be downloaded now. */
+/**
+ * Turns stored versions into API records, adding whether their content can be downloaded now (it asks the blob
+ * registry): used by both the blobs and the files routes, so it belongs to neither.
+ */
 @Injectable()
 export class FileRecordsMapper {
   constructor(@Inject(METADATA_STORE) private readonly metadata: MetadataStore) {}
