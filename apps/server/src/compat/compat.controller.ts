@@ -120,7 +120,7 @@ export class CompatController {
   })
   async createKey(@Body() body: CompatCreateKeyRequest): Promise<CompatCreatedKey> {
     const scopes = body.scopes ?? ['write'];
-    return withPutPlaceKeyFields(await this.keys.create({ name: body.name, scopes, expiresAt: body.expires_at ? new Date(body.expires_at) : null }));
+    return withPutPlaceKeyFields(await this.keys.create({ name: body.name, scopes, expiresAt: body.expires_at }));
   }
 
   @Get('api_keys')
