@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { SqliteMetadataStore } from '@app/metadata';
 import { AppConfig } from '../config/app-config';
+import { ServerSettings } from '../config/server-settings';
 import { AccessTokensService } from './access-tokens.service';
 import { KeysService } from './keys.service';
 
@@ -16,8 +17,7 @@ describe('AccessTokensService', () => {
     store = new SqliteMetadataStore({ path: ':memory:' });
     await store.init();
     keys = new KeysService(store);
-    const config = Object.assign(new AppConfig(), { HOARD_TOKEN_TTL_SECONDS: 600 });
-    sut = new AccessTokensService(keys, config);
+    sut = new AccessTokensService(keys, new ServerSettings({ ...ServerSettings.from(new AppConfig()), tokenTtlSeconds: 600 }));
   });
 
   afterEach(() => store.close());

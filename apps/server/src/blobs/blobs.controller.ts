@@ -18,7 +18,7 @@ import { DigestParam } from '../common/digest.decorators';
 import { Endpoint } from '../common/endpoint.decorator';
 import { clientGone, rawBody } from '../common/raw-body';
 import { CONTENT_RESPONSES, RAW_CONTENT, UPLOAD_RESPONSES } from '../common/responses';
-import { AppConfig } from '../config/app-config';
+import { ServerSettings } from '../config/server-settings';
 import { storePack } from './blob-pack';
 import { PackSlots } from './pack-slots';
 import { planBlobResponse, sendBlob, setBlobHeaders } from './blob-response';
@@ -33,7 +33,7 @@ export class BlobsController {
 
   constructor(
     private readonly blobs: BlobsService,
-    private readonly config: AppConfig,
+    private readonly settings: ServerSettings,
   ) {}
 
   @Post('missing')
@@ -66,7 +66,7 @@ export class BlobsController {
     responses: { 200: { description: 'One item per part, in part order', schema: PackResponseSchema } },
   })
   async pack(@Req() request: FastifyRequest): Promise<Items<PackItemResult>> {
-    const items = await storePack(request, this.config.HOARD_MAX_BLOB_BYTES, this.packSlots, (sha256, body) =>
+    const items = await storePack(request, this.settings.maxBlobBytes, this.packSlots, (sha256, body) =>
       this.blobs.put(sha256, body, undefined, clientGone(request)),
     );
     return { items };

@@ -4,7 +4,7 @@ import { BlobEntry, contentState, METADATA_STORE, MetadataStore, needsUpload } f
 import { BLOB_STORE, BlobStore, ByteRange } from '@app/storage';
 import { Readable } from 'node:stream';
 import { detachedBody } from '../common/detached-body';
-import { AppConfig } from '../config/app-config';
+import { ServerSettings } from '../config/server-settings';
 import { FileRecordsMapper } from '../content/file-records.mapper';
 import { MetricsService } from '../metrics/metrics.service';
 import { QuarantineService } from './quarantine.service';
@@ -27,7 +27,7 @@ export class BlobsService {
   constructor(
     @Inject(BLOB_STORE) private readonly store: BlobStore,
     @Inject(METADATA_STORE) private readonly metadata: MetadataStore,
-    private readonly config: AppConfig,
+    private readonly settings: ServerSettings,
     private readonly mapper: FileRecordsMapper,
     private readonly metrics: MetricsService,
     private readonly quarantine: QuarantineService,
@@ -43,7 +43,7 @@ export class BlobsService {
    * @throws HoardError gone (taken down), payload_too_large, digest_mismatch, insufficient_storage, …
    */
   async put(sha256: string, body: Readable, contentLength?: number, clientGone: () => boolean = () => false): Promise<PutBlobResponse> {
-    const maxBytes = this.config.HOARD_MAX_BLOB_BYTES;
+    const maxBytes = this.settings.maxBlobBytes;
     if (contentLength !== undefined && contentLength > maxBytes) {
       body.resume();
       throw new HoardError('payload_too_large', `the body is larger than the limit of ${maxBytes} bytes`, { details: { maxBytes } });

@@ -25,7 +25,7 @@ import { DigestParam } from '../common/digest.decorators';
 import { Endpoint } from '../common/endpoint.decorator';
 import { clientGone, rawBody } from '../common/raw-body';
 import { RAW_CONTENT, UPLOAD_RESPONSES } from '../common/responses';
-import { AppConfig } from '../config/app-config';
+import { ServerSettings } from '../config/server-settings';
 import { FilesService } from '../files/files.service';
 import { multipartFile } from './multipart-file';
 import { withPutPlaceFields, withPutPlaceKeyFields } from './putplace-fields';
@@ -50,7 +50,7 @@ export class CompatController {
     private readonly files: FilesService,
     private readonly blobs: BlobsService,
     private readonly keys: KeysService,
-    private readonly config: AppConfig,
+    private readonly settings: ServerSettings,
   ) {}
 
   @Post('put_file')
@@ -91,7 +91,7 @@ export class CompatController {
     errors: [410, 422],
   })
   async uploadFile(@DigestParam() sha256: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<PutBlobResponse> {
-    const { stream, length } = request.isMultipart() ? await multipartFile(request, this.config.HOARD_MAX_BLOB_BYTES) : rawBody(request);
+    const { stream, length } = request.isMultipart() ? await multipartFile(request, this.settings.maxBlobBytes) : rawBody(request);
     const result = await this.blobs.put(sha256, stream, length, clientGone(request));
     reply.status(result.created ? 201 : 200);
     return result;

@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { BlobsService } from '../blobs/blobs.service';
 import { QuarantineService } from '../blobs/quarantine.service';
 import { AppConfig } from '../config/app-config';
+import { ServerSettings } from '../config/server-settings';
 import { FileRecordsMapper } from '../content/file-records.mapper';
 import { FilesService } from '../files/files.service';
 import { MetricsService } from '../metrics/metrics.service';
@@ -28,7 +29,7 @@ export async function serviceFixture(): Promise<ServiceFixture> {
   const metrics = new MetricsService(metadata);
   const mapper = new FileRecordsMapper(metadata);
   const quarantine = new QuarantineService(store, metadata, metrics);
-  const blobs = new BlobsService(store, metadata, new AppConfig(), mapper, metrics, quarantine);
+  const blobs = new BlobsService(store, metadata, ServerSettings.from(new AppConfig()), mapper, metrics, quarantine);
   const files = new FilesService(metadata, mapper);
   return { store, metadata, metrics, blobs, files, close: () => metadata.close() };
 }
