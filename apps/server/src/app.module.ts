@@ -6,6 +6,7 @@ import { AdminBootstrapService } from './auth/admin-bootstrap.service';
 import { KeysService } from './auth/keys.service';
 import { BlobsController } from './blobs/blobs.controller';
 import { BlobsService } from './blobs/blobs.service';
+import { PackUploadService } from './blobs/pack-upload.service';
 import { QuarantineService } from './blobs/quarantine.service';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { CompatController } from './compat/compat.controller';
@@ -42,6 +43,7 @@ export class AppModule {
         AccessTokensService,
         AdminBootstrapService,
         BlobsService,
+        PackUploadService,
         QuarantineService,
         FilesService,
         FileRecordsMapper,

@@ -19,20 +19,18 @@ import { Endpoint } from '../common/endpoint.decorator';
 import { clientGone, rawBody } from '../common/raw-body';
 import { CONTENT_RESPONSES, RAW_CONTENT, UPLOAD_RESPONSES } from '../common/responses';
 import { ServerSettings } from '../config/server-settings';
-import { storePack } from './blob-pack';
-import { PackSlots } from './pack-slots';
+import { readPack } from './blob-pack';
 import { planBlobResponse, sendBlob, setBlobHeaders } from './blob-response';
 import { BlobsService } from './blobs.service';
+import { PackUploadService } from './pack-upload.service';
 
 const tag = 'blobs';
 
 @Controller('api/v1/blobs')
 export class BlobsController {
-  /** Pack parts being stored at once, across all requests. */
-  private readonly packSlots = new PackSlots(256);
-
   constructor(
     private readonly blobs: BlobsService,
+    private readonly packs: PackUploadService,
     private readonly settings: ServerSettings,
   ) {}
 
@@ -66,10 +64,7 @@ export class BlobsController {
     responses: { 200: { description: 'One item per part, in part order', schema: PackResponseSchema } },
   })
   async pack(@Req() request: FastifyRequest): Promise<Items<PackItemResult>> {
-    const items = await storePack(request, this.settings.maxBlobBytes, this.packSlots, (sha256, body) =>
-      this.blobs.put(sha256, body, undefined, clientGone(request)),
-    );
-    return { items };
+    return { items: await this.packs.store(readPack(request, this.settings.maxBlobBytes), clientGone(request)) };
   }
 
   @Head(':sha256')
