@@ -3,10 +3,14 @@ import { SqliteMetadataStore } from '@app/metadata';
 import { MemoryBlobStore } from '@app/storage';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { AccessTokensService } from '../auth/access-tokens.service';
+import { AdminBootstrapService } from '../auth/admin-bootstrap.service';
+import { KeysService } from '../auth/keys.service';
 import { BlobsService } from '../blobs/blobs.service';
+import { PackUploadService } from '../blobs/pack-upload.service';
 import { QuarantineService } from '../blobs/quarantine.service';
 import { AppConfig } from '../config/app-config';
-import { ServerSettings } from '../config/server-settings';
+import { ServerSettings, ServerSettingsValues } from '../config/server-settings';
 import { FileRecordsMapper } from '../content/file-records.mapper';
 import { FilesService } from '../files/files.service';
 import { MetricsService } from '../metrics/metrics.service';
@@ -15,23 +19,38 @@ import { MetricsService } from '../metrics/metrics.service';
 export interface ServiceFixture {
   store: MemoryBlobStore;
   metadata: SqliteMetadataStore;
+  settings: ServerSettings;
   metrics: MetricsService;
   blobs: BlobsService;
+  packs: PackUploadService;
   files: FilesService;
+  keys: KeysService;
+  tokens: AccessTokensService;
+  bootstrap: AdminBootstrapService;
   close(): Promise<void>;
 }
 
-export async function serviceFixture(): Promise<ServiceFixture> {
+/** The settings of the default configuration, with `overrides`. */
+export function testSettings(overrides: Partial<ServerSettingsValues> = {}): ServerSettings {
+  return new ServerSettings({ ...ServerSettings.from(new AppConfig()), ...overrides });
+}
+
+export async function serviceFixture(overrides: Partial<ServerSettingsValues> = {}): Promise<ServiceFixture> {
   Logger.overrideLogger(false);
   const store = new MemoryBlobStore();
   const metadata = new SqliteMetadataStore({ path: ':memory:' });
   await metadata.init();
+  const settings = testSettings(overrides);
   const metrics = new MetricsService(metadata);
   const mapper = new FileRecordsMapper(metadata);
   const quarantine = new QuarantineService(store, metadata, metrics);
-  const blobs = new BlobsService(store, metadata, ServerSettings.from(new AppConfig()), mapper, metrics, quarantine);
+  const blobs = new BlobsService(store, metadata, settings, mapper, metrics, quarantine);
+  const packs = new PackUploadService(blobs, settings);
   const files = new FilesService(metadata, mapper);
-  return { store, metadata, metrics, blobs, files, close: () => metadata.close() };
+  const keys = new KeysService(metadata);
+  const tokens = new AccessTokensService(keys, settings);
+  const bootstrap = new AdminBootstrapService(settings, keys);
+  return { store, metadata, settings, metrics, blobs, packs, files, keys, tokens, bootstrap, close: () => metadata.close() };
 }
 
 /** Random content and its digest. */
