@@ -53,6 +53,11 @@ export async function serviceFixture(overrides: Partial<ServerSettingsValues> = 
   return { store, metadata, settings, metrics, blobs, packs, files, keys, tokens, bootstrap, close: () => metadata.close() };
 }
 
+/** The keys service of a second server instance that shares the fixture's metadata store. */
+export function secondKeysService(f: ServiceFixture): KeysService {
+  return new KeysService(f.metadata);
+}
+
 /** Random content and its digest. */
 export function content(size: number): { bytes: Buffer; sha: string } {
   const bytes = randomBytes(size);
