@@ -22,17 +22,17 @@ import { KeysController } from './keys/keys.controller';
 import { MetricsModule } from './metrics/metrics.module';
 import { StatsController } from './stats/stats.controller';
 import { StatsService } from './stats/stats.service';
-import { StoresModule } from './stores/stores.module';
+import { GivenStores, StoresModule } from './stores/stores.module';
 
-/** The whole server, built from a validated config. */
+/** The whole server, built from a validated config (on `stores` instead of the configured ones, when given). */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, stores?: GivenStores): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        StoresModule,
+        StoresModule.forRoot(stores),
         MetricsModule,
         TerminusModule.forRoot({ logger: false }),
       ],

@@ -1,26 +1,22 @@
-import { Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { BLOB_STORE, BlobStore } from '@app/storage';
 import { METADATA_STORE, MetadataStore } from '@app/metadata';
 import { makeDataDir } from './data-dir';
 import { AppConfig } from '../config/app-config';
 import { createBlobStore, createMetadataStore } from './store.factory';
 
-/** Builds the configured metadata and blob stores once, initialises them at start and closes them at shutdown. */
+/** Stores built elsewhere (the specs' in-memory ones), not yet initialised. */
+export interface GivenStores {
+  blobs: BlobStore;
+  metadata: MetadataStore;
+}
+
+/**
+ * Builds the configured metadata and blob stores once (or takes given ones), initialises them at start and closes
+ * them at shutdown.
+ */
 @Global()
-@Module({
-  providers: [
-    { provide: BLOB_STORE, inject: [AppConfig], useFactory: (config: AppConfig) => createBlobStore(config) },
-    {
-      provide: METADATA_STORE,
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => {
-        makeDataDir(config.dataDir);
-        return createMetadataStore(config);
-      },
-    },
-  ],
-  exports: [BLOB_STORE, METADATA_STORE],
-})
+@Module({})
 export class StoresModule implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Stores');
 
@@ -28,6 +24,27 @@ export class StoresModule implements OnModuleInit, OnApplicationShutdown {
     @Inject(METADATA_STORE) private readonly metadata: MetadataStore,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
   ) {}
+
+  /** The stores named by the config, or `given` ones. */
+  static forRoot(given?: GivenStores): DynamicModule {
+    const providers = given
+      ? [
+          { provide: BLOB_STORE, useValue: given.blobs },
+          { provide: METADATA_STORE, useValue: given.metadata },
+        ]
+      : [
+          { provide: BLOB_STORE, inject: [AppConfig], useFactory: (config: AppConfig) => createBlobStore(config) },
+          {
+            provide: METADATA_STORE,
+            inject: [AppConfig],
+            useFactory: (config: AppConfig) => {
+              makeDataDir(config.dataDir);
+              return createMetadataStore(config);
+            },
+          },
+        ];
+    return { module: StoresModule, providers, exports: [BLOB_STORE, METADATA_STORE] };
+  }
 
   async onModuleInit(): Promise<void> {
     await this.metadata.init();
