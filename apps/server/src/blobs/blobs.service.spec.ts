@@ -54,6 +54,8 @@ describe('BlobsService', () => {
         const body = watchedBody(bytes);
         await expect(small.blobs.put(sha, body, 101)).rejects.toMatchObject({ code: 'payload_too_large', details: { maxBytes: 100 } });
         expect(body.wasRead()).toBe(false);
+        // Left to drain rather than destroyed: the client still reads its 413 on a live connection.
+        expect([body.destroyed, body.readableFlowing]).toEqual([false, true]);
         await expect(small.blobs.put(sha, Readable.from([bytes]))).rejects.toMatchObject({ code: 'payload_too_large' });
         expect(await small.store.stat(sha)).toBeNull();
         const fits = content(100);

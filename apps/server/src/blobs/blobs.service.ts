@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { EMPTY_SHA256, FileRecord, HoardError, PutBlobResponse } from '@app/contracts';
+import { FileRecord, HoardError, PutBlobResponse } from '@app/contracts';
 import { BlobEntry, contentState, METADATA_STORE, MetadataStore, needsUpload } from '@app/metadata';
 import { BLOB_STORE, BlobStore, ByteRange } from '@app/storage';
 import { Readable } from 'node:stream';
@@ -71,9 +71,12 @@ export class BlobsService {
     return { sha256: result.sha256, size: result.size, created: result.created };
   }
 
-  /** The digests of `digests` that must be uploaded (absent or quarantined, not taken down), in request order, once. */
+  /**
+   * The digests of `digests` that must be uploaded, in request order, once: absent or quarantined, never taken down
+   * nor the empty content (see `needsUpload`, where that rule lives).
+   */
   async missing(digests: string[]): Promise<string[]> {
-    const unique = [...new Set(digests.map((d) => d.toLowerCase()))].filter((d) => d !== EMPTY_SHA256);
+    const unique = [...new Set(digests.map((d) => d.toLowerCase()))];
     const known = await this.metadata.getBlobs(unique);
     return unique.filter((d) => needsUpload(d, known.get(d)));
   }
