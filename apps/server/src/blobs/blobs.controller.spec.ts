@@ -70,6 +70,23 @@ describe('BlobsController (in process)', () => {
     expect(await f.store.stat(big.sha)).toBeNull();
   });
 
+  it('answers a pack with a part that names no file 400, saying what became of the file parts', async () => {
+    const a = content(10);
+    const { payload, headers } = multipartBody([[a.sha, a.bytes]]);
+    const boundary = 'hoard-spec-boundary';
+    const extra = Buffer.from(`--${boundary}\r\nContent-Type: text/plain\r\n\r\nstray\r\n--${boundary}\r\nContent-Disposition: form-data; name="note"\r\n\r\nhi\r\n`);
+    const body = Buffer.concat([extra, payload]);
+    const res = await f.request({ method: 'POST', url: '/api/v1/blobs/pack', payload: body, headers }, writer);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual({
+      unnamed_parts: 1,
+      items: [
+        { sha256: 'note', error: { code: 'invalid_request', message: 'not a file part: not stored' } },
+        { sha256: a.sha, size: 10, created: true },
+      ],
+    });
+  });
+
   it('answers a pack that is not multipart 400', async () => {
     const res = await f.request({ method: 'POST', url: '/api/v1/blobs/pack', payload: 'x', headers: { 'content-type': 'application/octet-stream' } }, writer);
     expect([res.statusCode, res.json().error.code]).toEqual([400, 'invalid_request']);
