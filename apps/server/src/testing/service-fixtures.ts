@@ -35,6 +35,10 @@ export function testSettings(overrides: Partial<ServerSettingsValues> = {}): Ser
   return new ServerSettings({ ...ServerSettings.from(new AppConfig()), ...overrides });
 }
 
+/**
+ * The one place specs build services: each on fresh in-memory stores (the metadata store initialised), with the
+ * default settings and `overrides`.
+ */
 export async function serviceFixture(overrides: Partial<ServerSettingsValues> = {}): Promise<ServiceFixture> {
   Logger.overrideLogger(false);
   const store = new MemoryBlobStore();
