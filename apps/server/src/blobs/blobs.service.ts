@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EMPTY_SHA256, FileRecord, HoardError, PutBlobResponse } from '@app/contracts';
-import { BlobEntry, contentState, METADATA_STORE, MetadataStore, needsUpload } from '@app/metadata';
+import { BLOB_REGISTRY, BlobEntry, BlobRegistry, contentState, FILE_RECORD_STORE, FileRecordStore, needsUpload } from '@app/metadata';
 import { BLOB_STORE, BlobStore, ByteRange } from '@app/storage';
 import { Readable } from 'node:stream';
 import { detachedBody } from '../common/detached-body';
@@ -26,7 +26,8 @@ export class BlobsService {
 
   constructor(
     @Inject(BLOB_STORE) private readonly store: BlobStore,
-    @Inject(METADATA_STORE) private readonly metadata: MetadataStore,
+    @Inject(BLOB_REGISTRY) private readonly registry: BlobRegistry,
+    @Inject(FILE_RECORD_STORE) private readonly records: FileRecordStore,
     private readonly config: AppConfig,
     private readonly mapper: FileRecordsMapper,
     private readonly metrics: MetricsService,
@@ -60,7 +61,7 @@ export class BlobsService {
       if (err instanceof HoardError && err.code === 'insufficient_storage') this.logger.error(`blob store full: ${String(err.cause)}`);
       throw err;
     }
-    const registered = await this.metadata.registerBlob(result.sha256, result.size, new Date());
+    const registered = await this.registry.registerBlob(result.sha256, result.size, new Date());
     if (registered.deleted_at) {
       // Taken down while it arrived: the takedown wins, and its bytes go again.
       await this.store.delete(result.sha256);
@@ -74,7 +75,7 @@ export class BlobsService {
   /** The digests of `digests` that must be uploaded (absent or quarantined, not taken down), in request order, once. */
   async missing(digests: string[]): Promise<string[]> {
     const unique = [...new Set(digests.map((d) => d.toLowerCase()))].filter((d) => d !== EMPTY_SHA256);
-    const known = await this.metadata.getBlobs(unique);
+    const known = await this.registry.getBlobs(unique);
     return unique.filter((d) => needsUpload(d, known.get(d)));
   }
 
@@ -128,26 +129,26 @@ export class BlobsService {
     const entry = await this.entry(sha256);
     const stored = entry ? null : await this.store.stat(sha256);
     if (!entry && !stored) throw notFound(sha256);
-    await this.metadata.takeDownBlob(sha256, entry?.size ?? stored!.size, new Date());
+    await this.registry.takeDownBlob(sha256, entry?.size ?? stored!.size, new Date());
     await this.store.delete(sha256);
   }
 
   /** Lifts a takedown: the content may be uploaded again. @throws HoardError not_found when it was not taken down */
   async reinstate(sha256: string): Promise<void> {
-    if (!(await this.metadata.reinstateBlob(sha256))) {
+    if (!(await this.registry.reinstateBlob(sha256))) {
       throw new HoardError('not_found', `Content ${sha256} is not taken down`, { details: { sha256 } });
     }
   }
 
   /** Every current record of this content; the epoch (first record of it) first. */
   async clones(sha256: string): Promise<FileRecord[]> {
-    const files = await this.metadata.filesWithContent(sha256);
+    const files = await this.records.filesWithContent(sha256);
     if (files.length === 0) await this.resolve(sha256);
     return this.mapper.toRecords(files);
   }
 
   private async entry(sha256: string): Promise<BlobEntry | undefined> {
-    return (await this.metadata.getBlobs([sha256])).get(sha256);
+    return (await this.registry.getBlobs([sha256])).get(sha256);
   }
 
   /** Quarantines registered content whose stored copy is missing or not `size` bytes (a 404 when `refuse`). */

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { METADATA_STORE, MetadataStore } from '@app/metadata';
+import { BLOB_REGISTRY, BlobRegistry } from '@app/metadata';
 import { BLOB_STORE, BlobStore } from '@app/storage';
 import { MetricsService } from '../metrics/metrics.service';
 
@@ -15,7 +15,7 @@ export class QuarantineService {
 
   constructor(
     @Inject(BLOB_STORE) private readonly store: BlobStore,
-    @Inject(METADATA_STORE) private readonly metadata: MetadataStore,
+    @Inject(BLOB_REGISTRY) private readonly registry: BlobRegistry,
     private readonly metrics: MetricsService,
   ) {}
 
@@ -27,7 +27,7 @@ export class QuarantineService {
    */
   async quarantine(sha256: string, reason: string): Promise<boolean> {
     const moved = await this.store.quarantine(sha256);
-    await this.metadata.quarantineBlob(sha256, new Date());
+    await this.registry.quarantineBlob(sha256, new Date());
     this.metrics.quarantines.inc();
     this.logger.error(`content ${sha256} quarantined (${moved ? 'stored copy moved aside' : 'no stored copy'}): ${reason}`);
     return moved;

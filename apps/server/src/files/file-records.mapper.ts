@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EMPTY_SHA256, FileRecord } from '@app/contracts';
-import { isContentAvailable, METADATA_STORE, MetadataStore, StoredFile } from '@app/metadata';
+import { BLOB_REGISTRY, BlobRegistry, isContentAvailable, StoredFile } from '@app/metadata';
 
 /** Turns stored versions into API records, adding whether their content can be downloaded now. */
 @Injectable()
 export class FileRecordsMapper {
-  constructor(@Inject(METADATA_STORE) private readonly metadata: MetadataStore) {}
+  constructor(@Inject(BLOB_REGISTRY) private readonly registry: BlobRegistry) {}
 
   async toRecords(files: StoredFile[]): Promise<FileRecord[]> {
     const available = await this.availability(files.map((f) => f.sha256));
@@ -19,7 +19,7 @@ export class FileRecordsMapper {
   /** The subset of these digests whose content is stored and not taken down (empty content always is). */
   async availability(digests: string[]): Promise<Set<string>> {
     const unique = [...new Set(digests)];
-    const entries = await this.metadata.getBlobs(unique.filter((d) => d !== EMPTY_SHA256));
+    const entries = await this.registry.getBlobs(unique.filter((d) => d !== EMPTY_SHA256));
     const out = new Set<string>();
     for (const d of unique) if (isContentAvailable(d, entries.get(d))) out.add(d);
     return out;

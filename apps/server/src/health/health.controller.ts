@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Logger, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { HealthSchema, HoardError, ReadySchema, ServerInfo, ServerInfoSchema } from '@app/contracts';
-import { METADATA_STORE, MetadataStore } from '@app/metadata';
+import { METADATA_LIFECYCLE, MetadataLifecycle } from '@app/metadata';
 import { BLOB_STORE, BlobStore } from '@app/storage';
 import { Endpoint } from '../common/endpoint.decorator';
 import { AppConfig } from '../config/app-config';
@@ -26,7 +26,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
-    @Inject(METADATA_STORE) private readonly metadata: MetadataStore,
+    @Inject(METADATA_LIFECYCLE) private readonly metadata: MetadataLifecycle,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
     private readonly config: AppConfig,
   ) {}

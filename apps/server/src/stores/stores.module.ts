@@ -1,11 +1,25 @@
 import { Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { BLOB_STORE, BlobStore } from '@app/storage';
-import { METADATA_STORE, MetadataStore } from '@app/metadata';
+import {
+  BLOB_REGISTRY,
+  FILE_RECORD_STORE,
+  KEY_STORE,
+  METADATA_LIFECYCLE,
+  METADATA_STORE,
+  MetadataLifecycle,
+  STATS_READER,
+} from '@app/metadata';
 import { makeDataDir } from './data-dir';
 import { AppConfig } from '../config/app-config';
 import { createBlobStore, createMetadataStore } from './store.factory';
 
-/** Builds the configured metadata and blob stores once, initialises them at start and closes them at shutdown. */
+/** Every metadata port is the one adapter (one connection), each under its own token. */
+const METADATA_PORTS = [METADATA_LIFECYCLE, FILE_RECORD_STORE, BLOB_REGISTRY, KEY_STORE, STATS_READER];
+
+/**
+ * Builds the configured metadata and blob stores once, initialises them at start and closes them at shutdown.
+ * Services inject the narrow metadata ports; the whole adapter stays inside this module.
+ */
 @Global()
 @Module({
   providers: [
@@ -18,14 +32,15 @@ import { createBlobStore, createMetadataStore } from './store.factory';
         return createMetadataStore(config);
       },
     },
+    ...METADATA_PORTS.map((port) => ({ provide: port, useExisting: METADATA_STORE })),
   ],
-  exports: [BLOB_STORE, METADATA_STORE],
+  exports: [BLOB_STORE, ...METADATA_PORTS],
 })
 export class StoresModule implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Stores');
 
   constructor(
-    @Inject(METADATA_STORE) private readonly metadata: MetadataStore,
+    @Inject(METADATA_LIFECYCLE) private readonly metadata: MetadataLifecycle,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
   ) {}
 

@@ -28,8 +28,8 @@ export async function serviceFixture(): Promise<ServiceFixture> {
   const metrics = new MetricsService(metadata);
   const mapper = new FileRecordsMapper(metadata);
   const quarantine = new QuarantineService(store, metadata, metrics);
-  const blobs = new BlobsService(store, metadata, new AppConfig(), mapper, metrics, quarantine);
-  const files = new FilesService(metadata, mapper);
+  const blobs = new BlobsService(store, metadata, metadata, new AppConfig(), mapper, metrics, quarantine);
+  const files = new FilesService(metadata, metadata, mapper);
   return { store, metadata, metrics, blobs, files, close: () => metadata.close() };
 }
 

@@ -1,5 +1,5 @@
 import type { Collection } from 'mongodb';
-import type { BlobEntry } from '../metadata-store';
+import type { BlobEntry } from '../metadata-types';
 import { type BlobDoc, type FileDoc, toBlobEntry } from './mongo-documents';
 import { isDuplicateKey } from './mongo-errors';
 import { sumOf } from './mongo-queries';
@@ -8,7 +8,7 @@ import { sumOf } from './mongo-queries';
 const AVAILABLE = { deleted_at: null, quarantined_at: null } as const;
 
 /**
- * The blob registry on MongoDB (see MetadataStore for each rule). Digests arrive lower-cased; the store maps errors.
+ * The blob registry on MongoDB (see BlobRegistry for each rule). Digests arrive lower-cased; the store maps errors.
  * Every write is correct on its own, without transactions.
  */
 export class MongoBlobRegistry {

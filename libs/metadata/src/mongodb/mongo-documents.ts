@@ -1,6 +1,6 @@
 import type { ObjectId } from 'mongodb';
 import type { Scope } from '@app/contracts';
-import type { BlobEntry, KeyRecord, StoredFile } from '../metadata-store';
+import type { BlobEntry, KeyRecord, StoredFile } from '../metadata-types';
 import { statFieldsOf } from '../shared/stat-fields';
 
 /** One version of a file in the `files` collection. `is_current` marks the highest version of its path. */

@@ -1,5 +1,5 @@
 import { type Collection, type Filter, ObjectId } from 'mongodb';
-import type { FilePage, FileQuery } from '../metadata-store';
+import type { FilePage, FileQuery } from '../metadata-types';
 import { decodeCursor, encodeCursor } from '../shared/page-cursor';
 import { type FileDoc, toStoredFile } from './mongo-documents';
 import { LIVE, OBJECT_ID, pathPrefixFilter } from './mongo-queries';

@@ -1,6 +1,6 @@
 import { type AnyBulkWriteOperation, type Collection, MongoBulkWriteError, ObjectId } from 'mongodb';
 import type { FileMetadata } from '@app/contracts';
-import type { RecordedFile } from '../metadata-store';
+import type { RecordedFile } from '../metadata-types';
 import { fileKindOf, statFieldsOf } from '../shared/stat-fields';
 import { isDuplicateKey } from './mongo-errors';
 import { type FileDoc, toStoredFile } from './mongo-documents';

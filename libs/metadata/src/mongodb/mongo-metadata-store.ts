@@ -6,12 +6,12 @@ import {
   type FilePage,
   type FileQuery,
   type KeyRecord,
-  type MetadataStore,
   type RecordedFile,
   type SeenOutcome,
   type StoreStats,
   type StoredFile,
-} from '../metadata-store';
+} from '../metadata-types';
+import type { MetadataStore } from '../metadata-store';
 import { type BlobDoc, type FileDoc, type KeyDoc, fromKeyRecord, toKeyRecord, toStoredFile } from './mongo-documents';
 import { mapMongoError } from './mongo-errors';
 import { MongoFileRecorder } from './mongo-file-recorder';

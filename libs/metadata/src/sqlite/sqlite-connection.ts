@@ -2,7 +2,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { FileMetadata } from '@app/contracts';
-import type { BlobEntry, RecordedFile } from '../metadata-store';
+import type { BlobEntry, RecordedFile } from '../metadata-types';
 import { recordSqliteFile } from './sqlite-file-recorder';
 import { SqliteFileListing } from './sqlite-file-listing';
 import { migrateSqlite } from './sqlite-migrations';

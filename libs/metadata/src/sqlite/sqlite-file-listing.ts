@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { FilePage, FileQuery } from '../metadata-store';
+import type { FilePage, FileQuery } from '../metadata-types';
 import { decodeCursor, encodeCursor } from '../shared/page-cursor';
 import { pathPrefixRange } from '../shared/prefix-range';
 import { type FileRow, toStoredFile } from './sqlite-rows';

@@ -1,5 +1,5 @@
 import type { FileMetadata } from '@app/contracts';
-import type { RecordedFile } from '../metadata-store';
+import type { RecordedFile } from '../metadata-types';
 import { fileKindOf, statFieldsOf } from '../shared/stat-fields';
 import { type FileRow, toStoredFile } from './sqlite-rows';
 import type { SqliteStatements } from './sqlite-statements';

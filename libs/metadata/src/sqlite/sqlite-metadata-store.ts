@@ -5,12 +5,12 @@ import {
   type FilePage,
   type FileQuery,
   type KeyRecord,
-  type MetadataStore,
   type RecordedFile,
   type SeenOutcome,
   type StoreStats,
   type StoredFile,
-} from '../metadata-store';
+} from '../metadata-types';
+import type { MetadataStore } from '../metadata-store';
 import { pathPrefixRange } from '../shared/prefix-range';
 import { mapSqliteError } from './sqlite-errors';
 import { parseRowId } from './sqlite-file-listing';

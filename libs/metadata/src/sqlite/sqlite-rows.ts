@@ -1,5 +1,5 @@
 import type { FileType, Scope } from '@app/contracts';
-import type { BlobEntry, KeyRecord, StatFields, StoredFile } from '../metadata-store';
+import type { BlobEntry, KeyRecord, StatFields, StoredFile } from '../metadata-types';
 
 /** A `files` row as better-sqlite3 returns it (times in epoch milliseconds). */
 export interface FileRow extends StatFields {

@@ -1,13 +1,21 @@
 import { createHash } from 'node:crypto';
 import type { FileMetadata } from '@app/contracts';
+import type { BlobRegistry } from '../blob-registry';
+import type { FileRecordStore } from '../file-record-store';
 import type { MetadataStore } from '../metadata-store';
 
-/** Builds a fresh, initialised store for one test and disposes of it afterwards. */
-export type MetadataStoreFactory = () => Promise<{ sut: MetadataStore; cleanup(): Promise<void> }>;
+/** Builds a fresh, initialised store for one test (an empty database) and disposes of it afterwards. */
+export type StoreFactory<T> = () => Promise<{ sut: T; cleanup(): Promise<void> }>;
+
+/** A factory of whole adapters, which serves every port's suite. */
+export type MetadataStoreFactory = StoreFactory<MetadataStore>;
+
+/** What the file and registry suites need: records, and the registry that decides whether their content is there. */
+export type RecordsAndRegistry = FileRecordStore & BlobRegistry;
 
 /** Gives each test a fresh store as `ctx.sut`. */
-export function useFreshStore(factory: MetadataStoreFactory): { sut: MetadataStore } {
-  const ctx = {} as { sut: MetadataStore };
+export function useFreshStore<T>(factory: StoreFactory<T>): { sut: T } {
+  const ctx = {} as { sut: T };
   let cleanup: (() => Promise<void>) | undefined;
   beforeEach(async () => {
     const made = await factory();

@@ -1,8 +1,8 @@
-import type { MetadataStoreFactory } from './contract-fixtures';
+import type { RecordsAndRegistry, StoreFactory } from './contract-fixtures';
 import { at, digest, EMPTY, meta, useFreshStore } from './contract-fixtures';
 
 /** How `recordFiles` versions files, and how versions are deleted. */
-export function describeFileRecordingContract(factory: MetadataStoreFactory): void {
+export function describeFileRecordingContract(factory: StoreFactory<RecordsAndRegistry>): void {
   const ctx = useFreshStore(factory);
 
   describe('markFilesSeen', () => {
