@@ -17,6 +17,7 @@ import { FileRecordsMapper } from './files/file-records.mapper';
 import { FilesController } from './files/files.controller';
 import { FilesService } from './files/files.service';
 import { HealthController } from './health/health.controller';
+import { HealthService } from './health/health.service';
 import { KeysController } from './keys/keys.controller';
 import { MetricsModule } from './metrics/metrics.module';
 import { StatsController } from './stats/stats.controller';
@@ -46,6 +47,7 @@ export class AppModule {
         FilesService,
         FileRecordsMapper,
         StatsService,
+        HealthService,
       ],
     };
   }
