@@ -1,5 +1,5 @@
-import type { FileMetadata } from '@app/contracts';
-import type { FilePage, FileQuery, RecordedFile, SeenOutcome, StoredFile } from './metadata-types';
+import type { Sha256 } from '@app/contracts';
+import type { FilePage, FileQuery, FileToRecord, RecordedFile, SeenOutcome, StoredFile } from './metadata-types';
 
 /** DI token of the configured {@link FileRecordStore}. */
 export const FILE_RECORD_STORE = Symbol('FILE_RECORD_STORE');
@@ -16,7 +16,7 @@ export interface FileRecordStore {
    * current version: refreshes `last_seen_at` and stat fields -> `unchanged`. Otherwise (new path, different
    * content or link, or the current version was deleted) a new version becomes current and the old one stays as history -> `created`.
    */
-  recordFiles(files: FileMetadata[], now: Date): Promise<RecordedFile[]>;
+  recordFiles(files: FileToRecord[], now: Date): Promise<RecordedFile[]>;
 
   /**
    * Refreshes `last_seen_at` of these records (by id, each given once) when each is the current, not deleted version
@@ -41,7 +41,7 @@ export interface FileRecordStore {
   /** Every version at a path, newest first. */
   fileHistory(hostname: string, filepath: string): Promise<StoredFile[]>;
   /** Current, not deleted records of this digest; the first is the epoch (the earliest record of it). */
-  filesWithContent(sha256: string): Promise<StoredFile[]>;
+  filesWithContent(sha256: Sha256): Promise<StoredFile[]>;
   /** The earliest record ever made of this digest, deleted or not, or null. */
-  epochFile(sha256: string): Promise<StoredFile | null>;
+  epochFile(sha256: Sha256): Promise<StoredFile | null>;
 }

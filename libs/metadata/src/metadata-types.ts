@@ -1,9 +1,12 @@
-import type { FileStatFields, FileType, Scope } from '@app/contracts';
+import type { FileMetadata, FileStatFields, FileType, Scope, Sha256 } from '@app/contracts';
 
 // The shapes the metadata ports share (records, registry entries, keys, totals).
 
 /** The fields of a record that describe the file as last seen (refreshed on every sighting); absent ones are null. */
 export type StatFields = FileStatFields;
+
+/** A file as a host saw it, its digest normalized at the edge. */
+export type FileToRecord = Omit<FileMetadata, 'sha256'> & { sha256: Sha256 };
 
 /** A file version as the store keeps it (the server adds `content_available`). */
 export interface StoredFile extends StatFields {
@@ -11,7 +14,7 @@ export interface StoredFile extends StatFields {
   hostname: string;
   filepath: string;
   version: number;
-  sha256: string;
+  sha256: Sha256;
   first_seen_at: Date;
   last_seen_at: Date;
   deleted_at: Date | null;
@@ -34,7 +37,7 @@ export interface FileQuery {
    * `/` only what is under it. Empty: no filter.
    */
   pathPrefix?: string;
-  sha256?: string;
+  sha256?: Sha256;
   includeDeleted: boolean;
   /**
    * The records as they were at this time instead of now: for each path, the version current then (the latest first
@@ -54,7 +57,7 @@ export interface FilePage {
 
 /** The server's registry of verified content (what was stored, what was taken down, what was found corrupt). */
 export interface BlobEntry {
-  sha256: string;
+  sha256: Sha256;
   /** The content's size, as verified when it was stored. */
   size: number;
   created_at: Date;

@@ -1,4 +1,4 @@
-import { ErrorCode, HoardError, isSha256, LIMITS, PackItemResult, PutBlobResponse } from '@app/contracts';
+import { ErrorCode, HoardError, isSha256, LIMITS, normalizeSha256, PackItemResult, PutBlobResponse, type Sha256 } from '@app/contracts';
 import type { Multipart, MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
@@ -11,7 +11,7 @@ import type { PackSlots } from './pack-slots';
 const PER_PART: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['invalid_digest', 'digest_mismatch', 'payload_too_large', 'gone']);
 
 /** Stores one blob; resolves as PUT /api/v1/blobs/{sha256} would answer. */
-export type PutOne = (sha256: string, body: Readable) => Promise<PutBlobResponse>;
+export type PutOne = (sha256: Sha256, body: Readable) => Promise<PutBlobResponse>;
 
 /**
  * Reads a `multipart/form-data` pack: one file part per blob, its field name the digest. Each part streams into
@@ -104,7 +104,7 @@ export async function storePack(request: FastifyRequest, maxBytes: number, slots
 async function storePart(part: MultipartFile, sha256: string, maxBytes: number, put: PutOne): Promise<PackItemResult> {
   try {
     if (!isSha256(sha256)) throw new HoardError('invalid_digest', 'A part name must be a SHA-256 digest (64 hex characters)');
-    const stored = await put(sha256, part.file);
+    const stored = await put(normalizeSha256(sha256), part.file);
     if (part.file.truncated) throw tooLarge(maxBytes);
     return stored;
   } catch (error) {

@@ -1,4 +1,4 @@
-import { HoardError } from '@app/contracts';
+import { EMPTY_SHA256, HoardError, type Sha256 } from '@app/contracts';
 import { interruptedStream } from '@app/storage/testing/blob-bodies';
 import { PassThrough, Readable } from 'node:stream';
 import { content, counter, drain, ServiceFixture, serviceFixture, watchedBody } from '../testing/service-fixtures';
@@ -10,7 +10,7 @@ describe('BlobsService', () => {
   afterEach(() => f.close());
 
   const sut = () => f.blobs;
-  const entry = async (sha: string) => (await f.metadata.getBlobs([sha])).get(sha);
+  const entry = async (sha: Sha256) => (await f.metadata.getBlobs([sha])).get(sha);
 
   describe('takedown', () => {
     it('stays through later uploads, refused before the body is read, until it is reinstated', async () => {
@@ -121,7 +121,7 @@ describe('BlobsService', () => {
       await sut().put(sha, Readable.from([bytes]));
       f.store.corrupt(sha, Buffer.alloc(100));
       expect((await drain(await sut().open(await sut().resolve(sha), { start: 0, end: 3 }))).bytes).toEqual(Buffer.alloc(4));
-      const empty = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+      const empty = EMPTY_SHA256;
       expect((await drain(await sut().open(await sut().resolve(empty)))).bytes.length).toBe(0);
     });
   });

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Sha256 } from '@app/contracts';
 import { BLOB_REGISTRY, BlobRegistry } from '@app/metadata';
 import { BLOB_STORE, BlobStore } from '@app/storage';
 import { MetricsService } from '../metrics/metrics.service';
@@ -25,7 +26,7 @@ export class QuarantineService {
    * @param reason what was found, for the log
    * @returns whether a stored copy was moved aside
    */
-  async quarantine(sha256: string, reason: string): Promise<boolean> {
+  async quarantine(sha256: Sha256, reason: string): Promise<boolean> {
     const moved = await this.store.quarantine(sha256);
     await this.registry.quarantineBlob(sha256, new Date());
     this.metrics.quarantines.inc();

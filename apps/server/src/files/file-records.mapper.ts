@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EMPTY_SHA256, FileRecord } from '@app/contracts';
+import { EMPTY_SHA256, FileRecord, type Sha256 } from '@app/contracts';
 import { BLOB_REGISTRY, BlobRegistry, isContentAvailable, StoredFile } from '@app/metadata';
 
 /** Turns stored versions into API records, adding whether their content can be downloaded now. */
@@ -17,10 +17,10 @@ export class FileRecordsMapper {
   }
 
   /** The subset of these digests whose content is stored and not taken down (empty content always is). */
-  async availability(digests: string[]): Promise<Set<string>> {
+  async availability(digests: Sha256[]): Promise<Set<Sha256>> {
     const unique = [...new Set(digests)];
     const entries = await this.registry.getBlobs(unique.filter((d) => d !== EMPTY_SHA256));
-    const out = new Set<string>();
+    const out = new Set<Sha256>();
     for (const d of unique) if (isContentAvailable(d, entries.get(d))) out.add(d);
     return out;
   }

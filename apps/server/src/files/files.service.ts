@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   BatchResultItem,
-  FileMetadata,
   FileRecord,
   HoardError,
   LIMITS,
@@ -10,12 +9,14 @@ import {
   RecordStatus,
   ROUTES,
   SeenResponse,
+  type Sha256,
 } from '@app/contracts';
 import {
   BLOB_REGISTRY,
   BlobRegistry,
   FILE_RECORD_STORE,
   FileRecordStore,
+  FileToRecord,
   isContentAvailable,
   needsUpload,
   RecordedFile,
@@ -30,12 +31,12 @@ interface ContentAnswer {
   upload: boolean;
 }
 
-const unique = (digests: string[]) => [...new Set(digests)];
+const unique = (digests: Sha256[]) => [...new Set(digests)];
 
 export interface ListQuery {
   hostname?: string;
   pathPrefix?: string;
-  sha256?: string;
+  sha256?: Sha256;
   includeDeleted?: boolean;
   at?: Date;
   limit?: number;
@@ -56,7 +57,7 @@ export class FilesService {
    * @throws HoardError validation_failed naming `size` when the content is stored with another size
    */
   async record(
-    file: FileMetadata,
+    file: FileToRecord,
     uploadUrl: (sha256: string) => string = ROUTES.blob,
   ): Promise<{ status: RecordStatus; record: RecordFileResponse }> {
     const [{ result, state }] = await this.recordSized([file], () => 'size');
@@ -75,7 +76,7 @@ export class FilesService {
    * Records up to 1,000 files in request order.
    * @throws HoardError validation_failed naming `files.<index>.size` for each record whose content is stored with another size
    */
-  async recordBatch(files: FileMetadata[]): Promise<BatchResultItem[]> {
+  async recordBatch(files: FileToRecord[]): Promise<BatchResultItem[]> {
     const recorded = await this.recordSized(files, (index) => `files.${index}.size`);
     return recorded.map(({ result, state }, index) => ({
       index,
@@ -98,11 +99,10 @@ export class FilesService {
    * be uploaded. A record written while its content was being registered (a race the first check cannot see) gets the
    * content's size afterwards.
    */
-  private async recordSized(files: FileMetadata[], field: (index: number) => string): Promise<Array<{ result: RecordedFile; state: ContentAnswer }>> {
-    const normalized = files.map((f) => (/[A-F]/.test(f.sha256) ? { ...f, sha256: f.sha256.toLowerCase() } : f));
-    const before = await this.registry.getBlobs(unique(normalized.map((f) => f.sha256)));
-    checkRecordSizes(normalized, before, field);
-    const results = await this.records.recordFiles(normalized, new Date());
+  private async recordSized(files: FileToRecord[], field: (index: number) => string): Promise<Array<{ result: RecordedFile; state: ContentAnswer }>> {
+    const before = await this.registry.getBlobs(unique(files.map((f) => f.sha256)));
+    checkRecordSizes(files, before, field);
+    const results = await this.records.recordFiles(files, new Date());
     const unknown = unique(results.map((r) => r.file.sha256).filter((d) => !before.has(d)));
     const after = unknown.length === 0 ? new Map() : await this.registry.getBlobs(unknown);
     for (const result of results) {
@@ -175,7 +175,7 @@ export class FilesService {
   }
 
   /** The earliest record of this content, deleted or not. @throws HoardError not_found */
-  async epoch(sha256: string): Promise<FileRecord> {
+  async epoch(sha256: Sha256): Promise<FileRecord> {
     const file = await this.records.epochFile(sha256);
     if (!file) throw new HoardError('not_found', `No file record with content ${sha256}`);
     return this.mapper.toRecord(file);

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { type Sha256, sha256Of } from '@app/contracts';
 import { SqliteMetadataStore } from '@app/metadata';
 import { MemoryBlobStore } from '@app/storage';
 import { createHash, randomBytes } from 'node:crypto';
@@ -34,9 +35,9 @@ export async function serviceFixture(): Promise<ServiceFixture> {
 }
 
 /** Random content and its digest. */
-export function content(size: number): { bytes: Buffer; sha: string } {
+export function content(size: number): { bytes: Buffer; sha: Sha256 } {
   const bytes = randomBytes(size);
-  return { bytes, sha: createHash('sha256').update(bytes).digest('hex') };
+  return { bytes, sha: sha256Of(createHash('sha256').update(bytes)) };
 }
 
 /** A body that records whether anything read it. */

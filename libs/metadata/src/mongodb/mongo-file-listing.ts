@@ -16,7 +16,7 @@ export async function listMongoFiles(files: Collection<FileDoc>, query: FileQuer
   const parts: Filter<FileDoc>[] = [];
   if (query.hostname !== undefined) parts.push({ hostname: query.hostname });
   if (query.pathPrefix) parts.push(pathPrefixFilter(query.pathPrefix));
-  if (query.sha256 !== undefined) parts.push({ sha256: query.sha256.toLowerCase() });
+  if (query.sha256 !== undefined) parts.push({ sha256: query.sha256 });
   const after = query.cursor === undefined ? null : new ObjectId(decodeCursor(query.cursor, (id) => OBJECT_ID.test(id)));
   if (query.at === undefined) {
     parts.push(query.includeDeleted ? { is_current: true } : { ...LIVE });

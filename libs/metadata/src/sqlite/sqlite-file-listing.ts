@@ -51,7 +51,7 @@ export class SqliteFileListing {
     }
     if (query.sha256 !== undefined) {
       where.push('sha256 = @sha256');
-      params.sha256 = query.sha256.toLowerCase();
+      params.sha256 = query.sha256;
     }
     const rows = this.statement(`SELECT * FROM file_rows WHERE ${where.join(' AND ')} ORDER BY id LIMIT @limit`).all(params);
     const more = rows.length > query.limit;

@@ -23,7 +23,7 @@ export function describeFileRecordingContract(factory: StoreFactory<RecordsAndRe
     });
 
     it('says which confirmed records need their content uploaded: not registered or quarantined, never taken down or empty', async () => {
-      const empty = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+      const empty = EMPTY;
       const recorded = await ctx.sut.recordFiles(
         [meta('/stored', 's'), meta('/taken', 't'), meta('/never', 'n'), meta('/empty', 'e', { sha256: empty, size: 0 }), meta('/bad', 'q')],
         at(1),
