@@ -5,7 +5,7 @@ import { sha256Of } from '@app/contracts';
 import { S3BlobStore, S3BlobStoreOptions } from '@app/storage/s3';
 import { describeBlobStoreContract } from '@app/storage/testing/blob-store.contract';
 import { collect, interruptedStream, randomBlob, readAll, streamOf } from '@app/storage/testing/blob-bodies';
-import { type RunningMinio, startMinio } from './support/minio';
+import { type RunningMinio, startMinio } from './support/test-servers';
 
 const MiB = 1024 * 1024;
 const bin = process.env.HOARD_TEST_MINIO_BIN;
