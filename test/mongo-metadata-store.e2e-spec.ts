@@ -2,7 +2,7 @@ import { MongoClient, ObjectId } from 'mongodb';
 import { MongoMetadataStore } from '@app/metadata/mongodb';
 import { describeMetadataStoreContract } from '@app/metadata/testing/metadata-store.contract';
 import { at, digest, meta } from '@app/metadata/testing/contract-fixtures';
-import { type RunningFerretDb, startFerretDb } from './support/ferretdb';
+import { type RunningFerretDb, startFerretDb } from './support/test-servers';
 import { freePort } from './support/server';
 
 const bin = process.env.HOARD_TEST_FERRETDB_BIN;

@@ -18,6 +18,7 @@ import { FileRecordsMapper } from './content/file-records.mapper';
 import { FilesController } from './files/files.controller';
 import { FilesService } from './files/files.service';
 import { HealthController } from './health/health.controller';
+import { HealthService } from './health/health.service';
 import { KeysController } from './keys/keys.controller';
 import { MetricsModule } from './metrics/metrics.module';
 import { StatsController } from './stats/stats.controller';
@@ -48,6 +49,7 @@ export class AppModule {
         FilesService,
         FileRecordsMapper,
         StatsService,
+        HealthService,
       ],
     };
   }

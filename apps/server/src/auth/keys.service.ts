@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CreatedKey, HoardError, KeyInfo, Scope } from '@app/contracts';
-import { KeyRecord, METADATA_STORE, MetadataStore } from '@app/metadata';
+import { KEY_STORE, KeyRecord, KeyStore } from '@app/metadata';
 import { accessTokenKeyId, verifyAccessToken } from './access-token';
 import { generateKeyId, generateKeySecret, hashesEqual, hashKeySecret } from './key-secret';
 
@@ -22,7 +22,7 @@ export class KeysService {
   private readonly logger = new Logger('Keys');
   private readonly touched = new Map<string, number>();
 
-  constructor(@Inject(METADATA_STORE) private readonly store: MetadataStore) {}
+  constructor(@Inject(KEY_STORE) private readonly store: KeyStore) {}
 
   /**
    * Mints a key.

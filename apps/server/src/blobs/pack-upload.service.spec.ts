@@ -1,3 +1,4 @@
+import type { Sha256 } from '@app/contracts';
 import { EMPTY_SHA256, HoardError, LIMITS } from '@app/contracts';
 import { Readable } from 'node:stream';
 import { content, drain, ServiceFixture, serviceFixture } from '../testing/service-fixtures';
@@ -27,7 +28,7 @@ describe('PackUploadService', () => {
   afterEach(() => f.close());
 
   const sut = () => f.packs;
-  const read = async (sha: string) => (await drain(await f.blobs.open(await f.blobs.resolve(sha)))).bytes;
+  const read = async (sha: Sha256) => (await drain(await f.blobs.open(await f.blobs.resolve(sha)))).bytes;
 
   it('stores every part as a PUT would and answers per part in part order, a repeated digest created once', async () => {
     const a = content(10);

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ErrorCode, HoardError, isSha256, LIMITS, PackItemResult } from '@app/contracts';
+import { ErrorCode, HoardError, isSha256, LIMITS, normalizeSha256, PackItemResult } from '@app/contracts';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { ServerSettings } from '../config/server-settings';
@@ -112,7 +112,7 @@ export class PackUploadService {
   private async storePart(file: PackFile, sha256: string, clientGone: () => boolean): Promise<PackItemResult> {
     try {
       if (!isSha256(sha256)) throw new HoardError('invalid_digest', 'A part name must be a SHA-256 digest (64 hex characters)');
-      const stored = await this.blobs.put(sha256, file, undefined, clientGone);
+      const stored = await this.blobs.put(normalizeSha256(sha256), file, undefined, clientGone);
       if (file.truncated) throw this.tooLarge();
       return stored;
     } catch (error) {

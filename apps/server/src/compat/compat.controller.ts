@@ -16,12 +16,13 @@ import {
   PutPlaceFileRecord,
   PutPlaceFileRecordSchema,
   ROUTES,
+  type Sha256,
   UploadFileQuerySchema,
 } from '@app/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { KeysService } from '../auth/keys.service';
 import { BlobsService } from '../blobs/blobs.service';
-import { DigestParam } from '../common/digest.decorators';
+import { DigestParam, withDigest } from '../common/digest.decorators';
 import { Endpoint } from '../common/endpoint.decorator';
 import { clientGone, rawBody } from '../common/raw-body';
 import { RAW_CONTENT, UPLOAD_RESPONSES } from '../common/responses';
@@ -67,7 +68,7 @@ export class CompatController {
     },
   })
   async putFile(@Body() body: FileMetadata, @Res({ passthrough: true }) reply: FastifyReply): Promise<PutFileResponse> {
-    const { status, record } = await this.files.record({ ...body, sha256: body.sha256.toLowerCase() }, ROUTES.legacyUploadUrl);
+    const { status, record } = await this.files.record(withDigest(body), ROUTES.legacyUploadUrl);
     reply.status(status === 'created' ? 201 : 200);
     return withPutPlaceFields(record);
   }
@@ -90,7 +91,7 @@ export class CompatController {
     responses: UPLOAD_RESPONSES,
     errors: [410, 422],
   })
-  async uploadFile(@DigestParam() sha256: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<PutBlobResponse> {
+  async uploadFile(@DigestParam() sha256: Sha256, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<PutBlobResponse> {
     const { stream, length } = request.isMultipart() ? await multipartFile(request, this.settings.maxBlobBytes) : rawBody(request);
     const result = await this.blobs.put(sha256, stream, length, clientGone(request));
     reply.status(result.created ? 201 : 200);
@@ -106,7 +107,7 @@ export class CompatController {
     responses: { 200: { description: 'The epoch record', schema: PutPlaceFileRecordSchema } },
     errors: [404],
   })
-  async getFile(@DigestParam() sha256: string): Promise<PutPlaceFileRecord> {
+  async getFile(@DigestParam() sha256: Sha256): Promise<PutPlaceFileRecord> {
     return withPutPlaceFields(await this.files.epoch(sha256));
   }
 

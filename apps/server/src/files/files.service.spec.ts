@@ -1,8 +1,9 @@
-import { FileMetadata } from '@app/contracts';
+import { EMPTY_SHA256, type Sha256 } from '@app/contracts';
+import type { FileToRecord } from '@app/metadata';
 import { Readable } from 'node:stream';
 import { content, ServiceFixture, serviceFixture } from '../testing/service-fixtures';
 
-const EMPTY = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+const EMPTY = EMPTY_SHA256;
 
 describe('FilesService', () => {
   let f: ServiceFixture;
@@ -10,7 +11,7 @@ describe('FilesService', () => {
   afterEach(() => f.close());
 
   const sut = () => f.files;
-  const file = (filepath: string, sha256: string, size: number): FileMetadata => ({ hostname: 'h', filepath, sha256, size });
+  const file = (filepath: string, sha256: Sha256, size: number): FileToRecord => ({ hostname: 'h', filepath, sha256, size });
   const stored = async (size: number) => {
     const c = content(size);
     await f.blobs.put(c.sha, Readable.from([c.bytes]));
@@ -92,7 +93,7 @@ describe('FilesService', () => {
     it('asks for an upload, at the URL given or the blob route, only when the store lacks the content', async () => {
       const held = await stored(10);
       const absent = content(11);
-      const first = await sut().record({ ...file('/a', absent.sha.toUpperCase(), 11) }, (sha) => `/up/${sha}`);
+      const first = await sut().record({ ...file('/a', absent.sha, 11) }, (sha) => `/up/${sha}`);
       expect(first.status).toBe('created');
       expect(first.record).toMatchObject({ sha256: absent.sha, upload_required: true, upload_url: `/up/${absent.sha}`, content_available: false });
       const plain = await sut().record(file('/b', absent.sha, 11));

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { type Sha256, sha256Of } from '@app/contracts';
 import { SqliteMetadataStore } from '@app/metadata';
 import { MemoryBlobStore } from '@app/storage';
 import { createHash, randomBytes } from 'node:crypto';
@@ -48,9 +49,9 @@ export async function serviceFixture(overrides: Partial<ServerSettingsValues> = 
   const metrics = new MetricsService(metadata);
   const mapper = new FileRecordsMapper(metadata);
   const quarantine = new QuarantineService(store, metadata, metrics);
-  const blobs = new BlobsService(store, metadata, settings, mapper, metrics, quarantine);
+  const blobs = new BlobsService(store, metadata, metadata, settings, mapper, metrics, quarantine);
   const packs = new PackUploadService(blobs, settings);
-  const files = new FilesService(metadata, mapper);
+  const files = new FilesService(metadata, metadata, mapper);
   const keys = new KeysService(metadata);
   const tokens = new AccessTokensService(keys, settings);
   const bootstrap = new AdminBootstrapService(settings, keys);
@@ -63,9 +64,9 @@ export function secondKeysService(f: ServiceFixture): KeysService {
 }
 
 /** Random content and its digest. */
-export function content(size: number): { bytes: Buffer; sha: string } {
+export function content(size: number): { bytes: Buffer; sha: Sha256 } {
   const bytes = randomBytes(size);
-  return { bytes, sha: createHash('sha256').update(bytes).digest('hex') };
+  return { bytes, sha: sha256Of(createHash('sha256').update(bytes)) };
 }
 
 /** A body that records whether anything read it. */

@@ -1,6 +1,6 @@
 import type { ObjectId } from 'mongodb';
-import type { Scope } from '@app/contracts';
-import type { BlobEntry, KeyRecord, StoredFile } from '../metadata-store';
+import type { Scope, Sha256 } from '@app/contracts';
+import type { BlobEntry, KeyRecord, StoredFile } from '../metadata-types';
 import { statFieldsOf } from '../shared/stat-fields';
 
 /** One version of a file in the `files` collection. `is_current` marks the highest version of its path. */
@@ -13,7 +13,7 @@ export interface FileDoc extends Omit<StoredFile, 'id' | 'type' | 'link_target'>
 
 /** A verified content entry in the `blobs` collection, keyed by its digest. */
 export interface BlobDoc {
-  _id: string;
+  _id: Sha256;
   size: number;
   created_at: Date;
   deleted_at: Date | null;

@@ -4,6 +4,7 @@ import { access, FileHandle, open, readdir, rm, stat, statfs, unlink } from 'nod
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
+import { normalizeSha256, type Sha256 } from '@app/contracts';
 import type { BlobStat, BlobStore, ByteRange, ListOptions, PutOptions, PutResult } from '../blob-store';
 import { checkRange } from '../shared/byte-range';
 import { digestParts } from '../shared/digest-path';
@@ -79,7 +80,7 @@ export class LocalFsBlobStore implements BlobStore {
     }
   }
 
-  async put(sha256: string, body: Readable, options: PutOptions = {}): Promise<PutResult> {
+  async put(sha256: Sha256, body: Readable, options: PutOptions = {}): Promise<PutResult> {
     try {
       const { sha, prefix } = digestParts(sha256);
       checkPutOptions(options);
@@ -94,7 +95,7 @@ export class LocalFsBlobStore implements BlobStore {
     }
   }
 
-  async stat(sha256: string): Promise<BlobStat | null> {
+  async stat(sha256: Sha256): Promise<BlobStat | null> {
     const { sha, prefix } = digestParts(sha256);
     try {
       const info = await stat(this.blobPath(prefix, sha));
@@ -105,7 +106,7 @@ export class LocalFsBlobStore implements BlobStore {
     }
   }
 
-  async read(sha256: string, range?: ByteRange): Promise<Readable> {
+  async read(sha256: Sha256, range?: ByteRange): Promise<Readable> {
     const { sha, prefix } = digestParts(sha256);
     let handle: FileHandle;
     try {
@@ -123,7 +124,7 @@ export class LocalFsBlobStore implements BlobStore {
     }
   }
 
-  async delete(sha256: string): Promise<boolean> {
+  async delete(sha256: Sha256): Promise<boolean> {
     const { sha, prefix } = digestParts(sha256);
     try {
       await unlink(this.blobPath(prefix, sha));
@@ -136,7 +137,7 @@ export class LocalFsBlobStore implements BlobStore {
   }
 
   /** Moves the blob to `.quarantine/<sha>.<ms since 1970>` (a suffix is added when that name is taken). */
-  async quarantine(sha256: string): Promise<boolean> {
+  async quarantine(sha256: Sha256): Promise<boolean> {
     const { sha, prefix } = digestParts(sha256);
     const from = this.blobPath(prefix, sha);
     const stamp = `${sha}.${Date.now()}`;
@@ -160,7 +161,7 @@ export class LocalFsBlobStore implements BlobStore {
   }
 
   async *list(options: ListOptions = {}): AsyncIterable<BlobStat> {
-    const after = options.after?.toLowerCase() ?? '';
+    const after = options.after ?? '';
     let left = options.limit ?? Number.POSITIVE_INFINITY;
     if (left <= 0) return;
     const prefixes = (await readNames(this.root)).filter((name) => PREFIX_RE.test(name) && name >= after.slice(0, 2));
@@ -168,8 +169,8 @@ export class LocalFsBlobStore implements BlobStore {
       const digests = (await readNames(join(this.root, prefix))).filter(
         (name) => DIGEST_RE.test(name) && name.startsWith(prefix) && name > after,
       );
-      for (const sha of digests.sort()) {
-        const found = await this.stat(sha);
+      for (const name of digests.sort()) {
+        const found = await this.stat(normalizeSha256(name));
         if (!found) continue; // deleted while listing
         yield found;
         if (--left <= 0) return;
