@@ -8,9 +8,8 @@ import { normalizeSha256, type Sha256 } from '@app/contracts';
 import type { BlobStat, BlobStore, ByteRange, ListOptions, PutOptions, PutResult } from '../blob-store';
 import { checkRange } from '../shared/byte-range';
 import { digestParts } from '../shared/digest-path';
-import { checkPutOptions } from '../shared/hashing-meter';
 import { blobNotFound, hasErrno, storeUnavailable } from '../shared/store-errors';
-import { verifyBody } from '../shared/verify-body';
+import { PutDriver, verifiedPut } from '../shared/verified-put';
 import { fsyncDir, isMissing, readNames } from './fs-utils';
 import { DIR_MODE, IO_CHUNK, writeNewBlob } from './local-blob-writer';
 
@@ -81,19 +80,13 @@ export class LocalFsBlobStore implements BlobStore {
   }
 
   async put(sha256: Sha256, body: Readable, options: PutOptions = {}): Promise<PutResult> {
-    try {
-      const { sha, prefix } = digestParts(sha256);
-      checkPutOptions(options);
-      if (this.exists(this.blobPath(prefix, sha))) {
-        return { sha256: sha, size: await verifyBody(sha, body, options), created: false };
-      }
-      const tmp = join(this.tmpDir, `${sha}.${this.tmpTag}${++this.tmpSeq}`);
-      return { sha256: sha, ...(await writeNewBlob(this.writer, tmp, sha, body, options)) };
-    } catch (error) {
-      body.destroy();
-      throw error;
-    }
+    return verifiedPut(this.putDriver, sha256, body, options);
   }
+
+  private readonly putDriver: PutDriver = {
+    holds: async (sha) => this.exists(this.blobPath(sha.slice(0, 2), sha)),
+    writeNew: (sha, body, options) => writeNewBlob(this.writer, join(this.tmpDir, `${sha}.${this.tmpTag}${++this.tmpSeq}`), sha, body, options),
+  };
 
   async stat(sha256: Sha256): Promise<BlobStat | null> {
     const { sha, prefix } = digestParts(sha256);

@@ -4,7 +4,8 @@ import { pipeline } from 'node:stream/promises';
 import type { BlobStat, BlobStore, ByteRange, ListOptions, PutOptions, PutResult } from '../blob-store';
 import { checkRange } from '../shared/byte-range';
 import { digestParts } from '../shared/digest-path';
-import { checkPutOptions, HashingMeter } from '../shared/hashing-meter';
+import { HashingMeter } from '../shared/hashing-meter';
+import { PutDriver, verifiedPut } from '../shared/verified-put';
 import { blobNotFound, classifyPutFailure, digestMismatch } from '../shared/store-errors';
 
 /**
@@ -20,9 +21,12 @@ export class MemoryBlobStore implements BlobStore {
   async init(): Promise<void> {}
 
   async put(sha256: Sha256, body: Readable, options: PutOptions = {}): Promise<PutResult> {
-    try {
-      const { sha } = digestParts(sha256);
-      checkPutOptions(options);
+    return verifiedPut(this.putDriver, sha256, body, options);
+  }
+
+  private readonly putDriver: PutDriver = {
+    holds: async (sha) => this.blobs.has(sha),
+    writeNew: async (sha, body, options) => {
       const meter = new HashingMeter(options);
       const chunks: Buffer[] = [];
       const collect = new Writable({
@@ -38,12 +42,9 @@ export class MemoryBlobStore implements BlobStore {
       if (actual !== sha) throw digestMismatch(sha, actual);
       const created = !this.blobs.has(sha);
       if (created) this.blobs.set(sha, Buffer.concat(chunks));
-      return { sha256: sha, size: meter.bytes, created };
-    } catch (error) {
-      body.destroy();
-      throw error;
-    }
-  }
+      return { size: meter.bytes, created };
+    },
+  };
 
   async stat(sha256: Sha256): Promise<BlobStat | null> {
     const { sha } = digestParts(sha256);

@@ -10,9 +10,8 @@ import type { Readable } from 'node:stream';
 import { HoardError, normalizeSha256, type Sha256 } from '@app/contracts';
 import type { BlobStat, BlobStore, ByteRange, ListOptions, PutOptions, PutResult } from '../blob-store';
 import { digestParts } from '../shared/digest-path';
-import { checkPutOptions } from '../shared/hashing-meter';
 import { blobNotFound } from '../shared/store-errors';
-import { verifyBody } from '../shared/verify-body';
+import { PutDriver, verifiedPut } from '../shared/verified-put';
 import { isS3NotFound, s3Failure, s3Status } from './s3-errors';
 import { S3BucketAdmin } from './s3-bucket-admin';
 import { putVerified, VerifiedPutTarget } from './s3-verified-put';
@@ -82,10 +81,12 @@ export class S3BlobStore implements BlobStore {
   }
 
   async put(sha256: Sha256, body: Readable, options: PutOptions = {}): Promise<PutResult> {
-    try {
-      const { sha } = digestParts(sha256);
-      checkPutOptions(options);
-      if (await this.stat(sha)) return { sha256: sha, size: await verifyBody(sha, body, options), created: false };
+    return verifiedPut(this.putDriver, sha256, body, options);
+  }
+
+  private readonly putDriver: PutDriver = {
+    holds: async (sha) => (await this.stat(sha)) !== null,
+    writeNew: (sha, body, options) => {
       const target: VerifiedPutTarget = {
         client: this.client,
         bucket: this.options.bucket,
@@ -93,13 +94,9 @@ export class S3BlobStore implements BlobStore {
         partSize: this.partSize,
         queueSize: this.queueSize,
       };
-      const { size, created } = await putVerified(target, sha, body, options);
-      return { sha256: sha, size, created };
-    } catch (error) {
-      body.destroy();
-      throw error;
-    }
-  }
+      return putVerified(target, sha, body, options);
+    },
+  };
 
   async stat(sha256: Sha256): Promise<BlobStat | null> {
     const { sha } = digestParts(sha256);
