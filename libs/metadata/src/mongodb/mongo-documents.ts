@@ -22,16 +22,7 @@ export interface BlobDoc {
 }
 
 /** An API key in the `api_keys` collection, keyed by its id. */
-export interface KeyDoc {
-  _id: string;
-  name: string;
-  scopes: Scope[];
-  hash: string;
-  created_at: Date;
-  expires_at: Date | null;
-  last_used_at: Date | null;
-  revoked_at: Date | null;
-}
+export type KeyDoc = Omit<KeyRecord, 'id'> & { _id: string };
 
 export function toStoredFile(doc: FileDoc): StoredFile {
   return {
