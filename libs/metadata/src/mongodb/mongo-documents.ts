@@ -1,5 +1,5 @@
 import type { ObjectId } from 'mongodb';
-import type { Scope, Sha256 } from '@app/contracts';
+import type { Sha256 } from '@app/contracts';
 import type { BlobEntry, KeyRecord, StoredFile } from '../metadata-types';
 import { statFieldsOf } from '../shared/stat-fields';
 
