@@ -26,8 +26,9 @@ export function createBlobStore(config: AppConfig): BlobStore {
   }
   const root = join(config.dataDir, 'blobs');
   const loose = new LocalFsBlobStore({ root });
-  // Packs need a pack index and pack files: built for SQLite and a local directory so far.
-  if (config.HOARD_PACK_THRESHOLD === 0 || config.HOARD_METADATA !== 'sqlite') return loose;
+  // Packs need a pack index and pack files: built for SQLite and a local directory so far. A threshold of 0 packs
+  // nothing new, but content packed before stays readable.
+  if (config.HOARD_METADATA !== 'sqlite') return loose;
   return new PackedBlobStore({
     loose,
     index: new SqlitePackIndex({ path: sqlitePath(config) }),
