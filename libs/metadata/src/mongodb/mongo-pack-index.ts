@@ -93,18 +93,18 @@ export class MongoPackIndex implements PackIndex {
   async packs(): Promise<PackInfo[]> {
     return this.run(async (packs, entries) => {
       const all = await packs.find().sort({ _id: 1 }).toArray();
-      const live = await entries
-        .aggregate<{ _id: string; entries: number; liveBytes: number }>([
-          { $group: { _id: '$pack_id', entries: { $sum: 1 }, liveBytes: { $sum: '$length' } } },
-        ])
-        .toArray();
-      const byPack = new Map(live.map((l) => [l._id, l]));
+      // One accumulator per $group: FerretDB v1 computes only the first.
+      const perPack = async (sum: 1 | '$length') => {
+        const rows = await entries.aggregate<{ _id: string; n: number }>([{ $group: { _id: '$pack_id', n: { $sum: sum } } }]).toArray();
+        return new Map(rows.map((row) => [row._id, Number(row.n)]));
+      };
+      const [counts, bytes] = [await perPack(1), await perPack('$length')];
       return all.map((p) => ({
         id: p._id,
         size: p.size,
         sealed: p.sealed,
-        entries: byPack.get(p._id)?.entries ?? 0,
-        liveBytes: byPack.get(p._id)?.liveBytes ?? 0,
+        entries: counts.get(p._id) ?? 0,
+        liveBytes: bytes.get(p._id) ?? 0,
       }));
     });
   }
