@@ -1,3 +1,4 @@
+import type { Sha256 } from '@app/contracts';
 import { type Collection, MongoClient } from 'mongodb';
 import { HoardError } from '@app/contracts';
 import type { PackCommit, PackEntry, PackIndex, PackInfo } from '@app/storage';
@@ -22,7 +23,7 @@ export interface MongoPackIndexOptions {
   serverSelectionTimeoutMs?: number;
 }
 
-const toEntry = (doc: EntryDoc): PackEntry => ({ sha256: doc._id, packId: doc.pack_id, offset: doc.offset, length: doc.length });
+const toEntry = (doc: EntryDoc): PackEntry => ({ sha256: doc._id as Sha256, packId: doc.pack_id, offset: doc.offset, length: doc.length });
 
 /**
  * The pack index on MongoDB (collections `packs` and `pack_entries`), without transactions: a commit first moves the

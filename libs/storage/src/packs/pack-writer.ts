@@ -1,3 +1,4 @@
+import type { Sha256 } from '@app/contracts';
 import { randomBytes } from 'node:crypto';
 import { storeUnavailable } from '../shared/store-errors';
 import type { PackAppender, PackFiles } from './pack-files';
@@ -23,7 +24,7 @@ interface OpenPack {
 
 /** One content waiting for the next flush. */
 interface Queued {
-  sha256: string;
+  sha256: Sha256;
   chunks: Buffer[];
   size: number;
   pack: OpenPack;
@@ -76,7 +77,7 @@ export class PackWriter {
    * already packed or is being packed by another append (which then succeeded).
    * @throws HoardError unavailable / insufficient_storage when its flush failed: then nothing of it is visible.
    */
-  async append(sha256: string, chunks: Buffer[], size: number): Promise<boolean> {
+  async append(sha256: Sha256, chunks: Buffer[], size: number): Promise<boolean> {
     for (let earlier = this.inFlight.get(sha256); earlier; earlier = this.inFlight.get(sha256)) {
       if (await earlier.then(() => true, () => false)) return false;
     }
