@@ -11,6 +11,12 @@ export interface StartOptions extends Pick<HoardServerOptions, 'env' | 'dataDir'
   waitReady?: boolean;
 }
 
+/**
+ * Environment for a server whose specs look at (or damage) loose blob files on disk, `<data>/blobs/<sha[0:2]>/<sha>`:
+ * no content is packed, whatever its size.
+ */
+export const LOOSE_BLOBS: Readonly<Record<string, string>> = { HOARD_PACK_THRESHOLD: '0' };
+
 /** Starts `node dist/apps/server/src/main.js`, waits until it answers and loads its OpenAPI document. */
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const { waitReady, ...rest } = options;

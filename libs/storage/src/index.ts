@@ -1,3 +1,4 @@
 export * from './blob-store';
 export * from './local/local-fs-blob-store';
 export * from './memory/memory-blob-store';
+export * from './packs';

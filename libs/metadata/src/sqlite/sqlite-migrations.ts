@@ -86,6 +86,22 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE files ADD COLUMN type TEXT NOT NULL DEFAULT 'file';
   ALTER TABLE files ADD COLUMN link_target TEXT;
   `,
+  // The pack index: small content lives at (pack, offset, length) in pack files. `size` is a pack's committed end
+  // (bytes past it are garbage of an unfinished flush); an entry is visible once committed, with its flush.
+  `
+  CREATE TABLE packs (
+    id     TEXT    PRIMARY KEY,
+    size   INTEGER NOT NULL,
+    sealed INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE pack_entries (
+    sha256  TEXT    PRIMARY KEY,
+    pack_id TEXT    NOT NULL REFERENCES packs (id) ON DELETE CASCADE,
+    offset  INTEGER NOT NULL,
+    length  INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX pack_entries_pack ON pack_entries (pack_id, offset);
+  `,
 ];
 
 /** Applies the migrations the database has not seen yet, each in its own transaction. Returns the new version. */

@@ -1,0 +1,137 @@
+import { randomBlob } from '../testing/blob-bodies';
+import { MemoryPackFiles } from '../testing/memory-pack-files';
+import { MemoryPackIndex } from './memory-pack-index';
+import type { PackCommit } from './pack-index';
+import { PackWriter } from './pack-writer';
+
+/** A memory index that counts commits and can hold the next ones until released. */
+class GatedIndex extends MemoryPackIndex {
+  commits: PackCommit[] = [];
+  private gate: Promise<void> | null = null;
+  private open: () => void = () => undefined;
+
+  hold(): void {
+    this.gate = new Promise((resolve) => (this.open = resolve));
+  }
+
+  release(): void {
+    this.gate = null;
+    this.open();
+  }
+
+  override async commit(batch: PackCommit): Promise<void> {
+    this.commits.push(batch);
+    if (this.gate) await this.gate;
+    await super.commit(batch);
+  }
+}
+
+describe('PackWriter', () => {
+  let files: MemoryPackFiles;
+  let index: GatedIndex;
+  let sut: PackWriter;
+
+  const make = (packSize = 1 << 20) => {
+    let n = 0;
+    sut = new PackWriter({ files, index, packSize, newId: () => `p${++n}` });
+  };
+  const blob = (size: number) => {
+    const { bytes, sha } = randomBlob(size);
+    return { sha, chunks: [bytes.subarray(0, size >> 1), bytes.subarray(size >> 1)], bytes };
+  };
+
+  beforeEach(() => {
+    files = new MemoryPackFiles();
+    index = new GatedIndex();
+    make();
+  });
+
+  it('group-commits concurrent appends: one write, one fdatasync and one index transaction for all', async () => {
+    const blobs = Array.from({ length: 200 }, () => blob(2048));
+    const results = await Promise.all(blobs.map((b) => sut.append(b.sha, b.chunks, 2048)));
+    expect(results.every((created) => created)).toBe(true);
+    expect([files.calls.create, files.calls.write, files.calls.datasync, index.commits.length]).toEqual([1, 1, 1, 1]);
+    for (const [i, b] of blobs.entries()) {
+      expect(await index.lookup(b.sha)).toEqual({ sha256: b.sha, packId: 'p1', offset: i * 2048, length: 2048 });
+      expect(await files.readBytes('p1', i * 2048, 2048)).toEqual(b.bytes);
+    }
+  });
+
+  it('resolves an append only once its flush is committed, and shows nothing before', async () => {
+    const b = blob(100);
+    index.hold();
+    let resolved = false;
+    const appended = sut.append(b.sha, b.chunks, 100).then((created) => (resolved = created));
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(index.commits).toHaveLength(1);
+    expect([resolved, await index.lookup(b.sha)]).toEqual([false, null]);
+    index.release();
+    await appended;
+    expect([resolved, (await index.lookup(b.sha))?.packId]).toEqual([true, 'p1']);
+  });
+
+  it('gathers the appends that arrive during a flush into the next one, in the same pack', async () => {
+    const first = blob(10);
+    index.hold();
+    const one = sut.append(first.sha, first.chunks, 10);
+    while (index.commits.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    const later = Array.from({ length: 10 }, () => blob(10));
+    const rest = later.map((b) => sut.append(b.sha, b.chunks, 10));
+    index.release();
+    await Promise.all([one, ...rest]);
+    expect(index.commits.map((c) => [c.entries.length, c.packs])).toEqual([
+      [1, [{ id: 'p1', size: 10, sealed: false }]],
+      [10, [{ id: 'p1', size: 110, sealed: false }]],
+    ]);
+    expect(files.calls.datasync).toBe(2);
+  });
+
+  it('keeps a pack open across flushes and seals it at its size: packs number bytes / size, not flushes', async () => {
+    make(1000);
+    for (let i = 0; i < 5; i++) {
+      const b = blob(400);
+      await sut.append(b.sha, b.chunks, 400);
+    }
+    expect(index.commits).toHaveLength(5);
+    expect(await index.packs()).toEqual([
+      { id: 'p1', size: 1200, sealed: true, entries: 3, liveBytes: 1200 },
+      { id: 'p2', size: 800, sealed: false, entries: 2, liveBytes: 800 },
+    ]);
+    expect([files.calls.create, files.calls.close]).toEqual([2, 1]);
+    await sut.close();
+    expect(files.calls.close).toBe(2);
+  });
+
+  it('stores a digest appended many times at once once: one append creates it, the others answer false', async () => {
+    const b = blob(500);
+    const results = await Promise.all(Array.from({ length: 20 }, () => sut.append(b.sha, b.chunks, 500)));
+    expect(results.filter((created) => created)).toHaveLength(1);
+    expect(await index.entriesOf('p1')).toEqual([{ sha256: b.sha, packId: 'p1', offset: 0, length: 500 }]);
+    await expect(sut.append(b.sha, b.chunks, 500)).resolves.toBe(false);
+  });
+
+  it('makes nothing of a failed write visible and goes on in a new pack', async () => {
+    const lost = blob(300);
+    const kept = blob(300);
+    files.failNextWrite = Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    await expect(sut.append(lost.sha, lost.chunks, 300)).rejects.toMatchObject({ code: 'insufficient_storage' });
+    await expect(index.lookup(lost.sha)).resolves.toBeNull();
+    await expect(sut.append(kept.sha, kept.chunks, 300)).resolves.toBe(true);
+    expect(await index.lookup(kept.sha)).toEqual({ sha256: kept.sha, packId: 'p2', offset: 0, length: 300 });
+    expect(index.commits.map((c) => c.packs.map((p) => p.id))).toEqual([['p2']]);
+  });
+
+  it('recovers from a crash: cuts packs back to their committed end, removes unknown packs, seals open ones', async () => {
+    const b = blob(64);
+    await sut.append(b.sha, b.chunks, 64);
+    const appender = await files.create('orphan');
+    await appender.write([Buffer.from('never committed')], 0);
+    files.bytes.set('p1', Buffer.concat([files.bytes.get('p1')!, Buffer.from('garbage of an unfinished flush')]));
+    make();
+    await sut.recover();
+    expect(await files.list()).toEqual([{ id: 'p1', size: 64 }]);
+    expect(await index.packs()).toEqual([{ id: 'p1', size: 64, sealed: true, entries: 1, liveBytes: 64 }]);
+    expect(await files.readBytes('p1', 0, 64)).toEqual(b.bytes);
+  });
+});

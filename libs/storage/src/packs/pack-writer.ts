@@ -1,0 +1,200 @@
+import type { Sha256 } from '@app/contracts';
+import { randomBytes } from 'node:crypto';
+import { storeUnavailable } from '../shared/store-errors';
+import type { PackAppender, PackFiles } from './pack-files';
+import type { PackEntry, PackIndex } from './pack-index';
+
+export interface PackWriterOptions {
+  files: PackFiles;
+  index: PackIndex;
+  /** A pack is sealed once it holds this many bytes (the last entry may take it past). */
+  packSize: number;
+  /** Names new packs (default: 32 random hex digits). */
+  newId?: () => string;
+}
+
+/** The pack being filled: `end` counts the bytes reserved in it. */
+interface OpenPack {
+  appender: PackAppender;
+  end: number;
+  /** No more entries go in: it reached its size, or a flush of it failed (`broken`). */
+  full: boolean;
+  broken: boolean;
+}
+
+/** One content waiting for the next flush. */
+interface Queued {
+  sha256: Sha256;
+  chunks: Buffer[];
+  size: number;
+  pack: OpenPack;
+  offset: number;
+  done: { resolve: () => void; reject: (error: unknown) => void };
+}
+
+/**
+ * Appends verified small content to packs with GROUP COMMIT. `append` reserves the content's place at the end of the
+ * open pack and queues it; one flush then, for everything queued since the previous one, writes each pack's new
+ * bytes (one positional writev per pack: the reservations are contiguous), makes them durable with ONE fdatasync per
+ * pack, and commits all their index entries in ONE transaction; only then does any of them become visible and do
+ * their appends resolve. Flushes run one at a time: puts arriving while one runs form the next, so the linger is at
+ * most one flush. A pack stays open across flushes until it holds `packSize` bytes, so packs number bytes / packSize.
+ * A crash leaves bytes past a pack's committed end: `recover` cuts them off at start.
+ */
+export class PackWriter {
+  private current: OpenPack | null = null;
+  private opening: Promise<OpenPack> | null = null;
+  private queue: Queued[] = [];
+  /** Digests queued or being flushed: a second append of one waits for the first. */
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private flushing: Promise<void> | null = null;
+  private scheduled = false;
+  private closed = false;
+  private readonly newId: () => string;
+
+  constructor(private readonly options: PackWriterOptions) {
+    this.newId = options.newId ?? (() => randomBytes(16).toString('hex'));
+  }
+
+  /**
+   * Crash recovery, before any append: every pack file is cut back to its committed end (a file the index does not
+   * know has no committed entry and is removed), and packs left open by the previous run are sealed.
+   */
+  async recover(): Promise<void> {
+    const known = new Map((await this.options.index.packs()).map((pack) => [pack.id, pack]));
+    const open = [];
+    for (const { id, size } of await this.options.files.list()) {
+      const pack = known.get(id);
+      if (!pack) await this.options.files.remove(id);
+      else if (size > pack.size) await this.options.files.truncate(id, pack.size);
+      if (pack && !pack.sealed) open.push({ id, size: pack.size, sealed: true });
+    }
+    if (open.length > 0) await this.options.index.commit({ packs: open, entries: [] });
+  }
+
+  /**
+   * Appends verified content; resolves once it is durable and indexed (true), or with false when the digest was
+   * already packed or is being packed by another append (which then succeeded).
+   * @throws HoardError unavailable / insufficient_storage when its flush failed: then nothing of it is visible.
+   */
+  async append(sha256: Sha256, chunks: Buffer[], size: number): Promise<boolean> {
+    for (let earlier = this.inFlight.get(sha256); earlier; earlier = this.inFlight.get(sha256)) {
+      if (await earlier.then(() => true, () => false)) return false;
+    }
+    let done!: Queued['done'];
+    const flushed = new Promise<void>((resolve, reject) => (done = { resolve, reject }));
+    this.inFlight.set(sha256, flushed);
+    flushed.catch(() => undefined).finally(() => this.inFlight.get(sha256) === flushed && this.inFlight.delete(sha256));
+    try {
+      if (await this.options.index.lookup(sha256)) {
+        done.resolve();
+        return false;
+      }
+      const pack = await this.packWithRoom();
+      this.queue.push({ sha256, chunks, size, pack, offset: pack.end, done });
+      pack.end += size;
+      if (pack.end >= this.options.packSize) this.retire(pack);
+      this.schedule();
+    } catch (error) {
+      done.reject(error);
+    }
+    await flushed;
+    return true;
+  }
+
+  /** Flushes what is queued, seals nothing more, and closes the open pack. */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.flushing || this.scheduled || this.queue.length > 0) {
+      await (this.flushing ?? new Promise((resolve) => setImmediate(resolve)));
+    }
+    const pack = this.current ?? (await this.opening?.catch(() => null)) ?? null;
+    this.current = null;
+    await pack?.appender.close();
+  }
+
+  private async packWithRoom(): Promise<OpenPack> {
+    for (;;) {
+      if (this.closed) throw storeUnavailable('append', new Error('the pack writer is closed'));
+      if (this.current && !this.current.full) return this.current;
+      this.opening ??= this.options.files.create(this.newId()).then(
+        (appender) => {
+          this.opening = null;
+          this.current = { appender, end: 0, full: false, broken: false };
+          return this.current;
+        },
+        (error) => {
+          this.opening = null;
+          throw error;
+        },
+      );
+      await this.opening;
+    }
+  }
+
+  /** No more entries go into `pack`; it is closed after the flush of its last ones. */
+  private retire(pack: OpenPack, broken = false): void {
+    pack.full = true;
+    pack.broken ||= broken;
+    if (this.current === pack) this.current = null;
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.flushing) return;
+    this.scheduled = true;
+    // One turn of the event loop lets the appends that arrived together share the flush.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flushing = this.flushAll().finally(() => (this.flushing = null));
+    });
+  }
+
+  private async flushAll(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      await this.flush(batch);
+    }
+  }
+
+  /**
+   * Writes, syncs (once per pack) and commits (once) a batch; settles every append of it. A pack full when the batch
+   * was taken has all its entries in this batch or earlier ones: it is committed sealed, then closed.
+   */
+  private async flush(batch: Queued[]): Promise<void> {
+    const byPack = new Map<OpenPack, Queued[]>();
+    for (const item of batch) {
+      const items = byPack.get(item.pack);
+      if (items) items.push(item);
+      else byPack.set(item.pack, [item]);
+    }
+    const last = new Set([...byPack.keys()].filter((pack) => pack.full));
+    const durable: Queued[] = [];
+    const packs: Array<{ id: string; size: number; sealed: boolean }> = [];
+    for (const [pack, items] of byPack) {
+      try {
+        if (pack.broken) throw new Error(`an earlier flush of pack ${pack.appender.id} failed`);
+        await pack.appender.write(items.flatMap((item) => item.chunks), items[0].offset);
+        await pack.appender.datasync();
+        durable.push(...items);
+        const tail = items[items.length - 1];
+        packs.push({ id: pack.appender.id, size: tail.offset + tail.size, sealed: last.has(pack) });
+      } catch (error) {
+        // A pack whose write or flush failed takes nothing more: what it holds past its committed end is garbage.
+        this.retire(pack, true);
+        for (const item of items) item.done.reject(storeUnavailable('write a pack', error));
+      }
+    }
+    try {
+      if (durable.length > 0) await this.options.index.commit({ packs, entries: durable.map(entryOf) });
+      for (const item of durable) item.done.resolve();
+    } catch (error) {
+      for (const item of durable) item.done.reject(storeUnavailable('commit a pack', error));
+    }
+    for (const pack of byPack.keys()) if (last.has(pack) || pack.broken) await pack.appender.close();
+  }
+}
+
+function entryOf(item: Queued): PackEntry {
+  return { sha256: item.sha256, packId: item.pack.appender.id, offset: item.offset, length: item.size };
+}

@@ -1,0 +1,67 @@
+import { HoardError } from '@app/contracts';
+import { Readable } from 'node:stream';
+import type { PackAppender, PackFiles } from '../packs/pack-files';
+
+/**
+ * PackFiles in memory for unit specs. Each pack keeps the bytes written to it and, apart, the bytes a datasync made
+ * durable, so that a spec can "crash" (drop what was not synced) and count the calls.
+ */
+export class MemoryPackFiles implements PackFiles {
+  readonly bytes = new Map<string, Buffer>();
+  readonly calls = { create: 0, write: 0, datasync: 0, close: 0 };
+  /** When set, the next write fails with it (once). */
+  failNextWrite: Error | null = null;
+
+  async create(id: string): Promise<PackAppender> {
+    if (this.bytes.has(id)) throw new Error(`pack ${id} exists`);
+    this.calls.create++;
+    this.bytes.set(id, Buffer.alloc(0));
+    let closed = false;
+    return {
+      id,
+      write: async (buffers, position) => {
+        if (closed) throw new Error('closed');
+        this.calls.write++;
+        const failure = this.failNextWrite;
+        this.failNextWrite = null;
+        if (failure) throw failure;
+        const data = Buffer.concat(buffers);
+        const old = this.bytes.get(id)!;
+        const next = Buffer.alloc(Math.max(old.length, position + data.length));
+        old.copy(next);
+        data.copy(next, position);
+        this.bytes.set(id, next);
+      },
+      datasync: async () => {
+        if (closed) throw new Error('closed');
+        this.calls.datasync++;
+      },
+      close: async () => {
+        if (!closed) this.calls.close++;
+        closed = true;
+      },
+    };
+  }
+
+  async read(id: string, offset: number, length: number): Promise<Readable> {
+    return Readable.from([await this.readBytes(id, offset, length)]);
+  }
+
+  async readBytes(id: string, offset: number, length: number): Promise<Buffer> {
+    const data = this.bytes.get(id);
+    if (!data) throw new HoardError('not_found', `no pack ${id}`);
+    return Buffer.from(data.subarray(offset, offset + length));
+  }
+
+  async list(): Promise<Array<{ id: string; size: number }>> {
+    return [...this.bytes.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, data]) => ({ id, size: data.length }));
+  }
+
+  async truncate(id: string, size: number): Promise<void> {
+    this.bytes.set(id, Buffer.from(this.bytes.get(id)!.subarray(0, size)));
+  }
+
+  async remove(id: string): Promise<boolean> {
+    return this.bytes.delete(id);
+  }
+}
