@@ -17,6 +17,8 @@ const syncData = promisify(fdatasync);
 /** Packs as files under `<root>/packs/<id[0:2]>/<id>` (directories 0700, files 0600). */
 export class LocalPackFiles implements PackFiles {
   readonly dir: string;
+  /** A local pack is appended to across flushes until it is full. */
+  readonly sealsOnSync = false;
 
   constructor(root: string) {
     this.dir = join(root, 'packs');

@@ -16,6 +16,11 @@ export interface PackAppender {
  * of a pack count is the {@link PackIndex}'s business: the committed end and the entries.
  */
 export interface PackFiles {
+  /**
+   * True when a pack is sealed by its first datasync (S3: the staged pack goes up as one object, which cannot be
+   * appended to): the writer then puts each flush of a pack in a pack of its own and commits it sealed.
+   */
+  readonly sealsOnSync: boolean;
   /** Creates a new, empty pack (the name must be new) and makes its name durable. */
   create(id: string): Promise<PackAppender>;
   /** Streams `length` bytes of a pack from `offset`. @throws HoardError not_found when the pack is absent. */

@@ -135,3 +135,48 @@ describe('PackWriter', () => {
     expect(await files.readBytes('p1', 0, 64)).toEqual(b.bytes);
   });
 });
+
+describe('PackWriter over pack files that seal on sync (S3)', () => {
+  let files: MemoryPackFiles;
+  let index: GatedIndex;
+  let sut: PackWriter;
+
+  beforeEach(() => {
+    let n = 0;
+    files = new MemoryPackFiles(true);
+    index = new GatedIndex();
+    sut = new PackWriter({ files, index, packSize: 1 << 20, newId: () => `p${++n}` });
+  });
+  const blob = (size: number) => {
+    const { bytes, sha } = randomBlob(size);
+    return { sha, chunks: [bytes], bytes };
+  };
+
+  it('commits each flush\'s pack sealed and puts the appends that arrive during a flush in a new pack', async () => {
+    const first = Array.from({ length: 3 }, () => blob(100));
+    index.hold();
+    const one = first.map((b) => sut.append(b.sha, b.chunks, 100));
+    while (index.commits.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    const later = Array.from({ length: 5 }, () => blob(10));
+    const rest = later.map((b) => sut.append(b.sha, b.chunks, 10));
+    index.release();
+    expect(await Promise.all([...one, ...rest])).toEqual(Array(8).fill(true));
+    expect(index.commits.map((c) => [c.entries.length, c.packs])).toEqual([
+      [3, [{ id: 'p1', size: 300, sealed: true }]],
+      [5, [{ id: 'p2', size: 50, sealed: true }]],
+    ]);
+    expect(files.calls).toEqual({ create: 2, write: 2, datasync: 2, close: 2 });
+    expect(await index.lookup(later[4].sha)).toEqual({ sha256: later[4].sha, packId: 'p2', offset: 40, length: 10 });
+    expect(await files.readBytes('p2', 40, 10)).toEqual(later[4].bytes);
+  });
+
+  it('opens a new pack for an append after a flush instead of writing to the sealed one', async () => {
+    const a = blob(64);
+    const b = blob(64);
+    await expect(sut.append(a.sha, a.chunks, 64)).resolves.toBe(true);
+    await expect(sut.append(b.sha, b.chunks, 64)).resolves.toBe(true);
+    expect((await index.packs()).map((p) => [p.id, p.size, p.sealed])).toEqual([['p1', 64, true], ['p2', 64, true]]);
+    await sut.close();
+    expect(files.calls.close).toBe(2);
+  });
+});

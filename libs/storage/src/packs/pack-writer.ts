@@ -38,6 +38,8 @@ interface Queued {
  * pack, and commits all their index entries in ONE transaction; only then does any of them become visible and do
  * their appends resolve. Flushes run one at a time: puts arriving while one runs form the next, so the linger is at
  * most one flush. A pack stays open across flushes until it holds `packSize` bytes, so packs number bytes / packSize.
+ * Where the files seal on sync (S3), each flush writes packs of its own, committed sealed: the busier the store, the
+ * more a flush gathers and the larger its packs.
  * A crash leaves bytes past a pack's committed end: `recover` cuts them off at start.
  */
 export class PackWriter {
@@ -167,6 +169,8 @@ export class PackWriter {
       if (items) items.push(item);
       else byPack.set(item.pack, [item]);
     }
+    // Its datasync seals the pack: the appends that arrive during this flush go to a new pack.
+    if (this.options.files.sealsOnSync) for (const pack of byPack.keys()) this.retire(pack);
     const last = new Set([...byPack.keys()].filter((pack) => pack.full));
     const durable: Queued[] = [];
     const packs: Array<{ id: string; size: number; sealed: boolean }> = [];

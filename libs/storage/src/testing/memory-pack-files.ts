@@ -8,6 +8,9 @@ import type { PackAppender, PackFiles } from '../packs/pack-files';
  */
 export class MemoryPackFiles implements PackFiles {
   readonly bytes = new Map<string, Buffer>();
+  /** @param sealsOnSync behave like S3 pack files: a pack is written by one flush, then sealed. */
+  constructor(readonly sealsOnSync = false) {}
+
   readonly calls = { create: 0, write: 0, datasync: 0, close: 0 };
   /** When set, the next write fails with it (once). */
   failNextWrite: Error | null = null;
@@ -17,10 +20,12 @@ export class MemoryPackFiles implements PackFiles {
     this.calls.create++;
     this.bytes.set(id, Buffer.alloc(0));
     let closed = false;
+    let sealed = false;
     return {
       id,
       write: async (buffers, position) => {
         if (closed) throw new Error('closed');
+        if (sealed) throw new Error(`pack ${id} is sealed`);
         this.calls.write++;
         const failure = this.failNextWrite;
         this.failNextWrite = null;
@@ -34,7 +39,9 @@ export class MemoryPackFiles implements PackFiles {
       },
       datasync: async () => {
         if (closed) throw new Error('closed');
+        if (sealed) throw new Error(`pack ${id} is sealed`);
         this.calls.datasync++;
+        sealed = this.sealsOnSync;
       },
       close: async () => {
         if (!closed) this.calls.close++;
