@@ -7,7 +7,7 @@ import { fdatasync } from 'node:fs';
 import { HoardError } from '@app/contracts';
 import { fsyncDir, isMissing, readNames } from '../local/fs-utils';
 import { storeUnavailable } from '../shared/store-errors';
-import type { PackAppender, PackFiles } from './pack-files';
+import type { PackAppender, PackFiles, PackFileStat } from './pack-files';
 
 const DIR_MODE = 0o700;
 const PACK_MODE = 0o600;
@@ -68,13 +68,14 @@ export class LocalPackFiles implements PackFiles {
     }
   }
 
-  async list(): Promise<Array<{ id: string; size: number }>> {
-    const found: Array<{ id: string; size: number }> = [];
+  async list(): Promise<PackFileStat[]> {
+    const found: PackFileStat[] = [];
     for (const prefix of (await readNames(this.dir)).sort()) {
       for (const id of (await readNames(join(this.dir, prefix))).sort()) {
         if (!ID_RE.test(id) || !id.startsWith(prefix)) continue;
         try {
-          found.push({ id, size: (await stat(this.path(id))).size });
+          const { size, mtimeMs } = await stat(this.path(id));
+          found.push({ id, size, modifiedAt: Math.floor(mtimeMs) });
         } catch (error) {
           if (!isMissing(error)) throw storeUnavailable('list packs', error);
         }

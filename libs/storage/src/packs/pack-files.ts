@@ -11,6 +11,13 @@ export interface PackAppender {
   close(): Promise<void>;
 }
 
+/** A pack file as listed. */
+export interface PackFileStat {
+  id: string;
+  size: number;
+  modifiedAt: number;
+}
+
 /**
  * The bytes of packs (local: `<root>/packs/<id[0:2]>/<id>`; S3 would keep a sealed pack as one object). Which bytes
  * of a pack count is the {@link PackIndex}'s business: the committed end and the entries.
@@ -27,8 +34,8 @@ export interface PackFiles {
   read(id: string, offset: number, length: number): Promise<Readable>;
   /** Reads `length` bytes of a pack from `offset` whole (for small entries, hashed before they are sent). */
   readBytes(id: string, offset: number, length: number): Promise<Buffer>;
-  /** Every pack file present, with its size on disk. */
-  list(): Promise<Array<{ id: string; size: number }>>;
+  /** Every pack file present, with its size and when it was last written (ms since 1970: mtime, S3 LastModified). */
+  list(): Promise<PackFileStat[]>;
   /** Cuts a pack back to `size` bytes (the garbage of an unfinished flush) and makes that durable. */
   truncate(id: string, size: number): Promise<void>;
   /** Removes a pack file; false when there was none. */

@@ -130,9 +130,25 @@ describe('PackWriter', () => {
     files.bytes.set('p1', Buffer.concat([files.bytes.get('p1')!, Buffer.from('garbage of an unfinished flush')]));
     make();
     await sut.recover();
-    expect(await files.list()).toEqual([{ id: 'p1', size: 64 }]);
+    expect(await files.list()).toEqual([{ id: 'p1', size: 64, modifiedAt: 0 }]);
     expect(await index.packs()).toEqual([{ id: 'p1', size: 64, sealed: true, entries: 1, liveBytes: 64 }]);
     expect(await files.readBytes('p1', 0, 64)).toEqual(b.bytes);
+  });
+
+  it('removes a pack the index does not know only once it is older than the grace period', async () => {
+    const clock = { now: 10_000_000 };
+    sut = new PackWriter({ files, index, packSize: 1 << 20, orphanGraceMs: 3600_000, now: () => clock.now });
+    files.now = clock.now;
+    const uploaded = await files.create('another-instance');
+    await uploaded.write([Buffer.from('uploaded, not committed yet')], 0);
+    files.now = clock.now - 3600_001;
+    await (await files.create('crashed')).write([Buffer.from('left by a crash')], 0);
+    clock.now += 3599_999;
+    await sut.recover();
+    expect((await files.list()).map((f) => f.id)).toEqual(['another-instance']);
+    clock.now += 1;
+    await sut.recover();
+    expect(await files.list()).toEqual([]);
   });
 });
 

@@ -10,7 +10,16 @@ export interface PackWriterOptions {
   packSize: number;
   /** Names new packs (default: 32 random hex digits). */
   newId?: () => string;
+  /**
+   * A pack file the index does not know is removed at start only once it is this old (default 1 hour): on a shared
+   * bucket it may be the pack another live instance just uploaded and is about to commit.
+   */
+  orphanGraceMs?: number;
+  /** The clock the grace is measured by (default Date.now). */
+  now?: () => number;
 }
+
+const ORPHAN_GRACE_MS = 3600_000;
 
 /** The pack being filled: `end` counts the bytes reserved in it. */
 interface OpenPack {
@@ -58,16 +67,20 @@ export class PackWriter {
   }
 
   /**
-   * Crash recovery, before any append: every pack file is cut back to its committed end (a file the index does not
-   * know has no committed entry and is removed), and packs left open by the previous run are sealed.
+   * Crash recovery, before any append: every pack file is cut back to its committed end, and packs left open by the
+   * previous run are sealed. A file the index does not know has no committed entry: it is removed once it is older
+   * than the grace period (younger, it may be another instance's upload between its datasync and its commit).
    */
   async recover(): Promise<void> {
+    // The files are listed after the index is read: a pack committed in between is then left alone by the grace.
     const known = new Map((await this.options.index.packs()).map((pack) => [pack.id, pack]));
+    const oldest = (this.options.now ?? Date.now)() - (this.options.orphanGraceMs ?? ORPHAN_GRACE_MS);
     const open = [];
-    for (const { id, size } of await this.options.files.list()) {
+    for (const { id, size, modifiedAt } of await this.options.files.list()) {
       const pack = known.get(id);
-      if (!pack) await this.options.files.remove(id);
-      else if (size > pack.size) await this.options.files.truncate(id, pack.size);
+      if (!pack) {
+        if (modifiedAt <= oldest) await this.options.files.remove(id);
+      } else if (size > pack.size) await this.options.files.truncate(id, pack.size);
       if (pack && !pack.sealed) open.push({ id, size: pack.size, sealed: true });
     }
     if (open.length > 0) await this.options.index.commit({ packs: open, entries: [] });
