@@ -1,2 +1,3 @@
 /** The MongoDB adapter, imported on its own (`@app/metadata/mongodb`) so the driver loads only when configured. */
 export * from './mongo-metadata-store';
+export * from './mongo-pack-index';
