@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
+import { StoredCopyCorrupt } from '@app/storage';
 import { CorruptReadError, ReadProblem, verifiedRead } from './verified-read';
 
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -58,6 +59,15 @@ describe('verifiedRead', () => {
     source.end();
     await new Promise((resolve) => out.once('end', resolve));
     expect(Buffer.concat(seen).equals(content)).toBe(true);
+  });
+
+  it('calls a store\'s own finding of bad bytes (a packed entry) corruption, once', async () => {
+    const source = new PassThrough();
+    const out = sut(source);
+    source.destroy(new StoredCopyCorrupt(sha(content), 'hashes to something else'));
+    const { received, error } = await drain(out);
+    expect([error instanceof CorruptReadError && error.problem, received.length]).toEqual(['corrupt', 0]);
+    expect(problems).toEqual([['corrupt', 'hashes to something else']]);
   });
 
   it('passes an error of the source through without calling it corruption', async () => {

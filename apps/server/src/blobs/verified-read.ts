@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { HoardError } from '@app/contracts';
+import { StoredCopyCorrupt } from '@app/storage';
 
 /** What a full read found wrong: bytes that hash to another digest, or more or fewer bytes than the content has. */
 export type ReadProblem = 'corrupt' | 'truncated' | 'oversized';
@@ -59,7 +60,11 @@ export function verifiedRead(
       callback(null, held ?? undefined);
     },
   });
-  source.once('error', (error) => out.destroy(error));
+  source.once('error', (error) => {
+    // A store that checks content itself (a packed entry) reports bad bytes before sending any: the same problem.
+    if (error instanceof StoredCopyCorrupt) fail('corrupt', error.detail, (failure) => out.destroy(failure));
+    else out.destroy(error);
+  });
   out.once('close', () => source.destroy());
   source.pipe(out);
   return out;

@@ -102,6 +102,13 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(0)
   HOARD_MIN_FREE_BYTES = 1024 ** 3;
 
+  /**
+   * Content under this many bytes is appended to pack files (group-committed) rather than stored as a file of its
+   * own; 0 turns packs off. Packs need local storage with SQLite metadata: with S3 or MongoDB they stay off for now.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(16 * 1024 * 1024)
+  HOARD_PACK_THRESHOLD = 1024 * 1024;
+
   @IsIn(['sqlite', 'mongodb'])
   HOARD_METADATA: 'sqlite' | 'mongodb' = 'sqlite';
 

@@ -1,5 +1,5 @@
-import { BlobStore, LocalFsBlobStore } from '@app/storage';
-import { MetadataStore, SqliteMetadataStore } from '@app/metadata';
+import { BlobStore, LocalFsBlobStore, LocalPackFiles, PackedBlobStore } from '@app/storage';
+import { MetadataStore, SqliteMetadataStore, SqlitePackIndex } from '@app/metadata';
 import { join } from 'node:path';
 import type { AppConfig } from '../config/app-config';
 
@@ -24,7 +24,20 @@ export function createBlobStore(config: AppConfig): BlobStore {
       createBucket: config.S3_CREATE_BUCKET,
     });
   }
-  return new LocalFsBlobStore({ root: join(config.dataDir, 'blobs') });
+  const root = join(config.dataDir, 'blobs');
+  const loose = new LocalFsBlobStore({ root });
+  // Packs need a pack index and pack files: built for SQLite and a local directory so far.
+  if (config.HOARD_PACK_THRESHOLD === 0 || config.HOARD_METADATA !== 'sqlite') return loose;
+  return new PackedBlobStore({
+    loose,
+    index: new SqlitePackIndex({ path: sqlitePath(config) }),
+    files: new LocalPackFiles(root),
+    threshold: config.HOARD_PACK_THRESHOLD,
+  });
+}
+
+function sqlitePath(config: AppConfig): string {
+  return join(config.dataDir, 'hoard.db');
 }
 
 /** Chooses and builds the metadata store named by the config. */
@@ -33,5 +46,5 @@ export function createMetadataStore(config: AppConfig): MetadataStore {
     const { MongoMetadataStore } = require('@app/metadata/mongodb') as MongoModule;
     return new MongoMetadataStore({ uri: config.MONGODB_URI!, db: config.MONGODB_DB });
   }
-  return new SqliteMetadataStore({ path: join(config.dataDir, 'hoard.db') });
+  return new SqliteMetadataStore({ path: sqlitePath(config) });
 }
