@@ -5,7 +5,7 @@ import {
   ListObjectsV2Command,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -16,6 +16,8 @@ import { isS3NotFound, s3Failure, s3Status } from './s3-errors';
 import { S3PackAppender } from './s3-pack-appender';
 
 const ID_RE = /^([0-9a-f]{2})\/([0-9a-f]{32})$/;
+const STAGED_RE = /^[0-9a-f]{32}\.pack$/;
+const STAGING_GRACE_MS = 3600_000;
 
 export interface S3PackFilesOptions {
   client: S3Client;
@@ -28,6 +30,8 @@ export interface S3PackFilesOptions {
   queueSize: number;
   /** Where packs are staged before their upload (default `<os temp dir>/hoard-packs`). */
   stagingDir?: string;
+  /** Staging files older than this are left over by a killed process, and removed (default 1 hour). */
+  stagingGraceMs?: number;
 }
 
 /**
@@ -38,16 +42,21 @@ export interface S3PackFilesOptions {
 export class S3PackFiles implements PackFiles {
   readonly sealsOnSync = true;
   private readonly stagingDir: string;
+  private swept?: Promise<void>;
 
   constructor(private readonly options: S3PackFilesOptions) {
     this.stagingDir = options.stagingDir ?? join(tmpdir(), 'hoard-packs');
   }
 
-  /** Opens the pack's staging file; the object is created by the appender's datasync. */
+  /**
+   * Opens the pack's staging file; the object is created by the appender's datasync. The first call also removes the
+   * staging files a killed process left behind (a live one's lives for one flush, far shorter than the grace).
+   */
   async create(id: string): Promise<PackAppender> {
     const path = join(this.stagingDir, `${id}.pack`);
     try {
-      await mkdir(this.stagingDir, { recursive: true, mode: 0o700 });
+      this.swept ??= mkdir(this.stagingDir, { recursive: true, mode: 0o700 }).then(() => this.sweepStaging());
+      await this.swept;
       const handle = await open(path, 'wx+', 0o600);
       const { client, bucket, partSize, queueSize } = this.options;
       return new S3PackAppender(id, { path, handle }, { client, bucket, key: this.key(id), partSize, queueSize });
@@ -124,6 +133,16 @@ export class S3PackFiles implements PackFiles {
       if (isS3NotFound(error)) throw new HoardError('not_found', `no pack ${id}`, { details: { pack: id } });
       if (s3Status(error) === 416) throw error;
       throw s3Failure('read a pack', error);
+    }
+  }
+
+  private async sweepStaging(): Promise<void> {
+    const oldest = Date.now() - (this.options.stagingGraceMs ?? STAGING_GRACE_MS);
+    for (const name of await readdir(this.stagingDir)) {
+      if (!STAGED_RE.test(name)) continue;
+      const path = join(this.stagingDir, name);
+      const modified = await stat(path).then((found) => found.mtimeMs, () => Number.POSITIVE_INFINITY);
+      if (modified <= oldest) await unlink(path).catch(() => undefined);
     }
   }
 
