@@ -2,7 +2,7 @@ import { chmodSync, existsSync, readdirSync, readFileSync, readlinkSync, statSyn
 import { join } from 'node:path';
 import { HoardClient } from '@app/client';
 import { cliHome, metricSum, ndjson, runCli } from './support/cli';
-import { RunningServer, startServer } from './support/server';
+import { LOOSE_BLOBS, RunningServer, startServer } from './support/server';
 import { buildTree, readTree, removeScratch, scratchDir, sha256, TestTree } from './support/tree';
 
 describe('hoard restore and hoard get against a real server', () => {
@@ -12,7 +12,7 @@ describe('hoard restore and hoard get against a real server', () => {
   let tree: TestTree;
 
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer({ env: LOOSE_BLOBS });
     client = new HoardClient({ baseUrl: server.url, apiKey: server.adminKey });
     env = { ...cliHome(), HOARD_URL: server.url, HOARD_API_KEY: server.adminKey };
     tree = buildTree();

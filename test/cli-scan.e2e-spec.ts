@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { EMPTY_SHA256 } from '@app/contracts';
 import { HoardClient } from '@app/client';
 import { cliHome, metricSum, ndjson, runCli, WALKERS } from './support/cli';
-import { RunningServer, startServer } from './support/server';
+import { LOOSE_BLOBS, RunningServer, startServer } from './support/server';
 import { buildTree, removeScratch, sha256, TestTree } from './support/tree';
 
 /** Digests stored in the server's local blob directory (`<data>/blobs/<sha[0:2]>/<sha>`). */
@@ -37,7 +37,7 @@ describe.each(WALKERS)('hoard scan against a real server (%s walker)', (walker) 
   };
 
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer({ env: LOOSE_BLOBS });
     client = new HoardClient({ baseUrl: server.url, apiKey: server.adminKey });
     env = { ...cliHome(walker), HOARD_URL: server.url, HOARD_API_KEY: server.adminKey };
     tree = buildTree();

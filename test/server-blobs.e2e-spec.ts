@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import type { RunningServer } from './support/server';
+import { LOOSE_BLOBS, type RunningServer } from './support/server';
 import {
   blobFilesOnDisk,
   blobPath,
@@ -19,7 +19,7 @@ describe('server: blobs by digest', () => {
   let admin: Http;
   let writer: Http;
   let reader: Http;
-  useServerWithKeys((s) => ({ server, admin, writer, reader } = s));
+  useServerWithKeys((s) => ({ server, admin, writer, reader } = s), { env: LOOSE_BLOBS });
 
   const blob = (sha: string) => `/api/v1/blobs/${sha}`;
   const missing = async (digests: string[]) => {

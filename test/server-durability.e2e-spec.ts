@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { startServer } from './support/server';
+import { LOOSE_BLOBS, startServer } from './support/server';
 import { blobFilesOnDisk, blobPath, expectError, expectStatus, fileMeta, Http, randomContent } from './support/http';
 
 const MiB = 1024 * 1024;
@@ -121,7 +121,7 @@ describe('server: durability across kills and restarts', () => {
   });
 
   it('keeps records, versions, blobs, takedowns and keys across a restart', async () => {
-    const first = await startServer();
+    const first = await startServer({ env: LOOSE_BLOBS });
     const dataDir = first.dataDir;
     const admin = new Http(first.url, first.adminKey);
     const kept = await admin.mintKey(['write'], 'kept');
@@ -146,7 +146,7 @@ describe('server: durability across kills and restarts', () => {
     expect(before.files.items).toHaveLength(51);
     expect(await first.stop()).toBe(0);
 
-    const second = await startServer({ dataDir, env: { HOARD_BOOTSTRAP_ADMIN_KEY: first.adminKey } });
+    const second = await startServer({ dataDir, env: { ...LOOSE_BLOBS, HOARD_BOOTSTRAP_ADMIN_KEY: first.adminKey } });
     try {
       const api = new Http(second.url, second.adminKey);
       const after = {

@@ -1,6 +1,6 @@
 import { blobFilesOnDisk, expectError, expectStatus, Http, randomContent } from './support/http';
 import { head, holdRequest, parseAnswer, rawRequest, until } from './support/raw-http';
-import { RunningServer, startServer } from './support/server';
+import { LOOSE_BLOBS, RunningServer, startServer } from './support/server';
 
 /** The error shape read off a raw answer, with its code. */
 function errorCode(answer: { headers: Record<string, string>; body: string }): string {
@@ -21,6 +21,7 @@ describe('server: slow clients and upload caps, with short configured limits', (
   beforeAll(async () => {
     server = await startServer({
       env: {
+        ...LOOSE_BLOBS,
         HOARD_IDLE_TIMEOUT_SECONDS: '1',
         HOARD_JSON_TIMEOUT_SECONDS: '1',
         HOARD_HEADERS_TIMEOUT_SECONDS: '1',

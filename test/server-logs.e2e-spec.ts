@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { RunningServer, startServer } from './support/server';
+import { LOOSE_BLOBS, RunningServer, startServer } from './support/server';
 import { blobPath, expectError, expectStatus, Http, randomContent } from './support/http';
 
 /** Every JSON line the server wrote so far. */
@@ -31,7 +31,7 @@ describe('server: one logger', () => {
 
   beforeAll(async () => {
     // No bootstrap key: the server mints the first admin key itself and says where it is.
-    server = await startServer({ env: { HOARD_LOG_LEVEL: 'info', HOARD_BOOTSTRAP_ADMIN_KEY: undefined } });
+    server = await startServer({ env: { ...LOOSE_BLOBS, HOARD_LOG_LEVEL: 'info', HOARD_BOOTSTRAP_ADMIN_KEY: undefined } });
     admin = new Http(server.url, readFileSync(join(server.dataDir, 'admin.key'), 'utf8').trim());
   });
 

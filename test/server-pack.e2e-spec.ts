@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FormData } from 'undici';
-import type { RunningServer } from './support/server';
+import { LOOSE_BLOBS, type RunningServer } from './support/server';
 import { blobFilesOnDisk, blobPath, expectError, expectStatus, Http, randomContent, rawExchange, sha256, useServerWithKeys } from './support/http';
 
 const LIMIT = 64 * 1024;
@@ -18,7 +18,7 @@ describe('server: POST /api/v1/blobs/pack', () => {
   let server: RunningServer;
   let writer: Http;
   let reader: Http;
-  useServerWithKeys((s) => ({ server, writer, reader } = s), { env: { HOARD_MAX_BLOB_BYTES: String(LIMIT) } });
+  useServerWithKeys((s) => ({ server, writer, reader } = s), { env: { ...LOOSE_BLOBS, HOARD_MAX_BLOB_BYTES: String(LIMIT) } });
 
   const stored = () => blobFilesOnDisk(server.dataDir).sort();
 

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, 
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { cliHome, metricSum, ndjson, runCli } from './support/cli';
-import type { RunningServer } from './support/server';
+import { LOOSE_BLOBS, type RunningServer } from './support/server';
 import { blobPath, expectError, expectStatus, fileMeta, Http, randomContent, useServerWithKeys } from './support/http';
 import { scratchDir } from './support/tree';
 
@@ -26,7 +26,7 @@ describe('server: content found corrupt, truncated or missing is quarantined and
   let server: RunningServer;
   let admin: Http;
   let writer: Http;
-  useServerWithKeys((s) => ({ server, admin, writer } = s));
+  useServerWithKeys((s) => ({ server, admin, writer } = s), { env: LOOSE_BLOBS });
 
   /** Stores content and records it on a host, as a scan does. */
   async function storeAndRecord(size: number) {

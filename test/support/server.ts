@@ -38,6 +38,12 @@ export interface StartOptions {
   wrap?: string[];
 }
 
+/**
+ * Environment for a server whose specs look at (or damage) loose blob files on disk, `<data>/blobs/<sha[0:2]>/<sha>`:
+ * no content is packed, whatever its size.
+ */
+export const LOOSE_BLOBS: Readonly<Record<string, string>> = { HOARD_PACK_THRESHOLD: '0' };
+
 /** Asks the kernel for a free TCP port on 127.0.0.1. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -24,10 +24,10 @@ describe('createBlobStore', () => {
     expect(parts(sut({ ...s3, ...mongo }))).toEqual([S3BlobStore, S3PackFiles, MongoPackIndex]);
   });
 
-  it('stores every content loose when packs are turned off', () => {
-    expect(sut({ HOARD_PACK_THRESHOLD: '0' })).toBeInstanceOf(LocalFsBlobStore);
+  it('still reads packs with a threshold of 0, which packs nothing new, on local storage and on S3', () => {
+    expect(sut({ HOARD_PACK_THRESHOLD: '0' })).toBeInstanceOf(PackedBlobStore);
     const store = sut({ HOARD_PACK_THRESHOLD: '0', HOARD_STORAGE: 's3', S3_BUCKET: 'hoard', S3_ENDPOINT: 'http://127.0.0.1:1' });
-    expect(store).toBeInstanceOf(S3BlobStore);
+    expect(store).toBeInstanceOf(PackedBlobStore);
   });
 
   it('refuses a threshold over 16 MiB: small content is held in memory until its flush', () => {

@@ -15,7 +15,7 @@ export function createBlobStore(config: AppConfig): BlobStore {
   const root = join(config.dataDir, 'blobs');
   const s3 = config.HOARD_STORAGE === 's3' ? createS3BlobStore(config) : null;
   const loose = s3 ?? new LocalFsBlobStore({ root });
-  if (config.HOARD_PACK_THRESHOLD === 0) return loose;
+  // A threshold of 0 packs nothing new, but content packed before stays readable.
   return new PackedBlobStore({
     loose,
     index: createPackIndex(config),

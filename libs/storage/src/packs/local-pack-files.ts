@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, writev } from 'node:fs';
+import { chmodSync, mkdirSync, statSync, writev } from 'node:fs';
 import { FileHandle, open, stat, truncate, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { fdatasync } from 'node:fs';
 import { HoardError } from '@app/contracts';
 import { fsyncDir, isMissing, readNames } from '../local/fs-utils';
-import { storeUnavailable } from '../shared/store-errors';
+import { hasErrno, storeUnavailable } from '../shared/store-errors';
 import type { PackAppender, PackFiles, PackFileStat } from './pack-files';
 
 const DIR_MODE = 0o700;
@@ -27,15 +27,20 @@ export class LocalPackFiles implements PackFiles {
   async create(id: string): Promise<PackAppender> {
     const prefixDir = join(this.dir, id.slice(0, 2));
     try {
+      // Never recursive: a store root that went away must not be made again, empty, under its mount point.
       for (const [dir, parent] of [[this.dir, join(this.dir, '..')], [prefixDir, this.dir]]) {
-        if (mkdirSync(dir, { recursive: true, mode: DIR_MODE }) !== undefined) {
-          chmodSync(dir, DIR_MODE);
-          await fsyncDir(parent);
-        }
+        if (makeDir(dir)) await fsyncDir(parent);
       }
-      const handle = await open(join(prefixDir, id), 'wx', PACK_MODE);
-      await fsyncDir(prefixDir);
-      return new LocalPackAppender(id, handle.fd, () => handle.close());
+      const path = join(prefixDir, id);
+      const handle = await open(path, 'wx', PACK_MODE);
+      try {
+        await fsyncDir(prefixDir);
+        const { ino, dev } = await handle.stat();
+        return new LocalPackAppender(id, handle.fd, () => handle.close(), () => stillInPlace(path, ino, dev));
+      } catch (error) {
+        await handle.close();
+        throw error;
+      }
     } catch (error) {
       throw storeUnavailable('cannot create a pack', error);
     }
@@ -135,6 +140,7 @@ class LocalPackAppender implements PackAppender {
     readonly id: string,
     private readonly fd: number,
     private readonly closeHandle: () => Promise<void>,
+    private readonly checkInPlace: () => void,
   ) {}
 
   write(buffers: Buffer[], position: number): Promise<void> {
@@ -144,9 +150,11 @@ class LocalPackAppender implements PackAppender {
     return done;
   }
 
+  /** Flushes, then checks that the file is still the pack's (its directory was not removed or moved away). */
   async datasync(): Promise<void> {
     if (this.closing) throw new Error(`pack ${this.id} is closed`);
     await syncData(this.fd);
+    this.checkInPlace();
   }
 
   close(): Promise<void> {
@@ -156,6 +164,25 @@ class LocalPackAppender implements PackAppender {
     })();
     return this.closing;
   }
+}
+
+/** Creates a directory (0700 past the umask) whose parent exists; false when it existed. */
+function makeDir(dir: string): boolean {
+  try {
+    mkdirSync(dir, { mode: DIR_MODE });
+  } catch (error) {
+    if (hasErrno(error, 'EEXIST')) return false;
+    throw error;
+  }
+  chmodSync(dir, DIR_MODE);
+  return true;
+}
+
+/** Throws ENOENT unless `path` still names the file (`ino`, `dev`) that was created there. */
+function stillInPlace(path: string, ino: number, dev: number): void {
+  const now = statSync(path, { throwIfNoEntry: false });
+  if (now?.ino === ino && now.dev === dev) return;
+  throw Object.assign(new Error(`ENOENT: the pack file ${path} is no longer in place`), { code: 'ENOENT' });
 }
 
 /** Writes every byte of `buffers` at `position`, resuming after short writes. */

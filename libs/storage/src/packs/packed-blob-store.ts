@@ -20,7 +20,7 @@ export interface PackedBlobStoreOptions {
   loose: BlobStore;
   index: PackIndex;
   files: PackFiles;
-  /** Content under this many bytes is packed (content of unknown size is read up to it to find out). */
+  /** Content under this many bytes is packed (content of unknown size is read up to it to find out); 0: none. */
   threshold: number;
   packSize?: number;
   memoryBudget?: number;
@@ -59,7 +59,9 @@ export class PackedBlobStore implements BlobStore {
       if ((await index.lookup(sha)) || (await loose.stat(sha))) {
         return { sha256: sha, size: await verifyBody(sha, body, options), created: false };
       }
-      if (options.expectedSize !== undefined && options.expectedSize >= threshold) return await loose.put(sha, body, options);
+      if (threshold === 0 || (options.expectedSize !== undefined && options.expectedSize >= threshold)) {
+        return await loose.put(sha, body, options);
+      }
       let held = Math.min(options.expectedSize ?? threshold, threshold);
       await this.budget.take(held);
       try {
