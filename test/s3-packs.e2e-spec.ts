@@ -120,7 +120,7 @@ if (!bin) {
   });
 
   describe('PackedBlobStore over S3', () => {
-    it('group-commits concurrent small puts into one pack object and serves each, and a corrupt entry fails alone', async () => {
+    it('group-commits concurrent small puts into a few sealed pack objects, serves each, and a corrupt entry fails alone', async () => {
       const { loose, files, prefix } = await freshLoose();
       const index = new MemoryPackIndex();
       const sut = new PackedBlobStore({ loose, files, index, threshold: 64 * 1024 });

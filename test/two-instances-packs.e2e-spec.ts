@@ -73,12 +73,13 @@ describeReal('two server instances filling packs in one bucket with one MongoDB-
     const onlyA = contents(150);
     const onlyB = contents(150);
     const large = randomBytes(2 * 1024 * 1024);
-    const puts = await Promise.all([
-      ...putAll(clients[0], [...shared, ...onlyA.slice(0, 75), large]),
-      ...putAll(clients[1], [...shared, ...onlyB.slice(0, 75), large]),
+    const sentA = [...shared, ...onlyA.slice(0, 75), large];
+    const sentB = [...shared, ...onlyB.slice(0, 75), large];
+    const [puts, packed] = await Promise.all([
+      Promise.all([...putAll(clients[0], sentA), ...putAll(clients[1], sentB)]),
+      Promise.all([...packAll(clients[0], onlyA.slice(75), 'a'), ...packAll(clients[1], onlyB.slice(75), 'b')]),
     ]);
-    const packed = await Promise.all([...packAll(clients[0], onlyA.slice(75), 'a'), ...packAll(clients[1], onlyB.slice(75), 'b')]);
-    expect(puts).toHaveLength(2 * (80 + 75 + 1));
+    expect(puts.map((r) => [r.sha256, r.size])).toEqual([...sentA, ...sentB].map((b) => [sha(b), b.length]));
     expect(packed.flat().filter((r) => 'error' in r)).toEqual([]);
 
     // Every digest, packed or loose, is served whole by both instances.
