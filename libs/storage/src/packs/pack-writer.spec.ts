@@ -1,3 +1,4 @@
+import { HoardError } from '@app/contracts';
 import { randomBlob } from '../testing/blob-bodies';
 import { MemoryPackFiles } from '../testing/memory-pack-files';
 import { MemoryPackIndex } from './memory-pack-index';
@@ -120,6 +121,13 @@ describe('PackWriter', () => {
     await expect(sut.append(kept.sha, kept.chunks, 300)).resolves.toBe(true);
     expect(await index.lookup(kept.sha)).toEqual({ sha256: kept.sha, packId: 'p2', offset: 0, length: 300 });
     expect(index.commits.map((c) => c.packs.map((p) => p.id))).toEqual([['p2']]);
+  });
+
+  it('fails the appends of a flush with the pack files\' own typed error: a full S3 bucket stays insufficient_storage', async () => {
+    const b = blob(300);
+    files.failNextWrite = new HoardError('insufficient_storage', 'The blob store is full');
+    await expect(sut.append(b.sha, b.chunks, 300)).rejects.toMatchObject({ code: 'insufficient_storage' });
+    await expect(index.lookup(b.sha)).resolves.toBeNull();
   });
 
   it('recovers from a crash: cuts packs back to their committed end, removes unknown packs, seals open ones', async () => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { HoardError } from '@app/contracts';
 import { storeUnavailable } from '../shared/store-errors';
 import type { PackAppender, PackFiles } from './pack-files';
 import type { PackEntry, PackIndex } from './pack-index';
@@ -198,7 +199,9 @@ export class PackWriter {
       } catch (error) {
         // A pack whose write or flush failed takes nothing more: what it holds past its committed end is garbage.
         this.retire(pack, true);
-        for (const item of items) item.done.reject(storeUnavailable('write a pack', error));
+        // The pack files' own typed errors (S3 full: insufficient_storage) keep their code.
+        const failure = error instanceof HoardError ? error : storeUnavailable('write a pack', error);
+        for (const item of items) item.done.reject(failure);
       }
     }
     try {
