@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HoardClient } from '@app/client';
 import { cliHome, ndjson, runCli, WALKERS } from './support/cli';
-import { RunningServer, startServer } from './support/server';
+import { LOOSE_BLOBS, RunningServer, startServer } from './support/server';
 import { removeScratch, scratchDir, sha256 } from './support/tree';
 
 /** A second scan confirms unchanged files by record id; what the server no longer holds is sent again. */
@@ -16,7 +16,7 @@ describe.each(WALKERS)('hoard scan: unchanged files the server lost track of (%s
   const summaryOf = (stdout: string) => ndjson(stdout).find((e) => e.event === 'summary')!;
 
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer({ env: LOOSE_BLOBS });
     client = new HoardClient({ baseUrl: server.url, apiKey: server.adminKey });
     env = { ...cliHome(walker), HOARD_URL: server.url, HOARD_API_KEY: server.adminKey };
     root = scratchDir('hoard-confirm-');

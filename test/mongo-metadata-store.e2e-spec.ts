@@ -1,5 +1,6 @@
 import { MongoClient, ObjectId } from 'mongodb';
-import { MongoMetadataStore } from '@app/metadata/mongodb';
+import { MongoMetadataStore, MongoPackIndex } from '@app/metadata/mongodb';
+import { describePackIndexContract } from '@app/storage/testing/pack-index.contract';
 import { describeMetadataStoreContract } from '@app/metadata/testing/metadata-store.contract';
 import { at, digest, meta } from '@app/metadata/testing/contract-fixtures';
 import { type RunningFerretDb, startFerretDb } from './support/ferretdb';
@@ -36,6 +37,20 @@ if (!bin) {
   }
 
   describeMetadataStoreContract('mongodb (FerretDB)', () => freshStore());
+
+  describePackIndexContract('mongodb (FerretDB)', async () => {
+    const name = `hoard_packs_${process.pid}_${++databases}`;
+    const sut = new MongoPackIndex({ uri: ferret.uri, db: name });
+    await sut.init();
+    return {
+      sut,
+      cleanup: async () => {
+        const client = new MongoClient(ferret.uri);
+        await client.db(name).dropDatabase();
+        await client.close();
+      },
+    };
+  });
 
   describe('two server instances at the same moment', () => {
     const paths = Array.from({ length: 200 }, (_, i) => `/shared/${i}`);

@@ -1,6 +1,5 @@
 import { MongoClient } from 'mongodb';
 import { MongoPackIndex } from '@app/metadata/mongodb';
-import { describePackIndexContract } from '@app/storage/testing/pack-index.contract';
 import { type RunningFerretDb, startFerretDb } from './support/ferretdb';
 
 const bin = process.env.HOARD_TEST_FERRETDB_BIN;
@@ -33,8 +32,6 @@ const digest = (n: number) => n.toString(16).padStart(64, '0');
       },
     };
   }
-
-  describePackIndexContract('mongodb (FerretDB)', () => freshIndex());
 
   describe('two instances on one database', () => {
     it('keeps one entry per digest when both commit it at once from their own packs, and both packs', async () => {

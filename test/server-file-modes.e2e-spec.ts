@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunningServer, startServer, tempDir } from './support/server';
 import { blobPath, expectStatus, Http, randomContent } from './support/http';
@@ -19,9 +19,15 @@ describe('server: files on disk under umask 022', () => {
     await server?.stop();
   });
 
-  it('keeps the data dir 0700, the database, its WAL and shared memory and admin.key 0600, blobs 0400 in 0700 directories', async () => {
-    const { data, sha } = randomContent(70_000);
+  it('keeps the data dir 0700, the database, its WAL and shared memory and admin.key 0600, blobs 0400 and packs 0600 in 0700 directories', async () => {
+    // Over the pack threshold (1 MiB): stored loose.
+    const { data, sha } = randomContent(2 << 20);
     expectStatus(await admin.put(`/api/v1/blobs/${sha}`, data), 201);
+    const small = randomContent(1000);
+    expectStatus(await admin.put(`/api/v1/blobs/${small.sha}`, small.data), 201);
+    const packsDir = join(dataDir, 'blobs', 'packs');
+    const [packPrefix] = readdirSync(packsDir);
+    const [pack] = readdirSync(join(packsDir, packPrefix));
     const paths = {
       'data dir': dataDir,
       'hoard.db': join(dataDir, 'hoard.db'),
@@ -33,6 +39,9 @@ describe('server: files on disk under umask 022', () => {
       '.quarantine': join(dataDir, 'blobs', '.quarantine'),
       prefix: join(dataDir, 'blobs', sha.slice(0, 2)),
       blob: blobPath(dataDir, sha),
+      packs: packsDir,
+      'pack prefix': join(packsDir, packPrefix),
+      pack: join(packsDir, packPrefix, pack),
     };
     const modes = Object.fromEntries(Object.entries(paths).map(([name, path]) => [name, mode(path).toString(8)]));
     expect(modes).toEqual({
@@ -46,6 +55,9 @@ describe('server: files on disk under umask 022', () => {
       '.quarantine': '700',
       prefix: '700',
       blob: '400',
+      packs: '700',
+      'pack prefix': '700',
+      pack: '600',
     });
   });
 

@@ -1,11 +1,11 @@
 import { chmodSync, rmSync } from 'node:fs';
-import type { RunningServer } from './support/server';
+import { LOOSE_BLOBS, type RunningServer } from './support/server';
 import { blobPath, expectError, expectStatus, Http, randomContent, useServerWithKeys } from './support/http';
 
 describe('server: content removed from the blob store behind its back', () => {
   let server: RunningServer;
   let admin: Http;
-  useServerWithKeys((s) => ({ server, admin } = s));
+  useServerWithKeys((s) => ({ server, admin } = s), { env: LOOSE_BLOBS });
 
   function removeOnDisk(sha: string): void {
     const path = blobPath(server.dataDir, sha);

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FormData } from 'undici';
 import { metricSum } from './support/cli';
-import { startServer, type RunningServer } from './support/server';
+import { LOOSE_BLOBS, startServer, type RunningServer } from './support/server';
 import { blobFilesOnDisk, expectStatus, Http, randomContent } from './support/http';
 
 const PACK = '/api/v1/blobs/pack';
@@ -58,6 +58,29 @@ describe('server: small content in packs', () => {
       true,
     ]);
     expect((await admin.post('/api/v1/blobs/missing', { sha256: blobs.map((b) => b.sha) })).json()).toEqual({ missing: [] });
+  });
+
+  it('serves a data directory written before packs: loose blobs stay readable and stored once, new small content is packed', async () => {
+    server = await startServer({ env: { ...LIMITS, ...LOOSE_BLOBS } });
+    const old = Array.from({ length: 20 }, () => randomContent(1500));
+    admin = new Http(server.url, server.adminKey);
+    for (const b of old) expectStatus(await admin.put(blob(b.sha), b.data), 201);
+    expect(packFiles(server.dataDir)).toEqual([]);
+    const { dataDir, adminKey } = server;
+    expect(await server.stop()).toBe(0);
+
+    server = await startServer({ dataDir, env: { ...LIMITS, HOARD_BOOTSTRAP_ADMIN_KEY: adminKey } });
+    admin = new Http(server.url, server.adminKey);
+    for (const b of old) {
+      const got = await admin.get(blob(b.sha));
+      expect([got.status, got.body.equals(b.data)]).toEqual([200, true]);
+    }
+    const again = await admin.post(PACK, undefined, { body: packForm(old) });
+    expect(again.json().items.map((i: { created: boolean }) => i.created)).toEqual(old.map(() => false));
+    const fresh = randomContent(1500);
+    expectStatus(await admin.put(blob(fresh.sha), fresh.data), 201);
+    expect(packFiles(dataDir).map((p) => p.size)).toEqual([1500]);
+    expect(blobFilesOnDisk(dataDir).filter((f) => /^[0-9a-f]{2}\//.test(f))).toHaveLength(20);
   });
 
   it('after kill -9 amid pack uploads and small PUTs: nothing visible is incomplete, and missing names exactly the rest', async () => {

@@ -16,7 +16,9 @@ type PackRow = [string, number, number, number, number];
 /** Statements of the pack index, prepared once per connection. */
 function prepare(db: Database.Database) {
   return {
-    upsertPack: db.prepare('INSERT INTO packs (id, size, sealed) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET size = excluded.size, sealed = excluded.sealed'),
+    upsertPack: db.prepare(
+      'INSERT INTO packs (id, size, sealed) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET size = excluded.size, sealed = excluded.sealed',
+    ),
     insertEntry: db.prepare('INSERT INTO pack_entries (sha256, pack_id, offset, length) VALUES (?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING'),
     lookup: db.prepare<unknown[], EntryRow>('SELECT sha256, pack_id, offset, length FROM pack_entries WHERE sha256 = ?').raw(),
     lookupMany: db

@@ -1,6 +1,6 @@
 import { FileHasher } from '@hoard/native';
 import { chmodSync, constants, linkSync, mkdirSync, statSync, unlinkSync } from 'node:fs';
-import { access, FileHandle, open, readdir, rm, stat, statfs, unlink } from 'node:fs/promises';
+import { access, FileHandle, open, readdir, rm, statfs, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -94,11 +94,12 @@ export class LocalFsBlobStore implements BlobStore {
     }
   }
 
+  /** In place, as the other quick metadata calls: an absent blob (the common case of a new upload) throws nothing. */
   async stat(sha256: string): Promise<BlobStat | null> {
     const { sha, prefix } = digestParts(sha256);
     try {
-      const info = await stat(this.blobPath(prefix, sha));
-      return info.isFile() ? { sha256: sha, size: info.size } : null;
+      const info = statSync(this.blobPath(prefix, sha), { throwIfNoEntry: false });
+      return info?.isFile() ? { sha256: sha, size: info.size } : null;
     } catch (error) {
       if (isMissing(error)) return null;
       throw storeUnavailable('stat', error);

@@ -52,16 +52,15 @@ export class PackedBlobStore implements BlobStore {
   }
 
   async put(sha256: string, body: Readable, options: PutOptions = {}): Promise<PutResult> {
-    const { threshold, loose, index } = this.options;
+    const { threshold, loose } = this.options;
     try {
       const { sha } = digestParts(sha256);
       checkPutOptions(options);
-      if ((await index.lookup(sha)) || (await loose.stat(sha))) {
-        return { sha256: sha, size: await verifyBody(sha, body, options), created: false };
-      }
       if (threshold === 0 || (options.expectedSize !== undefined && options.expectedSize >= threshold)) {
-        return await loose.put(sha, body, options);
+        return await this.putLoose(sha, body, options);
       }
+      // Whether it is packed already is asked once the body is read and verified (PackWriter.append).
+      if (await loose.stat(sha)) return { sha256: sha, size: await verifyBody(sha, body, options), created: false };
       let held = Math.min(options.expectedSize ?? threshold, threshold);
       await this.budget.take(held);
       try {
@@ -69,7 +68,7 @@ export class PackedBlobStore implements BlobStore {
         if (read.kind === 'large') {
           this.budget.give(held);
           held = 0;
-          return await loose.put(sha, read.rest, options);
+          return await this.putLoose(sha, read.rest, options);
         }
         this.budget.give(held - read.size);
         held = read.size;
@@ -128,5 +127,11 @@ export class PackedBlobStore implements BlobStore {
     await this.writer.close();
     await this.options.index.close();
     await this.options.loose.close();
+  }
+
+  /** Large content goes loose, unless it was packed (under an earlier, larger threshold). */
+  private async putLoose(sha: string, body: Readable, options: PutOptions): Promise<PutResult> {
+    if (await this.options.index.lookup(sha)) return { sha256: sha, size: await verifyBody(sha, body, options), created: false };
+    return this.options.loose.put(sha, body, options);
   }
 }
