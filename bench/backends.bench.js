@@ -3,7 +3,7 @@
 // and batch recording on the MongoDB adapter (FerretDB) beside the SQLite figure, all in the same run.
 const { createReadStream, existsSync } = require('node:fs');
 const path = require('node:path');
-const { startFerretDb, startMinio } = require('./lib/backend-servers');
+const { hoardS3Env, startFerretDb, startMinio } = require('./lib/backend-servers');
 const { tempDir, removeDir } = require('./lib/cleanup');
 const { writeRandomFile } = require('./lib/data-gen');
 const { putFile } = require('./lib/http-client');
@@ -24,23 +24,13 @@ function requireBuilt(relative, what) {
   if (!existsSync(path.join(buildRoot(), 'dist', relative))) throw new NotAvailable(`${what} is not in the build yet (dist/${relative})`);
 }
 
-/** Infrastructure that would not start is reported N/A with its reason, not as a harness error. */
-async function infra(start, what) {
-  try {
-    return await start();
-  } catch (err) {
-    if (err instanceof NotAvailable) throw err;
-    throw new NotAvailable(`${what}: ${err.message}`);
-  }
-}
-
 async function s3Put(scale, work) {
   requireBuilt('libs/storage/src/s3/index.js', 'the S3 blob driver');
   // The SDK's notice about future Node versions would land in the middle of the progress lines.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { S3Client, CreateBucketCommand, DeleteObjectCommand } = require('@aws-sdk/client-s3');
   const { Upload } = require('@aws-sdk/lib-storage');
-  const minio = await infra(startMinio, 'MinIO');
+  const minio = await startMinio();
   try {
     const size = scale.blobBytes;
     log(G, `writing a ${bytes(size)} random file`);
@@ -49,10 +39,7 @@ async function s3Put(scale, work) {
     const credentials = { accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey };
     const s3 = new S3Client({ endpoint: minio.endpoint, region: minio.region, forcePathStyle: true, credentials });
     await s3.send(new CreateBucketCommand({ Bucket: 'bench-direct' }));
-    const env = {
-      HOARD_STORAGE: 's3', S3_ENDPOINT: minio.endpoint, S3_BUCKET: 'bench-hoard', S3_FORCE_PATH_STYLE: 'true',
-      S3_CREATE_BUCKET: 'true', S3_REGION: minio.region, AWS_ACCESS_KEY_ID: minio.accessKey, AWS_SECRET_ACCESS_KEY: minio.secretKey,
-    };
+    const env = hoardS3Env(minio, 'bench-hoard');
     let bestDirect = Infinity;
     let bestHoard = Infinity;
     let peak = 0;
@@ -98,7 +85,7 @@ async function s3Put(scale, work) {
 
 async function mongoBatch(scale) {
   requireBuilt('libs/metadata/src/mongodb/index.js', 'the MongoDB metadata adapter');
-  const ferret = await infra(startFerretDb, 'FerretDB');
+  const ferret = await startFerretDb();
   try {
     log(G, `files/batch on SQLite: ${scale.batchCount} batches of ${scale.batchRecords}`);
     const sqliteServer = await startHoardServer({ label: 'sqlite' });

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// `npm run bench [-- server|cli|backends …]`: runs the selected scenario groups and prints every figure beside
+// `npm run bench [-- server|cli|backends|packs …]`: runs the selected scenario groups and prints every figure beside
 // its reference from the same run. Exits non-zero only when the harness itself failed; a missed bar is a FAIL
 // row in the table.
 const { spawnSync } = require('node:child_process');
@@ -15,6 +15,7 @@ const GROUPS = {
   server: () => require('./server.bench'),
   cli: () => require('./cli.bench'),
   backends: () => require('./backends.bench'),
+  packs: () => require('./packs.bench'),
 };
 
 function usage() {
@@ -63,7 +64,7 @@ async function main() {
   for (const group of groups) {
     log(group, 'starting');
     try {
-      await GROUPS[group]().run(scale);
+      await GROUPS[group]().run(scale, { groups });
     } catch (err) {
       // Scenario files measure inside `measure`, so reaching here means the harness itself broke.
       log(group, `harness error: ${err && err.stack ? err.stack : err}`);

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { type RunningMinio, startMinio } from './support/minio';
+import { type RunningMinio, startMinio } from './support/test-servers';
 import { RunningServer, startServer } from './support/server';
 import { expectStatus, Http, randomContent } from './support/http';
 

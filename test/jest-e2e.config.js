@@ -10,5 +10,4 @@ module.exports = {
   moduleNameMapper: paths,
   testTimeout: 120000,
   globalSetup: '<rootDir>/test/support/global-setup.ts',
-  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 };

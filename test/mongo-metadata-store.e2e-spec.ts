@@ -3,7 +3,7 @@ import { MongoMetadataStore, MongoPackIndex } from '@app/metadata/mongodb';
 import { describePackIndexContract } from '@app/storage/testing/pack-index.contract';
 import { describeMetadataStoreContract } from '@app/metadata/testing/metadata-store.contract';
 import { at, digest, meta } from '@app/metadata/testing/contract-fixtures';
-import { type RunningFerretDb, startFerretDb } from './support/ferretdb';
+import { type RunningFerretDb, startFerretDb } from './support/test-servers';
 import { freePort } from './support/server';
 
 const bin = process.env.HOARD_TEST_FERRETDB_BIN;

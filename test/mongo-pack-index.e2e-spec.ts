@@ -1,13 +1,14 @@
 import { MongoClient } from 'mongodb';
+import type { Sha256 } from '@app/contracts';
 import { MongoPackIndex } from '@app/metadata/mongodb';
-import { type RunningFerretDb, startFerretDb } from './support/ferretdb';
+import { type RunningFerretDb, startFerretDb } from './support/test-servers';
 
 const bin = process.env.HOARD_TEST_FERRETDB_BIN;
 if (!bin) {
   process.stderr.write('\n!! HOARD_TEST_FERRETDB_BIN is not set: the MongoDB pack index suites are SKIPPED\n\n');
 }
 
-const digest = (n: number) => n.toString(16).padStart(64, '0');
+const digest = (n: number) => n.toString(16).padStart(64, '0') as Sha256;
 
 (bin ? describe : describe.skip)('MongoPackIndex against FerretDB', () => {
   let ferret: RunningFerretDb;

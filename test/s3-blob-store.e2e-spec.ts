@@ -1,10 +1,11 @@
 import { CreateMultipartUploadCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { sha256Of } from '@app/contracts';
 import { S3BlobStore, S3BlobStoreOptions } from '@app/storage/s3';
 import { describeBlobStoreContract } from '@app/storage/testing/blob-store.contract';
 import { collect, interruptedStream, randomBlob, readAll, streamOf } from '@app/storage/testing/blob-bodies';
-import { type RunningMinio, startMinio } from './support/minio';
+import { type RunningMinio, startMinio } from './support/test-servers';
 
 const MiB = 1024 * 1024;
 const bin = process.env.HOARD_TEST_MINIO_BIN;
@@ -97,7 +98,7 @@ if (!bin) {
       })());
       const hash = createHash('sha256');
       for await (const chunk of chunks()) hash.update(chunk);
-      const sha = hash.digest('hex');
+      const sha = sha256Of(hash);
       await expect(sut.put(sha, chunks(), { expectedSize: 64 * MiB })).resolves.toEqual({
         sha256: sha,
         size: 64 * MiB,

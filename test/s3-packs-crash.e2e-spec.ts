@@ -2,8 +2,7 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { HoardClient } from '@app/client';
-import { startFerretDb, RunningFerretDb } from './support/ferretdb';
-import { startMinio, RunningMinio } from './support/minio';
+import { RunningFerretDb, RunningMinio, startFerretDb, startMinio } from './support/test-servers';
 import { RunningServer, startServer } from './support/server';
 
 const ferretBin = process.env.HOARD_TEST_FERRETDB_BIN;

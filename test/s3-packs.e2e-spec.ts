@@ -7,7 +7,7 @@ import { MemoryPackIndex, PackedBlobStore, PackWriter, StoredCopyCorrupt } from 
 import { S3BlobStore, S3PackFiles } from '@app/storage/s3';
 import { describeBlobStoreContract } from '@app/storage/testing/blob-store.contract';
 import { randomBlob, readAll, streamOf } from '@app/storage/testing/blob-bodies';
-import { type RunningMinio, startMinio } from './support/minio';
+import { type RunningMinio, startMinio } from './support/test-servers';
 
 const MiB = 1024 * 1024;
 const bin = process.env.HOARD_TEST_MINIO_BIN;

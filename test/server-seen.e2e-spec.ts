@@ -1,12 +1,9 @@
-import type { RunningServer } from './support/server';
 import { EMPTY_SHA, expectError, expectStatus, fileMeta, Http, randomContent, useServerWithKeys } from './support/http';
 
 describe('server: confirming unchanged files by id (POST /api/v1/files/seen)', () => {
-  let server: RunningServer;
-  let admin: Http;
   let writer: Http;
   let reader: Http;
-  useServerWithKeys((s) => ({ server, admin, writer, reader } = s));
+  useServerWithKeys((s) => ({ writer, reader } = s));
 
   it('refreshes last_seen_at of current records and names the stale ones and those whose content is missing', async () => {
     const stored = randomContent(100);

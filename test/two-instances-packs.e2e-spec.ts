@@ -4,8 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { HoardClient } from '@app/client';
-import { startFerretDb, RunningFerretDb } from './support/ferretdb';
-import { startMinio, RunningMinio } from './support/minio';
+import { RunningFerretDb, RunningMinio, startFerretDb, startMinio } from './support/test-servers';
 import { RunningServer, startServer, tempDir } from './support/server';
 
 const ferretBin = process.env.HOARD_TEST_FERRETDB_BIN;

@@ -4,8 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { startFerretDb, RunningFerretDb } from './support/ferretdb';
-import { startMinio, RunningMinio } from './support/minio';
+import { RunningFerretDb, RunningMinio, startFerretDb, startMinio } from './support/test-servers';
 import { RunningServer, startServer, tempDir } from './support/server';
 
 const ferretBin = process.env.HOARD_TEST_FERRETDB_BIN;

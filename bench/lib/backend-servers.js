@@ -1,91 +1,44 @@
 'use strict';
-// MinIO and the FerretDB launcher from the test cache (built by test/support), started on free loopback ports.
-const { spawn } = require('node:child_process');
-const { existsSync } = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const { tempDir, removeDir, trackProcess, stopProcess } = require('./cleanup');
-const { freePort, waitHttp, sleep } = require('./proc');
+// MinIO and the FerretDB launcher from the test cache (built by the e2e test support), started on free loopback
+// ports through the launchers the e2e specs use, their data under BENCH_TMPDIR and their processes tracked; one
+// that cannot be had or would not start makes its rows N/A.
+const launchers = require('../../test/support/test-servers');
+const { tempDir, trackProcess } = require('./cleanup');
 const { NotAvailable } = require('./report');
 
 function cachedBinary(name) {
-  const dir = path.join(process.env.HOARD_TEST_CACHE || path.join(os.homedir(), '.cache', 'hoard-test'), 'bin');
-  const bin = path.join(dir, name);
-  if (!existsSync(bin)) throw new NotAvailable(`${bin} not built (the e2e test support builds it: npm run test:e2e)`);
+  const bin = launchers.cachedBinary(name);
+  if (!bin) throw new NotAvailable(`${name} not built in ${launchers.testCacheDir()}/bin (the e2e test support builds it: npm run test:e2e)`);
   return bin;
 }
 
-function capture(proc) {
-  let out = '';
-  const keep = (c) => (out = (out + c).slice(-16_000));
-  proc.stdout?.on('data', keep);
-  proc.stderr?.on('data', keep);
-  return () => out;
+/** Infrastructure that would not start is reported N/A with its reason, not as a harness error. */
+async function infra(what, start) {
+  try {
+    return await start();
+  } catch (err) {
+    if (err instanceof NotAvailable) throw err;
+    throw new NotAvailable(`${what}: ${err.message}`);
+  }
 }
 
 /** MinIO with a fresh data directory; resolves when /minio/health/ready answers. */
-async function startMinio() {
-  const bin = cachedBinary('minio');
-  const port = await freePort();
-  const dir = tempDir('minio');
-  const accessKey = 'hoard-bench';
-  const secretKey = 'hoard-bench-secret';
-  const env = {
-    PATH: process.env.PATH,
-    HOME: dir,
-    MINIO_ROOT_USER: accessKey,
-    MINIO_ROOT_PASSWORD: secretKey,
-    MINIO_BROWSER: 'off',
-    MINIO_UPDATE: 'off',
-    MINIO_CI_CD: '1',
-  };
-  const proc = trackProcess(spawn(bin, ['server', path.join(dir, 'data'), '--address', `127.0.0.1:${port}`, '--quiet'], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
-  const output = capture(proc);
-  const endpoint = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    await stopProcess(proc);
-    removeDir(dir);
-  };
-  if (!(await waitHttp(`${endpoint}/minio/health/ready`, proc, 60_000))) {
-    await stop();
-    throw new Error(`MinIO did not start: ${output().trim().slice(-500)}`);
-  }
-  return { endpoint, accessKey, secretKey, region: 'us-east-1', pid: proc.pid, stop };
+function startMinio() {
+  return infra('MinIO', () => launchers.startMinio(cachedBinary('minio'), { dir: tempDir('minio'), timeoutMs: 60_000, onSpawn: trackProcess }));
 }
 
 /** The FerretDB launcher (MongoDB wire protocol over SQLite); resolves when a ping answers. */
-async function startFerretDb() {
-  const bin = cachedBinary('ferretdb-launcher');
-  const { MongoClient } = require('mongodb');
-  const port = await freePort();
-  const dir = tempDir('ferretdb');
-  const proc = trackProcess(spawn(bin, ['-port', String(port), '-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] }));
-  const output = capture(proc);
-  const uri = `mongodb://127.0.0.1:${port}/`;
-  const stop = async () => {
-    await stopProcess(proc);
-    removeDir(dir);
-  };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (proc.exitCode !== null || proc.signalCode !== null) {
-      await stop();
-      throw new Error(`FerretDB exited at start: ${output().trim().slice(-500)}`);
-    }
-    const client = new MongoClient(uri, { serverSelectionTimeoutMS: 500, connectTimeoutMS: 500 });
-    try {
-      await client.db('admin').command({ ping: 1 });
-      return { uri, stop };
-    } catch (err) {
-      if (Date.now() > deadline) {
-        await stop();
-        throw new Error(`FerretDB did not answer on ${uri}: ${err.message}`);
-      }
-    } finally {
-      await client.close();
-    }
-    await sleep(100);
-  }
+function startFerretDb() {
+  const bin = () => cachedBinary('ferretdb-launcher');
+  return infra('FerretDB', () => launchers.startFerretDb(bin(), { dir: tempDir('ferretdb'), timeoutMs: 30_000, onSpawn: trackProcess }));
 }
 
-module.exports = { startMinio, startFerretDb };
+/** The environment of a Hoard server storing its blobs in `bucket` on `minio` (created at start). */
+function hoardS3Env(minio, bucket) {
+  return {
+    HOARD_STORAGE: 's3', S3_ENDPOINT: minio.endpoint, S3_BUCKET: bucket, S3_FORCE_PATH_STYLE: 'true',
+    S3_CREATE_BUCKET: 'true', S3_REGION: minio.region, AWS_ACCESS_KEY_ID: minio.accessKey, AWS_SECRET_ACCESS_KEY: minio.secretKey,
+  };
+}
+
+module.exports = { startMinio, startFerretDb, hoardS3Env };

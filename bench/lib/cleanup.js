@@ -4,6 +4,7 @@
 const { mkdtempSync, rmSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { stopProcess } = require('../../test/support/test-servers');
 
 const dirs = new Set();
 const procs = new Set();
@@ -35,19 +36,6 @@ function trackProcess(proc) {
 
 function alive(proc) {
   return proc.exitCode === null && proc.signalCode === null;
-}
-
-/** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
-function stopProcess(proc, graceMs = 10_000) {
-  if (!alive(proc)) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => alive(proc) && proc.kill('SIGKILL'), graceMs);
-    proc.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    proc.kill('SIGTERM');
-  });
 }
 
 /** Stops every registered process and removes every registered directory. */

@@ -1,11 +1,10 @@
 'use strict';
-// A Hoard server process from the build (dist/), on a free loopback port with its own data directory.
-const { spawn } = require('node:child_process');
-const { randomBytes } = require('node:crypto');
+// A Hoard server process from the copied build, on a free loopback port with its own data directory, through the
+// launcher the e2e specs use.
 const { existsSync } = require('node:fs');
 const path = require('node:path');
-const { tempDir, removeDir, trackProcess, stopProcess } = require('./cleanup');
-const { freePort, waitHttp } = require('./proc');
+const { startHoardServer: launch, ServerStartError } = require('../../test/support/test-servers');
+const { tempDir, removeDir, trackProcess } = require('./cleanup');
 const { NotAvailable, ProductFailure } = require('./report');
 
 const { buildRoot } = require('./build-copy');
@@ -19,39 +18,22 @@ const { buildRoot } = require('./build-copy');
 async function startHoardServer({ env = {}, label = 'server' } = {}) {
   const main = path.join(buildRoot(), 'dist', 'apps', 'server', 'src', 'main.js');
   if (!existsSync(main)) throw new NotAvailable(`${main} missing: run npm run build`);
-  const port = await freePort();
   const dataDir = tempDir(`${label}-data`);
-  const adminKey = `hk_bench_${randomBytes(24).toString('hex')}`;
-  const fullEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    HOARD_DATA_DIR: dataDir,
-    HOARD_BOOTSTRAP_ADMIN_KEY: adminKey,
-    HOARD_LOG_LEVEL: 'warn',
-    ...env,
-  };
-  const proc = trackProcess(spawn(process.execPath, [main], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] }));
-  let out = '';
-  const keep = (c) => {
-    out += c;
-    if (out.length > 64_000) out = out.slice(-32_000);
-  };
-  proc.stdout.on('data', keep);
-  proc.stderr.on('data', keep);
-  const url = `http://127.0.0.1:${port}`;
-  const stop = async ({ keepData = false } = {}) => {
-    await stopProcess(proc);
-    if (!keepData) removeDir(dataDir);
-  };
-  if (!(await waitHttp(`${url}/ready`, proc, 60_000))) {
-    await stop();
-    const lines = out.split('\n').map((l) => l.trim()).filter(Boolean);
+  let server;
+  try {
+    server = await launch({ main, env, dataDir, keyPrefix: 'hk_bench_', timeoutMs: 60_000, graceMs: 10_000, outputLimit: 64_000, onSpawn: trackProcess });
+  } catch (err) {
+    removeDir(dataDir);
+    if (!(err instanceof ServerStartError)) throw err;
+    const lines = err.output.split('\n').map((l) => l.trim()).filter(Boolean);
     const why = lines.find((l) => /error/i.test(l)) ?? (lines.slice(-2).join(' / ') || 'no output');
     throw new ProductFailure(`server did not start (${why})`);
   }
-  return { url, pid: proc.pid, proc, dataDir, adminKey, output: () => out, stop };
+  const stop = async ({ keepData = false } = {}) => {
+    await server.stop();
+    if (!keepData) removeDir(dataDir);
+  };
+  return { ...server, stop };
 }
 
 module.exports = { startHoardServer };

@@ -6,10 +6,11 @@ const { ProductFailure } = require('./report');
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
-function request(url, { method = 'GET', headers = {}, body, onData } = {}) {
+/** One request; `via` is the agent (default the shared keep-alive one, 16 sockets). */
+function request(url, { method = 'GET', headers = {}, body, onData, via = agent } = {}) {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const req = http.request(url, { method, headers, agent }, (res) => {
+    const req = http.request(url, { method, headers, agent: via }, (res) => {
       let bytes = 0;
       const chunks = [];
       res.on('data', (c) => {

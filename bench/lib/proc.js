@@ -2,21 +2,9 @@
 // Child processes for the benchmarks: timed commands, free ports, programs on the PATH.
 const { spawn } = require('node:child_process');
 const { accessSync, constants } = require('node:fs');
-const net = require('node:net');
 const path = require('node:path');
+const { freePort, waitHttp } = require('../../test/support/test-servers');
 const { trackProcess } = require('./cleanup');
-
-/** Asks the kernel for a free TCP port on 127.0.0.1. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** The absolute path of a program on the PATH (or in the sbin directories), or null. */
 function which(cmd) {
@@ -59,23 +47,6 @@ function runTimed(cmd, args, { env, cwd, stdout = 'pipe', allowFailure = false, 
       resolve({ seconds, code, stdout: out, stderr: err });
     });
   });
-}
-
-/** Polls `url` until it answers 2xx, the process exits, or the time runs out; returns whether it answered. */
-async function waitHttp(url, proc, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (proc && (proc.exitCode !== null || proc.signalCode !== null)) return false;
-    try {
-      const res = await fetch(url);
-      await res.arrayBuffer();
-      if (res.ok) return true;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

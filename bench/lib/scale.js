@@ -17,6 +17,9 @@ const SCALES = {
     hashFileBytes: 512 * MiB,
     warmTreeFiles: 100_000, // second scan vs find, requests, CLI RSS
     warmRepeats: 3,
+    packTreeFiles: 100_000, // distinct 0-4 KiB files, cold scan vs restic, local and on MinIO (issue 15)
+    concurrentPuts: 1_000, // 2 KiB blobs PUT all at once (issue 15)
+    concurrentPutBytes: 2048,
   },
   small: {
     blobBytes: 256 * MiB,
@@ -32,6 +35,9 @@ const SCALES = {
     hashFileBytes: 128 * MiB,
     warmTreeFiles: 10_000,
     warmRepeats: 3,
+    packTreeFiles: 5_000,
+    concurrentPuts: 1_000,
+    concurrentPutBytes: 2048,
   },
 };
 

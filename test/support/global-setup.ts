@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { prepareFerretDb } from './ferretdb';
-import { prepareMinio } from './minio';
 import { preparePutPlaceClient } from './putplace-client';
+import { prepareFerretDb, prepareMinio } from './test-servers';
 
 /**
  * Runs once before the e2e specs: checks the server build exists and locates (building or installing once if

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { testCacheDir } from './test-binaries';
+import { testCacheDir } from './test-servers';
 
 const INSTALL_SCRIPT = join(__dirname, 'install-putplace-client.sh');
 

@@ -6,6 +6,7 @@ import { AdminBootstrapService } from './auth/admin-bootstrap.service';
 import { KeysService } from './auth/keys.service';
 import { BlobsController } from './blobs/blobs.controller';
 import { BlobsService } from './blobs/blobs.service';
+import { PackUploadService } from './blobs/pack-upload.service';
 import { QuarantineService } from './blobs/quarantine.service';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { CompatController } from './compat/compat.controller';
@@ -13,25 +14,26 @@ import { LoginController } from './compat/login.controller';
 import { DocsController } from './docs/docs.controller';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
-import { FileRecordsMapper } from './files/file-records.mapper';
+import { FileRecordsMapper } from './content/file-records.mapper';
 import { FilesController } from './files/files.controller';
 import { FilesService } from './files/files.service';
 import { HealthController } from './health/health.controller';
+import { HealthService } from './health/health.service';
 import { KeysController } from './keys/keys.controller';
 import { MetricsModule } from './metrics/metrics.module';
 import { StatsController } from './stats/stats.controller';
 import { StatsService } from './stats/stats.service';
-import { StoresModule } from './stores/stores.module';
+import { GivenStores, StoresModule } from './stores/stores.module';
 
-/** The whole server, built from a validated config. */
+/** The whole server, built from a validated config (on `stores` instead of the configured ones, when given). */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, stores?: GivenStores): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        StoresModule,
+        StoresModule.forRoot(stores),
         MetricsModule,
         TerminusModule.forRoot({ logger: false }),
       ],
@@ -42,10 +44,12 @@ export class AppModule {
         AccessTokensService,
         AdminBootstrapService,
         BlobsService,
+        PackUploadService,
         QuarantineService,
         FilesService,
         FileRecordsMapper,
         StatsService,
+        HealthService,
       ],
     };
   }

@@ -28,6 +28,7 @@ import { createNestLogger } from './logging/nest-logger';
 import { requestIdOf } from './logging/request-id';
 import { registerRequestLogging, startRequestLog } from './logging/request-logging';
 import { createRootLogger } from './logging/root-logger';
+import type { GivenStores } from './stores/stores.module';
 import { MetricsService } from './metrics/metrics.service';
 import { SERVER_VERSION } from './version';
 
@@ -73,15 +74,15 @@ function createAdapter(config: AppConfig, root: PinoLogger): FastifyAdapter {
   return adapter;
 }
 
-/** Builds the Nest application on Fastify, ready to listen. */
-export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+/** Builds the Nest application on Fastify, ready to listen (on `stores` instead of the configured ones, when given). */
+export async function createApp(config: AppConfig, stores?: GivenStores): Promise<NestFastifyApplication> {
   const root = createRootLogger(config.HOARD_LOG_LEVEL);
   const adapter = createAdapter(config, root);
   const fastify = adapter.getInstance();
   const routes = new RouteTable(fastify);
   const logger = createNestLogger(root);
   // Fastify's parsers are the only body parsers: Nest's would also parse url-encoded forms on JSON routes.
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { logger, bodyParser: false });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, stores), adapter, { logger, bodyParser: false });
   // The order of the hooks that run before a body is read, once the request's log has started (createAdapter): shed load,
   // check the key, limit its rate, cap uploads.
   await registerOpenApi(app, SERVER_VERSION);

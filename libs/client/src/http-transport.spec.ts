@@ -120,19 +120,18 @@ describe('HttpTransport', () => {
   });
 
   it('rethrows an error of the body stream itself instead of retrying it as a network failure', async () => {
-    let calls = 0;
-    const s = await listen((_req, _body, res) => {
-      calls++;
-      res.writeHead(200).end('{}');
-    });
+    const s = await listen((_req, _body, res) => res.writeHead(200).end('{}'));
     server = s.server;
-    const failing = () =>
-      new Readable({
+    let bodies = 0;
+    const failing = () => {
+      bodies++;
+      return new Readable({
         read() {
           this.destroy(Object.assign(new Error('gone'), { code: 'ENOENT' }));
         },
       });
+    };
     const err = await transport(s.url).json({ method: 'PUT', path: '/b', body: failing, what: 'put' }).catch((e: any) => e) as any;
-    expect(err.code).toBe('ENOENT');
+    expect([err.code, bodies]).toEqual(['ENOENT', 1]);
   });
 });

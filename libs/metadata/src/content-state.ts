@@ -1,5 +1,5 @@
 import { EMPTY_SHA256 } from '@app/contracts';
-import type { BlobEntry } from './metadata-store';
+import type { BlobEntry } from './metadata-types';
 
 /**
  * What the registry says of a digest's content: `available` (stored and verified), `absent` (never stored, or a

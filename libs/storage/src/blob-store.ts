@@ -1,10 +1,11 @@
 import type { Readable } from 'node:stream';
+import type { Sha256 } from '@app/contracts';
 
 /** DI token of the configured {@link BlobStore}. */
 export const BLOB_STORE = Symbol('BLOB_STORE');
 
 export interface BlobStat {
-  sha256: string;
+  sha256: Sha256;
   size: number;
 }
 
@@ -22,7 +23,7 @@ export interface PutOptions {
 }
 
 export interface PutResult {
-  sha256: string;
+  sha256: Sha256;
   size: number;
   /** False when a verified blob of this digest was already stored: it was left as it was. */
   created: boolean;
@@ -30,13 +31,13 @@ export interface PutResult {
 
 export interface ListOptions {
   /** Only digests strictly greater than this one (resume a listing). */
-  after?: string;
+  after?: Sha256;
   /** Stop after this many. */
   limit?: number;
 }
 
 /**
- * Content-addressed storage of verified blobs. A blob is visible under its digest only after every byte
+ * Content-addressed storage of verified blobs, by {@link Sha256} digest. A blob is visible under its digest only after every byte
  * has been hashed and matched; a stored blob is never overwritten. Implementations: local-fs, s3, memory.
  *
  * Errors are `HoardError`s: `digest_mismatch`, `payload_too_large`, `invalid_request` (body ended early),
@@ -53,26 +54,26 @@ export interface BlobStore {
    * Streams `body` into the store, hashing as it goes; commits under `sha256` only when the digest matches.
    * On any failure nothing becomes visible and temporary data is removed; the body is drained or destroyed.
    */
-  put(sha256: string, body: Readable, options?: PutOptions): Promise<PutResult>;
+  put(sha256: Sha256, body: Readable, options?: PutOptions): Promise<PutResult>;
 
   /** Size of a stored blob, or null when absent. */
-  stat(sha256: string): Promise<BlobStat | null>;
+  stat(sha256: Sha256): Promise<BlobStat | null>;
 
   /**
    * Opens a stored blob for reading, whole or an inclusive range already validated against its size.
    * @throws HoardError `not_found` when absent.
    */
-  read(sha256: string, range?: ByteRange): Promise<Readable>;
+  read(sha256: Sha256, range?: ByteRange): Promise<Readable>;
 
   /** Removes a blob; true when it existed. */
-  delete(sha256: string): Promise<boolean>;
+  delete(sha256: Sha256): Promise<boolean>;
 
   /**
    * Moves a stored blob aside, never deleting it (local: `<root>/.quarantine/<sha>.<time>`; S3: copied under the
    * prefix's `.quarantine/` and then removed from its key): it is no longer read, stat'ed or listed, and a later
    * upload of the digest stores it afresh. For content found corrupt or the wrong size. True when there was one.
    */
-  quarantine(sha256: string): Promise<boolean>;
+  quarantine(sha256: Sha256): Promise<boolean>;
 
   /** Every stored blob in ascending digest order (for garbage collection and audits). */
   list(options?: ListOptions): AsyncIterable<BlobStat>;

@@ -1,39 +1,35 @@
-import { HoardError, Scope } from '@app/contracts';
-import type { KeyRecord } from '@app/metadata';
+import { HoardError } from '@app/contracts';
 import Fastify, { FastifyInstance } from 'fastify';
 import { registerJsonBodyParser } from '../common/json-body.parser';
 import { RouteTable } from '../common/route-table';
 import { validatorCompiler } from '../common/schema-validator';
+import { ServiceFixture, serviceFixture } from '../testing/service-fixtures';
 import { registerAccessControl } from './access-control';
-import type { KeysService } from './keys.service';
 import type { RouteAccess } from './route-access';
-
-/** Keys by secret; every lookup is counted. */
-class FakeKeys {
-  lookups = 0;
-  constructor(private readonly keys: Record<string, Scope[]>) {}
-
-  async authenticate(secret: string): Promise<KeyRecord> {
-    this.lookups++;
-    const scopes = this.keys[secret];
-    if (!scopes) throw new HoardError('unauthorized', 'Unknown API key');
-    return { id: `id-${secret}`, name: secret, scopes } as KeyRecord;
-  }
-}
 
 describe('registerAccessControl', () => {
   let sut: FastifyInstance;
-  let keys: FakeKeys;
+  let f: ServiceFixture;
+  let lookups: jest.SpyInstance;
   let handled: number;
+  const secrets: Record<string, string> = {};
 
   beforeEach(async () => {
+    f = await serviceFixture();
+    secrets.reader = (await f.keys.create({ name: 'reader', scopes: ['read'] })).key;
+    secrets.writer = (await f.keys.create({ name: 'writer', scopes: ['write'] })).key;
+    const revoked = await f.keys.create({ name: 'revoked', scopes: ['admin'] });
+    await f.keys.revoke(revoked.id);
+    secrets.revoked = revoked.key;
+    const longAgo = new Date('2020-01-01T00:00:00Z');
+    secrets.expired = (await f.keys.create({ name: 'expired', scopes: ['admin'], expiresAt: new Date('2021-01-01T00:00:00Z') }, longAgo)).key;
+    lookups = jest.spyOn(f.keys, 'authenticate');
     sut = Fastify({ exposeHeadRoutes: false });
     const routes = new RouteTable(sut);
-    keys = new FakeKeys({ reader: ['read'], writer: ['write'] });
     handled = 0;
     sut.setValidatorCompiler(validatorCompiler);
     registerJsonBodyParser(sut, { maxBytes: 1024, deadlineMs: 1000 });
-    registerAccessControl(sut, keys as unknown as KeysService, routes);
+    registerAccessControl(sut, f.keys, routes);
     sut.setErrorHandler((err: HoardError, _req, reply) => void reply.status(err.status ?? 500).send({ error: { code: err.code } }));
     const write: RouteAccess = { access: 'write' };
     const open: RouteAccess = { access: 'public' };
@@ -45,7 +41,10 @@ describe('registerAccessControl', () => {
     await sut.ready();
   });
 
-  afterEach(() => sut.close());
+  afterEach(async () => {
+    await sut.close();
+    await f.close();
+  });
 
   const post = (headers: Record<string, string>, payload = '{"n": "not even read"') =>
     sut.inject({ method: 'POST', url: '/things', headers: { 'content-type': 'application/json', ...headers }, payload });
@@ -55,26 +54,32 @@ describe('registerAccessControl', () => {
     expect(res.statusCode).toBe(401);
     expect(res.json()).toEqual({ error: { code: 'unauthorized', message: 'An API key is required: send X-API-Key or Authorization: Bearer' } });
     expect(res.headers.connection).toBe('close');
-    expect(keys.lookups).toBe(0);
+    expect(lookups).not.toHaveBeenCalled();
     expect(handled).toBe(0);
   });
 
-  it('answers an unknown key 401 and a read key on a write route 403, whatever the body', async () => {
-    expect((await post({ 'x-api-key': 'nobody' })).statusCode).toBe(401);
-    const forbidden = await post({ authorization: 'Bearer reader' });
+  it('answers an unknown, a revoked and an expired key 401, and a read key on a write route 403, whatever the body', async () => {
+    const unknown = await post({ 'x-api-key': 'hk_nobody' });
+    expect([unknown.statusCode, unknown.json().error.message]).toEqual([401, 'Unknown API key']);
+    const revoked = await post({ 'x-api-key': secrets.revoked });
+    expect([revoked.statusCode, revoked.json().error.message]).toEqual([401, 'This API key was revoked']);
+    const expired = await post({ authorization: `Bearer ${secrets.expired}` });
+    expect([expired.statusCode, expired.json().error.message]).toEqual([401, 'This API key has expired']);
+    const forbidden = await post({ authorization: `Bearer ${secrets.reader}` });
     expect(forbidden.statusCode).toBe(403);
     expect(forbidden.json().error.details).toEqual({ required_scope: 'write', key_scopes: ['read'] });
-    expect(keys.lookups).toBe(2);
+    expect(lookups).toHaveBeenCalledTimes(4);
+    expect(handled).toBe(0);
   });
 
   it('lets a key with the scope reach validation and the handler', async () => {
-    expect((await post({ 'x-api-key': 'writer' })).json()).toEqual({ error: { code: 'invalid_request' } });
-    expect((await post({ 'x-api-key': 'writer' }, '{"n": 1}')).json()).toEqual({ ok: 1 });
+    expect((await post({ 'x-api-key': secrets.writer })).json()).toEqual({ error: { code: 'invalid_request' } });
+    expect((await post({ 'x-api-key': secrets.writer }, '{"n": 1}')).json()).toEqual({ ok: 1 });
   });
 
   it('needs no key on a public route and an admin key on a route that declares nothing', async () => {
     expect((await sut.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
-    expect((await sut.inject({ method: 'GET', url: '/undeclared', headers: { 'x-api-key': 'writer' } })).statusCode).toBe(403);
+    expect((await sut.inject({ method: 'GET', url: '/undeclared', headers: { 'x-api-key': secrets.writer } })).statusCode).toBe(403);
   });
 
   it('answers a method the resource does not have 405 with Allow, and an unknown path 404', async () => {

@@ -1,26 +1,21 @@
-import { Logger } from '@nestjs/common';
-import { SqliteMetadataStore } from '@app/metadata';
-import { AppConfig } from '../config/app-config';
-import { AccessTokensService } from './access-tokens.service';
 import { KeysService } from './keys.service';
+import { AccessTokensService } from './access-tokens.service';
+import { ServiceFixture, serviceFixture } from '../testing/service-fixtures';
 
 describe('AccessTokensService', () => {
   const t0 = new Date('2030-01-01T00:00:00.000Z');
   const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
-  let store: SqliteMetadataStore;
+  let f: ServiceFixture;
   let keys: KeysService;
   let sut: AccessTokensService;
 
   beforeEach(async () => {
-    Logger.overrideLogger(false);
-    store = new SqliteMetadataStore({ path: ':memory:' });
-    await store.init();
-    keys = new KeysService(store);
-    const config = Object.assign(new AppConfig(), { HOARD_TOKEN_TTL_SECONDS: 600 });
-    sut = new AccessTokensService(keys, config);
+    f = await serviceFixture({ tokenTtlSeconds: 600 });
+    keys = f.keys;
+    sut = f.tokens;
   });
 
-  afterEach(() => store.close());
+  afterEach(() => f.close());
 
   it('gives a token that stands for the key until it expires', async () => {
     const created = await keys.create({ name: 'client', scopes: ['write'] }, t0);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { LoginResponse } from '@app/contracts';
-import { AppConfig } from '../config/app-config';
+import { ServerSettings } from '../config/server-settings';
 import { signAccessToken } from './access-token';
 import { KeysService } from './keys.service';
 
@@ -9,17 +9,17 @@ import { KeysService } from './keys.service';
 export class AccessTokensService {
   constructor(
     private readonly keys: KeysService,
-    private readonly config: AppConfig,
+    private readonly settings: ServerSettings,
   ) {}
 
   /**
    * A token for the key given as `password` (an API key itself, never a token: a token cannot renew itself), valid
-   * HOARD_TOKEN_TTL_SECONDS or until the key expires, whichever comes first.
+   * the token lifetime of the settings or until the key expires, whichever comes first.
    * @throws HoardError unauthorized when the password is not a valid key
    */
   async login(password: string, now = new Date()): Promise<LoginResponse> {
     const key = await this.keys.authenticateKey(password, now);
-    const { token, expiresAt } = signAccessToken(key, this.config.HOARD_TOKEN_TTL_SECONDS, now);
+    const { token, expiresAt } = signAccessToken(key, this.settings.tokenTtlSeconds, now);
     return { access_token: token, token_type: 'bearer', expires_in: Math.floor((expiresAt.getTime() - now.getTime()) / 1000) };
   }
 }

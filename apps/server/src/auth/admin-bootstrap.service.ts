@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppConfig } from '../config/app-config';
+import { ServerSettings } from '../config/server-settings';
 import { KeysService } from './keys.service';
 
 /**
@@ -16,12 +16,12 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
   createdKeyFile: string | null = null;
 
   constructor(
-    private readonly config: AppConfig,
+    private readonly settings: ServerSettings,
     private readonly keys: KeysService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const secret = this.config.HOARD_BOOTSTRAP_ADMIN_KEY;
+    const secret = this.settings.bootstrapAdminKey;
     if (secret) {
       const existing = await this.keys.findBySecret(secret);
       if (!existing) {
@@ -34,7 +34,7 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
     }
     if ((await this.keys.count()) > 0) return;
     const created = await this.keys.create({ name: 'initial-admin', scopes: ['admin'] });
-    const path = join(this.config.dataDir, 'admin.key');
+    const path = join(this.settings.dataDir, 'admin.key');
     writeFileSync(path, `${created.key}\n`, { mode: 0o600 });
     chmodSync(path, 0o600);
     this.createdKeyFile = path;

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CreatedKey, HoardError, KeyInfo, Scope } from '@app/contracts';
-import { KeyRecord, METADATA_STORE, MetadataStore } from '@app/metadata';
+import { KEY_STORE, KeyRecord, KeyStore } from '@app/metadata';
 import { accessTokenKeyId, verifyAccessToken } from './access-token';
 import { generateKeyId, generateKeySecret, hashesEqual, hashKeySecret } from './key-secret';
 
@@ -10,7 +10,8 @@ const TOUCH_INTERVAL_MS = 60_000;
 export interface NewKey {
   name: string;
   scopes: Scope[];
-  expiresAt?: Date | null;
+  /** When the key stops working: a time, or an ISO-8601 string as a request or the command line gives it. */
+  expiresAt?: Date | string | null;
   /** Use this secret instead of generating one (bootstrap key). */
   secret?: string;
 }
@@ -21,15 +22,14 @@ export class KeysService {
   private readonly logger = new Logger('Keys');
   private readonly touched = new Map<string, number>();
 
-  constructor(@Inject(METADATA_STORE) private readonly store: MetadataStore) {}
+  constructor(@Inject(KEY_STORE) private readonly store: KeyStore) {}
 
-  /** Mints a key. @throws HoardError validation_failed naming `expires_at` when it is not in the future */
+  /**
+   * Mints a key.
+   * @throws HoardError validation_failed naming `expires_at` when it is not a time or not in the future
+   */
   async create(input: NewKey, now = new Date()): Promise<CreatedKey> {
-    if (input.expiresAt && input.expiresAt.getTime() <= now.getTime()) {
-      throw new HoardError('validation_failed', 'expires_at must be in the future', {
-        details: { fields: [{ field: 'expires_at', errors: ['expires_at must be in the future'] }] },
-      });
-    }
+    const expiresAt = keyExpiry(input.expiresAt, now);
     const scopes = [...new Set(input.scopes)];
     const secret = input.secret ?? generateKeySecret();
     const record: KeyRecord = {
@@ -38,7 +38,7 @@ export class KeysService {
       scopes,
       hash: hashKeySecret(secret),
       created_at: now,
-      expires_at: input.expiresAt ?? null,
+      expires_at: expiresAt,
       last_used_at: null,
       revoked_at: null,
     };
@@ -112,6 +112,19 @@ export class KeysService {
     this.touched.set(key.id, now.getTime());
     this.store.touchKey(key.id, now).catch((err: Error) => this.logger.warn(`could not record key use: ${err.message}`));
   }
+}
+
+/** The expiry of a new key: none, or a valid time in the future. @throws HoardError validation_failed */
+function keyExpiry(value: Date | string | null | undefined, now: Date): Date | null {
+  if (value === undefined || value === null) return null;
+  const expiresAt = new Date(value);
+  if (Number.isNaN(expiresAt.getTime())) throw badExpiry('expires_at must be an ISO-8601 time, e.g. 2027-01-31T00:00:00Z');
+  if (expiresAt.getTime() <= now.getTime()) throw badExpiry('expires_at must be in the future');
+  return expiresAt;
+}
+
+function badExpiry(message: string): HoardError {
+  return new HoardError('validation_failed', message, { details: { fields: [{ field: 'expires_at', errors: [message] }] } });
 }
 
 export function toKeyInfo(key: KeyRecord): KeyInfo {

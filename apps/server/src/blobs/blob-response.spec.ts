@@ -1,7 +1,8 @@
 import type { FastifyRequest } from 'fastify';
+import { normalizeSha256 } from '@app/contracts';
 import { planBlobResponse } from './blob-response';
 
-const sha = 'a'.repeat(64);
+const sha = normalizeSha256('a'.repeat(64));
 const blob = { sha256: sha, size: 100 };
 const req = (headers: Record<string, string>) => ({ headers }) as unknown as FastifyRequest;
 

@@ -9,31 +9,31 @@ import {
   MissingRequestSchema,
   MissingResponse,
   MissingResponseSchema,
+  normalizeSha256,
   PackItemResult,
   PackResponseSchema,
   PutBlobResponse,
+  type Sha256,
 } from '@app/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DigestParam } from '../common/digest.decorators';
 import { Endpoint } from '../common/endpoint.decorator';
 import { clientGone, rawBody } from '../common/raw-body';
 import { CONTENT_RESPONSES, RAW_CONTENT, UPLOAD_RESPONSES } from '../common/responses';
-import { AppConfig } from '../config/app-config';
-import { storePack } from './blob-pack';
-import { PackSlots } from './pack-slots';
+import { ServerSettings } from '../config/server-settings';
+import { readPack } from './blob-pack';
 import { planBlobResponse, sendBlob, setBlobHeaders } from './blob-response';
 import { BlobsService } from './blobs.service';
+import { PackUploadService } from './pack-upload.service';
 
 const tag = 'blobs';
 
 @Controller('api/v1/blobs')
 export class BlobsController {
-  /** Pack parts being stored at once, across all requests. */
-  private readonly packSlots = new PackSlots(256);
-
   constructor(
     private readonly blobs: BlobsService,
-    private readonly config: AppConfig,
+    private readonly packs: PackUploadService,
+    private readonly settings: ServerSettings,
   ) {}
 
   @Post('missing')
@@ -46,7 +46,7 @@ export class BlobsController {
     responses: { 200: { description: 'The digests the store lacks, in request order, each once', schema: MissingResponseSchema } },
   })
   async missing(@Body() body: MissingRequest): Promise<MissingResponse> {
-    return { missing: await this.blobs.missing(body.sha256) };
+    return { missing: await this.blobs.missing(body.sha256.map((d) => normalizeSha256(d))) };
   }
 
   @Post('pack')
@@ -66,10 +66,7 @@ export class BlobsController {
     responses: { 200: { description: 'One item per part, in part order', schema: PackResponseSchema } },
   })
   async pack(@Req() request: FastifyRequest): Promise<Items<PackItemResult>> {
-    const items = await storePack(request, this.config.HOARD_MAX_BLOB_BYTES, this.packSlots, (sha256, body) =>
-      this.blobs.put(sha256, body, undefined, clientGone(request)),
-    );
-    return { items };
+    return { items: await this.packs.store(readPack(request, this.settings.maxBlobBytes), clientGone(request)) };
   }
 
   @Head(':sha256')
@@ -81,7 +78,7 @@ export class BlobsController {
     responses: { 200: { description: 'Stored', headers: { ETag: { type: 'string' }, 'Content-Length': { type: 'integer', minimum: 0 } } } },
     errors: [404, 410],
   })
-  async head(@DigestParam() sha256: string, @Res() reply: FastifyReply): Promise<void> {
+  async head(@DigestParam() sha256: Sha256, @Res() reply: FastifyReply): Promise<void> {
     const blob = await this.blobs.resolveStored(sha256);
     setBlobHeaders(reply, blob);
     reply.header('Content-Length', String(blob.size)).status(200).send();
@@ -96,7 +93,7 @@ export class BlobsController {
     responses: CONTENT_RESPONSES,
     errors: [404, 410, 412, 416],
   })
-  async get(@DigestParam() sha256: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async get(@DigestParam() sha256: Sha256, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const blob = await this.blobs.resolve(sha256);
     await sendBlob(reply, blob, planBlobResponse(request, blob), (range) => this.blobs.open(blob, range));
   }
@@ -112,7 +109,7 @@ export class BlobsController {
     responses: UPLOAD_RESPONSES,
     errors: [410, 422],
   })
-  async put(@DigestParam() sha256: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<PutBlobResponse> {
+  async put(@DigestParam() sha256: Sha256, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<PutBlobResponse> {
     const { stream, length } = rawBody(request);
     const result = await this.blobs.put(sha256, stream, length, clientGone(request));
     reply.status(result.created ? 201 : 200);
@@ -128,7 +125,7 @@ export class BlobsController {
     responses: { 200: { description: 'The records', schema: FileItemsSchema } },
     errors: [404, 410],
   })
-  async files(@DigestParam() sha256: string): Promise<Items<FileRecord>> {
+  async files(@DigestParam() sha256: Sha256): Promise<Items<FileRecord>> {
     return { items: await this.blobs.clones(sha256) };
   }
 
@@ -142,7 +139,7 @@ export class BlobsController {
     responses: { 204: { description: 'Taken down' } },
     errors: [404],
   })
-  async remove(@DigestParam() sha256: string): Promise<void> {
+  async remove(@DigestParam() sha256: Sha256): Promise<void> {
     await this.blobs.delete(sha256);
   }
 
@@ -156,7 +153,7 @@ export class BlobsController {
     responses: { 204: { description: 'Reinstated' } },
     errors: [404],
   })
-  async reinstate(@DigestParam() sha256: string): Promise<void> {
+  async reinstate(@DigestParam() sha256: Sha256): Promise<void> {
     await this.blobs.reinstate(sha256);
   }
 }

@@ -1,8 +1,10 @@
-import { HoardError } from '@app/contracts';
+import { EMPTY_SHA256, HoardError, type Sha256 } from '@app/contracts';
 import { interruptedStream } from '@app/storage/testing/blob-bodies';
 import { PassThrough, Readable } from 'node:stream';
 import { content, counter, drain, ServiceFixture, serviceFixture, watchedBody } from '../testing/service-fixtures';
 import { CorruptReadError } from './verified-read';
+
+const EMPTY = EMPTY_SHA256;
 
 describe('BlobsService', () => {
   let f: ServiceFixture;
@@ -10,7 +12,86 @@ describe('BlobsService', () => {
   afterEach(() => f.close());
 
   const sut = () => f.blobs;
-  const entry = async (sha: string) => (await f.metadata.getBlobs([sha])).get(sha);
+  const entry = async (sha: Sha256) => (await f.metadata.getBlobs([sha])).get(sha);
+
+  describe('missing', () => {
+    it('asks only for content the store lacks or holds quarantined, each digest once, in request order', async () => {
+      const [held, absent, bad, down] = [content(10), content(11), content(12), content(13)];
+      for (const c of [held, bad, down]) await sut().put(c.sha, Readable.from([c.bytes]));
+      await f.metadata.quarantineBlob(bad.sha, new Date());
+      await sut().delete(down.sha);
+      expect(await sut().missing([bad.sha, held.sha, absent.sha, down.sha, absent.sha, bad.sha])).toEqual([bad.sha, absent.sha]);
+    });
+
+    it('never asks for the empty content, stored or not', async () => {
+      expect(await sut().missing([EMPTY, EMPTY])).toEqual([]);
+      expect(await f.store.stat(EMPTY)).toBeNull();
+    });
+  });
+
+  describe('put', () => {
+    it('stores verified content once: a later upload of it answers created false and counts as existing', async () => {
+      const { bytes, sha } = content(300);
+      await expect(sut().put(sha, Readable.from([bytes]), 300)).resolves.toEqual({ sha256: sha, size: 300, created: true });
+      await expect(sut().put(sha, Readable.from([bytes]))).resolves.toEqual({ sha256: sha, size: 300, created: false });
+      expect(await entry(sha)).toMatchObject({ sha256: sha, size: 300, quarantined_at: null, deleted_at: null });
+      expect(await counter(f.metrics, 'hoard_blob_uploads_total', { result: 'created' })).toBe(1);
+      expect(await counter(f.metrics, 'hoard_blob_uploads_total', { result: 'existing' })).toBe(1);
+      expect(await counter(f.metrics, 'hoard_blob_bytes_in_total')).toBe(300);
+    });
+
+    it('registers nothing when the bytes do not hash to the digest', async () => {
+      const { sha } = content(50);
+      await expect(sut().put(sha, Readable.from([content(50).bytes]))).rejects.toMatchObject({ code: 'digest_mismatch' });
+      expect([await entry(sha), await f.store.stat(sha)]).toEqual([undefined, null]);
+      expect(await sut().missing([sha])).toEqual([sha]);
+    });
+
+    it('refuses a declared length over the limit before reading the body and a body that grows past it; takes one at the limit', async () => {
+      const small = await serviceFixture({ maxBlobBytes: 100 });
+      try {
+        const { bytes, sha } = content(101);
+        const body = watchedBody(bytes);
+        await expect(small.blobs.put(sha, body, 101)).rejects.toMatchObject({ code: 'payload_too_large', details: { maxBytes: 100 } });
+        expect(body.wasRead()).toBe(false);
+        // Left to drain rather than destroyed: the client still reads its 413 on a live connection.
+        expect([body.destroyed, body.readableFlowing]).toEqual([false, true]);
+        await expect(small.blobs.put(sha, Readable.from([bytes]))).rejects.toMatchObject({ code: 'payload_too_large' });
+        expect(await small.store.stat(sha)).toBeNull();
+        const fits = content(100);
+        await expect(small.blobs.put(fits.sha, Readable.from([fits.bytes]), 100)).resolves.toMatchObject({ size: 100, created: true });
+      } finally {
+        await small.close();
+      }
+    });
+  });
+
+  describe('resolve and clones', () => {
+    it('serves the empty content without any upload, and refuses content never stored', async () => {
+      await expect(sut().resolve(EMPTY)).resolves.toEqual({ sha256: EMPTY, size: 0 });
+      await expect(sut().resolveStored(EMPTY)).resolves.toEqual({ sha256: EMPTY, size: 0 });
+      await expect(sut().resolve(content(5).sha)).rejects.toMatchObject({ code: 'not_found' });
+    });
+
+    it('lists the records of content, the epoch first, each saying whether the content can be downloaded', async () => {
+      const { bytes, sha } = content(40);
+      const record = (host: string) => ({ hostname: host, filepath: '/f', sha256: sha, size: 40 });
+      await f.files.record(record('first'));
+      await f.files.record(record('second'));
+      expect((await sut().clones(sha)).map((r) => [r.hostname, r.content_available])).toEqual([
+        ['first', false],
+        ['second', false],
+      ]);
+      await sut().put(sha, Readable.from([bytes]));
+      expect((await sut().clones(sha)).map((r) => r.content_available)).toEqual([true, true]);
+      await expect(sut().clones(content(3).sha)).rejects.toMatchObject({ code: 'not_found' });
+      const lone = content(6);
+      await sut().put(lone.sha, Readable.from([lone.bytes]));
+      expect(await sut().clones(lone.sha)).toEqual([]);
+      await sut().delete(lone.sha);
+      await expect(sut().clones(lone.sha)).rejects.toMatchObject({ code: 'gone' });
+    });
+  });
 
   describe('takedown', () => {
     it('stays through later uploads, refused before the body is read, until it is reinstated', async () => {
@@ -121,8 +202,7 @@ describe('BlobsService', () => {
       await sut().put(sha, Readable.from([bytes]));
       f.store.corrupt(sha, Buffer.alloc(100));
       expect((await drain(await sut().open(await sut().resolve(sha), { start: 0, end: 3 }))).bytes).toEqual(Buffer.alloc(4));
-      const empty = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
-      expect((await drain(await sut().open(await sut().resolve(empty)))).bytes.length).toBe(0);
+      expect((await drain(await sut().open(await sut().resolve(EMPTY)))).bytes.length).toBe(0);
     });
   });
 

@@ -1,18 +1,18 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { EMPTY_SHA256, FileRecord, HoardError, PutBlobResponse } from '@app/contracts';
-import { BlobEntry, contentState, METADATA_STORE, MetadataStore, needsUpload } from '@app/metadata';
+import { FileRecord, HoardError, PutBlobResponse, type Sha256 } from '@app/contracts';
+import { BLOB_REGISTRY, BlobEntry, BlobRegistry, contentState, FILE_RECORD_STORE, FileRecordStore, needsUpload } from '@app/metadata';
 import { BLOB_STORE, BlobStore, ByteRange } from '@app/storage';
 import { Readable } from 'node:stream';
 import { detachedBody } from '../common/detached-body';
-import { AppConfig } from '../config/app-config';
-import { FileRecordsMapper } from '../files/file-records.mapper';
+import { ServerSettings } from '../config/server-settings';
+import { FileRecordsMapper } from '../content/file-records.mapper';
 import { MetricsService } from '../metrics/metrics.service';
 import { QuarantineService } from './quarantine.service';
 import { ReadProblem, verifiedRead } from './verified-read';
 
 /** A blob that may be served: its size is known and it is available. */
 export interface ServableBlob {
-  sha256: string;
+  sha256: Sha256;
   size: number;
 }
 
@@ -26,8 +26,9 @@ export class BlobsService {
 
   constructor(
     @Inject(BLOB_STORE) private readonly store: BlobStore,
-    @Inject(METADATA_STORE) private readonly metadata: MetadataStore,
-    private readonly config: AppConfig,
+    @Inject(BLOB_REGISTRY) private readonly registry: BlobRegistry,
+    @Inject(FILE_RECORD_STORE) private readonly records: FileRecordStore,
+    private readonly settings: ServerSettings,
     private readonly mapper: FileRecordsMapper,
     private readonly metrics: MetricsService,
     private readonly quarantine: QuarantineService,
@@ -42,8 +43,8 @@ export class BlobsService {
    *   as `aborted`, not as a bad request
    * @throws HoardError gone (taken down), payload_too_large, digest_mismatch, insufficient_storage, …
    */
-  async put(sha256: string, body: Readable, contentLength?: number, clientGone: () => boolean = () => false): Promise<PutBlobResponse> {
-    const maxBytes = this.config.HOARD_MAX_BLOB_BYTES;
+  async put(sha256: Sha256, body: Readable, contentLength?: number, clientGone: () => boolean = () => false): Promise<PutBlobResponse> {
+    const maxBytes = this.settings.maxBlobBytes;
     if (contentLength !== undefined && contentLength > maxBytes) {
       body.resume();
       throw new HoardError('payload_too_large', `the body is larger than the limit of ${maxBytes} bytes`, { details: { maxBytes } });
@@ -60,7 +61,7 @@ export class BlobsService {
       if (err instanceof HoardError && err.code === 'insufficient_storage') this.logger.error(`blob store full: ${String(err.cause)}`);
       throw err;
     }
-    const registered = await this.metadata.registerBlob(result.sha256, result.size, new Date());
+    const registered = await this.registry.registerBlob(result.sha256, result.size, new Date());
     if (registered.deleted_at) {
       // Taken down while it arrived: the takedown wins, and its bytes go again.
       await this.store.delete(result.sha256);
@@ -71,10 +72,13 @@ export class BlobsService {
     return { sha256: result.sha256, size: result.size, created: result.created };
   }
 
-  /** The digests of `digests` that must be uploaded (absent or quarantined, not taken down), in request order, once. */
-  async missing(digests: string[]): Promise<string[]> {
-    const unique = [...new Set(digests.map((d) => d.toLowerCase()))].filter((d) => d !== EMPTY_SHA256);
-    const known = await this.metadata.getBlobs(unique);
+  /**
+   * The digests of `digests` that must be uploaded, in request order, once: absent or quarantined, never taken down
+   * nor the empty content (see `needsUpload`, where that rule lives).
+   */
+  async missing(digests: Sha256[]): Promise<Sha256[]> {
+    const unique = [...new Set(digests)];
+    const known = await this.registry.getBlobs(unique);
     return unique.filter((d) => needsUpload(d, known.get(d)));
   }
 
@@ -82,7 +86,7 @@ export class BlobsService {
    * A blob that can be served.
    * @throws HoardError not_found (never stored, or quarantined until it is uploaded again) or gone (taken down)
    */
-  async resolve(sha256: string): Promise<ServableBlob> {
+  async resolve(sha256: Sha256): Promise<ServableBlob> {
     const entry = await this.entry(sha256);
     const state = contentState(sha256, entry);
     if (state === 'taken_down') throw gone(sha256);
@@ -91,7 +95,7 @@ export class BlobsService {
   }
 
   /** As {@link resolve}, but also checks the stored copy's presence and size (for HEAD): quarantined otherwise. */
-  async resolveStored(sha256: string): Promise<ServableBlob> {
+  async resolveStored(sha256: Sha256): Promise<ServableBlob> {
     const blob = await this.resolve(sha256);
     if (blob.size > 0) await this.checkStoredSize(sha256, blob.size, true);
     return blob;
@@ -124,34 +128,34 @@ export class BlobsService {
   }
 
   /** Takes content down now: later uploads are refused (410) until {@link reinstate}; its records show it unavailable. */
-  async delete(sha256: string): Promise<void> {
+  async delete(sha256: Sha256): Promise<void> {
     const entry = await this.entry(sha256);
     const stored = entry ? null : await this.store.stat(sha256);
     if (!entry && !stored) throw notFound(sha256);
-    await this.metadata.takeDownBlob(sha256, entry?.size ?? stored!.size, new Date());
+    await this.registry.takeDownBlob(sha256, entry?.size ?? stored!.size, new Date());
     await this.store.delete(sha256);
   }
 
   /** Lifts a takedown: the content may be uploaded again. @throws HoardError not_found when it was not taken down */
-  async reinstate(sha256: string): Promise<void> {
-    if (!(await this.metadata.reinstateBlob(sha256))) {
+  async reinstate(sha256: Sha256): Promise<void> {
+    if (!(await this.registry.reinstateBlob(sha256))) {
       throw new HoardError('not_found', `Content ${sha256} is not taken down`, { details: { sha256 } });
     }
   }
 
   /** Every current record of this content; the epoch (first record of it) first. */
-  async clones(sha256: string): Promise<FileRecord[]> {
-    const files = await this.metadata.filesWithContent(sha256);
+  async clones(sha256: Sha256): Promise<FileRecord[]> {
+    const files = await this.records.filesWithContent(sha256);
     if (files.length === 0) await this.resolve(sha256);
     return this.mapper.toRecords(files);
   }
 
-  private async entry(sha256: string): Promise<BlobEntry | undefined> {
-    return (await this.metadata.getBlobs([sha256])).get(sha256);
+  private async entry(sha256: Sha256): Promise<BlobEntry | undefined> {
+    return (await this.registry.getBlobs([sha256])).get(sha256);
   }
 
   /** Quarantines registered content whose stored copy is missing or not `size` bytes (a 404 when `refuse`). */
-  private async checkStoredSize(sha256: string, size: number, refuse = false): Promise<void> {
+  private async checkStoredSize(sha256: Sha256, size: number, refuse = false): Promise<void> {
     const stored = await this.store.stat(sha256);
     if (stored?.size === size) return;
     const what = stored ? `the stored copy holds ${stored.size} bytes, not ${size}` : 'the stored copy is missing';
@@ -159,7 +163,7 @@ export class BlobsService {
     if (refuse) throw notFound(sha256);
   }
 
-  private async readFailed(sha256: string, problem: ReadProblem | 'missing', detail: string): Promise<void> {
+  private async readFailed(sha256: Sha256, problem: ReadProblem | 'missing', detail: string): Promise<void> {
     this.metrics.corruptReads.inc({ problem });
     this.logger.error(`a full read of content ${sha256} found it ${problem}: ${detail}`);
     await this.quarantine.quarantine(sha256, `read ${problem}: ${detail}`);

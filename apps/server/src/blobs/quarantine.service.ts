@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { METADATA_STORE, MetadataStore } from '@app/metadata';
+import type { Sha256 } from '@app/contracts';
+import { BLOB_REGISTRY, BlobRegistry } from '@app/metadata';
 import { BLOB_STORE, BlobStore } from '@app/storage';
 import { MetricsService } from '../metrics/metrics.service';
 
@@ -15,7 +16,7 @@ export class QuarantineService {
 
   constructor(
     @Inject(BLOB_STORE) private readonly store: BlobStore,
-    @Inject(METADATA_STORE) private readonly metadata: MetadataStore,
+    @Inject(BLOB_REGISTRY) private readonly registry: BlobRegistry,
     private readonly metrics: MetricsService,
   ) {}
 
@@ -25,9 +26,9 @@ export class QuarantineService {
    * @param reason what was found, for the log
    * @returns whether a stored copy was moved aside
    */
-  async quarantine(sha256: string, reason: string): Promise<boolean> {
+  async quarantine(sha256: Sha256, reason: string): Promise<boolean> {
     const moved = await this.store.quarantine(sha256);
-    await this.metadata.quarantineBlob(sha256, new Date());
+    await this.registry.quarantineBlob(sha256, new Date());
     this.metrics.quarantines.inc();
     this.logger.error(`content ${sha256} quarantined (${moved ? 'stored copy moved aside' : 'no stored copy'}): ${reason}`);
     return moved;

@@ -16,16 +16,17 @@ import {
   PutPlaceFileRecord,
   PutPlaceFileRecordSchema,
   ROUTES,
+  type Sha256,
   UploadFileQuerySchema,
 } from '@app/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { KeysService } from '../auth/keys.service';
 import { BlobsService } from '../blobs/blobs.service';
-import { DigestParam } from '../common/digest.decorators';
+import { DigestParam, withDigest } from '../common/digest.decorators';
 import { Endpoint } from '../common/endpoint.decorator';
 import { clientGone, rawBody } from '../common/raw-body';
 import { RAW_CONTENT, UPLOAD_RESPONSES } from '../common/responses';
-import { AppConfig } from '../config/app-config';
+import { ServerSettings } from '../config/server-settings';
 import { FilesService } from '../files/files.service';
 import { multipartFile } from './multipart-file';
 import { withPutPlaceFields, withPutPlaceKeyFields } from './putplace-fields';
@@ -50,7 +51,7 @@ export class CompatController {
     private readonly files: FilesService,
     private readonly blobs: BlobsService,
     private readonly keys: KeysService,
-    private readonly config: AppConfig,
+    private readonly settings: ServerSettings,
   ) {}
 
   @Post('put_file')
@@ -67,7 +68,7 @@ export class CompatController {
     },
   })
   async putFile(@Body() body: FileMetadata, @Res({ passthrough: true }) reply: FastifyReply): Promise<PutFileResponse> {
-    const { status, record } = await this.files.record({ ...body, sha256: body.sha256.toLowerCase() }, ROUTES.legacyUploadUrl);
+    const { status, record } = await this.files.record(withDigest(body), ROUTES.legacyUploadUrl);
     reply.status(status === 'created' ? 201 : 200);
     return withPutPlaceFields(record);
   }
@@ -90,8 +91,8 @@ export class CompatController {
     responses: UPLOAD_RESPONSES,
     errors: [410, 422],
   })
-  async uploadFile(@DigestParam() sha256: string, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<PutBlobResponse> {
-    const { stream, length } = request.isMultipart() ? await multipartFile(request, this.config.HOARD_MAX_BLOB_BYTES) : rawBody(request);
+  async uploadFile(@DigestParam() sha256: Sha256, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<PutBlobResponse> {
+    const { stream, length } = request.isMultipart() ? await multipartFile(request, this.settings.maxBlobBytes) : rawBody(request);
     const result = await this.blobs.put(sha256, stream, length, clientGone(request));
     reply.status(result.created ? 201 : 200);
     return result;
@@ -106,7 +107,7 @@ export class CompatController {
     responses: { 200: { description: 'The epoch record', schema: PutPlaceFileRecordSchema } },
     errors: [404],
   })
-  async getFile(@DigestParam() sha256: string): Promise<PutPlaceFileRecord> {
+  async getFile(@DigestParam() sha256: Sha256): Promise<PutPlaceFileRecord> {
     return withPutPlaceFields(await this.files.epoch(sha256));
   }
 
@@ -120,7 +121,7 @@ export class CompatController {
   })
   async createKey(@Body() body: CompatCreateKeyRequest): Promise<CompatCreatedKey> {
     const scopes = body.scopes ?? ['write'];
-    return withPutPlaceKeyFields(await this.keys.create({ name: body.name, scopes, expiresAt: body.expires_at ? new Date(body.expires_at) : null }));
+    return withPutPlaceKeyFields(await this.keys.create({ name: body.name, scopes, expiresAt: body.expires_at }));
   }
 
   @Get('api_keys')

@@ -18,6 +18,7 @@ import {
   Items,
   ListFilesQuery,
   ListFilesQuerySchema,
+  normalizeSha256,
   Page,
   PathQuerySchema,
   PrefixQuerySchema,
@@ -31,6 +32,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BlobsService } from '../blobs/blobs.service';
 import { planBlobResponse, sendBlob } from '../blobs/blob-response';
+import { withDigest } from '../common/digest.decorators';
 import { Endpoint } from '../common/endpoint.decorator';
 import { CONTENT_RESPONSES } from '../common/responses';
 import { FilesService } from './files.service';
@@ -56,7 +58,7 @@ export class FilesController {
     },
   })
   async record(@Body() body: FileMetadata, @Res({ passthrough: true }) reply: FastifyReply): Promise<RecordFileResponse> {
-    const { status, record } = await this.files.record({ ...body, sha256: body.sha256.toLowerCase() });
+    const { status, record } = await this.files.record(withDigest(body));
     reply.status(status === 'created' ? 201 : 200);
     return record;
   }
@@ -71,7 +73,7 @@ export class FilesController {
     responses: { 200: { description: 'One result per file, in request order', schema: BatchResponseSchema } },
   })
   async batch(@Body() body: BatchRequest): Promise<BatchResponse> {
-    return { results: await this.files.recordBatch(body.files) };
+    return { results: await this.files.recordBatch(body.files.map(withDigest)) };
   }
 
   @Post('seen')
@@ -112,7 +114,7 @@ export class FilesController {
     return this.files.list({
       hostname: query.hostname,
       pathPrefix: query.path_prefix,
-      sha256: query.sha256?.toLowerCase(),
+      sha256: query.sha256 === undefined ? undefined : normalizeSha256(query.sha256),
       includeDeleted: query.include_deleted,
       at: query.at === undefined ? undefined : new Date(query.at),
       limit: query.limit,

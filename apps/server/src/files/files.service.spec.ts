@@ -1,8 +1,9 @@
-import { FileMetadata } from '@app/contracts';
+import { EMPTY_SHA256, type Sha256 } from '@app/contracts';
+import type { FileToRecord } from '@app/metadata';
 import { Readable } from 'node:stream';
 import { content, ServiceFixture, serviceFixture } from '../testing/service-fixtures';
 
-const EMPTY = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+const EMPTY = EMPTY_SHA256;
 
 describe('FilesService', () => {
   let f: ServiceFixture;
@@ -10,7 +11,7 @@ describe('FilesService', () => {
   afterEach(() => f.close());
 
   const sut = () => f.files;
-  const file = (filepath: string, sha256: string, size: number): FileMetadata => ({ hostname: 'h', filepath, sha256, size });
+  const file = (filepath: string, sha256: Sha256, size: number): FileToRecord => ({ hostname: 'h', filepath, sha256, size });
   const stored = async (size: number) => {
     const c = content(size);
     await f.blobs.put(c.sha, Readable.from([c.bytes]));
@@ -86,5 +87,81 @@ describe('FilesService', () => {
     expect([single.record.upload_required, single.record.upload_url, single.record.content_available]).toEqual([false, null, false]);
     const seen = await sut().markSeen('h', results.map((r) => r.id));
     expect(seen.upload_required).toEqual([results[1].id, results[3].id]);
+  });
+
+  describe('record', () => {
+    it('asks for an upload, at the URL given or the blob route, only when the store lacks the content', async () => {
+      const held = await stored(10);
+      const absent = content(11);
+      const first = await sut().record({ ...file('/a', absent.sha, 11) }, (sha) => `/up/${sha}`);
+      expect(first.status).toBe('created');
+      expect(first.record).toMatchObject({ sha256: absent.sha, upload_required: true, upload_url: `/up/${absent.sha}`, content_available: false });
+      const plain = await sut().record(file('/b', absent.sha, 11));
+      expect(plain.record.upload_url).toBe(`/api/v1/blobs/${absent.sha}`);
+      const have = await sut().record(file('/c', held.sha, 10));
+      expect([have.record.upload_required, have.record.upload_url, have.record.content_available]).toEqual([false, null, true]);
+    });
+
+    it('makes a new version only when something changed, keeping each version', async () => {
+      const a = content(5);
+      const b = content(6);
+      expect((await sut().record(file('/p', a.sha, 5))).status).toBe('created');
+      expect((await sut().record(file('/p', a.sha, 5))).status).toBe('unchanged');
+      expect((await sut().record(file('/p', b.sha, 6))).status).toBe('created');
+      expect((await sut().history('h', '/p')).map((r) => [r.version, r.sha256])).toEqual([
+        [2, b.sha],
+        [1, a.sha],
+      ]);
+      expect((await sut().current('h', '/p')).sha256).toBe(b.sha);
+    });
+  });
+
+  describe('deletion and lookups', () => {
+    it('marks paths, prefixes and records deleted, each path once, and lists only current records unless asked', async () => {
+      const c = content(4);
+      for (const path of ['/d/1', '/d/2', '/e/1', '/f']) await sut().record(file(path, c.sha, 4));
+      const writes = jest.spyOn(f.metadata, 'markPathsDeleted');
+      expect(await sut().markPathsDeleted('h', [])).toBe(0);
+      expect(writes).not.toHaveBeenCalled();
+      expect(await sut().markPathsDeleted('h', ['/e/1', '/e/1', '/nowhere'])).toBe(1);
+      expect(writes.mock.calls[0][1]).toEqual(['/e/1', '/nowhere']);
+      expect(await sut().deleteByPrefix('h', '/d/')).toBe(2);
+      const f1 = await sut().current('h', '/f');
+      await sut().delete(f1.id);
+      await expect(sut().delete('f_unknown')).rejects.toMatchObject({ code: 'not_found' });
+      expect((await sut().list({})).items).toEqual([]);
+      expect((await sut().list({ includeDeleted: true })).items.map((r) => r.filepath).sort()).toEqual(['/d/1', '/d/2', '/e/1', '/f']);
+      await expect(sut().current('h', '/f')).rejects.toMatchObject({ code: 'not_found' });
+      expect((await sut().epoch(c.sha)).filepath).toBe('/d/1');
+    });
+
+    it('answers not_found for an unknown id, path or content, and a bad cursor as a validation failure naming cursor', async () => {
+      await expect(sut().get('f_unknown')).rejects.toMatchObject({ code: 'not_found' });
+      await expect(sut().history('h', '/never')).rejects.toMatchObject({ code: 'not_found' });
+      await expect(sut().epoch(content(3).sha)).rejects.toMatchObject({ code: 'not_found' });
+      await expect(sut().list({ cursor: 'not-a-cursor' })).rejects.toMatchObject({
+        code: 'validation_failed',
+        details: { fields: [{ field: 'cursor' }] },
+      });
+    });
+
+    it('pages the list by the given limit, following next_cursor', async () => {
+      const c = content(4);
+      await sut().recordBatch(Array.from({ length: 3 }, (_, i) => file(`/p${i}`, c.sha, 4)));
+      const first = await sut().list({ limit: 2 });
+      expect(first.items).toHaveLength(2);
+      const rest = await sut().list({ limit: 2, cursor: first.next_cursor! });
+      expect([rest.items.length, rest.next_cursor]).toEqual([1, null]);
+      expect((await sut().list({})).items).toHaveLength(3);
+    });
+  });
+
+  it('confirms seen records once each, reporting stale ids', async () => {
+    const c = await stored(4);
+    const [{ id }] = await sut().recordBatch([file('/s', c.sha, 4)]);
+    const writes = jest.spyOn(f.metadata, 'markFilesSeen');
+    const seen = await sut().markSeen('h', [id, id, 'f_unknown']);
+    expect(writes.mock.calls[0][1]).toEqual([id, 'f_unknown']);
+    expect(seen).toEqual({ seen: 1, stale: ['f_unknown'], upload_required: [] });
   });
 });

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   BatchResultItem,
-  FileMetadata,
   FileRecord,
   HoardError,
   LIMITS,
@@ -10,9 +9,20 @@ import {
   RecordStatus,
   ROUTES,
   SeenResponse,
+  type Sha256,
 } from '@app/contracts';
-import { isContentAvailable, METADATA_STORE, MetadataStore, needsUpload, RecordedFile, StoredFile } from '@app/metadata';
-import { FileRecordsMapper, toFileRecord } from './file-records.mapper';
+import {
+  BLOB_REGISTRY,
+  BlobRegistry,
+  FILE_RECORD_STORE,
+  FileRecordStore,
+  FileToRecord,
+  isContentAvailable,
+  needsUpload,
+  RecordedFile,
+  StoredFile,
+} from '@app/metadata';
+import { FileRecordsMapper, toFileRecord } from '../content/file-records.mapper';
 import { checkRecordSizes } from './record-sizes';
 
 /** Whether a record's content can be downloaded now, and whether the client must upload it. */
@@ -21,12 +31,12 @@ interface ContentAnswer {
   upload: boolean;
 }
 
-const unique = (digests: string[]) => [...new Set(digests)];
+const unique = (digests: Sha256[]) => [...new Set(digests)];
 
 export interface ListQuery {
   hostname?: string;
   pathPrefix?: string;
-  sha256?: string;
+  sha256?: Sha256;
   includeDeleted?: boolean;
   at?: Date;
   limit?: number;
@@ -37,7 +47,8 @@ export interface ListQuery {
 @Injectable()
 export class FilesService {
   constructor(
-    @Inject(METADATA_STORE) private readonly metadata: MetadataStore,
+    @Inject(FILE_RECORD_STORE) private readonly records: FileRecordStore,
+    @Inject(BLOB_REGISTRY) private readonly registry: BlobRegistry,
     private readonly mapper: FileRecordsMapper,
   ) {}
 
@@ -46,7 +57,7 @@ export class FilesService {
    * @throws HoardError validation_failed naming `size` when the content is stored with another size
    */
   async record(
-    file: FileMetadata,
+    file: FileToRecord,
     uploadUrl: (sha256: string) => string = ROUTES.blob,
   ): Promise<{ status: RecordStatus; record: RecordFileResponse }> {
     const [{ result, state }] = await this.recordSized([file], () => 'size');
@@ -65,7 +76,7 @@ export class FilesService {
    * Records up to 1,000 files in request order.
    * @throws HoardError validation_failed naming `files.<index>.size` for each record whose content is stored with another size
    */
-  async recordBatch(files: FileMetadata[]): Promise<BatchResultItem[]> {
+  async recordBatch(files: FileToRecord[]): Promise<BatchResultItem[]> {
     const recorded = await this.recordSized(files, (index) => `files.${index}.size`);
     return recorded.map(({ result, state }, index) => ({
       index,
@@ -79,7 +90,7 @@ export class FilesService {
 
   /** Confirms unchanged files by record id (see {@link SeenResponse}). */
   async markSeen(hostname: string, ids: string[]): Promise<SeenResponse> {
-    const { seen, stale, uploadRequired } = await this.metadata.markFilesSeen(hostname, [...new Set(ids)], new Date());
+    const { seen, stale, uploadRequired } = await this.records.markFilesSeen(hostname, [...new Set(ids)], new Date());
     return { seen, stale, upload_required: uploadRequired };
   }
 
@@ -88,17 +99,16 @@ export class FilesService {
    * be uploaded. A record written while its content was being registered (a race the first check cannot see) gets the
    * content's size afterwards.
    */
-  private async recordSized(files: FileMetadata[], field: (index: number) => string): Promise<Array<{ result: RecordedFile; state: ContentAnswer }>> {
-    const normalized = files.map((f) => (/[A-F]/.test(f.sha256) ? { ...f, sha256: f.sha256.toLowerCase() } : f));
-    const before = await this.metadata.getBlobs(unique(normalized.map((f) => f.sha256)));
-    checkRecordSizes(normalized, before, field);
-    const results = await this.metadata.recordFiles(normalized, new Date());
+  private async recordSized(files: FileToRecord[], field: (index: number) => string): Promise<Array<{ result: RecordedFile; state: ContentAnswer }>> {
+    const before = await this.registry.getBlobs(unique(files.map((f) => f.sha256)));
+    checkRecordSizes(files, before, field);
+    const results = await this.records.recordFiles(files, new Date());
     const unknown = unique(results.map((r) => r.file.sha256).filter((d) => !before.has(d)));
-    const after = unknown.length === 0 ? new Map() : await this.metadata.getBlobs(unknown);
+    const after = unknown.length === 0 ? new Map() : await this.registry.getBlobs(unknown);
     for (const result of results) {
       const entry = after.get(result.file.sha256);
       if (entry && entry.size !== result.file.size) {
-        await this.metadata.setFileSizes(entry.sha256, entry.size);
+        await this.registry.setFileSizes(entry.sha256, entry.size);
         result.file = { ...result.file, size: entry.size };
       }
     }
@@ -110,12 +120,12 @@ export class FilesService {
 
   async markPathsDeleted(hostname: string, filepaths: string[]): Promise<number> {
     if (filepaths.length === 0) return 0;
-    return this.metadata.markPathsDeleted(hostname, [...new Set(filepaths)], new Date());
+    return this.records.markPathsDeleted(hostname, [...new Set(filepaths)], new Date());
   }
 
   /** @throws HoardError validation_failed naming `cursor` when it is not a next_cursor the server made */
   async list(query: ListQuery): Promise<Page<FileRecord>> {
-    const page = await this.metadata
+    const page = await this.records
       .listFiles({
         hostname: query.hostname,
         pathPrefix: query.pathPrefix,
@@ -143,36 +153,36 @@ export class FilesService {
 
   /** Every version at a path, newest first. @throws HoardError not_found when the path was never recorded */
   async history(hostname: string, filepath: string): Promise<FileRecord[]> {
-    const versions = await this.metadata.fileHistory(hostname, filepath);
+    const versions = await this.records.fileHistory(hostname, filepath);
     if (versions.length === 0) throw new HoardError('not_found', `No record of ${filepath} on ${hostname}`);
     return this.mapper.toRecords(versions);
   }
 
   /** The current version at a path. @throws HoardError not_found */
   async current(hostname: string, filepath: string): Promise<StoredFile> {
-    const file = await this.metadata.currentFile(hostname, filepath);
+    const file = await this.records.currentFile(hostname, filepath);
     if (!file) throw new HoardError('not_found', `No current record of ${filepath} on ${hostname}`);
     return file;
   }
 
   /** @throws HoardError not_found */
   async delete(id: string): Promise<void> {
-    if (!(await this.metadata.markFileDeleted(id, new Date()))) throw new HoardError('not_found', `No file record ${id}`);
+    if (!(await this.records.markFileDeleted(id, new Date()))) throw new HoardError('not_found', `No file record ${id}`);
   }
 
   async deleteByPrefix(hostname: string, pathPrefix: string): Promise<number> {
-    return this.metadata.markPrefixDeleted(hostname, pathPrefix, new Date());
+    return this.records.markPrefixDeleted(hostname, pathPrefix, new Date());
   }
 
   /** The earliest record of this content, deleted or not. @throws HoardError not_found */
-  async epoch(sha256: string): Promise<FileRecord> {
-    const file = await this.metadata.epochFile(sha256);
+  async epoch(sha256: Sha256): Promise<FileRecord> {
+    const file = await this.records.epochFile(sha256);
     if (!file) throw new HoardError('not_found', `No file record with content ${sha256}`);
     return this.mapper.toRecord(file);
   }
 
   private async stored(id: string): Promise<StoredFile> {
-    const file = await this.metadata.getFile(id);
+    const file = await this.records.getFile(id);
     if (!file) throw new HoardError('not_found', `No file record ${id}`);
     return file;
   }

@@ -1,5 +1,5 @@
-import { EMPTY_SHA256, FileMetadata } from '@app/contracts';
-import type { BlobEntry } from '@app/metadata';
+import { EMPTY_SHA256, type Sha256 } from '@app/contracts';
+import type { BlobEntry, FileToRecord } from '@app/metadata';
 import { type FieldError, fieldsFailed } from '../common/validation-errors';
 
 /**
@@ -8,11 +8,10 @@ import { type FieldError, fieldsFailed } from '../common/validation-errors';
  * is the empty content. `field` names a record's size field (`size`, or `files.3.size` in a batch).
  * @throws HoardError validation_failed naming each bad field
  */
-export function checkRecordSizes(files: FileMetadata[], known: Map<string, BlobEntry>, field: (index: number) => string): void {
+export function checkRecordSizes(files: FileToRecord[], known: Map<Sha256, BlobEntry>, field: (index: number) => string): void {
   const bad: FieldError[] = [];
   files.forEach((f, index) => {
-    const sha256 = f.sha256.toLowerCase();
-    const size = sha256 === EMPTY_SHA256 ? 0 : known.get(sha256)?.size;
+    const size = f.sha256 === EMPTY_SHA256 ? 0 : known.get(f.sha256)?.size;
     if (size === undefined || f.size === size) return;
     const name = field(index);
     bad.push({ field: name, errors: [`${name} must be ${size}: the content of this digest is ${size} bytes long`] });

@@ -29,7 +29,7 @@ export class KeysController {
     responses: { 201: { description: 'The new key with its secret', schema: CreatedKeySchema } },
   })
   async create(@Body() body: CreateKeyRequest): Promise<CreatedKey> {
-    return this.keys.create({ name: body.name, scopes: body.scopes, expiresAt: body.expires_at ? new Date(body.expires_at) : null });
+    return this.keys.create({ name: body.name, scopes: body.scopes, expiresAt: body.expires_at });
   }
 
   @Get()

@@ -1,8 +1,8 @@
-import type { MetadataStore } from '@app/metadata';
+import type { StatsReader } from '@app/metadata';
 import { MetricsService } from './metrics.service';
 
 describe('MetricsService', () => {
-  const metadata = { stats: async () => ({ blobs: 3, stored_bytes: 300 }) } as unknown as MetadataStore;
+  const metadata = { stats: async () => ({ blobs: 3, stored_bytes: 300 }) } as unknown as StatsReader;
   const sut = () => new MetricsService(metadata);
 
   it('names the default process metrics as prom-client does, without a prefix', async () => {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { METADATA_STORE, MetadataStore } from '@app/metadata';
+import { STATS_READER, StatsReader } from '@app/metadata';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Prometheus metrics of this process (one registry per app instance). */
@@ -62,7 +62,7 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor(@Inject(METADATA_STORE) metadata: MetadataStore) {
+  constructor(@Inject(STATS_READER) metadata: StatsReader) {
     // Named as prom-client names them (process_*, nodejs_*), so that the usual dashboards find them.
     collectDefaultMetrics({ register: this.registry });
     // Both gauges come from one stats query, made at most once per second of scrapes.

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Stats } from '@app/contracts';
-import { METADATA_STORE, MetadataStore } from '@app/metadata';
+import { STATS_READER, StatsReader } from '@app/metadata';
 
 /** Totals across every host: how much is recorded, how much is stored, and the saving. */
 @Injectable()
 export class StatsService {
-  constructor(@Inject(METADATA_STORE) private readonly metadata: MetadataStore) {}
+  constructor(@Inject(STATS_READER) private readonly metadata: StatsReader) {}
 
   async stats(): Promise<Stats> {
     const s = await this.metadata.stats();

@@ -1,33 +1,63 @@
-import { Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { BLOB_STORE, BlobStore } from '@app/storage';
-import { METADATA_STORE, MetadataStore } from '@app/metadata';
+import {
+  BLOB_REGISTRY,
+  FILE_RECORD_STORE,
+  KEY_STORE,
+  METADATA_LIFECYCLE,
+  METADATA_STORE,
+  MetadataLifecycle,
+  MetadataStore,
+  STATS_READER,
+} from '@app/metadata';
 import { makeDataDir } from './data-dir';
 import { AppConfig } from '../config/app-config';
 import { createBlobStore, createMetadataStore } from './store.factory';
 
-/** Builds the configured metadata and blob stores once, initialises them at start and closes them at shutdown. */
+/** Every metadata port is the one adapter (one connection), each under its own token. */
+const METADATA_PORTS = [METADATA_LIFECYCLE, FILE_RECORD_STORE, BLOB_REGISTRY, KEY_STORE, STATS_READER];
+
+/** Stores built elsewhere (the specs' in-memory ones), not yet initialised. */
+export interface GivenStores {
+  blobs: BlobStore;
+  metadata: MetadataStore;
+}
+
+/**
+ * Builds the configured metadata and blob stores once (or takes given ones), initialises them at start and closes
+ * them at shutdown. Services inject the narrow metadata ports; the whole adapter stays inside this module.
+ */
 @Global()
-@Module({
-  providers: [
-    { provide: BLOB_STORE, inject: [AppConfig], useFactory: (config: AppConfig) => createBlobStore(config) },
-    {
-      provide: METADATA_STORE,
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => {
-        makeDataDir(config.dataDir);
-        return createMetadataStore(config);
-      },
-    },
-  ],
-  exports: [BLOB_STORE, METADATA_STORE],
-})
+@Module({})
 export class StoresModule implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Stores');
 
   constructor(
-    @Inject(METADATA_STORE) private readonly metadata: MetadataStore,
+    @Inject(METADATA_LIFECYCLE) private readonly metadata: MetadataLifecycle,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
   ) {}
+
+  /** The stores named by the config, or `given` ones. */
+  static forRoot(given?: GivenStores): DynamicModule {
+    const providers = given
+      ? [
+          { provide: BLOB_STORE, useValue: given.blobs },
+          { provide: METADATA_STORE, useValue: given.metadata },
+        ]
+      : [
+          { provide: BLOB_STORE, inject: [AppConfig], useFactory: (config: AppConfig) => createBlobStore(config) },
+          {
+            provide: METADATA_STORE,
+            inject: [AppConfig],
+            useFactory: (config: AppConfig) => {
+              makeDataDir(config.dataDir);
+              return createMetadataStore(config);
+            },
+          },
+        ];
+    const ports = METADATA_PORTS.map((port) => ({ provide: port, useExisting: METADATA_STORE }));
+    return { module: StoresModule, providers: [...providers, ...ports], exports: [BLOB_STORE, ...METADATA_PORTS] };
+  }
 
   async onModuleInit(): Promise<void> {
     await this.metadata.init();

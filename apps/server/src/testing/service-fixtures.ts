@@ -1,12 +1,18 @@
 import { Logger } from '@nestjs/common';
+import { type Sha256, sha256Of } from '@app/contracts';
 import { SqliteMetadataStore } from '@app/metadata';
 import { MemoryBlobStore } from '@app/storage';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { AccessTokensService } from '../auth/access-tokens.service';
+import { AdminBootstrapService } from '../auth/admin-bootstrap.service';
+import { KeysService } from '../auth/keys.service';
 import { BlobsService } from '../blobs/blobs.service';
+import { PackUploadService } from '../blobs/pack-upload.service';
 import { QuarantineService } from '../blobs/quarantine.service';
 import { AppConfig } from '../config/app-config';
-import { FileRecordsMapper } from '../files/file-records.mapper';
+import { ServerSettings, ServerSettingsValues } from '../config/server-settings';
+import { FileRecordsMapper } from '../content/file-records.mapper';
 import { FilesService } from '../files/files.service';
 import { MetricsService } from '../metrics/metrics.service';
 
@@ -14,29 +20,53 @@ import { MetricsService } from '../metrics/metrics.service';
 export interface ServiceFixture {
   store: MemoryBlobStore;
   metadata: SqliteMetadataStore;
+  settings: ServerSettings;
   metrics: MetricsService;
   blobs: BlobsService;
+  packs: PackUploadService;
   files: FilesService;
+  keys: KeysService;
+  tokens: AccessTokensService;
+  bootstrap: AdminBootstrapService;
   close(): Promise<void>;
 }
 
-export async function serviceFixture(): Promise<ServiceFixture> {
+/** The settings of the default configuration, with `overrides`. */
+export function testSettings(overrides: Partial<ServerSettingsValues> = {}): ServerSettings {
+  return new ServerSettings({ ...ServerSettings.from(new AppConfig()), ...overrides });
+}
+
+/**
+ * The one place specs build services: each on fresh in-memory stores (the metadata store initialised), with the
+ * default settings and `overrides`.
+ */
+export async function serviceFixture(overrides: Partial<ServerSettingsValues> = {}): Promise<ServiceFixture> {
   Logger.overrideLogger(false);
   const store = new MemoryBlobStore();
   const metadata = new SqliteMetadataStore({ path: ':memory:' });
   await metadata.init();
+  const settings = testSettings(overrides);
   const metrics = new MetricsService(metadata);
   const mapper = new FileRecordsMapper(metadata);
   const quarantine = new QuarantineService(store, metadata, metrics);
-  const blobs = new BlobsService(store, metadata, new AppConfig(), mapper, metrics, quarantine);
-  const files = new FilesService(metadata, mapper);
-  return { store, metadata, metrics, blobs, files, close: () => metadata.close() };
+  const blobs = new BlobsService(store, metadata, metadata, settings, mapper, metrics, quarantine);
+  const packs = new PackUploadService(blobs, settings);
+  const files = new FilesService(metadata, metadata, mapper);
+  const keys = new KeysService(metadata);
+  const tokens = new AccessTokensService(keys, settings);
+  const bootstrap = new AdminBootstrapService(settings, keys);
+  return { store, metadata, settings, metrics, blobs, packs, files, keys, tokens, bootstrap, close: () => metadata.close() };
+}
+
+/** The keys service of a second server instance that shares the fixture's metadata store. */
+export function secondKeysService(f: ServiceFixture): KeysService {
+  return new KeysService(f.metadata);
 }
 
 /** Random content and its digest. */
-export function content(size: number): { bytes: Buffer; sha: string } {
+export function content(size: number): { bytes: Buffer; sha: Sha256 } {
   const bytes = randomBytes(size);
-  return { bytes, sha: createHash('sha256').update(bytes).digest('hex') };
+  return { bytes, sha: sha256Of(createHash('sha256').update(bytes)) };
 }
 
 /** A body that records whether anything read it. */

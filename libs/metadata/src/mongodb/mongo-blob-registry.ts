@@ -1,5 +1,6 @@
 import type { Collection } from 'mongodb';
-import type { BlobEntry } from '../metadata-store';
+import type { Sha256 } from '@app/contracts';
+import type { BlobEntry } from '../metadata-types';
 import { type BlobDoc, type FileDoc, toBlobEntry } from './mongo-documents';
 import { isDuplicateKey } from './mongo-errors';
 import { sumOf } from './mongo-queries';
@@ -8,7 +9,7 @@ import { sumOf } from './mongo-queries';
 const AVAILABLE = { deleted_at: null, quarantined_at: null } as const;
 
 /**
- * The blob registry on MongoDB (see MetadataStore for each rule). Digests arrive lower-cased; the store maps errors.
+ * The blob registry on MongoDB (see BlobRegistry for each rule). The store maps errors.
  * Every write is correct on its own, without transactions.
  */
 export class MongoBlobRegistry {
@@ -18,7 +19,7 @@ export class MongoBlobRegistry {
   ) {}
 
   /** The entry, then the records' sizes: a crash between the two leaves sizes that the next registration corrects. */
-  async register(_id: string, size: number, now: Date): Promise<BlobEntry> {
+  async register(_id: Sha256, size: number, now: Date): Promise<BlobEntry> {
     const upsert = () =>
       this.blobs.findOneAndUpdate(
         { _id },
@@ -31,21 +32,21 @@ export class MongoBlobRegistry {
     return toBlobEntry(doc!);
   }
 
-  async setFileSizes(sha256: string, size: number): Promise<number> {
+  async setFileSizes(sha256: Sha256, size: number): Promise<number> {
     return (await this.files.updateMany({ sha256, size: { $ne: size } }, { $set: { size } })).modifiedCount;
   }
 
-  async get(ids: string[]): Promise<Map<string, BlobEntry>> {
+  async get(ids: Sha256[]): Promise<Map<Sha256, BlobEntry>> {
     const docs = await this.blobs.find({ _id: { $in: ids } }).toArray();
     return new Map(docs.map((doc) => [doc._id, toBlobEntry(doc)]));
   }
 
-  async quarantine(_id: string, now: Date): Promise<boolean> {
+  async quarantine(_id: Sha256, now: Date): Promise<boolean> {
     const result = await this.blobs.updateOne({ _id, quarantined_at: null }, { $set: { quarantined_at: now } });
     return result.matchedCount > 0 || (await this.blobs.countDocuments({ _id }, { limit: 1 })) > 0;
   }
 
-  async takeDown(_id: string, size: number, now: Date): Promise<void> {
+  async takeDown(_id: Sha256, size: number, now: Date): Promise<void> {
     const takeDown = () =>
       this.blobs.updateOne(
         { _id, deleted_at: null },
@@ -64,7 +65,7 @@ export class MongoBlobRegistry {
     return sumOf(this.blobs, AVAILABLE);
   }
 
-  async reinstate(_id: string): Promise<boolean> {
+  async reinstate(_id: Sha256): Promise<boolean> {
     return (await this.blobs.deleteOne({ _id, deleted_at: { $ne: null } })).deletedCount > 0;
   }
 }

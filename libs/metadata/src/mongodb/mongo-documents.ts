@@ -1,6 +1,6 @@
 import type { ObjectId } from 'mongodb';
-import type { Scope } from '@app/contracts';
-import type { BlobEntry, KeyRecord, StoredFile } from '../metadata-store';
+import type { Sha256 } from '@app/contracts';
+import type { BlobEntry, KeyRecord, StoredFile } from '../metadata-types';
 import { statFieldsOf } from '../shared/stat-fields';
 
 /** One version of a file in the `files` collection. `is_current` marks the highest version of its path. */
@@ -13,7 +13,7 @@ export interface FileDoc extends Omit<StoredFile, 'id' | 'type' | 'link_target'>
 
 /** A verified content entry in the `blobs` collection, keyed by its digest. */
 export interface BlobDoc {
-  _id: string;
+  _id: Sha256;
   size: number;
   created_at: Date;
   deleted_at: Date | null;
@@ -22,16 +22,7 @@ export interface BlobDoc {
 }
 
 /** An API key in the `api_keys` collection, keyed by its id. */
-export interface KeyDoc {
-  _id: string;
-  name: string;
-  scopes: Scope[];
-  hash: string;
-  created_at: Date;
-  expires_at: Date | null;
-  last_used_at: Date | null;
-  revoked_at: Date | null;
-}
+export type KeyDoc = Omit<KeyRecord, 'id'> & { _id: string };
 
 export function toStoredFile(doc: FileDoc): StoredFile {
   return {

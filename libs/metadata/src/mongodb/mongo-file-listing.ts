@@ -1,5 +1,5 @@
 import { type Collection, type Filter, ObjectId } from 'mongodb';
-import type { FilePage, FileQuery } from '../metadata-store';
+import type { FilePage, FileQuery } from '../metadata-types';
 import { decodeCursor, encodeCursor } from '../shared/page-cursor';
 import { type FileDoc, toStoredFile } from './mongo-documents';
 import { LIVE, OBJECT_ID, pathPrefixFilter } from './mongo-queries';
@@ -16,7 +16,7 @@ export async function listMongoFiles(files: Collection<FileDoc>, query: FileQuer
   const parts: Filter<FileDoc>[] = [];
   if (query.hostname !== undefined) parts.push({ hostname: query.hostname });
   if (query.pathPrefix) parts.push(pathPrefixFilter(query.pathPrefix));
-  if (query.sha256 !== undefined) parts.push({ sha256: query.sha256.toLowerCase() });
+  if (query.sha256 !== undefined) parts.push({ sha256: query.sha256 });
   const after = query.cursor === undefined ? null : new ObjectId(decodeCursor(query.cursor, (id) => OBJECT_ID.test(id)));
   if (query.at === undefined) {
     parts.push(query.includeDeleted ? { is_current: true } : { ...LIVE });

@@ -1,6 +1,5 @@
 import { type AnyBulkWriteOperation, type Collection, MongoBulkWriteError, ObjectId } from 'mongodb';
-import type { FileMetadata } from '@app/contracts';
-import type { RecordedFile } from '../metadata-store';
+import type { FileToRecord, RecordedFile } from '../metadata-types';
 import { fileKindOf, statFieldsOf } from '../shared/stat-fields';
 import { isDuplicateKey } from './mongo-errors';
 import { type FileDoc, toStoredFile } from './mongo-documents';
@@ -46,7 +45,7 @@ const pathKey = (hostname: string, filepath: string) => `${hostname}\u0000${file
 export class MongoFileRecorder {
   constructor(private readonly files: Collection<FileDoc>) {}
 
-  async record(input: FileMetadata[], now: Date): Promise<RecordedFile[]> {
+  async record(input: FileToRecord[], now: Date): Promise<RecordedFile[]> {
     const results: RecordedFile[] = new Array(input.length);
     // Ids are drawn in request order up front, so new versions sort by id as they were sent, retries included.
     const ids = input.map(() => new ObjectId());
@@ -71,7 +70,7 @@ export class MongoFileRecorder {
   }
 
   /** One record, re-reading and retrying until its write wins or is an update. */
-  private async recordOne(f: FileMetadata, id: ObjectId, now: Date): Promise<RecordedFile> {
+  private async recordOne(f: FileToRecord, id: ObjectId, now: Date): Promise<RecordedFile> {
     for (let attempt = 1; ; attempt++) {
       const latest = await this.files.findOne({ hostname: f.hostname, filepath: f.filepath }, { sort: { version: -1 } });
       const p = this.plan(f, id, 0, latest ?? undefined, now);
@@ -86,8 +85,8 @@ export class MongoFileRecorder {
     }
   }
 
-  private plan(f: FileMetadata, id: ObjectId, index: number, cur: FileDoc | undefined, now: Date): Planned {
-    const sha256 = f.sha256.toLowerCase();
+  private plan(f: FileToRecord, id: ObjectId, index: number, cur: FileDoc | undefined, now: Date): Planned {
+    const { sha256 } = f;
     const stat = statFieldsOf(f);
     const kind = fileKindOf(f);
     const same = cur && (cur.type ?? 'file') === kind.type && (cur.link_target ?? null) === kind.link_target;
@@ -114,7 +113,7 @@ export class MongoFileRecorder {
   }
 
   /** The current version of each path, read in one query per hostname. */
-  private async currentOf(files: FileMetadata[]): Promise<Map<string, Current>> {
+  private async currentOf(files: FileToRecord[]): Promise<Map<string, Current>> {
     const byHost = new Map<string, string[]>();
     for (const f of files) {
       const paths = byHost.get(f.hostname) ?? [];

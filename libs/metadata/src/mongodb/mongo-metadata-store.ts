@@ -1,17 +1,18 @@
 import { type Collection, type Db, MongoClient } from 'mongodb';
-import { type FileMetadata, HoardError } from '@app/contracts';
+import { HoardError, type Sha256 } from '@app/contracts';
 import { needsUpload } from '../content-state';
 import {
   type BlobEntry,
   type FilePage,
   type FileQuery,
+  type FileToRecord,
   type KeyRecord,
-  type MetadataStore,
   type RecordedFile,
   type SeenOutcome,
   type StoreStats,
   type StoredFile,
-} from '../metadata-store';
+} from '../metadata-types';
+import type { MetadataStore } from '../metadata-store';
 import { type BlobDoc, type FileDoc, type KeyDoc, fromKeyRecord, toKeyRecord, toStoredFile } from './mongo-documents';
 import { mapMongoError } from './mongo-errors';
 import { MongoFileRecorder } from './mongo-file-recorder';
@@ -71,7 +72,7 @@ export class MongoMetadataStore implements MetadataStore {
     await client?.close();
   }
 
-  async recordFiles(files: FileMetadata[], now: Date): Promise<RecordedFile[]> {
+  async recordFiles(files: FileToRecord[], now: Date): Promise<RecordedFile[]> {
     return this.run(() => this.recorder!.record(files, now));
   }
 
@@ -133,39 +134,39 @@ export class MongoMetadataStore implements MetadataStore {
     return docs.map(toStoredFile);
   }
 
-  async filesWithContent(sha256: string): Promise<StoredFile[]> {
-    const filter = { sha256: sha256.toLowerCase(), ...LIVE };
+  async filesWithContent(sha256: Sha256): Promise<StoredFile[]> {
+    const filter = { sha256: sha256, ...LIVE };
     const docs = await this.run(() => this.files().find(filter).sort({ first_seen_at: 1, _id: 1 }).toArray());
     return docs.map(toStoredFile);
   }
 
-  async epochFile(sha256: string): Promise<StoredFile | null> {
+  async epochFile(sha256: Sha256): Promise<StoredFile | null> {
     const sort = { first_seen_at: 1, _id: 1 } as const;
-    return this.run(async () => mapDoc(await this.files().findOne({ sha256: sha256.toLowerCase() }, { sort })));
+    return this.run(async () => mapDoc(await this.files().findOne({ sha256: sha256 }, { sort })));
   }
 
-  async registerBlob(sha256: string, size: number, now: Date): Promise<BlobEntry> {
-    return this.run(() => this.registry!.register(sha256.toLowerCase(), size, now));
+  async registerBlob(sha256: Sha256, size: number, now: Date): Promise<BlobEntry> {
+    return this.run(() => this.registry!.register(sha256, size, now));
   }
 
-  async getBlobs(sha256s: string[]): Promise<Map<string, BlobEntry>> {
-    return sha256s.length === 0 ? new Map() : this.run(() => this.registry!.get(sha256s.map((s) => s.toLowerCase())));
+  async getBlobs(sha256s: Sha256[]): Promise<Map<Sha256, BlobEntry>> {
+    return sha256s.length === 0 ? new Map() : this.run(() => this.registry!.get(sha256s));
   }
 
-  async quarantineBlob(sha256: string, now: Date): Promise<boolean> {
-    return this.run(() => this.registry!.quarantine(sha256.toLowerCase(), now));
+  async quarantineBlob(sha256: Sha256, now: Date): Promise<boolean> {
+    return this.run(() => this.registry!.quarantine(sha256, now));
   }
 
-  async takeDownBlob(sha256: string, size: number, now: Date): Promise<void> {
-    await this.run(() => this.registry!.takeDown(sha256.toLowerCase(), size, now));
+  async takeDownBlob(sha256: Sha256, size: number, now: Date): Promise<void> {
+    await this.run(() => this.registry!.takeDown(sha256, size, now));
   }
 
-  async setFileSizes(sha256: string, size: number): Promise<number> {
-    return this.run(() => this.registry!.setFileSizes(sha256.toLowerCase(), size));
+  async setFileSizes(sha256: Sha256, size: number): Promise<number> {
+    return this.run(() => this.registry!.setFileSizes(sha256, size));
   }
 
-  async reinstateBlob(sha256: string): Promise<boolean> {
-    return this.run(() => this.registry!.reinstate(sha256.toLowerCase()));
+  async reinstateBlob(sha256: Sha256): Promise<boolean> {
+    return this.run(() => this.registry!.reinstate(sha256));
   }
 
   async createKey(key: KeyRecord): Promise<void> {

@@ -1,5 +1,5 @@
 import { type AnyBulkWriteOperation, type Collection, type Db, MongoBulkWriteError, MongoClient } from 'mongodb';
-import { HoardError } from '@app/contracts';
+import { HoardError, type Sha256 } from '@app/contracts';
 import type { PackCommit, PackEntry, PackIndex, PackInfo } from '@app/storage';
 import { isDuplicateKey, mapMongoError } from './mongo-errors';
 
@@ -25,7 +25,7 @@ interface EntryDoc {
   length: number;
 }
 
-const toEntry = (doc: EntryDoc): PackEntry => ({ sha256: doc._id, packId: doc.pack_id, offset: doc.offset, length: doc.length });
+const toEntry = (doc: EntryDoc): PackEntry => ({ sha256: doc._id as Sha256, packId: doc.pack_id, offset: doc.offset, length: doc.length });
 
 /**
  * The pack index in MongoDB (collections `packs` and `pack_entries`), shared by every instance, without

@@ -1,7 +1,7 @@
 import { type Collection, type Filter, ObjectId } from 'mongodb';
 import { pathPrefixRange } from '../shared/prefix-range';
 import { type FileDoc, toStoredFile } from './mongo-documents';
-import type { StoredFile } from '../metadata-store';
+import type { StoredFile } from '../metadata-types';
 
 /** A file id as the port shows it: an ObjectId in lower-case hex. */
 export const OBJECT_ID = /^[0-9a-f]{24}$/;

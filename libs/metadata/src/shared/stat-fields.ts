@@ -1,5 +1,5 @@
 import type { FileMetadata, FileType } from '@app/contracts';
-import type { StatFields } from '../metadata-store';
+import type { StatFields } from '../metadata-types';
 
 /** Stat fields as a host sends them (absent when unknown) or as a store kept them (null, or absent in older data). */
 type LooseStatFields = Pick<FileMetadata, 'size'> & { [K in Exclude<keyof StatFields, 'size'>]?: StatFields[K] | undefined };

@@ -1,8 +1,8 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { FileMetadata } from '@app/contracts';
-import type { BlobEntry, RecordedFile } from '../metadata-store';
+import type { Sha256 } from '@app/contracts';
+import type { BlobEntry, FileToRecord, RecordedFile } from '../metadata-types';
 import { recordSqliteFile } from './sqlite-file-recorder';
 import { SqliteFileListing } from './sqlite-file-listing';
 import { migrateSqlite } from './sqlite-migrations';
@@ -19,10 +19,10 @@ export interface OpenSqlite {
   db: Database.Database;
   sql: SqliteStatements;
   listing: SqliteFileListing;
-  record: (files: FileMetadata[], nowMs: number) => RecordedFile[];
+  record: (files: FileToRecord[], nowMs: number) => RecordedFile[];
   deletePaths: (hostname: string, filepaths: string[], nowMs: number) => number;
   /** Registers content and sets the size of every record of it, in one transaction. */
-  register: (sha256: string, size: number, nowMs: number) => BlobEntry;
+  register: (sha256: Sha256, size: number, nowMs: number) => BlobEntry;
 }
 
 /**
@@ -42,11 +42,11 @@ export function openSqlite(path: string, busyTimeoutMs: number): OpenSqlite {
   db.pragma('wal_autocheckpoint = 8192');
   migrateSqlite(db);
   const sql = prepareSqliteStatements(db);
-  const record = db.transaction((files: FileMetadata[], nowMs: number) => files.map((f) => recordSqliteFile(sql, f, nowMs)));
+  const record = db.transaction((files: FileToRecord[], nowMs: number) => files.map((f) => recordSqliteFile(sql, f, nowMs)));
   const deletePaths = db.transaction((hostname: string, filepaths: string[], nowMs: number) =>
     filepaths.reduce((n, filepath) => n + sql.deletePath.run(nowMs, hostname, filepath).changes, 0),
   );
-  const register = db.transaction((sha256: string, size: number, nowMs: number) => {
+  const register = db.transaction((sha256: Sha256, size: number, nowMs: number) => {
     const row = sql.registerBlob.get(sha256, size, nowMs)!;
     sql.fixSizes.run({ sha256, size });
     return toBlobEntry(row);

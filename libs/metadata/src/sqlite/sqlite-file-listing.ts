@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { FilePage, FileQuery } from '../metadata-store';
+import type { FilePage, FileQuery } from '../metadata-types';
 import { decodeCursor, encodeCursor } from '../shared/page-cursor';
 import { pathPrefixRange } from '../shared/prefix-range';
 import { type FileRow, toStoredFile } from './sqlite-rows';
@@ -51,7 +51,7 @@ export class SqliteFileListing {
     }
     if (query.sha256 !== undefined) {
       where.push('sha256 = @sha256');
-      params.sha256 = query.sha256.toLowerCase();
+      params.sha256 = query.sha256;
     }
     const rows = this.statement(`SELECT * FROM file_rows WHERE ${where.join(' AND ')} ORDER BY id LIMIT @limit`).all(params);
     const more = rows.length > query.limit;

@@ -1,5 +1,4 @@
-import type { FileMetadata } from '@app/contracts';
-import type { RecordedFile } from '../metadata-store';
+import type { FileToRecord, RecordedFile } from '../metadata-types';
 import { fileKindOf, statFieldsOf } from '../shared/stat-fields';
 import { type FileRow, toStoredFile } from './sqlite-rows';
 import type { SqliteStatements } from './sqlite-statements';
@@ -8,8 +7,8 @@ import type { SqliteStatements } from './sqlite-statements';
  * Records one file inside the caller's write transaction: the same digest, type and link target as the live current
  * version refreshes it (`unchanged`); anything else adds the next version as current (`created`).
  */
-export function recordSqliteFile(sql: SqliteStatements, f: FileMetadata, nowMs: number): RecordedFile {
-  const sha256 = f.sha256.toLowerCase();
+export function recordSqliteFile(sql: SqliteStatements, f: FileToRecord, nowMs: number): RecordedFile {
+  const { sha256 } = f;
   const current = sql.currentAny.get(f.hostname, f.filepath);
   const stat = statFieldsOf(f);
   const kind = fileKindOf(f);

@@ -2,6 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { normalizeSha256 } from '@app/contracts';
 import { describeMetadataStoreContract } from '../testing/metadata-store.contract';
 import { at, EMPTY, meta } from '../testing/contract-fixtures';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations';
@@ -169,7 +170,7 @@ describe('SqliteMetadataStore', () => {
     old.close();
     const sut = new SqliteMetadataStore({ path });
     await sut.init();
-    const entries = await sut.getBlobs(['a'.repeat(64), 'b'.repeat(64)]);
+    const entries = await sut.getBlobs([normalizeSha256('a'.repeat(64)), normalizeSha256('b'.repeat(64))]);
     expect([...entries.values()].map((e) => [e.size, e.deleted_at?.getTime() ?? null, e.quarantined_at])).toEqual([
       [3, null, null],
       [4, 2000, null],

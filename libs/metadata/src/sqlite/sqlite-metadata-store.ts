@@ -1,16 +1,17 @@
-import { type FileMetadata, HoardError } from '@app/contracts';
+import { HoardError, type Sha256 } from '@app/contracts';
 import { needsUpload } from '../content-state';
 import {
   type BlobEntry,
   type FilePage,
   type FileQuery,
+  type FileToRecord,
   type KeyRecord,
-  type MetadataStore,
   type RecordedFile,
   type SeenOutcome,
   type StoreStats,
   type StoredFile,
-} from '../metadata-store';
+} from '../metadata-types';
+import type { MetadataStore } from '../metadata-store';
 import { pathPrefixRange } from '../shared/prefix-range';
 import { mapSqliteError } from './sqlite-errors';
 import { parseRowId } from './sqlite-file-listing';
@@ -58,7 +59,7 @@ export class SqliteMetadataStore implements MetadataStore {
     open?.db.close();
   }
 
-  async recordFiles(files: FileMetadata[], now: Date): Promise<RecordedFile[]> {
+  async recordFiles(files: FileToRecord[], now: Date): Promise<RecordedFile[]> {
     return this.run((o) => o.record(files, now.getTime()));
   }
 
@@ -116,38 +117,38 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.run((o) => o.sql.history.all(hostname, filepath).map(toStoredFile));
   }
 
-  async filesWithContent(sha256: string): Promise<StoredFile[]> {
-    return this.run((o) => o.sql.clones.all(sha256.toLowerCase()).map(toStoredFile));
+  async filesWithContent(sha256: Sha256): Promise<StoredFile[]> {
+    return this.run((o) => o.sql.clones.all(sha256).map(toStoredFile));
   }
 
-  async epochFile(sha256: string): Promise<StoredFile | null> {
-    return this.run((o) => mapRow(o.sql.epoch.get(sha256.toLowerCase())));
+  async epochFile(sha256: Sha256): Promise<StoredFile | null> {
+    return this.run((o) => mapRow(o.sql.epoch.get(sha256)));
   }
 
-  async registerBlob(sha256: string, size: number, now: Date): Promise<BlobEntry> {
-    return this.run((o) => o.register(sha256.toLowerCase(), size, now.getTime()));
+  async registerBlob(sha256: Sha256, size: number, now: Date): Promise<BlobEntry> {
+    return this.run((o) => o.register(sha256, size, now.getTime()));
   }
 
-  async getBlobs(sha256s: string[]): Promise<Map<string, BlobEntry>> {
-    const digests = JSON.stringify(sha256s.map((s) => s.toLowerCase()));
+  async getBlobs(sha256s: Sha256[]): Promise<Map<Sha256, BlobEntry>> {
+    const digests = JSON.stringify(sha256s);
     const rows = this.run((o) => o.sql.blobsIn.all(digests));
     return new Map(rows.map((row) => [row.sha256, toBlobEntry(row)]));
   }
 
-  async quarantineBlob(sha256: string, now: Date): Promise<boolean> {
-    return this.run((o) => o.sql.quarantineBlob.run(now.getTime(), sha256.toLowerCase()).changes > 0);
+  async quarantineBlob(sha256: Sha256, now: Date): Promise<boolean> {
+    return this.run((o) => o.sql.quarantineBlob.run(now.getTime(), sha256).changes > 0);
   }
 
-  async takeDownBlob(sha256: string, size: number, now: Date): Promise<void> {
-    this.run((o) => o.sql.takeDownBlob.run({ sha256: sha256.toLowerCase(), size, now: now.getTime() }));
+  async takeDownBlob(sha256: Sha256, size: number, now: Date): Promise<void> {
+    this.run((o) => o.sql.takeDownBlob.run({ sha256: sha256, size, now: now.getTime() }));
   }
 
-  async setFileSizes(sha256: string, size: number): Promise<number> {
-    return this.run((o) => o.sql.fixSizes.run({ sha256: sha256.toLowerCase(), size }).changes);
+  async setFileSizes(sha256: Sha256, size: number): Promise<number> {
+    return this.run((o) => o.sql.fixSizes.run({ sha256: sha256, size }).changes);
   }
 
-  async reinstateBlob(sha256: string): Promise<boolean> {
-    return this.run((o) => o.sql.reinstateBlob.run(sha256.toLowerCase()).changes > 0);
+  async reinstateBlob(sha256: Sha256): Promise<boolean> {
+    return this.run((o) => o.sql.reinstateBlob.run(sha256).changes > 0);
   }
 
   async createKey(key: KeyRecord): Promise<void> {

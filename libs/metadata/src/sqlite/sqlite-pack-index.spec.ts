@@ -1,3 +1,4 @@
+import type { Sha256 } from '@app/contracts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +21,7 @@ describe('SqlitePackIndex', () => {
     await metadata.init();
     const first = new SqlitePackIndex({ path });
     await first.init();
-    const entry = { sha256: 'a'.repeat(64), packId: 'p1', offset: 0, length: 5 };
+    const entry = { sha256: 'a'.repeat(64) as Sha256, packId: 'p1', offset: 0, length: 5 };
     await first.commit({ packs: [{ id: 'p1', size: 5, sealed: false }], entries: [entry] });
     await first.close();
     const sut = new SqlitePackIndex({ path });

@@ -1,3 +1,4 @@
+import type { Sha256 } from '@app/contracts';
 import type Database from 'better-sqlite3';
 import { HoardError } from '@app/contracts';
 import type { PackCommit, PackEntry, PackIndex, PackInfo } from '@app/storage';
@@ -39,7 +40,7 @@ function prepare(db: Database.Database) {
   };
 }
 
-const toEntry = ([sha256, packId, offset, length]: EntryRow): PackEntry => ({ sha256, packId, offset, length });
+const toEntry = ([sha256, packId, offset, length]: EntryRow): PackEntry => ({ sha256: sha256 as Sha256, packId, offset, length });
 
 /**
  * The pack index in the embedded SQLite database, on a connection of its own: a flush's packs and entries are

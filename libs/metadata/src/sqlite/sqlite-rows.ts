@@ -1,5 +1,5 @@
-import type { FileType, Scope } from '@app/contracts';
-import type { BlobEntry, KeyRecord, StatFields, StoredFile } from '../metadata-store';
+import type { FileType, Scope, Sha256 } from '@app/contracts';
+import type { BlobEntry, KeyRecord, StatFields, StoredFile } from '../metadata-types';
 
 /** A `files` row as better-sqlite3 returns it (times in epoch milliseconds). */
 export interface FileRow extends StatFields {
@@ -7,7 +7,7 @@ export interface FileRow extends StatFields {
   hostname: string;
   filepath: string;
   version: number;
-  sha256: string;
+  sha256: Sha256;
   first_seen_at: number;
   last_seen_at: number;
   deleted_at: number | null;
@@ -17,7 +17,7 @@ export interface FileRow extends StatFields {
 }
 
 export interface BlobRow {
-  sha256: string;
+  sha256: Sha256;
   size: number;
   created_at: number;
   deleted_at: number | null;

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { Sha256 } from '@app/contracts';
 import type { BlobRow, FileRow, KeyRow } from './sqlite-rows';
 
 /** Every fixed statement of the SQLite adapter, prepared once per connection. */
@@ -30,7 +31,7 @@ export function prepareSqliteStatements(db: Database.Database) {
       )
       .raw(),
     // Rows as [id, sha256, registered (1 or 0), blob taken down at, blob quarantined at].
-    registryOf: db.prepare<unknown[], [number, string, number, number | null, number | null]>(
+    registryOf: db.prepare<unknown[], [number, Sha256, number, number | null, number | null]>(
       `SELECT files.id, files.sha256, blobs.sha256 IS NOT NULL, blobs.deleted_at, blobs.quarantined_at
        FROM files LEFT JOIN blobs ON blobs.sha256 = files.sha256 WHERE files.id IN (SELECT value FROM json_each(?))`,
     ).raw(),

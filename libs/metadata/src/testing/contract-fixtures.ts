@@ -1,13 +1,22 @@
 import { createHash } from 'node:crypto';
-import type { FileMetadata } from '@app/contracts';
+import { EMPTY_SHA256, type Sha256, sha256Of } from '@app/contracts';
+import type { BlobRegistry } from '../blob-registry';
+import type { FileRecordStore } from '../file-record-store';
 import type { MetadataStore } from '../metadata-store';
+import type { FileToRecord } from '../metadata-types';
 
-/** Builds a fresh, initialised store for one test and disposes of it afterwards. */
-export type MetadataStoreFactory = () => Promise<{ sut: MetadataStore; cleanup(): Promise<void> }>;
+/** Builds a fresh, initialised store for one test (an empty database) and disposes of it afterwards. */
+export type StoreFactory<T> = () => Promise<{ sut: T; cleanup(): Promise<void> }>;
+
+/** A factory of whole adapters, which serves every port's suite. */
+export type MetadataStoreFactory = StoreFactory<MetadataStore>;
+
+/** What the file and registry suites need: records, and the registry that decides whether their content is there. */
+export type RecordsAndRegistry = FileRecordStore & BlobRegistry;
 
 /** Gives each test a fresh store as `ctx.sut`. */
-export function useFreshStore(factory: MetadataStoreFactory): { sut: MetadataStore } {
-  const ctx = {} as { sut: MetadataStore };
+export function useFreshStore<T>(factory: StoreFactory<T>): { sut: T } {
+  const ctx = {} as { sut: T };
   let cleanup: (() => Promise<void>) | undefined;
   beforeEach(async () => {
     const made = await factory();
@@ -22,18 +31,18 @@ export function useFreshStore(factory: MetadataStoreFactory): { sut: MetadataSto
 }
 
 /** A digest made from a label, so tests read `digest('a')` rather than 64 hex characters. */
-export function digest(label: string): string {
-  return createHash('sha256').update(label).digest('hex');
+export function digest(label: string): Sha256 {
+  return sha256Of(createHash('sha256').update(label));
 }
 
 /** The digest of the empty content (what a symlink record carries). */
-export const EMPTY = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+export const EMPTY = EMPTY_SHA256;
 
 /** A fixed point in time, `seconds` after the start of 2026. */
 export function at(seconds: number): Date {
   return new Date(Date.UTC(2026, 0, 1) + seconds * 1000);
 }
 
-export function meta(filepath: string, content: string, extra: Partial<FileMetadata> = {}): FileMetadata {
+export function meta(filepath: string, content: string, extra: Partial<FileToRecord> = {}): FileToRecord {
   return { hostname: 'host-a', filepath, sha256: digest(content), size: content.length, ...extra };
 }

@@ -1,10 +1,11 @@
 import { HoardError } from '@app/contracts';
-import type { FileQuery, StoredFile } from '../metadata-store';
-import type { MetadataStoreFactory } from './contract-fixtures';
+import type { FileQuery, StoredFile } from '../metadata-types';
+import type { FileRecordStore } from '../file-record-store';
+import type { StoreFactory } from './contract-fixtures';
 import { at, digest, meta, useFreshStore } from './contract-fixtures';
 
 /** Queries over current versions: filters, pagination, clones and the epoch record. */
-export function describeFileListingContract(factory: MetadataStoreFactory): void {
+export function describeFileListingContract(factory: StoreFactory<FileRecordStore>): void {
   const ctx = useFreshStore(factory);
 
   async function listAll(query: Omit<FileQuery, 'limit' | 'cursor'>, limit: number, between?: (page: number) => Promise<void>) {

@@ -1,8 +1,8 @@
-import type { MetadataStoreFactory } from './contract-fixtures';
+import type { RecordsAndRegistry, StoreFactory } from './contract-fixtures';
 import { at, digest, EMPTY, meta, useFreshStore } from './contract-fixtures';
 
 /** How `recordFiles` versions files, and how versions are deleted. */
-export function describeFileRecordingContract(factory: MetadataStoreFactory): void {
+export function describeFileRecordingContract(factory: StoreFactory<RecordsAndRegistry>): void {
   const ctx = useFreshStore(factory);
 
   describe('markFilesSeen', () => {
@@ -23,7 +23,7 @@ export function describeFileRecordingContract(factory: MetadataStoreFactory): vo
     });
 
     it('says which confirmed records need their content uploaded: not registered or quarantined, never taken down or empty', async () => {
-      const empty = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+      const empty = EMPTY;
       const recorded = await ctx.sut.recordFiles(
         [meta('/stored', 's'), meta('/taken', 't'), meta('/never', 'n'), meta('/empty', 'e', { sha256: empty, size: 0 }), meta('/bad', 'q')],
         at(1),

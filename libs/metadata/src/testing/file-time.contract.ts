@@ -1,9 +1,10 @@
-import type { FileQuery, StoredFile } from '../metadata-store';
-import type { MetadataStoreFactory } from './contract-fixtures';
+import type { FileQuery, StoredFile } from '../metadata-types';
+import type { FileRecordStore } from '../file-record-store';
+import type { StoreFactory } from './contract-fixtures';
 import { at, digest, meta, useFreshStore } from './contract-fixtures';
 
 /** `listFiles` with `at`: each path as it was at a time (the version current then). */
-export function describeFileTimeContract(factory: MetadataStoreFactory): void {
+export function describeFileTimeContract(factory: StoreFactory<FileRecordStore>): void {
   const ctx = useFreshStore(factory);
   const list = async (query: Partial<FileQuery>) =>
     (await ctx.sut.listFiles({ includeDeleted: false, limit: 1000, ...query })).items;

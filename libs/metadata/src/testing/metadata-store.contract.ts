@@ -1,20 +1,18 @@
 import type { MetadataStoreFactory } from './contract-fixtures';
-import { describeFileListingContract } from './file-listing.contract';
-import { describeFileTimeContract } from './file-time.contract';
-import { describeFileRecordingContract } from './file-recording.contract';
-import { describeRegistryContract } from './registry.contract';
+import { describeBlobRegistryContract } from './blob-registry.contract';
+import { describeFileRecordStoreContract } from './file-record-store.contract';
+import { describeKeyStoreContract } from './key-store.contract';
+import { describeStatsReaderContract } from './stats-reader.contract';
 
 export type { MetadataStoreFactory } from './contract-fixtures';
 
 /**
- * The behaviour every `MetadataStore` adapter must show, as one jest suite. `factory` returns a fresh,
- * initialised store (an empty database) for each test, and a `cleanup` that closes and removes it.
+ * Every metadata port's suite against one adapter. `factory` returns a fresh, initialised store (an empty
+ * database) for each test, and a `cleanup` that closes and removes it.
  */
 export function describeMetadataStoreContract(name: string, factory: MetadataStoreFactory): void {
-  describe(`MetadataStore contract: ${name}`, () => {
-    describe('file versions', () => describeFileRecordingContract(factory));
-    describe('file queries', () => describeFileListingContract(factory));
-    describe('file queries at a time', () => describeFileTimeContract(factory));
-    describe('registry', () => describeRegistryContract(factory));
-  });
+  describeFileRecordStoreContract(name, factory);
+  describeBlobRegistryContract(name, factory);
+  describeKeyStoreContract(name, factory);
+  describeStatsReaderContract(name, factory);
 }

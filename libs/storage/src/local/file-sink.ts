@@ -5,6 +5,9 @@ import { Writable } from 'node:stream';
 import type { PutOptions } from '../blob-store';
 import { overLimits, shortOfLimits } from '../shared/hashing-meter';
 
+/** Bytes gathered before a write is started. */
+const BATCH_BYTES = 512 * 1024;
+
 /**
  * A Writable onto an open file descriptor that hashes (SHA-256) and counts what it writes, enforcing the limits of
  * {@link PutOptions} as HashingMeter does, and leaves the file open when it finishes (the owner syncs and closes it,
@@ -17,9 +20,6 @@ import { overLimits, shortOfLimits } from '../shared/hashing-meter';
  * mostly past the page cache (the file must be new: it is written from offset 0). Without them, it hashes here and
  * writes with fs.writev.
  */
-/** Bytes gathered before a write is started. */
-const BATCH_BYTES = 512 * 1024;
-
 export class HashingFileSink extends Writable {
   /** Bytes taken so far. */
   bytes = 0;

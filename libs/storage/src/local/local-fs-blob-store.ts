@@ -4,12 +4,12 @@ import { access, FileHandle, open, readdir, rm, statfs, unlink } from 'node:fs/p
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
+import { normalizeSha256, type Sha256 } from '@app/contracts';
 import type { BlobStat, BlobStore, ByteRange, ListOptions, PutOptions, PutResult } from '../blob-store';
 import { checkRange } from '../shared/byte-range';
 import { digestParts } from '../shared/digest-path';
-import { checkPutOptions } from '../shared/hashing-meter';
 import { blobNotFound, hasErrno, storeUnavailable } from '../shared/store-errors';
-import { verifyBody } from '../shared/verify-body';
+import { PutDriver, verifiedPut } from '../shared/verified-put';
 import { fsyncDir, isMissing, readNames } from './fs-utils';
 import { DIR_MODE, IO_CHUNK, writeNewBlob } from './local-blob-writer';
 
@@ -79,23 +79,17 @@ export class LocalFsBlobStore implements BlobStore {
     }
   }
 
-  async put(sha256: string, body: Readable, options: PutOptions = {}): Promise<PutResult> {
-    try {
-      const { sha, prefix } = digestParts(sha256);
-      checkPutOptions(options);
-      if (this.exists(this.blobPath(prefix, sha))) {
-        return { sha256: sha, size: await verifyBody(sha, body, options), created: false };
-      }
-      const tmp = join(this.tmpDir, `${sha}.${this.tmpTag}${++this.tmpSeq}`);
-      return { sha256: sha, ...(await writeNewBlob(this.writer, tmp, sha, body, options)) };
-    } catch (error) {
-      body.destroy();
-      throw error;
-    }
+  async put(sha256: Sha256, body: Readable, options: PutOptions = {}): Promise<PutResult> {
+    return verifiedPut(this.putDriver, sha256, body, options);
   }
 
+  private readonly putDriver: PutDriver = {
+    holds: async (sha) => this.exists(this.blobPath(sha.slice(0, 2), sha)),
+    writeNew: (sha, body, options) => writeNewBlob(this.writer, join(this.tmpDir, `${sha}.${this.tmpTag}${++this.tmpSeq}`), sha, body, options),
+  };
+
   /** In place, as the other quick metadata calls: an absent blob (the common case of a new upload) throws nothing. */
-  async stat(sha256: string): Promise<BlobStat | null> {
+  async stat(sha256: Sha256): Promise<BlobStat | null> {
     const { sha, prefix } = digestParts(sha256);
     try {
       const info = statSync(this.blobPath(prefix, sha), { throwIfNoEntry: false });
@@ -106,7 +100,7 @@ export class LocalFsBlobStore implements BlobStore {
     }
   }
 
-  async read(sha256: string, range?: ByteRange): Promise<Readable> {
+  async read(sha256: Sha256, range?: ByteRange): Promise<Readable> {
     const { sha, prefix } = digestParts(sha256);
     let handle: FileHandle;
     try {
@@ -124,7 +118,7 @@ export class LocalFsBlobStore implements BlobStore {
     }
   }
 
-  async delete(sha256: string): Promise<boolean> {
+  async delete(sha256: Sha256): Promise<boolean> {
     const { sha, prefix } = digestParts(sha256);
     try {
       await unlink(this.blobPath(prefix, sha));
@@ -137,7 +131,7 @@ export class LocalFsBlobStore implements BlobStore {
   }
 
   /** Moves the blob to `.quarantine/<sha>.<ms since 1970>` (a suffix is added when that name is taken). */
-  async quarantine(sha256: string): Promise<boolean> {
+  async quarantine(sha256: Sha256): Promise<boolean> {
     const { sha, prefix } = digestParts(sha256);
     const from = this.blobPath(prefix, sha);
     const stamp = `${sha}.${Date.now()}`;
@@ -161,7 +155,7 @@ export class LocalFsBlobStore implements BlobStore {
   }
 
   async *list(options: ListOptions = {}): AsyncIterable<BlobStat> {
-    const after = options.after?.toLowerCase() ?? '';
+    const after = options.after ?? '';
     let left = options.limit ?? Number.POSITIVE_INFINITY;
     if (left <= 0) return;
     const prefixes = (await readNames(this.root)).filter((name) => PREFIX_RE.test(name) && name >= after.slice(0, 2));
@@ -169,8 +163,8 @@ export class LocalFsBlobStore implements BlobStore {
       const digests = (await readNames(join(this.root, prefix))).filter(
         (name) => DIGEST_RE.test(name) && name.startsWith(prefix) && name > after,
       );
-      for (const sha of digests.sort()) {
-        const found = await this.stat(sha);
+      for (const name of digests.sort()) {
+        const found = await this.stat(normalizeSha256(name));
         if (!found) continue; // deleted while listing
         yield found;
         if (--left <= 0) return;

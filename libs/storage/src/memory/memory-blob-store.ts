@@ -1,9 +1,11 @@
 import { Readable, Writable } from 'node:stream';
+import type { Sha256 } from '@app/contracts';
 import { pipeline } from 'node:stream/promises';
 import type { BlobStat, BlobStore, ByteRange, ListOptions, PutOptions, PutResult } from '../blob-store';
 import { checkRange } from '../shared/byte-range';
 import { digestParts } from '../shared/digest-path';
-import { checkPutOptions, HashingMeter } from '../shared/hashing-meter';
+import { HashingMeter } from '../shared/hashing-meter';
+import { PutDriver, verifiedPut } from '../shared/verified-put';
 import { blobNotFound, classifyPutFailure, digestMismatch } from '../shared/store-errors';
 
 /**
@@ -12,16 +14,19 @@ import { blobNotFound, classifyPutFailure, digestMismatch } from '../shared/stor
  */
 export class MemoryBlobStore implements BlobStore {
   readonly kind = 'memory';
-  private readonly blobs = new Map<string, Buffer>();
+  private readonly blobs = new Map<Sha256, Buffer>();
   /** Blobs moved aside by `quarantine`, as `<sha>.<n>`. */
   readonly quarantined = new Map<string, Buffer>();
 
   async init(): Promise<void> {}
 
-  async put(sha256: string, body: Readable, options: PutOptions = {}): Promise<PutResult> {
-    try {
-      const { sha } = digestParts(sha256);
-      checkPutOptions(options);
+  async put(sha256: Sha256, body: Readable, options: PutOptions = {}): Promise<PutResult> {
+    return verifiedPut(this.putDriver, sha256, body, options);
+  }
+
+  private readonly putDriver: PutDriver = {
+    holds: async (sha) => this.blobs.has(sha),
+    writeNew: async (sha, body, options) => {
       const meter = new HashingMeter(options);
       const chunks: Buffer[] = [];
       const collect = new Writable({
@@ -37,20 +42,17 @@ export class MemoryBlobStore implements BlobStore {
       if (actual !== sha) throw digestMismatch(sha, actual);
       const created = !this.blobs.has(sha);
       if (created) this.blobs.set(sha, Buffer.concat(chunks));
-      return { sha256: sha, size: meter.bytes, created };
-    } catch (error) {
-      body.destroy();
-      throw error;
-    }
-  }
+      return { size: meter.bytes, created };
+    },
+  };
 
-  async stat(sha256: string): Promise<BlobStat | null> {
+  async stat(sha256: Sha256): Promise<BlobStat | null> {
     const { sha } = digestParts(sha256);
     const blob = this.blobs.get(sha);
     return blob ? { sha256: sha, size: blob.length } : null;
   }
 
-  async read(sha256: string, range?: ByteRange): Promise<Readable> {
+  async read(sha256: Sha256, range?: ByteRange): Promise<Readable> {
     const { sha } = digestParts(sha256);
     const blob = this.blobs.get(sha);
     if (!blob) throw blobNotFound(sha);
@@ -62,11 +64,11 @@ export class MemoryBlobStore implements BlobStore {
     return stream;
   }
 
-  async delete(sha256: string): Promise<boolean> {
+  async delete(sha256: Sha256): Promise<boolean> {
     return this.blobs.delete(digestParts(sha256).sha);
   }
 
-  async quarantine(sha256: string): Promise<boolean> {
+  async quarantine(sha256: Sha256): Promise<boolean> {
     const { sha } = digestParts(sha256);
     const blob = this.blobs.get(sha);
     if (!blob) return false;
@@ -79,12 +81,12 @@ export class MemoryBlobStore implements BlobStore {
    * Replaces a stored blob's bytes behind the store's back, as a failing disk would (for tests of what readers and
    * uploads do with corrupt content).
    */
-  corrupt(sha256: string, bytes: Buffer): void {
+  corrupt(sha256: Sha256, bytes: Buffer): void {
     this.blobs.set(digestParts(sha256).sha, bytes);
   }
 
   async *list(options: ListOptions = {}): AsyncIterable<BlobStat> {
-    const after = options.after?.toLowerCase() ?? '';
+    const after = options.after ?? '';
     let left = options.limit ?? Number.POSITIVE_INFINITY;
     const digests = [...this.blobs.keys()].filter((sha) => sha > after).sort();
     for (const sha of digests) {

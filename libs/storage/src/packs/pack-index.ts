@@ -1,9 +1,11 @@
+import type { Sha256 } from '@app/contracts';
+
 /** DI token of the configured {@link PackIndex}. */
 export const PACK_INDEX = Symbol('PACK_INDEX');
 
 /** Where one packed content lives: `length` bytes at `offset` of pack `packId`. */
 export interface PackEntry {
-  sha256: string;
+  sha256: Sha256;
   packId: string;
   offset: number;
   length: number;

@@ -1,3 +1,4 @@
+import type { Sha256 } from '@app/contracts';
 import { randomBytes } from 'node:crypto';
 import { HoardError } from '@app/contracts';
 import { storeUnavailable } from '../shared/store-errors';
@@ -33,7 +34,7 @@ interface OpenPack {
 
 /** One content waiting for the next flush. */
 interface Queued {
-  sha256: string;
+  sha256: Sha256;
   chunks: Buffer[];
   size: number;
   pack: OpenPack;
@@ -92,7 +93,7 @@ export class PackWriter {
    * already packed or is being packed by another append (which then succeeded).
    * @throws HoardError unavailable / insufficient_storage when its flush failed: then nothing of it is visible.
    */
-  async append(sha256: string, chunks: Buffer[], size: number): Promise<boolean> {
+  async append(sha256: Sha256, chunks: Buffer[], size: number): Promise<boolean> {
     for (let earlier = this.inFlight.get(sha256); earlier; earlier = this.inFlight.get(sha256)) {
       if (await earlier.then(() => true, () => false)) return false;
     }

@@ -1,3 +1,4 @@
+import type { Sha256 } from '@app/contracts';
 import type { Readable } from 'node:stream';
 import type { BlobStat, BlobStore, ByteRange, ListOptions, PutOptions, PutResult } from '../blob-store';
 import { digestParts } from '../shared/digest-path';
@@ -51,7 +52,7 @@ export class PackedBlobStore implements BlobStore {
     await this.writer.recover();
   }
 
-  async put(sha256: string, body: Readable, options: PutOptions = {}): Promise<PutResult> {
+  async put(sha256: Sha256, body: Readable, options: PutOptions = {}): Promise<PutResult> {
     const { threshold, loose } = this.options;
     try {
       const { sha } = digestParts(sha256);
@@ -82,20 +83,20 @@ export class PackedBlobStore implements BlobStore {
     }
   }
 
-  async stat(sha256: string): Promise<BlobStat | null> {
+  async stat(sha256: Sha256): Promise<BlobStat | null> {
     const { sha } = digestParts(sha256);
     const entry = await this.options.index.lookup(sha);
     return entry ? { sha256: sha, size: entry.length } : this.options.loose.stat(sha);
   }
 
   /** A full read of packed content is hashed before its one chunk is handed over (see readPackedEntry). */
-  async read(sha256: string, range?: ByteRange): Promise<Readable> {
+  async read(sha256: Sha256, range?: ByteRange): Promise<Readable> {
     const { sha } = digestParts(sha256);
     const entry = await this.options.index.lookup(sha);
     return entry ? readPackedEntry(this.options.files, entry, range) : this.options.loose.read(sha, range);
   }
 
-  async delete(sha256: string): Promise<boolean> {
+  async delete(sha256: Sha256): Promise<boolean> {
     const { sha } = digestParts(sha256);
     const packed = await this.options.index.remove(sha);
     const loose = await this.options.loose.delete(sha);
@@ -103,7 +104,7 @@ export class PackedBlobStore implements BlobStore {
   }
 
   /** Packed content: its entry is forgotten and its bytes stay in the pack, aside from every read, until GC. */
-  async quarantine(sha256: string): Promise<boolean> {
+  async quarantine(sha256: Sha256): Promise<boolean> {
     const { sha } = digestParts(sha256);
     const packed = await this.options.index.remove(sha);
     const loose = await this.options.loose.quarantine(sha);
@@ -130,7 +131,7 @@ export class PackedBlobStore implements BlobStore {
   }
 
   /** Large content goes loose, unless it was packed (under an earlier, larger threshold). */
-  private async putLoose(sha: string, body: Readable, options: PutOptions): Promise<PutResult> {
+  private async putLoose(sha: Sha256, body: Readable, options: PutOptions): Promise<PutResult> {
     if (await this.options.index.lookup(sha)) return { sha256: sha, size: await verifyBody(sha, body, options), created: false };
     return this.options.loose.put(sha, body, options);
   }

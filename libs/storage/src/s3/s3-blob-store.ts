@@ -7,12 +7,11 @@ import {
   S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
-import { HoardError } from '@app/contracts';
+import { HoardError, normalizeSha256, type Sha256 } from '@app/contracts';
 import type { BlobStat, BlobStore, ByteRange, ListOptions, PutOptions, PutResult } from '../blob-store';
 import { digestParts } from '../shared/digest-path';
-import { checkPutOptions } from '../shared/hashing-meter';
 import { blobNotFound } from '../shared/store-errors';
-import { verifyBody } from '../shared/verify-body';
+import { PutDriver, verifiedPut } from '../shared/verified-put';
 import { isS3NotFound, s3Failure, s3Status } from './s3-errors';
 import { S3BucketAdmin } from './s3-bucket-admin';
 import { putVerified, VerifiedPutTarget } from './s3-verified-put';
@@ -82,11 +81,13 @@ export class S3BlobStore implements BlobStore {
     await this.admin.abortStaleUploads(this.options.staleUploadMs ?? 24 * 3600_000);
   }
 
-  async put(sha256: string, body: Readable, options: PutOptions = {}): Promise<PutResult> {
-    try {
-      const { sha } = digestParts(sha256);
-      checkPutOptions(options);
-      if (await this.stat(sha)) return { sha256: sha, size: await verifyBody(sha, body, options), created: false };
+  async put(sha256: Sha256, body: Readable, options: PutOptions = {}): Promise<PutResult> {
+    return verifiedPut(this.putDriver, sha256, body, options);
+  }
+
+  private readonly putDriver: PutDriver = {
+    holds: async (sha) => (await this.stat(sha)) !== null,
+    writeNew: (sha, body, options) => {
       const target: VerifiedPutTarget = {
         client: this.client,
         bucket: this.options.bucket,
@@ -94,15 +95,11 @@ export class S3BlobStore implements BlobStore {
         partSize: this.partSize,
         queueSize: this.queueSize,
       };
-      const { size, created } = await putVerified(target, sha, body, options);
-      return { sha256: sha, size, created };
-    } catch (error) {
-      body.destroy();
-      throw error;
-    }
-  }
+      return putVerified(target, sha, body, options);
+    },
+  };
 
-  async stat(sha256: string): Promise<BlobStat | null> {
+  async stat(sha256: Sha256): Promise<BlobStat | null> {
     const { sha } = digestParts(sha256);
     try {
       const head = await this.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: this.key(sha) }));
@@ -113,7 +110,7 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  async read(sha256: string, range?: ByteRange): Promise<Readable> {
+  async read(sha256: Sha256, range?: ByteRange): Promise<Readable> {
     const { sha } = digestParts(sha256);
     const Range = range ? `bytes=${range.start}-${range.end}` : undefined;
     try {
@@ -133,7 +130,7 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  async delete(sha256: string): Promise<boolean> {
+  async delete(sha256: Sha256): Promise<boolean> {
     const { sha } = digestParts(sha256);
     if (!(await this.stat(sha))) return false;
     try {
@@ -145,7 +142,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   /** Copies the object to `<prefix>.quarantine/<sha>.<ms since 1970>` on the server side, then removes it. */
-  async quarantine(sha256: string): Promise<boolean> {
+  async quarantine(sha256: Sha256): Promise<boolean> {
     const { sha } = digestParts(sha256);
     const found = await this.stat(sha);
     if (!found) return false;
@@ -168,7 +165,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   async *list(options: ListOptions = {}): AsyncIterable<BlobStat> {
-    const after = options.after?.toLowerCase();
+    const after = options.after;
     let left = options.limit ?? Number.POSITIVE_INFINITY;
     let token: string | undefined;
     while (left > 0) {
@@ -188,7 +185,7 @@ export class S3BlobStore implements BlobStore {
       for (const object of page.Contents ?? []) {
         const match = KEY_RE.exec(object.Key?.slice(this.prefix.length) ?? '');
         if (!match || !match[2].startsWith(match[1]) || (after && match[2] <= after)) continue;
-        yield { sha256: match[2], size: object.Size ?? 0 };
+        yield { sha256: normalizeSha256(match[2]), size: object.Size ?? 0 };
         if (--left <= 0) return;
       }
       if (!page.IsTruncated) return;

@@ -105,7 +105,7 @@ export class S3PackAppender implements PackAppender {
 
 /** Writes every byte of `buffers` at `position`, resuming after short writes. */
 async function writeAll(handle: FileHandle, buffers: Buffer[], position: number): Promise<void> {
-  let rest = buffers.filter((b) => b.length > 0);
+  const rest = buffers.filter((b) => b.length > 0);
   let at = position;
   while (rest.length > 0) {
     const { bytesWritten } = await handle.writev(rest, at);

@@ -1,14 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { type Sha256, sha256Of as digestOf } from '@app/contracts';
 
 /** Random content with its digest. */
-export function randomBlob(size: number): { bytes: Buffer; sha: string } {
+export function randomBlob(size: number): { bytes: Buffer; sha: Sha256 } {
   const bytes = randomBytes(size);
   return { bytes, sha: sha256Of(bytes) };
 }
 
-export function sha256Of(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
+/** The digest of `bytes`. */
+export function sha256Of(bytes: Buffer): Sha256 {
+  return digestOf(createHash('sha256').update(bytes));
 }
 
 /** A byte stream delivering `bytes` in chunks of `chunkSize`, the way a network body arrives. */

@@ -1,9 +1,10 @@
+import type { Sha256 } from '@app/contracts';
 import type { PackEntry, PackIndex } from '../packs/pack-index';
 
 /** What a contract run needs from an adapter: a fresh, initialised, empty index and a way to dispose of it. */
 export type PackIndexFactory = () => Promise<{ sut: PackIndex; cleanup(): Promise<void> }>;
 
-const digest = (n: number) => n.toString(16).padStart(64, '0');
+const digest = (n: number) => n.toString(16).padStart(64, '0') as Sha256;
 const entry = (n: number, packId: string, offset: number, length: number): PackEntry => ({ sha256: digest(n), packId, offset, length });
 
 /** The one behaviour suite every PackIndex adapter passes (memory, SQLite, MongoDB). */

@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HashPool, HashReadError } from './hash-pool';
+import { Worker } from 'node:worker_threads';
+import { GROUP_MAX, HashPool, HashReadError } from './hash-pool';
 
 describe('HashPool', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hoard-hash-'));
@@ -45,5 +46,37 @@ describe('HashPool', () => {
     expect(res.changed).toBe(true);
     const same = await sut.hash(path, { expect: { size: st.size, mtimeNs: st.mtimeNs } });
     expect(same.changed).toBe(false);
+  });
+
+  it('sends small files in groups of at most GROUP_MAX, answering each file of a group on its own', async () => {
+    const single = new HashPool(1);
+    const posted: number[] = [];
+    const post = Worker.prototype.postMessage;
+    const spy = jest.spyOn(Worker.prototype, 'postMessage').mockImplementation(function (this: Worker, msg: unknown) {
+      posted.push((msg as unknown[]).length);
+      post.call(this, msg);
+    });
+    try {
+      const files = Array.from({ length: 70 }, (_, i) => {
+        const path = join(dir, `small${i}`);
+        writeFileSync(path, randomBytes(i * 50));
+        return path;
+      });
+      const expects = files.map((p) => statSync(p, { bigint: true }));
+      rmSync(files[40]);
+      const results = await Promise.all(
+        files.map((p, i) => single.hash(p, { expect: { size: expects[i].size, mtimeNs: expects[i].mtimeNs } }).catch((e: HashReadError) => e)),
+      );
+      // Two single messages fill the worker's depth while the rest queue; then groups of 32, 32 and the last 4.
+      expect(posted).toEqual([1, 1, GROUP_MAX, GROUP_MAX, 4]);
+      expect((results[40] as HashReadError).code).toBe('ENOENT');
+      for (const i of [0, 1, 39, 41, 69]) {
+        const expected = createHash('sha256').update(readFileSync(files[i])).digest('hex');
+        expect(results[i]).toEqual({ sha256: expected, bytes: i * 50, changed: false });
+      }
+    } finally {
+      spy.mockRestore();
+      await single.close();
+    }
   });
 });

@@ -54,5 +54,6 @@ function hashFile(job: HashJobMessage): HashAnswer {
 
 if (!isMainThread && parentPort) {
   const port = parentPort;
-  port.on('message', (job: HashJobMessage) => port.postMessage(hashFile(job)));
+  // One answer per message: a message is a group of files (one, or several small ones), hashed in order.
+  port.on('message', (jobs: HashJobMessage[]) => port.postMessage(jobs.map(hashFile)));
 }

@@ -1,11 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { EMPTY_SHA256, FileRecord } from '@app/contracts';
-import { isContentAvailable, METADATA_STORE, MetadataStore, StoredFile } from '@app/metadata';
+import { EMPTY_SHA256, FileRecord, type Sha256 } from '@app/contracts';
+import { BLOB_REGISTRY, BlobRegistry, isContentAvailable, StoredFile } from '@app/metadata';
 
-/** Turns stored versions into API records, adding whether their content can be downloaded now. */
+/**
+ * Turns stored versions into API records, adding whether their content can be downloaded now (it asks the blob
+ * registry): used by both the blobs and the files routes, so it belongs to neither.
+ */
 @Injectable()
 export class FileRecordsMapper {
-  constructor(@Inject(METADATA_STORE) private readonly metadata: MetadataStore) {}
+  constructor(@Inject(BLOB_REGISTRY) private readonly registry: BlobRegistry) {}
 
   async toRecords(files: StoredFile[]): Promise<FileRecord[]> {
     const available = await this.availability(files.map((f) => f.sha256));
@@ -17,10 +20,10 @@ export class FileRecordsMapper {
   }
 
   /** The subset of these digests whose content is stored and not taken down (empty content always is). */
-  async availability(digests: string[]): Promise<Set<string>> {
+  async availability(digests: Sha256[]): Promise<Set<Sha256>> {
     const unique = [...new Set(digests)];
-    const entries = await this.metadata.getBlobs(unique.filter((d) => d !== EMPTY_SHA256));
-    const out = new Set<string>();
+    const entries = await this.registry.getBlobs(unique.filter((d) => d !== EMPTY_SHA256));
+    const out = new Set<Sha256>();
     for (const d of unique) if (isContentAvailable(d, entries.get(d))) out.add(d);
     return out;
   }

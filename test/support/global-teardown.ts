@@ -1,2 +1,0 @@
-/** Nothing is shared across specs: each spec stops the processes it started. */
-export default async function globalTeardown(): Promise<void> {}
