@@ -88,6 +88,8 @@ describeReal('two server instances sharing one MongoDB-compatible server and one
       S3_CREATE_BUCKET: 'true',
       AWS_ACCESS_KEY_ID: minio.accessKey,
       AWS_SECRET_ACCESS_KEY: minio.secretKey,
+      // Every content loose, one object each: the races on packs are two-instances-packs.e2e-spec.ts's.
+      HOARD_PACK_THRESHOLD: '0',
     };
     servers.push(await startServer({ env }));
     servers.push(await startServer({ env }));

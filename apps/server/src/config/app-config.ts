@@ -104,8 +104,8 @@ export class AppConfig {
 
   /**
    * Content under this many bytes is appended to pack files (group-committed) rather than stored as a file of its
-   * own; 0 packs nothing new (packed content stays readable). Packs need local storage with SQLite metadata: with S3
-   * or MongoDB they stay off for now. At most 16 MiB: small content is held in memory until its flush.
+   * own; 0 packs nothing new (packed content stays readable). On S3 each pack is one object; with MongoDB the pack
+   * index is shared by the instances. At most 16 MiB: small content is held in memory until its flush.
    */
   @Transform(toInt) @IsInt() @Min(0) @Max(16 * 1024 * 1024)
   HOARD_PACK_THRESHOLD = 1024 * 1024;

@@ -1,4 +1,7 @@
-import { LocalFsBlobStore, PackedBlobStore } from '@app/storage';
+import { SqlitePackIndex } from '@app/metadata';
+import { MongoPackIndex } from '@app/metadata/mongodb';
+import { BlobStore, LocalFsBlobStore, LocalPackFiles, PackedBlobStore, PackedBlobStoreOptions } from '@app/storage';
+import { S3BlobStore, S3PackFiles } from '@app/storage/s3';
 import { loadConfig } from '../config/app-config';
 import { createBlobStore } from './store.factory';
 
@@ -9,13 +12,22 @@ describe('createBlobStore', () => {
     expect(sut({})).toBeInstanceOf(PackedBlobStore);
   });
 
-  it('stores every content loose when the metadata store has no pack index (MongoDB)', () => {
-    const store = sut({ HOARD_METADATA: 'mongodb', MONGODB_URI: 'mongodb://127.0.0.1:1' });
-    expect([store instanceof PackedBlobStore, store instanceof LocalFsBlobStore]).toEqual([false, true]);
+  it('packs small content on S3 and with MongoDB too: S3 pack files, the MongoDB pack index', () => {
+    const s3 = { HOARD_STORAGE: 's3', S3_BUCKET: 'hoard', S3_ENDPOINT: 'http://127.0.0.1:1', S3_REGION: 'us-east-1' };
+    const mongo = { HOARD_METADATA: 'mongodb', MONGODB_URI: 'mongodb://127.0.0.1:1' };
+    const parts = (store: BlobStore) => {
+      const { loose, files, index } = (store as unknown as { options: PackedBlobStoreOptions }).options;
+      return [loose.constructor, files.constructor, index.constructor];
+    };
+    expect(parts(sut(s3))).toEqual([S3BlobStore, S3PackFiles, SqlitePackIndex]);
+    expect(parts(sut(mongo))).toEqual([LocalFsBlobStore, LocalPackFiles, MongoPackIndex]);
+    expect(parts(sut({ ...s3, ...mongo }))).toEqual([S3BlobStore, S3PackFiles, MongoPackIndex]);
   });
 
-  it('still reads packs with a threshold of 0, which packs nothing new', () => {
+  it('still reads packs with a threshold of 0, which packs nothing new, on local storage and on S3', () => {
     expect(sut({ HOARD_PACK_THRESHOLD: '0' })).toBeInstanceOf(PackedBlobStore);
+    const store = sut({ HOARD_PACK_THRESHOLD: '0', HOARD_STORAGE: 's3', S3_BUCKET: 'hoard', S3_ENDPOINT: 'http://127.0.0.1:1' });
+    expect(store).toBeInstanceOf(PackedBlobStore);
   });
 
   it('refuses a threshold over 16 MiB: small content is held in memory until its flush', () => {

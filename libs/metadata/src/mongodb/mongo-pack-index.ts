@@ -1,15 +1,23 @@
-import type { Sha256 } from '@app/contracts';
-import { type Collection, MongoClient } from 'mongodb';
-import { HoardError } from '@app/contracts';
+import { type AnyBulkWriteOperation, type Collection, type Db, MongoBulkWriteError, MongoClient } from 'mongodb';
+import { HoardError, type Sha256 } from '@app/contracts';
 import type { PackCommit, PackEntry, PackIndex, PackInfo } from '@app/storage';
 import { isDuplicateKey, mapMongoError } from './mongo-errors';
 
+export interface MongoPackIndexOptions {
+  uri: string;
+  db: string;
+  /** How long an operation waits for a reachable server before failing with `unavailable` (default 5000). */
+  serverSelectionTimeoutMs?: number;
+}
+
+/** A pack: its committed end only grows; sealed once set. */
 interface PackDoc {
   _id: string;
   size: number;
   sealed: boolean;
 }
 
+/** An entry, keyed by its digest: a unique _id keeps the first entry of a digest. */
 interface EntryDoc {
   _id: string;
   pack_id: string;
@@ -17,24 +25,19 @@ interface EntryDoc {
   length: number;
 }
 
-export interface MongoPackIndexOptions {
-  uri: string;
-  db: string;
-  serverSelectionTimeoutMs?: number;
-}
-
 const toEntry = (doc: EntryDoc): PackEntry => ({ sha256: doc._id as Sha256, packId: doc.pack_id, offset: doc.offset, length: doc.length });
 
 /**
- * The pack index on MongoDB (collections `packs` and `pack_entries`), without transactions: a commit first moves the
- * packs' committed ends forward, then inserts the entries (unordered; a digest already indexed keeps its entry). A
- * crash in between leaves committed bytes that no entry names (dead space, as after a delete), never an entry whose
- * bytes a restart would cut off.
+ * The pack index in MongoDB (collections `packs` and `pack_entries`), shared by every instance, without
+ * multi-document transactions. A commit is two unordered bulk writes, each safe on its own and in any interleaving
+ * with other instances: first the packs (upserted, the committed end raised with `$max`, sealed only ever set), then
+ * the entries (inserted with the digest as `_id`, so the first entry of a digest stays and a later one is refused).
+ * A crash between the two leaves a known pack without entries: never visible content, only bytes for GC; content
+ * becomes visible only with its entry, whose pack is by then known, so recovery never removes it.
  */
 export class MongoPackIndex implements PackIndex {
   private client?: MongoClient;
-  private packsOf?: Collection<PackDoc>;
-  private entries?: Collection<EntryDoc>;
+  private db?: Db;
 
   constructor(private readonly options: MongoPackIndexOptions) {}
 
@@ -45,11 +48,9 @@ export class MongoPackIndex implements PackIndex {
     try {
       await client.connect();
       const db = client.db(this.options.db);
-      const entries = db.collection<EntryDoc>('pack_entries');
-      await entries.createIndexes([{ key: { pack_id: 1, offset: 1 }, name: 'pack_entries_pack' }]);
+      await db.collection('pack_entries').createIndexes([{ key: { pack_id: 1, offset: 1 }, name: 'pack_entries_pack' }]);
       this.client = client;
-      this.packsOf = db.collection<PackDoc>('packs');
-      this.entries = entries;
+      this.db = db;
     } catch (error) {
       await client.close().catch(() => undefined);
       mapMongoError(error);
@@ -57,82 +58,95 @@ export class MongoPackIndex implements PackIndex {
   }
 
   async commit(batch: PackCommit): Promise<void> {
-    await this.run(async (packs, entries) => {
-      if (batch.packs.length > 0) {
-        await packs.bulkWrite(
-          batch.packs.map((p) => ({ updateOne: { filter: { _id: p.id }, update: { $set: { size: p.size, sealed: p.sealed } }, upsert: true } })),
-        );
+    const packOps: AnyBulkWriteOperation<PackDoc>[] = batch.packs.map(({ id, size, sealed }) => ({
+      updateOne: {
+        filter: { _id: id },
+        update: sealed ? { $max: { size }, $set: { sealed: true } } : { $max: { size }, $setOnInsert: { sealed: false } },
+        upsert: true,
+      },
+    }));
+    const entryOps: AnyBulkWriteOperation<EntryDoc>[] = batch.entries.map((e) => ({
+      insertOne: { document: { _id: e.sha256, pack_id: e.packId, offset: e.offset, length: e.length } },
+    }));
+    await this.run(async () => {
+      if (packOps.length > 0) await this.packDocs().bulkWrite(packOps, { ordered: false });
+      if (entryOps.length === 0) return;
+      try {
+        await this.entries().bulkWrite(entryOps, { ordered: false });
+      } catch (error) {
+        // A digest already indexed keeps its first entry: only such refusals are expected.
+        const refused = error instanceof MongoBulkWriteError ? error.writeErrors : [];
+        const list = Array.isArray(refused) ? refused : [refused];
+        if (list.length === 0 || !list.every((e) => isDuplicateKey(e))) throw error;
       }
-      if (batch.entries.length === 0) return;
-      const docs = batch.entries.map((e) => ({ _id: e.sha256, pack_id: e.packId, offset: e.offset, length: e.length }));
-      await entries.insertMany(docs, { ordered: false }).catch((error) => {
-        const failures: Array<{ code?: number }> = (error as { writeErrors?: Array<{ code?: number }> }).writeErrors ?? [error];
-        if (!failures.every((failure) => isDuplicateKey(failure))) throw error;
-      });
     });
   }
 
   async lookup(sha256: string): Promise<PackEntry | null> {
-    const doc = await this.run((_, entries) => entries.findOne({ _id: sha256 }));
+    const doc = await this.run(() => this.entries().findOne({ _id: sha256 }));
     return doc ? toEntry(doc) : null;
   }
 
   async lookupMany(sha256s: string[]): Promise<Map<string, PackEntry>> {
-    const docs = sha256s.length === 0 ? [] : await this.run((_, entries) => entries.find({ _id: { $in: sha256s } }).toArray());
+    if (sha256s.length === 0) return new Map();
+    const docs = await this.run(() => this.entries().find({ _id: { $in: sha256s } }).toArray());
     return new Map(docs.map((doc) => [doc._id, toEntry(doc)]));
   }
 
   async remove(sha256: string): Promise<boolean> {
-    return this.run(async (_, entries) => (await entries.deleteOne({ _id: sha256 })).deletedCount > 0);
+    return this.run(async () => (await this.entries().deleteOne({ _id: sha256 })).deletedCount > 0);
   }
 
   async list(after: string, limit: number): Promise<PackEntry[]> {
-    const docs = await this.run((_, entries) => entries.find({ _id: { $gt: after } }).sort({ _id: 1 }).limit(limit).toArray());
+    const docs = await this.run(() => this.entries().find({ _id: { $gt: after } }).sort({ _id: 1 }).limit(limit).toArray());
     return docs.map(toEntry);
   }
 
+  /** Counts and sums in separate `$group`s of one accumulator each, which every compatible server runs. */
   async packs(): Promise<PackInfo[]> {
-    return this.run(async (packs, entries) => {
-      const all = await packs.find().sort({ _id: 1 }).toArray();
-      // One accumulator per $group: FerretDB v1 computes only the first.
-      const perPack = async (sum: 1 | '$length') => {
-        const rows = await entries.aggregate<{ _id: string; n: number }>([{ $group: { _id: '$pack_id', n: { $sum: sum } } }]).toArray();
-        return new Map(rows.map((row) => [row._id, Number(row.n)]));
-      };
-      const [counts, bytes] = [await perPack(1), await perPack('$length')];
-      return all.map((p) => ({
-        id: p._id,
-        size: p.size,
-        sealed: p.sealed,
-        entries: counts.get(p._id) ?? 0,
-        liveBytes: bytes.get(p._id) ?? 0,
-      }));
+    return this.run(async () => {
+      const [packs, counts, sums] = await Promise.all([
+        this.packDocs().find({}).sort({ _id: 1 }).toArray(),
+        this.entries().aggregate<{ _id: string; n: number }>([{ $group: { _id: '$pack_id', n: { $sum: 1 } } }]).toArray(),
+        this.entries().aggregate<{ _id: string; n: number }>([{ $group: { _id: '$pack_id', n: { $sum: '$length' } } }]).toArray(),
+      ]);
+      const count = new Map(counts.map((c) => [c._id, Number(c.n)]));
+      const bytes = new Map(sums.map((s) => [s._id, Number(s.n)]));
+      return packs.map((p) => ({ id: p._id, size: p.size, sealed: p.sealed, entries: count.get(p._id) ?? 0, liveBytes: bytes.get(p._id) ?? 0 }));
     });
   }
 
   async entriesOf(packId: string): Promise<PackEntry[]> {
-    const docs = await this.run((_, entries) => entries.find({ pack_id: packId }).sort({ offset: 1 }).toArray());
+    const docs = await this.run(() => this.entries().find({ pack_id: packId }).sort({ offset: 1 }).toArray());
     return docs.map(toEntry);
   }
 
-  /** Entries first: a crash in between leaves a pack with no entries, which the next drop removes. */
+  /** The entries go first: a crash in between leaves a known pack without entries, never entries without a pack. */
   async dropPack(packId: string): Promise<void> {
-    await this.run(async (packs, entries) => {
-      await entries.deleteMany({ pack_id: packId });
-      await packs.deleteOne({ _id: packId });
+    await this.run(async () => {
+      await this.entries().deleteMany({ pack_id: packId });
+      await this.packDocs().deleteOne({ _id: packId });
     });
   }
 
   async close(): Promise<void> {
     const client = this.client;
-    this.client = this.packsOf = this.entries = undefined;
+    this.client = this.db = undefined;
     await client?.close();
   }
 
-  private async run<T>(fn: (packs: Collection<PackDoc>, entries: Collection<EntryDoc>) => Promise<T>): Promise<T> {
-    if (!this.packsOf || !this.entries) throw new HoardError('unavailable', 'the pack index is not open');
+  private packDocs(): Collection<PackDoc> {
+    return this.db!.collection<PackDoc>('packs');
+  }
+
+  private entries(): Collection<EntryDoc> {
+    return this.db!.collection<EntryDoc>('pack_entries');
+  }
+
+  private async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (!this.db) throw new HoardError('unavailable', 'the pack index is not open');
     try {
-      return await fn(this.packsOf, this.entries);
+      return await fn();
     } catch (error) {
       return mapMongoError(error);
     }

@@ -25,7 +25,7 @@ describe('LocalPackFiles', () => {
     expect([statSync(path).mode & 0o777, statSync(join(root, 'packs')).mode & 0o777]).toEqual([0o600, 0o700]);
     expect(await sut.readBytes(id, 0, 10)).toEqual(Buffer.from('helloworld'));
     expect(await readAll(await sut.read(id, 3, 4))).toEqual(Buffer.from('lowo'));
-    expect(await sut.list()).toEqual([{ id, size: 10 }]);
+    expect(await sut.list()).toEqual([{ id, size: 10, modifiedAt: Math.floor(statSync(path).mtimeMs) }]);
     await sut.truncate(id, 4);
     expect(await sut.readBytes(id, 0, 10)).toEqual(Buffer.from('hell'));
     await expect(sut.remove(id)).resolves.toBe(true);

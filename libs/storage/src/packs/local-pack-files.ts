@@ -7,7 +7,7 @@ import { fdatasync } from 'node:fs';
 import { HoardError } from '@app/contracts';
 import { fsyncDir, isMissing, readNames } from '../local/fs-utils';
 import { hasErrno, storeUnavailable } from '../shared/store-errors';
-import type { PackAppender, PackFiles } from './pack-files';
+import type { PackAppender, PackFiles, PackFileStat } from './pack-files';
 
 const DIR_MODE = 0o700;
 const PACK_MODE = 0o600;
@@ -17,6 +17,8 @@ const syncData = promisify(fdatasync);
 /** Packs as files under `<root>/packs/<id[0:2]>/<id>` (directories 0700, files 0600). */
 export class LocalPackFiles implements PackFiles {
   readonly dir: string;
+  /** A local pack is appended to across flushes until it is full. */
+  readonly sealsOnSync = false;
 
   constructor(root: string) {
     this.dir = join(root, 'packs');
@@ -71,13 +73,14 @@ export class LocalPackFiles implements PackFiles {
     }
   }
 
-  async list(): Promise<Array<{ id: string; size: number }>> {
-    const found: Array<{ id: string; size: number }> = [];
+  async list(): Promise<PackFileStat[]> {
+    const found: PackFileStat[] = [];
     for (const prefix of (await readNames(this.dir)).sort()) {
       for (const id of (await readNames(join(this.dir, prefix))).sort()) {
         if (!ID_RE.test(id) || !id.startsWith(prefix)) continue;
         try {
-          found.push({ id, size: (await stat(this.path(id))).size });
+          const { size, mtimeMs } = await stat(this.path(id));
+          found.push({ id, size, modifiedAt: Math.floor(mtimeMs) });
         } catch (error) {
           if (!isMissing(error)) throw storeUnavailable('list packs', error);
         }

@@ -1,3 +1,4 @@
+import { HoardError } from '@app/contracts';
 import { randomBlob } from '../testing/blob-bodies';
 import { MemoryPackFiles } from '../testing/memory-pack-files';
 import { MemoryPackIndex } from './memory-pack-index';
@@ -122,6 +123,13 @@ describe('PackWriter', () => {
     expect(index.commits.map((c) => c.packs.map((p) => p.id))).toEqual([['p2']]);
   });
 
+  it('fails the appends of a flush with the pack files\' own typed error: a full S3 bucket stays insufficient_storage', async () => {
+    const b = blob(300);
+    files.failNextWrite = new HoardError('insufficient_storage', 'The blob store is full');
+    await expect(sut.append(b.sha, b.chunks, 300)).rejects.toMatchObject({ code: 'insufficient_storage' });
+    await expect(index.lookup(b.sha)).resolves.toBeNull();
+  });
+
   it('recovers from a crash: cuts packs back to their committed end, removes unknown packs, seals open ones', async () => {
     const b = blob(64);
     await sut.append(b.sha, b.chunks, 64);
@@ -130,8 +138,69 @@ describe('PackWriter', () => {
     files.bytes.set('p1', Buffer.concat([files.bytes.get('p1')!, Buffer.from('garbage of an unfinished flush')]));
     make();
     await sut.recover();
-    expect(await files.list()).toEqual([{ id: 'p1', size: 64 }]);
+    expect(await files.list()).toEqual([{ id: 'p1', size: 64, modifiedAt: 0 }]);
     expect(await index.packs()).toEqual([{ id: 'p1', size: 64, sealed: true, entries: 1, liveBytes: 64 }]);
     expect(await files.readBytes('p1', 0, 64)).toEqual(b.bytes);
+  });
+
+  it('removes a pack the index does not know only once it is older than the grace period', async () => {
+    const clock = { now: 10_000_000 };
+    sut = new PackWriter({ files, index, packSize: 1 << 20, orphanGraceMs: 3600_000, now: () => clock.now });
+    files.now = clock.now;
+    const uploaded = await files.create('another-instance');
+    await uploaded.write([Buffer.from('uploaded, not committed yet')], 0);
+    files.now = clock.now - 3600_001;
+    await (await files.create('crashed')).write([Buffer.from('left by a crash')], 0);
+    clock.now += 3599_999;
+    await sut.recover();
+    expect((await files.list()).map((f) => f.id)).toEqual(['another-instance']);
+    clock.now += 1;
+    await sut.recover();
+    expect(await files.list()).toEqual([]);
+  });
+});
+
+describe('PackWriter over pack files that seal on sync (S3)', () => {
+  let files: MemoryPackFiles;
+  let index: GatedIndex;
+  let sut: PackWriter;
+
+  beforeEach(() => {
+    let n = 0;
+    files = new MemoryPackFiles(true);
+    index = new GatedIndex();
+    sut = new PackWriter({ files, index, packSize: 1 << 20, newId: () => `p${++n}` });
+  });
+  const blob = (size: number) => {
+    const { bytes, sha } = randomBlob(size);
+    return { sha, chunks: [bytes], bytes };
+  };
+
+  it('commits each flush\'s pack sealed and puts the appends that arrive during a flush in a new pack', async () => {
+    const first = Array.from({ length: 3 }, () => blob(100));
+    index.hold();
+    const one = first.map((b) => sut.append(b.sha, b.chunks, 100));
+    while (index.commits.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    const later = Array.from({ length: 5 }, () => blob(10));
+    const rest = later.map((b) => sut.append(b.sha, b.chunks, 10));
+    index.release();
+    expect(await Promise.all([...one, ...rest])).toEqual(Array(8).fill(true));
+    expect(index.commits.map((c) => [c.entries.length, c.packs])).toEqual([
+      [3, [{ id: 'p1', size: 300, sealed: true }]],
+      [5, [{ id: 'p2', size: 50, sealed: true }]],
+    ]);
+    expect(files.calls).toEqual({ create: 2, write: 2, datasync: 2, close: 2 });
+    expect(await index.lookup(later[4].sha)).toEqual({ sha256: later[4].sha, packId: 'p2', offset: 40, length: 10 });
+    expect(await files.readBytes('p2', 40, 10)).toEqual(later[4].bytes);
+  });
+
+  it('opens a new pack for an append after a flush instead of writing to the sealed one', async () => {
+    const a = blob(64);
+    const b = blob(64);
+    await expect(sut.append(a.sha, a.chunks, 64)).resolves.toBe(true);
+    await expect(sut.append(b.sha, b.chunks, 64)).resolves.toBe(true);
+    expect((await index.packs()).map((p) => [p.id, p.size, p.sealed])).toEqual([['p1', 64, true], ['p2', 64, true]]);
+    await sut.close();
+    expect(files.calls.close).toBe(2);
   });
 });

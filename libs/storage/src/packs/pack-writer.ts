@@ -1,5 +1,6 @@
 import type { Sha256 } from '@app/contracts';
 import { randomBytes } from 'node:crypto';
+import { HoardError } from '@app/contracts';
 import { storeUnavailable } from '../shared/store-errors';
 import type { PackAppender, PackFiles } from './pack-files';
 import type { PackEntry, PackIndex } from './pack-index';
@@ -11,7 +12,16 @@ export interface PackWriterOptions {
   packSize: number;
   /** Names new packs (default: 32 random hex digits). */
   newId?: () => string;
+  /**
+   * A pack file the index does not know is removed at start only once it is this old (default 1 hour): on a shared
+   * bucket it may be the pack another live instance just uploaded and is about to commit.
+   */
+  orphanGraceMs?: number;
+  /** The clock the grace is measured by (default Date.now). */
+  now?: () => number;
 }
+
+const ORPHAN_GRACE_MS = 3600_000;
 
 /** The pack being filled: `end` counts the bytes reserved in it. */
 interface OpenPack {
@@ -39,6 +49,8 @@ interface Queued {
  * pack, and commits all their index entries in ONE transaction; only then does any of them become visible and do
  * their appends resolve. Flushes run one at a time: puts arriving while one runs form the next, so the linger is at
  * most one flush. A pack stays open across flushes until it holds `packSize` bytes, so packs number bytes / packSize.
+ * Where the files seal on sync (S3), each flush writes packs of its own, committed sealed: the busier the store, the
+ * more a flush gathers and the larger its packs.
  * A crash leaves bytes past a pack's committed end: `recover` cuts them off at start.
  */
 export class PackWriter {
@@ -57,16 +69,20 @@ export class PackWriter {
   }
 
   /**
-   * Crash recovery, before any append: every pack file is cut back to its committed end (a file the index does not
-   * know has no committed entry and is removed), and packs left open by the previous run are sealed.
+   * Crash recovery, before any append: every pack file is cut back to its committed end, and packs left open by the
+   * previous run are sealed. A file the index does not know has no committed entry: it is removed once it is older
+   * than the grace period (younger, it may be another instance's upload between its datasync and its commit).
    */
   async recover(): Promise<void> {
+    // The files are listed after the index is read: a pack committed in between is then left alone by the grace.
     const known = new Map((await this.options.index.packs()).map((pack) => [pack.id, pack]));
+    const oldest = (this.options.now ?? Date.now)() - (this.options.orphanGraceMs ?? ORPHAN_GRACE_MS);
     const open = [];
-    for (const { id, size } of await this.options.files.list()) {
+    for (const { id, size, modifiedAt } of await this.options.files.list()) {
       const pack = known.get(id);
-      if (!pack) await this.options.files.remove(id);
-      else if (size > pack.size) await this.options.files.truncate(id, pack.size);
+      if (!pack) {
+        if (modifiedAt <= oldest) await this.options.files.remove(id);
+      } else if (size > pack.size) await this.options.files.truncate(id, pack.size);
       if (pack && !pack.sealed) open.push({ id, size: pack.size, sealed: true });
     }
     if (open.length > 0) await this.options.index.commit({ packs: open, entries: [] });
@@ -168,6 +184,8 @@ export class PackWriter {
       if (items) items.push(item);
       else byPack.set(item.pack, [item]);
     }
+    // Its datasync seals the pack: the appends that arrive during this flush go to a new pack.
+    if (this.options.files.sealsOnSync) for (const pack of byPack.keys()) this.retire(pack);
     const last = new Set([...byPack.keys()].filter((pack) => pack.full));
     const durable: Queued[] = [];
     const packs: Array<{ id: string; size: number; sealed: boolean }> = [];
@@ -182,7 +200,9 @@ export class PackWriter {
       } catch (error) {
         // A pack whose write or flush failed takes nothing more: what it holds past its committed end is garbage.
         this.retire(pack, true);
-        for (const item of items) item.done.reject(storeUnavailable('write a pack', error));
+        // The pack files' own typed errors (S3 full: insufficient_storage) keep their code.
+        const failure = error instanceof HoardError ? error : storeUnavailable('write a pack', error);
+        for (const item of items) item.done.reject(failure);
       }
     }
     try {

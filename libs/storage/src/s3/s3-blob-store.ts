@@ -16,6 +16,7 @@ import { isS3NotFound, s3Failure, s3Status } from './s3-errors';
 import { S3BucketAdmin } from './s3-bucket-admin';
 import { putVerified, VerifiedPutTarget } from './s3-verified-put';
 import { copyObject } from './s3-copy-object';
+import { S3PackFiles } from './s3-pack-files';
 
 const MIN_PART_SIZE = 5 * 1024 * 1024;
 const KEY_RE = /^([0-9a-f]{2})\/([0-9a-f]{64})$/;
@@ -190,6 +191,12 @@ export class S3BlobStore implements BlobStore {
       if (!page.IsTruncated) return;
       token = page.NextContinuationToken;
     }
+  }
+
+  /** Pack files in this store's bucket, under its prefix, on its client (closed with the store). */
+  packFiles(stagingDir?: string): S3PackFiles {
+    const { bucket } = this.options;
+    return new S3PackFiles({ client: this.client, bucket, prefix: this.prefix, partSize: this.partSize, queueSize: this.queueSize, stagingDir });
   }
 
   async ping(): Promise<void> {
