@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { Scope, SCOPES } from '@app/contracts';
 import { makeDataDir } from './stores/data-dir';
 import { KeysService } from './auth/keys.service';
-import { ConfigError, loadConfig } from './config/app-config';
+import { ConfigError, loadConfig } from './config/load-config';
 import { createMetadataStore } from './stores/store.factory';
 
 /**

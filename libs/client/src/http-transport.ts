@@ -8,55 +8,9 @@ import { HoardHttpError } from './hoard-http.error';
 import { FileBody, BodyError, ReadBufferPool, sendFile } from './file-upload';
 import { CONNECT_TIMEOUT, NodeAgents, readText, startRequest, whenDone } from './node-request';
 import { throttled } from './throttled-body';
-import { RetryPolicy } from './retry-policy';
 
-export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
-export type QueryValue = string | number | boolean | undefined | null;
-
-/** One request as the client describes it; the transport adds the key, retries and error mapping. */
-export interface TransportRequest {
-  method: HttpMethod;
-  path: string;
-  query?: Record<string, QueryValue>;
-  /** A JSON body (serialised once; safe to resend). */
-  json?: unknown;
-  /** A raw body; a factory so that a retry can send it again from the start. */
-  body?: () => Readable | Buffer | string;
-  headers?: Record<string, string>;
-  /** Whether sending twice is harmless. Default: true for every method but POST. */
-  idempotent?: boolean;
-  /** Send the API key (default true). */
-  auth?: boolean;
-  /** Statuses besides 2xx returned to the caller rather than thrown (e.g. 304). */
-  accept?: number[];
-  /** A few words naming the operation, for messages. */
-  what: string;
-  /** One attempt only, failing when no answer arrived within this many milliseconds (a quick check of the server). */
-  deadlineMs?: number;
-}
-
-export interface TransportOptions {
-  baseUrl: string;
-  apiKey?: string;
-  userAgent: string;
-  retry: RetryPolicy;
-  /** Parallel connections to the server (default 32). */
-  connections?: number;
-  /** Bytes per second that raw bodies (content uploads) may use in all; JSON bodies are not limited. */
-  limitRate?: number;
-}
-
-/** A response whose status the caller accepted; its body must be consumed (`text`, `dump`) or destroyed. */
-export interface TransportResponse {
-  statusCode: number;
-  headers: IncomingHttpHeaders;
-  /** The body as it arrives. */
-  body: Readable;
-  /** The whole body as text. */
-  text(): Promise<string>;
-  /** Reads the body away. */
-  dump(): Promise<void>;
-}
+import type { QueryValue, TransportOptions, TransportRequest, TransportResponse } from './transport.types';
+export type { HttpMethod, QueryValue, TransportOptions, TransportRequest, TransportResponse } from './transport.types';
 
 /** Codes of errors raised before a request reached the server: retrying is safe for any method. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', CONNECT_TIMEOUT, 'EHOSTUNREACH']);
@@ -90,8 +44,10 @@ export class HttpTransport {
    */
   async jsonFile<T>(req: Omit<TransportRequest, 'json' | 'body'>, file: FileBody): Promise<T> {
     const url = this.url(req.path, req.query);
-    const answer = await this.retrying(req, async (a) => parseJsonOrNull(a.text), () =>
-      sendFile(url, req.method, this.headers(req), file, this.agents, this.buffers, this.limit),
+    const answer = await this.retrying(
+      req,
+      async (a) => parseJsonOrNull(a.text),
+      () => sendFile(url, req.method, this.headers(req), file, this.agents, this.buffers, this.limit),
     );
     return parseJson(answer.text) as T;
   }

@@ -1,8 +1,16 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { BlobDownload, DownloadOptions, HoardClient, PackFile, PackFileResult } from '@app/client';
-import { BatchResultItem, EMPTY_SHA256, FileMetadata, FileRecord, HoardError, ListFilesQuery, PutBlobResponse, SeenResponse } from '@app/contracts';
+import {
+  BatchResultItem,
+  EMPTY_SHA256,
+  FileMetadata,
+  FileRecord,
+  HoardError,
+  ListFilesQuery,
+  PutBlobResponse,
+  SeenResponse,
+} from '@app/contracts';
+import { readSized, recordVersion, sha, Stored } from './fake-records';
 
 /** The routes the CLI's scan and restore speak. */
 type Spoken = 'recordBatch' | 'confirmSeen' | 'missingBlobs' | 'putBlobFile' | 'putBlobPack' | 'iterateFiles' | 'markDeleted' | 'getBlob';
@@ -70,17 +78,28 @@ export class FakeHoardClient implements Pick<HoardClient, Spoken> {
   }
 
   async recordBatch(files: FileMetadata[]): Promise<BatchResultItem[]> {
-    await this.enter('recordBatch', files.map((f) => f.filepath));
+    await this.enter(
+      'recordBatch',
+      files.map((f) => f.filepath),
+    );
     return files.map((file, index) => {
       const { record, created } = this.record(file);
       const available = this.available(file.sha256);
-      return { index, id: record.id, sha256: file.sha256, status: created ? 'created' : 'unchanged', upload_required: this.lacks(file.sha256), content_available: available };
+      return {
+        index,
+        id: record.id,
+        sha256: file.sha256,
+        status: created ? 'created' : 'unchanged',
+        upload_required: this.lacks(file.sha256),
+        content_available: available,
+      };
     });
   }
 
   async confirmSeen(hostname: string, ids: string[]): Promise<SeenResponse> {
     await this.enter('confirmSeen', ids);
-    const live = (id: string) => this.records.find((r) => r.id === id && (r as Stored).current && r.deleted_at === null && r.hostname === hostname);
+    const live = (id: string) =>
+      this.records.find((r) => r.id === id && (r as Stored).current && r.deleted_at === null && r.hostname === hostname);
     const seen = ids.filter((id) => live(id));
     return { seen: seen.length, stale: ids.filter((id) => !live(id)), upload_required: seen.filter((id) => this.lacks(live(id)!.sha256)) };
   }
@@ -108,7 +127,10 @@ export class FakeHoardClient implements Pick<HoardClient, Spoken> {
     const sent = files.filter((_, i) => !unread(i));
     if (sent.length === 0) return files.map((f, i) => ({ sha256: f.sha256, error: unread(i)! }));
     try {
-      await this.enter('putBlobPack', sent.map((f) => `${f.sha256}=${(read[files.indexOf(f)] as Buffer).toString()}`));
+      await this.enter(
+        'putBlobPack',
+        sent.map((f) => `${f.sha256}=${(read[files.indexOf(f)] as Buffer).toString()}`),
+      );
       if (!this.packRoute) throw new HoardError('not_found', 'Cannot POST /api/v1/blobs/pack');
     } catch (err) {
       // As the client does: a server without the route is thrown, any other failure of the request fails its files.
@@ -132,8 +154,12 @@ export class FakeHoardClient implements Pick<HoardClient, Spoken> {
     const prefix = query.path_prefix;
     const under = (path: string) => !prefix || path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`);
     const found = this.records.filter(
-      (r) => (r as Stored).current && (query.include_deleted || r.deleted_at === null) && (!query.hostname || r.hostname === query.hostname) &&
-        (!query.sha256 || r.sha256 === query.sha256) && under(r.filepath),
+      (r) =>
+        (r as Stored).current &&
+        (query.include_deleted || r.deleted_at === null) &&
+        (!query.hostname || r.hostname === query.hostname) &&
+        (!query.sha256 || r.sha256 === query.sha256) &&
+        under(r.filepath),
     );
     for (const r of found.sort((a, b) => (a.hostname + '\n' + a.filepath < b.hostname + '\n' + b.filepath ? -1 : 1))) yield this.view(r);
   }
@@ -158,7 +184,13 @@ export class FakeHoardClient implements Pick<HoardClient, Spoken> {
     const start = options.range?.start ?? 0;
     if (start >= content.length && start > 0) throw new HoardError('range_not_satisfiable', 'range not satisfiable');
     const body = content.subarray(start);
-    return { status: start > 0 ? 206 : 200, length: body.length, totalSize: content.length, etag: `"${sha256}"`, body: Readable.from([body]) };
+    return {
+      status: start > 0 ? 206 : 200,
+      length: body.length,
+      totalSize: content.length,
+      etag: `"${sha256}"`,
+      body: Readable.from([body]),
+    };
   }
 
   private async enter(route: Spoken, arg: unknown): Promise<void> {
@@ -169,23 +201,7 @@ export class FakeHoardClient implements Pick<HoardClient, Spoken> {
   }
 
   private record(file: FileMetadata): { record: Stored; created: boolean } {
-    const current = this.current(file.hostname, file.filepath) as Stored | undefined;
-    const type = file.type ?? 'file';
-    const link = file.link_target ?? null;
-    const stat = { size: file.size, mode: file.mode ?? null, uid: file.uid ?? null, gid: file.gid ?? null, mtime: file.mtime ?? null, atime: file.atime ?? null, ctime: file.ctime ?? null };
-    if (current && current.deleted_at === null && current.sha256 === file.sha256 && current.type === type && current.link_target === link) {
-      Object.assign(current, stat);
-      return { record: current, created: false };
-    }
-    if (current) current.current = false;
-    const now = new Date().toISOString();
-    const record: Stored = {
-      id: String(this.records.length + 1), hostname: file.hostname, filepath: file.filepath, sha256: file.sha256, ...stat, ip_address: null,
-      version: (current?.version ?? 0) + 1, first_seen_at: now, last_seen_at: now, deleted_at: null, content_available: false, type,
-      link_target: link, current: true,
-    };
-    this.records.push(record);
-    return { record, created: true };
+    return recordVersion(this.records as Stored[], this.current(file.hostname, file.filepath) as Stored | undefined, file);
   }
 
   private accept(sha256: string, content: Buffer): PutBlobResponse {
@@ -213,17 +229,4 @@ export class FakeHoardClient implements Pick<HoardClient, Spoken> {
     const { current: _, ...record } = r as Stored;
     return { ...record, content_available: record.type === 'symlink' || this.available(record.sha256) };
   }
-}
-
-type Stored = FileRecord & { current: boolean };
-
-function sha(content: Buffer): string {
-  return createHash('sha256').update(content).digest('hex');
-}
-
-/** The file's content, as the client reads it: its own error when it cannot be read, digest_mismatch when its size changed. */
-function readSized(path: string, size: number): Buffer {
-  const content = readFileSync(path);
-  if (content.length !== size) throw new HoardError('digest_mismatch', 'the file changed size since it was hashed');
-  return content;
 }

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './app-config';
+import { ConfigError, loadConfig } from './load-config';
 
 describe('loadConfig', () => {
   it('gives the embedded defaults for an empty environment', () => {
@@ -55,7 +55,9 @@ describe('loadConfig', () => {
     });
     expect(() => loadConfig({ HOARD_METRICS_KEY: 'tiny-secret' })).toThrow(/HOARD_METRICS_KEY must be at least 16 characters/);
     expect(() => loadConfig({ HOARD_METRICS_KEY: 'tiny-secret' })).not.toThrow(/tiny-secret/);
-    expect(() => loadConfig({ PORT: '9100', HOARD_METRICS_PORT: '9100' })).toThrow(/HOARD_METRICS_PORT \(got "9100"\): must differ from PORT/);
+    expect(() => loadConfig({ PORT: '9100', HOARD_METRICS_PORT: '9100' })).toThrow(
+      /HOARD_METRICS_PORT \(got "9100"\): must differ from PORT/,
+    );
     expect(() => loadConfig({ HOARD_METRICS_PORT: '70000' })).toThrow(/HOARD_METRICS_PORT/);
   });
 

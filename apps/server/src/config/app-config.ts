@@ -1,105 +1,138 @@
-import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateIf, validateSync } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import { resolve } from 'node:path';
 
-const toInt = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
-const toNumber = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
-const toBool = ({ value }: { value: unknown }) => {
-  if (typeof value !== 'string') return value;
-  const v = value.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-  if (['0', 'false', 'no', 'off'].includes(v)) return false;
-  return value;
-};
+import { toBool, toInt, toNumber } from './env-transforms';
 
 /**
  * The server's whole configuration, read from the environment once at boot and validated.
  * Nothing else reads process.env.
  */
 export class AppConfig {
-  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT = 8000;
 
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   HOST = '0.0.0.0';
 
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   HOARD_DATA_DIR = './data';
 
   /** Largest blob accepted by PUT, in bytes (default 1 TiB). */
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   HOARD_MAX_BLOB_BYTES = 1024 ** 4;
 
   /** Largest JSON body, in bytes (a batch of 1,000 records with long paths fits in the default). */
-  @Transform(toInt) @IsInt() @Min(1024)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
   HOARD_MAX_JSON_BYTES = 16 * 1024 * 1024;
 
-  @IsOptional() @IsString() @MinLength(16, { message: 'HOARD_BOOTSTRAP_ADMIN_KEY must be at least 16 characters' })
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'HOARD_BOOTSTRAP_ADMIN_KEY must be at least 16 characters' })
   @MaxLength(512)
   HOARD_BOOTSTRAP_ADMIN_KEY?: string;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   HOARD_LOG_LEVEL = 'info';
 
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   HOARD_METRICS = true;
 
   /** When set, `/metrics` answers only `Authorization: Bearer <this key>`. */
-  @IsOptional() @IsString() @MinLength(16, { message: 'HOARD_METRICS_KEY must be at least 16 characters' })
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'HOARD_METRICS_KEY must be at least 16 characters' })
   @MaxLength(512)
   HOARD_METRICS_KEY?: string;
 
   /** When set, `/metrics` is served on this port (of HOST) only, not on PORT. */
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   HOARD_METRICS_PORT?: number;
 
   /** How long a bearer token from `POST /api/login` is valid, in seconds (never past its key's own expiry). */
-  @Transform(toInt) @IsInt() @Min(60) @Max(86_400)
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(86_400)
   HOARD_TOKEN_TTL_SECONDS = 3600;
 
   /** Requests per key per window; 0 turns rate limiting off. */
-  @Transform(toInt) @IsInt() @Min(0)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
   HOARD_RATE_LIMIT = 0;
 
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   HOARD_RATE_LIMIT_WINDOW_SECONDS = 60;
 
   /** A connection that sends and receives nothing for this long is closed (fractions allowed). */
-  @Transform(toNumber) @IsNumber() @Min(0.1)
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0.1)
   HOARD_IDLE_TIMEOUT_SECONDS = 30;
 
   /** The request line and headers must have arrived within this long (`408` otherwise). */
-  @Transform(toNumber) @IsNumber() @Min(0.1)
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0.1)
   HOARD_HEADERS_TIMEOUT_SECONDS = 20;
 
   /** A JSON body must have arrived whole within this long of its headers (`408` otherwise). */
-  @Transform(toNumber) @IsNumber() @Min(0.1)
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0.1)
   HOARD_JSON_TIMEOUT_SECONDS = 60;
 
   /** Uploads (PUT, pack, PutPlace upload) in flight at once, all keys together (`503` beyond). */
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   HOARD_MAX_UPLOADS = 256;
 
   /** Uploads in flight at once for one key (`429` beyond). */
-  @Transform(toInt) @IsInt() @Min(1)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   HOARD_MAX_UPLOADS_PER_KEY = 64;
 
   /** Requests are shed (`503`) while the mean event-loop delay is over this many milliseconds; 0 turns it off. */
-  @Transform(toInt) @IsInt() @Min(0)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
   HOARD_MAX_EVENT_LOOP_DELAY_MS = 1000;
 
   /** Requests are shed (`503`) while the V8 heap in use is over this many bytes; 0 means 90% of the heap limit. */
-  @Transform(toInt) @IsInt() @Min(0)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
   HOARD_MAX_HEAP_BYTES = 0;
 
   /** How long SIGTERM waits for in-flight requests before the process exits anyway. */
-  @Transform(toInt) @IsInt() @Min(0)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
   HOARD_SHUTDOWN_TIMEOUT_MS = 30_000;
 
   /** /ready answers 503 when the local blob store's file system has fewer bytes free (default 1 GiB; 0: never). */
-  @Transform(toInt) @IsInt() @Min(0)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
   HOARD_MIN_FREE_BYTES = 1024 ** 3;
 
   /**
@@ -107,7 +140,10 @@ export class AppConfig {
    * own; 0 packs nothing new (packed content stays readable). On S3 each pack is one object; with MongoDB the pack
    * index is shared by the instances. At most 16 MiB: small content is held in memory until its flush.
    */
-  @Transform(toInt) @IsInt() @Min(0) @Max(16 * 1024 * 1024)
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(16 * 1024 * 1024)
   HOARD_PACK_THRESHOLD = 1024 * 1024;
 
   @IsIn(['sqlite', 'mongodb'])
@@ -118,7 +154,8 @@ export class AppConfig {
   @MinLength(1, { message: 'MONGODB_URI is required when HOARD_METADATA=mongodb' })
   MONGODB_URI?: string;
 
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   MONGODB_DB = 'hoard';
 
   @IsIn(['local', 's3'])
@@ -132,61 +169,38 @@ export class AppConfig {
   @IsString()
   S3_PREFIX = '';
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   S3_ENDPOINT?: string;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   S3_REGION?: string;
 
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   S3_FORCE_PATH_STYLE = false;
 
   /** Multipart part size in bytes (at least 5 MiB, as S3 requires). */
-  @Transform(toInt) @IsInt() @Min(5 * 1024 * 1024)
+  @Transform(toInt)
+  @IsInt()
+  @Min(5 * 1024 * 1024)
   S3_PART_SIZE = 8 * 1024 * 1024;
 
   /** Parts uploaded in parallel per blob. */
-  @Transform(toInt) @IsInt() @Min(1) @Max(64)
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
   S3_QUEUE_SIZE = 4;
 
   /** Create the bucket at start when it does not exist. */
-  @Transform(toBool) @IsBoolean()
+  @Transform(toBool)
+  @IsBoolean()
   S3_CREATE_BUCKET = false;
 
   /** Absolute data directory. */
   get dataDir(): string {
     return resolve(this.HOARD_DATA_DIR);
   }
-}
-
-/** Variables whose value is never repeated in an error message. */
-const SECRETS = new Set(['HOARD_BOOTSTRAP_ADMIN_KEY', 'HOARD_METRICS_KEY']);
-
-/** Thrown when the environment does not validate; its message names every bad variable. */
-export class ConfigError extends Error {}
-
-/**
- * Builds the config from an environment (only the variables it knows; empty strings count as unset).
- * @throws ConfigError naming each bad variable.
- */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const known = Object.keys(new AppConfig()).concat(['HOARD_BOOTSTRAP_ADMIN_KEY', 'HOARD_METRICS_KEY', 'HOARD_METRICS_PORT', 'MONGODB_URI', 'S3_BUCKET', 'S3_ENDPOINT', 'S3_REGION']);
-  const plain: Record<string, string> = {};
-  for (const name of new Set(known)) {
-    const value = env[name];
-    if (value !== undefined && value !== '') plain[name] = value;
-  }
-  const config = plainToInstance(AppConfig, plain);
-  const errors = validateSync(config, { forbidUnknownValues: false });
-  if (errors.length === 0 && config.HOARD_METRICS_PORT !== undefined && config.HOARD_METRICS_PORT === config.PORT) {
-    throw new ConfigError(`Invalid configuration:\n  HOARD_METRICS_PORT (got "${config.HOARD_METRICS_PORT}"): must differ from PORT`);
-  }
-  if (errors.length > 0) {
-    const lines = errors.map((e) => {
-      const shown = SECRETS.has(e.property) || e.value === undefined ? '' : ` (got "${String(e.value)}")`;
-      return `  ${e.property}${shown}: ${Object.values(e.constraints ?? {}).join('; ')}`;
-    });
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
-  }
-  return config;
 }

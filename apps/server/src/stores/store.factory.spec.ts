@@ -2,7 +2,7 @@ import { SqlitePackIndex } from '@app/metadata';
 import { MongoPackIndex } from '@app/metadata/mongodb';
 import { BlobStore, LocalFsBlobStore, LocalPackFiles, PackedBlobStore, PackedBlobStoreOptions } from '@app/storage';
 import { S3BlobStore, S3PackFiles } from '@app/storage/s3';
-import { loadConfig } from '../config/app-config';
+import { loadConfig } from '../config/load-config';
 import { createBlobStore } from './store.factory';
 
 describe('createBlobStore', () => {

@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SqliteMetadataStore } from '@app/metadata';
 import { MemoryBlobStore } from '@app/storage';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
-import { loadConfig } from '../config/app-config';
+import { loadConfig } from '../config/load-config';
 import { createApp } from '../main';
 
 /** The admin key every app fixture starts with. */
@@ -22,7 +22,12 @@ export interface AppFixture {
 
 /** Starts the app on fresh in-memory stores; `env` adds to its configuration (load shedding is off). */
 export async function appFixture(env: Record<string, string> = {}): Promise<AppFixture> {
-  const config = loadConfig({ HOARD_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY, HOARD_LOG_LEVEL: 'silent', HOARD_MAX_EVENT_LOOP_DELAY_MS: '0', ...env });
+  const config = loadConfig({
+    HOARD_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
+    HOARD_LOG_LEVEL: 'silent',
+    HOARD_MAX_EVENT_LOOP_DELAY_MS: '0',
+    ...env,
+  });
   const store = new MemoryBlobStore();
   const metadata = new SqliteMetadataStore({ path: ':memory:' });
   const app = await createApp(config, { blobs: store, metadata });
@@ -39,11 +44,19 @@ export async function appFixture(env: Record<string, string> = {}): Promise<AppF
 }
 
 /** A `multipart/form-data` body of file parts, each [field name, bytes]; and its Content-Type. */
-export function multipartBody(parts: Array<[string, Buffer]>, boundary = 'hoard-spec-boundary'): { payload: Buffer; headers: Record<string, string> } {
+export function multipartBody(
+  parts: Array<[string, Buffer]>,
+  boundary = 'hoard-spec-boundary',
+): { payload: Buffer; headers: Record<string, string> } {
   const chunks = parts.flatMap(([name, bytes]) => [
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${name}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+    ),
     bytes,
     Buffer.from('\r\n'),
   ]);
-  return { payload: Buffer.concat([...chunks, Buffer.from(`--${boundary}--\r\n`)]), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+  return {
+    payload: Buffer.concat([...chunks, Buffer.from(`--${boundary}--\r\n`)]),
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+  };
 }
