@@ -57,11 +57,16 @@ async function s3Put(scale, work) {
       try {
         await runTimed('sync', []);
         const sampler = new RssSampler(server.pid);
-        const res = await putFile(`${server.url}/api/v1/blobs/${sha}`, file, { 'x-api-key': server.adminKey }).finally(() => sampler.stop());
+        const res = await putFile(`${server.url}/api/v1/blobs/${sha}`, file, { 'x-api-key': server.adminKey }).finally(() =>
+          sampler.stop(),
+        );
         if (res.status !== 201) throw new ProductFailure(`PUT to the S3 driver answered ${res.status}: ${res.text.slice(0, 200)}`);
         bestHoard = Math.min(bestHoard, res.seconds);
         peak = Math.max(peak, sampler.peak);
-        log(G, `S3 round ${i}/${scale.repeats}: hoard ${mbps(size, res.seconds).toFixed(0)} MiB/s (peak RSS ${(sampler.peak / MiB).toFixed(0)} MiB), lib-storage ${mbps(size, direct).toFixed(0)} MiB/s`);
+        log(
+          G,
+          `S3 round ${i}/${scale.repeats}: hoard ${mbps(size, res.seconds).toFixed(0)} MiB/s (peak RSS ${(sampler.peak / MiB).toFixed(0)} MiB), lib-storage ${mbps(size, direct).toFixed(0)} MiB/s`,
+        );
       } finally {
         await server.stop();
       }
@@ -69,12 +74,21 @@ async function s3Put(scale, work) {
     }
     const ratio = bestDirect / bestHoard;
     addRow({
-      group: G, name: `S3 PUT ${bytes(size)} throughput`, value: mbps(size, bestHoard), unit: 'MiB/s',
-      ref: { label: 'lib-storage Upload to MinIO', value: mbps(size, bestDirect) }, ratio, bar: { text: '>= 0.60x', pass: ratio >= 0.6 },
+      group: G,
+      name: `S3 PUT ${bytes(size)} throughput`,
+      value: mbps(size, bestHoard),
+      unit: 'MiB/s',
+      ref: { label: 'lib-storage Upload to MinIO', value: mbps(size, bestDirect) },
+      ratio,
+      bar: { text: '>= 0.60x', pass: ratio >= 0.6 },
       note: `best of ${scale.repeats}; Upload with its default part size and queue`,
     });
     addRow({
-      group: G, name: 'S3 PUT server peak RSS', value: peak / MiB, unit: 'MiB', bar: { text: '< 300 MiB', pass: peak < 300 * MiB },
+      group: G,
+      name: 'S3 PUT server peak RSS',
+      value: peak / MiB,
+      unit: 'MiB',
+      bar: { text: '< 300 MiB', pass: peak < 300 * MiB },
       note: 'VmRSS sampled every 100 ms; highest of all rounds',
     });
     s3.destroy();
@@ -95,8 +109,12 @@ async function mongoBatch(scale) {
     const mongoServer = await startHoardServer({ env, label: 'mongo' });
     const mongo = await measureBatch(mongoServer, scale.batchRecords, scale.batchCount).finally(() => mongoServer.stop());
     addRow({
-      group: G, name: `files/batch on MongoDB (${scale.batchRecords} records)`, value: mongo.perSecond, unit: 'records/s',
-      ref: { label: 'SQLite, same run', value: sqlite.perSecond }, ratio: mongo.perSecond / sqlite.perSecond,
+      group: G,
+      name: `files/batch on MongoDB (${scale.batchRecords} records)`,
+      value: mongo.perSecond,
+      unit: 'records/s',
+      ref: { label: 'SQLite, same run', value: sqlite.perSecond },
+      ratio: mongo.perSecond / sqlite.perSecond,
       note: `FerretDB (SQLite handler); ${scale.batchCount} sequential batches of distinct paths after one warm-up`,
     });
   } finally {

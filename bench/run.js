@@ -74,7 +74,9 @@ async function main() {
   }
 
   const file = report.finish({ scale, groups, started_at: new Date(started).toISOString(), seconds: (Date.now() - started) / 1000 });
-  process.stdout.write(`\nresults: ${path.relative(process.cwd(), file)}; ${report.failures} bar(s) missed, ${report.harnessErrors} harness error(s)\n`);
+  process.stdout.write(
+    `\nresults: ${path.relative(process.cwd(), file)}; ${report.failures} bar(s) missed, ${report.harnessErrors} harness error(s)\n`,
+  );
   return report.harnessErrors > 0 ? 1 : 0;
 }
 

@@ -66,9 +66,14 @@ async function run(scale) {
       log(G, 'npm start on the built tree, and node dist/apps/server/src/main.js, until /health answers: median of 5 each');
       const start = await measureStart(5);
       addRow({
-        group: G, name: 'npm start -> /health', value: start.npmStart, unit: 's',
-        ref: { label: 'node dist/.../main.js', value: start.node }, ratio: start.npmStart / start.node,
-        bar: { text: '< 3 s', pass: start.npmStart < 3 }, note: `median of ${start.rounds} launches each, taking turns; fresh data dir each`,
+        group: G,
+        name: 'npm start -> /health',
+        value: start.npmStart,
+        unit: 's',
+        ref: { label: 'node dist/.../main.js', value: start.node },
+        ratio: start.npmStart / start.node,
+        bar: { text: '< 3 s', pass: start.npmStart < 3 },
+        note: `median of ${start.rounds} launches each, taking turns; fresh data dir each`,
       });
     });
 
@@ -86,17 +91,29 @@ async function run(scale) {
         server = put.server;
         bestPut = Math.min(bestPut, put.seconds);
         peak = Math.max(peak, put.peakRss);
-        log(G, `PUT round ${i}/${scale.repeats}: ${mbps(size, put.seconds).toFixed(0)} MiB/s, server peak RSS ${(put.peakRss / MiB).toFixed(0)} MiB`);
+        log(
+          G,
+          `PUT round ${i}/${scale.repeats}: ${mbps(size, put.seconds).toFixed(0)} MiB/s, server peak RSS ${(put.peakRss / MiB).toFixed(0)} MiB`,
+        );
       }
       const ratio = bestDd / bestPut;
       addRow({
-        group: G, name: `PUT ${bytes(size)} throughput`, value: mbps(size, bestPut), unit: 'MiB/s',
-        ref: { label: 'dd bs=1M conv=fsync', value: mbps(size, bestDd) }, ratio,
-        bar: { text: '>= 0.80x', pass: ratio >= 0.8 }, note: `best of ${scale.repeats}, fresh server each round`,
+        group: G,
+        name: `PUT ${bytes(size)} throughput`,
+        value: mbps(size, bestPut),
+        unit: 'MiB/s',
+        ref: { label: 'dd bs=1M conv=fsync', value: mbps(size, bestDd) },
+        ratio,
+        bar: { text: '>= 0.80x', pass: ratio >= 0.8 },
+        note: `best of ${scale.repeats}, fresh server each round`,
       });
       addRow({
-        group: G, name: 'PUT server peak RSS', value: peak / MiB, unit: 'MiB',
-        bar: { text: '< 200 MiB', pass: peak < 200 * MiB }, note: 'VmRSS sampled every 100 ms; highest of all rounds',
+        group: G,
+        name: 'PUT server peak RSS',
+        value: peak / MiB,
+        unit: 'MiB',
+        bar: { text: '< 200 MiB', pass: peak < 200 * MiB },
+        note: 'VmRSS sampled every 100 ms; highest of all rounds',
       });
     });
 
@@ -107,7 +124,8 @@ async function run(scale) {
         const hoardGet = () => getDiscard(`${server.url}/api/v1/blobs/${sha}`, { 'x-api-key': server.adminKey });
         const nginxGet = () => getDiscard(`${nginx.url}/${sha}`);
         const check = (res, who) => {
-          if (res.status !== 200 || res.bytes !== size) throw new ProductFailure(`${who} GET answered ${res.status} with ${res.bytes} bytes`);
+          if (res.status !== 200 || res.bytes !== size)
+            throw new ProductFailure(`${who} GET answered ${res.status} with ${res.bytes} bytes`);
           return res.seconds;
         };
         log(G, 'GET warm-up (hoard, nginx)');
@@ -124,9 +142,14 @@ async function run(scale) {
         }
         const ratio = bestNginx / bestHoard;
         addRow({
-          group: G, name: `GET ${bytes(size)} throughput`, value: mbps(size, bestHoard), unit: 'MiB/s',
-          ref: { label: 'nginx sendfile', value: mbps(size, bestNginx) }, ratio,
-          bar: { text: '>= 0.70x', pass: ratio >= 0.7 }, note: `best of ${scale.repeats} after one warm-up each; same client`,
+          group: G,
+          name: `GET ${bytes(size)} throughput`,
+          value: mbps(size, bestHoard),
+          unit: 'MiB/s',
+          ref: { label: 'nginx sendfile', value: mbps(size, bestNginx) },
+          ratio,
+          bar: { text: '>= 0.70x', pass: ratio >= 0.7 },
+          note: `best of ${scale.repeats} after one warm-up each; same client`,
         });
       } finally {
         await nginx.stop();
@@ -138,13 +161,19 @@ async function run(scale) {
       log(G, `POST /api/v1/blobs/missing with ${scale.missingDigests} digests, best of ${scale.missingRepeats}`);
       const missing = await measureMissing(server, scale.missingDigests, scale.missingRepeats);
       addRow({
-        group: G, name: `blobs/missing (${scale.missingDigests} digests)`, value: missing.perSecond, unit: 'digests/s',
+        group: G,
+        name: `blobs/missing (${scale.missingDigests} digests)`,
+        value: missing.perSecond,
+        unit: 'digests/s',
         note: `best of ${scale.missingRepeats}: ${(missing.seconds * 1000).toFixed(0)} ms per request`,
       });
       log(G, `POST /api/v1/files/batch: ${scale.batchCount} batches of ${scale.batchRecords} new records`);
       const batch = await measureBatch(server, scale.batchRecords, scale.batchCount);
       addRow({
-        group: G, name: `files/batch (${scale.batchRecords} records)`, value: batch.perSecond, unit: 'records/s',
+        group: G,
+        name: `files/batch (${scale.batchRecords} records)`,
+        value: batch.perSecond,
+        unit: 'records/s',
         bar: { text: '>= 10,000/s', pass: batch.perSecond >= 10_000 },
         note: `SQLite; ${scale.batchCount} sequential batches of distinct paths after one warm-up`,
       });
@@ -155,23 +184,38 @@ async function run(scale) {
       log(G, 'keyless 8 MB bodies to each bulk route, three times each');
       const flood = await measureKeylessFlood(server);
       addRow({
-        group: G, name: 'keyless 8 MB body -> 401', value: flood.slowestMs, unit: 'ms',
-        bar: { text: '< 100 ms', pass: flood.slowestMs < 100 }, note: 'slowest of 9: /blobs/missing, /files/batch, /files/seen',
+        group: G,
+        name: 'keyless 8 MB body -> 401',
+        value: flood.slowestMs,
+        unit: 'ms',
+        bar: { text: '< 100 ms', pass: flood.slowestMs < 100 },
+        note: 'slowest of 9: /blobs/missing, /files/batch, /files/seen',
       });
       addRow({
-        group: G, name: 'keyless 401 answer size', value: flood.largestBytes, unit: 'bytes',
-        bar: { text: '< 1 KiB', pass: flood.largestBytes < 1024 }, note: 'status line, headers and body',
+        group: G,
+        name: 'keyless 401 answer size',
+        value: flood.largestBytes,
+        unit: 'bytes',
+        bar: { text: '< 1 KiB', pass: flood.largestBytes < 1024 },
+        note: 'status line, headers and body',
       });
       log(G, 'a 16 MiB object of 950,000 keys with a key');
       const keys = await measureManyKeys(server);
       addRow({
-        group: G, name: '950,000 keys -> 4xx', value: keys, unit: 'ms',
-        bar: { text: '< 1000 ms', pass: keys < 1000 }, note: 'POST /api/v1/files, time to the whole answer',
+        group: G,
+        name: '950,000 keys -> 4xx',
+        value: keys,
+        unit: 'ms',
+        bar: { text: '< 1000 ms', pass: keys < 1000 },
+        note: 'POST /api/v1/files, time to the whole answer',
       });
       log(G, '/health every 100 ms beside 50 connections posting 10,000 digests to /blobs/missing');
       const load = await measureHealthUnderLoad(server);
       addRow({
-        group: G, name: '/health p99 under load', value: load.p99Ms, unit: 'ms',
+        group: G,
+        name: '/health p99 under load',
+        value: load.p99Ms,
+        unit: 'ms',
         bar: { text: '< 1000 ms', pass: load.p99Ms < 1000 },
         note: `${load.probes} probes over 10 s, slowest ${load.maxMs.toFixed(0)} ms; ${load.checks} checks answered (shed ones included)`,
       });

@@ -13,7 +13,13 @@ const text = async (body: Readable) => {
   for await (const c of body) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
 };
-const failure = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (e: HoardError) => e);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (e: HoardError) => e,
+  );
 
 describe('HoardClient against the real server (every route the CLI speaks)', () => {
   let server: RunningServer;
@@ -39,8 +45,11 @@ describe('HoardClient against the real server (every route the CLI speaks)', () 
 
   it('uploads from a stream factory, then heads, gets, ranges and conditionally gets the blob', async () => {
     expect(await sut.missingBlobs([sha, EMPTY_SHA256])).toEqual([sha]);
-    expect(await sut.putBlob(sha, () => Readable.from([content.subarray(0, 1000), content.subarray(1000)]), content.length))
-      .toEqual({ sha256: sha, size: content.length, created: true });
+    expect(await sut.putBlob(sha, () => Readable.from([content.subarray(0, 1000), content.subarray(1000)]), content.length)).toEqual({
+      sha256: sha,
+      size: content.length,
+      created: true,
+    });
     expect((await sut.putBlob(sha, () => content)).created).toBe(false);
     expect(await sut.headBlob(sha.toUpperCase())).toEqual({ size: content.length, etag: `"${sha}"` });
     const whole = await sut.getBlob(sha);
@@ -74,9 +83,19 @@ describe('HoardClient against the real server (every route the CLI speaks)', () 
         { sha256: fresh.sha256, size: fresh.size, created: true },
         { sha256: stored.sha256, size: stored.size, created: false },
       ]);
-      const errors = results.slice(2).map((r) => ('error' in r ? [(r.error as NodeJS.ErrnoException).code, r.error instanceof HoardError] : r));
-      expect(errors).toEqual([['ENOENT', false], ['digest_mismatch', true], ['digest_mismatch', true]]);
-      expect(await sut.missingBlobs([fresh.sha256, gone.sha256, grown.sha256, wrong.sha256])).toEqual([gone.sha256, grown.sha256, wrong.sha256]);
+      const errors = results
+        .slice(2)
+        .map((r) => ('error' in r ? [(r.error as NodeJS.ErrnoException).code, r.error instanceof HoardError] : r));
+      expect(errors).toEqual([
+        ['ENOENT', false],
+        ['digest_mismatch', true],
+        ['digest_mismatch', true],
+      ]);
+      expect(await sut.missingBlobs([fresh.sha256, gone.sha256, grown.sha256, wrong.sha256])).toEqual([
+        gone.sha256,
+        grown.sha256,
+        wrong.sha256,
+      ]);
       const none = await sut.putBlobPack([gone]);
       expect(none.map((r) => 'error' in r && (r.error as NodeJS.ErrnoException).code)).toEqual(['ENOENT']);
     } finally {
@@ -100,9 +119,7 @@ describe('HoardClient against the real server (every route the CLI speaks)', () 
     const base = { hostname: 'client-host', size: content.length, sha256: sha, mode: 0o100644, mtime: 1_700_000_000.5 };
     const one = await sut.recordFile({ ...base, filepath: '/c/one' });
     expect([one.version, one.upload_required]).toEqual([1, false]);
-    const results = await sut.recordBatch(
-      Array.from({ length: 5 }, (_, i) => ({ ...base, filepath: `/c/many/${i}` })),
-    );
+    const results = await sut.recordBatch(Array.from({ length: 5 }, (_, i) => ({ ...base, filepath: `/c/many/${i}` })));
     expect(results.map((r) => [r.index, r.status])).toEqual([0, 1, 2, 3, 4].map((i) => [i, 'created']));
     const paths: string[] = [];
     for await (const r of sut.iterateFiles({ hostname: 'client-host', limit: 2 })) paths.push(r.filepath);

@@ -50,7 +50,11 @@ describe.each(WALKERS)('hoard scan: unchanged files the server lost track of (%s
     expect(res.code).toBe(0);
     const summary = summaryOf(res.stdout);
     expect(summary).toMatchObject({ hashed: { files: 0 }, unchanged: 3, new_versions: 1, uploaded: { files: 1 } });
-    expect(ndjson(res.stdout).filter((e) => e.event === 'uploaded').map((e) => e.path)).toEqual([path('content-gone.txt')]);
+    expect(
+      ndjson(res.stdout)
+        .filter((e) => e.event === 'uploaded')
+        .map((e) => e.path),
+    ).toEqual([path('content-gone.txt')]);
     expect(await current('record-deleted.txt')).toMatchObject({ version: 2, deleted_at: null, content_available: true });
     expect(await current('content-gone.txt')).toMatchObject({ version: 1, content_available: true });
 

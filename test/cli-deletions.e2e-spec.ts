@@ -16,7 +16,11 @@ describe.each(WALKERS)('hoard scan: deletions found from the cached directory li
     expect(res.code).toBe(0);
     return ndjson(res.stdout);
   };
-  const deleted = (events: Array<Record<string, any>>) => events.filter((e) => e.event === 'deleted').map((e) => e.path).sort();
+  const deleted = (events: Array<Record<string, any>>) =>
+    events
+      .filter((e) => e.event === 'deleted')
+      .map((e) => e.path)
+      .sort();
   const current = async () => {
     const out: string[] = [];
     for await (const r of client.iterateFiles({ hostname: host })) out.push(r.filepath);
@@ -50,7 +54,9 @@ describe.each(WALKERS)('hoard scan: deletions found from the cached directory li
     const events = await scan('--exclude', 'logs/', '--exclude', 'keep/k.txt');
     expect(deleted(events)).toEqual(['a/b/2.txt', 'a/b/c/3.txt', 'moved/m.txt', 'top.txt'].map((f) => join(root, f)).sort());
     expect(events.at(-1)).toMatchObject({ seen: 2, hashed: { files: 0 }, deleted: 4 });
-    expect(await current()).toEqual(['a/1.txt', 'keep/k.txt', 'logs/x.log', 'logs/y.txt', 'renamed/m.txt'].map((f) => join(root, f)).sort());
+    expect(await current()).toEqual(
+      ['a/1.txt', 'keep/k.txt', 'logs/x.log', 'logs/y.txt', 'renamed/m.txt'].map((f) => join(root, f)).sort(),
+    );
 
     // Nothing is reported twice, and what was excluded is still known (and unchanged) when included again.
     const again = await scan();

@@ -31,7 +31,12 @@ describe.each(WALKERS)('hoard when things go wrong (%s walker)', (walker) => {
   it('exits 2 with one line when the server is down', async () => {
     const port = await freePort();
     const { root } = flatTree(3, 10);
-    const res = await runCli(['scan', root], { ...cliHome(walker), HOARD_URL: `http://127.0.0.1:${port}`, HOARD_API_KEY: 'k', HOARD_RETRIES: '2' });
+    const res = await runCli(['scan', root], {
+      ...cliHome(walker),
+      HOARD_URL: `http://127.0.0.1:${port}`,
+      HOARD_API_KEY: 'k',
+      HOARD_RETRIES: '2',
+    });
     expect(res.code).toBe(2);
     expect(res.stdout).toBe('');
     expect(res.stderr.trim().split('\n')).toHaveLength(1);
@@ -57,7 +62,11 @@ describe.each(WALKERS)('hoard when things go wrong (%s walker)', (walker) => {
       expect(res.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^hoard: the server rejected the API key/)]);
       const usage = await runCli(['scan'], { ...cliHome(walker), HOARD_URL: server.url });
       expect([usage.code, usage.stderr.trim().split('\n').length]).toEqual([2, 1]);
-      const missing = await runCli(['scan', join(root, 'nope')], { ...cliHome(walker), HOARD_URL: server.url, HOARD_API_KEY: server.adminKey });
+      const missing = await runCli(['scan', join(root, 'nope')], {
+        ...cliHome(walker),
+        HOARD_URL: server.url,
+        HOARD_API_KEY: server.adminKey,
+      });
       expect(missing.code).toBe(2);
       expect(missing.stderr).toMatch(/^hoard: cannot scan .*nope: no such file or directory/);
     });
@@ -74,7 +83,14 @@ describe.each(WALKERS)('hoard when things go wrong (%s walker)', (walker) => {
       expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ url: server.url, api_key: server.adminKey });
       const stats = await runCli(['stats', '--json'], home);
       expect(stats.code).toBe(0);
-      expect(Object.keys(JSON.parse(stats.stdout)).sort()).toEqual(['blobs', 'dedup_ratio', 'files', 'hosts', 'logical_bytes', 'stored_bytes']);
+      expect(Object.keys(JSON.parse(stats.stdout)).sort()).toEqual([
+        'blobs',
+        'dedup_ratio',
+        'files',
+        'hosts',
+        'logical_bytes',
+        'stored_bytes',
+      ]);
     });
 
     it('keys create, ls and revoke; a revoked key is refused', async () => {
@@ -106,10 +122,12 @@ describe.each(WALKERS)('hoard when things go wrong (%s walker)', (walker) => {
       const res = await runCli(['scan', root, '--json'], env, true);
       expect(res.code).toBe(0);
       const skipped = ndjson(res.stdout).filter((e) => e.event === 'skipped');
-      expect(skipped).toEqual([
-        { event: 'skipped', path: join(root, 'locked'), reason: 'directory cannot be read (permission denied)' },
-        { event: 'skipped', path: join(root, 'secret'), reason: 'permission denied' },
-      ].sort((a, b) => (a.path < b.path ? -1 : 1)));
+      expect(skipped).toEqual(
+        [
+          { event: 'skipped', path: join(root, 'locked'), reason: 'directory cannot be read (permission denied)' },
+          { event: 'skipped', path: join(root, 'secret'), reason: 'permission denied' },
+        ].sort((a, b) => (a.path < b.path ? -1 : 1)),
+      );
       expect(await currentRecords(client, 'perm-host')).toEqual(files);
     });
 
@@ -150,13 +168,20 @@ describe.each(WALKERS)('hoard when things go wrong (%s walker)', (walker) => {
     try {
       while (!cli.stdout().includes('"uploaded"')) await new Promise((r) => setTimeout(r, 5));
       await server.kill();
-      const uploadedBeforeRestart = ndjson(cli.stdout().slice(0, cli.stdout().lastIndexOf('\n') + 1)).filter((e) => e.event === 'uploaded').length;
+      const uploadedBeforeRestart = ndjson(cli.stdout().slice(0, cli.stdout().lastIndexOf('\n') + 1)).filter(
+        (e) => e.event === 'uploaded',
+      ).length;
       await new Promise((r) => setTimeout(r, 1000));
       server = await start();
       const res = await cli.done;
       expect(res.code).toBe(0);
       const events = ndjson(res.stdout);
-      expect(events[events.length - 1]).toMatchObject({ event: 'summary', failed: 0, recorded: files.size, uploaded: { files: files.size } });
+      expect(events[events.length - 1]).toMatchObject({
+        event: 'summary',
+        failed: 0,
+        recorded: files.size,
+        uploaded: { files: files.size },
+      });
       // The restart really fell in the middle: most uploads came after it.
       expect(uploadedBeforeRestart).toBeLessThan(files.size / 2);
       const client = new HoardClient({ baseUrl: server.url, apiKey: adminKey });
@@ -173,6 +198,8 @@ describe.each(WALKERS)('hoard when things go wrong (%s walker)', (walker) => {
 });
 
 function ndjsonObjects(stdout: string): Array<Record<string, any>> {
-  return stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
-

@@ -23,7 +23,12 @@ describe('hoard output and failures', () => {
     for (let batch = 0; batch < RECORDS / 1000; batch++) {
       const files: FileMetadata[] = Array.from({ length: 1000 }, (_, i) => {
         const content = `content ${batch * 1000 + i}`;
-        return { hostname: 'pipe-host', filepath: `/pipe/${batch}/${'long-name-'.repeat(8)}${i}`, sha256: sha256(Buffer.from(content)), size: content.length };
+        return {
+          hostname: 'pipe-host',
+          filepath: `/pipe/${batch}/${'long-name-'.repeat(8)}${i}`,
+          sha256: sha256(Buffer.from(content)),
+          size: content.length,
+        };
       });
       await client.recordBatch(files);
     }
@@ -83,14 +88,20 @@ describe('hoard output and failures', () => {
     try {
       const refused = `http://127.0.0.1:${await freePort()}`;
       const hanging = `http://127.0.0.1:${(blackhole.address() as AddressInfo).port}`;
-      for (const [url, why] of [[refused, 'connection refused'], [hanging, 'no answer within 2 s']]) {
+      for (const [url, why] of [
+        [refused, 'connection refused'],
+        [hanging, 'no answer within 2 s'],
+      ]) {
         const started = Date.now();
         const res = await runCli(['scan', '/tmp'], { ...env, HOARD_URL: url });
         expect(Date.now() - started).toBeLessThan(3000);
         expect([res.code, res.stdout, res.stderr]).toEqual([2, '', `hoard: cannot reach ${url} (${why})\n`]);
       }
       const notHoard = await runCli(['ls'], { ...env, HOARD_URL: `${server.url}/elsewhere` });
-      expect([notHoard.code, notHoard.stderr]).toEqual([2, `hoard: ${server.url}/elsewhere does not answer as a Hoard server (is the URL right?)\n`]);
+      expect([notHoard.code, notHoard.stderr]).toEqual([
+        2,
+        `hoard: ${server.url}/elsewhere does not answer as a Hoard server (is the URL right?)\n`,
+      ]);
     } finally {
       silent.forEach((s) => s.destroy());
       blackhole.close();
@@ -99,7 +110,10 @@ describe('hoard output and failures', () => {
 
   it('says that no key is configured, without blaming the server', async () => {
     const res = await runCli(['ls'], { ...env, HOARD_API_KEY: undefined });
-    expect([res.code, res.stderr]).toEqual([2, 'hoard: no API key is configured: run "hoard login", set HOARD_API_KEY or pass --api-key\n']);
+    expect([res.code, res.stderr]).toEqual([
+      2,
+      'hoard: no API key is configured: run "hoard login", set HOARD_API_KEY or pass --api-key\n',
+    ]);
   });
 
   it('prints one sentence per error, with its code only under --verbose', async () => {

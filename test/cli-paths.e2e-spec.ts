@@ -23,7 +23,14 @@ describe('hoard paths, digest prefixes, get, login', () => {
     client = new HoardClient({ baseUrl: server.url, apiKey: server.adminKey });
     env = { ...cliHome(), HOARD_URL: server.url, HOARD_API_KEY: server.adminKey, HOARD_HOSTNAME: 'paths-host' };
     base = scratchDir('hoard-paths-');
-    for (const [rel, content] of [['tree/a.txt', 'a'], ['tree/sub/b.txt', 'b'], ['tree2/c.txt', 'c'], ['treeX', 'x'], ['twin1', TWINS[0]], ['twin2', TWINS[1]]] as const) {
+    for (const [rel, content] of [
+      ['tree/a.txt', 'a'],
+      ['tree/sub/b.txt', 'b'],
+      ['tree2/c.txt', 'c'],
+      ['treeX', 'x'],
+      ['twin1', TWINS[0]],
+      ['twin2', TWINS[1]],
+    ] as const) {
       mkdirSync(join(base, rel, '..'), { recursive: true });
       writeFileSync(join(base, rel), content);
     }
@@ -35,7 +42,11 @@ describe('hoard paths, digest prefixes, get, login', () => {
     removeScratch();
   });
 
-  const listed = (stdout: string) => stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line).filepath as string);
+  const listed = (stdout: string) =>
+    stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line).filepath as string);
 
   it('takes --prefix as a directory or a file, never as the start of a longer name', async () => {
     const res = await runCli(['ls', '--prefix', join(base, 'tree'), '--json'], env);
@@ -67,11 +78,16 @@ describe('hoard paths, digest prefixes, get, login', () => {
     expect(one.slice(0, 9)).toBe(two.slice(0, 9));
     const ambiguous = await runCli(['get', one.slice(0, 9), '-o', '-'], env);
     expect([ambiguous.code, ambiguous.stdout]).toEqual([2, '']);
-    expect(ambiguous.stderr).toBe(`hoard: the digest prefix ${one.slice(0, 9)} is ambiguous; it starts 2 digests:\n  ${[one, two].sort().join('\n  ')}\n`);
+    expect(ambiguous.stderr).toBe(
+      `hoard: the digest prefix ${one.slice(0, 9)} is ambiguous; it starts 2 digests:\n  ${[one, two].sort().join('\n  ')}\n`,
+    );
     const unique = await runCli(['get', two.slice(0, 11), '-o', '-'], env);
     expect([unique.code, unique.stdout]).toEqual([0, 'hoard-28298']);
     const short = await runCli(['get', one.slice(0, 7)], env);
-    expect([short.code, short.stderr]).toEqual([2, `hoard: "${one.slice(0, 7)}" is not a digest: give its 64 hexadecimal characters or at least the first 8\n`]);
+    expect([short.code, short.stderr]).toEqual([
+      2,
+      `hoard: "${one.slice(0, 7)}" is not a digest: give its 64 hexadecimal characters or at least the first 8\n`,
+    ]);
   });
 
   it('get writes into an existing directory, refuses to replace a file without --force, and leaves no partial file', async () => {
@@ -108,7 +124,10 @@ describe('hoard paths, digest prefixes, get, login', () => {
     const wrong = await runCli(['login', '--api-key-file', '-'], home, false, { input: 'hk_not_a_key\n' });
     expect([wrong.code, JSON.parse(readFileSync(file, 'utf8')).api_key]).toEqual([2, server.adminKey]);
     const empty = await runCli(['login'], home, false, { input: '' });
-    expect([empty.code, empty.stderr]).toEqual([2, 'hoard: no API key was given: type it at the prompt, pipe it in or pass --api-key-file\n']);
+    expect([empty.code, empty.stderr]).toEqual([
+      2,
+      'hoard: no API key was given: type it at the prompt, pipe it in or pass --api-key-file\n',
+    ]);
   });
 
   it('scan records only what --include takes and leaves out what --exclude-from names', async () => {
@@ -119,7 +138,10 @@ describe('hoard paths, digest prefixes, get, login', () => {
     }
     const excludes = join(scratchDir('hoard-excludes-'), 'excludes');
     writeFileSync(excludes, '# photos not to keep\nskip/\n');
-    const res = await runCli(['scan', root, '--include', '*.jpg', '--exclude-from', excludes, '--json'], { ...env, HOARD_HOSTNAME: 'include-host' });
+    const res = await runCli(['scan', root, '--include', '*.jpg', '--exclude-from', excludes, '--json'], {
+      ...env,
+      HOARD_HOSTNAME: 'include-host',
+    });
     expect(res.code).toBe(0);
     const recorded: string[] = [];
     for await (const r of client.iterateFiles({ hostname: 'include-host' })) recorded.push(r.filepath);
@@ -129,7 +151,14 @@ describe('hoard paths, digest prefixes, get, login', () => {
   it('prints completion scripts made from the commands; bash completes commands and options', () => {
     const script = completionScript(buildProgram(), 'bash');
     const complete = (words: string[]) =>
-      execFileSync('bash', ['-c', `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _hoard; echo "\${COMPREPLY[@]}"`], { encoding: 'utf8' }).trim();
+      execFileSync(
+        'bash',
+        [
+          '-c',
+          `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _hoard; echo "\${COMPREPLY[@]}"`,
+        ],
+        { encoding: 'utf8' },
+      ).trim();
     expect(complete(['hoard', 're'])).toBe('restore');
     expect(complete(['hoard', 'keys', 'r'])).toBe('revoke');
     expect(complete(['hoard', 'restore', '--ov'])).toBe('--overwrite');

@@ -25,7 +25,8 @@ describe('hoard restore at a time, symlinks, incremental restore, verify', () =>
   let client: HoardClient;
   let env: Record<string, string>;
   const restore = (...args: string[]) => runCli(['restore', '--json', ...args], env);
-  const blobGets = async () => metricSum(await client.metrics(), 'hoard_http_requests_total', { route: '/api/v1/blobs/:sha256', method: 'GET' });
+  const blobGets = async () =>
+    metricSum(await client.metrics(), 'hoard_http_requests_total', { route: '/api/v1/blobs/:sha256', method: 'GET' });
 
   beforeAll(async () => {
     server = await startServer();
@@ -59,12 +60,30 @@ describe('hoard restore at a time, symlinks, incremental restore, verify', () =>
     const res = await runCli(['restore', '--prefix', root, '--to', then, '--at', between], home);
     expect(res.code).toBe(0);
     const contents = (dir: string) => new Map([...readTree(dir).keys()].map((rel) => [rel, readFileSync(join(dir, rel), 'utf8')]));
-    expect(contents(then)).toEqual(new Map([['a.txt', 'first version'], ['b.txt', 'deleted later'], ['keep/c.txt', 'unchanged']]));
+    expect(contents(then)).toEqual(
+      new Map([
+        ['a.txt', 'first version'],
+        ['b.txt', 'deleted later'],
+        ['keep/c.txt', 'unchanged'],
+      ]),
+    );
     const now = scratchDir('hoard-time-now-');
     expect((await runCli(['restore', '--prefix', root, '--to', now], home)).code).toBe(0);
-    expect(contents(now)).toEqual(new Map([['a.txt', 'second version'], ['keep/c.txt', 'unchanged'], ['new.txt', 'created later']]));
+    expect(contents(now)).toEqual(
+      new Map([
+        ['a.txt', 'second version'],
+        ['keep/c.txt', 'unchanged'],
+        ['new.txt', 'created later'],
+      ]),
+    );
     const listed = await runCli(['ls', '--prefix', root, '--at', between, '--json'], home);
-    expect(listed.stdout.trim().split('\n').map((l) => JSON.parse(l).filepath).sort()).toEqual(['a.txt', 'b.txt', 'keep/c.txt'].map((r) => join(root, r)));
+    expect(
+      listed.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).filepath)
+        .sort(),
+    ).toEqual(['a.txt', 'b.txt', 'keep/c.txt'].map((r) => join(root, r)));
   });
 
   it('round-trips symlinks as links: relative, absolute, dangling, to a directory', async () => {
@@ -78,7 +97,16 @@ describe('hoard restore at a time, symlinks, incremental restore, verify', () =>
     expect((await runCli(['scan', root], home)).code).toBe(0);
     const links = new Map<string, string | null>();
     for await (const r of client.iterateFiles({ hostname: 'links-host' })) if (r.type === 'symlink') links.set(r.filepath, r.link_target);
-    expect(links).toEqual(new Map([['absolute', '/etc/hostname'], ['dangling', 'does/not/exist'], ['relative', 'dir/file.txt'], ['to-dir', 'dir']].map(([n, t]) => [join(root, n), t])));
+    expect(links).toEqual(
+      new Map(
+        [
+          ['absolute', '/etc/hostname'],
+          ['dangling', 'does/not/exist'],
+          ['relative', 'dir/file.txt'],
+          ['to-dir', 'dir'],
+        ].map(([n, t]) => [join(root, n), t]),
+      ),
+    );
     const to = scratchDir('hoard-links-to-');
     const res = await runCli(['restore', '--prefix', root, '--to', to, '--json'], home);
     expect(res.code).toBe(0);
@@ -116,13 +144,21 @@ describe('hoard restore at a time, symlinks, incremental restore, verify', () =>
     it('replaces a changed file (never with --overwrite never), and says what it would do with --dry-run', async () => {
       writeFileSync(join(to, 'a.txt'), 'edited here');
       const dry = await restore('--prefix', root, '--to', to, '--dry-run');
-      expect(ndjson(dry.stdout).filter((e) => e.event === 'would_restore').map((e) => e.target)).toEqual([join(to, 'a.txt')]);
+      expect(
+        ndjson(dry.stdout)
+          .filter((e) => e.event === 'would_restore')
+          .map((e) => e.target),
+      ).toEqual([join(to, 'a.txt')]);
       const never = await restore('--prefix', root, '--to', to, '--overwrite', 'never');
       expect(ndjson(never.stdout).find((e) => e.target === join(to, 'a.txt'))).toMatchObject({ event: 'skipped', reason: 'exists' });
       expect(readFileSync(join(to, 'a.txt'), 'utf8')).toBe('edited here');
       const before = await blobGets();
       const changed = await restore('--prefix', root, '--to', to);
-      expect(ndjson(changed.stdout).filter((e) => e.event === 'restored').map((e) => e.target)).toEqual([join(to, 'a.txt')]);
+      expect(
+        ndjson(changed.stdout)
+          .filter((e) => e.event === 'restored')
+          .map((e) => e.target),
+      ).toEqual([join(to, 'a.txt')]);
       expect(readFileSync(join(to, 'a.txt'), 'utf8')).toBe('alpha');
       // The server counts a request once its answer has gone out, which may be just after the CLI has it all.
       while ((await blobGets()) < before + 1) await new Promise((resolve) => setImmediate(resolve));
@@ -146,7 +182,12 @@ describe('hoard restore at a time, symlinks, incremental restore, verify', () =>
       const res = await runCli(['verify', root, '--json'], env);
       expect(res.code).toBe(1);
       const events = ndjson(res.stdout);
-      expect(events.filter((e) => e.event !== 'summary').map((e) => [e.event, e.path]).sort()).toEqual([
+      expect(
+        events
+          .filter((e) => e.event !== 'summary')
+          .map((e) => [e.event, e.path])
+          .sort(),
+      ).toEqual([
         ['changed', join(root, 'a.txt')],
         ['missing', join(root, 'docs/y.md')],
         ['unrecorded', join(root, 'fresh.txt')],
@@ -172,7 +213,9 @@ describe('hoard restore at a time, symlinks, incremental restore, verify', () =>
     const res = await runCli(['restore', '--prefix', '/evil', '--to', to, '--json'], { ...env, HOARD_HOSTNAME: 'evil-host' });
     expect(res.code).toBe(1);
     expect(ndjson(res.stdout).find((e) => e.event === 'failed')).toEqual({
-      event: 'failed', path: '/evil/link/x', reason: `${join(to, 'link')} is a symbolic link; nothing is restored through it`,
+      event: 'failed',
+      path: '/evil/link/x',
+      reason: `${join(to, 'link')} is a symbolic link; nothing is restored through it`,
     });
     expect(readdirSync(outside)).toEqual([]);
   });
@@ -193,7 +236,9 @@ describe('hoard restore at a time, symlinks, incremental restore, verify', () =>
     cli.signal('SIGINT');
     const res = await cli.done;
     expect(res.code).toBe(130);
-    expect(res.stderr).toMatch(/\nInterrupted: 1 files recorded, 0 uploaded \(0 B\); the next scan continues from there: content already sent is not sent again\.\n$/);
+    expect(res.stderr).toMatch(
+      /\nInterrupted: 1 files recorded, 0 uploaded \(0 B\); the next scan continues from there: content already sent is not sent again\.\n$/,
+    );
     const next = await runCli(['scan', root, '--json'], home);
     expect([next.code, ndjson(next.stdout).pop()!.uploaded.files]).toEqual([0, 1]);
   });

@@ -65,7 +65,10 @@ describe.each(WALKERS)('hoard scan against a real server (%s walker)', (walker) 
     const res = await scan();
     expect(res.code).toBe(0);
     const events = ndjson(res.stdout);
-    const expected = new Map([...tree.files.map((f): [string, string] => [join(tree.root, f.rel), sha256(f.content)]), [tree.symlink, EMPTY_SHA256]]);
+    const expected = new Map([
+      ...tree.files.map((f): [string, string] => [join(tree.root, f.rel), sha256(f.content)]),
+      [tree.symlink, EMPTY_SHA256],
+    ]);
     expect(await records()).toEqual(expected);
     const [link] = await client.fileHistory(host, tree.symlink);
     expect(link).toMatchObject({ type: 'symlink', link_target: 'a.txt', size: 0, sha256: EMPTY_SHA256 });
@@ -79,8 +82,13 @@ describe.each(WALKERS)('hoard scan against a real server (%s walker)', (walker) 
     expect(skipped.size).toBe(1);
     const summary = events[events.length - 1];
     expect(summary).toMatchObject({
-      event: 'summary', seen: tree.files.length + 2, recorded: tree.files.length + 1, new_versions: tree.files.length + 1,
-      uploaded: { files: distinct.length }, failed: 0, skipped: 1,
+      event: 'summary',
+      seen: tree.files.length + 2,
+      recorded: tree.files.length + 1,
+      new_versions: tree.files.length + 1,
+      uploaded: { files: distinct.length },
+      failed: 0,
+      skipped: 1,
     });
     const after = await metrics();
     expect(metricSum(after, 'hoard_blob_uploads_total', { result: 'created' })).toBe(distinct.length);
@@ -102,15 +110,23 @@ describe.each(WALKERS)('hoard scan against a real server (%s walker)', (walker) 
     const after = await metrics();
     expect(res.code).toBe(0);
     const summary = ndjson(res.stdout).find((e) => e.event === 'summary')!;
-    expect(summary).toMatchObject({ hashed: { files: 0, bytes: 0 }, unchanged: tree.files.length, uploaded: { files: 0 }, new_versions: 0 });
+    expect(summary).toMatchObject({
+      hashed: { files: 0, bytes: 0 },
+      unchanged: tree.files.length,
+      uploaded: { files: 0 },
+      new_versions: 0,
+    });
     // Besides the quick check of the server (GET /health) that every command starts with.
     const api = (text: string) =>
-      metricSum(text, 'hoard_http_requests_total') - metricSum(text, 'hoard_http_requests_total', { route: '/metrics' }) -
+      metricSum(text, 'hoard_http_requests_total') -
+      metricSum(text, 'hoard_http_requests_total', { route: '/metrics' }) -
       metricSum(text, 'hoard_http_requests_total', { route: '/health' });
     expect(api(after) - api(before)).toBe(1);
     // Unchanged files are only confirmed by record id, which refreshes their last_seen_at.
-    expect(metricSum(after, 'hoard_http_requests_total', { route: '/api/v1/files/seen' }) -
-      metricSum(before, 'hoard_http_requests_total', { route: '/api/v1/files/seen' })).toBe(1);
+    expect(
+      metricSum(after, 'hoard_http_requests_total', { route: '/api/v1/files/seen' }) -
+        metricSum(before, 'hoard_http_requests_total', { route: '/api/v1/files/seen' }),
+    ).toBe(1);
     const recordAfter = await latestRecord();
     expect(recordAfter.id).toBe(recordBefore.id);
     expect(Date.parse(recordAfter.last_seen_at)).toBeGreaterThan(Date.parse(recordBefore.last_seen_at));
@@ -144,7 +160,12 @@ describe.each(WALKERS)('hoard scan against a real server (%s walker)', (walker) 
     const res = await scan();
     expect(res.code).toBe(0);
     const events = ndjson(res.stdout);
-    expect(events.filter((e) => e.event === 'deleted').map((e) => e.path).sort()).toEqual([gone, from].sort());
+    expect(
+      events
+        .filter((e) => e.event === 'deleted')
+        .map((e) => e.path)
+        .sort(),
+    ).toEqual([gone, from].sort());
     expect(events[events.length - 1]).toMatchObject({ deleted: 2, hashed: { files: 0 }, uploaded: { files: 0 } });
     const now = await records();
     expect([now.has(gone), now.has(from), now.get(to)]).toEqual([false, false, digest]);

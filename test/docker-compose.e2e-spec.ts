@@ -53,7 +53,10 @@ describe('docker-compose.yml', () => {
 
     const init = services['minio-init'];
     expect(init.entrypoint).toEqual(['/bin/sh', '/hoard/minio-init.sh']);
-    expect(init.volumes).toEqual(['./deploy/minio-init.sh:/hoard/minio-init.sh:ro', './deploy/minio-hoard-policy.json:/hoard/minio-hoard-policy.json:ro']);
+    expect(init.volumes).toEqual([
+      './deploy/minio-init.sh:/hoard/minio-init.sh:ro',
+      './deploy/minio-hoard-policy.json:/hoard/minio-hoard-policy.json:ro',
+    ]);
     expect(init.environment.HOARD_S3_SECRET_KEY).toBe(env.AWS_SECRET_ACCESS_KEY);
     expect(init.environment.HOARD_S3_ACCESS_KEY).toBe(env.AWS_ACCESS_KEY_ID);
     expect(services.hoard.depends_on['minio-init']).toEqual({ condition: 'service_completed_successfully' });
@@ -93,7 +96,12 @@ if (!minioBin) process.stderr.write('\n!! HOARD_TEST_MINIO_BIN is not set: the M
     // Credentials that carry the policy as a session policy: exactly what the policy allows, as for Hoard's user.
     const sts = new STSClient({ endpoint: minio.endpoint, region: minio.region, credentials: root });
     const assumed = await sts.send(
-      new AssumeRoleCommand({ RoleArn: 'arn:minio:iam:::role/hoard', RoleSessionName: 'hoard', Policy: JSON.stringify(policy), DurationSeconds: 3600 }),
+      new AssumeRoleCommand({
+        RoleArn: 'arn:minio:iam:::role/hoard',
+        RoleSessionName: 'hoard',
+        Policy: JSON.stringify(policy),
+        DurationSeconds: 3600,
+      }),
     );
     sts.destroy();
     const c = assumed.Credentials!;

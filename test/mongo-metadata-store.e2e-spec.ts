@@ -78,7 +78,10 @@ if (!bin) {
     }
 
     it('recording the same 200 paths with the same content creates each path once', async () => {
-      const { results, histories, listed } = await race((i) => `same-${i}`, (i) => `same-${i}`);
+      const { results, histories, listed } = await race(
+        (i) => `same-${i}`,
+        (i) => `same-${i}`,
+      );
       expect(results.filter((r) => r.status === 'created')).toHaveLength(200);
       expect(results.filter((r) => r.status === 'unchanged')).toHaveLength(200);
       for (const history of histories) expect(history.map((f) => f.version)).toEqual([1]);
@@ -86,7 +89,10 @@ if (!bin) {
     });
 
     it('recording different content at the same paths makes versions 1 and 2, exactly one current', async () => {
-      const { results, histories, listed } = await race((i) => `from-a-${i}`, (i) => `from-b-${i}`);
+      const { results, histories, listed } = await race(
+        (i) => `from-a-${i}`,
+        (i) => `from-b-${i}`,
+      );
       expect(results.filter((r) => r.status === 'created')).toHaveLength(400);
       for (const history of histories) {
         expect(history.map((f) => f.version)).toEqual([2, 1]);

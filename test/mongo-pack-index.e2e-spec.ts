@@ -49,7 +49,10 @@ const digest = (n: number) => n.toString(16).padStart(64, '0') as Sha256;
         const entries = await sut.list('', 1000);
         expect(entries.map((e) => e.sha256)).toEqual(Array.from({ length: 100 }, (_, i) => digest(i)));
         const packs = await other.packs();
-        expect(packs.map((p) => [p.id, p.size, p.sealed])).toEqual([['pa', 1000, true], ['pb', 1000, true]]);
+        expect(packs.map((p) => [p.id, p.size, p.sealed])).toEqual([
+          ['pa', 1000, true],
+          ['pb', 1000, true],
+        ]);
         expect(packs[0].entries + packs[1].entries).toBe(100);
         expect(packs[0].liveBytes + packs[1].liveBytes).toBe(1000);
         for (const e of entries) expect(e.offset).toBe(Number.parseInt(e.sha256, 16) * 10);
@@ -60,7 +63,7 @@ const digest = (n: number) => n.toString(16).padStart(64, '0') as Sha256;
       }
     });
 
-    it('never lowers a pack\'s committed end nor unseals it when an older flush\'s commit lands late', async () => {
+    it("never lowers a pack's committed end nor unseals it when an older flush's commit lands late", async () => {
       const { sut, cleanup } = await freshIndex();
       try {
         await sut.commit({ packs: [{ id: 'p1', size: 200, sealed: true }], entries: [] });

@@ -10,7 +10,9 @@ import { removeScratch, scratchDir } from './support/tree';
 
 const bin = process.env.HOARD_TEST_PPCLIENT_BIN;
 if (!bin) {
-  process.stderr.write(`\n!! HOARD_TEST_PPCLIENT_BIN is not set (no python3?): the putplace-client ${PUTPLACE_CLIENT_VERSION} suite is SKIPPED\n\n`);
+  process.stderr.write(
+    `\n!! HOARD_TEST_PPCLIENT_BIN is not set (no python3?): the putplace-client ${PUTPLACE_CLIENT_VERSION} suite is SKIPPED\n\n`,
+  );
 }
 
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
@@ -87,7 +89,8 @@ function ppclient(server: RunningServer, root: string, key: string, home: string
     expect(contents.size).toBe(24);
     const { id, key } = await admin.mintKey(['write'], 'ppclient');
     const metrics = async () => (await admin.get('/metrics')).text;
-    const uploads = (text: string, status: string) => metricSum(text, 'hoard_http_requests_total', { route: '/upload_file/:sha256', status });
+    const uploads = (text: string, status: string) =>
+      metricSum(text, 'hoard_http_requests_total', { route: '/upload_file/:sha256', status });
     const recorded = (text: string, status: string) => metricSum(text, 'hoard_http_requests_total', { route: '/put_file', status });
 
     const first = await ppclient(server, root, key, home);

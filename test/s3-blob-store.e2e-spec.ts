@@ -1,4 +1,10 @@
-import { CreateMultipartUploadCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { sha256Of } from '@app/contracts';
@@ -93,9 +99,12 @@ if (!bin) {
 
     it('streams a 64 MiB body in 5 MiB parts and reads it back intact', async () => {
       const seed = randomBytes(MiB);
-      const chunks = () => Readable.from((function* () {
-        for (let i = 0; i < 64; i++) yield Buffer.concat([seed.subarray(i), seed.subarray(0, i)]);
-      })());
+      const chunks = () =>
+        Readable.from(
+          (function* () {
+            for (let i = 0; i < 64; i++) yield Buffer.concat([seed.subarray(i), seed.subarray(0, i)]);
+          })(),
+        );
       const hash = createHash('sha256');
       for await (const chunk of chunks()) hash.update(chunk);
       const sha = sha256Of(hash);
@@ -122,7 +131,7 @@ if (!bin) {
   });
 
   describe('quarantine', () => {
-    it('copies the object under the prefix\'s .quarantine/ on the server side, part by part when it is large, then removes it', async () => {
+    it("copies the object under the prefix's .quarantine/ on the server side, part by part when it is large, then removes it", async () => {
       const sut = await freshStore({ singleCopyMax: 5 * MiB });
       const prefix = `t${process.pid}-${prefixes}/`;
       const small = randomBlob(3 * MiB);

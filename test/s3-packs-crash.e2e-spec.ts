@@ -53,14 +53,16 @@ describeReal('kill -9 of a server filling packs on S3 with a MongoDB-compatible 
     const acknowledged = new Set<string>();
     let killing: Promise<void> | null = null;
     const puts = blobs.map((b) =>
-      client.putBlob(sha(b), () => b, b.length).then(
-        () => {
-          acknowledged.add(sha(b));
-          // Killed while uploads are under way: once a quarter of them are acknowledged.
-          if (acknowledged.size === 200) killing = first.kill();
-        },
-        () => undefined,
-      ),
+      client
+        .putBlob(sha(b), () => b, b.length)
+        .then(
+          () => {
+            acknowledged.add(sha(b));
+            // Killed while uploads are under way: once a quarter of them are acknowledged.
+            if (acknowledged.size === 200) killing = first.kill();
+          },
+          () => undefined,
+        ),
     );
     await Promise.all(puts);
     await killing;
@@ -79,7 +81,8 @@ describeReal('kill -9 of a server filling packs on S3 with a MongoDB-compatible 
       for await (const chunk of got.body) hash.update(chunk as Buffer);
       expect([got.status, hash.digest('hex')]).toEqual([200, sha(b)]);
     }
-    for (const b of blobs.filter((b) => missing.has(sha(b)))) await expect(again.getBlob(sha(b))).rejects.toMatchObject({ code: 'not_found' });
+    for (const b of blobs.filter((b) => missing.has(sha(b))))
+      await expect(again.getBlob(sha(b))).rejects.toMatchObject({ code: 'not_found' });
     // Content committed to a pack but not yet registered when the process died is missing too: taken again, it is
     // found in its pack (created: false) and registered.
     const resent = await Promise.all(blobs.filter((b) => missing.has(sha(b))).map((b) => again.putBlob(sha(b), () => b, b.length)));

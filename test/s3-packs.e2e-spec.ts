@@ -105,7 +105,7 @@ if (!bin) {
       expect((await sut.readBytes(id, 5 * MiB - 2, 4)).equals(bytes.subarray(5 * MiB - 2, 5 * MiB + 2))).toBe(true);
     });
 
-    it('recovery leaves a young pack the index does not know (another instance\'s upload) and removes an old one', async () => {
+    it("recovery leaves a young pack the index does not know (another instance's upload) and removes an old one", async () => {
       const id = 'ef'.padEnd(32, '2');
       const appender = await sut.create(id);
       await appender.write([Buffer.from('not committed')], 0);

@@ -82,7 +82,10 @@ describe('server: bad input changes nothing', () => {
     });
 
     it('malformed JSON to /api/v1/keys with an admin key -> 400 invalid_request', async () => {
-      const res = await admin.call('POST', '/api/v1/keys', { body: "{'name': 'single quotes'}", headers: { 'content-type': 'application/json' } });
+      const res = await admin.call('POST', '/api/v1/keys', {
+        body: "{'name': 'single quotes'}",
+        headers: { 'content-type': 'application/json' },
+      });
       bad(res, 400, 'invalid_request');
     });
 
@@ -139,11 +142,16 @@ describe('server: bad input changes nothing', () => {
     it('a multipart upload over the limit -> 413, nothing stored', async () => {
       const boundary = 'b-413';
       const body = Buffer.concat([
-        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="f"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="f"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+        ),
         big.data,
         Buffer.from(`\r\n--${boundary}--\r\n`),
       ]);
-      const res = await writer.call('POST', `/upload_file/${big.sha}`, { body, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } });
+      const res = await writer.call('POST', `/upload_file/${big.sha}`, {
+        body,
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+      });
       expect(bad(res, 413, 'payload_too_large').details).toEqual({ maxBytes: MiB });
     });
 
@@ -194,7 +202,11 @@ describe('server: bad input changes nothing', () => {
       bad(await writer.get(`/api/v1/blobs/${digest}/files`), 400, 'invalid_digest');
       bad(await admin.delete(`/api/v1/blobs/${digest}`), 400, 'invalid_digest');
       bad(await writer.get(`/get_file/${digest}`), 400, 'invalid_digest');
-      bad(await writer.call('POST', `/upload_file/${digest}`, { body: data, headers: { 'content-type': 'application/octet-stream' } }), 400, 'invalid_digest');
+      bad(
+        await writer.call('POST', `/upload_file/${digest}`, { body: data, headers: { 'content-type': 'application/octet-stream' } }),
+        400,
+        'invalid_digest',
+      );
     });
 
     it('a malformed percent-encoding in the URL -> 400 invalid_request with the error shape', async () => {
@@ -220,7 +232,11 @@ describe('server: bad input changes nothing', () => {
       expect(fields(missing)).toEqual(['sha256.1']);
       const record = bad(await writer.post('/api/v1/files', fileMeta({ sha256: digest })), 400, 'invalid_digest');
       expect(fields(record)).toEqual(['sha256']);
-      const batch = bad(await writer.post('/api/v1/files/batch', { files: [fileMeta(), fileMeta({ sha256: digest })] }), 400, 'invalid_digest');
+      const batch = bad(
+        await writer.post('/api/v1/files/batch', { files: [fileMeta(), fileMeta({ sha256: digest })] }),
+        400,
+        'invalid_digest',
+      );
       expect(fields(batch)).toEqual(['files.1.sha256']);
       bad(await writer.get('/api/v1/files', { query: { sha256: String(digest) } }), 400, 'invalid_digest');
     });
@@ -264,7 +280,11 @@ describe('server: bad input changes nothing', () => {
     ])('%s -> 400 validation_failed naming the field', async (_what, override, expected) => {
       const error = bad(await writer.post('/api/v1/files', fileMeta(override)), 400, 'validation_failed');
       expect(fields(error)).toEqual(expected);
-      const batch = bad(await writer.post('/api/v1/files/batch', { files: [fileMeta(), fileMeta(), fileMeta(override)] }), 400, 'validation_failed');
+      const batch = bad(
+        await writer.post('/api/v1/files/batch', { files: [fileMeta(), fileMeta(), fileMeta(override)] }),
+        400,
+        'validation_failed',
+      );
       expect(fields(batch)).toEqual(expected.map((f) => `files.2.${f}`));
     });
 
@@ -294,7 +314,9 @@ describe('server: bad input changes nothing', () => {
     });
 
     it('history and content without their query -> 400 validation_failed', async () => {
-      expect(fields(bad(await writer.get('/api/v1/files/history', { query: { hostname: 'h' } }), 400, 'validation_failed'))).toEqual(['filepath']);
+      expect(fields(bad(await writer.get('/api/v1/files/history', { query: { hostname: 'h' } }), 400, 'validation_failed'))).toEqual([
+        'filepath',
+      ]);
       expect(fields(bad(await writer.get('/api/v1/files/content'), 400, 'validation_failed')).sort()).toEqual(['filepath', 'hostname']);
     });
   });

@@ -77,14 +77,26 @@ describe('server: routes of the PutPlace document', () => {
       const { sha } = randomContent(10);
       const res = await writer.post('/put_file', { filepath: '/x', hostname: 'legacy-host2', sha256: sha, size: 10 });
       expectStatus(res, 201);
-      const invalid = expectError(await writer.post('/put_file', { filepath: '/y', hostname: 'legacy-host2', sha256: sha, file_size: -5 }), 400, 'validation_failed');
+      const invalid = expectError(
+        await writer.post('/put_file', { filepath: '/y', hostname: 'legacy-host2', sha256: sha, file_size: -5 }),
+        400,
+        'validation_failed',
+      );
       expect(invalid.details.fields.map((f: any) => f.field)).toEqual(['size']);
-      expectError(await writer.post('/put_file', { filepath: '/y', hostname: 'legacy-host2', sha256: 'abc', file_size: 5 }), 400, 'invalid_digest');
+      expectError(
+        await writer.post('/put_file', { filepath: '/y', hostname: 'legacy-host2', sha256: 'abc', file_size: 5 }),
+        400,
+        'invalid_digest',
+      );
       const notObject = expectError(await writer.post('/put_file', ['not', 'an', 'object']), 400, 'validation_failed');
       const asApi = expectError(await writer.post('/api/v1/files', ['not', 'an', 'object']), 400, 'validation_failed');
       expect(notObject.details).toEqual(asApi.details);
       expectError(await reader.post('/put_file', { filepath: '/z', hostname: 'legacy-host2', sha256: sha, size: 1 }), 403, 'forbidden');
-      expectError(await reader.as(undefined).post('/put_file', { filepath: '/z', hostname: 'legacy-host2', sha256: sha, size: 1 }), 401, 'unauthorized');
+      expectError(
+        await reader.as(undefined).post('/put_file', { filepath: '/z', hostname: 'legacy-host2', sha256: sha, size: 1 }),
+        401,
+        'unauthorized',
+      );
       const listed = (await reader.get('/api/v1/files', { query: { hostname: 'legacy-host2', include_deleted: true } })).json().items;
       expect(listed.map((i: any) => i.filepath)).toEqual(['/x']);
     });
@@ -132,20 +144,37 @@ describe('server: routes of the PutPlace document', () => {
       const { body, type } = multipart('file', wrong);
       const res = await writer.call('POST', `/upload_file/${sha}`, { body, headers: { 'content-type': type } });
       expectError(res, 422, 'digest_mismatch', [server.dataDir]);
-      const raw = await writer.call('POST', `/upload_file/${sha}`, { body: wrong, headers: { 'content-type': 'application/octet-stream' } });
+      const raw = await writer.call('POST', `/upload_file/${sha}`, {
+        body: wrong,
+        headers: { 'content-type': 'application/octet-stream' },
+      });
       expectError(raw, 422, 'digest_mismatch');
       expect(await missing(sha)).toEqual([sha]);
-      expect(blobFilesOnDisk(server.dataDir).filter((f) => f.includes(sha) || f.includes(sha256(wrong)) || f.startsWith('.tmp/'))).toEqual([]);
+      expect(blobFilesOnDisk(server.dataDir).filter((f) => f.includes(sha) || f.includes(sha256(wrong)) || f.startsWith('.tmp/'))).toEqual(
+        [],
+      );
     });
 
     it('needs the content in a field named "file" (400 validation_failed), a valid digest and the write scope', async () => {
       const { data, sha } = randomContent(100);
       const { body, type } = multipart('upload', data);
-      const error = expectError(await writer.call('POST', `/upload_file/${sha}`, { body, headers: { 'content-type': type } }), 400, 'validation_failed');
+      const error = expectError(
+        await writer.call('POST', `/upload_file/${sha}`, { body, headers: { 'content-type': type } }),
+        400,
+        'validation_failed',
+      );
       expect(error.details.fields.map((f: any) => f.field)).toEqual(['file']);
       const ok = multipart('file', data);
-      expectError(await writer.call('POST', '/upload_file/not-a-digest', { body: ok.body, headers: { 'content-type': ok.type } }), 400, 'invalid_digest');
-      expectError(await reader.call('POST', `/upload_file/${sha}`, { body: ok.body, headers: { 'content-type': ok.type } }), 403, 'forbidden');
+      expectError(
+        await writer.call('POST', '/upload_file/not-a-digest', { body: ok.body, headers: { 'content-type': ok.type } }),
+        400,
+        'invalid_digest',
+      );
+      expectError(
+        await reader.call('POST', `/upload_file/${sha}`, { body: ok.body, headers: { 'content-type': ok.type } }),
+        403,
+        'forbidden',
+      );
       expect(await missing(sha)).toEqual([sha]);
     });
 
@@ -169,7 +198,14 @@ describe('server: routes of the PutPlace document', () => {
       await writer.upload(data);
       const res = await reader.get(`/get_file/${sha.toUpperCase()}`);
       expectStatus(res, 200);
-      expect(res.json()).toMatchObject({ id: first.id, filepath: '/first', hostname: 'epoch-b', sha256: sha, size: 77, content_available: true });
+      expect(res.json()).toMatchObject({
+        id: first.id,
+        filepath: '/first',
+        hostname: 'epoch-b',
+        sha256: sha,
+        size: 77,
+        content_available: true,
+      });
       expect(res.json()).toMatchObject({ _id: first.id, file_size: 77, file_mode: null, has_file_content: true, is_symlink: false });
       expect(res.json()).not.toHaveProperty('upload_url');
       expectError(await reader.get(`/get_file/${randomContent(8).sha}`), 404, 'not_found');
@@ -182,7 +218,17 @@ describe('server: routes of the PutPlace document', () => {
       const res = await admin.post('/api_keys', { name: 'legacy', scopes: ['read'] });
       expectStatus(res, 201);
       const created = res.json();
-      expect(Object.keys(created).sort()).toEqual(['_id', 'api_key', 'created_at', 'expires_at', 'id', 'is_active', 'key', 'name', 'scopes']);
+      expect(Object.keys(created).sort()).toEqual([
+        '_id',
+        'api_key',
+        'created_at',
+        'expires_at',
+        'id',
+        'is_active',
+        'key',
+        'name',
+        'scopes',
+      ]);
       expect([created.api_key, created._id, created.is_active]).toEqual([created.key, created.id, true]);
       const user = admin.as(created.key);
       expectStatus(await user.get('/api/v1/keys/me'), 200);
@@ -212,7 +258,11 @@ describe('server: routes of the PutPlace document', () => {
       expectStatus(res, 201);
       const created = res.json();
       expect(created).toMatchObject({ name: 'web-server-02', scopes: ['write'], api_key: created.key, _id: created.id });
-      expect((await admin.as(created.api_key).get('/api/v1/keys/me')).json()).toEqual({ id: created.id, name: 'web-server-02', scopes: ['write'] });
+      expect((await admin.as(created.api_key).get('/api/v1/keys/me')).json()).toEqual({
+        id: created.id,
+        name: 'web-server-02',
+        scopes: ['write'],
+      });
     });
 
     it('needs the admin scope and validates like POST /api/v1/keys', async () => {

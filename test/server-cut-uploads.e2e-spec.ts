@@ -19,7 +19,9 @@ async function cutOffPut(port: number, key: string): Promise<void> {
     socket.on('error', () => resolve());
     socket.on('close', () => resolve());
     socket.on('connect', async () => {
-      socket.write(`PUT /api/v1/blobs/${sha} HTTP/1.1\r\nHost: x\r\nX-API-Key: ${key}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${CUT_BYTES}\r\n\r\n`);
+      socket.write(
+        `PUT /api/v1/blobs/${sha} HTTP/1.1\r\nHost: x\r\nX-API-Key: ${key}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${CUT_BYTES}\r\n\r\n`,
+      );
       for (let n = 0; n < sent; n += 1 << 20) {
         if (!socket.write(randomBytes(1 << 20))) await new Promise((r) => socket.once('drain', r));
       }

@@ -59,16 +59,19 @@ describe('server: a full blob store', () => {
     expectStatus(await admin.delete(blob(second.sha)), 204);
   });
 
-  it('stops a scan\'s uploads with one clear line when the store fills up', async () => {
+  it("stops a scan's uploads with one clear line when the store fills up", async () => {
     const root = scratchDir('hoard-full-tree-');
     mkdirSync(join(root, 'd'));
     for (let i = 0; i < 3; i++) writeFileSync(join(root, 'd', `big-${i}.bin`), randomContent(3 * MiB).data);
     const env = { ...cliHome(), HOARD_URL: server.url, HOARD_API_KEY: server.adminKey };
     const run = await runCli(['scan', root], env);
     expect(run.code).toBe(2);
-    expect(run.stderr.trim().split('\n').filter((line) => line.startsWith('hoard:'))).toEqual([
-      "hoard: the server's blob store is full: uploads stopped; free space there, then scan again",
-    ]);
+    expect(
+      run.stderr
+        .trim()
+        .split('\n')
+        .filter((line) => line.startsWith('hoard:')),
+    ).toEqual(["hoard: the server's blob store is full: uploads stopped; free space there, then scan again"]);
     expect(readdirSync(inside('.tmp'))).toEqual([]);
   });
 });

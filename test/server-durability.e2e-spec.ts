@@ -37,9 +37,10 @@ describe('server: durability across kills and restarts', () => {
     const declared = 512 * MiB;
     const counter = { sent: 0 };
     const body = slowBody(counter, declared);
-    const upload = writer
-      .put(`/api/v1/blobs/${sha}`, body, { headers: { 'content-length': String(declared) } })
-      .then((res) => `answered ${res.status}`, (err: Error) => `failed: ${err.message}`);
+    const upload = writer.put(`/api/v1/blobs/${sha}`, body, { headers: { 'content-length': String(declared) } }).then(
+      (res) => `answered ${res.status}`,
+      (err: Error) => `failed: ${err.message}`,
+    );
     const tmpDir = join(dataDir, 'blobs', '.tmp');
     let tmpSize = 0;
     for (let i = 0; i < 1000 && tmpSize < 96 * MiB; i++) {
@@ -81,7 +82,10 @@ describe('server: durability across kills and restarts', () => {
     const counter = { sent: 0 };
     const upload = writer
       .put(`/api/v1/blobs/${sha}`, slowBody(counter, declared, 20), { headers: { 'content-length': String(declared) } })
-      .then((res) => `answered ${res.status}`, (err: Error) => `failed: ${err.message}`);
+      .then(
+        (res) => `answered ${res.status}`,
+        (err: Error) => `failed: ${err.message}`,
+      );
     for (let i = 0; i < 250 && !blobFilesOnDisk(first.dataDir).some((f) => f.startsWith('.tmp/')); i++) await sleep(20);
     const exit = new Promise<number | null>((resolve) => first.proc.once('exit', resolve));
     const signalledAt = Date.now();
@@ -114,7 +118,9 @@ describe('server: durability across kills and restarts', () => {
       const api = new Http(second.url, first.adminKey);
       expectError(await api.get('/api/v1/keys/me'), 401, 'unauthorized');
       const keys = (await api.as(other.key).get('/api/v1/keys')).json();
-      expect(keys.filter((k: any) => k.name === 'bootstrap-admin').map((k: any) => [k.id, typeof k.revoked_at])).toEqual([[me.id, 'string']]);
+      expect(keys.filter((k: any) => k.name === 'bootstrap-admin').map((k: any) => [k.id, typeof k.revoked_at])).toEqual([
+        [me.id, 'string'],
+      ]);
     } finally {
       await second.stop();
     }

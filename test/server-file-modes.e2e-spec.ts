@@ -12,7 +12,11 @@ describe('server: files on disk under umask 022', () => {
 
   beforeAll(async () => {
     dataDir = join(tempDir(), 'data'); // not there yet: the server creates it
-    server = await startServer({ dataDir, env: { HOARD_BOOTSTRAP_ADMIN_KEY: undefined }, wrap: ['sh', '-c', 'umask 022 && exec "$0" "$@"'] });
+    server = await startServer({
+      dataDir,
+      env: { HOARD_BOOTSTRAP_ADMIN_KEY: undefined },
+      wrap: ['sh', '-c', 'umask 022 && exec "$0" "$@"'],
+    });
     admin = new Http(server.url, readFileSync(join(dataDir, 'admin.key'), 'utf8').trim());
   });
   afterAll(async () => {

@@ -23,11 +23,16 @@ describe('server: symlink records, path prefixes, listings at a time', () => {
     const first = await writer.post('/api/v1/files', link);
     expectStatus(first, 201);
     expect(first.json()).toMatchObject({ type: 'symlink', link_target: '../target', upload_required: false, content_available: true });
-    const batch = await writer.post('/api/v1/files/batch', { files: [{ ...link, link_target: '/elsewhere' }, fileMeta({ hostname: 'h-links', filepath: '/l/file' })] });
+    const batch = await writer.post('/api/v1/files/batch', {
+      files: [{ ...link, link_target: '/elsewhere' }, fileMeta({ hostname: 'h-links', filepath: '/l/file' })],
+    });
     expectStatus(batch, 200);
     expect(batch.json().results.map((r: { status: string }) => r.status)).toEqual(['created', 'created']);
     const history = await reader.get('/api/v1/files/history', { query: { hostname: 'h-links', filepath: '/l/link' } });
-    expect(history.json().items.map((r: { version: number; link_target: string }) => [r.version, r.link_target])).toEqual([[2, '/elsewhere'], [1, '../target']]);
+    expect(history.json().items.map((r: { version: number; link_target: string }) => [r.version, r.link_target])).toEqual([
+      [2, '/elsewhere'],
+      [1, '../target'],
+    ]);
     const file = (await reader.get('/api/v1/files', { query: { hostname: 'h-links', path_prefix: '/l/file' } })).json().items[0];
     expect(file).toMatchObject({ type: 'file', link_target: null });
   });
@@ -35,10 +40,18 @@ describe('server: symlink records, path prefixes, listings at a time', () => {
   it('refuses a symlink with content or without a target, and a file with a target, naming each field', async () => {
     const link = { hostname: 'h-bad', filepath: '/b/link', sha256: EMPTY_SHA, size: 0, type: 'symlink', link_target: 't' };
     const withContent = await writer.post('/api/v1/files', { ...link, sha256: 'ab'.repeat(32), size: 3 });
-    expect(expectError(withContent, 400, 'validation_failed').details.fields.map((f: { field: string }) => f.field)).toEqual(['sha256', 'size']);
+    expect(expectError(withContent, 400, 'validation_failed').details.fields.map((f: { field: string }) => f.field)).toEqual([
+      'sha256',
+      'size',
+    ]);
     const { link_target: _t, ...noTarget } = link;
-    const batch = await writer.post('/api/v1/files/batch', { files: [fileMeta({ hostname: 'h-bad' }), noTarget, fileMeta({ hostname: 'h-bad', link_target: 'x' })] });
-    expect(expectError(batch, 400, 'validation_failed').details.fields.map((f: { field: string }) => f.field)).toEqual(['files.1.link_target', 'files.2.link_target']);
+    const batch = await writer.post('/api/v1/files/batch', {
+      files: [fileMeta({ hostname: 'h-bad' }), noTarget, fileMeta({ hostname: 'h-bad', link_target: 'x' })],
+    });
+    expect(expectError(batch, 400, 'validation_failed').details.fields.map((f: { field: string }) => f.field)).toEqual([
+      'files.1.link_target',
+      'files.2.link_target',
+    ]);
     expectError(await writer.post('/api/v1/files', { ...link, type: 'fifo' }), 400, 'validation_failed');
     expect(await paths({ hostname: 'h-bad' })).toEqual([]);
   });

@@ -2,8 +2,25 @@ import { RunningServer, startServer } from './support/server';
 import { EMPTY_SHA, expectError, expectStatus, fileMeta, Http, randomContent, useServerWithKeys } from './support/http';
 
 const RECORD_FIELDS = [
-  'id', 'filepath', 'hostname', 'sha256', 'size', 'mode', 'uid', 'gid', 'mtime', 'atime', 'ctime', 'ip_address',
-  'version', 'first_seen_at', 'last_seen_at', 'deleted_at', 'content_available', 'type', 'link_target',
+  'id',
+  'filepath',
+  'hostname',
+  'sha256',
+  'size',
+  'mode',
+  'uid',
+  'gid',
+  'mtime',
+  'atime',
+  'ctime',
+  'ip_address',
+  'version',
+  'first_seen_at',
+  'last_seen_at',
+  'deleted_at',
+  'content_available',
+  'type',
+  'link_target',
 ].sort();
 
 describe('server: file records', () => {
@@ -30,7 +47,16 @@ describe('server: file records', () => {
 
   describe('POST /api/v1/files', () => {
     it('creates (201), answers the same record again unchanged (200), and makes version 2 for new content', async () => {
-      const meta = fileMeta({ hostname: 'h-versions', mode: 0o644, uid: 1000, gid: 100, mtime: 1700000000.25, atime: 1700000001, ctime: 1700000002.5, ip_address: '10.0.0.7' });
+      const meta = fileMeta({
+        hostname: 'h-versions',
+        mode: 0o644,
+        uid: 1000,
+        gid: 100,
+        mtime: 1700000000.25,
+        atime: 1700000001,
+        ctime: 1700000002.5,
+        ip_address: '10.0.0.7',
+      });
       const first = await writer.post('/api/v1/files', meta);
       expectStatus(first, 201);
       const created = first.json();
@@ -62,7 +88,10 @@ describe('server: file records', () => {
 
       const history = await reader.get('/api/v1/files/history', { query: { hostname: meta.hostname, filepath: meta.filepath } });
       expectStatus(history, 200);
-      expect(history.json().items.map((i: any) => [i.version, i.sha256])).toEqual([[2, next.sha], [1, meta.sha256]]);
+      expect(history.json().items.map((i: any) => [i.version, i.sha256])).toEqual([
+        [2, next.sha],
+        [1, meta.sha256],
+      ]);
       const current = await listAll({ hostname: 'h-versions' });
       expect(current.map((i) => i.id)).toEqual([second.json().id]);
       const old = await reader.get(`/api/v1/files/${created.id}`);
@@ -135,7 +164,8 @@ describe('server: file records', () => {
         [2, stored.sha, 'created', false],
         [3, EMPTY_SHA, 'created', false],
       ]);
-      for (const r of results) expect(Object.keys(r).sort()).toEqual(['content_available', 'id', 'index', 'sha256', 'status', 'upload_required']);
+      for (const r of results)
+        expect(Object.keys(r).sort()).toEqual(['content_available', 'id', 'index', 'sha256', 'status', 'upload_required']);
       expect(results.map((r: any) => r.content_available)).toEqual([false, false, true, true]);
       const listed = await listAll({ hostname: 'h-batch' });
       expect(listed.map((i) => i.id).sort()).toEqual(results.map((r: any) => r.id).sort());
@@ -150,7 +180,11 @@ describe('server: file records', () => {
     });
 
     it('fails the whole batch naming files.<index>.<field> when one item is invalid, recording none', async () => {
-      const files = [fileMeta({ hostname: 'h-badbatch' }), fileMeta({ hostname: 'h-badbatch' }), fileMeta({ hostname: 'h-badbatch', size: -1 })];
+      const files = [
+        fileMeta({ hostname: 'h-badbatch' }),
+        fileMeta({ hostname: 'h-badbatch' }),
+        fileMeta({ hostname: 'h-badbatch', size: -1 }),
+      ];
       const res = await writer.post('/api/v1/files/batch', { files });
       const error = expectError(res, 400, 'validation_failed', [server.dataDir]);
       expect(error.details.fields.map((f: any) => f.field)).toEqual(['files.2.size']);
@@ -167,9 +201,7 @@ describe('server: file records', () => {
     let ids: string[];
 
     beforeAll(async () => {
-      const files = Array.from({ length: 120 }, (_, i) =>
-        fileMeta({ hostname: 'h-page', filepath: `/srv/${String(i % 3)}/${i}.txt` }),
-      );
+      const files = Array.from({ length: 120 }, (_, i) => fileMeta({ hostname: 'h-page', filepath: `/srv/${String(i % 3)}/${i}.txt` }));
       const res = await writer.post('/api/v1/files/batch', { files });
       ids = res.json().results.map((r: any) => r.id);
     });
@@ -201,9 +233,12 @@ describe('server: file records', () => {
       const lit = [fileMeta({ hostname: 'h-lit', filepath: '/a_b/%/x' }), fileMeta({ hostname: 'h-lit', filepath: '/aXb/%/y' })];
       expectStatus(await writer.post('/api/v1/files/batch', { files: lit }), 200);
       expect((await listAll({ hostname: 'h-lit', path_prefix: '/a_b/' })).map((i) => i.filepath)).toEqual(['/a_b/%/x']);
-      expect((await listAll({ hostname: 'h-lit', path_prefix: '/a%' }))).toEqual([]);
+      expect(await listAll({ hostname: 'h-lit', path_prefix: '/a%' })).toEqual([]);
       const odd = ['/data/Ünïcødé/😀 file.txt', '/data/Ünïcode/c', '/data/Ünïcødé2/d'];
-      expectStatus(await writer.post('/api/v1/files/batch', { files: odd.map((filepath) => fileMeta({ hostname: 'h-odd', filepath })) }), 200);
+      expectStatus(
+        await writer.post('/api/v1/files/batch', { files: odd.map((filepath) => fileMeta({ hostname: 'h-odd', filepath })) }),
+        200,
+      );
       expect((await listAll({ hostname: 'h-odd', path_prefix: '/data/Ünïcødé' })).map((i) => i.filepath)).toEqual([odd[0]]);
       expect((await admin.delete('/api/v1/files', { query: { hostname: 'h-lit', path_prefix: '/a_' } })).json()).toEqual({ deleted: 0 });
       const removed = await admin.delete('/api/v1/files', { query: { hostname: 'h-lit', path_prefix: '/a_b' } });
@@ -320,7 +355,11 @@ describe('server: file records', () => {
     it('GET /api/v1/files/content answers 404 while the content was never uploaded', async () => {
       const meta = fileMeta({ hostname: 'h-content', filepath: '/not/uploaded' });
       expectStatus(await writer.post('/api/v1/files', meta), 201);
-      expectError(await reader.get('/api/v1/files/content', { query: { hostname: meta.hostname, filepath: meta.filepath } }), 404, 'not_found');
+      expectError(
+        await reader.get('/api/v1/files/content', { query: { hostname: meta.hostname, filepath: meta.filepath } }),
+        404,
+        'not_found',
+      );
     });
 
     it('GET /api/v1/files/history answers 404 for a path never recorded', async () => {

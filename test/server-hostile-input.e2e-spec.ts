@@ -34,19 +34,27 @@ describe('server: hostile bodies cost nothing before the key is checked', () => 
   let reader: Http;
   useServerWithKeys((s) => ({ server, admin, writer, reader } = s));
 
-  it.each(['/api/v1/blobs/missing', '/api/v1/files/batch', '/api/v1/files/seen', '/api/v1/files', '/api/v1/files/deleted', '/put_file', '/api/v1/keys'])(
-    'an 8 MB keyless body to %s is answered 401 in under 1 KiB, unread',
-    async (path) => {
-      const body = floodBody();
-      expect(body.length).toBeGreaterThan(7_900_000);
-      const answer = await rawRequest(server.port, [head('POST', path, { 'Content-Type': 'application/json', 'Content-Length': body.length }), body]);
-      expect(answer.status).toBe(401);
-      expect(errorOf(answer).code).toBe('unauthorized');
-      expect(answer.headers.connection).toBe('close');
-      expect(answer.size).toBeLessThan(1024);
-      expectStatus(await reader.get('/health'), 200);
-    },
-  );
+  it.each([
+    '/api/v1/blobs/missing',
+    '/api/v1/files/batch',
+    '/api/v1/files/seen',
+    '/api/v1/files',
+    '/api/v1/files/deleted',
+    '/put_file',
+    '/api/v1/keys',
+  ])('an 8 MB keyless body to %s is answered 401 in under 1 KiB, unread', async (path) => {
+    const body = floodBody();
+    expect(body.length).toBeGreaterThan(7_900_000);
+    const answer = await rawRequest(server.port, [
+      head('POST', path, { 'Content-Type': 'application/json', 'Content-Length': body.length }),
+      body,
+    ]);
+    expect(answer.status).toBe(401);
+    expect(errorOf(answer).code).toBe('unauthorized');
+    expect(answer.headers.connection).toBe('close');
+    expect(answer.size).toBeLessThan(1024);
+    expectStatus(await reader.get('/health'), 200);
+  });
 
   it('the same body with a read key on a write route is 403, with a write key a 400 naming 20 fields and counting the rest', async () => {
     const body = floodBody();
@@ -69,7 +77,11 @@ describe('server: hostile bodies cost nothing before the key is checked', () => 
     const body = manyKeys(950_000);
     expect(body.length).toBeLessThanOrEqual(16 * MiB);
     const client = scope === 'admin' ? admin : writer;
-    const error = expectError(await client.call('POST', path, { body, headers: { 'content-type': 'application/json' } }), 400, 'invalid_request');
+    const error = expectError(
+      await client.call('POST', path, { body, headers: { 'content-type': 'application/json' } }),
+      400,
+      'invalid_request',
+    );
     expect(error.message).toBe('An object of the JSON body has more than 1000 members');
     expectStatus(await reader.get('/health'), 200);
   });
@@ -83,18 +95,28 @@ describe('server: hostile bodies cost nothing before the key is checked', () => 
   it('a body nested 5,000 deep is a 400 before anything parses it', async () => {
     const nested = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
     const body = JSON.stringify(fileMeta()).replace(/}$/, `,"mtime":${nested}}`);
-    const error = expectError(await writer.call('POST', '/api/v1/files', { body, headers: { 'content-type': 'application/json' } }), 400, 'invalid_request');
+    const error = expectError(
+      await writer.call('POST', '/api/v1/files', { body, headers: { 'content-type': 'application/json' } }),
+      400,
+      'invalid_request',
+    );
     expect(error.message).toBe('The JSON body is nested deeper than 32 levels');
     expect(server.output()).not.toMatch(/RangeError|Maximum call stack/);
   });
 
   it('bytes that are not UTF-8 are named as such, a missing field is "required", limit=abc "must be an integer"', async () => {
     const bad = Buffer.concat([Buffer.from('{"hostname":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
-    const utf8 = expectError(await writer.call('POST', '/api/v1/files', { body: bad, headers: { 'content-type': 'application/json' } }), 400, 'invalid_request');
+    const utf8 = expectError(
+      await writer.call('POST', '/api/v1/files', { body: bad, headers: { 'content-type': 'application/json' } }),
+      400,
+      'invalid_request',
+    );
     expect(utf8.message).toBe('The body is not valid UTF-8 JSON');
     const { hostname: _omitted, ...rest } = fileMeta();
     expect(expectError(await writer.post('/api/v1/files', rest), 400, 'validation_failed').message).toBe('hostname is required');
-    expect(expectError(await reader.get('/api/v1/files', { query: { limit: 'abc' } }), 400, 'validation_failed').message).toBe('limit must be an integer');
+    expect(expectError(await reader.get('/api/v1/files', { query: { limit: 'abc' } }), 400, 'validation_failed').message).toBe(
+      'limit must be an integer',
+    );
   });
 
   it.each([

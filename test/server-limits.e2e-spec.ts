@@ -45,7 +45,11 @@ describe('server: slow clients and upload caps, with short configured limits', (
   it('a JSON body that trickles in is answered 408 in the error shape once its deadline passes', async () => {
     const body = JSON.stringify({ sha256: [randomContent(1).sha] });
     const held = await holdRequest(server.port, [
-      head('POST', '/api/v1/blobs/missing', { 'X-API-Key': server.adminKey, 'Content-Type': 'application/json', 'Content-Length': body.length }),
+      head('POST', '/api/v1/blobs/missing', {
+        'X-API-Key': server.adminKey,
+        'Content-Type': 'application/json',
+        'Content-Length': body.length,
+      }),
     ]);
     // One byte every 300 ms keeps the connection busy, but the body as a whole never arrives within the second.
     const trickle = setInterval(() => held.socket.write(body[0]), 300);
@@ -120,7 +124,12 @@ describe('server: errors below the app answer in the error shape', () => {
 
   it.each([
     ['a negative Content-Length', 'POST /api/v1/files HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n', 400, 'invalid_request'],
-    ['a Content-Length that is not a number', 'POST /api/v1/files HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n', 400, 'invalid_request'],
+    [
+      'a Content-Length that is not a number',
+      'POST /api/v1/files HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n',
+      400,
+      'invalid_request',
+    ],
     [
       'both Content-Length and Transfer-Encoding',
       'POST /api/v1/files HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',

@@ -83,7 +83,11 @@ describe('server: one logger', () => {
     const writer = admin.as(key);
     const { data, sha } = randomContent(4321);
     expectStatus(await writer.put(`/api/v1/blobs/${sha}`, data, { headers: { 'x-request-id': 'put-1' } }), 201);
-    expectError(await writer.put(`/api/v1/blobs/${sha}`, Buffer.from('other'), { headers: { 'x-request-id': 'put-2' } }), 422, 'digest_mismatch');
+    expectError(
+      await writer.put(`/api/v1/blobs/${sha}`, Buffer.from('other'), { headers: { 'x-request-id': 'put-2' } }),
+      422,
+      'digest_mismatch',
+    );
     expectError(await admin.as(undefined).get('/api/v1/stats', { headers: { 'x-request-id': 'nokey-1' } }), 401, 'unauthorized');
 
     const put = await linesOf(server, 'put-1');
@@ -105,13 +109,26 @@ describe('server: one logger', () => {
       msg: 'request',
     });
     expect(put[0].bytes_out).toBeGreaterThan(0);
-    expect(requestLine(await linesOf(server, 'put-2'))).toMatchObject({ level: 'warn', status: 422, error_code: 'digest_mismatch', key_id: id });
-    expect(requestLine(await linesOf(server, 'nokey-1'))).toMatchObject({ level: 'warn', status: 401, error_code: 'unauthorized', key_id: null });
+    expect(requestLine(await linesOf(server, 'put-2'))).toMatchObject({
+      level: 'warn',
+      status: 422,
+      error_code: 'digest_mismatch',
+      key_id: id,
+    });
+    expect(requestLine(await linesOf(server, 'nokey-1'))).toMatchObject({
+      level: 'warn',
+      status: 401,
+      error_code: 'unauthorized',
+      key_id: null,
+    });
     expect(server.output()).not.toContain(key);
   });
 
   it('never logs a key, whichever header carries it', async () => {
-    const bearer = await admin.get('/api/v1/keys/me', { key: '', headers: { authorization: `Bearer ${admin.key}`, 'x-request-id': 'bearer-1' } });
+    const bearer = await admin.get('/api/v1/keys/me', {
+      key: '',
+      headers: { authorization: `Bearer ${admin.key}`, 'x-request-id': 'bearer-1' },
+    });
     expectStatus(bearer, 200);
     const wrong = 'hk_not_a_key_but_still_secret_0123456789';
     expectError(await admin.get('/api/v1/keys/me', { key: wrong, headers: { 'x-request-id': 'wrong-1' } }), 401, 'unauthorized');

@@ -74,7 +74,11 @@ describe('server: metrics behind HOARD_METRICS_KEY', () => {
     expect(none.header('www-authenticate')).toBe('Bearer realm="metrics"');
     expectError(await anon.get('/metrics', { headers: { authorization: 'Bearer scrape-key-0123456789abcdeX' } }), 401, 'unauthorized');
     expectError(await anon.get('/metrics', { headers: { 'x-api-key': key } }), 401, 'unauthorized');
-    expectError(await anon.as(server.adminKey).get('/metrics', { headers: { authorization: `Bearer ${server.adminKey}` } }), 401, 'unauthorized');
+    expectError(
+      await anon.as(server.adminKey).get('/metrics', { headers: { authorization: `Bearer ${server.adminKey}` } }),
+      401,
+      'unauthorized',
+    );
     const ok = await anon.get('/metrics', { headers: { authorization: `Bearer ${key}` } });
     expectStatus(ok, 200);
     expect(ok.text).toContain('# TYPE hoard_http_requests_total counter');

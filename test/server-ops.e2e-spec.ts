@@ -125,8 +125,12 @@ describe('server: operations', () => {
     expect(res.text).toContain('# TYPE hoard_blob_bytes_in_total counter');
     expect(sample(res.text, 'hoard_blob_bytes_in_total') - sample(first, 'hoard_blob_bytes_in_total')).toBe(12_345);
     const puts = ['method="PUT"', 'route="/api/v1/blobs/:sha256"'];
-    expect(sample(res.text, 'hoard_http_requests_total', [...puts, 'status="201"'])).toBe(sample(first, 'hoard_http_requests_total', [...puts, 'status="201"']) + 1);
-    expect(sample(res.text, 'hoard_http_requests_total', [...puts, 'status="200"'])).toBe(sample(first, 'hoard_http_requests_total', [...puts, 'status="200"']) + 1);
+    expect(sample(res.text, 'hoard_http_requests_total', [...puts, 'status="201"'])).toBe(
+      sample(first, 'hoard_http_requests_total', [...puts, 'status="201"']) + 1,
+    );
+    expect(sample(res.text, 'hoard_http_requests_total', [...puts, 'status="200"'])).toBe(
+      sample(first, 'hoard_http_requests_total', [...puts, 'status="200"']) + 1,
+    );
     expect(res.text).toMatch(/^hoard_http_request_duration_seconds_bucket\{/m);
     expect(res.text).toMatch(/^hoard_blobs_stored \d+/m);
   });

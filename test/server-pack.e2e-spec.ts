@@ -2,7 +2,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FormData } from 'undici';
 import { LOOSE_BLOBS, type RunningServer } from './support/server';
-import { blobFilesOnDisk, blobPath, expectError, expectStatus, Http, randomContent, rawExchange, sha256, useServerWithKeys } from './support/http';
+import {
+  blobFilesOnDisk,
+  blobPath,
+  expectError,
+  expectStatus,
+  Http,
+  randomContent,
+  rawExchange,
+  sha256,
+  useServerWithKeys,
+} from './support/http';
 
 const LIMIT = 64 * 1024;
 const PACK = '/api/v1/blobs/pack';
@@ -27,7 +37,13 @@ describe('server: POST /api/v1/blobs/pack', () => {
     const b = randomContent(LIMIT);
     const empty = Buffer.alloc(0);
     expectStatus(await writer.put(`/api/v1/blobs/${a.sha}`, a.data), 201);
-    const res = await writer.post(PACK, undefined, { body: packForm([[a.sha, a.data], [b.sha, b.data], [sha256(empty), empty]]) });
+    const res = await writer.post(PACK, undefined, {
+      body: packForm([
+        [a.sha, a.data],
+        [b.sha, b.data],
+        [sha256(empty), empty],
+      ]),
+    });
     expectStatus(res, 200);
     expect(res.json()).toEqual({
       items: [
@@ -53,7 +69,13 @@ describe('server: POST /api/v1/blobs/pack', () => {
     const good2 = randomContent(300);
     const wrongSha = sha256('something else');
     const res = await writer.post(PACK, undefined, {
-      body: packForm([[good1.sha, good1.data], [wrongSha, liar.data], [big.sha, big.data], ['not-a-digest', badName.data], [good2.sha, good2.data]]),
+      body: packForm([
+        [good1.sha, good1.data],
+        [wrongSha, liar.data],
+        [big.sha, big.data],
+        ['not-a-digest', badName.data],
+        [good2.sha, good2.data],
+      ]),
     });
     expectStatus(res, 200);
     const items = res.json().items;
@@ -72,7 +94,9 @@ describe('server: POST /api/v1/blobs/pack', () => {
     const after = randomContent(12);
     const boundary = 'noname';
     const body = Buffer.concat([
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; filename="x"\r\nContent-Type: application/octet-stream\r\n\r\nhello\r\n`),
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; filename="x"\r\nContent-Type: application/octet-stream\r\n\r\nhello\r\n`,
+      ),
       Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${after.sha}"; filename="y"\r\n\r\n`),
       after.data,
       Buffer.from(`\r\n--${boundary}--\r\n`),
@@ -105,7 +129,11 @@ describe('server: POST /api/v1/blobs/pack', () => {
   it('rejects a body that is not multipart, storing nothing', async () => {
     const before = stored();
     const one = randomContent(3);
-    expectError(await writer.post(PACK, undefined, { body: one.data, headers: { 'content-type': 'application/octet-stream' } }), 400, 'invalid_request');
+    expectError(
+      await writer.post(PACK, undefined, { body: one.data, headers: { 'content-type': 'application/octet-stream' } }),
+      400,
+      'invalid_request',
+    );
     expectError(await writer.post(PACK, { [one.sha]: 'x' }), 400, 'invalid_request');
     expect(stored()).toEqual(before);
   });
@@ -152,7 +180,10 @@ describe('server: POST /api/v1/blobs/pack', () => {
     const items = res.json().items;
     expect(items).toHaveLength(1001);
     expect(items.slice(0, 1000).every((item: any, i: number) => item.sha256 === parts[i][0] && item.created === true)).toBe(true);
-    expect(items[1000]).toEqual({ sha256: parts[1000][0], error: { code: 'payload_too_large', message: 'a pack carries at most 1000 parts: not stored' } });
+    expect(items[1000]).toEqual({
+      sha256: parts[1000][0],
+      error: { code: 'payload_too_large', message: 'a pack carries at most 1000 parts: not stored' },
+    });
     expect(stored()).not.toContain(`${parts[1000][0].slice(0, 2)}/${parts[1000][0]}`);
     expectStatus(await reader.get('/health'), 200);
   });
@@ -161,14 +192,25 @@ describe('server: POST /api/v1/blobs/pack', () => {
     const twice = randomContent(50_000);
     for (let round = 0; round < 5; round++) {
       const again = randomContent(20_000 + round);
-      const res = await writer.post(PACK, undefined, { body: packForm([[again.sha, again.data], [again.sha, again.data]]) });
+      const res = await writer.post(PACK, undefined, {
+        body: packForm([
+          [again.sha, again.data],
+          [again.sha, again.data],
+        ]),
+      });
       expectStatus(res, 200);
       expect(res.json().items).toEqual([
         { sha256: again.sha, size: again.data.length, created: true },
         { sha256: again.sha, size: again.data.length, created: false },
       ]);
     }
-    const res = await writer.post(PACK, undefined, { body: packForm([[twice.sha, twice.data], [twice.sha, twice.data], [twice.sha, twice.data]]) });
+    const res = await writer.post(PACK, undefined, {
+      body: packForm([
+        [twice.sha, twice.data],
+        [twice.sha, twice.data],
+        [twice.sha, twice.data],
+      ]),
+    });
     expect(res.json().items.map((i: any) => i.created)).toEqual([true, false, false]);
   });
 
@@ -176,7 +218,11 @@ describe('server: POST /api/v1/blobs/pack', () => {
     ['no boundary', 'multipart/form-data', '--b\r\n'],
     ['no part at all', 'multipart/form-data; boundary=b', 'not multipart at all'],
     ['a part cut in its headers', 'multipart/form-data; boundary=b', '--b\r\nContent-Disposition: form-data; name="x"'],
-    ['a part cut in its content', 'multipart/form-data; boundary=b', `--b\r\nContent-Disposition: form-data; name="${'a'.repeat(64)}"; filename="x"\r\n\r\nhel`],
+    [
+      'a part cut in its content',
+      'multipart/form-data; boundary=b',
+      `--b\r\nContent-Disposition: form-data; name="${'a'.repeat(64)}"; filename="x"\r\n\r\nhel`,
+    ],
   ])('answers a malformed body (%s) with 400 invalid_request, storing nothing', async (_label, type, text) => {
     const before = stored();
     const res = await writer.post(PACK, undefined, { body: Buffer.from(text), headers: { 'content-type': type } });
@@ -210,7 +256,11 @@ describe('server: POST /api/v1/blobs/pack', () => {
     const cut = randomContent(60_000);
     const boundary = 'cut-boundary';
     const part = (c: { sha: string; data: Buffer }) =>
-      Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${c.sha}"; filename="x"\r\n\r\n`), c.data, Buffer.from('\r\n')]);
+      Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${c.sha}"; filename="x"\r\n\r\n`),
+        c.data,
+        Buffer.from('\r\n'),
+      ]);
     const body = Buffer.concat([...done.map(part), part(cut), Buffer.from(`--${boundary}--\r\n`)]);
     const sent = body.subarray(0, body.length - 30_000);
     const head =

@@ -98,10 +98,17 @@ describe('server: small content in packs', () => {
     };
     const dying = admin.unchecked();
     const uploads = [
-      ...puts.map((b) => dying.put(blob(b.sha), b.data).then((r) => count(r.status === 201 ? b.sha : undefined), () => undefined)),
+      ...puts.map((b) =>
+        dying.put(blob(b.sha), b.data).then(
+          (r) => count(r.status === 201 ? b.sha : undefined),
+          () => undefined,
+        ),
+      ),
       ...packs.map((pack) =>
         dying.post(PACK, undefined, { body: packForm(pack) }).then(
-          (r) => { for (const item of r.json().items) if (item.created) acknowledged.push(item.sha256); },
+          (r) => {
+            for (const item of r.json().items) if (item.created) acknowledged.push(item.sha256);
+          },
           () => undefined,
         ),
       ),

@@ -46,9 +46,15 @@ describe('server: content found corrupt, truncated or missing is quarantined and
   async function expectQuarantined(sha: string, record: { id: string; hostname: string; filepath: string; size: number }) {
     expect((await writer.post('/api/v1/blobs/missing', { sha256: [sha] })).json()).toEqual({ missing: [sha] });
     expect((await writer.get(`/api/v1/files/${record.id}`)).json()).toMatchObject({ content_available: false });
-    const again = (await writer.post('/api/v1/files', { hostname: record.hostname, filepath: record.filepath, sha256: sha, size: record.size })).json();
+    const again = (
+      await writer.post('/api/v1/files', { hostname: record.hostname, filepath: record.filepath, sha256: sha, size: record.size })
+    ).json();
     expect([again.upload_required, again.upload_url, again.content_available]).toEqual([true, blob(sha), false]);
-    const batch = (await writer.post('/api/v1/files/batch', { files: [{ hostname: record.hostname, filepath: record.filepath, sha256: sha, size: record.size }] })).json();
+    const batch = (
+      await writer.post('/api/v1/files/batch', {
+        files: [{ hostname: record.hostname, filepath: record.filepath, sha256: sha, size: record.size }],
+      })
+    ).json();
     expect(batch.results[0]).toMatchObject({ upload_required: true, content_available: false });
     const seen = (await writer.post('/api/v1/files/seen', { hostname: record.hostname, ids: [record.id] })).json();
     expect(seen.upload_required).toEqual([record.id]);
@@ -104,7 +110,7 @@ describe('server: content found corrupt, truncated or missing is quarantined and
     await expectQuarantined(sha, record);
   });
 
-  it('heals content deleted behind the server\'s back with the next scan of a host that has it', async () => {
+  it("heals content deleted behind the server's back with the next scan of a host that has it", async () => {
     const root = scratchDir('hoard-heal-tree-');
     mkdirSync(join(root, 'd'));
     const { data, sha } = randomContent(300_000);
@@ -118,7 +124,11 @@ describe('server: content found corrupt, truncated or missing is quarantined and
     // The host's cache says nothing changed: the scan only confirms, and the server asks for the content again.
     const rescan = await runCli(['scan', root, '--json'], env);
     expect(rescan.code).toBe(0);
-    expect(ndjson(rescan.stdout).filter((e) => e.event === 'uploaded').map((e) => e.path)).toEqual([path]);
+    expect(
+      ndjson(rescan.stdout)
+        .filter((e) => e.event === 'uploaded')
+        .map((e) => e.path),
+    ).toEqual([path]);
     const res = await writer.get(blob(sha));
     expectStatus(res, 200);
     expect(res.body.equals(data)).toBe(true);

@@ -1,6 +1,6 @@
 import { expectError, expectStatus, fileMeta, Http, randomContent, useServerWithKeys } from './support/http';
 
-describe('server: a record\'s size is its content\'s size', () => {
+describe("server: a record's size is its content's size", () => {
   let writer: Http;
   useServerWithKeys((s) => ({ writer } = s));
 

@@ -21,14 +21,20 @@ function buildStamps(): Record<string, number> {
 
 /** Runs an npm script in the repository with a clean environment, as a person would; its group can be ended. */
 function npm(args: string[], env: Record<string, string>): { proc: ChildProcess; output: () => string } {
-  const proc = spawn('npm', args, { cwd: ROOT, env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn('npm', args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
   return { proc, output: () => out };
 }
 
-const exited = (proc: ChildProcess) => new Promise<number | null>((resolve) => (proc.exitCode !== null ? resolve(proc.exitCode) : proc.once('exit', resolve)));
+const exited = (proc: ChildProcess) =>
+  new Promise<number | null>((resolve) => (proc.exitCode !== null ? resolve(proc.exitCode) : proc.once('exit', resolve)));
 
 describe('npm start and npm run keys on a built tree', () => {
   it('npm start serves from the build without compiling, and says where the first admin key is', async () => {
@@ -63,7 +69,9 @@ describe('npm start and npm run keys on a built tree', () => {
   it('npm run keys runs the key tool from the build without compiling', async () => {
     const before = buildStamps();
     const dataDir = tempDir();
-    const created = npm(['run', 'keys', '--silent', '--', 'create', '--name', 'ops', '--scope', 'read', '--json'], { HOARD_DATA_DIR: dataDir });
+    const created = npm(['run', 'keys', '--silent', '--', 'create', '--name', 'ops', '--scope', 'read', '--json'], {
+      HOARD_DATA_DIR: dataDir,
+    });
     expect(await exited(created.proc)).toBe(0);
     const key = JSON.parse(created.output().trim());
     expect(key).toMatchObject({ name: 'ops', scopes: ['read'], key: expect.stringMatching(/^hk_/) });

@@ -79,7 +79,9 @@ describe('server: a takedown stays until it is lifted', () => {
     const env = { ...cliHome(), HOARD_URL: server.url, HOARD_API_KEY: writer.key };
     const run = await runCli(['scan', root, '--json'], env);
     const events = ndjson(run.stdout);
-    expect(events.filter((e) => e.event === 'skipped')).toEqual([{ event: 'skipped', path: join(root, 'd', 'down.bin'), reason: 'taken down' }]);
+    expect(events.filter((e) => e.event === 'skipped')).toEqual([
+      { event: 'skipped', path: join(root, 'd', 'down.bin'), reason: 'taken down' },
+    ]);
     expect(events.filter((e) => e.event === 'uploaded').map((e) => e.path)).toEqual([join(root, 'd', 'fine.txt')]);
     expect(events.at(-1)).toMatchObject({ event: 'summary', skipped: 1, failed: 0, reasons: { 'taken down': 1 } });
     expect(run.code).toBe(0);

@@ -43,7 +43,14 @@ function scan(server: RunningServer, paths: string[]): Promise<ScanRun> {
     proc.stderr.on('data', (c: Buffer) => (err += c.toString()));
     proc.once('error', reject);
     proc.once('exit', (code) =>
-      resolve({ code, stderr: err, events: out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) }),
+      resolve({
+        code,
+        stderr: err,
+        events: out
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Record<string, unknown>),
+      }),
     );
   });
 }

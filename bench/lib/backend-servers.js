@@ -8,7 +8,8 @@ const { NotAvailable } = require('./report');
 
 function cachedBinary(name) {
   const bin = launchers.cachedBinary(name);
-  if (!bin) throw new NotAvailable(`${name} not built in ${launchers.testCacheDir()}/bin (the e2e test support builds it: npm run test:e2e)`);
+  if (!bin)
+    throw new NotAvailable(`${name} not built in ${launchers.testCacheDir()}/bin (the e2e test support builds it: npm run test:e2e)`);
   return bin;
 }
 
@@ -24,7 +25,9 @@ async function infra(what, start) {
 
 /** MinIO with a fresh data directory; resolves when /minio/health/ready answers. */
 function startMinio() {
-  return infra('MinIO', () => launchers.startMinio(cachedBinary('minio'), { dir: tempDir('minio'), timeoutMs: 60_000, onSpawn: trackProcess }));
+  return infra('MinIO', () =>
+    launchers.startMinio(cachedBinary('minio'), { dir: tempDir('minio'), timeoutMs: 60_000, onSpawn: trackProcess }),
+  );
 }
 
 /** The FerretDB launcher (MongoDB wire protocol over SQLite); resolves when a ping answers. */
@@ -36,8 +39,14 @@ function startFerretDb() {
 /** The environment of a Hoard server storing its blobs in `bucket` on `minio` (created at start). */
 function hoardS3Env(minio, bucket) {
   return {
-    HOARD_STORAGE: 's3', S3_ENDPOINT: minio.endpoint, S3_BUCKET: bucket, S3_FORCE_PATH_STYLE: 'true',
-    S3_CREATE_BUCKET: 'true', S3_REGION: minio.region, AWS_ACCESS_KEY_ID: minio.accessKey, AWS_SECRET_ACCESS_KEY: minio.secretKey,
+    HOARD_STORAGE: 's3',
+    S3_ENDPOINT: minio.endpoint,
+    S3_BUCKET: bucket,
+    S3_FORCE_PATH_STYLE: 'true',
+    S3_CREATE_BUCKET: 'true',
+    S3_REGION: minio.region,
+    AWS_ACCESS_KEY_ID: minio.accessKey,
+    AWS_SECRET_ACCESS_KEY: minio.secretKey,
   };
 }
 

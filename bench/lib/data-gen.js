@@ -29,11 +29,11 @@ async function writeRandomFile(file, size, seed) {
   const hash = createHash('sha256');
   const fh = await open(file, 'w');
   try {
-    for (let left = size; left > 0; ) {
+    for (let left = size; left > 0;) {
       const n = Math.min(CHUNK, left);
       const chunk = ks.update(ZEROS.subarray(0, n));
       hash.update(chunk);
-      for (let off = 0; off < n; ) off += (await fh.write(chunk, off, n - off)).bytesWritten;
+      for (let off = 0; off < n;) off += (await fh.write(chunk, off, n - off)).bytesWritten;
       left -= n;
     }
     await fh.sync();

@@ -10,7 +10,9 @@ async function main() {
   while (Date.now() < until) {
     const started = process.hrtime.bigint();
     const status = await new Promise((resolve) =>
-      http.get(`${url}/health`, { agent: false }, (res) => res.resume().on('end', () => resolve(res.statusCode))).on('error', () => resolve(0)),
+      http
+        .get(`${url}/health`, { agent: false }, (res) => res.resume().on('end', () => resolve(res.statusCode)))
+        .on('error', () => resolve(0)),
     );
     latencies.push({ ms: Number(process.hrtime.bigint() - started) / 1e6, status });
     await new Promise((r) => setTimeout(r, 100));

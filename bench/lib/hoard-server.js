@@ -21,11 +21,23 @@ async function startHoardServer({ env = {}, label = 'server' } = {}) {
   const dataDir = tempDir(`${label}-data`);
   let server;
   try {
-    server = await launch({ main, env, dataDir, keyPrefix: 'hk_bench_', timeoutMs: 60_000, graceMs: 10_000, outputLimit: 64_000, onSpawn: trackProcess });
+    server = await launch({
+      main,
+      env,
+      dataDir,
+      keyPrefix: 'hk_bench_',
+      timeoutMs: 60_000,
+      graceMs: 10_000,
+      outputLimit: 64_000,
+      onSpawn: trackProcess,
+    });
   } catch (err) {
     removeDir(dataDir);
     if (!(err instanceof ServerStartError)) throw err;
-    const lines = err.output.split('\n').map((l) => l.trim()).filter(Boolean);
+    const lines = err.output
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     const why = lines.find((l) => /error/i.test(l)) ?? (lines.slice(-2).join(' / ') || 'no output');
     throw new ProductFailure(`server did not start (${why})`);
   }

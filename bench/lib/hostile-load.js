@@ -29,7 +29,11 @@ function rawTimed(port, head, body) {
       if (end === -1 || !length || text.length < end + 4 + Number(length[1])) return;
       done = true;
       socket.destroy();
-      resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, bytes: end + 4 + Number(length[1]), status: Number(text.split(' ')[1]) });
+      resolve({
+        ms: Number(process.hrtime.bigint() - started) / 1e6,
+        bytes: end + 4 + Number(length[1]),
+        status: Number(text.split(' ')[1]),
+      });
     };
     socket.on('data', (c) => {
       text += c.toString('latin1');
@@ -106,7 +110,8 @@ async function measureHealthUnderLoad(server, { connections = 50, digests = 10_0
     ),
   );
   const [samples] = await Promise.all([probe, ...Array.from({ length: connections }, client)]);
-  if (samples.some((s) => s.status !== 200)) throw new ProductFailure(`/health answered ${samples.find((s) => s.status !== 200).status} under load`);
+  if (samples.some((s) => s.status !== 200))
+    throw new ProductFailure(`/health answered ${samples.find((s) => s.status !== 200).status} under load`);
   const latencies = samples.map((s) => s.ms);
   agent.destroy();
   latencies.sort((a, b) => a - b);

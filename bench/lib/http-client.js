@@ -55,7 +55,8 @@ async function postJson(url, body, headers = {}) {
     headers: { 'content-type': 'application/json', 'content-length': String(payload.length), ...headers },
     body: payload,
   });
-  if (res.status < 200 || res.status >= 300) throw new ProductFailure(`POST ${new URL(url).pathname} answered ${res.status}: ${res.text.slice(0, 300)}`);
+  if (res.status < 200 || res.status >= 300)
+    throw new ProductFailure(`POST ${new URL(url).pathname} answered ${res.status}: ${res.text.slice(0, 300)}`);
   return { ...res, json: JSON.parse(res.text) };
 }
 

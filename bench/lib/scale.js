@@ -47,7 +47,8 @@ function selectScale() {
   const scale = SCALES[name];
   if (!scale) throw new Error(`BENCH_SCALE must be one of ${Object.keys(SCALES).join(', ')} (got "${name}")`);
   const repeats = process.env.BENCH_REPEATS ? Number(process.env.BENCH_REPEATS) : scale.repeats;
-  if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`BENCH_REPEATS must be a positive integer (got "${process.env.BENCH_REPEATS}")`);
+  if (!Number.isInteger(repeats) || repeats < 1)
+    throw new Error(`BENCH_REPEATS must be a positive integer (got "${process.env.BENCH_REPEATS}")`);
   return { name, ...scale, repeats };
 }
 

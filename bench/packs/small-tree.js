@@ -30,7 +30,9 @@ async function writeSmallTree(scale, work) {
   const tree = path.join(work, 'small-tree');
   log(G, `generating ${n(scale.packTreeFiles)} distinct files of 0..4 KiB`);
   const made = await generateTree(tree, {
-    files: scale.packTreeFiles, seed: 15, sizeOf: (r) => Math.floor(r() * 4097),
+    files: scale.packTreeFiles,
+    seed: 15,
+    sizeOf: (r) => Math.floor(r() * 4097),
     onProgress: (k) => log(G, `  ${n(k)} files written`),
   });
   log(G, `tree: ${n(made.files)} files, ${bytes(made.bytes)}`);
@@ -87,7 +89,12 @@ async function scanPair({ restic, tree, repository, resticEnv = {}, env = {}, la
 function scanRow(name, pair, made, where) {
   const ratio = pair.hoard / pair.restic;
   addRow({
-    group: G, name, value: pair.hoard, unit: 's', ref: { label: `restic backup, ${where}`, value: pair.restic }, ratio,
+    group: G,
+    name,
+    value: pair.hoard,
+    unit: 's',
+    ref: { label: `restic backup, ${where}`, value: pair.restic },
+    ratio,
     bar: { text: '<= 1.00x', pass: ratio <= 1 && pair.summary.failed === 0 },
     note: `${bytes(made.bytes)} in ${n(made.files)} files; one round each, restic first; hoard: ${pair.summary.uploaded?.files} uploaded, ${pair.summary.failed} failed`,
   });
@@ -108,8 +115,13 @@ async function smallTreeLocal(scale, { tree, made }) {
     const repo = countEntries(repository);
     const inodes = hoard.files + hoard.dirs;
     addRow({
-      group: G, name: rows.inodes, value: inodes, unit: 'files', ref: { label: 'restic repository', value: repo.files + repo.dirs },
-      ratio: inodes / (repo.files + repo.dirs), bar: { text: '< 1,000', pass: inodes < 1000 },
+      group: G,
+      name: rows.inodes,
+      value: inodes,
+      unit: 'files',
+      ref: { label: 'restic repository', value: repo.files + repo.dirs },
+      ratio: inodes / (repo.files + repo.dirs),
+      bar: { text: '< 1,000', pass: inodes < 1000 },
       note: `every inode under the data directory: hoard ${n(hoard.files)} files + ${n(hoard.dirs)} directories, restic ${n(repo.files)} + ${n(repo.dirs)}`,
     });
   } finally {
@@ -126,7 +138,10 @@ async function smallTreeS3(scale, { tree, made }) {
   const keep = [];
   try {
     const pair = await scanPair({
-      restic, tree, label: 'MinIO', keep,
+      restic,
+      tree,
+      label: 'MinIO',
+      keep,
       repository: `s3:${minio.endpoint}/restic-bench`,
       resticEnv: { AWS_ACCESS_KEY_ID: minio.accessKey, AWS_SECRET_ACCESS_KEY: minio.secretKey, AWS_DEFAULT_REGION: minio.region },
       env: hoardS3Env(minio, 'hoard-bench'),

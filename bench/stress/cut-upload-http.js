@@ -30,7 +30,14 @@ async function startServer() {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'hoard-cut-http-'));
   const key = `hk_stress_${randomBytes(16).toString('hex')}`;
-  const env = { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), HOARD_DATA_DIR: dataDir, HOARD_BOOTSTRAP_ADMIN_KEY: key, HOARD_LOG_LEVEL: 'error' };
+  const env = {
+    PATH: process.env.PATH,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    HOARD_DATA_DIR: dataDir,
+    HOARD_BOOTSTRAP_ADMIN_KEY: key,
+    HOARD_LOG_LEVEL: 'error',
+  };
   const proc = spawn(process.execPath, [path.join(dist, 'apps', 'server', 'src', 'main.js')], { env, stdio: 'inherit' });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
@@ -48,7 +55,9 @@ function cutOffPut(port, key) {
     socket.on('error', resolve);
     socket.on('close', resolve);
     socket.on('connect', async () => {
-      socket.write(`PUT /api/v1/blobs/${sha(randomBytes(8))} HTTP/1.1\r\nHost: x\r\nX-API-Key: ${key}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${CUT_BYTES}\r\n\r\n`);
+      socket.write(
+        `PUT /api/v1/blobs/${sha(randomBytes(8))} HTTP/1.1\r\nHost: x\r\nX-API-Key: ${key}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${CUT_BYTES}\r\n\r\n`,
+      );
       for (let n = 0; n < sent; n += 1 << 20) if (!socket.write(randomBytes(1 << 20))) await new Promise((r) => socket.once('drain', r));
       socket.destroy();
     });
@@ -87,7 +96,9 @@ async function streamPacks(server, state) {
     }
     const tmp = readdirSync(path.join(server.dataDir, 'blobs', '.tmp'));
     const seconds = ((Date.now() - started) / 1000).toFixed(0);
-    console.log(`${rounds} rounds of ${cuts} cut-off PUTs beside ${PACK_CLIENTS} pack clients in ${seconds} s: ${stored.length} parts stored, ${wrong.length} wrong, ${tmp.length} temporary files left`);
+    console.log(
+      `${rounds} rounds of ${cuts} cut-off PUTs beside ${PACK_CLIENTS} pack clients in ${seconds} s: ${stored.length} parts stored, ${wrong.length} wrong, ${tmp.length} temporary files left`,
+    );
     for (const line of wrong.slice(0, 10)) console.log(`  wrong ${line}`);
     process.exitCode = wrong.length > 0 ? 1 : 0;
   } finally {

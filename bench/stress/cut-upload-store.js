@@ -13,7 +13,12 @@ const dist = path.resolve(process.env.HOARD_DIST ?? path.join(__dirname, '..', '
 const { LocalFsBlobStore } = require(path.join(dist, 'libs', 'storage', 'src'));
 const rounds = Number(process.argv[2] ?? 1000);
 const sha = (bytes) => createHash('sha256').update(bytes).digest('hex');
-const turns = (n) => new Promise((resolve) => (function next(k) { return k <= 0 ? resolve() : setImmediate(() => next(k - 1)); })(n));
+const turns = (n) =>
+  new Promise((resolve) =>
+    (function next(k) {
+      return k <= 0 ? resolve() : setImmediate(() => next(k - 1));
+    })(n),
+  );
 
 async function run(nativeWrites) {
   const root = mkdtempSync(path.join(tmpdir(), 'hoard-cut-stress-'));
@@ -55,7 +60,9 @@ async function run(nativeWrites) {
   for (const nativeWrites of available ? [true, false] : [false]) results.push(await run(nativeWrites));
   for (const r of results) {
     const how = r.nativeWrites ? 'native' : 'js';
-    console.log(`${how} writes: ${r.rounds} rounds, ${r.committed} blobs committed, ${r.corrupt.length} corrupt, ${r.leftovers.length} temporary files left`);
+    console.log(
+      `${how} writes: ${r.rounds} rounds, ${r.committed} blobs committed, ${r.corrupt.length} corrupt, ${r.leftovers.length} temporary files left`,
+    );
     for (const line of r.corrupt.slice(0, 10)) console.log(`  corrupt ${line}`);
   }
   process.exitCode = results.some((r) => r.corrupt.length > 0 || r.leftovers.length > 0) ? 1 : 0;

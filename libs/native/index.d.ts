@@ -25,7 +25,10 @@ export declare const scanDir: ((path: string) => DirScan) | null;
  * A `size` declared under 64 KiB makes it write as without `direct`.
  */
 export declare const FileHasher: {
-  new (fd: number, options?: { direct?: boolean; size?: number }): {
+  new (
+    fd: number,
+    options?: { direct?: boolean; size?: number },
+  ): {
     /** Hashes `buffers` in order, then writes them all after what was written before (short writes resumed). */
     write(buffers: Buffer[], callback: (error: NodeJS.ErrnoException | null) => void): void;
     /** Writes whatever direct mode still holds; once, after the last write, before the file is flushed. */

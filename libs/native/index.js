@@ -22,7 +22,12 @@ const STAT = Object.freeze({ SIZE: 0, MTIME_NS: 1, CTIME_NS: 2, INO: 3, DEV: 4, 
 function systemError(errno, syscall, path) {
   const [code, description] = getSystemErrorMap().get(-errno) ?? ['UNKNOWN', 'unknown error'];
   const where = path === undefined ? syscall : `${syscall} '${path}'`;
-  return Object.assign(new Error(`${code}: ${description}, ${where}`), { errno: -errno, code, syscall, ...(path === undefined ? {} : { path }) });
+  return Object.assign(new Error(`${code}: ${description}, ${where}`), {
+    errno: -errno,
+    code,
+    syscall,
+    ...(path === undefined ? {} : { path }),
+  });
 }
 
 function scanDir(path) {

@@ -2,7 +2,18 @@ import { FileHasher, KIND, scanDir, STAT } from '@hoard/native';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
-  chmodSync, chownSync, closeSync, constants, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync,
+  chmodSync,
+  chownSync,
+  closeSync,
+  constants,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +35,12 @@ describeBuilt('scanDir (native)', () => {
   const entries = (path: string) => {
     const out = scan(path);
     const names = out.kinds.length === 0 ? [] : out.names.split('\0');
-    return new Map(names.map((name, i) => [name, { kind: out.kinds[i], errno: out.errnos[i], stats: [...out.stats.subarray(i * STAT.FIELDS, (i + 1) * STAT.FIELDS)] }]));
+    return new Map(
+      names.map((name, i) => [
+        name,
+        { kind: out.kinds[i], errno: out.errnos[i], stats: [...out.stats.subarray(i * STAT.FIELDS, (i + 1) * STAT.FIELDS)] },
+      ]),
+    );
   };
 
   type Field = Exclude<keyof typeof STAT, 'FIELDS'>;
@@ -33,8 +49,15 @@ describeBuilt('scanDir (native)', () => {
   const named = (stats: bigint[]) => Object.fromEntries(FIELDS.map((f) => [f, stats[STAT[f]]])) as Record<Field, bigint>;
   /** What the record of a file with this lstat holds, by field name. */
   const expectedOf = (st: import('node:fs').BigIntStats): Record<Field, bigint> => ({
-    SIZE: st.size, MTIME_NS: st.mtimeNs, CTIME_NS: st.ctimeNs, INO: BigInt.asIntN(64, st.ino), DEV: BigInt.asIntN(64, st.dev),
-    MODE: st.mode, UID: st.uid, GID: st.gid, ATIME_NS: st.atimeNs,
+    SIZE: st.size,
+    MTIME_NS: st.mtimeNs,
+    CTIME_NS: st.ctimeNs,
+    INO: BigInt.asIntN(64, st.ino),
+    DEV: BigInt.asIntN(64, st.dev),
+    MODE: st.mode,
+    UID: st.uid,
+    GID: st.gid,
+    ATIME_NS: st.atimeNs,
   });
 
   it('is built here', () => {
@@ -55,7 +78,11 @@ describeBuilt('scanDir (native)', () => {
     expect(kinds).toEqual({ file: KIND.FILE, link: KIND.LINK, dangling: KIND.LINK, sub: KIND.DIR, fifo: KIND.OTHER });
     for (const name of ['file', 'link', 'dangling', 'fifo']) {
       const st = lstatSync(join(root, name), { bigint: true });
-      expect({ name, errno: found.get(name)!.errno, stats: named(found.get(name)!.stats) }).toEqual({ name, errno: 0, stats: expectedOf(st) });
+      expect({ name, errno: found.get(name)!.errno, stats: named(found.get(name)!.stats) }).toEqual({
+        name,
+        errno: 0,
+        stats: expectedOf(st),
+      });
     }
     expect(found.get('file')!.stats[STAT.MTIME_NS] % 1_000_000_000n).toBe(123_456_789n);
     // A directory's stat is not taken.
@@ -72,11 +99,19 @@ describeBuilt('scanDir (native)', () => {
     const st = lstatSync(file, { bigint: true });
     const stats = named(entries(root).get('known')!.stats);
     expect(stats).toEqual(expectedOf(st));
-    expect([stats.SIZE, stats.MODE & 0o7777n, stats.MTIME_NS, stats.ATIME_NS]).toEqual([12n, 0o640n, 1_700_000_000_123_456_789n, 1_600_000_000_987_654_321n]);
+    expect([stats.SIZE, stats.MODE & 0o7777n, stats.MTIME_NS, stats.ATIME_NS]).toEqual([
+      12n,
+      0o640n,
+      1_700_000_000_123_456_789n,
+      1_600_000_000_987_654_321n,
+    ]);
     if (process.getuid?.() === 0) expect([stats.UID, stats.GID]).toEqual([1234n, 5678n]);
-    expect(Object.keys(STAT).filter((k) => k !== 'FIELDS').map((k) => STAT[k as keyof typeof STAT]).sort((a, b) => a - b)).toEqual(
-      Array.from({ length: STAT.FIELDS }, (_, i) => i),
-    );
+    expect(
+      Object.keys(STAT)
+        .filter((k) => k !== 'FIELDS')
+        .map((k) => STAT[k as keyof typeof STAT])
+        .sort((a, b) => a - b),
+    ).toEqual(Array.from({ length: STAT.FIELDS }, (_, i) => i));
   });
 
   it('decodes names as Node does: spaces, newlines, non-ASCII and bytes that are not UTF-8', () => {
@@ -120,7 +155,8 @@ describeBuilt('FileHasher (native, direct mode)', () => {
   /** Writes `chunks` in batches of up to three through a direct-mode FileHasher, then finishes it. */
   const writeThrough = async (fd: number, chunks: Buffer[]) => {
     const hasher = new FileHasher!(fd, { direct: true });
-    const call = (run: (cb: (error: Error | null) => void) => void) => new Promise<void>((resolve, reject) => run((error) => (error ? reject(error) : resolve())));
+    const call = (run: (cb: (error: Error | null) => void) => void) =>
+      new Promise<void>((resolve, reject) => run((error) => (error ? reject(error) : resolve())));
     for (let i = 0; i < chunks.length; i += 3) await call((cb) => hasher.write(chunks.slice(i, i + 3), cb));
     await call((cb) => hasher.finish(cb));
     return { directBytes: hasher.directBytes, digest: hasher.digest() };
@@ -164,7 +200,9 @@ describeBuilt('FileHasher (native, direct mode)', () => {
       }
       const expectedDirect = direct && size >= 65_536 ? Math.floor(size / 4096) * 4096 : 0;
       expect({ size, digest: out.digest, directBytes: out.directBytes }).toEqual({
-        size, digest: createHash('sha256').update(whole).digest('hex'), directBytes: expectedDirect,
+        size,
+        digest: createHash('sha256').update(whole).digest('hex'),
+        directBytes: expectedDirect,
       });
       expect(readFileSync(file).equals(whole)).toBe(true);
     }
@@ -198,7 +236,9 @@ describeBuilt('FileHasher (native, direct mode)', () => {
         console.log(JSON.stringify({ errors: [e1, e2].filter(Boolean).map(String), directBytes: h.directBytes,
           digestOk: h.digest() === createHash('sha256').update(data).digest('hex'), contentOk: back.equals(data) }));
       }));`;
-    const res = spawnSync('unshare', ['-rm', 'sh', '-c', `mount -t ramfs none /mnt && exec "${process.execPath}" -e "$0"`, script], { encoding: 'utf8' });
+    const res = spawnSync('unshare', ['-rm', 'sh', '-c', `mount -t ramfs none /mnt && exec "${process.execPath}" -e "$0"`, script], {
+      encoding: 'utf8',
+    });
     expect(res.stderr).toBe('');
     expect(JSON.parse(res.stdout)).toEqual({ errors: [], directBytes: 0, digestOk: true, contentOk: true });
   });

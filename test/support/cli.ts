@@ -46,7 +46,12 @@ export type Walker = (typeof WALKERS)[number];
  * running as root drops the capabilities that bypass file permissions (through setpriv), so that permissions bite;
  * it stays uid 0, so the checkout is reachable wherever it lies.
  */
-export function spawnCli(args: string[], env: Record<string, string | undefined>, unprivileged = false, options: SpawnOptions = {}): CliProcess {
+export function spawnCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+  unprivileged = false,
+  options: SpawnOptions = {},
+): CliProcess {
   const proc = startCli(args, env, { ...options, unprivileged });
   let stdout = '';
   let stderr = '';
@@ -57,7 +62,12 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
 }
 
 /** Runs the CLI to its end. */
-export function runCli(args: string[], env: Record<string, string | undefined>, unprivileged = false, options: SpawnOptions = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+  unprivileged = false,
+  options: SpawnOptions = {},
+): Promise<CliResult> {
   return spawnCli(args, env, unprivileged, options).done;
 }
 
@@ -70,7 +80,11 @@ export interface SpawnOptions {
 }
 
 /** Starts the built CLI with its standard streams as pipes the test reads (and writes) itself. */
-export function startCli(args: string[], env: Record<string, string | undefined>, options: SpawnOptions = {}): ChildProcessByStdio<Writable, Readable, Readable> {
+export function startCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+  options: SpawnOptions = {},
+): ChildProcessByStdio<Writable, Readable, Readable> {
   const fullEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, ...env };
   for (const name of Object.keys(fullEnv)) if (fullEnv[name] === undefined) delete fullEnv[name];
   const [command, argv] =
@@ -106,13 +120,10 @@ export async function startProxy(target: string, before: (req: IncomingMessage) 
   const to = new URL(target);
   const server: Server = createServer(async (req, res) => {
     await before(req);
-    const upstream = httpRequest(
-      { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
+    const upstream = httpRequest({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   });
@@ -120,7 +131,11 @@ export async function startProxy(target: string, before: (req: IncomingMessage) 
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 

@@ -71,7 +71,8 @@ function runStep(ins: Instruction, stage: Stage, baseEnv: NodeJS.ProcessEnv, ski
   const skip = SKIPPED_RUNS.find(([pattern]) => pattern.test(command));
   if (skip) return void skipped.push(`${command}: ${skip[1]}`);
   const parts = command.split('&&').map((p) => p.trim());
-  if (!parts.every((p) => /^npm /.test(p))) throw new Error(`RUN ${command}: a step this replay does not know; teach it or change the Dockerfile`);
+  if (!parts.every((p) => /^npm /.test(p)))
+    throw new Error(`RUN ${command}: a step this replay does not know; teach it or change the Dockerfile`);
   const cwd = join(stage.root, stage.workdir);
   const result = spawnSync('sh', ['-c', command], { cwd, env: { ...baseEnv, ...stage.env }, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (result.status !== 0) throw new Error(`RUN ${command} exited with ${result.status}:\n${result.stdout}\n${result.stderr}`);
@@ -113,7 +114,11 @@ export function replayDockerfile(context: string, into: string, baseEnv: NodeJS.
         }
         break;
       case 'COPY': {
-        const flags = new Map((ins as unknown as { getFlags(): Array<{ getName(): string; getValue(): string | null }> }).getFlags().map((f) => [f.getName(), f.getValue()]));
+        const flags = new Map(
+          (ins as unknown as { getFlags(): Array<{ getName(): string; getValue(): string | null }> })
+            .getFlags()
+            .map((f) => [f.getName(), f.getValue()]),
+        );
         for (const flag of flags.keys()) if (flag !== 'from') throw new Error(`COPY --${flag}: not replayed`);
         const sources = args.slice(0, -1);
         const rawDest = args[args.length - 1];
@@ -132,7 +137,9 @@ export function replayDockerfile(context: string, into: string, baseEnv: NodeJS.
         current.user = args[0];
         break;
       case 'CMD':
-        current.cmd = (ins as unknown as { getJSONStrings(): Array<{ getJSONValue(): string }> }).getJSONStrings().map((s) => s.getJSONValue());
+        current.cmd = (ins as unknown as { getJSONStrings(): Array<{ getJSONValue(): string }> })
+          .getJSONStrings()
+          .map((s) => s.getJSONValue());
         if (current.cmd.length === 0) throw new Error('CMD: only the exec form is replayed');
         break;
       case 'HEALTHCHECK':

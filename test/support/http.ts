@@ -77,7 +77,13 @@ export class Http {
     const text = buffer.toString('utf8');
     if (this.checked) {
       const contentType = String(res.headers['content-type'] ?? '');
-      const problems = await checkAgainstDocument(this.baseUrl, { method, path: target, status: res.statusCode, contentType, body: buffer });
+      const problems = await checkAgainstDocument(this.baseUrl, {
+        method,
+        path: target,
+        status: res.statusCode,
+        contentType,
+        body: buffer,
+      });
       if (problems.length > 0) throw new Error(`answer outside /openapi.json: ${problems.join('; ')}`);
     }
     return {
@@ -204,7 +210,11 @@ export function blobPath(dataDir: string, sha: string): string {
  * Writes bytes to the server over a plain socket and returns what it answered (the request should say
  * `Connection: close`). With `hangUp`, the socket is destroyed right after the last write, as a client that dies.
  */
-export async function rawExchange(port: number, chunks: Array<string | Buffer>, options: { hangUp?: boolean; timeoutMs?: number } = {}): Promise<string> {
+export async function rawExchange(
+  port: number,
+  chunks: Array<string | Buffer>,
+  options: { hangUp?: boolean; timeoutMs?: number } = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     const received: Buffer[] = [];

@@ -38,7 +38,8 @@ async function load(baseUrl: string): Promise<Map<string, Operation[]>> {
     }
   }
   // Literal paths first: /api/v1/files/history is not /api/v1/files/{id}.
-  for (const list of byMethod.values()) list.sort((a, b) => a.pattern.source.split('[^/]+').length - b.pattern.source.split('[^/]+').length);
+  for (const list of byMethod.values())
+    list.sort((a, b) => a.pattern.source.split('[^/]+').length - b.pattern.source.split('[^/]+').length);
   return byMethod;
 }
 
@@ -78,7 +79,8 @@ export async function checkAgainstDocument(baseUrl: string, exchange: Exchange):
   const media = exchange.contentType.split(';')[0].trim().toLowerCase();
   const content = response.content ?? {};
   const entry = content[media] ?? (media.startsWith('text/') ? content['text/plain'] : undefined);
-  if (!entry) return [`${where}: content type ${media || '(none)'} not documented (documented: ${Object.keys(content).join(', ') || 'no body'})`];
+  if (!entry)
+    return [`${where}: content type ${media || '(none)'} not documented (documented: ${Object.keys(content).join(', ') || 'no body'})`];
   if (media !== 'application/json' || !entry.schema) return [];
   let validate = validators.get(entry.schema);
   if (!validate) {
@@ -87,5 +89,7 @@ export async function checkAgainstDocument(baseUrl: string, exchange: Exchange):
   }
   const body: unknown = JSON.parse(exchange.body.toString('utf8'));
   if (validate(body)) return [];
-  return [`${where}: body does not match the documented schema: ${ajv.errorsText(validate.errors)} in ${exchange.body.toString('utf8').slice(0, 300)}`];
+  return [
+    `${where}: body does not match the documented schema: ${ajv.errorsText(validate.errors)} in ${exchange.body.toString('utf8').slice(0, 300)}`,
+  ];
 }

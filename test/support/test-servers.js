@@ -139,7 +139,9 @@ async function startMinio(bin, { dir = tempDir('hoard-minio-'), timeoutMs = 30_0
     rmSync(dir, { recursive: true, force: true });
   };
   if (!(await waitHttp(`${endpoint}/minio/health/ready`, proc, timeoutMs))) {
-    const why = alive(proc) ? `did not become ready on ${endpoint} within ${timeoutMs} ms` : `exited with ${proc.exitCode ?? proc.signalCode} at start`;
+    const why = alive(proc)
+      ? `did not become ready on ${endpoint} within ${timeoutMs} ms`
+      : `exited with ${proc.exitCode ?? proc.signalCode} at start`;
     await stop();
     throw new Error(`MinIO ${why}:\n${output()}`);
   }

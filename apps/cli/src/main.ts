@@ -31,8 +31,18 @@ export function buildProgram(): Command {
     .showSuggestionAfterError()
     .enablePositionalOptions(false);
   const commands = [
-    scanCommand(), getCommand(), restoreCommand(), verifyCommand(), lsCommand(), historyCommand(), clonesCommand(),
-    statsCommand(), keysCommand(), loginCommand(), logoutCommand(), completionCommand(() => program),
+    scanCommand(),
+    getCommand(),
+    restoreCommand(),
+    verifyCommand(),
+    lsCommand(),
+    historyCommand(),
+    clonesCommand(),
+    statsCommand(),
+    keysCommand(),
+    loginCommand(),
+    logoutCommand(),
+    completionCommand(() => program),
   ];
   for (const command of commands) program.addCommand(command);
   // Usage errors exit 2 with one line; help and version exit 0.

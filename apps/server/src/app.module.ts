@@ -31,13 +31,17 @@ export class AppModule {
   static forRoot(config: AppConfig, stores?: GivenStores): DynamicModule {
     return {
       module: AppModule,
-      imports: [
-        ConfigModule.forRoot(config),
-        StoresModule.forRoot(stores),
-        MetricsModule,
-        TerminusModule.forRoot({ logger: false }),
+      imports: [ConfigModule.forRoot(config), StoresModule.forRoot(stores), MetricsModule, TerminusModule.forRoot({ logger: false })],
+      controllers: [
+        DocsController,
+        HealthController,
+        BlobsController,
+        FilesController,
+        KeysController,
+        StatsController,
+        CompatController,
+        LoginController,
       ],
-      controllers: [DocsController, HealthController, BlobsController, FilesController, KeysController, StatsController, CompatController, LoginController],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         KeysService,

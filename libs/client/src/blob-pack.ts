@@ -19,7 +19,10 @@ export type PackFileResult = PutBlobResponse | { sha256: string; error: Error };
 
 /** The body of a pack of `files`, each read whole into its place; those that cannot be read are left out. */
 export function packBody(files: PackFile[]): { body: PackBody; sent: number[]; unread: Map<number, Error> } {
-  const body = new PackBody(files.length, files.reduce((n, f) => n + f.size, 0));
+  const body = new PackBody(
+    files.length,
+    files.reduce((n, f) => n + f.size, 0),
+  );
   const sent: number[] = [];
   const unread = new Map<number, Error>();
   files.forEach((file, i) => {
@@ -35,7 +38,10 @@ export function packBody(files: PackFile[]): { body: PackBody; sent: number[]; u
 
 /** One result per file: the read failures, and the server's answer (`items`, in part order) for the parts sent. */
 export function packResults(files: PackFile[], sent: number[], unread: Map<number, Error>, items: PackItemResult[]): PackFileResult[] {
-  const results: PackFileResult[] = files.map((file, i) => ({ sha256: file.sha256, error: unread.get(i) ?? new Error('the server did not answer for this file') }));
+  const results: PackFileResult[] = files.map((file, i) => ({
+    sha256: file.sha256,
+    error: unread.get(i) ?? new Error('the server did not answer for this file'),
+  }));
   sent.forEach((i, k) => {
     const item = items[k];
     if (item && 'size' in item) results[i] = item;

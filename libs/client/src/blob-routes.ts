@@ -1,4 +1,14 @@
-import { FileRecord, HoardError, Items, LIMITS, MissingResponse, normalizeSha256, PackItemResult, PutBlobResponse, ROUTES } from '@app/contracts';
+import {
+  FileRecord,
+  HoardError,
+  Items,
+  LIMITS,
+  MissingResponse,
+  normalizeSha256,
+  PackItemResult,
+  PutBlobResponse,
+  ROUTES,
+} from '@app/contracts';
 import { PackFile, PackFileResult, packBody, packResults } from './blob-pack';
 import { ClientBase, header } from './client-base';
 import { BlobDownload, BodyFactory, DownloadOptions } from './hoard-client.types';
@@ -30,7 +40,12 @@ export abstract class BlobRoutes extends ClientBase {
    */
   putBlobFile(sha256: string, path: string, size: number): Promise<PutBlobResponse> {
     return this.http.jsonFile(
-      { method: 'PUT', path: ROUTES.blob(normalizeSha256(sha256)), headers: { 'content-type': 'application/octet-stream' }, what: 'blob upload' },
+      {
+        method: 'PUT',
+        path: ROUTES.blob(normalizeSha256(sha256)),
+        headers: { 'content-type': 'application/octet-stream' },
+        what: 'blob upload',
+      },
       { path, size },
     );
   }
@@ -51,7 +66,11 @@ export abstract class BlobRoutes extends ClientBase {
     let items: PackItemResult[];
     try {
       const res = await this.http.json<Items<PackItemResult>>({
-        method: 'POST', path: ROUTES.blobsPack, idempotent: true, what: 'blob pack upload', body: () => bytes,
+        method: 'POST',
+        path: ROUTES.blobsPack,
+        idempotent: true,
+        what: 'blob pack upload',
+        body: () => bytes,
         headers: { 'content-type': `multipart/form-data; boundary=${body.boundary}`, 'content-length': String(bytes.length) },
       });
       items = res.items;
@@ -67,8 +86,11 @@ export abstract class BlobRoutes extends ClientBase {
     const missing: string[] = [];
     for (let i = 0; i < digests.length; i += LIMITS.missingMax) {
       const res = await this.http.json<MissingResponse>({
-        method: 'POST', path: ROUTES.blobsMissing, json: { sha256: digests.slice(i, i + LIMITS.missingMax) },
-        idempotent: true, what: 'missing check',
+        method: 'POST',
+        path: ROUTES.blobsMissing,
+        json: { sha256: digests.slice(i, i + LIMITS.missingMax) },
+        idempotent: true,
+        what: 'missing check',
       });
       missing.push(...res.missing);
     }

@@ -10,7 +10,10 @@ export class ByteRateLimit {
   private last: number;
   private readonly burst: number;
 
-  constructor(readonly bytesPerSecond: number, private readonly now: () => number = Date.now) {
+  constructor(
+    readonly bytesPerSecond: number,
+    private readonly now: () => number = Date.now,
+  ) {
     if (!(bytesPerSecond > 0)) throw new RangeError('the rate must be above 0 bytes per second');
     this.burst = Math.max(64 * 1024, bytesPerSecond / 4);
     this.tokens = this.burst;

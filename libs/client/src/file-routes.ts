@@ -1,5 +1,15 @@
 import {
-  BatchResponse, BatchResultItem, CountResponse, FileMetadata, FileRecord, Items, LIMITS, ListFilesQuery, Page, RecordFileResponse, ROUTES,
+  BatchResponse,
+  BatchResultItem,
+  CountResponse,
+  FileMetadata,
+  FileRecord,
+  Items,
+  LIMITS,
+  ListFilesQuery,
+  Page,
+  RecordFileResponse,
+  ROUTES,
   SeenResponse,
 } from '@app/contracts';
 import { BlobRoutes } from './blob-routes';
@@ -15,7 +25,11 @@ export abstract class FileRoutes extends BlobRoutes {
   /** Records up to 1,000 files in one request; results in request order. */
   async recordBatch(files: FileMetadata[]): Promise<BatchResultItem[]> {
     const res = await this.http.json<BatchResponse>({
-      method: 'POST', path: ROUTES.filesBatch, json: { files }, idempotent: true, what: 'record batch',
+      method: 'POST',
+      path: ROUTES.filesBatch,
+      json: { files },
+      idempotent: true,
+      what: 'record batch',
     });
     return res.results;
   }
@@ -23,7 +37,11 @@ export abstract class FileRoutes extends BlobRoutes {
   /** `POST /api/v1/files/seen`: confirms unchanged files by record id (up to 1,000 at once). */
   async confirmSeen(hostname: string, ids: string[]): Promise<SeenResponse> {
     return this.http.json<SeenResponse>({
-      method: 'POST', path: ROUTES.filesSeen, json: { hostname, ids }, idempotent: true, what: 'confirm unchanged files',
+      method: 'POST',
+      path: ROUTES.filesSeen,
+      json: { hostname, ids },
+      idempotent: true,
+      what: 'confirm unchanged files',
     });
   }
 
@@ -32,8 +50,11 @@ export abstract class FileRoutes extends BlobRoutes {
     let deleted = 0;
     for (let i = 0; i < filepaths.length; i += LIMITS.deletedMax) {
       const res = await this.http.json<CountResponse>({
-        method: 'POST', path: ROUTES.filesDeleted, json: { hostname, filepaths: filepaths.slice(i, i + LIMITS.deletedMax) },
-        idempotent: true, what: 'record deletions',
+        method: 'POST',
+        path: ROUTES.filesDeleted,
+        json: { hostname, filepaths: filepaths.slice(i, i + LIMITS.deletedMax) },
+        idempotent: true,
+        what: 'record deletions',
       });
       deleted += res.deleted;
     }
@@ -62,7 +83,10 @@ export abstract class FileRoutes extends BlobRoutes {
   /** Every version of a file, newest first. */
   async fileHistory(hostname: string, filepath: string): Promise<FileRecord[]> {
     const res = await this.http.json<Items<FileRecord>>({
-      method: 'GET', path: ROUTES.filesHistory, query: { hostname, filepath }, what: 'history',
+      method: 'GET',
+      path: ROUTES.filesHistory,
+      query: { hostname, filepath },
+      what: 'history',
     });
     return res.items;
   }
@@ -79,7 +103,10 @@ export abstract class FileRoutes extends BlobRoutes {
   /** Marks every current record of a host under a prefix deleted (admin). */
   async deleteFilesByPrefix(hostname: string, pathPrefix: string): Promise<number> {
     const res = await this.http.json<CountResponse>({
-      method: 'DELETE', path: ROUTES.files, query: { hostname, path_prefix: pathPrefix }, what: 'delete files',
+      method: 'DELETE',
+      path: ROUTES.files,
+      query: { hostname, path_prefix: pathPrefix },
+      what: 'delete files',
     });
     return res.deleted;
   }

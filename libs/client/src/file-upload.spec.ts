@@ -66,7 +66,12 @@ const ok = (_req: IncomingMessage, got: Received, res: ServerResponse) =>
   res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ sha256: got.digest, size: got.bytes, created: true }));
 
 function transport(url: string, retries = 3): HttpTransport {
-  return new HttpTransport({ baseUrl: url, apiKey: 'k1', userAgent: 'test', retry: new RetryPolicy({ retries, baseDelayMs: 1, maxDelayMs: 5 }) });
+  return new HttpTransport({
+    baseUrl: url,
+    apiKey: 'k1',
+    userAgent: 'test',
+    retry: new RetryPolicy({ retries, baseDelayMs: 1, maxDelayMs: 5 }),
+  });
 }
 
 const put = (sut: HttpTransport, f: { path: string; content: Buffer }, size = f.content.length) =>
@@ -147,7 +152,9 @@ describe('HttpTransport.jsonFile', () => {
 
   it('rebuilds a refusal as the HoardError of its body', async () => {
     const s = await listen((_req, _got, res) =>
-      res.writeHead(422, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'digest_mismatch', message: 'no match' } })),
+      res
+        .writeHead(422, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ error: { code: 'digest_mismatch', message: 'no match' } })),
     );
     server = s.server;
     sut = transport(s.url);
@@ -181,7 +188,10 @@ describe('HttpTransport.jsonFile', () => {
     server.removeAllListeners('request');
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       req.pause();
-      setTimeout(() => res.writeHead(403, { 'content-type': 'application/json' }).end('{"error":{"code":"forbidden","message":"no"}}'), 100);
+      setTimeout(
+        () => res.writeHead(403, { 'content-type': 'application/json' }).end('{"error":{"code":"forbidden","message":"no"}}'),
+        100,
+      );
     });
     sut = transport(s.url);
     const size = 256 * 1024 * 1024;

@@ -33,7 +33,10 @@ export class BodyError extends Error {
 export class ReadBufferPool {
   private readonly free: Buffer[] = [];
 
-  constructor(private readonly bufferSize = 1024 * 1024, private readonly keep = 64) {}
+  constructor(
+    private readonly bufferSize = 1024 * 1024,
+    private readonly keep = 64,
+  ) {}
 
   take(): Buffer {
     return this.free.pop() ?? Buffer.allocUnsafeSlow(this.bufferSize);

@@ -1,6 +1,17 @@
 import {
-  CreatedKey, CreateKeyRequest, FileMetadata, FileRecord, HoardError, Items, KeyInfo, normalizeSha256, PutBlobResponse, RecordFileResponse,
-  ROUTES, ServerInfo, Stats,
+  CreatedKey,
+  CreateKeyRequest,
+  FileMetadata,
+  FileRecord,
+  HoardError,
+  Items,
+  KeyInfo,
+  normalizeSha256,
+  PutBlobResponse,
+  RecordFileResponse,
+  ROUTES,
+  ServerInfo,
+  Stats,
 } from '@app/contracts';
 import { HoardHttpError } from './hoard-http.error';
 import { BodyFactory } from './hoard-client.types';
@@ -32,7 +43,9 @@ export class HoardClient extends KeyRoutes {
       answer = null;
     }
     if ((answer as { status?: unknown } | null)?.status !== 'ok') {
-      throw new HoardError('unavailable', `${this.baseUrl} does not answer as a Hoard server (is the URL right?)`, { details: { url: this.baseUrl } });
+      throw new HoardError('unavailable', `${this.baseUrl} does not answer as a Hoard server (is the URL right?)`, {
+        details: { url: this.baseUrl },
+      });
     }
   }
 
@@ -67,7 +80,10 @@ export class HoardClient extends KeyRoutes {
     const digest = normalizeSha256(sha256);
     const boundary = newBoundary();
     return this.http.json({
-      method: 'POST', path: ROUTES.legacyUploadUrl(digest), idempotent: true, what: 'upload_file',
+      method: 'POST',
+      path: ROUTES.legacyUploadUrl(digest),
+      idempotent: true,
+      what: 'upload_file',
       headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
       body: () => multipartBody('file', filename, body(), boundary).body,
     });

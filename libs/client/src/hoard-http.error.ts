@@ -22,8 +22,7 @@ export class HoardHttpError extends HoardError {
     const error = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)?.error;
     if (error && isErrorCode(error.code)) {
       const message = typeof error.message === 'string' ? error.message : `${what} failed with ${status}`;
-      const details =
-        error.details && typeof error.details === 'object' ? (error.details as Record<string, unknown>) : undefined;
+      const details = error.details && typeof error.details === 'object' ? (error.details as Record<string, unknown>) : undefined;
       return new HoardHttpError(error.code, message, status, { details });
     }
     return new HoardHttpError(codeForStatus(status), `${what} failed with HTTP ${status}`, status);

@@ -20,7 +20,12 @@ async function listen(handler: Handler): Promise<{ server: Server; url: string }
 }
 
 function transport(url: string, retries = 3): HttpTransport {
-  return new HttpTransport({ baseUrl: url, apiKey: 'k1', userAgent: 'test', retry: new RetryPolicy({ retries, baseDelayMs: 1, maxDelayMs: 5 }) });
+  return new HttpTransport({
+    baseUrl: url,
+    apiKey: 'k1',
+    userAgent: 'test',
+    retry: new RetryPolicy({ retries, baseDelayMs: 1, maxDelayMs: 5 }),
+  });
 }
 
 describe('HttpTransport', () => {
@@ -36,7 +41,7 @@ describe('HttpTransport', () => {
     });
     server = s.server;
     const sut = transport(s.url);
-    const err = await sut.json({ method: 'GET', path: '/x', what: 'get' }).catch((e: any) => e) as any;
+    const err = (await sut.json({ method: 'GET', path: '/x', what: 'get' }).catch((e: any) => e)) as any;
     expect(err).toBeInstanceOf(HoardError);
     expect([err.code, err.message, err.details, err.status, calls]).toEqual(['not_found', 'no such blob', { sha256: 'x' }, 404, 1]);
   });
@@ -63,7 +68,9 @@ describe('HttpTransport', () => {
       res.writeHead(503).end();
     });
     server = s.server;
-    const err = await transport(s.url).json({ method: 'POST', path: '/keys', json: {}, what: 'create' }).catch((e: any) => e) as any;
+    const err = (await transport(s.url)
+      .json({ method: 'POST', path: '/keys', json: {}, what: 'create' })
+      .catch((e: any) => e)) as any;
     expect([err.code, calls]).toEqual(['unavailable', 1]);
   });
 
@@ -72,7 +79,9 @@ describe('HttpTransport', () => {
     await new Promise<void>((r) => s.server.close(() => r()));
     const canRetry = jest.spyOn(RetryPolicy.prototype, 'canRetry');
     try {
-      const err = await transport(s.url, 2).json({ method: 'GET', path: '/x', what: 'get' }).catch((e: any) => e) as any;
+      const err = (await transport(s.url, 2)
+        .json({ method: 'GET', path: '/x', what: 'get' })
+        .catch((e: any) => e)) as any;
       expect(err).toBeInstanceOf(HoardError);
       expect([err.code, err.cause?.code]).toEqual(['unavailable', 'ECONNREFUSED']);
       expect(canRetry.mock.calls.map(([attempt]) => attempt)).toEqual([0, 1, 2]);
@@ -131,7 +140,9 @@ describe('HttpTransport', () => {
         },
       });
     };
-    const err = await transport(s.url).json({ method: 'PUT', path: '/b', body: failing, what: 'put' }).catch((e: any) => e) as any;
+    const err = (await transport(s.url)
+      .json({ method: 'PUT', path: '/b', body: failing, what: 'put' })
+      .catch((e: any) => e)) as any;
     expect([err.code, bodies]).toEqual(['ENOENT', 1]);
   });
 });

@@ -18,9 +18,11 @@ describe('PackBody', () => {
 
   it('leaves out a blob whose content could not be read, as if it was never added', () => {
     const pack = new PackBody(2, 4);
-    expect(() => pack.add(a, 2, () => {
-      throw new Error('gone');
-    })).toThrow('gone');
+    expect(() =>
+      pack.add(a, 2, () => {
+        throw new Error('gone');
+      }),
+    ).toThrow('gone');
     pack.add(b, 2, (t) => t.write('ok'));
     const bd = pack.boundary;
     expect(pack.count).toBe(1);

@@ -8,12 +8,7 @@ export interface MultipartBody {
 }
 
 /** Wraps `content` as the single file field `field` of a multipart form. */
-export function multipartBody(
-  field: string,
-  filename: string,
-  content: Readable | Buffer,
-  boundary = newBoundary(),
-): MultipartBody {
+export function multipartBody(field: string, filename: string, content: Readable | Buffer, boundary = newBoundary()): MultipartBody {
   const head = Buffer.from(partHead(boundary, field, filename.replace(/["\r\n\\]/g, '_')));
   const tail = Buffer.from(`\r\n${closing(boundary)}`);
   async function* parts(): AsyncGenerator<Buffer> {

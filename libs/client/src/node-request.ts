@@ -54,7 +54,8 @@ export function startRequest(url: URL, method: string, headers: http.OutgoingHtt
  */
 export function whenDone(req: http.ClientRequest, res: http.IncomingMessage): Promise<void> {
   return new Promise((resolve, reject) => {
-    const over = (): void => (res.complete ? resolve() : reject(Object.assign(new Error('the answer was cut off'), { code: 'ECONNRESET' })));
+    const over = (): void =>
+      res.complete ? resolve() : reject(Object.assign(new Error('the answer was cut off'), { code: 'ECONNRESET' }));
     res.once('error', reject);
     if (req.closed) over();
     else req.once('close', over);

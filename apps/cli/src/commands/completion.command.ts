@@ -10,7 +10,10 @@ export function completionCommand(program: () => Command): Command {
   return new Command('completion')
     .description('print a shell completion script (e.g. hoard completion bash > /etc/bash_completion.d/hoard)')
     .addArgument(new Argument('<shell>', 'the shell').choices(SHELLS))
-    .addHelpText('after', '\nbash: source <(hoard completion bash)\nzsh:  source <(hoard completion zsh)\nfish: hoard completion fish | source')
+    .addHelpText(
+      'after',
+      '\nbash: source <(hoard completion bash)\nzsh:  source <(hoard completion zsh)\nfish: hoard completion fish | source',
+    )
     .action((shell: Shell) =>
       runAction(async () => {
         if (!SHELLS.includes(shell)) throw new HoardError('invalid_request', `no completion for ${shell}`);
@@ -83,7 +86,10 @@ function zshScript(program: Command): string {
       return `    "${path.join(' ')}") _arguments ${[...spec(cmd), rest].join(' ')} ;;${sub ? ` # ${cmd.commands.length} commands` : ''}`;
     });
   const top = program.commands.map((c) => `'${c.name()}:${zshText(c.description())}'`).join(' ');
-  const parents = program.commands.filter((c) => c.commands.length > 0).map((c) => c.name()).join('|');
+  const parents = program.commands
+    .filter((c) => c.commands.length > 0)
+    .map((c) => c.name())
+    .join('|');
   return `#compdef hoard
 # hoard completion for zsh
 _hoard() {
@@ -120,7 +126,9 @@ function fishScript(program: Command): string {
     for (const sub of cmd.commands) lines.push(`complete -c hoard -n ${quote(when)} -a ${sub.name()} -d ${quote(sub.description())}`);
     for (const o of cmd.options.filter((x) => !x.hidden)) {
       const names = [o.short ? `-s ${o.short.slice(1)}` : '', o.long ? `-l ${o.long.slice(2)}` : ''].filter(Boolean).join(' ');
-      lines.push(`complete -c hoard ${path.length ? `-n ${quote(when)} ` : ''}${names}${o.required || o.optional ? ' -r' : ''} -d ${quote(o.description)}`);
+      lines.push(
+        `complete -c hoard ${path.length ? `-n ${quote(when)} ` : ''}${names}${o.required || o.optional ? ' -r' : ''} -d ${quote(o.description)}`,
+      );
     }
     if (path.length > 0 && cmd.commands.length === 0) lines.push(`complete -c hoard -n ${quote(when)} -F`);
   }

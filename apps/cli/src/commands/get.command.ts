@@ -19,7 +19,9 @@ export function getCommand(): Command {
   return new Command('get')
     .description('download content by digest, verified before the file is final (resumes an interrupted download)')
     .argument('<sha256>', 'the content digest, or a unique prefix of 8+ characters')
-    .addOption(new Option('-o, --output <path>', 'file or existing directory to write to; "-" for stdout (default: ./<sha256>)').env('HOARD_OUTPUT'))
+    .addOption(
+      new Option('-o, --output <path>', 'file or existing directory to write to; "-" for stdout (default: ./<sha256>)').env('HOARD_OUTPUT'),
+    )
     .addOption(new Option('-f, --force', 'replace an existing file').env('HOARD_FORCE'))
     .action((sha: string, _opts: unknown, cmd: Command) =>
       runAction(async () => {
@@ -30,7 +32,10 @@ export function getCommand(): Command {
           const progress = new TransferProgress();
           const view = new TransferProgressView(progress, 'got', process.stderr, ctx.quiet);
           const hooks = { onBytes: (n: number) => (progress.bytes += n), onSize: (size: number) => (progress.totalBytes = size) };
-          onInterrupt(() => `Interrupted: ${formatBytes(progress.bytes)} of ${progress.totalBytes === null ? '?' : formatBytes(progress.totalBytes)} received; run the same command again to continue the download.`);
+          onInterrupt(
+            () =>
+              `Interrupted: ${formatBytes(progress.bytes)} of ${progress.totalBytes === null ? '?' : formatBytes(progress.totalBytes)} received; run the same command again to continue the download.`,
+          );
           view.start();
           try {
             if (flags.output === '-') {

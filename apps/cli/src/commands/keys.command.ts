@@ -12,7 +12,9 @@ export function keysCommand(): Command {
     .command('create')
     .description('mint a key; its secret is shown once')
     .addOption(new Option('--name <name>', 'a name for people').env('HOARD_KEY_NAME').makeOptionMandatory())
-    .addOption(new Option('--scope <scope>', 'read, write or admin (repeatable)').env('HOARD_KEY_SCOPES').argParser(scopeList).makeOptionMandatory())
+    .addOption(
+      new Option('--scope <scope>', 'read, write or admin (repeatable)').env('HOARD_KEY_SCOPES').argParser(scopeList).makeOptionMandatory(),
+    )
     .addOption(new Option('--expires <time>', 'expiry as an ISO time (e.g. 2027-01-01T00:00:00Z; default never)').env('HOARD_KEY_EXPIRES'))
     .addOption(new Option('--json', 'the created key as JSON on stdout').env('HOARD_JSON'))
     .action((_o: unknown, cmd: Command) =>
@@ -25,7 +27,8 @@ export function keysCommand(): Command {
         try {
           const created = await api.createKey({ name: flags.name, scopes: [...new Set(flags.scope)], expires_at: expires?.toISOString() });
           out.result(created, () => `${created.key}\n`);
-          if (!out.json) out.note(`Key ${created.id} (${created.name}: ${created.scopes.join(', ')}) created; the secret above is shown only once.`);
+          if (!out.json)
+            out.note(`Key ${created.id} (${created.name}: ${created.scopes.join(', ')}) created; the secret above is shown only once.`);
         } finally {
           await api.close();
         }

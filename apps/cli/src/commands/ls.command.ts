@@ -12,9 +12,17 @@ import { RECORD_COLUMNS } from './record-columns';
 export function lsCommand(): Command {
   return new Command('ls')
     .description('list current file records (or those current at a time)')
-    .addOption(new Option('--prefix <path>', 'only this file or directory (relative paths start at the working directory)').env('HOARD_PREFIX'))
-    .addOption(new Option('--sha256 <digest>', 'only records of this content (a unique prefix of 8+ characters will do)').env('HOARD_SHA256'))
-    .addOption(new Option('--at <time>', 'the records as they were at this time (ISO, e.g. 2026-03-01T12:00:00Z)').env('HOARD_AT').argParser(parseTime))
+    .addOption(
+      new Option('--prefix <path>', 'only this file or directory (relative paths start at the working directory)').env('HOARD_PREFIX'),
+    )
+    .addOption(
+      new Option('--sha256 <digest>', 'only records of this content (a unique prefix of 8+ characters will do)').env('HOARD_SHA256'),
+    )
+    .addOption(
+      new Option('--at <time>', 'the records as they were at this time (ISO, e.g. 2026-03-01T12:00:00Z)')
+        .env('HOARD_AT')
+        .argParser(parseTime),
+    )
     .addOption(new Option('--include-deleted', 'also records marked deleted').env('HOARD_INCLUDE_DELETED'))
     .addOption(new Option('--json', 'one JSON record per line on stdout').env('HOARD_JSON'))
     .action((_opts: unknown, cmd: Command) =>

@@ -10,7 +10,10 @@ export function positiveInt(value: string): number {
 
 /** Collects a repeatable option; an environment value may hold several, separated by commas or newlines. */
 export function collect(value: string, previous: string[] | undefined): string[] {
-  const parts = value.split(/[\n,]/).map((p) => p.trim()).filter(Boolean);
+  const parts = value
+    .split(/[\n,]/)
+    .map((p) => p.trim())
+    .filter(Boolean);
   return [...(previous ?? []), ...parts];
 }
 
@@ -26,7 +29,8 @@ export function scopeList(value: string, previous: Scope[] | undefined): Scope[]
 /** Parses a time: an ISO time (`2026-03-01T12:00:00Z`), or a date (`2026-03-01`, midnight UTC). */
 export function parseTime(value: string): Date {
   const time = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(value.trim()) ? new Date(value.trim()) : new Date(NaN);
-  if (Number.isNaN(time.getTime())) throw new InvalidArgumentError('must be an ISO time such as 2026-03-01T12:00:00Z or a date such as 2026-03-01');
+  if (Number.isNaN(time.getTime()))
+    throw new InvalidArgumentError('must be an ISO time such as 2026-03-01T12:00:00Z or a date such as 2026-03-01');
   return time;
 }
 

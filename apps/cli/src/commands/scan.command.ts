@@ -37,15 +37,33 @@ export function scanCommand(): Command {
     .description('walk the paths, hash, record, and upload only what the server lacks')
     .argument('<path...>', 'files or directories to scan')
     .addOption(new Option('--exclude <glob>', 'gitignore-style pattern to leave out (repeatable)').env('HOARD_EXCLUDE').argParser(collect))
-    .addOption(new Option('--exclude-from <file>', 'read exclude patterns from a file, one per line, # for comments (repeatable)').env('HOARD_EXCLUDE_FROM').argParser(collect))
-    .addOption(new Option('--include <glob>', 'record only files matching this glob, e.g. "*.jpg" (repeatable; directories are still walked)').env('HOARD_INCLUDE').argParser(collect))
+    .addOption(
+      new Option('--exclude-from <file>', 'read exclude patterns from a file, one per line, # for comments (repeatable)')
+        .env('HOARD_EXCLUDE_FROM')
+        .argParser(collect),
+    )
+    .addOption(
+      new Option('--include <glob>', 'record only files matching this glob, e.g. "*.jpg" (repeatable; directories are still walked)')
+        .env('HOARD_INCLUDE')
+        .argParser(collect),
+    )
     .addOption(new Option('--concurrency <n>', 'parallel uploads').env('HOARD_CONCURRENCY').argParser(positiveInt).default(16))
-    .addOption(new Option('--hash-workers <n>', 'hashing threads').env('HOARD_HASH_WORKERS').argParser(positiveInt).default(availableParallelism()))
-    .addOption(new Option('--limit-rate <bytes/s>', 'upload no faster than this, in all (e.g. 512k, 10M)').env('HOARD_LIMIT_RATE').argParser(byteSize))
+    .addOption(
+      new Option('--hash-workers <n>', 'hashing threads').env('HOARD_HASH_WORKERS').argParser(positiveInt).default(availableParallelism()),
+    )
+    .addOption(
+      new Option('--limit-rate <bytes/s>', 'upload no faster than this, in all (e.g. 512k, 10M)')
+        .env('HOARD_LIMIT_RATE')
+        .argParser(byteSize),
+    )
     .addOption(new Option('--dry-run', 'hash and check, change nothing').env('HOARD_DRY_RUN'))
     .addOption(new Option('--no-cache', 'ignore the local state cache: read every file').env('HOARD_NO_CACHE'))
     .addOption(new Option('--json', 'NDJSON events on stdout').env('HOARD_JSON'))
-    .addOption(new Option('--follow-symlinks', 'follow symbolic links and record what they point to (default: record the links)').env('HOARD_FOLLOW_SYMLINKS'))
+    .addOption(
+      new Option('--follow-symlinks', 'follow symbolic links and record what they point to (default: record the links)').env(
+        'HOARD_FOLLOW_SYMLINKS',
+      ),
+    )
     .addOption(new Option('--no-track-deletions', 'do not report paths gone since the last scan').env('HOARD_NO_TRACK_DELETIONS'))
     .action((paths: string[], _flags: ScanFlags, cmd: Command) => runAction(() => scan(paths, cmd)));
 }

@@ -14,10 +14,16 @@ import { readExcludeFiles } from '../io/exclude-file';
 /** `hoard verify <path…>`: what differs between local files and what the server holds for this host. */
 export function verifyCommand(): Command {
   return new Command('verify')
-    .description('compare local files with what the server holds for this host (changed, missing, unrecorded, content unavailable); uploads nothing')
+    .description(
+      'compare local files with what the server holds for this host (changed, missing, unrecorded, content unavailable); uploads nothing',
+    )
     .argument('<path...>', 'files or directories to check')
     .addOption(new Option('--exclude <glob>', 'gitignore-style pattern to leave out (repeatable)').env('HOARD_EXCLUDE').argParser(collect))
-    .addOption(new Option('--exclude-from <file>', 'read exclude patterns from a file, one per line (repeatable)').env('HOARD_EXCLUDE_FROM').argParser(collect))
+    .addOption(
+      new Option('--exclude-from <file>', 'read exclude patterns from a file, one per line (repeatable)')
+        .env('HOARD_EXCLUDE_FROM')
+        .argParser(collect),
+    )
     .addOption(new Option('--include <glob>', 'only files matching this glob (repeatable)').env('HOARD_INCLUDE').argParser(collect))
     .addOption(new Option('--json', 'NDJSON events on stdout').env('HOARD_JSON'))
     .action((paths: string[], _opts: unknown, cmd: Command) =>
@@ -26,7 +32,9 @@ export function verifyCommand(): Command {
         const { out, config } = ctx;
         const flags = cmd.opts<{ exclude?: string[]; excludeFrom?: string[]; include?: string[] }>();
         const options = {
-          hostname: config.hostname, excludes: [...(flags.exclude ?? []), ...readExcludeFiles(flags.excludeFrom)], includes: flags.include ?? [],
+          hostname: config.hostname,
+          excludes: [...(flags.exclude ?? []), ...readExcludeFiles(flags.excludeFrom)],
+          includes: flags.include ?? [],
           native: config.walker === 'native',
         };
         const listener = (e: VerifyEvent) => (out.json ? out.line(e) : out.note(`${e.event}: ${e.path}: ${e.reason}`));

@@ -21,17 +21,28 @@ describe('resolveConfig', () => {
     const empty = mkdtempSync(join(tmpdir(), 'hoard-cfg-'));
     const sut = resolveConfig({}, { HOME: empty });
     expect(sut).toEqual({
-      url: 'http://localhost:8000', apiKey: undefined, hostname: hostname(), namedHostname: undefined,
-      cacheDir: join(empty, '.cache', 'hoard'), configFile: join(empty, '.config', 'hoard', 'config.json'), retries: 6, walker: 'native',
+      url: 'http://localhost:8000',
+      apiKey: undefined,
+      hostname: hostname(),
+      namedHostname: undefined,
+      cacheDir: join(empty, '.cache', 'hoard'),
+      configFile: join(empty, '.config', 'hoard', 'config.json'),
+      retries: 6,
+      walker: 'native',
     });
   });
 
   it('names a hostname only when a flag or HOARD_HOSTNAME gives one, and reads HOARD_RETRIES and HOARD_WALKER', () => {
     expect(resolveConfig({}, { HOME: home })).toMatchObject({ hostname: 'file-host', namedHostname: undefined });
-    expect(resolveConfig({}, { HOME: home, HOARD_HOSTNAME: 'env-host' })).toMatchObject({ hostname: 'env-host', namedHostname: 'env-host' });
+    expect(resolveConfig({}, { HOME: home, HOARD_HOSTNAME: 'env-host' })).toMatchObject({
+      hostname: 'env-host',
+      namedHostname: 'env-host',
+    });
     expect(resolveConfig({ hostname: 'flag-host' }, { HOME: home, HOARD_HOSTNAME: 'env-host' }).namedHostname).toBe('flag-host');
     const settings = (env: Record<string, string>) => resolveConfig({}, { HOME: home, ...env });
-    expect([settings({ HOARD_RETRIES: '0' }), settings({ HOARD_RETRIES: '2.5' }), settings({ HOARD_RETRIES: '-1' })].map((c) => c.retries)).toEqual([0, 6, 6]);
+    expect(
+      [settings({ HOARD_RETRIES: '0' }), settings({ HOARD_RETRIES: '2.5' }), settings({ HOARD_RETRIES: '-1' })].map((c) => c.retries),
+    ).toEqual([0, 6, 6]);
     expect([settings({ HOARD_WALKER: 'js' }), settings({ HOARD_WALKER: 'other' })].map((c) => c.walker)).toEqual(['js', 'native']);
   });
 

@@ -3,7 +3,6 @@ import type { HoardClient } from '@app/client';
 import { CliConfig } from './cli-config';
 import { CLI_VERSION } from './cli-version';
 
-
 export interface ClientOptions {
   /** Refuse to go on without an API key (default true). */
   needKey?: boolean;

@@ -6,7 +6,9 @@ const MiB = 1024 * 1024;
 /** A stderr stand-in: a terminal of 80 columns, or a pipe. */
 function stream(isTTY: boolean): NodeJS.WriteStream & { written: string[] } {
   const written: string[] = [];
-  return { isTTY, columns: 80, written, write: (text: string) => written.push(text) > 0 } as unknown as NodeJS.WriteStream & { written: string[] };
+  return { isTTY, columns: 80, written, write: (text: string) => written.push(text) > 0 } as unknown as NodeJS.WriteStream & {
+    written: string[];
+  };
 }
 
 describe('ScanProgressView', () => {

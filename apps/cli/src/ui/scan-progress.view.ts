@@ -15,7 +15,11 @@ export class ScanProgressView {
   private readonly readRate = new RateMeter();
   private readonly sendRate = new RateMeter();
 
-  constructor(private readonly progress: ProgressView, stream: NodeJS.WriteStream = process.stderr, quiet = false) {
+  constructor(
+    private readonly progress: ProgressView,
+    stream: NodeJS.WriteStream = process.stderr,
+    quiet = false,
+  ) {
     // Plain lines start once the server has answered, so a run that cannot reach it ends with its one error line.
     this.status = new LiveStatus((width) => this.line(width), stream, { quiet, plainWhen: () => progress.checked.files > 0 });
   }

@@ -7,7 +7,14 @@ describe('TransferProgressView', () => {
   afterEach(() => jest.useRealTimers());
 
   it('fits 80 columns with the spinner: files and bytes of the total, rate, time left, failures', () => {
-    const p = Object.assign(new TransferProgress(), { totalFiles: 123_456, totalBytes: 800 * 1024 * MiB, files: 23_456, bytes: 0, skipped: 99_000, failed: 3 });
+    const p = Object.assign(new TransferProgress(), {
+      totalFiles: 123_456,
+      totalBytes: 800 * 1024 * MiB,
+      files: 23_456,
+      bytes: 0,
+      skipped: 99_000,
+      failed: 3,
+    });
     const sut = new TransferProgressView(p, 'restored', { isTTY: false } as NodeJS.WriteStream);
     sut.line(77);
     jest.advanceTimersByTime(2000);
@@ -20,7 +27,9 @@ describe('TransferProgressView', () => {
 
   it('shows what it knows before the totals are known, and only bytes for a single download', () => {
     const p = Object.assign(new TransferProgress(), { files: 2, bytes: 3 * MiB });
-    expect(new TransferProgressView(p, 'restored', { isTTY: false } as NodeJS.WriteStream).line(80)).toBe('restored 2 files · 3.00 MiB · 0 B/s');
+    expect(new TransferProgressView(p, 'restored', { isTTY: false } as NodeJS.WriteStream).line(80)).toBe(
+      'restored 2 files · 3.00 MiB · 0 B/s',
+    );
     const one = Object.assign(new TransferProgress(), { bytes: 3 * MiB, totalBytes: 6 * MiB });
     expect(new TransferProgressView(one, 'got', { isTTY: false } as NodeJS.WriteStream).line(80)).toBe('3.00 MiB/6.00 MiB · 0 B/s');
   });

@@ -24,7 +24,12 @@ export class TransferProgressView {
   private readonly rate = new RateMeter();
 
   /** `verb` says what is done to the files (`restored`). */
-  constructor(private readonly progress: TransferProgress, private readonly verb: string, stream: NodeJS.WriteStream = process.stderr, quiet = false) {
+  constructor(
+    private readonly progress: TransferProgress,
+    private readonly verb: string,
+    stream: NodeJS.WriteStream = process.stderr,
+    quiet = false,
+  ) {
     this.status = new LiveStatus((width) => this.line(width), stream, { quiet });
   }
 
@@ -56,7 +61,11 @@ export class TransferProgressView {
               short: `${compactCount(p.files)}${of(p.totalFiles, compactCount)} files`,
               priority: 1,
             },
-        { full: `${formatBytes(p.bytes)}${of(p.totalBytes, formatBytes)}`, short: `${compactBytes(p.bytes)}${of(p.totalBytes, compactBytes)}`, priority: 2 },
+        {
+          full: `${formatBytes(p.bytes)}${of(p.totalBytes, formatBytes)}`,
+          short: `${compactBytes(p.bytes)}${of(p.totalBytes, compactBytes)}`,
+          priority: 2,
+        },
         { full: `${formatBytes(Math.round(perSecond))}/s`, short: `${compactBytes(perSecond)}/s`, priority: 1 },
         { full: left === null ? '' : `ETA ${formatEta(left)}`, priority: 1 },
         { full: p.skipped ? `${p.skipped} skipped` : '', priority: 3 },

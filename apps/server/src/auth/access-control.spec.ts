@@ -22,7 +22,9 @@ describe('registerAccessControl', () => {
     await f.keys.revoke(revoked.id);
     secrets.revoked = revoked.key;
     const longAgo = new Date('2020-01-01T00:00:00Z');
-    secrets.expired = (await f.keys.create({ name: 'expired', scopes: ['admin'], expiresAt: new Date('2021-01-01T00:00:00Z') }, longAgo)).key;
+    secrets.expired = (
+      await f.keys.create({ name: 'expired', scopes: ['admin'], expiresAt: new Date('2021-01-01T00:00:00Z') }, longAgo)
+    ).key;
     lookups = jest.spyOn(f.keys, 'authenticate');
     sut = Fastify({ exposeHeadRoutes: false });
     const routes = new RouteTable(sut);
@@ -52,7 +54,9 @@ describe('registerAccessControl', () => {
   it('answers 401 before the body is parsed, closing the connection, without a key lookup', async () => {
     const res = await post({});
     expect(res.statusCode).toBe(401);
-    expect(res.json()).toEqual({ error: { code: 'unauthorized', message: 'An API key is required: send X-API-Key or Authorization: Bearer' } });
+    expect(res.json()).toEqual({
+      error: { code: 'unauthorized', message: 'An API key is required: send X-API-Key or Authorization: Bearer' },
+    });
     expect(res.headers.connection).toBe('close');
     expect(lookups).not.toHaveBeenCalled();
     expect(handled).toBe(0);

@@ -38,7 +38,11 @@ export function registerAccessControl(fastify: FastifyInstance, keys: KeysServic
     const allowed = routes.allowedMethods(request.url);
     if (allowed.length > 0 && !allowed.includes(request.method)) {
       reply.header('Allow', allowed.join(', '));
-      return sendError(request, reply, new HoardError('method_not_allowed', `${request.method} is not allowed here; this path answers ${allowed.join(', ')}`));
+      return sendError(
+        request,
+        reply,
+        new HoardError('method_not_allowed', `${request.method} is not allowed here; this path answers ${allowed.join(', ')}`),
+      );
     }
     if (request.is404) return;
     // A route that names no access is an admin's: forgetting to declare one must never open it.

@@ -29,7 +29,10 @@ describe('KeysService', () => {
     });
 
     it('uses a given secret, and takes an expiry as a time or an ISO-8601 string', async () => {
-      const given = await sut().create({ name: 'boot', scopes: ['admin'], secret: 'a-given-secret-of-length', expiresAt: '2030-01-02T00:00:00Z' }, t0);
+      const given = await sut().create(
+        { name: 'boot', scopes: ['admin'], secret: 'a-given-secret-of-length', expiresAt: '2030-01-02T00:00:00Z' },
+        t0,
+      );
       expect(given).toMatchObject({ key: 'a-given-secret-of-length', expires_at: '2030-01-02T00:00:00.000Z' });
       expect((await sut().authenticate('a-given-secret-of-length', at(1))).id).toBe(given.id);
       const dated = await sut().create({ name: 'dated', scopes: ['read'], expiresAt: at(1) }, t0);
@@ -37,8 +40,14 @@ describe('KeysService', () => {
     });
 
     it('refuses an expiry that is now, past or not a time, naming expires_at, and stores nothing', async () => {
-      const refusal = (message: string) => ({ code: 'validation_failed', message, details: { fields: [{ field: 'expires_at', errors: [message] }] } });
-      await expect(sut().create({ name: 'now', scopes: ['read'], expiresAt: t0 }, t0)).rejects.toMatchObject(refusal('expires_at must be in the future'));
+      const refusal = (message: string) => ({
+        code: 'validation_failed',
+        message,
+        details: { fields: [{ field: 'expires_at', errors: [message] }] },
+      });
+      await expect(sut().create({ name: 'now', scopes: ['read'], expiresAt: t0 }, t0)).rejects.toMatchObject(
+        refusal('expires_at must be in the future'),
+      );
       await expect(sut().create({ name: 'past', scopes: ['read'], expiresAt: '2029-12-31T23:59:59Z' }, t0)).rejects.toMatchObject(
         refusal('expires_at must be in the future'),
       );
@@ -53,19 +62,28 @@ describe('KeysService', () => {
     it('gives the record of a valid key and refuses an unknown one', async () => {
       const created = await sut().create({ name: 'ci', scopes: ['write'] }, t0);
       expect(await sut().authenticate(created.key, at(1))).toMatchObject({ id: created.id, name: 'ci', scopes: ['write'] });
-      await expect(sut().authenticate(`${created.key}x`, at(1))).rejects.toMatchObject({ code: 'unauthorized', message: 'Unknown API key' });
+      await expect(sut().authenticate(`${created.key}x`, at(1))).rejects.toMatchObject({
+        code: 'unauthorized',
+        message: 'Unknown API key',
+      });
     });
 
     it('refuses a key from the moment it expires', async () => {
       const created = await sut().create({ name: 'short', scopes: ['read'], expiresAt: at(10) }, t0);
       expect((await sut().authenticate(created.key, at(9.999))).id).toBe(created.id);
-      await expect(sut().authenticate(created.key, at(10))).rejects.toMatchObject({ code: 'unauthorized', message: 'This API key has expired' });
+      await expect(sut().authenticate(created.key, at(10))).rejects.toMatchObject({
+        code: 'unauthorized',
+        message: 'This API key has expired',
+      });
     });
 
     it('refuses a revoked key from its next use, and says an unknown id is not found', async () => {
       const created = await sut().create({ name: 'gone', scopes: ['admin'] }, t0);
       await sut().revoke(created.id, at(1));
-      await expect(sut().authenticate(created.key, at(2))).rejects.toMatchObject({ code: 'unauthorized', message: 'This API key was revoked' });
+      await expect(sut().authenticate(created.key, at(2))).rejects.toMatchObject({
+        code: 'unauthorized',
+        message: 'This API key was revoked',
+      });
       await expect(sut().authenticateKey(created.key, at(2))).rejects.toMatchObject({ message: 'This API key was revoked' });
       await expect(sut().revoke('key_0000000000000000', at(3))).rejects.toMatchObject({ code: 'not_found' });
       expect((await sut().list()).map((k) => k.revoked_at)).toEqual([at(1).toISOString()]);
@@ -76,7 +94,10 @@ describe('KeysService', () => {
       try {
         const created = await elsewhere.keys.create({ name: 'ci', scopes: ['read'] }, t0);
         const { access_token } = await elsewhere.tokens.login(created.key, t0);
-        await expect(sut().authenticate(access_token, at(1))).rejects.toMatchObject({ code: 'unauthorized', message: 'Unknown API key or token' });
+        await expect(sut().authenticate(access_token, at(1))).rejects.toMatchObject({
+          code: 'unauthorized',
+          message: 'Unknown API key or token',
+        });
       } finally {
         await elsewhere.close();
       }
@@ -122,7 +143,15 @@ describe('KeysService', () => {
     const b = await sut().create({ name: 'b', scopes: ['admin'], expiresAt: at(60) }, at(1));
     expect(await sut().list()).toEqual([
       { id: a.id, name: 'a', scopes: ['read'], created_at: t0.toISOString(), expires_at: null, last_used_at: null, revoked_at: null },
-      { id: b.id, name: 'b', scopes: ['admin'], created_at: at(1).toISOString(), expires_at: at(60).toISOString(), last_used_at: null, revoked_at: null },
+      {
+        id: b.id,
+        name: 'b',
+        scopes: ['admin'],
+        created_at: at(1).toISOString(),
+        expires_at: at(60).toISOString(),
+        last_used_at: null,
+        revoked_at: null,
+      },
     ]);
     expect(await sut().count()).toBe(2);
     expect((await sut().findBySecret(a.key))?.id).toBe(a.id);

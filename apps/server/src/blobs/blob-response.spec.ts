@@ -46,7 +46,10 @@ describe('planBlobResponse', () => {
   it('fails If-Match that names another tag, before anything else', () => {
     expect(planBlobResponse(req({ 'if-match': '"other"', range: 'bytes=0-1' }), blob)).toEqual({ kind: 'precondition_failed' });
     expect(planBlobResponse(req({ 'if-match': `W/"${sha}"` }), blob)).toEqual({ kind: 'precondition_failed' });
-    expect(planBlobResponse(req({ 'if-match': `"x", "${sha}"`, range: 'bytes=0-1' }), blob)).toEqual({ kind: 'range', range: { start: 0, end: 1 } });
+    expect(planBlobResponse(req({ 'if-match': `"x", "${sha}"`, range: 'bytes=0-1' }), blob)).toEqual({
+      kind: 'range',
+      range: { start: 0, end: 1 },
+    });
     expect(planBlobResponse(req({ 'if-match': '*' }), blob)).toEqual({ kind: 'full' });
   });
 });

@@ -87,7 +87,9 @@ export async function sendBlob(
   }
   if (plan.kind === 'unsatisfiable') {
     reply.header('Content-Range', `bytes */${blob.size}`);
-    throw new HoardError('range_not_satisfiable', `The range is outside the ${blob.size} bytes of this content`, { details: { size: blob.size } });
+    throw new HoardError('range_not_satisfiable', `The range is outside the ${blob.size} bytes of this content`, {
+      details: { size: blob.size },
+    });
   }
   if (plan.kind === 'not_modified') {
     reply.status(304).send();

@@ -31,7 +31,10 @@ describe('BlobsController (in process)', () => {
     const held = content(10);
     await put(held.sha, held.bytes);
     const absent = content(10).sha;
-    const res = await f.request({ method: 'POST', url: '/api/v1/blobs/missing', payload: { sha256: [absent, held.sha, EMPTY_SHA256, absent] } }, reader);
+    const res = await f.request(
+      { method: 'POST', url: '/api/v1/blobs/missing', payload: { sha256: [absent, held.sha, EMPTY_SHA256, absent] } },
+      reader,
+    );
     expect([res.statusCode, res.json()]).toEqual([200, { missing: [absent] }]);
   });
 
@@ -58,7 +61,18 @@ describe('BlobsController (in process)', () => {
   it('stores a pack part by part, refusing in its item a part over the size limit', async () => {
     const a = content(10);
     const big = content(1001);
-    const res = await f.request({ method: 'POST', url: '/api/v1/blobs/pack', ...multipartBody([[a.sha, a.bytes], [big.sha, big.bytes], [a.sha, a.bytes]]) }, writer);
+    const res = await f.request(
+      {
+        method: 'POST',
+        url: '/api/v1/blobs/pack',
+        ...multipartBody([
+          [a.sha, a.bytes],
+          [big.sha, big.bytes],
+          [a.sha, a.bytes],
+        ]),
+      },
+      writer,
+    );
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
       items: [
@@ -74,7 +88,9 @@ describe('BlobsController (in process)', () => {
     const a = content(10);
     const { payload, headers } = multipartBody([[a.sha, a.bytes]]);
     const boundary = 'hoard-spec-boundary';
-    const extra = Buffer.from(`--${boundary}\r\nContent-Type: text/plain\r\n\r\nstray\r\n--${boundary}\r\nContent-Disposition: form-data; name="note"\r\n\r\nhi\r\n`);
+    const extra = Buffer.from(
+      `--${boundary}\r\nContent-Type: text/plain\r\n\r\nstray\r\n--${boundary}\r\nContent-Disposition: form-data; name="note"\r\n\r\nhi\r\n`,
+    );
     const body = Buffer.concat([extra, payload]);
     const res = await f.request({ method: 'POST', url: '/api/v1/blobs/pack', payload: body, headers }, writer);
     expect(res.statusCode).toBe(400);
@@ -88,7 +104,10 @@ describe('BlobsController (in process)', () => {
   });
 
   it('answers a pack that is not multipart 400', async () => {
-    const res = await f.request({ method: 'POST', url: '/api/v1/blobs/pack', payload: 'x', headers: { 'content-type': 'application/octet-stream' } }, writer);
+    const res = await f.request(
+      { method: 'POST', url: '/api/v1/blobs/pack', payload: 'x', headers: { 'content-type': 'application/octet-stream' } },
+      writer,
+    );
     expect([res.statusCode, res.json().error.code]).toEqual([400, 'invalid_request']);
   });
 });

@@ -109,7 +109,11 @@ export class BlobsController {
     responses: UPLOAD_RESPONSES,
     errors: [410, 422],
   })
-  async put(@DigestParam() sha256: Sha256, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<PutBlobResponse> {
+  async put(
+    @DigestParam() sha256: Sha256,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<PutBlobResponse> {
     const { stream, length } = rawBody(request);
     const result = await this.blobs.put(sha256, stream, length, clientGone(request));
     reply.status(result.created ? 201 : 200);

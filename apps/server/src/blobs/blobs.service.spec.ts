@@ -216,7 +216,9 @@ describe('BlobsService', () => {
 
   it('counts an upload its client cut off as aborted, and a body shorter than declared from a client still there as invalid_request', async () => {
     const { bytes, sha } = content(200_000);
-    await expect(sut().put(sha, interruptedStream(bytes, 100_000), undefined, () => true)).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(sut().put(sha, interruptedStream(bytes, 100_000), undefined, () => true)).rejects.toMatchObject({
+      code: 'invalid_request',
+    });
     await expect(sut().put(sha, Readable.from([bytes.subarray(0, 10)]), bytes.length, () => false)).rejects.toMatchObject({
       code: 'invalid_request',
     });
@@ -224,5 +226,4 @@ describe('BlobsService', () => {
     expect(await counter(f.metrics, 'hoard_blob_uploads_total', { result: 'invalid_request' })).toBe(1);
     expect(await f.store.stat(sha)).toBeNull();
   });
-
 });

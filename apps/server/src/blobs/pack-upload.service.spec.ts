@@ -34,7 +34,14 @@ describe('PackUploadService', () => {
     const a = content(10);
     const b = content(1000);
     await f.blobs.put(a.sha, Readable.from([a.bytes]));
-    const items = await sut().store(packOf([[a.sha, a.bytes], [b.sha.toUpperCase(), b.bytes], [b.sha, b.bytes], [EMPTY_SHA256, Buffer.alloc(0)]]));
+    const items = await sut().store(
+      packOf([
+        [a.sha, a.bytes],
+        [b.sha.toUpperCase(), b.bytes],
+        [b.sha, b.bytes],
+        [EMPTY_SHA256, Buffer.alloc(0)],
+      ]),
+    );
     expect(items).toEqual([
       { sha256: a.sha, size: 10, created: false },
       { sha256: b.sha, size: 1000, created: true },
@@ -68,7 +75,10 @@ describe('PackUploadService', () => {
       [down.sha, 'gone'],
       [ok.sha, 20],
     ]);
-    expect(items[2]).toEqual({ sha256: big.sha, error: { code: 'payload_too_large', message: 'the part is larger than the limit of 1000 bytes' } });
+    expect(items[2]).toEqual({
+      sha256: big.sha,
+      error: { code: 'payload_too_large', message: 'the part is larger than the limit of 1000 bytes' },
+    });
     expect(await f.blobs.missing([wrong.sha, big.sha, down.sha, ok.sha])).toEqual([wrong.sha, big.sha]);
     expect(await Promise.all([wrong.sha, big.sha].map((sha) => f.store.stat(sha)))).toEqual([null, null]);
   });
@@ -90,12 +100,19 @@ describe('PackUploadService', () => {
     const a = content(10);
     const b = content(12);
     const refusal = await sut()
-      .store(packOf([[a.sha, a.bytes], ['note', null], [b.sha, b.bytes]]))
+      .store(
+        packOf([
+          [a.sha, a.bytes],
+          ['note', null],
+          [b.sha, b.bytes],
+        ]),
+      )
       .catch((e: unknown) => e);
     expect(refusal).toBeInstanceOf(HoardError);
     expect(refusal).toMatchObject({
       code: 'invalid_request',
-      message: 'Every part of a pack is a file named by its digest, but part 2 ("note") has no file name; the file parts were handled as details.items says',
+      message:
+        'Every part of a pack is a file named by its digest, but part 2 ("note") has no file name; the file parts were handled as details.items says',
       details: {
         unnamed_parts: 0,
         items: [
@@ -116,14 +133,18 @@ describe('PackUploadService', () => {
     });
   });
 
-  it('fails the request on an error that is not one part\'s, reading no further part, once the parts read are stored', async () => {
+  it("fails the request on an error that is not one part's, reading no further part, once the parts read are stored", async () => {
     const [a, b, c] = [content(10), content(11), content(12)];
     const put = f.store.put.bind(f.store);
     jest.spyOn(f.store, 'put').mockImplementation(async (sha, body, options) => {
       if (sha === b.sha) throw new HoardError('insufficient_storage', 'The blob store is full');
       return put(sha, body, options);
     });
-    const pack = packOf([[a.sha, a.bytes], [b.sha, b.bytes], [c.sha, c.bytes]]);
+    const pack = packOf([
+      [a.sha, a.bytes],
+      [b.sha, b.bytes],
+      [c.sha, c.bytes],
+    ]);
     await expect(sut().store(pack)).rejects.toMatchObject({ code: 'insufficient_storage' });
     expect(pack.handedOut).toBe(2);
     expect(await f.blobs.missing([a.sha, b.sha, c.sha])).toEqual([b.sha, c.sha]);

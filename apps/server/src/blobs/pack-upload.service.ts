@@ -70,7 +70,10 @@ export class PackUploadService {
           continue;
         }
         if (index >= LIMITS.packMax) {
-          results.push({ sha256: name, error: { code: 'payload_too_large', message: `a pack carries at most ${LIMITS.packMax} parts: not stored` } });
+          results.push({
+            sha256: name,
+            error: { code: 'payload_too_large', message: `a pack carries at most ${LIMITS.packMax} parts: not stored` },
+          });
           await skip(file);
           continue;
         }
@@ -101,9 +104,13 @@ export class PackUploadService {
     const unnamed = pack.partCount() - results.length;
     if (notFile || unnamed > 0) {
       const why = notFile ?? `${unnamed} part${unnamed === 1 ? '' : 's'} without a Content-Disposition naming a file`;
-      throw new HoardError('invalid_request', `Every part of a pack is a file named by its digest, but ${why}; the file parts were handled as details.items says`, {
-        details: { items: results, unnamed_parts: Math.max(0, unnamed) },
-      });
+      throw new HoardError(
+        'invalid_request',
+        `Every part of a pack is a file named by its digest, but ${why}; the file parts were handled as details.items says`,
+        {
+          details: { items: results, unnamed_parts: Math.max(0, unnamed) },
+        },
+      );
     }
     return results;
   }

@@ -61,7 +61,7 @@ describe('verifiedRead', () => {
     expect(Buffer.concat(seen).equals(content)).toBe(true);
   });
 
-  it('calls a store\'s own finding of bad bytes (a packed entry) corruption, once', async () => {
+  it("calls a store's own finding of bad bytes (a packed entry) corruption, once", async () => {
     const source = new PassThrough();
     const out = sut(source);
     source.destroy(new StoredCopyCorrupt(sha(content), 'hashes to something else'));

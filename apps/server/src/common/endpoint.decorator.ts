@@ -56,7 +56,9 @@ function errorDoc(status: number): object {
   return {
     description: `Error: ${codes.join(', ')}`,
     content: { 'application/json': { schema: ErrorBodySchema } },
-    ...(status === 429 || status === 503 ? { headers: { 'Retry-After': { type: 'integer', minimum: 0, description: 'Seconds to wait' } } } : {}),
+    ...(status === 429 || status === 503
+      ? { headers: { 'Retry-After': { type: 'integer', minimum: 0, description: 'Seconds to wait' } } }
+      : {}),
   };
 }
 

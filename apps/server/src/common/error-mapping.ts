@@ -60,14 +60,19 @@ export function toHoardError(exception: unknown): HoardError {
  */
 export function withoutInternals(error: HoardError): HoardError {
   if (error.cause === undefined) return error;
-  const store = /^(cannot open )?metadata/.test(error.message) ? 'The metadata store' : error.message.startsWith('blob store') ? 'The blob store' : 'A store';
+  const store = /^(cannot open )?metadata/.test(error.message)
+    ? 'The metadata store'
+    : error.message.startsWith('blob store')
+      ? 'The blob store'
+      : 'A store';
   return new HoardError('unavailable', `${store} is not answering; try again later`);
 }
 
 /** True while a body the request declares has not been read to its end. */
 export function bodyPending(request: FastifyRequest): boolean {
   const { headers } = request;
-  const declared = headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
+  const declared =
+    headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
   return declared && !request.raw.complete;
 }
 

@@ -58,7 +58,10 @@ describe('parseJsonBody', () => {
   });
 
   it('drops keys that could poison a prototype, anywhere in the body', () => {
-    const sut = parseJsonBody(Buffer.from('{"a":1,"__proto__":{"admin":true},"b":{"constructor":{"prototype":{"x":1}}}}')) as Record<string, any>;
+    const sut = parseJsonBody(Buffer.from('{"a":1,"__proto__":{"admin":true},"b":{"constructor":{"prototype":{"x":1}}}}')) as Record<
+      string,
+      any
+    >;
     expect(sut).toEqual({ a: 1, b: {} });
     expect(Object.prototype.hasOwnProperty.call(sut, '__proto__')).toBe(false);
     expect(({} as Record<string, unknown>).admin).toBeUndefined();

@@ -82,7 +82,12 @@ function tooLarge(maxBytes: number): HoardError {
 }
 
 /** Reads a JSON body within the size limit and the deadline, then parses it on its turn. */
-function readJson(payload: NodeJS.ReadableStream, declared: number | undefined, limits: JsonBodyLimits, turns: TurnQueue): Promise<unknown> {
+function readJson(
+  payload: NodeJS.ReadableStream,
+  declared: number | undefined,
+  limits: JsonBodyLimits,
+  turns: TurnQueue,
+): Promise<unknown> {
   return new Promise((resolve, reject) => {
     if (declared !== undefined && declared > limits.maxBytes) return reject(tooLarge(limits.maxBytes));
     const chunks: Buffer[] = [];
@@ -108,10 +113,12 @@ function readJson(payload: NodeJS.ReadableStream, declared: number | undefined, 
     };
     const onEnd = () => {
       clearTimeout(timer);
-      turns.run(() => parseJsonBody(Buffer.concat(chunks, size))).then(
-        (value) => finish(null, value),
-        (err: Error) => finish(err),
-      );
+      turns
+        .run(() => parseJsonBody(Buffer.concat(chunks, size)))
+        .then(
+          (value) => finish(null, value),
+          (err: Error) => finish(err),
+        );
     };
     const onError = (err: Error) => finish(err);
     payload.on('data', onData);

@@ -26,8 +26,10 @@ export class RouteTable {
    */
   allowedMethods(url: string): string[] {
     const path = url.split('?')[0];
-    const matches = METHODS.map((method) => ({ method, pattern: (this.router.find(method, path)?.store as { pattern?: string } | undefined)?.pattern }))
-      .filter((m): m is { method: HTTPMethod; pattern: string } => m.pattern !== undefined);
+    const matches = METHODS.map((method) => ({
+      method,
+      pattern: (this.router.find(method, path)?.store as { pattern?: string } | undefined)?.pattern,
+    })).filter((m): m is { method: HTTPMethod; pattern: string } => m.pattern !== undefined);
     if (matches.length === 0) return [];
     const fewest = Math.min(...matches.map((m) => paramsOf(m.pattern)));
     const resource = matches.find((m) => paramsOf(m.pattern) === fewest)!.pattern;

@@ -22,7 +22,9 @@ describe('the file kind rules of FileMetadata', () => {
   const sut = compileValidator(FileMetadataSchema, 'body');
   const link = { filepath: '/l', hostname: 'h', sha256: EMPTY, size: 0, type: 'symlink', link_target: '../t' };
   const fields = (result: ReturnType<typeof sut>) =>
-    result === true || result === false ? [] : ((result.error as { details?: { fields: Array<{ field: string; errors: string[] }> } }).details?.fields ?? []);
+    result === true || result === false
+      ? []
+      : ((result.error as { details?: { fields: Array<{ field: string; errors: string[] }> } }).details?.fields ?? []);
 
   it('accept a symlink with its target, the empty digest in either case and size 0, keeping every field', () => {
     const body = { ...link, sha256: EMPTY.toUpperCase() };

@@ -48,7 +48,9 @@ function messageOf(e: ErrorObject): string {
     case 'pattern':
       return typeof custom === 'string' ? custom : `must match ${String(p.pattern)}`;
     case 'format':
-      return p.format === 'date-time' ? 'must be an ISO-8601 date and time (e.g. 2030-01-31T00:00:00Z)' : `must be a valid ${String(p.format)}`;
+      return p.format === 'date-time'
+        ? 'must be an ISO-8601 date and time (e.g. 2030-01-31T00:00:00Z)'
+        : `must be a valid ${String(p.format)}`;
     case 'minLength':
       if (typeof custom === 'string' && isDigestError(e)) return custom;
       return p.limit === 1 ? 'must not be empty' : `must be at least ${String(p.limit)} characters long`;
@@ -103,7 +105,10 @@ export function validationError(errors: ErrorObject[], part: RequestPart): Hoard
  */
 export function fieldsFailed(problems: FieldError[], code: 'validation_failed' | 'invalid_digest' = 'validation_failed'): HoardError {
   const fields = problems.slice(0, MAX_FIELDS);
-  const summary = fields.slice(0, 5).map((f) => f.errors[0]).join('; ');
+  const summary = fields
+    .slice(0, 5)
+    .map((f) => f.errors[0])
+    .join('; ');
   const details: Record<string, unknown> = { fields };
   if (problems.length > MAX_FIELDS) details.more = problems.length - MAX_FIELDS;
   return new HoardError(code, summary || 'The request is not valid', { details });

@@ -12,21 +12,43 @@ describe('CompatController and LoginController (in process)', () => {
 
   it("records a file under PutPlace's field names and asks for its content at the PutPlace upload route", async () => {
     const { sha } = content(12);
-    const res = await f.request({ method: 'POST', url: '/put_file', payload: { hostname: 'h', filepath: '/a', sha256: sha.toUpperCase(), file_size: 12, file_mode: 420 } }, writer);
+    const res = await f.request(
+      {
+        method: 'POST',
+        url: '/put_file',
+        payload: { hostname: 'h', filepath: '/a', sha256: sha.toUpperCase(), file_size: 12, file_mode: 420 },
+      },
+      writer,
+    );
     expect(res.statusCode).toBe(201);
-    expect(res.json()).toMatchObject({ sha256: sha, size: 12, file_size: 12, mode: 420, file_mode: 420, upload_required: true, upload_url: `/upload_file/${sha}`, has_file_content: false });
+    expect(res.json()).toMatchObject({
+      sha256: sha,
+      size: 12,
+      file_size: 12,
+      mode: 420,
+      file_mode: 420,
+      upload_required: true,
+      upload_url: `/upload_file/${sha}`,
+      has_file_content: false,
+    });
   });
 
   it('takes an upload as multipart field "file" or as a raw body, verified as PUT, refusing one over the limit', async () => {
     const [a, b, big] = [content(10), content(11), content(1001)];
     const form = await f.request({ method: 'POST', url: `/upload_file/${a.sha}`, ...multipartBody([['file', a.bytes]]) }, writer);
     expect([form.statusCode, form.json()]).toEqual([201, { sha256: a.sha, size: 10, created: true }]);
-    const raw = await f.request({ method: 'POST', url: `/upload_file/${b.sha}`, payload: b.bytes, headers: { 'content-type': 'application/octet-stream' } }, writer);
+    const raw = await f.request(
+      { method: 'POST', url: `/upload_file/${b.sha}`, payload: b.bytes, headers: { 'content-type': 'application/octet-stream' } },
+      writer,
+    );
     expect([raw.statusCode, raw.json()]).toEqual([201, { sha256: b.sha, size: 11, created: true }]);
     const tooBig = await f.request({ method: 'POST', url: `/upload_file/${big.sha}`, ...multipartBody([['file', big.bytes]]) }, writer);
     expect([tooBig.statusCode, tooBig.json().error.code]).toEqual([413, 'payload_too_large']);
     const unnamed = await f.request({ method: 'POST', url: `/upload_file/${big.sha}`, ...multipartBody([['other', a.bytes]]) }, writer);
-    expect([unnamed.statusCode, unnamed.json().error.details]).toEqual([400, { fields: [{ field: 'file', errors: ['file is required'] }] }]);
+    expect([unnamed.statusCode, unnamed.json().error.details]).toEqual([
+      400,
+      { fields: [{ field: 'file', errors: ['file is required'] }] },
+    ]);
     expect(await f.store.stat(big.sha)).toBeNull();
   });
 
@@ -39,9 +61,14 @@ describe('CompatController and LoginController (in process)', () => {
     expect([login.statusCode, login.json().token_type]).toEqual([200, 'bearer']);
     // Whole seconds to the token's expiry, itself in whole seconds: the hour, or a second less.
     expect([3599, 3600]).toContain(login.json().expires_in);
-    const me = await f.request({ method: 'GET', url: '/api/v1/keys/me', headers: { authorization: `Bearer ${login.json().access_token}` } }, null);
+    const me = await f.request(
+      { method: 'GET', url: '/api/v1/keys/me', headers: { authorization: `Bearer ${login.json().access_token}` } },
+      null,
+    );
     expect(me.json().id).toBe(created.id);
     expect((await f.request({ method: 'PUT', url: `/api_keys/${created.id}/revoke` })).statusCode).toBe(204);
-    expect((await f.request({ method: 'POST', url: '/api/login', payload: { username: 'pp', password: created.key } }, null)).statusCode).toBe(401);
+    expect(
+      (await f.request({ method: 'POST', url: '/api/login', payload: { username: 'pp', password: created.key } }, null)).statusCode,
+    ).toBe(401);
   });
 });

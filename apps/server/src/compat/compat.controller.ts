@@ -84,14 +84,20 @@ export class CompatController {
     upload: {
       kind: 'multipart',
       content: {
-        'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } },
+        'multipart/form-data': {
+          schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } },
+        },
         ...RAW_CONTENT,
       },
     },
     responses: UPLOAD_RESPONSES,
     errors: [410, 422],
   })
-  async uploadFile(@DigestParam() sha256: Sha256, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<PutBlobResponse> {
+  async uploadFile(
+    @DigestParam() sha256: Sha256,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<PutBlobResponse> {
     const { stream, length } = request.isMultipart() ? await multipartFile(request, this.settings.maxBlobBytes) : rawBody(request);
     const result = await this.blobs.put(sha256, stream, length, clientGone(request));
     reply.status(result.created ? 201 : 200);
@@ -125,7 +131,12 @@ export class CompatController {
   }
 
   @Get('api_keys')
-  @Endpoint({ access: 'admin', tag, summary: 'As GET /api/v1/keys', responses: { 200: { description: 'Every key', schema: KeyListSchema } } })
+  @Endpoint({
+    access: 'admin',
+    tag,
+    summary: 'As GET /api/v1/keys',
+    responses: { 200: { description: 'Every key', schema: KeyListSchema } },
+  })
   async listKeys(): Promise<KeyInfo[]> {
     return this.keys.list();
   }

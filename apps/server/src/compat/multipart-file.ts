@@ -17,7 +17,9 @@ export async function multipartFile(request: FastifyRequest, maxBytes: number): 
   // The parser cuts a part at the limit and ends it quietly: the truncated bytes must not read as a mismatch. A part
   // that arrived whole with the first bytes of the body was cut before this could listen.
   const tooLarge = () =>
-    part.file.destroy(new HoardError('payload_too_large', `the body is larger than the limit of ${maxBytes} bytes`, { details: { maxBytes } }));
+    part.file.destroy(
+      new HoardError('payload_too_large', `the body is larger than the limit of ${maxBytes} bytes`, { details: { maxBytes } }),
+    );
   if (part.file.truncated) tooLarge();
   else part.file.once('limit', tooLarge);
   return { stream: part.file };

@@ -144,7 +144,11 @@ export class FilesController {
     responses: CONTENT_RESPONSES,
     errors: [404, 410, 412, 416],
   })
-  async content(@Query() query: { hostname: string; filepath: string }, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async content(
+    @Query() query: { hostname: string; filepath: string },
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const file = await this.files.current(query.hostname, query.filepath);
     const blob = await this.blobs.resolve(file.sha256);
     await sendBlob(reply, blob, planBlobResponse(request, blob), (range) => this.blobs.open(blob, range));

@@ -19,7 +19,7 @@ describe('FilesService', () => {
   };
 
   describe('sizes', () => {
-    it('refuses a record whose size is not its stored content\'s, naming the field, and records nothing', async () => {
+    it("refuses a record whose size is not its stored content's, naming the field, and records nothing", async () => {
       const { sha } = await stored(15);
       await expect(sut().record(file('/a', sha, 9_007_199_254_740_991))).rejects.toMatchObject({
         code: 'validation_failed',
@@ -42,7 +42,12 @@ describe('FilesService', () => {
     it('names at most 20 fields, then says how many more', async () => {
       const { sha } = await stored(15);
       const batch = Array.from({ length: 25 }, (_, i) => file(`/f${i}`, sha, 16));
-      const error = (await sut().recordBatch(batch).then(() => null, (e: unknown) => e)) as { details: { fields: unknown[]; more: number } };
+      const error = (await sut()
+        .recordBatch(batch)
+        .then(
+          () => null,
+          (e: unknown) => e,
+        )) as { details: { fields: unknown[]; more: number } };
       expect([error.details.fields.length, error.details.more]).toEqual([20, 5]);
     });
 
@@ -74,7 +79,13 @@ describe('FilesService', () => {
     const absent = content(13);
     await f.metadata.quarantineBlob(bad.sha, new Date());
     await f.blobs.delete(down.sha);
-    const batch = [file('/ok', ok.sha, 10), file('/bad', bad.sha, 11), file('/down', down.sha, 12), file('/absent', absent.sha, 13), file('/e', EMPTY, 0)];
+    const batch = [
+      file('/ok', ok.sha, 10),
+      file('/bad', bad.sha, 11),
+      file('/down', down.sha, 12),
+      file('/absent', absent.sha, 13),
+      file('/e', EMPTY, 0),
+    ];
     const results = await sut().recordBatch(batch);
     expect(results.map((r) => [r.index, r.upload_required, r.content_available])).toEqual([
       [0, false, true],
@@ -85,7 +96,10 @@ describe('FilesService', () => {
     ]);
     const single = await sut().record(file('/down-again', down.sha, 12));
     expect([single.record.upload_required, single.record.upload_url, single.record.content_available]).toEqual([false, null, false]);
-    const seen = await sut().markSeen('h', results.map((r) => r.id));
+    const seen = await sut().markSeen(
+      'h',
+      results.map((r) => r.id),
+    );
     expect(seen.upload_required).toEqual([results[1].id, results[3].id]);
   });
 
@@ -95,7 +109,12 @@ describe('FilesService', () => {
       const absent = content(11);
       const first = await sut().record({ ...file('/a', absent.sha, 11) }, (sha) => `/up/${sha}`);
       expect(first.status).toBe('created');
-      expect(first.record).toMatchObject({ sha256: absent.sha, upload_required: true, upload_url: `/up/${absent.sha}`, content_available: false });
+      expect(first.record).toMatchObject({
+        sha256: absent.sha,
+        upload_required: true,
+        upload_url: `/up/${absent.sha}`,
+        content_available: false,
+      });
       const plain = await sut().record(file('/b', absent.sha, 11));
       expect(plain.record.upload_url).toBe(`/api/v1/blobs/${absent.sha}`);
       const have = await sut().record(file('/c', held.sha, 10));

@@ -99,7 +99,10 @@ export class FilesService {
    * be uploaded. A record written while its content was being registered (a race the first check cannot see) gets the
    * content's size afterwards.
    */
-  private async recordSized(files: FileToRecord[], field: (index: number) => string): Promise<Array<{ result: RecordedFile; state: ContentAnswer }>> {
+  private async recordSized(
+    files: FileToRecord[],
+    field: (index: number) => string,
+  ): Promise<Array<{ result: RecordedFile; state: ContentAnswer }>> {
     const before = await this.registry.getBlobs(unique(files.map((f) => f.sha256)));
     checkRecordSizes(files, before, field);
     const results = await this.records.recordFiles(files, new Date());
@@ -114,7 +117,10 @@ export class FilesService {
     }
     return results.map((result) => {
       const entry = before.get(result.file.sha256) ?? after.get(result.file.sha256);
-      return { result, state: { available: isContentAvailable(result.file.sha256, entry), upload: needsUpload(result.file.sha256, entry) } };
+      return {
+        result,
+        state: { available: isContentAvailable(result.file.sha256, entry), upload: needsUpload(result.file.sha256, entry) },
+      };
     });
   }
 

@@ -33,13 +33,23 @@ export class KeysController {
   }
 
   @Get()
-  @Endpoint({ access: 'admin', tag, summary: 'Every key, without secrets', responses: { 200: { description: 'Every key', schema: KeyListSchema } } })
+  @Endpoint({
+    access: 'admin',
+    tag,
+    summary: 'Every key, without secrets',
+    responses: { 200: { description: 'Every key', schema: KeyListSchema } },
+  })
   async list(): Promise<KeyInfo[]> {
     return this.keys.list();
   }
 
   @Get('me')
-  @Endpoint({ access: 'any', tag, summary: 'The calling key', responses: { 200: { description: 'The calling key', schema: KeyIdentitySchema } } })
+  @Endpoint({
+    access: 'any',
+    tag,
+    summary: 'The calling key',
+    responses: { 200: { description: 'The calling key', schema: KeyIdentitySchema } },
+  })
   me(@Req() request: AuthedRequest): KeyIdentity {
     const key = request.apiKey!;
     return { id: key.id, name: key.name, scopes: key.scopes };

@@ -74,7 +74,9 @@ describe('registerRequestLogging', () => {
     const id = String(res.headers['x-request-id']);
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     // Fastify's own 404 handler says so at info too (the server's answers 404 through the exception filter).
-    expect(out.of(id).filter((l) => l.msg === 'request')).toEqual([expect.objectContaining({ level: 'warn', route: 'unmatched', status: 404 })]);
+    expect(out.of(id).filter((l) => l.msg === 'request')).toEqual([
+      expect.objectContaining({ level: 'warn', route: 'unmatched', status: 404 }),
+    ]);
   });
 
   it('redacts keys wherever a line holds request headers', () => {
@@ -82,6 +84,9 @@ describe('registerRequestLogging', () => {
     root.info({ req: { headers: { authorization: 'Bearer hk_secret', 'x-api-key': 'hk_other' } }, password: 'hk_third' }, 'headers');
     const line = JSON.stringify(out.all.at(-1));
     expect(line).not.toMatch(/hk_secret|hk_other|hk_third/);
-    expect(out.all.at(-1)).toMatchObject({ req: { headers: { authorization: '[redacted]', 'x-api-key': '[redacted]' } }, password: '[redacted]' });
+    expect(out.all.at(-1)).toMatchObject({
+      req: { headers: { authorization: '[redacted]', 'x-api-key': '[redacted]' } },
+      password: '[redacted]',
+    });
   });
 });

@@ -48,7 +48,8 @@ export class MetricsListener implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private async answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if ((req.url ?? '').split('?')[0] !== '/metrics') return sendError(res, new HoardError('not_found', 'Only /metrics is served on this port'));
+    if ((req.url ?? '').split('?')[0] !== '/metrics')
+      return sendError(res, new HoardError('not_found', 'Only /metrics is served on this port'));
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       return sendError(res, new HoardError('method_not_allowed', `${req.method} is not allowed here; this path answers GET, HEAD`));
@@ -59,7 +60,9 @@ export class MetricsListener implements OnApplicationBootstrap, OnApplicationShu
     }
     try {
       const { contentType, body } = await this.metrics.render();
-      res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) }).end(req.method === 'HEAD' ? undefined : body);
+      res
+        .writeHead(200, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) })
+        .end(req.method === 'HEAD' ? undefined : body);
     } catch (err) {
       this.logger.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
       sendError(res, new HoardError('internal_error', 'Internal error'));

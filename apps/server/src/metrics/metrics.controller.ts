@@ -26,7 +26,8 @@ export class MetricsController {
   })
   async scrape(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     if (!this.config.HOARD_METRICS) throw new HoardError('not_found', 'Metrics are turned off (HOARD_METRICS=false)');
-    if (this.config.HOARD_METRICS_PORT !== undefined) throw new HoardError('not_found', 'Metrics are served on their own port (HOARD_METRICS_PORT)');
+    if (this.config.HOARD_METRICS_PORT !== undefined)
+      throw new HoardError('not_found', 'Metrics are served on their own port (HOARD_METRICS_PORT)');
     if (!metricsKeyAllows(this.config.HOARD_METRICS_KEY, request.headers.authorization)) {
       reply.header('WWW-Authenticate', METRICS_CHALLENGE);
       throw new HoardError('unauthorized', 'Metrics need the metrics key: send Authorization: Bearer <HOARD_METRICS_KEY>');

@@ -7,7 +7,12 @@ describe('MetricsService', () => {
 
   it('names the default process metrics as prom-client does, without a prefix', async () => {
     const text = (await sut().render()).body;
-    for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) {
+    for (const name of [
+      'process_cpu_user_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_heap_size_used_bytes',
+    ]) {
       expect(text).toMatch(new RegExp(`^${name} \\d`, 'm'));
     }
     expect(text).not.toMatch(/^hoard_(process|nodejs)_/m);

@@ -113,7 +113,8 @@ export const BatchResultItemSchema = Type.Object({
   status: RecordStatusSchema,
   upload_required: Type.Boolean({ description: 'The server lacks the content (never stored, or quarantined): upload it' }),
   content_available: Type.Boolean({
-    description: 'False when the content cannot be downloaded now: not stored yet, quarantined, or taken down (then upload_required is false too)',
+    description:
+      'False when the content cannot be downloaded now: not stored yet, quarantined, or taken down (then upload_required is false too)',
   }),
 });
 
@@ -143,7 +144,9 @@ export const SeenResponseSchema = Type.Object({
 export const ListFilesQuerySchema = Type.Object({
   hostname: Type.Optional(Hostname),
   path_prefix: Type.Optional(
-    Text(LIMITS.filepathMax, { description: 'A directory or a file: /a/b matches /a/b and /a/b/..., not /a/bc; /a/b/ only what is under it' }),
+    Text(LIMITS.filepathMax, {
+      description: 'A directory or a file: /a/b matches /a/b and /a/b/..., not /a/bc; /a/b/ only what is under it',
+    }),
   ),
   sha256: Type.Optional(Sha256Schema),
   include_deleted: Type.Optional(Type.Boolean({ default: false })),

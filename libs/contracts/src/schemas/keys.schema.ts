@@ -10,7 +10,9 @@ export const ScopeSchema = Type.Unsafe<Scope>({ type: 'string', enum: ['read', '
 export const CreateKeyRequestSchema = Type.Object({
   name: Text(LIMITS.keyNameMax),
   scopes: Type.Array(ScopeSchema, { minItems: 1, maxItems: 3 }),
-  expires_at: Type.Optional(Type.String({ format: 'date-time', description: 'ISO-8601 time (in the future) after which the key is refused' })),
+  expires_at: Type.Optional(
+    Type.String({ format: 'date-time', description: 'ISO-8601 time (in the future) after which the key is refused' }),
+  ),
 });
 
 /** A key as listed: never its secret or hash. */

@@ -52,11 +52,16 @@ export const CompatCreateKeyRequestSchema = Type.Object({
   name: Text(LIMITS.keyNameMax),
   description: Type.Optional(Text(1024, { description: "PutPlace's description of the key: accepted, not kept" })),
   scopes: Type.Optional(Type.Array(ScopeSchema, { minItems: 1, maxItems: 3, description: 'Default ["write"]' })),
-  expires_at: Type.Optional(Type.String({ format: 'date-time', description: 'ISO-8601 time (in the future) after which the key is refused' })),
+  expires_at: Type.Optional(
+    Type.String({ format: 'date-time', description: 'ISO-8601 time (in the future) after which the key is refused' }),
+  ),
 });
 
 /** A key minted by `POST /api_keys`: as `POST /api/v1/keys` answers it, with PutPlace's `api_key`, `_id`, `is_active`. */
 export const CompatCreatedKeySchema = Type.Composite(
-  [CreatedKeySchema, Type.Object({ api_key: Type.String({ description: 'The secret (key)' }), _id: Type.String(), is_active: Type.Literal(true) })],
+  [
+    CreatedKeySchema,
+    Type.Object({ api_key: Type.String({ description: 'The secret (key)' }), _id: Type.String(), is_active: Type.Literal(true) }),
+  ],
   { title: 'CompatCreatedKey' },
 );

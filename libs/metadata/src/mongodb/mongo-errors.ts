@@ -1,9 +1,4 @@
-import {
-  MongoNetworkError,
-  MongoNotConnectedError,
-  MongoServerSelectionError,
-  MongoTopologyClosedError,
-} from 'mongodb';
+import { MongoNetworkError, MongoNotConnectedError, MongoServerSelectionError, MongoTopologyClosedError } from 'mongodb';
 import { HoardError } from '@app/contracts';
 
 /** True for MongoDB's duplicate key error (a unique index refused a write). */

@@ -20,7 +20,11 @@ export async function listMongoFiles(files: Collection<FileDoc>, query: FileQuer
   const after = query.cursor === undefined ? null : new ObjectId(decodeCursor(query.cursor, (id) => OBJECT_ID.test(id)));
   if (query.at === undefined) {
     parts.push(query.includeDeleted ? { is_current: true } : { ...LIVE });
-    const docs = await files.find(filterOf(parts, after)).sort({ _id: 1 }).limit(query.limit + 1).toArray();
+    const docs = await files
+      .find(filterOf(parts, after))
+      .sort({ _id: 1 })
+      .limit(query.limit + 1)
+      .toArray();
     return page(docs, query.limit);
   }
   const at = query.at;

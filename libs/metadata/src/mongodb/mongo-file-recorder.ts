@@ -55,9 +55,7 @@ export class MongoFileRecorder {
     // Paths seen once go through one bulk read and one unordered bulk write; the rest, in order, one by one.
     const once = input.map((f, index) => ({ f, index })).filter(({ f }) => counts.get(pathKey(f.hostname, f.filepath)) === 1);
     const current = await this.currentOf(once.map(({ f }) => f));
-    const planned = once.map(({ f, index }) =>
-      this.plan(f, ids[index], index, current.get(pathKey(f.hostname, f.filepath))?.latest, now),
-    );
+    const planned = once.map(({ f, index }) => this.plan(f, ids[index], index, current.get(pathKey(f.hostname, f.filepath))?.latest, now));
     const lost = await this.apply(planned);
     for (const p of planned) if (!lost.has(p.index)) results[p.index] = p.result;
     const superseded = planned.filter((p) => !lost.has(p.index) && p.supersedes).map((p) => p.supersedes!);

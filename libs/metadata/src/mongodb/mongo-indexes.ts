@@ -13,7 +13,10 @@ const KEY_INDEXES: IndexDescription[] = [{ key: { hash: 1 }, name: 'api_keys_has
  */
 export async function ensureMongoIndexes(db: Db): Promise<void> {
   // One index per command: FerretDB v1 drops the connection when one command re-creates several existing indexes.
-  for (const [collection, indexes] of [['files', FILE_INDEXES], ['api_keys', KEY_INDEXES]] as const) {
+  for (const [collection, indexes] of [
+    ['files', FILE_INDEXES],
+    ['api_keys', KEY_INDEXES],
+  ] as const) {
     for (const index of indexes) await db.collection(collection).createIndexes([index]);
   }
 }

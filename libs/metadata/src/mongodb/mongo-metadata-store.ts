@@ -84,7 +84,9 @@ export class MongoMetadataStore implements MetadataStore {
         ? []
         : await this.run(async () => {
             await this.files().updateMany(filter, { $set: { last_seen_at: now } });
-            return this.files().find(filter, { projection: { sha256: 1 } }).toArray();
+            return this.files()
+              .find(filter, { projection: { sha256: 1 } })
+              .toArray();
           });
     const blobs = await this.getBlobs([...new Set(docs.map((d) => d.sha256))]);
     const upload = new Map(docs.map((d) => [d._id.toHexString(), needsUpload(d.sha256, blobs.get(d.sha256))]));

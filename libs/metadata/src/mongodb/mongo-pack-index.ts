@@ -89,7 +89,11 @@ export class MongoPackIndex implements PackIndex {
 
   async lookupMany(sha256s: string[]): Promise<Map<string, PackEntry>> {
     if (sha256s.length === 0) return new Map();
-    const docs = await this.run(() => this.entries().find({ _id: { $in: sha256s } }).toArray());
+    const docs = await this.run(() =>
+      this.entries()
+        .find({ _id: { $in: sha256s } })
+        .toArray(),
+    );
     return new Map(docs.map((doc) => [doc._id, toEntry(doc)]));
   }
 
@@ -98,7 +102,13 @@ export class MongoPackIndex implements PackIndex {
   }
 
   async list(after: string, limit: number): Promise<PackEntry[]> {
-    const docs = await this.run(() => this.entries().find({ _id: { $gt: after } }).sort({ _id: 1 }).limit(limit).toArray());
+    const docs = await this.run(() =>
+      this.entries()
+        .find({ _id: { $gt: after } })
+        .sort({ _id: 1 })
+        .limit(limit)
+        .toArray(),
+    );
     return docs.map(toEntry);
   }
 
@@ -107,12 +117,22 @@ export class MongoPackIndex implements PackIndex {
     return this.run(async () => {
       const [packs, counts, sums] = await Promise.all([
         this.packDocs().find({}).sort({ _id: 1 }).toArray(),
-        this.entries().aggregate<{ _id: string; n: number }>([{ $group: { _id: '$pack_id', n: { $sum: 1 } } }]).toArray(),
-        this.entries().aggregate<{ _id: string; n: number }>([{ $group: { _id: '$pack_id', n: { $sum: '$length' } } }]).toArray(),
+        this.entries()
+          .aggregate<{ _id: string; n: number }>([{ $group: { _id: '$pack_id', n: { $sum: 1 } } }])
+          .toArray(),
+        this.entries()
+          .aggregate<{ _id: string; n: number }>([{ $group: { _id: '$pack_id', n: { $sum: '$length' } } }])
+          .toArray(),
       ]);
       const count = new Map(counts.map((c) => [c._id, Number(c.n)]));
       const bytes = new Map(sums.map((s) => [s._id, Number(s.n)]));
-      return packs.map((p) => ({ id: p._id, size: p.size, sealed: p.sealed, entries: count.get(p._id) ?? 0, liveBytes: bytes.get(p._id) ?? 0 }));
+      return packs.map((p) => ({
+        id: p._id,
+        size: p.size,
+        sealed: p.sealed,
+        entries: count.get(p._id) ?? 0,
+        liveBytes: bytes.get(p._id) ?? 0,
+      }));
     });
   }
 

@@ -22,7 +22,9 @@ export function pathPrefixFilter(prefix: string): Filter<FileDoc> {
 
 /** Sum of `size` over the matching documents (one accumulator per `$group`: FerretDB v1 computes only the first). */
 export async function sumOf<T extends { size: number }>(collection: Collection<T>, match: Filter<T>): Promise<number> {
-  const [row] = await collection.aggregate<{ total: number }>([{ $match: match }, { $group: { _id: null, total: { $sum: '$size' } } }]).toArray();
+  const [row] = await collection
+    .aggregate<{ total: number }>([{ $match: match }, { $group: { _id: null, total: { $sum: '$size' } } }])
+    .toArray();
   return row ? Number(row.total) : 0;
 }
 

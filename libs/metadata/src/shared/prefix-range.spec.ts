@@ -11,9 +11,30 @@ describe('prefixUpperBound', () => {
   it('bounds exactly the strings that start with the prefix', () => {
     const prefixes = ['/d/a%b/', '/d/a_', 'é', '/x\u{D7FF}', '/y\u{FFFF}', '/z\u{10FFFF}', 'a'];
     const samples = [
-      '', '/', '/d/a%b', '/d/a%b/', '/d/a%b/x', '/d/a%c', '/d/aXb/', '/d/a_b', '/d/a`', 'é', 'éa', 'ê', 'e',
-      '/x\u{D7FF}', '/x\u{D7FF}q', '/x\u{E000}', '/y\u{FFFF}\u{10000}', '/y\u{10000}', '/z\u{10FFFF}\u{10FFFF}', '/z\u{10FFFF}',
-      '/{', 'a', 'a\u{10FFFF}', 'b',
+      '',
+      '/',
+      '/d/a%b',
+      '/d/a%b/',
+      '/d/a%b/x',
+      '/d/a%c',
+      '/d/aXb/',
+      '/d/a_b',
+      '/d/a`',
+      'é',
+      'éa',
+      'ê',
+      'e',
+      '/x\u{D7FF}',
+      '/x\u{D7FF}q',
+      '/x\u{E000}',
+      '/y\u{FFFF}\u{10000}',
+      '/y\u{10000}',
+      '/z\u{10FFFF}\u{10FFFF}',
+      '/z\u{10FFFF}',
+      '/{',
+      'a',
+      'a\u{10FFFF}',
+      'b',
     ];
     for (const prefix of prefixes) {
       for (const s of samples) expect([prefix, s, inRange(s, prefix)]).toEqual([prefix, s, s.startsWith(prefix)]);

@@ -12,7 +12,13 @@ export function recordSqliteFile(sql: SqliteStatements, f: FileToRecord, nowMs: 
   const current = sql.currentAny.get(f.hostname, f.filepath);
   const stat = statFieldsOf(f);
   const kind = fileKindOf(f);
-  if (current && current.deleted_at === null && current.sha256 === sha256 && current.type === kind.type && current.link_target === kind.link_target) {
+  if (
+    current &&
+    current.deleted_at === null &&
+    current.sha256 === sha256 &&
+    current.type === kind.type &&
+    current.link_target === kind.link_target
+  ) {
     sql.touch.run({ id: current.id, ...stat });
     sql.seenAt.run(current.id, nowMs);
     return { file: toStoredFile({ ...current, ...stat, last_seen_at: nowMs }), status: 'unchanged' };

@@ -97,17 +97,22 @@ describe('SqliteMetadataStore', () => {
     old.exec(SQLITE_MIGRATIONS[0]);
     old.exec(SQLITE_MIGRATIONS[1]);
     old.pragma('user_version = 2');
-    old.prepare(
-      `INSERT INTO files (hostname, filepath, version, sha256, size, first_seen_at, deleted_at, is_current)
+    old
+      .prepare(
+        `INSERT INTO files (hostname, filepath, version, sha256, size, first_seen_at, deleted_at, is_current)
        VALUES ('h', '/l', 1, ?, 0, 1000, NULL, 1)`,
-    ).run(EMPTY);
+      )
+      .run(EMPTY);
     old.prepare('INSERT INTO files_seen (id, last_seen_at) VALUES (1, 1000)').run();
     old.close();
 
     const sut = new SqliteMetadataStore({ path });
     await sut.init();
     expect(await sut.currentFile('h', '/l')).toMatchObject({ version: 1, type: 'file', link_target: null });
-    const [link] = await sut.recordFiles([{ hostname: 'h', filepath: '/l', sha256: EMPTY, size: 0, type: 'symlink', link_target: 't' }], at(5));
+    const [link] = await sut.recordFiles(
+      [{ hostname: 'h', filepath: '/l', sha256: EMPTY, size: 0, type: 'symlink', link_target: 't' }],
+      at(5),
+    );
     expect(link).toMatchObject({ status: 'created', file: { version: 2, type: 'symlink', link_target: 't' } });
     await sut.close();
   });
@@ -166,7 +171,9 @@ describe('SqliteMetadataStore', () => {
     old.exec(SQLITE_MIGRATIONS[0]);
     old.exec(SQLITE_MIGRATIONS[1]);
     old.pragma('user_version = 2');
-    old.prepare('INSERT INTO blobs (sha256, size, created_at, deleted_at) VALUES (?, 3, 1000, NULL), (?, 4, 1000, 2000)').run('a'.repeat(64), 'b'.repeat(64));
+    old
+      .prepare('INSERT INTO blobs (sha256, size, created_at, deleted_at) VALUES (?, 3, 1000, NULL), (?, 4, 1000, 2000)')
+      .run('a'.repeat(64), 'b'.repeat(64));
     old.close();
     const sut = new SqliteMetadataStore({ path });
     await sut.init();

@@ -14,7 +14,7 @@ describePackIndexContract('sqlite', async () => {
 });
 
 describe('SqlitePackIndex', () => {
-  it('shares the metadata store\'s database, and keeps its entries across a reopen', async () => {
+  it("shares the metadata store's database, and keeps its entries across a reopen", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hoard-pack-index-'));
     const path = join(dir, 'hoard.db');
     const metadata = new SqliteMetadataStore({ path });

@@ -20,7 +20,9 @@ function prepare(db: Database.Database) {
     upsertPack: db.prepare(
       'INSERT INTO packs (id, size, sealed) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET size = excluded.size, sealed = excluded.sealed',
     ),
-    insertEntry: db.prepare('INSERT INTO pack_entries (sha256, pack_id, offset, length) VALUES (?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING'),
+    insertEntry: db.prepare(
+      'INSERT INTO pack_entries (sha256, pack_id, offset, length) VALUES (?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING',
+    ),
     lookup: db.prepare<unknown[], EntryRow>('SELECT sha256, pack_id, offset, length FROM pack_entries WHERE sha256 = ?').raw(),
     lookupMany: db
       .prepare<unknown[], EntryRow>(
@@ -28,14 +30,18 @@ function prepare(db: Database.Database) {
       )
       .raw(),
     remove: db.prepare('DELETE FROM pack_entries WHERE sha256 = ?'),
-    list: db.prepare<unknown[], EntryRow>('SELECT sha256, pack_id, offset, length FROM pack_entries WHERE sha256 > ? ORDER BY sha256 LIMIT ?').raw(),
+    list: db
+      .prepare<unknown[], EntryRow>('SELECT sha256, pack_id, offset, length FROM pack_entries WHERE sha256 > ? ORDER BY sha256 LIMIT ?')
+      .raw(),
     packs: db
       .prepare<unknown[], PackRow>(
         `SELECT packs.id, packs.size, packs.sealed, count(pack_entries.sha256), coalesce(sum(pack_entries.length), 0)
          FROM packs LEFT JOIN pack_entries ON pack_entries.pack_id = packs.id GROUP BY packs.id ORDER BY packs.id`,
       )
       .raw(),
-    entriesOf: db.prepare<unknown[], EntryRow>('SELECT sha256, pack_id, offset, length FROM pack_entries WHERE pack_id = ? ORDER BY offset').raw(),
+    entriesOf: db
+      .prepare<unknown[], EntryRow>('SELECT sha256, pack_id, offset, length FROM pack_entries WHERE pack_id = ? ORDER BY offset')
+      .raw(),
     dropPack: db.prepare('DELETE FROM packs WHERE id = ?'),
   };
 }

@@ -31,19 +31,19 @@ export function prepareSqliteStatements(db: Database.Database) {
       )
       .raw(),
     // Rows as [id, sha256, registered (1 or 0), blob taken down at, blob quarantined at].
-    registryOf: db.prepare<unknown[], [number, Sha256, number, number | null, number | null]>(
-      `SELECT files.id, files.sha256, blobs.sha256 IS NOT NULL, blobs.deleted_at, blobs.quarantined_at
+    registryOf: db
+      .prepare<unknown[], [number, Sha256, number, number | null, number | null]>(
+        `SELECT files.id, files.sha256, blobs.sha256 IS NOT NULL, blobs.deleted_at, blobs.quarantined_at
        FROM files LEFT JOIN blobs ON blobs.sha256 = files.sha256 WHERE files.id IN (SELECT value FROM json_each(?))`,
-    ).raw(),
+      )
+      .raw(),
     insert: db.prepare(
       `INSERT INTO files (hostname, filepath, version, sha256, size, mode, uid, gid, mtime, atime, ctime, ip_address,
          first_seen_at, deleted_at, is_current, type, link_target)
        VALUES (@hostname, @filepath, @version, @sha256, @size, @mode, @uid, @gid, @mtime, @atime, @ctime, @ip_address,
          @first_seen_at, NULL, 1, @type, @link_target)`,
     ),
-    deletePath: db.prepare(
-      `UPDATE files SET deleted_at = ? WHERE hostname = ? AND filepath = ? AND is_current = 1 AND deleted_at IS NULL`,
-    ),
+    deletePath: db.prepare(`UPDATE files SET deleted_at = ? WHERE hostname = ? AND filepath = ? AND is_current = 1 AND deleted_at IS NULL`),
     deleteId: db.prepare('UPDATE files SET deleted_at = COALESCE(deleted_at, ?) WHERE id = ?'),
     deletePrefix: db.prepare(
       `UPDATE files SET deleted_at = @now WHERE hostname = @hostname AND is_current = 1 AND deleted_at IS NULL
@@ -51,9 +51,7 @@ export function prepareSqliteStatements(db: Database.Database) {
     ),
     byId: file('SELECT * FROM file_rows WHERE id = ?'),
     history: file('SELECT * FROM file_rows WHERE hostname = ? AND filepath = ? ORDER BY version DESC'),
-    clones: file(
-      `SELECT * FROM file_rows WHERE sha256 = ? AND is_current = 1 AND deleted_at IS NULL ORDER BY first_seen_at, id`,
-    ),
+    clones: file(`SELECT * FROM file_rows WHERE sha256 = ? AND is_current = 1 AND deleted_at IS NULL ORDER BY first_seen_at, id`),
     epoch: file('SELECT * FROM file_rows WHERE sha256 = ? ORDER BY first_seen_at, id LIMIT 1'),
 
     // A takedown stays: registering heals a quarantine only.

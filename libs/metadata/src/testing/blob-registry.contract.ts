@@ -31,7 +31,13 @@ export function describeBlobRegistryContract(name: string, factory: StoreFactory
     it('takes down a digest it never registered, with the size it is given', async () => {
       const sha = digest('unregistered');
       await ctx.sut.takeDownBlob(sha, 9, at(2));
-      expect((await ctx.sut.getBlobs([sha])).get(sha)).toEqual({ sha256: sha, size: 9, created_at: at(2), deleted_at: at(2), quarantined_at: null });
+      expect((await ctx.sut.getBlobs([sha])).get(sha)).toEqual({
+        sha256: sha,
+        size: 9,
+        created_at: at(2),
+        deleted_at: at(2),
+        quarantined_at: null,
+      });
     });
 
     it('quarantines registered content, keeping the first time, until a registration heals it', async () => {
@@ -50,7 +56,10 @@ export function describeBlobRegistryContract(name: string, factory: StoreFactory
       await ctx.sut.recordFiles([meta('/a', 'newer')], at(2));
       await ctx.sut.registerBlob(digest('x'), 1, at(3));
       const history = await ctx.sut.fileHistory('host-a', '/a');
-      expect(history.map((f) => [f.sha256, f.size])).toEqual([[digest('newer'), 5], [digest('x'), 1]]);
+      expect(history.map((f) => [f.sha256, f.size])).toEqual([
+        [digest('newer'), 5],
+        [digest('x'), 1],
+      ]);
       expect((await ctx.sut.currentFile('host-a', '/b'))!.size).toBe(1);
       expect((await ctx.sut.currentFile('host-a', '/c'))!.size).toBe(1);
     });

@@ -54,7 +54,10 @@ export function describeFileListingContract(factory: StoreFactory<FileRecordStor
 
     it('takes a path prefix as a directory or a file, never as a string prefix', async () => {
       const paths = ['/t/tree', '/t/tree/a', '/t/tree/b/c', '/t/tree2/x', '/t/treeX', '/t/tre'];
-      await ctx.sut.recordFiles(paths.map((p) => meta(p, p, { hostname: 'host-t' })), at(3));
+      await ctx.sut.recordFiles(
+        paths.map((p) => meta(p, p, { hostname: 'host-t' })),
+        at(3),
+      );
       const under = async (pathPrefix: string) =>
         (await ctx.sut.listFiles({ includeDeleted: false, limit: 100, hostname: 'host-t', pathPrefix })).items.map((f) => f.filepath);
       expect(await under('/t/tree')).toEqual(['/t/tree', '/t/tree/a', '/t/tree/b/c']);
@@ -66,9 +69,7 @@ export function describeFileListingContract(factory: StoreFactory<FileRecordStor
     });
 
     it('filters by hostname, literal path prefix and digest', async () => {
-      expect(paths(await ctx.sut.listFiles({ includeDeleted: false, limit: 100, hostname: 'host-b' }))).toEqual([
-        'host-b:/srv/a%b/1:v1',
-      ]);
+      expect(paths(await ctx.sut.listFiles({ includeDeleted: false, limit: 100, hostname: 'host-b' }))).toEqual(['host-b:/srv/a%b/1:v1']);
       expect(paths(await ctx.sut.listFiles({ includeDeleted: false, limit: 100, hostname: 'host-a', pathPrefix: '/srv/a%b/' }))).toEqual([
         'host-a:/srv/a%b/1:v1',
         'host-a:/srv/a%b/3:v2',

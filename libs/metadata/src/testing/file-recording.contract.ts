@@ -25,7 +25,13 @@ export function describeFileRecordingContract(factory: StoreFactory<RecordsAndRe
     it('says which confirmed records need their content uploaded: not registered or quarantined, never taken down or empty', async () => {
       const empty = EMPTY;
       const recorded = await ctx.sut.recordFiles(
-        [meta('/stored', 's'), meta('/taken', 't'), meta('/never', 'n'), meta('/empty', 'e', { sha256: empty, size: 0 }), meta('/bad', 'q')],
+        [
+          meta('/stored', 's'),
+          meta('/taken', 't'),
+          meta('/never', 'n'),
+          meta('/empty', 'e', { sha256: empty, size: 0 }),
+          meta('/bad', 'q'),
+        ],
         at(1),
       );
       const [stored, taken, never, emptyFile, bad] = recorded.map((r) => r.file.id);
@@ -116,7 +122,10 @@ export function describeFileRecordingContract(factory: StoreFactory<RecordsAndRe
       expect(v2.file.id).not.toBe(v1.file.id);
       expect(await ctx.sut.currentFile('host-a', '/a')).toEqual(v2.file);
       const history = await ctx.sut.fileHistory('host-a', '/a');
-      expect(history.map((f) => [f.version, f.sha256])).toEqual([[2, digest('two')], [1, digest('one')]]);
+      expect(history.map((f) => [f.version, f.sha256])).toEqual([
+        [2, digest('two')],
+        [1, digest('one')],
+      ]);
       expect(history[1]).toEqual(v1.file);
     });
 
@@ -202,7 +211,10 @@ export function describeFileRecordingContract(factory: StoreFactory<RecordsAndRe
 
     it('deletes under a path prefix: a directory or a file, never a sibling that shares its name as a string', async () => {
       const paths = ['/d/a%b/x', '/d/a%b/y', '/d/a%b', '/d/a%bc', '/d/aXb/z', '/d/a_b/w', '/e/a%b/x'];
-      await ctx.sut.recordFiles(paths.map((p) => meta(p, p)), at(1));
+      await ctx.sut.recordFiles(
+        paths.map((p) => meta(p, p)),
+        at(1),
+      );
       await ctx.sut.recordFiles([meta('/d/a%b/x', 'x', { hostname: 'host-b' })], at(1));
       expect(await ctx.sut.markPrefixDeleted('host-a', '/d/a%b/', at(2))).toBe(2);
       expect(await ctx.sut.markPrefixDeleted('host-a', '/d/a_', at(2))).toBe(0);

@@ -6,8 +6,7 @@ import { at, digest, meta, useFreshStore } from './contract-fixtures';
 /** `listFiles` with `at`: each path as it was at a time (the version current then). */
 export function describeFileTimeContract(factory: StoreFactory<FileRecordStore>): void {
   const ctx = useFreshStore(factory);
-  const list = async (query: Partial<FileQuery>) =>
-    (await ctx.sut.listFiles({ includeDeleted: false, limit: 1000, ...query })).items;
+  const list = async (query: Partial<FileQuery>) => (await ctx.sut.listFiles({ includeDeleted: false, limit: 1000, ...query })).items;
   const versions = (items: StoredFile[]) => items.map((f) => `${f.filepath}:v${f.version}`);
 
   describe('listFiles at a time', () => {
@@ -31,7 +30,13 @@ export function describeFileTimeContract(factory: StoreFactory<FileRecordStore>)
     it('leaves out a path deleted by then, unless deleted records are asked for; a path seen again comes back', async () => {
       expect(versions(await list({ at: at(45) }))).toEqual(['/d/gone:v1', '/e/x:v1', '/d/a:v2', '/d/new:v1']);
       expect(versions(await list({ at: at(55) }))).toEqual(['/e/x:v1', '/d/a:v2', '/d/new:v1']);
-      expect(versions(await list({ at: at(55), includeDeleted: true }))).toEqual(['/d/b:v1', '/d/gone:v1', '/e/x:v1', '/d/a:v2', '/d/new:v1']);
+      expect(versions(await list({ at: at(55), includeDeleted: true }))).toEqual([
+        '/d/b:v1',
+        '/d/gone:v1',
+        '/e/x:v1',
+        '/d/a:v2',
+        '/d/new:v1',
+      ]);
       expect(versions(await list({ at: at(60) }))).toEqual(['/e/x:v1', '/d/a:v2', '/d/new:v1', '/d/gone:v2']);
       expect((await list({ at: at(1000) })).map((f) => f.id)).toEqual((await list({})).map((f) => f.id));
       expect(await list({ at: at(5) })).toEqual([]);
@@ -46,9 +51,18 @@ export function describeFileTimeContract(factory: StoreFactory<FileRecordStore>)
 
     it('pages through many paths with several versions, every path once', async () => {
       const paths = Array.from({ length: 300 }, (_, i) => `/many/${String(i).padStart(3, '0')}`);
-      await ctx.sut.recordFiles(paths.map((p) => meta(p, `${p}-1`)), at(100));
-      await ctx.sut.recordFiles(paths.map((p) => meta(p, `${p}-2`)), at(200));
-      for (const [time, content] of [[150, '-1'], [250, '-2']] as const) {
+      await ctx.sut.recordFiles(
+        paths.map((p) => meta(p, `${p}-1`)),
+        at(100),
+      );
+      await ctx.sut.recordFiles(
+        paths.map((p) => meta(p, `${p}-2`)),
+        at(200),
+      );
+      for (const [time, content] of [
+        [150, '-1'],
+        [250, '-2'],
+      ] as const) {
         const seen: StoredFile[] = [];
         let cursor: string | undefined;
         do {

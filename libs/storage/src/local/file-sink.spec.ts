@@ -52,8 +52,14 @@ describe.each([
   it('refuses a body over maxBytes, or longer or shorter than its declared size, as HashingMeter does', async () => {
     const run = (limits: object, body: Buffer[]) => pipeline(Readable.from(body), new HashingFileSink(fd, 1 << 20, limits, useNative));
     await expect(run({ maxBytes: 10 }, [Buffer.alloc(6), Buffer.alloc(6)])).rejects.toMatchObject({ code: 'payload_too_large' });
-    await expect(run({ expectedSize: 5 }, [Buffer.alloc(6)])).rejects.toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/longer/) });
-    await expect(run({ expectedSize: 7 }, [Buffer.alloc(6)])).rejects.toMatchObject({ code: 'invalid_request', message: expect.stringMatching(/shorter/) });
+    await expect(run({ expectedSize: 5 }, [Buffer.alloc(6)])).rejects.toMatchObject({
+      code: 'invalid_request',
+      message: expect.stringMatching(/longer/),
+    });
+    await expect(run({ expectedSize: 7 }, [Buffer.alloc(6)])).rejects.toMatchObject({
+      code: 'invalid_request',
+      message: expect.stringMatching(/shorter/),
+    });
   });
 
   it('keeps a failed write apart as `failure`', async () => {

@@ -67,10 +67,7 @@ export class HashingFileSink extends Writable {
     this.take([chunk], callback);
   }
 
-  override _writev(
-    chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>,
-    callback: (error?: Error | null) => void,
-  ): void {
+  override _writev(chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>, callback: (error?: Error | null) => void): void {
     this.take(
       chunks.map((entry) => entry.chunk),
       callback,

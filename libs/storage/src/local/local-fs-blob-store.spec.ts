@@ -30,7 +30,7 @@ describe('LocalFsBlobStore', () => {
 
   const tmpEntries = () => readdirSync(join(root, 'blobs', '.tmp'));
 
-  it('lays blobs out as <root>/<sha[0:2]>/<sha>, readable by the server\'s user only', async () => {
+  it("lays blobs out as <root>/<sha[0:2]>/<sha>, readable by the server's user only", async () => {
     const { bytes, sha } = randomBlob(1234);
     await sut.put(sha, streamOf(bytes));
     const info = statSync(join(root, 'blobs', sha.slice(0, 2), sha));
@@ -133,7 +133,11 @@ describe('LocalFsBlobStore on disk', () => {
     expect(names).toHaveLength(2);
     for (const name of names) {
       const match = /^([0-9a-f]{64})\.(\d+)(-\d+)?$/.exec(name)!;
-      expect([match[1], Number(match[2]) >= before, readFileSync(join(root, '.quarantine', name)).equals(bytes)]).toEqual([sha, true, true]);
+      expect([match[1], Number(match[2]) >= before, readFileSync(join(root, '.quarantine', name)).equals(bytes)]).toEqual([
+        sha,
+        true,
+        true,
+      ]);
     }
   });
 

@@ -85,7 +85,8 @@ export class LocalFsBlobStore implements BlobStore {
 
   private readonly putDriver: PutDriver = {
     holds: async (sha) => this.exists(this.blobPath(sha.slice(0, 2), sha)),
-    writeNew: (sha, body, options) => writeNewBlob(this.writer, join(this.tmpDir, `${sha}.${this.tmpTag}${++this.tmpSeq}`), sha, body, options),
+    writeNew: (sha, body, options) =>
+      writeNewBlob(this.writer, join(this.tmpDir, `${sha}.${this.tmpTag}${++this.tmpSeq}`), sha, body, options),
   };
 
   /** In place, as the other quick metadata calls: an absent blob (the common case of a new upload) throws nothing. */

@@ -53,7 +53,9 @@ describe.each([
     const { bytes, sha } = randomBlob(200_000);
     const hashed = await write(file, bytes);
     strayWrite(bytes.length, Buffer.from('a stray tail'));
-    await expect(file.seal(sha, hashed, 0)).rejects.toThrow(new TempFileMismatch('the temporary file holds 200012 bytes where 200000 were hashed'));
+    await expect(file.seal(sha, hashed, 0)).rejects.toThrow(
+      new TempFileMismatch('the temporary file holds 200012 bytes where 200000 were hashed'),
+    );
     await file.close();
   });
 

@@ -101,7 +101,7 @@ export class TempBlobFile {
   private async hashContent(bytes: number): Promise<string> {
     const hash = createHash('sha256');
     const buffer = Buffer.allocUnsafe(Math.min(REREAD_CHUNK, Math.max(bytes, 1)));
-    for (let offset = 0; offset < bytes; ) {
+    for (let offset = 0; offset < bytes;) {
       const { bytesRead } = await readAsync(this.fd, buffer, 0, Math.min(buffer.length, bytes - offset), offset);
       if (bytesRead === 0) break;
       hash.update(buffer.subarray(0, bytesRead));

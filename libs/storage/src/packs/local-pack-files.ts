@@ -28,7 +28,10 @@ export class LocalPackFiles implements PackFiles {
     const prefixDir = join(this.dir, id.slice(0, 2));
     try {
       // Never recursive: a store root that went away must not be made again, empty, under its mount point.
-      for (const [dir, parent] of [[this.dir, join(this.dir, '..')], [prefixDir, this.dir]]) {
+      for (const [dir, parent] of [
+        [this.dir, join(this.dir, '..')],
+        [prefixDir, this.dir],
+      ]) {
         if (makeDir(dir)) await fsyncDir(parent);
       }
       const path = join(prefixDir, id);
@@ -36,7 +39,12 @@ export class LocalPackFiles implements PackFiles {
       try {
         await fsyncDir(prefixDir);
         const { ino, dev } = await handle.stat();
-        return new LocalPackAppender(id, handle.fd, () => handle.close(), () => stillInPlace(path, ino, dev));
+        return new LocalPackAppender(
+          id,
+          handle.fd,
+          () => handle.close(),
+          () => stillInPlace(path, ino, dev),
+        );
       } catch (error) {
         await handle.close();
         throw error;
@@ -195,7 +203,10 @@ function writeAll(fd: number, buffers: Buffer[], position: number): Promise<void
         step(dropBytes(rest, written), at + written);
       });
     };
-    step(buffers.filter((b) => b.length > 0), position);
+    step(
+      buffers.filter((b) => b.length > 0),
+      position,
+    );
   });
 }
 

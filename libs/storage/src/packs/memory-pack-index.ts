@@ -48,7 +48,10 @@ export class MemoryPackIndex implements PackIndex {
   }
 
   async entriesOf(packId: string): Promise<PackEntry[]> {
-    return [...this.entries.values()].filter((e) => e.packId === packId).sort((a, b) => a.offset - b.offset).map((e) => ({ ...e }));
+    return [...this.entries.values()]
+      .filter((e) => e.packId === packId)
+      .sort((a, b) => a.offset - b.offset)
+      .map((e) => ({ ...e }));
   }
 
   async dropPack(packId: string): Promise<void> {

@@ -28,7 +28,7 @@ export async function* mergedListing(index: PackIndex, loose: AsyncIterable<Blob
 }
 
 async function* packedListing(index: PackIndex, after: string): AsyncGenerator<BlobStat> {
-  for (let from = after; ; ) {
+  for (let from = after; ;) {
     const page = await index.list(from, PAGE);
     for (const entry of page) yield { sha256: entry.sha256, size: entry.length };
     if (page.length < PAGE) return;

@@ -123,7 +123,7 @@ describe('PackWriter', () => {
     expect(index.commits.map((c) => c.packs.map((p) => p.id))).toEqual([['p2']]);
   });
 
-  it('fails the appends of a flush with the pack files\' own typed error: a full S3 bucket stays insufficient_storage', async () => {
+  it("fails the appends of a flush with the pack files' own typed error: a full S3 bucket stays insufficient_storage", async () => {
     const b = blob(300);
     files.failNextWrite = new HoardError('insufficient_storage', 'The blob store is full');
     await expect(sut.append(b.sha, b.chunks, 300)).rejects.toMatchObject({ code: 'insufficient_storage' });
@@ -176,7 +176,7 @@ describe('PackWriter over pack files that seal on sync (S3)', () => {
     return { sha, chunks: [bytes], bytes };
   };
 
-  it('commits each flush\'s pack sealed and puts the appends that arrive during a flush in a new pack', async () => {
+  it("commits each flush's pack sealed and puts the appends that arrive during a flush in a new pack", async () => {
     const first = Array.from({ length: 3 }, () => blob(100));
     index.hold();
     const one = first.map((b) => sut.append(b.sha, b.chunks, 100));
@@ -199,7 +199,10 @@ describe('PackWriter over pack files that seal on sync (S3)', () => {
     const b = blob(64);
     await expect(sut.append(a.sha, a.chunks, 64)).resolves.toBe(true);
     await expect(sut.append(b.sha, b.chunks, 64)).resolves.toBe(true);
-    expect((await index.packs()).map((p) => [p.id, p.size, p.sealed])).toEqual([['p1', 64, true], ['p2', 64, true]]);
+    expect((await index.packs()).map((p) => [p.id, p.size, p.sealed])).toEqual([
+      ['p1', 64, true],
+      ['p2', 64, true],
+    ]);
     await sut.close();
     expect(files.calls.close).toBe(2);
   });

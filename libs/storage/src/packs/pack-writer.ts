@@ -95,7 +95,13 @@ export class PackWriter {
    */
   async append(sha256: Sha256, chunks: Buffer[], size: number): Promise<boolean> {
     for (let earlier = this.inFlight.get(sha256); earlier; earlier = this.inFlight.get(sha256)) {
-      if (await earlier.then(() => true, () => false)) return false;
+      if (
+        await earlier.then(
+          () => true,
+          () => false,
+        )
+      )
+        return false;
     }
     let done!: Queued['done'];
     const flushed = new Promise<void>((resolve, reject) => (done = { resolve, reject }));
@@ -192,7 +198,10 @@ export class PackWriter {
     for (const [pack, items] of byPack) {
       try {
         if (pack.broken) throw new Error(`an earlier flush of pack ${pack.appender.id} failed`);
-        await pack.appender.write(items.flatMap((item) => item.chunks), items[0].offset);
+        await pack.appender.write(
+          items.flatMap((item) => item.chunks),
+          items[0].offset,
+        );
         await pack.appender.datasync();
         durable.push(...items);
         const tail = items[items.length - 1];

@@ -33,8 +33,7 @@ export async function readPackedEntry(files: PackFiles, entry: PackEntry, range?
   const bytes = await files.readBytes(entry.packId, entry.offset, entry.length);
   const actual = createHash('sha256').update(bytes).digest('hex');
   if (bytes.length === entry.length && actual === entry.sha256) return Readable.from([bytes]);
-  const detail =
-    bytes.length < entry.length ? `ends after ${bytes.length} of ${entry.length} bytes in its pack` : `hashes to ${actual}`;
+  const detail = bytes.length < entry.length ? `ends after ${bytes.length} of ${entry.length} bytes in its pack` : `hashes to ${actual}`;
   const failed = new Readable({ read() {} });
   process.nextTick(() => failed.destroy(new StoredCopyCorrupt(entry.sha256, detail)));
   return failed;

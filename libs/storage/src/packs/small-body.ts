@@ -43,7 +43,10 @@ export function readSmallBody(sha: string, body: Readable, limit: number, option
     };
     const onData = (chunk: Buffer): void => {
       const over = overLimits(size + chunk.length, options);
-      if (over) return settle(() => { throw over; });
+      if (over)
+        return settle(() => {
+          throw over;
+        });
       chunks.push(chunk);
       size += chunk.length;
       if (size >= limit) {
@@ -60,8 +63,14 @@ export function readSmallBody(sha: string, body: Readable, limit: number, option
         if (actual !== sha) throw digestMismatch(sha, actual);
         return { kind: 'small', chunks, size };
       });
-    const onError = (error: Error): void => settle(() => { throw classifyPutFailure(error, undefined, 'read'); });
-    const onClose = (): void => settle(() => { throw classifyPutFailure(new Error('premature close'), undefined, 'read'); });
+    const onError = (error: Error): void =>
+      settle(() => {
+        throw classifyPutFailure(error, undefined, 'read');
+      });
+    const onClose = (): void =>
+      settle(() => {
+        throw classifyPutFailure(new Error('premature close'), undefined, 'read');
+      });
     if (body.destroyed) return body.errored ? onError(body.errored) : onClose();
     body.on('data', onData).once('end', onEnd).once('error', onError).once('close', onClose);
   });

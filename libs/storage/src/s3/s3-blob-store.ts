@@ -196,7 +196,14 @@ export class S3BlobStore implements BlobStore {
   /** Pack files in this store's bucket, under its prefix, on its client (closed with the store). */
   packFiles(stagingDir?: string): S3PackFiles {
     const { bucket } = this.options;
-    return new S3PackFiles({ client: this.client, bucket, prefix: this.prefix, partSize: this.partSize, queueSize: this.queueSize, stagingDir });
+    return new S3PackFiles({
+      client: this.client,
+      bucket,
+      prefix: this.prefix,
+      partSize: this.partSize,
+      queueSize: this.queueSize,
+      stagingDir,
+    });
   }
 
   async ping(): Promise<void> {

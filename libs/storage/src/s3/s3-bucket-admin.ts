@@ -57,9 +57,7 @@ export class S3BucketAdmin {
         for (const upload of page.Uploads ?? []) {
           if (!upload.Key?.startsWith(this.prefix)) continue;
           if (!upload.Initiated || upload.Initiated.getTime() > cutoff) continue;
-          await this.client.send(
-            new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key, UploadId: upload.UploadId }),
-          );
+          await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key, UploadId: upload.UploadId }));
         }
         if (!page.IsTruncated) return;
         keyMarker = page.NextKeyMarker;

@@ -35,13 +35,22 @@ export async function copyObject(source: CopySource): Promise<void> {
     return;
   }
   const partSize = Math.max(source.partSize, Math.ceil(size / MAX_PARTS));
-  const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: to, ContentType: 'application/octet-stream' }));
+  const { UploadId } = await client.send(
+    new CreateMultipartUploadCommand({ Bucket: bucket, Key: to, ContentType: 'application/octet-stream' }),
+  );
   try {
     const parts = [];
     for (let start = 0, PartNumber = 1; start < size; start += partSize, PartNumber++) {
       const end = Math.min(size, start + partSize) - 1;
       const { CopyPartResult } = await client.send(
-        new UploadPartCopyCommand({ Bucket: bucket, Key: to, UploadId, PartNumber, CopySource: copySource, CopySourceRange: `bytes=${start}-${end}` }),
+        new UploadPartCopyCommand({
+          Bucket: bucket,
+          Key: to,
+          UploadId,
+          PartNumber,
+          CopySource: copySource,
+          CopySourceRange: `bytes=${start}-${end}`,
+        }),
       );
       parts.push({ PartNumber, ETag: CopyPartResult?.ETag });
     }

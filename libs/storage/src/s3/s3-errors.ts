@@ -29,7 +29,13 @@ export function isConditionalConflict(error: unknown): boolean {
 }
 
 /** S3 (and MinIO) answers of a store or a quota with no room left for the object. */
-const FULL_CODES = new Set(['XMinioStorageFull', 'XMinioAdminBucketQuotaExceeded', 'QuotaExceeded', 'EntityTooLarge', 'InsufficientStorage']);
+const FULL_CODES = new Set([
+  'XMinioStorageFull',
+  'XMinioAdminBucketQuotaExceeded',
+  'QuotaExceeded',
+  'EntityTooLarge',
+  'InsufficientStorage',
+]);
 
 /** True when S3 refused a write for want of space (a full drive, a bucket quota): 507 rather than 503. */
 export function isS3Full(error: unknown): boolean {

@@ -117,7 +117,7 @@ async function writeAll(handle: FileHandle, buffers: Buffer[], position: number)
 }
 
 async function readFully(handle: FileHandle, into: Buffer, position: number): Promise<void> {
-  for (let done = 0; done < into.length; ) {
+  for (let done = 0; done < into.length;) {
     const { bytesRead } = await handle.read(into, done, into.length - done, position + done);
     if (bytesRead === 0) throw new Error(`the staged pack ended ${into.length - done} bytes early`);
     done += bytesRead;

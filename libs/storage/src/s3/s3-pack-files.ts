@@ -1,10 +1,4 @@
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -141,7 +135,10 @@ export class S3PackFiles implements PackFiles {
     for (const name of await readdir(this.stagingDir)) {
       if (!STAGED_RE.test(name)) continue;
       const path = join(this.stagingDir, name);
-      const modified = await stat(path).then((found) => found.mtimeMs, () => Number.POSITIVE_INFINITY);
+      const modified = await stat(path).then(
+        (found) => found.mtimeMs,
+        () => Number.POSITIVE_INFINITY,
+      );
       if (modified <= oldest) await unlink(path).catch(() => undefined);
     }
   }

@@ -157,9 +157,7 @@ export function describeBlobStoreContract(name: string, factory: BlobStoreFactor
     it('lists every blob in ascending digest order, resuming after a digest and stopping at a limit', async () => {
       const blobs = Array.from({ length: 7 }, (_, i) => randomBlob(100 + i));
       for (const blob of blobs) await sut.put(blob.sha, streamOf(blob.bytes));
-      const expected = blobs
-        .map((b) => ({ sha256: b.sha, size: b.bytes.length }))
-        .sort((a, b) => (a.sha256 < b.sha256 ? -1 : 1));
+      const expected = blobs.map((b) => ({ sha256: b.sha, size: b.bytes.length })).sort((a, b) => (a.sha256 < b.sha256 ? -1 : 1));
       expect(await collect(sut.list())).toEqual(expected);
       expect(await collect(sut.list({ after: expected[2].sha256 }))).toEqual(expected.slice(3));
       expect(await collect(sut.list({ limit: 2 }))).toEqual(expected.slice(0, 2));
@@ -167,7 +165,7 @@ export function describeBlobStoreContract(name: string, factory: BlobStoreFactor
       expect(await collect(sut.list({ after: expected[6].sha256 }))).toEqual([]);
     });
 
-    it('quarantines a blob: no longer read, stat\'ed or listed, stored afresh by the next upload', async () => {
+    it("quarantines a blob: no longer read, stat'ed or listed, stored afresh by the next upload", async () => {
       const kept = randomBlob(3_000);
       const { bytes, sha } = randomBlob(6_000);
       await sut.put(kept.sha, streamOf(kept.bytes));

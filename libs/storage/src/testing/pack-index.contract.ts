@@ -22,7 +22,7 @@ export function describePackIndexContract(name: string, factory: PackIndexFactor
       await cleanup();
     });
 
-    it('makes a flush visible whole: its entries and the packs\' committed ends', async () => {
+    it("makes a flush visible whole: its entries and the packs' committed ends", async () => {
       await sut.commit({
         packs: [{ id: 'p1', size: 300, sealed: false }],
         entries: [entry(1, 'p1', 0, 100), entry(2, 'p1', 100, 200)],
@@ -37,10 +37,13 @@ export function describePackIndexContract(name: string, factory: PackIndexFactor
       await expect(sut.packs()).resolves.toEqual([{ id: 'p1', size: 300, sealed: false, entries: 2, liveBytes: 300 }]);
     });
 
-    it('moves a pack\'s committed end forward and seals it across flushes spanning two packs', async () => {
+    it("moves a pack's committed end forward and seals it across flushes spanning two packs", async () => {
       await sut.commit({ packs: [{ id: 'p1', size: 100, sealed: false }], entries: [entry(1, 'p1', 0, 100)] });
       await sut.commit({
-        packs: [{ id: 'p1', size: 150, sealed: true }, { id: 'p2', size: 10, sealed: false }],
+        packs: [
+          { id: 'p1', size: 150, sealed: true },
+          { id: 'p2', size: 10, sealed: false },
+        ],
         entries: [entry(2, 'p1', 100, 50), entry(3, 'p2', 0, 10)],
       });
       await expect(sut.packs()).resolves.toEqual([
@@ -57,7 +60,7 @@ export function describePackIndexContract(name: string, factory: PackIndexFactor
       await expect(sut.packs()).resolves.toEqual([{ id: 'p1', size: 20, sealed: false, entries: 1, liveBytes: 10 }]);
     });
 
-    it('forgets a removed entry, lowering its pack\'s live bytes, and answers false for an absent one', async () => {
+    it("forgets a removed entry, lowering its pack's live bytes, and answers false for an absent one", async () => {
       await sut.commit({
         packs: [{ id: 'p1', size: 30, sealed: false }],
         entries: [entry(1, 'p1', 0, 10), entry(2, 'p1', 10, 20)],
@@ -79,7 +82,10 @@ export function describePackIndexContract(name: string, factory: PackIndexFactor
 
     it('drops a pack with the entries still pointing into it, and no other', async () => {
       await sut.commit({
-        packs: [{ id: 'p1', size: 10, sealed: true }, { id: 'p2', size: 10, sealed: false }],
+        packs: [
+          { id: 'p1', size: 10, sealed: true },
+          { id: 'p2', size: 10, sealed: false },
+        ],
         entries: [entry(1, 'p1', 0, 10), entry(2, 'p2', 0, 10)],
       });
       await sut.dropPack('p1');

@@ -65,7 +65,9 @@ describe('HashPool', () => {
       const expects = files.map((p) => statSync(p, { bigint: true }));
       rmSync(files[40]);
       const results = await Promise.all(
-        files.map((p, i) => single.hash(p, { expect: { size: expects[i].size, mtimeNs: expects[i].mtimeNs } }).catch((e: HashReadError) => e)),
+        files.map((p, i) =>
+          single.hash(p, { expect: { size: expects[i].size, mtimeNs: expects[i].mtimeNs } }).catch((e: HashReadError) => e),
+        ),
       );
       // Two single messages fill the worker's depth while the rest queue; then groups of 32, 32 and the last 4.
       expect(posted).toEqual([1, 1, GROUP_MAX, GROUP_MAX, 4]);

@@ -21,7 +21,10 @@ export interface HashResult {
 
 /** A failure to read a file; `code` is the system error code (ENOENT, EACCES, ELOOP, ENOTREG, …). */
 export class HashReadError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'HashReadError';
   }
@@ -69,7 +72,10 @@ export class HashPool {
   private readonly size: number;
 
   /** Workers start on demand, so a run that reads no file (an unchanged tree) starts none. */
-  constructor(size = availableParallelism(), private readonly depth = 2) {
+  constructor(
+    size = availableParallelism(),
+    private readonly depth = 2,
+  ) {
     this.size = Math.max(1, size);
   }
 
@@ -78,8 +84,13 @@ export class HashPool {
     if (this.closed) return Promise.reject(new Error('hash pool closed'));
     return new Promise<HashResult>((resolve, reject) => {
       this.queue.push({
-        id: this.nextId++, path, noFollow: options.noFollow ?? false, resolve, reject,
-        size: options.expect?.size.toString(), mtimeNs: options.expect?.mtimeNs.toString(),
+        id: this.nextId++,
+        path,
+        noFollow: options.noFollow ?? false,
+        resolve,
+        reject,
+        size: options.expect?.size.toString(),
+        mtimeNs: options.expect?.mtimeNs.toString(),
         small: options.expect !== undefined && options.expect.size < BigInt(SMALL_FILE_BYTES),
       });
       this.dispatch();
@@ -104,7 +115,9 @@ export class HashPool {
       // A busy worker keeps the process alive; an idle one must not.
       slot.worker.ref();
       slot.worker.postMessage(
-        group.map((job) => ({ id: job.id, path: job.path, noFollow: job.noFollow, size: job.size, mtimeNs: job.mtimeNs }) satisfies HashJobMessage),
+        group.map(
+          (job) => ({ id: job.id, path: job.path, noFollow: job.noFollow, size: job.size, mtimeNs: job.mtimeNs }) satisfies HashJobMessage,
+        ),
       );
     }
   }

@@ -41,7 +41,9 @@ function hashFile(job: HashJobMessage): HashAnswer {
     }
     const after = fstatSync(fd, { bigint: true });
     const changed =
-      BigInt(total) !== before.size || after.size !== before.size || after.mtimeNs !== before.mtimeNs ||
+      BigInt(total) !== before.size ||
+      after.size !== before.size ||
+      after.mtimeNs !== before.mtimeNs ||
       (job.size !== undefined && (before.size !== BigInt(job.size) || before.mtimeNs !== BigInt(job.mtimeNs!)));
     return { id: job.id, sha256: hash.digest('hex'), bytes: total, changed };
   } catch (err) {

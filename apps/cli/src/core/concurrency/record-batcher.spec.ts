@@ -45,10 +45,13 @@ describe('RecordBatcher', () => {
   it('keeps exactly the configured number of batches in flight while there are enough', async () => {
     const answers: Array<() => void> = [];
     let active = 0;
-    const sut = new RecordBatcher<number>(() => {
-      active++;
-      return new Promise<void>((resolve) => answers.push(() => (active--, resolve())));
-    }, { size: 10, inFlight: 2 });
+    const sut = new RecordBatcher<number>(
+      () => {
+        active++;
+        return new Promise<void>((resolve) => answers.push(() => (active--, resolve())));
+      },
+      { size: 10, inFlight: 2 },
+    );
     const producer = (async () => {
       for (let i = 0; i < 100; i++) await sut.add(i);
       await sut.drain();

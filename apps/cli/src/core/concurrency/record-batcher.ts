@@ -26,7 +26,10 @@ export class RecordBatcher<T> {
   private readonly runner: BoundedRunner;
   private readonly size: number;
 
-  constructor(private readonly send: (items: T[]) => Promise<void>, private readonly options: BatcherOptions = {}) {
+  constructor(
+    private readonly send: (items: T[]) => Promise<void>,
+    private readonly options: BatcherOptions = {},
+  ) {
     this.size = Math.min(options.size ?? LIMITS.batchMax, LIMITS.batchMax);
     this.runner = new BoundedRunner(options.inFlight ?? 2);
   }

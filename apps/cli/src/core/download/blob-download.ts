@@ -31,7 +31,12 @@ export function partialPath(target: string, sha256: string): string {
  * what an earlier attempt left; the file takes its final name only once its SHA-256 matches. On a mismatch the
  * temporary file is removed and a `digest_mismatch` HoardError is thrown: no output file is left.
  */
-export async function downloadToFile(client: DownloadClient, sha256: string, target: string, options: DownloadFileOptions = {}): Promise<number> {
+export async function downloadToFile(
+  client: DownloadClient,
+  sha256: string,
+  target: string,
+  options: DownloadFileOptions = {},
+): Promise<number> {
   const temp = partialPath(target, sha256);
   const attempts = options.attempts ?? 4;
   const state: TransferState = { hash: createHash('sha256'), offset: 0, received: 0, reported: 0 };
@@ -69,7 +74,10 @@ export async function downloadToFile(client: DownloadClient, sha256: string, tar
 
 /** Streams content to a writable (e.g. stdout) and verifies the digest at the end; throws `digest_mismatch` after the fact. */
 export async function downloadToStream(
-  client: DownloadClient, sha256: string, out: Writable, options: Pick<DownloadFileOptions, 'onBytes' | 'onSize'> = {},
+  client: DownloadClient,
+  sha256: string,
+  out: Writable,
+  options: Pick<DownloadFileOptions, 'onBytes' | 'onSize'> = {},
 ): Promise<number> {
   const hash = createHash('sha256');
   let bytes = 0;
@@ -105,7 +113,11 @@ function report(state: TransferState, total: number, options: DownloadFileOption
 
 /** One request: continues the partial file with Range, or starts over when it cannot be continued. */
 async function transfer(
-  client: DownloadClient, sha256: string, temp: string, state: TransferState, options: DownloadFileOptions,
+  client: DownloadClient,
+  sha256: string,
+  temp: string,
+  state: TransferState,
+  options: DownloadFileOptions,
 ): Promise<void> {
   state.received = 0;
   let dl = await client.getBlob(sha256, state.offset > 0 ? { range: { start: state.offset } } : {}).catch((err) => {

@@ -19,16 +19,23 @@ export async function resolveDigest(client: DigestLookupClient, input: string, h
   const text = input.trim().toLowerCase();
   if (/^[0-9a-f]{64}$/.test(text)) return text;
   if (!new RegExp(`^[0-9a-f]{${MIN_DIGEST_PREFIX},63}$`).test(text)) {
-    throw new HoardError('invalid_digest', `"${input}" is not a digest: give its 64 hexadecimal characters or at least the first ${MIN_DIGEST_PREFIX}`);
+    throw new HoardError(
+      'invalid_digest',
+      `"${input}" is not a digest: give its 64 hexadecimal characters or at least the first ${MIN_DIGEST_PREFIX}`,
+    );
   }
   let found = hostname === undefined ? new Set<string>() : await digestsStarting(client, text, { hostname, include_deleted: true });
   if (found.size === 0) found = await digestsStarting(client, text, { include_deleted: true });
   if (found.size === 1) return [...found][0];
   if (found.size === 0) throw new HoardError('not_found', `no recorded content has a digest starting with ${text}`);
   const candidates = [...found].sort();
-  throw new HoardError('invalid_request', `the digest prefix ${text} is ambiguous; it starts ${candidates.length} digests:\n  ${candidates.join('\n  ')}`, {
-    details: { candidates },
-  });
+  throw new HoardError(
+    'invalid_request',
+    `the digest prefix ${text} is ambiguous; it starts ${candidates.length} digests:\n  ${candidates.join('\n  ')}`,
+    {
+      details: { candidates },
+    },
+  );
 }
 
 /** The distinct digests starting with `prefix` among the records the query lists. */

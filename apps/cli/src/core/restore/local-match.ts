@@ -14,7 +14,9 @@ export type Comparable = Pick<FileRecord, 'type' | 'link_target' | 'size' | 'mti
  * (with `trustMtime`) its mtime to the microsecond, and otherwise by its SHA-256 (`digest` computes it).
  */
 export async function compareLocal(
-  path: string, record: Comparable, options: { trustMtime: boolean; digest?: (path: string) => Promise<string> },
+  path: string,
+  record: Comparable,
+  options: { trustMtime: boolean; digest?: (path: string) => Promise<string> },
 ): Promise<LocalMatch> {
   let st;
   try {

@@ -28,14 +28,22 @@ describe('RestoreRunner', () => {
   const recorded = async (filepath: string, content: string, extra: Partial<FileMetadata> & { stored?: boolean } = {}) => {
     const { stored = true, ...meta } = extra;
     if (stored && meta.type !== 'symlink') client.store(Buffer.from(content));
-    await client.recordBatch([{ hostname: 'h', filepath, sha256: sha(content), size: content.length, mode: 0o100640, mtime: MTIME, atime: MTIME, ...meta }]);
+    await client.recordBatch([
+      { hostname: 'h', filepath, sha256: sha(content), size: content.length, mode: 0o100640, mtime: MTIME, atime: MTIME, ...meta },
+    ]);
   };
-  const link = (filepath: string, target: string) => recorded(filepath, '', { type: 'symlink', link_target: target, sha256: EMPTY_SHA256, mode: 0o120777 });
+  const link = (filepath: string, target: string) =>
+    recorded(filepath, '', { type: 'symlink', link_target: target, sha256: EMPTY_SHA256, mode: 0o120777 });
   const restore = async (options: Partial<RestoreOptions> = {}) => {
     const events: RestoreEvent[] = [];
     const progress: RestoreProgress = { totalFiles: null, totalBytes: null, files: 0, bytes: 0, skipped: 0, failed: 0 };
     client.calls.length = 0;
-    const sut = new RestoreRunner(client, { hostname: 'h', prefix: '/data/docs', to, concurrency: 2, ...options }, (e) => events.push(e), progress);
+    const sut = new RestoreRunner(
+      client,
+      { hostname: 'h', prefix: '/data/docs', to, concurrency: 2, ...options },
+      (e) => events.push(e),
+      progress,
+    );
     const { elapsed_ms: _, ...summary } = await sut.run();
     return { summary, events, progress, downloads: client.calls.filter((c) => c.route === 'getBlob').length };
   };
@@ -59,7 +67,11 @@ describe('RestoreRunner', () => {
     expect([st.mode & 0o7777, st.mtimeMs]).toEqual([0o640, MTIME * 1000]);
     expect(first.progress).toEqual({ totalFiles: 2, totalBytes: 9, files: 2, bytes: 9, skipped: 0, failed: 0 });
     const second = await restore();
-    expect([second.downloads, second.summary.skipped, second.events.map((e) => e.event === 'skipped' && e.reason)]).toEqual([0, 2, ['identical', 'identical']]);
+    expect([second.downloads, second.summary.skipped, second.events.map((e) => e.event === 'skipped' && e.reason)]).toEqual([
+      0,
+      2,
+      ['identical', 'identical'],
+    ]);
     expect(second.progress).toMatchObject({ totalFiles: 0, totalBytes: 0 });
   });
 
@@ -68,7 +80,8 @@ describe('RestoreRunner', () => {
     writeFileSync(join(to, 'a.txt'), 'a local edit');
     const never = await restore({ overwrite: 'never', prefix: '/data/docs/a.txt' });
     expect([never.events, readFileSync(join(to, 'a.txt'), 'utf8')]).toEqual([
-      [{ event: 'skipped', path: '/data/docs/a.txt', target: join(to, 'a.txt'), reason: 'exists' }], 'a local edit',
+      [{ event: 'skipped', path: '/data/docs/a.txt', target: join(to, 'a.txt'), reason: 'exists' }],
+      'a local edit',
     ]);
     const changed = await restore({ prefix: '/data/docs/a.txt' });
     expect([changed.downloads, readFileSync(join(to, 'a.txt'), 'utf8')]).toEqual([1, 'alpha']);
@@ -82,7 +95,11 @@ describe('RestoreRunner', () => {
     const { summary, events } = await restore();
     expect(events.filter((e) => e.event === 'failed').sort((x, y) => (x.path < y.path ? -1 : 1))).toEqual([
       { event: 'failed', path: '/data/docs/lost', reason: 'its content is not available on the server' },
-      { event: 'failed', path: '/data/docs/sub/b.txt', reason: expect.stringMatching(/^downloaded content of [0-9a-f]{64} hashes to [0-9a-f]{64}; nothing was written$/) },
+      {
+        event: 'failed',
+        path: '/data/docs/sub/b.txt',
+        reason: expect.stringMatching(/^downloaded content of [0-9a-f]{64} hashes to [0-9a-f]{64}; nothing was written$/),
+      },
     ]);
     expect([summary.failed, readdirSync(to).sort(), readdirSync(join(to, 'sub'))]).toEqual([2, ['a.txt', 'sub'], []]);
   });
@@ -97,15 +114,22 @@ describe('RestoreRunner', () => {
     const { events } = await restore();
     // Files are written two at a time, in any order; the link, listed first, comes after all of them.
     const said = events.map((e) => `${e.event}:${e.path.slice('/data/docs/'.length)}`);
-    expect([said.slice(0, -1).sort(), said.at(-1)]).toEqual([['failed:trap/c.txt', 'restored:a.txt', 'restored:sub/b.txt'], 'restored:0-link']);
-    expect(events.find((e) => e.event === 'failed')).toMatchObject({ reason: `${join(to, 'trap')} is a symbolic link; nothing is restored through it` });
+    expect([said.slice(0, -1).sort(), said.at(-1)]).toEqual([
+      ['failed:trap/c.txt', 'restored:a.txt', 'restored:sub/b.txt'],
+      'restored:0-link',
+    ]);
+    expect(events.find((e) => e.event === 'failed')).toMatchObject({
+      reason: `${join(to, 'trap')} is a symbolic link; nothing is restored through it`,
+    });
     expect([readlinkSync(join(to, '0-link')), readdirSync(outside)]).toEqual(['sub', []]);
   });
 
   it('in a dry run writes and downloads nothing; filters choose by the path under the prefix', async () => {
     const filter = new PathFilter(['*.txt'], ['sub/']);
     const { summary, events, downloads } = await restore({ dryRun: true, filter });
-    expect(events).toEqual([{ event: 'would_restore', path: '/data/docs/a.txt', target: join(to, 'a.txt'), sha256: sha('alpha'), bytes: 5 }]);
+    expect(events).toEqual([
+      { event: 'would_restore', path: '/data/docs/a.txt', target: join(to, 'a.txt'), sha256: sha('alpha'), bytes: 5 },
+    ]);
     expect([summary.matched, summary.restored, downloads, existsSync(to)]).toEqual([1, 1, 0, false]);
   });
 

@@ -74,7 +74,16 @@ export class RestoreRunner {
     private readonly listener: (e: RestoreEvent) => void,
     private readonly progress: RestoreProgress,
   ) {
-    this.summary = { event: 'summary', dry_run: Boolean(options.dryRun), matched: 0, restored: 0, skipped: 0, bytes: 0, failed: 0, elapsed_ms: 0 };
+    this.summary = {
+      event: 'summary',
+      dry_run: Boolean(options.dryRun),
+      matched: 0,
+      restored: 0,
+      skipped: 0,
+      bytes: 0,
+      failed: 0,
+      elapsed_ms: 0,
+    };
   }
 
   async run(): Promise<RestoreSummary> {
@@ -134,7 +143,14 @@ export class RestoreRunner {
       this.summary.bytes += bytes;
       this.progress.files++;
       const link = isLink ? { link_target: record.link_target ?? '' } : {};
-      this.listener({ event: this.options.dryRun ? 'would_restore' : 'restored', path: record.filepath, target, sha256: record.sha256, bytes, ...link });
+      this.listener({
+        event: this.options.dryRun ? 'would_restore' : 'restored',
+        path: record.filepath,
+        target,
+        sha256: record.sha256,
+        bytes,
+        ...link,
+      });
     } catch (err) {
       this.fail(record, reasonOf(err));
     }

@@ -13,7 +13,10 @@ export class RestoreWriter {
   /** Directories under the root known to be real directories (not links). */
   private readonly checked = new Set<string>();
 
-  constructor(private readonly root: string, private readonly client: DownloadClient) {}
+  constructor(
+    private readonly root: string,
+    private readonly client: DownloadClient,
+  ) {}
 
   /** Downloads a file's content to `target`, verified, then sets its mode and mtime; resolves with its size. */
   async writeFile(record: FileRecord, target: string, onBytes: (n: number) => void): Promise<number> {
@@ -52,7 +55,10 @@ export class RestoreWriter {
       let st = await lstatOrNull(path);
       if (!st) {
         // Made here, or by a download of the same directory running beside this one: then it is looked at again.
-        const made = await mkdir(path).then(() => true, (err: NodeJS.ErrnoException) => (err.code === 'EEXIST' ? false : Promise.reject(err)));
+        const made = await mkdir(path).then(
+          () => true,
+          (err: NodeJS.ErrnoException) => (err.code === 'EEXIST' ? false : Promise.reject(err)),
+        );
         if (!made) st = await lstatOrNull(path);
       }
       if (st?.isSymbolicLink()) throw new HoardError('invalid_request', `${path} is a symbolic link; nothing is restored through it`);

@@ -11,7 +11,10 @@ export class Confirmer {
   private batch = new ConfirmBatch();
   private readonly running = new BoundedRunner(2);
 
-  constructor(private readonly recorder: ScanRecorder, private readonly batchSize: number) {}
+  constructor(
+    private readonly recorder: ScanRecorder,
+    private readonly batchSize: number,
+  ) {}
 
   /** Adds file `at` of `source`; true when the batch is full and should be flushed. */
   addKnown(id: string, size: number, source: RecordSource, at: number): boolean {

@@ -25,7 +25,11 @@ describe('DeletionTracker', () => {
     }
     client.calls.length = 0;
   };
-  const live = () => client.records.filter((r) => r.deleted_at === null).map((r) => r.filepath.slice(tmp.dir.length + 1)).sort();
+  const live = () =>
+    client.records
+      .filter((r) => r.deleted_at === null)
+      .map((r) => r.filepath.slice(tmp.dir.length + 1))
+      .sort();
 
   beforeEach(() => {
     tmp = scratch('hoard-deletions-');

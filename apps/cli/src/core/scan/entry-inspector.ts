@@ -14,7 +14,10 @@ export type Inspected = { record: PendingRecord } | { st: BigIntStats } | 'gone'
  * may have changed back, or been renamed). A symbolic link not followed is recorded as what it is.
  */
 export class EntryInspector {
-  constructor(private readonly ctx: ScanContext, private readonly followSymlinks: boolean) {}
+  constructor(
+    private readonly ctx: ScanContext,
+    private readonly followSymlinks: boolean,
+  ) {}
 
   inspect(path: string): Inspected {
     const { cache } = this.ctx;

@@ -44,7 +44,10 @@ export function fingerprintOf(st: BigIntStats): FileFingerprint {
 
 /** The record sent to the server for a file. Times are Unix seconds with fractions. */
 export function metadataOf(
-  path: string, hostname: string, sha256: string, st: Pick<BigIntStats, 'size' | 'mode' | 'uid' | 'gid' | 'mtimeNs' | 'atimeNs' | 'ctimeNs'>,
+  path: string,
+  hostname: string,
+  sha256: string,
+  st: Pick<BigIntStats, 'size' | 'mode' | 'uid' | 'gid' | 'mtimeNs' | 'atimeNs' | 'ctimeNs'>,
 ): FileMetadata {
   return {
     filepath: path,

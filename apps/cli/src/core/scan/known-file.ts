@@ -36,8 +36,13 @@ export class KnownFile implements PendingRecord {
     const o = this.at * STAT.FIELDS;
     const sha256 = Buffer.from(this.report.digests.subarray(this.at * 32, this.at * 32 + 32)).toString('hex');
     const st = {
-      size: n[o + STAT.SIZE], mtimeNs: n[o + STAT.MTIME_NS], ctimeNs: n[o + STAT.CTIME_NS], mode: n[o + STAT.MODE], uid: n[o + STAT.UID],
-      gid: n[o + STAT.GID], atimeNs: n[o + STAT.ATIME_NS],
+      size: n[o + STAT.SIZE],
+      mtimeNs: n[o + STAT.MTIME_NS],
+      ctimeNs: n[o + STAT.CTIME_NS],
+      mode: n[o + STAT.MODE],
+      uid: n[o + STAT.UID],
+      gid: n[o + STAT.GID],
+      atimeNs: n[o + STAT.ATIME_NS],
     };
     return (this.built = metadataOf(this.path, this.hostname, sha256, st));
   }
@@ -46,8 +51,11 @@ export class KnownFile implements PendingRecord {
     const n = this.report.stats;
     const o = this.at * STAT.FIELDS;
     return {
-      size: n[o + STAT.SIZE], mtimeNs: n[o + STAT.MTIME_NS], ctimeNs: n[o + STAT.CTIME_NS],
-      ino: BigInt.asUintN(64, n[o + STAT.INO]), dev: BigInt.asUintN(64, n[o + STAT.DEV]),
+      size: n[o + STAT.SIZE],
+      mtimeNs: n[o + STAT.MTIME_NS],
+      ctimeNs: n[o + STAT.CTIME_NS],
+      ino: BigInt.asUintN(64, n[o + STAT.INO]),
+      dev: BigInt.asUintN(64, n[o + STAT.DEV]),
     };
   }
 }

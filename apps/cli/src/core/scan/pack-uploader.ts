@@ -96,7 +96,9 @@ export class PackUploader {
     if (this.ctx.fatal) return entries.forEach((entry) => entry.settle(false));
     let results: PackFileResult[];
     try {
-      results = await this.ctx.client.putBlobPack(entries.map(({ item: { meta } }) => ({ sha256: meta.sha256, path: meta.filepath, size: meta.size })));
+      results = await this.ctx.client.putBlobPack(
+        entries.map(({ item: { meta } }) => ({ sha256: meta.sha256, path: meta.filepath, size: meta.size })),
+      );
     } catch (err) {
       if (err instanceof HoardError && err.code === 'not_found') {
         this.unsupported = true;

@@ -20,7 +20,12 @@ export interface RootWalked {
  * disk must not read as deleted.
  */
 export class RootScan {
-  constructor(private readonly ctx: ScanContext, private readonly stages: ScanStages, private readonly inspector: EntryInspector, private readonly track: boolean) {}
+  constructor(
+    private readonly ctx: ScanContext,
+    private readonly stages: ScanStages,
+    private readonly inspector: EntryInspector,
+    private readonly track: boolean,
+  ) {}
 
   /** Scans `root` from its reports; null when the run must stop (the server cannot be used). */
   async run(root: string, reports: RootFeed): Promise<RootWalked | null> {

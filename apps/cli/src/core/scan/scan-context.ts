@@ -8,7 +8,10 @@ import { ProgressView, ScanEvent, ScanListener, ScanProgress, ScanSummary } from
 const FATAL = new Set<ErrorCode>(['unauthorized', 'forbidden', 'unavailable', 'insufficient_storage']);
 
 /** The routes a scan speaks. */
-export type ScanClient = Pick<HoardClient, 'recordBatch' | 'confirmSeen' | 'missingBlobs' | 'putBlobFile' | 'putBlobPack' | 'iterateFiles' | 'markDeleted'>;
+export type ScanClient = Pick<
+  HoardClient,
+  'recordBatch' | 'confirmSeen' | 'missingBlobs' | 'putBlobFile' | 'putBlobPack' | 'iterateFiles' | 'markDeleted'
+>;
 
 /** A file ready to be recorded: what the server is told, and what the cache will remember. */
 export interface PendingRecord {

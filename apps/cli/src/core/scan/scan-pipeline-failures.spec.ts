@@ -35,7 +35,17 @@ describe('ScanPipeline when things fail', () => {
 
   it('skips a directory that cannot be read, and does not take what it held for deleted', async () => {
     const unreadable = feedOf(async function* () {
-      yield { dir: h.path('sub'), listed: false, error: { code: 'EACCES', message: 'permission denied' }, same: [], ids: [], stats: new BigInt64Array(0), digests: new Uint8Array(0), other: [], gone: [] };
+      yield {
+        dir: h.path('sub'),
+        listed: false,
+        error: { code: 'EACCES', message: 'permission denied' },
+        same: [],
+        ids: [],
+        stats: new BigInt64Array(0),
+        digests: new Uint8Array(0),
+        other: [],
+        gone: [],
+      };
     });
     const { summary, events } = await h.scan({ feed: unreadable });
     expect(events).toEqual([{ event: 'skipped', path: h.path('sub'), reason: 'directory cannot be read (permission denied)' }]);

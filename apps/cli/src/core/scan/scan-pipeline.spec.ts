@@ -25,8 +25,19 @@ describe('ScanPipeline', () => {
     const { summary, read, events } = await h.scan();
     expect(read).toEqual(['a.txt', 'dup.txt', 'empty', 'sub/b.txt']);
     expect(summary).toEqual({
-      event: 'summary', dry_run: false, seen: 6, unchanged: 0, hashed: { files: 4, bytes: 14 }, recorded: 5, new_versions: 5,
-      uploaded: { files: 2, bytes: 9 }, deduplicated: { files: 2, bytes: 5 }, deleted: 0, skipped: 1, failed: 0, reasons: { FIFO: 1 },
+      event: 'summary',
+      dry_run: false,
+      seen: 6,
+      unchanged: 0,
+      hashed: { files: 4, bytes: 14 },
+      recorded: 5,
+      new_versions: 5,
+      uploaded: { files: 2, bytes: 9 },
+      deduplicated: { files: 2, bytes: 5 },
+      deleted: 0,
+      skipped: 1,
+      failed: 0,
+      reasons: { FIFO: 1 },
     });
     expect(record('link')).toMatchObject({ type: 'symlink', link_target: 'a.txt', size: 0, sha256: EMPTY_SHA256 });
     expect([...h.client.blobs.keys()].sort()).toEqual([sha('alpha'), sha('beta')].sort());
@@ -49,7 +60,11 @@ describe('ScanPipeline', () => {
     const { summary, read } = await h.scan();
     expect(read).toEqual(['sub/b.txt']);
     expect(summary).toMatchObject({ hashed: { files: 1, bytes: 13 }, new_versions: 2, uploaded: { files: 1, bytes: 13 }, deleted: 1 });
-    expect([record('sub/b.txt')?.version, record('renamed.txt')?.sha256, record('a.txt')?.deleted_at]).toEqual([2, sha('alpha'), expect.any(String)]);
+    expect([record('sub/b.txt')?.version, record('renamed.txt')?.sha256, record('a.txt')?.deleted_at]).toEqual([
+      2,
+      sha('alpha'),
+      expect.any(String),
+    ]);
     expect(h.client.calls.find((c) => c.route === 'markDeleted')?.arg).toEqual([h.path('a.txt')]);
   });
 
@@ -97,7 +112,11 @@ describe('ScanPipeline', () => {
   it('fails a file that changed while it was read, recording nothing of it', async () => {
     h.changing.add(h.path('sub/b.txt'));
     const { summary, events } = await h.scan();
-    expect(events).toContainEqual({ event: 'failed', path: h.path('sub/b.txt'), reason: 'changed while it was read; scan again to record it' });
+    expect(events).toContainEqual({
+      event: 'failed',
+      path: h.path('sub/b.txt'),
+      reason: 'changed while it was read; scan again to record it',
+    });
     expect([summary.failed, summary.recorded, record('sub/b.txt')]).toEqual([1, 4, undefined]);
   });
 
@@ -110,7 +129,10 @@ describe('ScanPipeline', () => {
   it('refuses a root that is not there before anything is sent', async () => {
     const missing = h.path('nowhere');
     const err = await h.scan({ paths: [missing] }).catch((e: HoardError) => e);
-    expect([(err as HoardError).code, (err as HoardError).message]).toEqual(['invalid_request', `cannot scan ${missing}: no such file or directory`]);
+    expect([(err as HoardError).code, (err as HoardError).message]).toEqual([
+      'invalid_request',
+      `cannot scan ${missing}: no such file or directory`,
+    ]);
     expect(routes()).toEqual([]);
   });
 });

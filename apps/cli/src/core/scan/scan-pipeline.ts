@@ -32,7 +32,11 @@ export interface ScanOptions {
  * Per-file problems are reported and counted; the run goes on.
  */
 export class ScanPipeline {
-  constructor(private readonly ctx: ScanContext, private readonly hasher: ContentHasher, private readonly options: ScanOptions) {}
+  constructor(
+    private readonly ctx: ScanContext,
+    private readonly hasher: ContentHasher,
+    private readonly options: ScanOptions,
+  ) {}
 
   /**
    * Scans the roots and resolves with the summary; `feed` is the walk started beforehand with `startWalk` (of the

@@ -36,7 +36,12 @@ describe('ScanRecorder', () => {
     expect(client.routes()).toEqual(['recordBatch', 'putBlobPack']);
     expect(client.blobs.has(sha('new'))).toBe(true);
     expect(events).toEqual([{ event: 'uploaded', path: join(tmp.dir, 'new'), sha256: sha('new'), bytes: 3 }]);
-    expect(ctx.summary()).toMatchObject({ recorded: 3, new_versions: 3, uploaded: { files: 1, bytes: 3 }, deduplicated: { files: 1, bytes: 6 } });
+    expect(ctx.summary()).toMatchObject({
+      recorded: 3,
+      new_versions: 3,
+      uploaded: { files: 1, bytes: 3 },
+      deduplicated: { files: 1, bytes: 6 },
+    });
     expect(ctx.progress.checked).toEqual({ files: 3, bytes: 12 });
     // `old` was read before (not fresh): its content being there already is no saving of this run.
     expect(['new', 'stored', 'old'].map(cachedId)).toEqual(['1', '2', '3']);
@@ -57,7 +62,14 @@ describe('ScanRecorder', () => {
 
   it('never uploads the empty content, whatever the server says', async () => {
     const { sut } = make();
-    const answer: BatchResultItem = { index: 0, id: '9', sha256: EMPTY_SHA256, status: 'created', upload_required: true, content_available: true };
+    const answer: BatchResultItem = {
+      index: 0,
+      id: '9',
+      sha256: EMPTY_SHA256,
+      status: 'created',
+      upload_required: true,
+      content_available: true,
+    };
     jest.spyOn(client, 'recordBatch').mockResolvedValueOnce([answer]);
     await sut.send([file('empty', '')]);
     await sut.drain();
@@ -112,7 +124,9 @@ describe('ScanRecorder', () => {
       await client.markDeleted('h', [join(tmp.dir, 'moved')]);
       client.calls.length = 0;
       const ids = { kept: '1', lost: '2', moved: '3' };
-      await sut.confirm(batchOf(...(['kept', 'lost', 'moved'] as const).map((n) => file(n, n, { fresh: false, cached: true, recordId: ids[n] }))));
+      await sut.confirm(
+        batchOf(...(['kept', 'lost', 'moved'] as const).map((n) => file(n, n, { fresh: false, cached: true, recordId: ids[n] }))),
+      );
       await sut.drain();
       expect(client.calls.map((c) => [c.route, c.arg])).toEqual([
         ['confirmSeen', ['1', '2', '3']],
@@ -135,7 +149,10 @@ describe('ScanRecorder', () => {
 
   it('lists the files that vanished before their upload, for the deletions', async () => {
     const { sut } = make();
-    await sut.send([file('here'), file('gone', null, { meta: { filepath: join(tmp.dir, 'gone'), hostname: 'h', sha256: sha('x'), size: 1 } })]);
+    await sut.send([
+      file('here'),
+      file('gone', null, { meta: { filepath: join(tmp.dir, 'gone'), hostname: 'h', sha256: sha('x'), size: 1 } }),
+    ]);
     await sut.drain();
     expect(sut.vanished).toEqual([join(tmp.dir, 'gone')]);
     expect(cachedId('gone')).toBeUndefined();

@@ -15,7 +15,10 @@ export class ScanRecorder {
   private readonly uploads: UploadQueue;
   private pendingCache: CachedFile[] = [];
 
-  constructor(private readonly ctx: ScanContext, uploadConcurrency: number) {
+  constructor(
+    private readonly ctx: ScanContext,
+    uploadConcurrency: number,
+  ) {
     this.uploads = new UploadQueue(ctx, uploadConcurrency, (item, outcome) => this.afterUpload(item, outcome));
   }
 

@@ -36,7 +36,11 @@ export class ScanStages {
   /** Enough files in flight to keep every hashing worker busy while stats and cache checks go on. */
   private readonly files = new BoundedRunner(256);
 
-  constructor(private readonly ctx: ScanContext, private readonly hasher: ContentHasher, private readonly options: StageOptions) {
+  constructor(
+    private readonly ctx: ScanContext,
+    private readonly hasher: ContentHasher,
+    private readonly options: StageOptions,
+  ) {
     this.recorder = new ScanRecorder(ctx, options.concurrency);
     this.batcher = new RecordBatcher<PendingRecord>((items) => this.recorder.send(items), { size: options.batchSize });
     this.confirmer = new Confirmer(this.recorder, Math.min(options.batchSize ?? LIMITS.batchMax, LIMITS.batchMax));

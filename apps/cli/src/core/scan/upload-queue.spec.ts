@@ -37,13 +37,25 @@ describe('UploadQueue', () => {
   it('sends each digest once in a run, even when copies arrive while it is being sent', async () => {
     const sut = make();
     const release = client.hold('putBlobFile');
-    for (const [name, content] of [['a', 'X'], ['b', 'X'], ['c', 'Y'], ['d', 'X']]) await sut.push(item(name, content));
+    for (const [name, content] of [
+      ['a', 'X'],
+      ['b', 'X'],
+      ['c', 'Y'],
+      ['d', 'X'],
+    ])
+      await sut.push(item(name, content));
     release();
     await sut.drain();
     await sut.push(item('e', 'X'));
     await sut.drain();
     expect(sent('putBlobFile')).toEqual([sha('X'), sha('Y')]);
-    expect(outcomes.sort()).toEqual([['a', 'uploaded'], ['b', 'deduplicated'], ['c', 'uploaded'], ['d', 'deduplicated'], ['e', 'deduplicated']]);
+    expect(outcomes.sort()).toEqual([
+      ['a', 'uploaded'],
+      ['b', 'deduplicated'],
+      ['c', 'uploaded'],
+      ['d', 'deduplicated'],
+      ['e', 'deduplicated'],
+    ]);
   });
 
   it('lets a copy try again when the first upload of its digest failed', async () => {
@@ -55,8 +67,15 @@ describe('UploadQueue', () => {
     release();
     await sut.drain();
     expect(sent('putBlobFile')).toEqual([sha('X'), sha('X')]);
-    expect(outcomes).toEqual([['a', 'failed'], ['b', 'uploaded']]);
-    expect(events[0]).toEqual({ event: 'failed', path: join(dir, 'a'), reason: 'changed during the scan (content no longer matches its digest)' });
+    expect(outcomes).toEqual([
+      ['a', 'failed'],
+      ['b', 'uploaded'],
+    ]);
+    expect(events[0]).toEqual({
+      event: 'failed',
+      path: join(dir, 'a'),
+      reason: 'changed during the scan (content no longer matches its digest)',
+    });
   });
 
   it('reports a file gone before its upload as vanished, not failed', async () => {
@@ -74,7 +93,12 @@ describe('UploadQueue', () => {
       await sut.drain();
       expect(sent('putBlobPack')).toEqual([[`${sha('p1')}=p1`, `${sha('p2')}=p2`], [`${sha('p3')}=p3`]]);
       expect(sent('putBlobFile')).toEqual([sha('large1')]);
-      expect(outcomes.sort()).toEqual([['large1', 'uploaded'], ['p1', 'uploaded'], ['p2', 'uploaded'], ['p3', 'uploaded']]);
+      expect(outcomes.sort()).toEqual([
+        ['large1', 'uploaded'],
+        ['p1', 'uploaded'],
+        ['p2', 'uploaded'],
+        ['p3', 'uploaded'],
+      ]);
       expect(events.filter((e) => e.event === 'uploaded')).toHaveLength(4);
     });
 
@@ -92,10 +116,19 @@ describe('UploadQueue', () => {
     it('fails only the refused part of a pack, and a copy of it may try again', async () => {
       const sut = make({ packFileMax: 4, packFiles: 2, packDelayMs: 10_000 });
       client.refuseNext(sha('bb'), new HoardError('digest_mismatch', 'changed'));
-      for (const [name, content] of [['r1', 'aa'], ['r2', 'bb'], ['r3', 'bb']]) await sut.push(item(name, content));
+      for (const [name, content] of [
+        ['r1', 'aa'],
+        ['r2', 'bb'],
+        ['r3', 'bb'],
+      ])
+        await sut.push(item(name, content));
       await sut.drain();
       expect(sent('putBlobPack')).toEqual([[`${sha('aa')}=aa`, `${sha('bb')}=bb`], [`${sha('bb')}=bb`]]);
-      expect(outcomes).toEqual([['r1', 'uploaded'], ['r2', 'failed'], ['r3', 'uploaded']]);
+      expect(outcomes).toEqual([
+        ['r1', 'uploaded'],
+        ['r2', 'failed'],
+        ['r3', 'uploaded'],
+      ]);
       expect(events.filter((e) => e.event === 'failed')).toEqual([
         { event: 'failed', path: join(dir, 'r2'), reason: 'changed during the scan (content no longer matches its digest)' },
       ]);
@@ -110,7 +143,11 @@ describe('UploadQueue', () => {
       await sut.push(item('s3', null));
       await sut.drain();
       expect(sent('putBlobPack')).toEqual([[`${sha('s1')}=s1`]]);
-      expect(outcomes).toEqual([['s1', 'uploaded'], ['s2', 'failed'], ['s3', 'vanished']]);
+      expect(outcomes).toEqual([
+        ['s1', 'uploaded'],
+        ['s2', 'failed'],
+        ['s3', 'vanished'],
+      ]);
     });
 
     it('fails every file of a pack whose request failed', async () => {
@@ -119,7 +156,10 @@ describe('UploadQueue', () => {
       await sut.push(item('t1'));
       await sut.push(item('t2'));
       await sut.drain();
-      expect(outcomes).toEqual([['t1', 'failed'], ['t2', 'failed']]);
+      expect(outcomes).toEqual([
+        ['t1', 'failed'],
+        ['t2', 'failed'],
+      ]);
       expect(events).toEqual(['t1', 't2'].map((n) => ({ event: 'failed', path: join(dir, n), reason: 'upload failed: boom' })));
     });
 
@@ -148,7 +188,11 @@ describe('UploadQueue', () => {
       await sut.drain();
       expect(client.routes()).toEqual(['putBlobPack', 'putBlobFile', 'putBlobFile', 'putBlobFile']);
       expect(sent('putBlobFile')).toEqual([sha('o1'), sha('o2'), sha('o3')]);
-      expect(outcomes).toEqual([['o1', 'uploaded'], ['o2', 'uploaded'], ['o3', 'uploaded']]);
+      expect(outcomes).toEqual([
+        ['o1', 'uploaded'],
+        ['o2', 'uploaded'],
+        ['o3', 'uploaded'],
+      ]);
       expect(events.filter((e) => e.event === 'failed')).toEqual([]);
     });
   });

@@ -7,7 +7,10 @@ export type UploadOutcome = 'uploaded' | 'deduplicated' | 'vanished' | 'failed';
 
 /** Tells the scan what became of each upload: counters and events, then the outcome to the queue's owner. */
 export class UploadReport {
-  constructor(private readonly ctx: ScanContext, private readonly done: (item: PendingRecord, outcome: UploadOutcome) => void) {}
+  constructor(
+    private readonly ctx: ScanContext,
+    private readonly done: (item: PendingRecord, outcome: UploadOutcome) => void,
+  ) {}
 
   /** The content was sent: `bytes` of it. */
   uploaded(item: PendingRecord, bytes: number): void {

@@ -40,9 +40,23 @@ export interface VerifyOptions {
  * the server cannot give back.
  */
 export class VerifyRunner {
-  private readonly summary: VerifySummary = { event: 'summary', checked: 0, matching: 0, changed: 0, missing: 0, unrecorded: 0, unavailable: 0, elapsed_ms: 0 };
+  private readonly summary: VerifySummary = {
+    event: 'summary',
+    checked: 0,
+    matching: 0,
+    changed: 0,
+    missing: 0,
+    unrecorded: 0,
+    unavailable: 0,
+    elapsed_ms: 0,
+  };
 
-  constructor(private readonly client: HoardClient, private readonly pool: HashPool, private readonly options: VerifyOptions, private readonly listener: (e: VerifyEvent) => void) {}
+  constructor(
+    private readonly client: HoardClient,
+    private readonly pool: HashPool,
+    private readonly options: VerifyOptions,
+    private readonly listener: (e: VerifyEvent) => void,
+  ) {}
 
   async run(roots: string[]): Promise<VerifySummary> {
     const started = Date.now();
@@ -53,9 +67,15 @@ export class VerifyRunner {
 
   private async verifyRoot(root: string): Promise<void> {
     const records = new Map<string, FileRecord>();
-    for await (const record of this.client.iterateFiles({ hostname: this.options.hostname, path_prefix: root })) records.set(record.filepath, record);
+    for await (const record of this.client.iterateFiles({ hostname: this.options.hostname, path_prefix: root }))
+      records.set(record.filepath, record);
     const runner = new BoundedRunner(64);
-    const walker = new ScanWalker({ excludes: this.options.excludes, includes: this.options.includes, followSymlinks: false, native: this.options.native });
+    const walker = new ScanWalker({
+      excludes: this.options.excludes,
+      includes: this.options.includes,
+      followSymlinks: false,
+      native: this.options.native,
+    });
     for (const listing of walker.walk(root)) {
       for (const name of listing.files) {
         const path = childPath(listing.dir, name);
@@ -96,12 +116,20 @@ export class VerifyRunner {
     } else {
       if (record.type === 'symlink') return changed('a file here, a symbolic link on the server');
       if (st.size !== record.size) return changed(`size ${st.size} here, ${record.size} recorded`);
-      const local = await this.pool.hash(path, { noFollow: true }).then((r) => r.sha256, () => null);
+      const local = await this.pool.hash(path, { noFollow: true }).then(
+        (r) => r.sha256,
+        () => null,
+      );
       if (local === null) return changed('cannot be read here');
       if (local !== record.sha256) return changed('content differs from the recorded version', local);
       if (!record.content_available) {
         this.summary.unavailable++;
-        return this.listener({ event: 'unavailable', path, reason: 'the server cannot give its content back', recorded_sha256: record.sha256 });
+        return this.listener({
+          event: 'unavailable',
+          path,
+          reason: 'the server cannot give its content back',
+          recorded_sha256: record.sha256,
+        });
       }
     }
     this.summary.matching++;

@@ -27,11 +27,15 @@ describe.each(['native', 'js'])('dirReports (%s walker)', (walker) => {
   let root: string;
   const native = walker === 'native';
   let cache: StateCache;
-  const walk = (excludes: string[] = []) => [...dirReports(root, new ScanWalker({ excludes, followSymlinks: false, native }), cache, false)];
+  const walk = (excludes: string[] = []) => [
+    ...dirReports(root, new ScanWalker({ excludes, followSymlinks: false, native }), cache, false),
+  ];
   const remember = (rel: string, recordId: string | null = 'r1') => {
     const path = join(root, rel);
     const st = lstatSync(path, { bigint: true });
-    cache.putMany([{ path, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino, dev: st.dev, sha256: 'e'.repeat(64), recordId }]);
+    cache.putMany([
+      { path, size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino, dev: st.dev, sha256: 'e'.repeat(64), recordId },
+    ]);
   };
 
   beforeEach(() => {
@@ -54,7 +58,13 @@ describe.each(['native', 'js'])('dirReports (%s walker)', (walker) => {
     symlinkSync('a', join(root, 'link'));
     const reports = walk();
     const top = reports.find((r) => r.dir === root)!;
-    expect([top.listed, top.same, top.ids, top.other.sort(), top.gone]).toEqual([true, ['a'], ['r1'], ['b', 'link'], [join(root, 'gone.txt')]]);
+    expect([top.listed, top.same, top.ids, top.other.sort(), top.gone]).toEqual([
+      true,
+      ['a'],
+      ['r1'],
+      ['b', 'link'],
+      [join(root, 'gone.txt')],
+    ]);
     const st = lstatSync(join(root, 'a'), { bigint: true });
     expect([...top.stats.subarray(0, STAT.FIELDS)]).toEqual(record(st));
     expect(Buffer.from(top.digests).toString('hex')).toBe('e'.repeat(64));
@@ -92,10 +102,16 @@ describe.each(['native', 'js'])('dirReports (%s walker)', (walker) => {
     const stats = new BigInt64Array(2 * STAT.FIELDS);
     stats.set(record(lstatSync(join(root, 'b'), { bigint: true })), STAT.FIELDS);
     const listing: WalkDir = {
-      dir: root, listed: ['a', 'b'], files: ['a', 'b'],
+      dir: root,
+      listed: ['a', 'b'],
+      files: ['a', 'b'],
       stats: { kinds: Uint8Array.from([1, 1]), errnos: Int32Array.from([constants.errno.ENOENT, 0]), stats, at: [0, 1] },
     };
-    const walkerStub = { *walk() { yield listing; } } as unknown as ScanWalker;
+    const walkerStub = {
+      *walk() {
+        yield listing;
+      },
+    } as unknown as ScanWalker;
     const [report] = [...dirReports(root, walkerStub, cache, false)];
     expect([report.same, report.other, report.gone]).toEqual([['b'], ['a'], [join(root, 'a')]]);
     expect([...report.stats]).toEqual([...stats.subarray(STAT.FIELDS)]);

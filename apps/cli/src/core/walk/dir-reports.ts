@@ -31,7 +31,6 @@ export interface DirReport {
   gone: string[];
 }
 
-
 /** Lists the directories under `root` and compares each with the cache. Throws when the root cannot be walked. */
 export function* dirReports(root: string, walker: ScanWalker, cache: CacheDirs | null, follow: boolean): Generator<DirReport> {
   for (const listing of walker.walk(root)) {
@@ -94,7 +93,15 @@ const { ENOENT } = constants.errno;
 
 /** Whether file `j` of a native listing matches cached entry `at`; if so, its stat fields go to `out[n]`. */
 function takenMatches(
-  report: DirReport, name: string, taken: ListingStats, words: Int32Array, j: number, cached: CachedDir, at: number, out: BigInt64Array, n: number,
+  report: DirReport,
+  name: string,
+  taken: ListingStats,
+  words: Int32Array,
+  j: number,
+  cached: CachedDir,
+  at: number,
+  out: BigInt64Array,
+  n: number,
 ): boolean {
   const k = taken.at[j];
   const errno = taken.errnos[k];
@@ -108,7 +115,15 @@ function takenMatches(
 }
 
 /** Whether file `name` matches cached entry `at`, stat()ed now; if so, its stat fields go to `out[n]`. */
-function statMatches(report: DirReport, name: string, follow: boolean, cached: CachedDir, at: number, out: BigInt64Array, n: number): boolean {
+function statMatches(
+  report: DirReport,
+  name: string,
+  follow: boolean,
+  cached: CachedDir,
+  at: number,
+  out: BigInt64Array,
+  n: number,
+): boolean {
   const path = childPath(report.dir, name);
   let st;
   try {

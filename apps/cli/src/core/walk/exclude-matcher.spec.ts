@@ -33,7 +33,10 @@ describe('ExcludeMatcher', () => {
       [...new ScanWalker({ excludes, followSymlinks: false }).walk(root)]
         .flatMap((d) => d.files.map((f) => relative(root, join(d.dir, f))))
         .sort();
-    for (const excludes of [['*.log', '/build', 'cache/', 'docs/tmp'], ['*.log', '!a.log', 'x/', '!x/cache/c', 'build']]) {
+    for (const excludes of [
+      ['*.log', '/build', 'cache/', 'docs/tmp'],
+      ['*.log', '!a.log', 'x/', '!x/cache/c', 'build'],
+    ]) {
       const sut = new ExcludeMatcher(excludes);
       const exact = (await fg('**', { cwd: root, dot: true })).filter((p) => !sut.ignores(p));
       expect(walked(excludes)).toEqual(exact.sort());

@@ -9,7 +9,10 @@ describe('PathFilter', () => {
   it('includes by glob, a pattern without a slash matching a name at any depth, dotfiles too', () => {
     const sut = new PathFilter(['*.jpg', 'docs/**/*.md']);
     expect(['a.jpg', 'x/y/.b.jpg', 'docs/a/b.md', 'docs/a.md', 'other/a.md', 'a.jpeg'].filter((p) => sut.matches(p))).toEqual([
-      'a.jpg', 'x/y/.b.jpg', 'docs/a/b.md', 'docs/a.md',
+      'a.jpg',
+      'x/y/.b.jpg',
+      'docs/a/b.md',
+      'docs/a.md',
     ]);
   });
 

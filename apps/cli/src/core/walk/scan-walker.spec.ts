@@ -9,7 +9,9 @@ describe.each(['native', 'js'])('ScanWalker (%s)', (walker) => {
   let root: string;
   const native = walker === 'native';
   const files = (followSymlinks: boolean, from = root) =>
-    [...new ScanWalker({ excludes: [], followSymlinks, native }).walk(from)].flatMap((d) => d.files.map((f) => relative(root, join(d.dir, f)))).sort();
+    [...new ScanWalker({ excludes: [], followSymlinks, native }).walk(from)]
+      .flatMap((d) => d.files.map((f) => relative(root, join(d.dir, f))))
+      .sort();
 
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'hoard-walker-'));
@@ -26,7 +28,14 @@ describe.each(['native', 'js'])('ScanWalker (%s)', (walker) => {
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   it('lists links as entries when not following them', () => {
-    expect(files(false, join(root, 'real'))).toEqual(['real/a', 'real/broken', 'real/linkdir', 'real/linkfile', 'real/sub/b', 'real/sub/up']);
+    expect(files(false, join(root, 'real'))).toEqual([
+      'real/a',
+      'real/broken',
+      'real/linkdir',
+      'real/linkfile',
+      'real/sub/b',
+      'real/sub/up',
+    ]);
   });
 
   it('follows links to directories, but not into a directory it is already inside', () => {

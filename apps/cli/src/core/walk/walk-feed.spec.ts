@@ -28,7 +28,18 @@ describe.each([
     for (const dir of ['one/sub', 'two']) mkdirSync(join(base, dir), { recursive: true });
     for (const file of ['one/a', 'one/sub/b', 'two/c']) writeFileSync(join(base, file), file);
     const st = lstatSync(join(base, 'one/a'), { bigint: true });
-    cache.putMany([{ path: join(base, 'one/a'), size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino, dev: st.dev, sha256: 'e'.repeat(64), recordId: 'r1' }]);
+    cache.putMany([
+      {
+        path: join(base, 'one/a'),
+        size: st.size,
+        mtimeNs: st.mtimeNs,
+        ctimeNs: st.ctimeNs,
+        ino: st.ino,
+        dev: st.dev,
+        sha256: 'e'.repeat(64),
+        recordId: 'r1',
+      },
+    ]);
   });
   afterEach(() => {
     cache.close();
@@ -41,7 +52,10 @@ describe.each([
     const sut = start({ roots, options, cache: { file: cache.file, scope: 'scope' } });
     try {
       const first = await collect(sut.root(0));
-      const failure = await collect(sut.root(1)).then(() => null, (err: NodeJS.ErrnoException) => err);
+      const failure = await collect(sut.root(1)).then(
+        () => null,
+        (err: NodeJS.ErrnoException) => err,
+      );
       const third = await collect(sut.root(2));
       const reader = openCacheReader(cache.file, 'scope');
       const expected = (root: string) => [...dirReports(root, new ScanWalker(options), reader, false)];

@@ -15,7 +15,12 @@ export function scanRoots(paths: string[]): string[] {
 export function startWalk(roots: string[], options: WalkOptions, cache: StateCache | null): WalkFeed {
   const job: WalkJob = {
     roots,
-    options: { excludes: options.excludes, includes: options.includes ?? [], followSymlinks: options.followSymlinks, native: options.native },
+    options: {
+      excludes: options.excludes,
+      includes: options.includes ?? [],
+      followSymlinks: options.followSymlinks,
+      native: options.native,
+    },
     cache: cache ? { file: cache.file, scope: cache.scope } : null,
   };
   try {

@@ -32,7 +32,17 @@ export function migrate(db: Database.Database): void {
   }
 }
 
-type FileRow = { scope: string; path: string; size: bigint; mtime_ns: bigint; ctime_ns: bigint; ino: bigint; dev: bigint; sha256: string; record_id: string | null };
+type FileRow = {
+  scope: string;
+  path: string;
+  size: bigint;
+  mtime_ns: bigint;
+  ctime_ns: bigint;
+  ino: bigint;
+  dev: bigint;
+  sha256: string;
+  record_id: string | null;
+};
 
 /** Moves the rows of the first layout's `files` table (record ids or not) into directory rows; false when there is none. */
 function regroupFileRows(db: Database.Database): boolean {
@@ -47,11 +57,21 @@ function regroupFileRows(db: Database.Database): boolean {
   for (const r of rows) {
     if (!/^[0-9a-f]{64}$/.test(r.sha256)) continue;
     const list = byScope.get(r.scope) ?? [];
-    list.push({ path: r.path, size: r.size, mtimeNs: r.mtime_ns, ctimeNs: r.ctime_ns, ino: r.ino, dev: r.dev, sha256: r.sha256, recordId: r.record_id });
+    list.push({
+      path: r.path,
+      size: r.size,
+      mtimeNs: r.mtime_ns,
+      ctimeNs: r.ctime_ns,
+      ino: r.ino,
+      dev: r.dev,
+      sha256: r.sha256,
+      recordId: r.record_id,
+    });
     byScope.set(r.scope, list);
   }
   for (const [scope, entries] of byScope) {
-    for (const [dir, changes] of groupByDir(entries.map((e) => [e.path, e]))) writeDir(db, scope, dir, [...changes.values()] as CachedFile[]);
+    for (const [dir, changes] of groupByDir(entries.map((e) => [e.path, e])))
+      writeDir(db, scope, dir, [...changes.values()] as CachedFile[]);
   }
   db.exec('DROP TABLE files');
   return true;

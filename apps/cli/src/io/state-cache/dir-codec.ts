@@ -10,7 +10,10 @@ import { FP, Fingerprints, i64 } from './fingerprints';
  */
 export function encodeDir(entries: CachedFile[]): Buffer {
   const count = entries.length;
-  const text = Buffer.from(entries.map((e) => baseName(e.path)).join('\0') + '\0' + entries.map((e) => e.recordId ?? '').join('\0'), 'utf8');
+  const text = Buffer.from(
+    entries.map((e) => baseName(e.path)).join('\0') + '\0' + entries.map((e) => e.recordId ?? '').join('\0'),
+    'utf8',
+  );
   const numbersAt = align8(8 + text.length);
   const digestsAt = numbersAt + count * FP.FIELDS * 8;
   const out = Buffer.alloc(digestsAt + count * DIGEST_BYTES);

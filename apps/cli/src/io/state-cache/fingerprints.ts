@@ -23,8 +23,11 @@ export class Fingerprints {
     const n = this.numbers;
     const o = i * FP.FIELDS;
     return (
-      n[o + FP.SIZE] === fp.size && n[o + FP.MTIME_NS] === fp.mtimeNs && n[o + FP.CTIME_NS] === fp.ctimeNs &&
-      same64(n[o + FP.INO], fp.ino) && same64(n[o + FP.DEV], fp.dev)
+      n[o + FP.SIZE] === fp.size &&
+      n[o + FP.MTIME_NS] === fp.mtimeNs &&
+      n[o + FP.CTIME_NS] === fp.ctimeNs &&
+      same64(n[o + FP.INO], fp.ino) &&
+      same64(n[o + FP.DEV], fp.dev)
     );
   }
 
@@ -46,7 +49,9 @@ export class Fingerprints {
   sameFile(i: number, fp: FileFingerprint): boolean {
     const n = this.numbers;
     const o = i * FP.FIELDS;
-    return n[o + FP.SIZE] === fp.size && n[o + FP.MTIME_NS] === fp.mtimeNs && same64(n[o + FP.INO], fp.ino) && same64(n[o + FP.DEV], fp.dev);
+    return (
+      n[o + FP.SIZE] === fp.size && n[o + FP.MTIME_NS] === fp.mtimeNs && same64(n[o + FP.INO], fp.ino) && same64(n[o + FP.DEV], fp.dev)
+    );
   }
 
   /** The fingerprint of entry `i`. */
@@ -54,8 +59,11 @@ export class Fingerprints {
     const n = this.numbers;
     const o = i * FP.FIELDS;
     return {
-      size: n[o + FP.SIZE], mtimeNs: n[o + FP.MTIME_NS], ctimeNs: n[o + FP.CTIME_NS],
-      ino: BigInt.asUintN(64, n[o + FP.INO]), dev: BigInt.asUintN(64, n[o + FP.DEV]),
+      size: n[o + FP.SIZE],
+      mtimeNs: n[o + FP.MTIME_NS],
+      ctimeNs: n[o + FP.CTIME_NS],
+      ino: BigInt.asUintN(64, n[o + FP.INO]),
+      dev: BigInt.asUintN(64, n[o + FP.DEV]),
     };
   }
 }

@@ -8,7 +8,11 @@ import { StateCache } from './state-cache';
 
 const fp = { size: 10n, mtimeNs: 1_700_000_000_123_456_789n, ctimeNs: 1_700_000_000_999_999_999n, ino: 42n, dev: 2049n };
 const entry = (path: string, extra: Partial<CachedFile> = {}): CachedFile => ({
-  path, sha256: 'a'.repeat(64), recordId: '7', ...fp, ...extra,
+  path,
+  sha256: 'a'.repeat(64),
+  recordId: '7',
+  ...fp,
+  ...extra,
 });
 
 describe('StateCache', () => {
@@ -53,7 +57,8 @@ describe('StateCache', () => {
     sut.putMany(Array.from({ length: 1500 }, (_, i) => entry(`/r/d${Math.floor(i / 5)}/${i}`, { ino: BigInt(1000 + i) })));
     const decode = jest.spyOn(codec, 'decodeDir');
     try {
-      for (let i = 0; i < 300; i++) expect(sut.lookupRenamed('/r/other', { ...fp, ino: BigInt(1000 + i * 5) })?.path).toBe(`/r/d${i}/${i * 5}`);
+      for (let i = 0; i < 300; i++)
+        expect(sut.lookupRenamed('/r/other', { ...fp, ino: BigInt(1000 + i * 5) })?.path).toBe(`/r/d${i}/${i * 5}`);
       expect(decode.mock.calls.map(([dir]) => dir)).toEqual(Array.from({ length: 300 }, (_, i) => `/r/d${i}`));
     } finally {
       decode.mockRestore();
@@ -82,7 +87,11 @@ describe('StateCache', () => {
     expect([d.recordId(0), d.recordId(1), d.sha256(1)]).toEqual(['7', null, 'a'.repeat(64)]);
     expect(d.entry(1)).toEqual(entry('/r/d/b', { recordId: null, ino: 2n ** 64n - 1n }));
     const { fingerprints } = d;
-    expect([fingerprints.matches(0, fp), fingerprints.matches(0, { ...fp, ctimeNs: 1n }), fingerprints.sameFile(0, { ...fp, ctimeNs: 1n })]).toEqual([true, false, true]);
+    expect([
+      fingerprints.matches(0, fp),
+      fingerprints.matches(0, { ...fp, ctimeNs: 1n }),
+      fingerprints.sameFile(0, { ...fp, ctimeNs: 1n }),
+    ]).toEqual([true, false, true]);
     expect(sut.dirsUnder('/r')).toEqual(['/r/d', '/r/e']);
     sut.removeMany(['/r/e/c']);
     expect([sut.dir('/r/e'), sut.dirsUnder('/r')]).toEqual([null, ['/r/d']]);
@@ -103,7 +112,11 @@ describe('StateCache', () => {
       const put = db.prepare(`INSERT INTO files (scope, path, size, mtime_ns, ctime_ns, ino, dev, sha256${withIds ? ', record_id' : ''})
         VALUES (?, ?, ?, ?, ?, ?, ?, ?${withIds ? ', ?' : ''})`);
       const scope = StateCache.scopeOf('http://s:1', 'h1');
-      for (const [path, ino] of [['/r/a', 42n], ['/r/d/b', 43n], ['/q', BigInt.asIntN(64, 2n ** 64n - 5n)]] as const) {
+      for (const [path, ino] of [
+        ['/r/a', 42n],
+        ['/r/d/b', 43n],
+        ['/q', BigInt.asIntN(64, 2n ** 64n - 5n)],
+      ] as const) {
         const values = [scope, path, fp.size, fp.mtimeNs, fp.ctimeNs, ino, fp.dev, 'b'.repeat(64)];
         put.run(...(withIds ? [...values, `id${ino}`] : values));
       }
@@ -115,7 +128,11 @@ describe('StateCache', () => {
       expect(sut.lookup('/r/d/b', { ...fp, ino: 43n })?.sha256).toBe('b'.repeat(64));
       expect(sut.lookup('/q', { ...fp, ino: 2n ** 64n - 5n })?.sha256).toBe('b'.repeat(64));
       expect(sut.lookupRenamed('/r/new', { ...fp, ino: 43n })?.path).toBe('/r/d/b');
-      expect(sut.dirsUnder('/').map((d) => [d, sut.dir(d)!.names])).toEqual([['/', ['q']], ['/r', ['a']], ['/r/d', ['b']]]);
+      expect(sut.dirsUnder('/').map((d) => [d, sut.dir(d)!.names])).toEqual([
+        ['/', ['q']],
+        ['/r', ['a']],
+        ['/r/d', ['b']],
+      ]);
       sut.close();
       const other = new StateCache(old, StateCache.scopeOf('http://s:1', 'h2'));
       expect(other.lookup('/r/a', { size: 1n, mtimeNs: 1n, ctimeNs: 1n, ino: 1n, dev: 1n })?.sha256).toBe('c'.repeat(64));

@@ -24,7 +24,10 @@ export class StateCache {
   /** The SQLite file. */
   readonly file: string;
 
-  constructor(dir: string, readonly scope: string) {
+  constructor(
+    dir: string,
+    readonly scope: string,
+  ) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.file = join(dir, 'state.sqlite');
     this.db = new Database(this.file);
