@@ -3,22 +3,15 @@ import { MongoMetadataStore, MongoPackIndex } from '@app/metadata/mongodb';
 import { describePackIndexContract } from '@app/storage/testing/pack-index.contract';
 import { describeMetadataStoreContract } from '@app/metadata/testing/metadata-store.contract';
 import { at, digest, meta } from '@app/metadata/testing/contract-fixtures';
-import { type RunningFerretDb, startFerretDb } from './support/test-servers';
+import type { RunningFerretDb } from './support/test-servers';
+import { describeOnFerretDb, dropDatabase } from './support/backing-suites';
 import { freePort } from './support/server';
 
-const bin = process.env.HOARD_TEST_FERRETDB_BIN;
-if (!bin) {
-  process.stderr.write('\n!! HOARD_TEST_FERRETDB_BIN is not set: the MongoDB metadata suites are SKIPPED\n\n');
-}
-
-(bin ? describe : describe.skip)('MongoMetadataStore against FerretDB', () => {
+describeOnFerretDb('MongoMetadataStore against FerretDB', 'the MongoDB metadata suites', (server) => {
   let ferret: RunningFerretDb;
   let databases = 0;
-  beforeAll(async () => {
-    ferret = await startFerretDb(bin!);
-  });
-  afterAll(async () => {
-    await ferret?.stop();
+  beforeAll(() => {
+    ferret = server();
   });
 
   /** A fresh database on the shared server; cleanup drops it. */
@@ -29,9 +22,7 @@ if (!bin) {
       sut,
       cleanup: async () => {
         await sut.close();
-        const client = new MongoClient(ferret.uri);
-        await client.db(name).dropDatabase();
-        await client.close();
+        await dropDatabase(ferret.uri, name);
       },
     };
   }
@@ -44,11 +35,7 @@ if (!bin) {
     await sut.init();
     return {
       sut,
-      cleanup: async () => {
-        const client = new MongoClient(ferret.uri);
-        await client.db(name).dropDatabase();
-        await client.close();
-      },
+      cleanup: () => dropDatabase(ferret.uri, name),
     };
   });
 

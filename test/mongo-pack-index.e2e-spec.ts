@@ -1,23 +1,15 @@
-import { MongoClient } from 'mongodb';
 import type { Sha256 } from '@app/contracts';
 import { MongoPackIndex } from '@app/metadata/mongodb';
-import { type RunningFerretDb, startFerretDb } from './support/test-servers';
-
-const bin = process.env.HOARD_TEST_FERRETDB_BIN;
-if (!bin) {
-  process.stderr.write('\n!! HOARD_TEST_FERRETDB_BIN is not set: the MongoDB pack index suites are SKIPPED\n\n');
-}
+import type { RunningFerretDb } from './support/test-servers';
+import { describeOnFerretDb, dropDatabase } from './support/backing-suites';
 
 const digest = (n: number) => n.toString(16).padStart(64, '0') as Sha256;
 
-(bin ? describe : describe.skip)('MongoPackIndex against FerretDB', () => {
+describeOnFerretDb('MongoPackIndex against FerretDB', 'the MongoDB pack index suites', (server) => {
   let ferret: RunningFerretDb;
   let databases = 0;
-  beforeAll(async () => {
-    ferret = await startFerretDb(bin!);
-  });
-  afterAll(async () => {
-    await ferret?.stop();
+  beforeAll(() => {
+    ferret = server();
   });
 
   /** A fresh database on the shared server; cleanup drops it. */
@@ -26,11 +18,7 @@ const digest = (n: number) => n.toString(16).padStart(64, '0') as Sha256;
     await sut.init();
     return {
       sut,
-      cleanup: async () => {
-        const client = new MongoClient(ferret.uri);
-        await client.db(name).dropDatabase();
-        await client.close();
-      },
+      cleanup: () => dropDatabase(ferret.uri, name),
     };
   }
 

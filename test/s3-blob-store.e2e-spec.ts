@@ -11,37 +11,25 @@ import { sha256Of } from '@app/contracts';
 import { S3BlobStore, S3BlobStoreOptions } from '@app/storage/s3';
 import { describeBlobStoreContract } from '@app/storage/testing/blob-store.contract';
 import { collect, interruptedStream, randomBlob, readAll, streamOf } from '@app/storage/testing/blob-bodies';
-import { type RunningMinio, startMinio } from './support/test-servers';
+import type { RunningMinio } from './support/test-servers';
+import { describeOnMinio, minioClientConfig } from './support/backing-suites';
 
 const MiB = 1024 * 1024;
-const bin = process.env.HOARD_TEST_MINIO_BIN;
-if (!bin) {
-  process.stderr.write('\n!! HOARD_TEST_MINIO_BIN is not set: the S3 blob store suites are SKIPPED\n\n');
-}
-
-(bin ? describe : describe.skip)('S3BlobStore against MinIO', () => {
+describeOnMinio('S3BlobStore against MinIO', 'the S3 blob store suites', (server) => {
   const bucket = 'hoard-test';
   let minio: RunningMinio;
   let admin: S3Client;
   let prefixes = 0;
 
   beforeAll(async () => {
-    minio = await startMinio(bin!);
+    minio = server();
     admin = new S3Client(clientConfig());
   });
   afterAll(async () => {
     admin?.destroy();
-    await minio?.stop();
   });
 
-  function clientConfig() {
-    return {
-      endpoint: minio.endpoint,
-      region: minio.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey },
-    };
-  }
+  const clientConfig = () => minioClientConfig(minio);
 
   /** A store on its own fresh prefix of the shared bucket, with the smallest part size S3 allows. */
   async function freshStore(overrides: Partial<S3BlobStoreOptions> = {}): Promise<S3BlobStore> {

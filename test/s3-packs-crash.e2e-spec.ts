@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { HoardClient } from '@app/client';
 import { RunningFerretDb, RunningMinio, startFerretDb, startMinio } from './support/test-servers';
+import { minioClientConfig, mongoS3Env } from './support/backing-suites';
 import { RunningServer, startServer } from './support/server';
 
 const ferretBin = process.env.HOARD_TEST_FERRETDB_BIN;
@@ -26,17 +27,7 @@ describeReal('kill -9 of a server filling packs on S3 with a MongoDB-compatible 
     [ferret, minio] = await Promise.all([startFerretDb(ferretBin!), startMinio(minioBin!)]);
     env = {
       HOARD_BOOTSTRAP_ADMIN_KEY: `hk_crash_${randomBytes(24).toString('hex')}`,
-      HOARD_METADATA: 'mongodb',
-      MONGODB_URI: ferret.uri,
-      MONGODB_DB: db,
-      HOARD_STORAGE: 's3',
-      S3_BUCKET: bucket,
-      S3_ENDPOINT: minio.endpoint,
-      S3_REGION: minio.region,
-      S3_FORCE_PATH_STYLE: 'true',
-      S3_CREATE_BUCKET: 'true',
-      AWS_ACCESS_KEY_ID: minio.accessKey,
-      AWS_SECRET_ACCESS_KEY: minio.secretKey,
+      ...mongoS3Env(ferret, minio, db, bucket),
     };
   }, 120_000);
 
@@ -94,12 +85,7 @@ describeReal('kill -9 of a server filling packs on S3 with a MongoDB-compatible 
     const mongo = new MongoClient(ferret.uri);
     const packs = await mongo.db(db).collection<{ _id: string; size: number }>('packs').find({}).toArray();
     await mongo.close();
-    const s3 = new S3Client({
-      endpoint: minio.endpoint,
-      region: minio.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey },
-    });
+    const s3 = new S3Client(minioClientConfig(minio));
     const objects = (await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'packs/' }))).Contents ?? [];
     s3.destroy();
     const stored = new Map(objects.map((o) => [o.Key!.slice('packs/xx/'.length), o.Size]));

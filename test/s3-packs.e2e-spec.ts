@@ -7,15 +7,11 @@ import { MemoryPackIndex, PackedBlobStore, PackWriter, StoredCopyCorrupt } from 
 import { S3BlobStore, S3PackFiles } from '@app/storage/s3';
 import { describeBlobStoreContract } from '@app/storage/testing/blob-store.contract';
 import { randomBlob, readAll, streamOf } from '@app/storage/testing/blob-bodies';
-import { type RunningMinio, startMinio } from './support/test-servers';
+import type { RunningMinio } from './support/test-servers';
+import { describeOnMinio, minioClientConfig } from './support/backing-suites';
 
 const MiB = 1024 * 1024;
-const bin = process.env.HOARD_TEST_MINIO_BIN;
-if (!bin) {
-  process.stderr.write('\n!! HOARD_TEST_MINIO_BIN is not set: the S3 pack suites are SKIPPED\n\n');
-}
-
-(bin ? describe : describe.skip)('packs on S3 (MinIO)', () => {
+describeOnMinio('packs on S3 (MinIO)', 'the S3 pack suites', (server) => {
   const bucket = 'hoard-packs-test';
   let minio: RunningMinio;
   let admin: S3Client;
@@ -23,24 +19,16 @@ if (!bin) {
   let prefixes = 0;
 
   beforeAll(async () => {
-    minio = await startMinio(bin!);
+    minio = server();
     admin = new S3Client(clientConfig());
     staging = mkdtempSync(join(tmpdir(), 'hoard-s3-staging-'));
   });
   afterAll(async () => {
     admin?.destroy();
-    await minio?.stop();
     rmSync(staging, { recursive: true, force: true });
   });
 
-  function clientConfig() {
-    return {
-      endpoint: minio.endpoint,
-      region: minio.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey },
-    };
-  }
+  const clientConfig = () => minioClientConfig(minio);
 
   /** A loose store on a fresh prefix (5 MiB parts) and its pack files. */
   async function freshLoose(prefix = `p${process.pid}-${++prefixes}/`) {

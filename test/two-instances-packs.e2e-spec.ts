@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { HoardClient } from '@app/client';
 import { RunningFerretDb, RunningMinio, startFerretDb, startMinio } from './support/test-servers';
+import { minioClientConfig, mongoS3Env } from './support/backing-suites';
 import { RunningServer, startServer, tempDir } from './support/server';
 
 const ferretBin = process.env.HOARD_TEST_FERRETDB_BIN;
@@ -30,18 +31,8 @@ describeReal('two server instances filling packs in one bucket with one MongoDB-
     [ferret, minio] = await Promise.all([startFerretDb(ferretBin!), startMinio(minioBin!)]);
     const env = {
       HOARD_BOOTSTRAP_ADMIN_KEY: `hk_two_${randomBytes(24).toString('hex')}`,
-      HOARD_METADATA: 'mongodb',
-      MONGODB_URI: ferret.uri,
-      MONGODB_DB: db,
-      HOARD_STORAGE: 's3',
-      S3_BUCKET: bucket,
+      ...mongoS3Env(ferret, minio, db, bucket),
       S3_PREFIX: 'blobs/',
-      S3_ENDPOINT: minio.endpoint,
-      S3_REGION: minio.region,
-      S3_FORCE_PATH_STYLE: 'true',
-      S3_CREATE_BUCKET: 'true',
-      AWS_ACCESS_KEY_ID: minio.accessKey,
-      AWS_SECRET_ACCESS_KEY: minio.secretKey,
     };
     servers = [await startServer({ env }), await startServer({ env })];
     clients = servers.map((s) => new HoardClient({ baseUrl: s.url, apiKey: s.adminKey, retries: 0 }));
@@ -97,12 +88,7 @@ describeReal('two server instances filling packs in one bucket with one MongoDB-
     const packs = await mongo.db(db).collection<{ _id: string; size: number; sealed: boolean }>('packs').find({}).toArray();
     const entries = await mongo.db(db).collection<{ _id: string; pack_id: string }>('pack_entries').find({}).toArray();
     await mongo.close();
-    const s3 = new S3Client({
-      endpoint: minio.endpoint,
-      region: minio.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey },
-    });
+    const s3 = new S3Client(minioClientConfig(minio));
     const objects = (await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'blobs/' }))).Contents ?? [];
     s3.destroy();
     const packObjects = objects.filter((o) => o.Key!.startsWith('blobs/packs/'));

@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { RunningFerretDb, RunningMinio, startFerretDb, startMinio } from './support/test-servers';
+import { minioClientConfig, mongoS3Env } from './support/backing-suites';
 import { RunningServer, startServer, tempDir } from './support/server';
 
 const ferretBin = process.env.HOARD_TEST_FERRETDB_BIN;
@@ -83,18 +84,8 @@ describeReal('two server instances sharing one MongoDB-compatible server and one
     const adminKey = `hk_two_${randomBytes(24).toString('hex')}`;
     const env = {
       HOARD_BOOTSTRAP_ADMIN_KEY: adminKey,
-      HOARD_METADATA: 'mongodb',
-      MONGODB_URI: ferret.uri,
-      MONGODB_DB: `hoard_two_${randomBytes(4).toString('hex')}`,
-      HOARD_STORAGE: 's3',
-      S3_BUCKET: bucket,
+      ...mongoS3Env(ferret, minio, `hoard_two_${randomBytes(4).toString('hex')}`, bucket),
       S3_PREFIX: 'blobs/',
-      S3_ENDPOINT: minio.endpoint,
-      S3_REGION: minio.region,
-      S3_FORCE_PATH_STYLE: 'true',
-      S3_CREATE_BUCKET: 'true',
-      AWS_ACCESS_KEY_ID: minio.accessKey,
-      AWS_SECRET_ACCESS_KEY: minio.secretKey,
       // Every content loose, one object each: the races on packs are two-instances-packs.e2e-spec.ts's.
       HOARD_PACK_THRESHOLD: '0',
     };
@@ -146,12 +137,7 @@ describeReal('two server instances sharing one MongoDB-compatible server and one
 
     // One object per distinct content (the empty content needs none).
     const distinct = new Set([...expected.values()].filter((d) => d !== sha(Buffer.alloc(0))));
-    const s3 = new S3Client({
-      endpoint: minio.endpoint,
-      region: minio.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey },
-    });
+    const s3 = new S3Client(minioClientConfig(minio));
     const keys: string[] = [];
     let token: string | undefined;
     do {

@@ -4,6 +4,7 @@ import { writev } from 'node:fs';
 import { Writable } from 'node:stream';
 import type { PutOptions } from '../blob-store';
 import { overLimits, shortOfLimits } from '../shared/hashing-meter';
+import { dropBytes } from '../shared/buffers';
 
 /** Bytes gathered before a write is started. */
 const BATCH_BYTES = 512 * 1024;
@@ -140,13 +141,4 @@ function writeAll(fd: number, buffers: Buffer[], callback: (error: Error | null)
     if (rest.length === 0) return callback(null);
     writeAll(fd, rest, callback);
   });
-}
-
-function dropBytes(buffers: Buffer[], count: number): Buffer[] {
-  let left = count;
-  let index = 0;
-  while (index < buffers.length && left >= buffers[index].length) left -= buffers[index++].length;
-  const rest = buffers.slice(index);
-  if (rest.length > 0 && left > 0) rest[0] = rest[0].subarray(left);
-  return rest;
 }

@@ -8,6 +8,7 @@ import { HoardError } from '@app/contracts';
 import { fsyncDir, isMissing, readNames } from '../local/fs-utils';
 import { hasErrno, storeUnavailable } from '../shared/store-errors';
 import type { PackAppender, PackFiles, PackFileStat } from './pack-files';
+import { dropBytes } from '../shared/buffers';
 
 const DIR_MODE = 0o700;
 const PACK_MODE = 0o600;
@@ -208,13 +209,4 @@ function writeAll(fd: number, buffers: Buffer[], position: number): Promise<void
       position,
     );
   });
-}
-
-function dropBytes(buffers: Buffer[], count: number): Buffer[] {
-  let left = count;
-  let index = 0;
-  while (index < buffers.length && left >= buffers[index].length) left -= buffers[index++].length;
-  const rest = buffers.slice(index);
-  if (rest.length > 0 && left > 0) rest[0] = rest[0].subarray(left);
-  return rest;
 }
