@@ -20,6 +20,12 @@ export interface PutOptions {
   maxBytes?: number;
   /** When known (Content-Length), a body of another length is rejected. */
   expectedSize?: number;
+  /**
+   * The caller's registry has no entry of this digest, so a stored copy of it, if any, is an orphan that nothing
+   * refers to: a store may skip looking for one (a packing store then packs small content without a lookup of the
+   * loose store, one S3 HEAD per new blob).
+   */
+  unregistered?: boolean;
 }
 
 export interface PutResult {

@@ -40,6 +40,14 @@ describe('BlobsService', () => {
       expect(await counter(f.metrics, 'hoard_blob_bytes_in_total')).toBe(300);
     });
 
+    it('tells the store a digest is unregistered only when its registry has no entry of it', async () => {
+      const { bytes, sha } = content(70);
+      const put = jest.spyOn(f.store, 'put');
+      await sut().put(sha, Readable.from([bytes]), 70);
+      await sut().put(sha, Readable.from([bytes]), 70);
+      expect(put.mock.calls.map((call) => call[2]?.unregistered)).toEqual([true, false]);
+    });
+
     it('registers nothing when the bytes do not hash to the digest', async () => {
       const { sha } = content(50);
       await expect(sut().put(sha, Readable.from([content(50).bytes]))).rejects.toMatchObject({ code: 'digest_mismatch' });

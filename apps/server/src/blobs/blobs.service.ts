@@ -54,7 +54,11 @@ export class BlobsService {
     if (entry && !entry.quarantined_at) await this.checkStoredSize(sha256, entry.size);
     let result;
     try {
-      result = await this.store.put(sha256, detachedBody(body), { maxBytes, expectedSize: contentLength });
+      result = await this.store.put(sha256, detachedBody(body), {
+        maxBytes,
+        expectedSize: contentLength,
+        unregistered: entry === undefined,
+      });
     } catch (err) {
       const code = err instanceof HoardError ? err.code : 'error';
       this.metrics.blobUploads.inc({ result: code === 'invalid_request' && clientGone() ? 'aborted' : code });

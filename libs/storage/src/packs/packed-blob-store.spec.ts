@@ -70,6 +70,20 @@ describe('PackedBlobStore', () => {
     expect(await readAll(await sut.read(old.sha))).toEqual(old.bytes);
   });
 
+  it('packs content its caller never registered without looking for a loose copy (an orphan), and reads the packed one', async () => {
+    const orphan = randomBlob(300);
+    await loose.put(orphan.sha, streamOf(orphan.bytes));
+    const stat = jest.spyOn(loose, 'stat');
+    await expect(sut.put(orphan.sha, streamOf(orphan.bytes), { unregistered: true })).resolves.toEqual({
+      sha256: orphan.sha,
+      size: 300,
+      created: true,
+    });
+    expect(stat).not.toHaveBeenCalled();
+    await expect(index.lookup(orphan.sha)).resolves.toMatchObject({ sha256: orphan.sha, length: 300 });
+    expect(await readAll(await sut.read(orphan.sha))).toEqual(orphan.bytes);
+  });
+
   it('never hands over a packed entry whose bytes are wrong; the other entries of the pack still serve', async () => {
     const bad = randomBlob(300);
     const good = randomBlob(300);

@@ -60,8 +60,10 @@ export class PackedBlobStore implements BlobStore {
       if (threshold === 0 || (options.expectedSize !== undefined && options.expectedSize >= threshold)) {
         return await this.putLoose(sha, body, options);
       }
-      // Whether it is packed already is asked once the body is read and verified (PackWriter.append).
-      if (await loose.stat(sha)) return { sha256: sha, size: await verifyBody(sha, body, options), created: false };
+      // Whether it is packed already is asked once the body is read and verified (PackWriter.append); a loose copy
+      // is looked for only when the caller's registry knows the digest (else it would be an orphan: see PutOptions).
+      if (!options.unregistered && (await loose.stat(sha)))
+        return { sha256: sha, size: await verifyBody(sha, body, options), created: false };
       let held = Math.min(options.expectedSize ?? threshold, threshold);
       await this.budget.take(held);
       try {
