@@ -1,6 +1,7 @@
 import { EMPTY_SHA256, type Sha256 } from '@app/contracts';
 import type { BlobStore } from '../blob-store';
 import { collect, interruptedStream, randomBlob, readAll, streamOf } from './blob-bodies';
+import { useFreshSubject } from './contract-subject';
 
 /** What a contract run needs from a driver: a fresh, initialised, empty store and a way to dispose of it. */
 export type BlobStoreFactory = () => Promise<{ sut: BlobStore; cleanup(): Promise<void> }>;
@@ -12,16 +13,7 @@ export type BlobStoreFactory = () => Promise<{ sut: BlobStore; cleanup(): Promis
 export function describeBlobStoreContract(name: string, factory: BlobStoreFactory): void {
   describe(`BlobStore contract: ${name}`, () => {
     let sut: BlobStore;
-    let cleanup: () => Promise<void>;
-
-    beforeEach(async () => {
-      ({ sut, cleanup } = await factory());
-    });
-
-    afterEach(async () => {
-      await sut.close();
-      await cleanup();
-    });
+    useFreshSubject(factory, (fresh) => (sut = fresh));
 
     it('stores a verified body, reads it back, and answers created:false to a repeat', async () => {
       const { bytes, sha } = randomBlob(300_001);

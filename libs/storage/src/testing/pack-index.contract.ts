@@ -1,5 +1,6 @@
 import type { Sha256 } from '@app/contracts';
 import type { PackEntry, PackIndex } from '../packs/pack-index';
+import { useFreshSubject } from './contract-subject';
 
 /** What a contract run needs from an adapter: a fresh, initialised, empty index and a way to dispose of it. */
 export type PackIndexFactory = () => Promise<{ sut: PackIndex; cleanup(): Promise<void> }>;
@@ -11,16 +12,7 @@ const entry = (n: number, packId: string, offset: number, length: number): PackE
 export function describePackIndexContract(name: string, factory: PackIndexFactory): void {
   describe(`PackIndex contract: ${name}`, () => {
     let sut: PackIndex;
-    let cleanup: () => Promise<void>;
-
-    beforeEach(async () => {
-      ({ sut, cleanup } = await factory());
-    });
-
-    afterEach(async () => {
-      await sut.close();
-      await cleanup();
-    });
+    useFreshSubject(factory, (fresh) => (sut = fresh));
 
     it("makes a flush visible whole: its entries and the packs' committed ends", async () => {
       await sut.commit({
