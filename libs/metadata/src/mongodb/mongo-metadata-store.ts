@@ -171,6 +171,10 @@ export class MongoMetadataStore implements MetadataStore {
     return this.run(() => this.registry!.reinstate(sha256));
   }
 
+  async listBlobs(after: string, limit: number): Promise<BlobEntry[]> {
+    return this.run(() => this.registry!.listAfter(after, limit));
+  }
+
   async createKey(key: KeyRecord): Promise<void> {
     await this.run(() => this.keys().insertOne(fromKeyRecord(key)));
   }

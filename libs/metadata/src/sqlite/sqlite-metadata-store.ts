@@ -151,6 +151,10 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.run((o) => o.sql.reinstateBlob.run(sha256).changes > 0);
   }
 
+  async listBlobs(after: string, limit: number): Promise<BlobEntry[]> {
+    return this.run((o) => o.sql.blobsAfter.all(after, limit).map(toBlobEntry));
+  }
+
   async createKey(key: KeyRecord): Promise<void> {
     this.run((o) =>
       o.sql.insertKey.run({
