@@ -64,4 +64,11 @@ describe('loadConfig', () => {
   it('refuses an S3 part size under 5 MiB', () => {
     expect(() => loadConfig({ S3_PART_SIZE: String(1024 * 1024) })).toThrow(/S3_PART_SIZE/);
   });
+
+  it('reads the default rate of scrubs: none unless set, a whole number of bytes per second, never negative', () => {
+    expect(loadConfig({}).HOARD_SCRUB_MAX_BYTES_PER_SECOND).toBe(0);
+    expect(loadConfig({ HOARD_SCRUB_MAX_BYTES_PER_SECOND: '1048576' }).HOARD_SCRUB_MAX_BYTES_PER_SECOND).toBe(1048576);
+    expect(() => loadConfig({ HOARD_SCRUB_MAX_BYTES_PER_SECOND: '-1' })).toThrow(/HOARD_SCRUB_MAX_BYTES_PER_SECOND/);
+    expect(() => loadConfig({ HOARD_SCRUB_MAX_BYTES_PER_SECOND: '1.5' })).toThrow(/HOARD_SCRUB_MAX_BYTES_PER_SECOND/);
+  });
 });

@@ -199,6 +199,15 @@ export class AppConfig {
   @IsBoolean()
   S3_CREATE_BUCKET = false;
 
+  /**
+   * Bytes per second a scrub reads at most, when its request names no `max_bytes_per_second` (scheduled scrubs
+   * always); 0: as fast as the store answers.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  HOARD_SCRUB_MAX_BYTES_PER_SECOND = 0;
+
   /** Absolute data directory. */
   get dataDir(): string {
     return resolve(this.HOARD_DATA_DIR);

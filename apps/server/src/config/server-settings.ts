@@ -10,6 +10,8 @@ export interface ServerSettingsValues {
   bootstrapAdminKey: string | null;
   /** Absolute data directory (the first admin key's file is written there). */
   dataDir: string;
+  /** A scrub's read rate when its request names none, in bytes per second; 0: unlimited. */
+  scrubMaxBytesPerSecond: number;
 }
 
 /**
@@ -21,12 +23,14 @@ export class ServerSettings implements ServerSettingsValues {
   readonly tokenTtlSeconds: number;
   readonly bootstrapAdminKey: string | null;
   readonly dataDir: string;
+  readonly scrubMaxBytesPerSecond: number;
 
   constructor(values: ServerSettingsValues) {
     this.maxBlobBytes = values.maxBlobBytes;
     this.tokenTtlSeconds = values.tokenTtlSeconds;
     this.bootstrapAdminKey = values.bootstrapAdminKey;
     this.dataDir = values.dataDir;
+    this.scrubMaxBytesPerSecond = values.scrubMaxBytesPerSecond;
   }
 
   /** The settings of a validated configuration. */
@@ -36,6 +40,7 @@ export class ServerSettings implements ServerSettingsValues {
       tokenTtlSeconds: config.HOARD_TOKEN_TTL_SECONDS,
       bootstrapAdminKey: config.HOARD_BOOTSTRAP_ADMIN_KEY ?? null,
       dataDir: config.dataDir,
+      scrubMaxBytesPerSecond: config.HOARD_SCRUB_MAX_BYTES_PER_SECOND,
     });
   }
 }
