@@ -60,6 +60,7 @@ export function prepareSqliteStatements(db: Database.Database) {
        ON CONFLICT (sha256) DO UPDATE SET size = excluded.size, quarantined_at = NULL RETURNING *`,
     ),
     fixSizes: db.prepare('UPDATE files SET size = @size WHERE sha256 = @sha256 AND size <> @size'),
+    blob: db.prepare<unknown[], BlobRow>('SELECT * FROM blobs WHERE sha256 = ?'),
     blobsIn: db.prepare<unknown[], BlobRow>('SELECT * FROM blobs WHERE sha256 IN (SELECT value FROM json_each(?))'),
     quarantineBlob: db.prepare('UPDATE blobs SET quarantined_at = COALESCE(quarantined_at, ?) WHERE sha256 = ?'),
     takeDownBlob: db.prepare(
