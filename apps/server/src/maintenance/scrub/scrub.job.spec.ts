@@ -186,8 +186,9 @@ describe('ScrubJob', () => {
 
     const first = new FakeJobContext({ cancelAtDone: 5 });
     await expect(f.sut.run(first)).rejects.toThrow('the job was cancelled');
-    const saved = first.lastCheckpoint as { after: string; blobs_checked: number };
-    expect(saved).toMatchObject({ after: order[3], blobs_checked: 4 });
+    // Every second blob, then where the cancellation stopped it.
+    expect(first.saved).toEqual([2, 4, 5].map((n) => expect.objectContaining({ after: order[n - 1], blobs_checked: n })));
+    const saved = first.lastCheckpoint;
 
     // Damage on both sides of the checkpoint: only what follows it is read again.
     f.flipLoose(order[1] as Sha256, bySha.get(order[1])!.bytes);
@@ -201,8 +202,8 @@ describe('ScrubJob', () => {
 
     expect(result).toMatchObject({ blobs_checked: 12, corrupt: [order[9]], missing: [], corrupt_count: 1 });
     expect(result.bytes_checked).toBe(6 * 400 + 6 * 2000);
-    expect((await f.checkedBlobs()) - before).toBe(8);
-    expect(second.reports[0]).toMatchObject({ done: 4 });
+    expect((await f.checkedBlobs()) - before).toBe(7);
+    expect(second.reports[0]).toMatchObject({ done: 5 });
     expect(second.lastProgress).toEqual({ done: 12, total: 12, bytes: 6 * 400 + 6 * 2000 });
   });
 
@@ -214,12 +215,13 @@ describe('ScrubJob', () => {
     }
   });
 
-  it('stops between blobs when cancelled, with the reason of the cancellation', async () => {
+  it('stops between blobs when cancelled, with the reason of the cancellation, saving where it stopped', async () => {
     for (let i = 0; i < 8; i++) await f.stored(1500);
     const context = new FakeJobContext({ cancelAtDone: 1 });
     await expect(f.sut.run(context)).rejects.toThrow('the job was cancelled');
     expect(context.lastProgress.done).toBe(1);
     expect(await f.checkedBlobs()).toBe(1);
+    expect(context.saved).toEqual([expect.objectContaining({ blobs_checked: 1, bytes_checked: 1500 })]);
   });
 
   it('reads no faster than its rate: a token bucket over the bytes of every read', async () => {

@@ -94,7 +94,14 @@ export class ScrubJob implements JobHandler {
         saved = { blobs: tally.blobsChecked, at: Date.now() };
       }
     };
-    await runInOrder(scrubWalk(this.store, this.registry, tally.after), { concurrency: CONCURRENCY, signal: context.signal }, work, fold);
+    try {
+      await runInOrder(scrubWalk(this.store, this.registry, tally.after), { concurrency: CONCURRENCY, signal: context.signal }, work, fold);
+    } catch (error) {
+      // Stopped (a shutdown hands the job back to the queue): what was folded is a prefix of the walk, worth saving
+      // so that the next attempt does not read it again. A save refused (the lease went elsewhere) changes nothing.
+      if (context.signal.aborted) await context.saveCheckpoint(tally.checkpoint()).catch(() => undefined);
+      throw error;
+    }
 
     const result = tally.result();
     this.metrics.lastProblems.set({ problem: 'corrupt' }, result.corrupt_count as number);
