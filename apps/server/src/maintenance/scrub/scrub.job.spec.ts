@@ -130,7 +130,8 @@ describe('ScrubJob', () => {
     await f.metadata.quarantineBlob(earlier.sha, new Date());
     await f.metadata.registerBlob(content(0).sha, 0, new Date());
 
-    const result = await f.sut.run(new FakeJobContext());
+    const context = new FakeJobContext();
+    const result = await f.sut.run(context);
 
     // The quarantined content's copy is still stored (an upload healing it may be under way): it is read, and sound.
     expect(result).toEqual({
@@ -141,6 +142,8 @@ describe('ScrubJob', () => {
       corrupt_count: 0,
       missing_count: 0,
     });
+    expect(context.reports[0]).toEqual({ done: 0, total: 3, bytes: 0 });
+    expect(context.lastProgress).toEqual({ done: 3, total: 3, bytes: 500 + THRESHOLD * 3 + 800 });
   });
 
   it('reads content the registry does not know, and quarantines it when corrupt', async () => {

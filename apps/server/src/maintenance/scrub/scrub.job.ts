@@ -103,6 +103,8 @@ export class ScrubJob implements JobHandler {
       throw error;
     }
 
+    // Now the total is known exactly (the count at the start also holds content that is never stored, the empty one).
+    context.progress({ done: tally.blobsChecked, total: tally.blobsChecked, bytes: tally.bytesChecked });
     const result = tally.result();
     this.metrics.lastProblems.set({ problem: 'corrupt' }, result.corrupt_count as number);
     this.metrics.lastProblems.set({ problem: 'missing' }, result.missing_count as number);
