@@ -1,6 +1,6 @@
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
-import { describeOnFerretDb, describeOnMinio, dropDatabase, minioClientConfig, mongoS3Env } from './support/backing-suites';
+import { describeOnFerretDb, describeOnMinio, minioClientConfig, mongoS3Env } from './support/backing-suites';
 import { Http } from './support/http';
 import { scrubFindsAndScanHeals } from './support/scrub-scenario';
 import { type RunningServer, startServer } from './support/server';
@@ -15,8 +15,12 @@ describeOnMinio('scrub on MongoDB (FerretDB) and S3 (MinIO)', 'the MongoDB and S
   describeOnFerretDb('with FerretDB', 'the MongoDB and S3 scrub specs', (ferretServer) => {
     let minio: RunningMinio;
     let ferret: RunningFerretDb;
-    let server: RunningServer | undefined;
     let s3: S3Client;
+    const servers: RunningServer[] = [];
+    // Stopped before the enclosing suites stop FerretDB and MinIO under it.
+    afterEach(async () => {
+      await Promise.all(servers.splice(0).map((s) => s.stop()));
+    });
     const bucket = `hoard-scrub-${randomBytes(4).toString('hex')}`;
     const db = `hoard_scrub_${randomBytes(4).toString('hex')}`;
 
@@ -25,14 +29,12 @@ describeOnMinio('scrub on MongoDB (FerretDB) and S3 (MinIO)', 'the MongoDB and S
       ferret = ferretServer();
       s3 = new S3Client(minioClientConfig(minio));
     });
-    afterAll(async () => {
-      await server?.stop();
-      s3?.destroy();
-      if (ferret) await dropDatabase(ferret.uri, db);
-    });
+    // The servers themselves, with their data, go when the enclosing suites stop them.
+    afterAll(() => s3?.destroy());
 
     it('finds an object overwritten with a flipped byte, a pack entry flipped likewise and a deleted object; the next scan heals them', async () => {
-      server = await startServer({ env: mongoS3Env(ferret, minio, db, bucket) });
+      const server = await startServer({ env: mongoS3Env(ferret, minio, db, bucket) });
+      servers.push(server);
       const admin = new Http(server.url, server.adminKey);
       const looseKey = (sha: string) => `${sha.slice(0, 2)}/${sha}`;
       await scrubFindsAndScanHeals(server, admin, {

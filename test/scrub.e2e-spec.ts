@@ -83,6 +83,8 @@ describe('scrub on SQLite and local disk', () => {
       HOARD_JOB_LEASE_SECONDS: '2',
       HOARD_JOB_RENEW_SECONDS: '0.5',
       HOARD_JOB_POLL_SECONDS: '0.5',
+      // The restarted server says where the scrub continues from.
+      HOARD_LOG_LEVEL: 'info',
     };
     const first = await startServer({ env });
     servers.push(first);
