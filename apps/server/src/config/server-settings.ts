@@ -16,6 +16,8 @@ export interface ServerSettingsValues {
   jobRenewMs: number;
   /** How often an instance looks for queued jobs and for jobs whose holder died. */
   jobPollMs: number;
+  /** When to queue each job type (cron expressions); a type not named is never queued on a schedule. */
+  jobSchedules: Readonly<Partial<Record<'prune' | 'gc' | 'scrub', string>>>;
 }
 
 /**
@@ -30,6 +32,7 @@ export class ServerSettings implements ServerSettingsValues {
   readonly jobLeaseMs: number;
   readonly jobRenewMs: number;
   readonly jobPollMs: number;
+  readonly jobSchedules: Readonly<Partial<Record<'prune' | 'gc' | 'scrub', string>>>;
 
   constructor(values: ServerSettingsValues) {
     this.maxBlobBytes = values.maxBlobBytes;
@@ -39,6 +42,7 @@ export class ServerSettings implements ServerSettingsValues {
     this.jobLeaseMs = values.jobLeaseMs;
     this.jobRenewMs = values.jobRenewMs;
     this.jobPollMs = values.jobPollMs;
+    this.jobSchedules = values.jobSchedules;
   }
 
   /** The settings of a validated configuration. */
@@ -51,6 +55,15 @@ export class ServerSettings implements ServerSettingsValues {
       jobLeaseMs: Math.round(config.HOARD_JOB_LEASE_SECONDS * 1000),
       jobRenewMs: Math.round(config.HOARD_JOB_RENEW_SECONDS * 1000),
       jobPollMs: Math.round(config.HOARD_JOB_POLL_SECONDS * 1000),
+      jobSchedules: Object.fromEntries(
+        (
+          [
+            ['prune', config.HOARD_PRUNE_SCHEDULE],
+            ['gc', config.HOARD_GC_SCHEDULE],
+            ['scrub', config.HOARD_SCRUB_SCHEDULE],
+          ] as const
+        ).filter(([, cron]) => cron !== undefined),
+      ),
     });
   }
 }

@@ -1,5 +1,6 @@
 import type { FactoryProvider } from '@nestjs/common';
 import { JOB_HANDLERS, type JobHandler } from './job-handler';
+import { PruneJob } from './prune.job';
 
 /**
  * The registry of job handlers: every handler class of the server, listed once in `inject`. JobsModule also makes
@@ -8,5 +9,5 @@ import { JOB_HANDLERS, type JobHandler } from './job-handler';
 export const jobHandlersProvider = {
   provide: JOB_HANDLERS,
   useFactory: (...handlers: JobHandler[]) => handlers,
-  inject: [],
+  inject: [PruneJob],
 } satisfies FactoryProvider;
