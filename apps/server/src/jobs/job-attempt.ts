@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { HoardError } from '@app/contracts';
 import type { JobCounts, JobEnd, JobFailure, JobRecord, JobStore, JobUpdate } from '@app/metadata';
 import type { JobContext, JobHandler, JobProgress } from './job-handler';
+import type { AttemptEnd, JobEvents } from './job-metrics';
 
 /** The runner writes a job's progress at most this often. */
 export const PROGRESS_INTERVAL_MS = 1000;
@@ -56,6 +57,7 @@ export class JobAttempt {
     private readonly owner: string,
     private readonly times: LeaseTimes,
     private readonly logger: Logger,
+    private readonly events: JobEvents | null = null,
   ) {
     this.progress = { ...job.progress };
     this.leaseUntil = job.lease?.expires_at.getTime() ?? Date.now() + times.leaseMs;
@@ -166,23 +168,28 @@ export class JobAttempt {
     this.dispose();
     const id = `job ${this.job.id} (${this.job.type})`;
     const final = { progress: { ...this.progress } };
-    if (this.stopReason === 'lease_lost') {
-      this.logger.warn(`${id}: its lease was lost; another instance runs it now`);
-      return;
-    }
-    if (this.stopReason === 'shutdown') {
-      if (await this.write(() => this.store.releaseJob(this.job.id, this.owner, final))) {
-        this.logger.log(`${id}: back in the queue, to go on from its checkpoint`);
+    let end: AttemptEnd = 'handed_on';
+    try {
+      if (this.stopReason === 'lease_lost') {
+        this.logger.warn(`${id}: its lease was lost; another instance runs it now`);
+      } else if (this.stopReason === 'shutdown') {
+        if (await this.write(() => this.store.releaseJob(this.job.id, this.owner, final))) {
+          this.logger.log(`${id}: back in the queue, to go on from its checkpoint`);
+        }
+      } else {
+        const ending = this.endOf(outcome);
+        if (!(await this.write(() => this.store.finishJob(this.job.id, this.owner, ending, final)))) {
+          this.logger.warn(`${id}: its lease was lost before it ended; another instance runs it now`);
+        } else {
+          end = ending.state;
+          if (ending.error) this.logger.warn(`${id}: failed: ${ending.error.code}: ${ending.error.message}`);
+          else this.logger.log(`${id}: ${ending.state}`);
+        }
       }
-      return;
-    }
-    const end = this.endOf(outcome);
-    if (!(await this.write(() => this.store.finishJob(this.job.id, this.owner, end, final)))) {
-      this.logger.warn(`${id}: its lease was lost before it ended; another instance runs it now`);
-    } else if (end.error) {
-      this.logger.warn(`${id}: failed: ${end.error.code}: ${end.error.message}`);
-    } else {
-      this.logger.log(`${id}: ${end.state}`);
+    } finally {
+      const items = Math.max(0, this.progress.done - this.job.progress.done);
+      const bytes = Math.max(0, this.progress.bytes - this.job.progress.bytes);
+      this.events?.attemptEnded(this.job.type, end, items, bytes, new Date());
     }
   }
 

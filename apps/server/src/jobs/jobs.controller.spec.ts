@@ -39,6 +39,14 @@ describe('JobsController (in process)', () => {
       job = (await f.request({ method: 'GET', url: `/api/v1/jobs/${job.id}` })).json();
     }
     expect(job).toMatchObject({ state: 'succeeded', result: { records_removed: 0, paths_affected: 0 }, error: null });
+    let metrics = '';
+    // Counted right after the job's end is written.
+    for (let i = 0; i < 100 && !metrics.includes('hoard_jobs_total{'); i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      metrics = (await f.request({ method: 'GET', url: '/metrics' }, null)).body;
+    }
+    expect(metrics).toContain('hoard_jobs_total{type="prune",result="succeeded"} 1');
+    expect(metrics).toMatch(/hoard_job_last_success_timestamp_seconds\{type="prune"\} \d{10}/);
     expect(error(await post({ type: 'prune', max_records_per_second: 0 }))[0]).toBe(400);
   });
 

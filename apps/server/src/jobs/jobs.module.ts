@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { JobMetrics } from './job-metrics';
 import { JobSchedules } from './job-schedules';
 import { jobHandlersProvider } from './job-handlers.provider';
 import { JobRunner } from './job-runner';
@@ -12,7 +13,7 @@ import { RetentionService } from '../retention/retention.service';
 @Module({
   imports: [ScheduleModule.forRoot()],
   controllers: [JobsController, RetentionController],
-  providers: [...jobHandlersProvider.inject, jobHandlersProvider, JobRunner, JobsService, JobSchedules, RetentionService],
+  providers: [...jobHandlersProvider.inject, jobHandlersProvider, JobRunner, JobMetrics, JobsService, JobSchedules, RetentionService],
   exports: [JobRunner],
 })
 export class JobsModule {}
