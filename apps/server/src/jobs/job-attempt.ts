@@ -27,10 +27,13 @@ export interface LeaseTimes {
 /** What a handler's run came to. */
 type Outcome = { result: Record<string, unknown> } | { error: unknown };
 
-/** A failure as a job records it: its code and message, never a stack. */
+/**
+ * A failure as a job records it: a HoardError's code and message (written for people); anything else only as an
+ * internal error, since its message may name internal paths (the log has it, with its stack).
+ */
 export function jobFailureOf(error: unknown): JobFailure {
   if (error instanceof HoardError) return { code: error.code, message: error.message };
-  return { code: 'internal_error', message: error instanceof Error ? error.message : String(error) };
+  return { code: 'internal_error', message: 'the job failed on an unexpected error; the server log has its details' };
 }
 
 /**
@@ -79,7 +82,7 @@ export class JobAttempt {
       await this.settle(outcome);
     } catch (error) {
       // The store failed while the job was being ended: its lease runs out and another attempt takes it over.
-      this.logger.error(`job ${this.job.id} (${this.job.type}) could not be recorded as ended: ${jobFailureOf(error).message}`);
+      this.logger.error(`job ${this.job.id} (${this.job.type}) could not be recorded as ended: ${String(error)}`);
     } finally {
       this.dispose();
     }
@@ -128,7 +131,7 @@ export class JobAttempt {
     try {
       await this.held({ progress: { ...this.progress } });
     } catch (error) {
-      this.logger.warn(`progress of job ${this.job.id} not written: ${jobFailureOf(error).message}`);
+      this.logger.warn(`progress of job ${this.job.id} not written: ${String(error)}`);
     }
   }
 
@@ -154,7 +157,7 @@ export class JobAttempt {
       this.leaseUntil = sent + this.times.leaseMs;
       if (job.cancel_requested) this.stop('cancelled');
     } catch (error) {
-      this.logger.warn(`lease of job ${this.job.id} not renewed: ${jobFailureOf(error).message}`);
+      this.logger.warn(`lease of job ${this.job.id} not renewed: ${String(error)}`);
       // Past its expiry another instance may have taken the job: this one must not go on with it.
       if (Date.now() >= this.leaseUntil) this.stop('lease_lost');
     } finally {
@@ -199,7 +202,8 @@ export class JobAttempt {
     if (this.stopReason === 'cancelled') return { state: 'cancelled', result, now };
     if (result) return { state: 'succeeded', result, now };
     const error = (outcome as { error: unknown }).error;
-    if (!(error instanceof HoardError)) this.logger.error(`job ${this.job.id} (${this.job.type}) failed`, (error as Error)?.stack);
+    if (!(error instanceof HoardError))
+      this.logger.error(`job ${this.job.id} (${this.job.type}) failed: ${String(error)}`, (error as Error)?.stack);
     return { state: 'failed', error: jobFailureOf(error), now };
   }
 

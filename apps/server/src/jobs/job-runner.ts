@@ -3,7 +3,7 @@ import { JOB_STORE, type JobStore } from '@app/metadata';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ServerSettings } from '../config/server-settings';
-import { JobAttempt, jobFailureOf } from './job-attempt';
+import { JobAttempt } from './job-attempt';
 import { JOB_HANDLERS, type JobHandler } from './job-handler';
 import { JobMetrics } from './job-metrics';
 
@@ -134,7 +134,7 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
           this.attempts.set(job.id, { attempt, done });
         }
       } catch (error) {
-        this.logger.warn(`looking for jobs failed: ${jobFailureOf(error).message}`);
+        this.logger.warn(`looking for jobs failed: ${String(error)}`);
       }
     } while (this.pollAgain && this.started);
   }
