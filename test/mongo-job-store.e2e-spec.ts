@@ -128,8 +128,8 @@ describeOnFerretDb('jobs shared by instances on FerretDB', 'the MongoDB job suit
         expectStatus(await a.http.post('/api/v1/files/batch', { files: batch }), 200);
       }
       expectStatus(await a.http.call('PUT', '/api/v1/retention', { json: { rules: [{ hostname: '*', keep_last: 1 }] } }), 200);
-      // The first batch of 1,000 versions goes at once; then the pace holds the job for 5 s before the rest.
-      const created = (await a.http.post('/api/v1/jobs', { type: 'prune', dry_run: true, max_records_per_second: 200 })).json();
+      // The first batch of 1,000 versions goes at once; then the pace holds the job for a minute before the rest.
+      const created = (await a.http.post('/api/v1/jobs', { type: 'prune', dry_run: true, max_records_per_second: 16 })).json();
       const held = await until(
         'the first batch',
         async () => (await a.http.get(`/api/v1/jobs/${created.id}`)).json(),
@@ -138,6 +138,7 @@ describeOnFerretDb('jobs shared by instances on FerretDB', 'the MongoDB job suit
       expect(held).toMatchObject({ state: 'running', progress: { done: 1000, total: 1200 } });
       const b = await instance(name);
       await a.server.kill();
+      expect((await b.http.get(`/api/v1/jobs/${created.id}`)).json()).toMatchObject({ state: 'running', progress: { done: 1000 } });
       const seen: number[] = [];
       const done = await until(
         'the prune taken over',

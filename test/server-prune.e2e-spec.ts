@@ -164,7 +164,7 @@ describe('retention and prune on a server, through the CLI', () => {
       const batch = files.map((f) => ({ ...f, sha256: sha256(`${f.filepath}:${v}`) }));
       expectStatus(await admin.post('/api/v1/files/batch', { files: batch }), 200);
     }
-    const created = (await admin.post('/api/v1/jobs', { type: 'prune', dry_run: true, max_records_per_second: 300 })).json();
+    const created = (await admin.post('/api/v1/jobs', { type: 'prune', dry_run: true, max_records_per_second: 100 })).json();
     await until(
       'the first batch',
       async () => (await admin.get(`/api/v1/jobs/${created.id}`)).json(),
