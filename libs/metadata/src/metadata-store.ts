@@ -2,6 +2,7 @@ import type { BlobRegistry } from './blob-registry';
 import type { FileRecordStore } from './file-record-store';
 import type { KeyStore } from './key-store';
 import type { MetadataLifecycle } from './metadata-lifecycle';
+import type { ObjectRecordStore } from './object-record-store';
 import type { StatsReader } from './stats-reader';
 
 /** DI token of the whole metadata adapter; only the stores module sees it and provides each port's token from it. */
@@ -11,4 +12,4 @@ export const METADATA_STORE = Symbol('METADATA_STORE');
  * What one metadata adapter (sqlite, mongodb) implements on one connection: every metadata port. Services never
  * depend on it; each injects only the port it needs.
  */
-export type MetadataStore = MetadataLifecycle & FileRecordStore & BlobRegistry & KeyStore & StatsReader;
+export type MetadataStore = MetadataLifecycle & FileRecordStore & BlobRegistry & KeyStore & StatsReader & ObjectRecordStore;
