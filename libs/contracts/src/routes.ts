@@ -22,4 +22,8 @@ export const ROUTES = {
   key: (id: string) => `${API_PREFIX}/keys/${encodeURIComponent(id)}`,
   stats: `${API_PREFIX}/stats`,
   legacyUploadUrl: (sha256: string) => `/upload_file/${sha256}`,
+  objects: (bucket: string) => `${API_PREFIX}/objects/${encodeURIComponent(bucket)}`,
+  /** Each segment of the key percent-encoded; its `/` kept. */
+  object: (bucket: string, key: string) =>
+    `${API_PREFIX}/objects/${encodeURIComponent(bucket)}/${key.split('/').map(encodeURIComponent).join('/')}`,
 } as const;

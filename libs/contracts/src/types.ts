@@ -23,6 +23,7 @@ import type {
   LoginResponseSchema,
   MissingRequestSchema,
   MissingResponseSchema,
+  ObjectInfoSchema,
   PackItemResultSchema,
   PutBlobResponseSchema,
   PutFileResponseSchema,
@@ -96,3 +97,6 @@ export type PutFileResponse = Static<typeof PutFileResponseSchema>;
 export type PutPlaceFileRecord = Static<typeof PutPlaceFileRecordSchema>;
 export type CompatCreateKeyRequest = Static<typeof CompatCreateKeyRequestSchema>;
 export type CompatCreatedKey = Static<typeof CompatCreatedKeySchema>;
+
+/** One version of an object (`{bucket}/{key}`). */
+export type ObjectInfo = Static<typeof ObjectInfoSchema>;
