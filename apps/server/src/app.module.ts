@@ -24,6 +24,9 @@ import { MetricsModule } from './metrics/metrics.module';
 import { StatsController } from './stats/stats.controller';
 import { StatsService } from './stats/stats.service';
 import { GivenStores, StoresModule } from './stores/stores.module';
+import { ContentIntakeService } from './blobs/content-intake.service';
+import { ObjectsController } from './objects/objects.controller';
+import { ObjectsService } from './objects/objects.service';
 
 /** The whole server, built from a validated config (on `stores` instead of the configured ones, when given). */
 @Module({})
@@ -41,6 +44,7 @@ export class AppModule {
         StatsController,
         CompatController,
         LoginController,
+        ObjectsController,
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
@@ -54,6 +58,8 @@ export class AppModule {
         FileRecordsMapper,
         StatsService,
         HealthService,
+        ContentIntakeService,
+        ObjectsService,
       ],
     };
   }

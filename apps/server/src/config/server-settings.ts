@@ -10,6 +10,8 @@ export interface ServerSettingsValues {
   bootstrapAdminKey: string | null;
   /** Absolute data directory (the first admin key's file is written there). */
   dataDir: string;
+  /** Seconds between two sweeps of expired objects; 0: none. */
+  objectSweepSeconds: number;
 }
 
 /**
@@ -21,12 +23,14 @@ export class ServerSettings implements ServerSettingsValues {
   readonly tokenTtlSeconds: number;
   readonly bootstrapAdminKey: string | null;
   readonly dataDir: string;
+  readonly objectSweepSeconds: number;
 
   constructor(values: ServerSettingsValues) {
     this.maxBlobBytes = values.maxBlobBytes;
     this.tokenTtlSeconds = values.tokenTtlSeconds;
     this.bootstrapAdminKey = values.bootstrapAdminKey;
     this.dataDir = values.dataDir;
+    this.objectSweepSeconds = values.objectSweepSeconds;
   }
 
   /** The settings of a validated configuration. */
@@ -36,6 +40,7 @@ export class ServerSettings implements ServerSettingsValues {
       tokenTtlSeconds: config.HOARD_TOKEN_TTL_SECONDS,
       bootstrapAdminKey: config.HOARD_BOOTSTRAP_ADMIN_KEY ?? null,
       dataDir: config.dataDir,
+      objectSweepSeconds: config.HOARD_OBJECT_SWEEP_SECONDS,
     });
   }
 }

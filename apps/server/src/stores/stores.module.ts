@@ -8,6 +8,7 @@ import {
   METADATA_STORE,
   MetadataLifecycle,
   MetadataStore,
+  OBJECT_RECORD_STORE,
   STATS_READER,
 } from '@app/metadata';
 import { makeDataDir } from './data-dir';
@@ -15,7 +16,7 @@ import { AppConfig } from '../config/app-config';
 import { createBlobStore, createMetadataStore } from './store.factory';
 
 /** Every metadata port is the one adapter (one connection), each under its own token. */
-const METADATA_PORTS = [METADATA_LIFECYCLE, FILE_RECORD_STORE, BLOB_REGISTRY, KEY_STORE, STATS_READER];
+const METADATA_PORTS = [METADATA_LIFECYCLE, FILE_RECORD_STORE, BLOB_REGISTRY, KEY_STORE, STATS_READER, OBJECT_RECORD_STORE];
 
 /** Stores built elsewhere (the specs' in-memory ones), not yet initialised. */
 export interface GivenStores {

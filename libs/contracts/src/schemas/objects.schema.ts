@@ -20,8 +20,15 @@ export const ObjectKeySchema = Text(OBJECT_KEY_MAX_BYTES, {
 /** A route parameter `{bucket}`. */
 export const BucketParamsSchema = Type.Object({ bucket: BucketSchema });
 
-/** The route parameters `{bucket}` and `{key}` (the rest of the path, which may hold `/`). */
-export const ObjectParamsSchema = Type.Object({ bucket: BucketSchema, '*': ObjectKeySchema });
+/**
+ * The route parameters `{bucket}` and `{key}`: the key is the rest of the path (it may hold `/`), which the router
+ * names `*`; the documentation calls it `key`. Its rules (which count UTF-8 bytes and look at segments) are checked by
+ * the server, which names it `key` in its answer.
+ */
+export const ObjectParamsSchema = Type.Object({
+  bucket: BucketSchema,
+  '*': Type.String({ description: ObjectKeySchema.description }),
+});
 
 /** `GET`/`HEAD /api/v1/objects/{bucket}/{key}`. */
 export const ObjectQuerySchema = Type.Object({
