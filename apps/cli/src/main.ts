@@ -10,6 +10,9 @@ import { restoreCommand } from './commands/restore.command';
 import { scanCommand } from './commands/scan.command';
 import { statsCommand } from './commands/stats.command';
 import { verifyCommand } from './commands/verify.command';
+import { catCommand } from './commands/cat.command';
+import { objectsCommand } from './commands/objects.command';
+import { putCommand } from './commands/put.command';
 import { CLI_VERSION } from './io/cli-version';
 import { printError, setVerboseErrors } from './ui/error-printer';
 import { EXIT, EXIT_CODES_HELP } from './ui/exit-codes';
@@ -43,6 +46,9 @@ export function buildProgram(): Command {
     loginCommand(),
     logoutCommand(),
     completionCommand(() => program),
+    putCommand(),
+    catCommand(),
+    objectsCommand(),
   ];
   for (const command of commands) program.addCommand(command);
   // Usage errors exit 2 with one line; help and version exit 0.

@@ -24,6 +24,7 @@ import type {
   MissingRequestSchema,
   MissingResponseSchema,
   ObjectInfoSchema,
+  ClonesSchema,
   PackItemResultSchema,
   PutBlobResponseSchema,
   PutFileResponseSchema,
@@ -100,3 +101,6 @@ export type CompatCreatedKey = Static<typeof CompatCreatedKeySchema>;
 
 /** One version of an object (`{bucket}/{key}`). */
 export type ObjectInfo = Static<typeof ObjectInfoSchema>;
+
+/** The records of hosts and the objects whose content is one digest. */
+export type Clones = Static<typeof ClonesSchema>;

@@ -7,7 +7,7 @@ import { BlobsService, ServableBlob } from '../blobs/blobs.service';
 import { ContentIntakeService } from '../blobs/content-intake.service';
 import { ServerSettings } from '../config/server-settings';
 import { optionError, PutObjectOptions } from './object-options';
-import { toObjectInfo } from './object-view';
+import { toObjectInfo } from '../content/object-view';
 
 /** Expired versions marked deleted per statement of a sweep. */
 const SWEEP_BATCH = 1000;

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { LIMITS } from '../limits';
 import { BUCKET_PATTERN, OBJECT_KEY_MAX_BYTES } from '../objects';
 import { Count, NO_NUL, Nullable, PageSchema, Text, TimeSchema } from './common.schema';
+import { FileRecordSchema } from './files.schema';
 
 /** A bucket name (API.md). */
 export const BucketSchema = Type.String({
@@ -78,3 +79,12 @@ export const ObjectInfoSchema = Type.Object(
 
 /** A page of objects, or every version of one key (then `next_cursor` is null). */
 export const ObjectPageSchema = PageSchema(ObjectInfoSchema);
+
+/**
+ * `GET /api/v1/blobs/{sha256}/files`: the current records of hosts whose content is this digest (`items`, the epoch
+ * first), and the current objects that name it.
+ */
+export const ClonesSchema = Type.Object({
+  items: Type.Array(FileRecordSchema),
+  objects: Type.Array(ObjectInfoSchema, { description: 'Current objects whose content is this digest' }),
+});
