@@ -50,12 +50,14 @@ export async function registerOpenApi(app: NestFastifyApplication, version: stri
 
 /**
  * A route whose last parameter is the rest of the path (`/api/v1/objects/:bucket/*`, the router's `*`) is documented
- * with that parameter named `key`, as the contract names it.
+ * with that parameter named `key`, as the contract names it, its schema marked `x-rest-of-path`.
  */
 function nameWildcard(schema: Record<string, unknown>, url: string): { schema: Record<string, unknown>; url: string } {
   const params = schema.params as { properties?: Record<string, unknown>; required?: string[] } | undefined;
   if (!url.endsWith('/*') || !params?.properties?.['*']) return { schema, url };
-  const { '*': key, ...others } = params.properties;
+  const { '*': rest, ...others } = params.properties;
+  // Readers of the document learn that this one parameter may hold `/` (OpenAPI has no word for it).
+  const key = { ...(rest as object), 'x-rest-of-path': true };
   const required = (params.required ?? []).map((name) => (name === '*' ? 'key' : name));
   return {
     schema: { ...schema, params: { ...params, properties: { ...others, key }, required } },
