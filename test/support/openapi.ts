@@ -47,8 +47,7 @@ async function load(baseUrl: string): Promise<Map<string, Operation[]>> {
     }
   }
   // Literal paths first: /api/v1/files/history is not /api/v1/files/{id}.
-  for (const list of byMethod.values())
-    list.sort((a, b) => a.pattern.source.split(PARAM).length - b.pattern.source.split(PARAM).length);
+  for (const list of byMethod.values()) list.sort((a, b) => a.pattern.source.split(PARAM).length - b.pattern.source.split(PARAM).length);
   return byMethod;
 }
 
