@@ -84,7 +84,13 @@ export class ObjectsController {
       kind: 'multipart',
       content: {
         'multipart/form-data': {
-          schema: { type: 'object', properties: { key: { type: 'string' }, file: { type: 'string', format: 'binary' } } },
+          schema: {
+            type: 'object',
+            required: ['key', 'file'],
+            properties: { key: { type: 'string', minLength: 1, maxLength: 1024 }, file: { type: 'string', format: 'binary' } },
+            // The key comes before the file: fields after the file part could only be read once the content is stored.
+            'x-field-order': ['key', 'file'],
+          },
         },
       },
     },
