@@ -75,6 +75,20 @@ describeOnFerretDb('objects on MongoDB (FerretDB) and S3 (MinIO), two instances'
 
       const latest = await b.get(object('backups', 'user-1/db.sqlite'));
       expect([latest.status, sha256(latest.body), latest.header('x-hoard-version')]).toEqual([200, large.sha, '2']);
+      const range = await a.get(object('backups', 'user-1/db.sqlite'), { headers: { range: `bytes=${6 * MiB}-${6 * MiB + 99}` } });
+      expect([range.status, range.body.equals(large.data.subarray(6 * MiB, 6 * MiB + 100)), range.header('content-range')]).toEqual([
+        206,
+        true,
+        `bytes ${6 * MiB}-${6 * MiB + 99}/${large.data.length}`,
+      ]);
+      const cached = await b.get(object('backups', 'user-1/db.sqlite'), { headers: { 'if-none-match': `"${large.sha}"` } });
+      const head = await a.head(object('backups', 'user-1/db.sqlite'));
+      expect([cached.status, head.status, head.header('content-length'), head.header('etag')]).toEqual([
+        304,
+        200,
+        String(large.data.length),
+        `"${large.sha}"`,
+      ]);
       expect(sha256((await a.get(object('backups', 'user-1/db.sqlite'), { query: { version: 1 } })).body)).toBe(small.sha);
       const versions = await a.get('/api/v1/objects/backups', { query: { key: 'user-1/db.sqlite', versions: true } });
       expect(versions.json().items.map((v: { version: number; size: number }) => [v.version, v.size])).toEqual([
