@@ -21,8 +21,8 @@ import { multipartBody, newBoundary } from './multipart-body';
 /**
  * A typed client of every route of the Hoard HTTP API (API.md). Errors are HoardError with the contract's codes.
  * The routes come in groups, each in its own file: blobs (BlobRoutes), file records (FileRoutes), keys (KeyRoutes),
- * objects (ObjectRoutes);
- * here the public routes, stats and the routes of the PutPlace document.
+ * maintenance (MaintenanceRoutes), objects (ObjectRoutes); here the public routes, stats and the routes of the PutPlace
+ * document.
  */
 export class HoardClient extends ObjectRoutes {
   // --- public routes -------------------------------------------------------------------------------------

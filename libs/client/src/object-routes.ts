@@ -1,7 +1,7 @@
 import { Clones, CountResponse, LIMITS, normalizeSha256, ObjectInfo, Page, ROUTES } from '@app/contracts';
 import { header } from './client-base';
 import { BlobDownload, BodyFactory, ByteRange } from './hoard-client.types';
-import { KeyRoutes } from './key-routes';
+import { MaintenanceRoutes } from './maintenance-routes';
 import type { TransportRequest, TransportResponse } from './transport.types';
 
 /** What a writer says of an object besides its content (API.md: the `X-Hoard-*` headers). */
@@ -50,7 +50,7 @@ export interface ObjectListQuery {
 }
 
 /** The routes of content by name (`/api/v1/objects`). */
-export abstract class ObjectRoutes extends KeyRoutes {
+export abstract class ObjectRoutes extends MaintenanceRoutes {
   /**
    * Stores a body as the next version of `bucket`/`key`. A retry sends the body again from the factory: pass
    * `replayable: false` for a body that can be read once (stdin), which is then never sent twice.

@@ -4,4 +4,5 @@ export * from './limits';
 export * from './routes';
 export * from './schemas';
 export * from './types';
+export * from './byte-rate-limit';
 export * from './objects';

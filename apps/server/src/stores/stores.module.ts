@@ -3,6 +3,7 @@ import { BLOB_STORE, BlobStore } from '@app/storage';
 import {
   BLOB_REGISTRY,
   FILE_RECORD_STORE,
+  JOB_STORE,
   KEY_STORE,
   METADATA_LIFECYCLE,
   METADATA_STORE,
@@ -16,7 +17,7 @@ import { AppConfig } from '../config/app-config';
 import { createBlobStore, createMetadataStore } from './store.factory';
 
 /** Every metadata port is the one adapter (one connection), each under its own token. */
-const METADATA_PORTS = [METADATA_LIFECYCLE, FILE_RECORD_STORE, BLOB_REGISTRY, KEY_STORE, STATS_READER, OBJECT_RECORD_STORE];
+const METADATA_PORTS = [METADATA_LIFECYCLE, FILE_RECORD_STORE, BLOB_REGISTRY, KEY_STORE, STATS_READER, JOB_STORE, OBJECT_RECORD_STORE];
 
 /** Stores built elsewhere (the specs' in-memory ones), not yet initialised. */
 export interface GivenStores {

@@ -10,10 +10,16 @@ const FILE_INDEXES: IndexDescription[] = [
 /** Indexes of earlier versions that named paths without their namespace: a bucket and a host of one name would collide. */
 const RETIRED_FILE_INDEXES = ['files_path_version', 'files_host_current'];
 const KEY_INDEXES: IndexDescription[] = [{ key: { hash: 1 }, name: 'api_keys_hash', unique: true }];
+const JOB_INDEXES: IndexDescription[] = [
+  { key: { active_type: 1 }, name: 'jobs_active_type', unique: true },
+  { key: { type: 1, _id: 1 }, name: 'jobs_type' },
+  { key: { state: 1, _id: 1 }, name: 'jobs_state' },
+];
 
 /**
  * Creates the indexes the store relies on (idempotent). `files_ns_path_version` is what keeps concurrent writers
- * from creating the same version twice; `api_keys_hash` keeps key secrets unique.
+ * from creating the same version twice; `api_keys_hash` keeps key secrets unique; `jobs_active_type` lets one job of
+ * a type be active at a time.
  */
 export async function ensureMongoIndexes(db: Db): Promise<void> {
   const files = db.collection('files');
@@ -27,6 +33,7 @@ export async function ensureMongoIndexes(db: Db): Promise<void> {
   for (const [collection, indexes] of [
     ['files', FILE_INDEXES],
     ['api_keys', KEY_INDEXES],
+    ['jobs', JOB_INDEXES],
   ] as const) {
     for (const index of indexes) await db.collection(collection).createIndexes([index]);
   }

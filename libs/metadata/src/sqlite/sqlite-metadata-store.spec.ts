@@ -185,11 +185,12 @@ describe('SqliteMetadataStore', () => {
     await sut.close();
   });
 
-  it("takes a version-5 database's records as hosts' files, and gives a bucket of a host's name versions of its own", async () => {
+  it("takes the records of a database from before objects as hosts' files, and gives a bucket of a host's name versions of its own", async () => {
     const path = join(dir, 'meta.db');
     const old = new Database(path);
-    for (const migration of SQLITE_MIGRATIONS.slice(0, 5)) old.exec(migration);
-    old.pragma('user_version = 5');
+    const before = SQLITE_MIGRATIONS.findIndex((migration) => migration.includes('ADD COLUMN namespace'));
+    for (const migration of SQLITE_MIGRATIONS.slice(0, before)) old.exec(migration);
+    old.pragma(`user_version = ${before}`);
     old
       .prepare(
         `INSERT INTO files (hostname, filepath, version, sha256, size, first_seen_at, deleted_at, is_current)
