@@ -6,6 +6,7 @@ import type { RetentionStore } from './retention-store';
 import type { KeyStore } from './key-store';
 import type { MetadataLifecycle } from './metadata-lifecycle';
 import type { StatsReader } from './stats-reader';
+import type { ScanRunStore } from './scan-run-store';
 
 /** DI token of the whole metadata adapter; only the stores module sees it and provides each port's token from it. */
 export const METADATA_STORE = Symbol('METADATA_STORE');
@@ -21,4 +22,5 @@ export type MetadataStore = MetadataLifecycle &
   StatsReader &
   JobStore &
   RetentionStore &
-  RecordPruner;
+  RecordPruner &
+  ScanRunStore;
