@@ -25,4 +25,7 @@ export const ROUTES = {
   jobs: `${API_PREFIX}/jobs`,
   job: (id: string) => `${API_PREFIX}/jobs/${encodeURIComponent(id)}`,
   retention: `${API_PREFIX}/retention`,
+  scans: `${API_PREFIX}/scans`,
+  scan: (id: string) => `${API_PREFIX}/scans/${encodeURIComponent(id)}`,
+  hosts: `${API_PREFIX}/hosts`,
 } as const;

@@ -20,6 +20,10 @@ export interface ServerSettingsValues {
   scrubMaxBytesPerSecond: number;
   /** When to queue each job type (cron expressions); a type not named is never queued on a schedule. */
   jobSchedules: Readonly<Partial<Record<'prune' | 'gc' | 'scrub', string>>>;
+  /** How long a running scan run may stay silent before it is ended as interrupted. */
+  scanTimeoutMs: number;
+  /** How long after its last successful scan run a host is stale. */
+  hostStaleMs: number;
 }
 
 /**
@@ -36,6 +40,8 @@ export class ServerSettings implements ServerSettingsValues {
   readonly jobPollMs: number;
   readonly scrubMaxBytesPerSecond: number;
   readonly jobSchedules: Readonly<Partial<Record<'prune' | 'gc' | 'scrub', string>>>;
+  readonly scanTimeoutMs: number;
+  readonly hostStaleMs: number;
 
   constructor(values: ServerSettingsValues) {
     this.maxBlobBytes = values.maxBlobBytes;
@@ -47,6 +53,8 @@ export class ServerSettings implements ServerSettingsValues {
     this.jobPollMs = values.jobPollMs;
     this.scrubMaxBytesPerSecond = values.scrubMaxBytesPerSecond;
     this.jobSchedules = values.jobSchedules;
+    this.scanTimeoutMs = values.scanTimeoutMs;
+    this.hostStaleMs = values.hostStaleMs;
   }
 
   /** The settings of a validated configuration. */
@@ -69,6 +77,8 @@ export class ServerSettings implements ServerSettingsValues {
           ] as const
         ).filter(([, cron]) => cron !== undefined),
       ),
+      scanTimeoutMs: Math.round(config.HOARD_SCAN_TIMEOUT_SECONDS * 1000),
+      hostStaleMs: Math.round(config.HOARD_HOST_STALE_HOURS * 3600 * 1000),
     });
   }
 }
