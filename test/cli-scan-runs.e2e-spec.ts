@@ -18,6 +18,9 @@ async function until<T>(check: () => Promise<T | null | undefined>, ms: number):
   }
 }
 
+/** Big enough that a throttled upload of one file takes seconds. */
+const FILE_BYTES = 2 * 1024 * 1024;
+
 describe('scan runs reported by hoard scan (real server and CLI)', () => {
   let server: RunningServer;
   let client: HoardClient;
@@ -30,7 +33,7 @@ describe('scan runs reported by hoard scan (real server and CLI)', () => {
     env = { ...cliHome(), HOARD_URL: server.url, HOARD_API_KEY: server.adminKey };
     root = scratchDir('hoard-scan-runs-');
     mkdirSync(join(root, 'd'));
-    for (let i = 0; i < 20; i++) writeFileSync(join(root, 'd', `f${i}`), randomBytes(64 * 1024));
+    for (let i = 0; i < 20; i++) writeFileSync(join(root, 'd', `f${i}`), randomBytes(FILE_BYTES));
   });
   afterAll(async () => {
     await client?.close();
@@ -39,8 +42,8 @@ describe('scan runs reported by hoard scan (real server and CLI)', () => {
   });
 
   it('a killed scan becomes failed/interrupted; the rerun succeeds, uploads only what was missing, and matches its summary', async () => {
-    // 1.28 MB at 64 kB/s: the scan is still uploading when it is killed.
-    const killed = spawnCli(['scan', root, '--json', '--limit-rate', '64k', '--report-interval', '1'], env);
+    // 40 MiB one file at a time at 256 kB/s (minutes): the scan is still uploading when it is killed.
+    const killed = spawnCli(['scan', root, '--json', '--limit-rate', '256k', '--concurrency', '1', '--report-interval', '1'], env);
     const opened = await until(async () => ndjson(killed.stdout()).find((e) => e.event === 'scan_run'), 30_000);
     await until(async () => ((await client.getScan(opened.id)).files_uploaded > 0 ? true : null), 30_000);
     killed.signal('SIGKILL');
@@ -85,7 +88,7 @@ describe('scan runs reported by hoard scan (real server and CLI)', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
-    expect(host).toMatchObject({ hostname: 'e2e-host', files: 20, logical_bytes: 20 * 64 * 1024, stale: false });
+    expect(host).toMatchObject({ hostname: 'e2e-host', files: 20, logical_bytes: 20 * FILE_BYTES, stale: false });
     expect(host.last_scan.state).toBe('succeeded');
     const table = await runCli(['hosts'], env);
     expect(table.stdout.split('\n')[0]).toMatch(/^HOST\s+FILES\s+LOGICAL\s+LAST SCAN\s+LAST SUCCESS\s+STALE$/);
