@@ -1,3 +1,4 @@
+import { hostsCommand, scansCommand } from './commands/hosts.command';
 import { Command, CommanderError, Option } from 'commander';
 import { adminCommand } from './commands/admin.command';
 import { clonesCommand } from './commands/clones.command';
@@ -45,6 +46,8 @@ export function buildProgram(): Command {
     historyCommand(),
     clonesCommand(),
     statsCommand(),
+    hostsCommand(),
+    scansCommand(),
     keysCommand(),
     adminCommand(),
     loginCommand(),

@@ -8,6 +8,15 @@ export function onInterrupt(note: (() => string) | null): void {
   interruptNote = note;
 }
 
+/** Work Ctrl-C waits for before the process ends (closing a scan run as cancelled), at most this long. */
+let interruptCleanup: (() => Promise<void>) | null = null;
+const CLEANUP_DEADLINE_MS = 3000;
+
+/** Sets (or clears, with null) what Ctrl-C waits for, up to a few seconds, before the process ends. */
+export function onInterruptCleanup(cleanup: (() => Promise<void>) | null): void {
+  interruptCleanup = cleanup;
+}
+
 /**
  * Ends the process with `code` once everything written to stdout and stderr has reached them: a pipe to a slow
  * reader gets the whole output, not what fitted in its buffer when the command returned.
@@ -34,7 +43,11 @@ export function installExitHandlers(): void {
   }
   process.once('SIGINT', () => {
     const note = interruptNote?.() ?? 'Interrupted.';
-    process.stderr.write(`\n${note}\n`, () => process.exit(EXIT.interrupted));
+    const cleanup = interruptCleanup;
+    const finished = cleanup
+      ? Promise.race([cleanup().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, CLEANUP_DEADLINE_MS).unref())])
+      : Promise.resolve();
+    process.stderr.write(`\n${note}\n`, () => void finished.then(() => process.exit(EXIT.interrupted)));
     // Should stderr not take the line, a second Ctrl-C still ends the process.
     process.once('SIGINT', () => process.exit(EXIT.interrupted));
   });
