@@ -11,6 +11,7 @@ import { restoreCommand } from './commands/restore.command';
 import { scanCommand } from './commands/scan.command';
 import { statsCommand } from './commands/stats.command';
 import { verifyCommand } from './commands/verify.command';
+import { watchCommand } from './commands/watch.command';
 import { CLI_VERSION } from './io/cli-version';
 import { printError, setVerboseErrors } from './ui/error-printer';
 import { EXIT, EXIT_CODES_HELP } from './ui/exit-codes';
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
     loginCommand(),
     logoutCommand(),
     completionCommand(() => program),
+    watchCommand(),
   ];
   for (const command of commands) program.addCommand(command);
   // Usage errors exit 2 with one line; help and version exit 0.
