@@ -15,6 +15,7 @@ import { verifyCommand } from './commands/verify.command';
 import { catCommand } from './commands/cat.command';
 import { objectsCommand } from './commands/objects.command';
 import { putCommand } from './commands/put.command';
+import { watchCommand } from './commands/watch.command';
 import { CLI_VERSION } from './io/cli-version';
 import { printError, setVerboseErrors } from './ui/error-printer';
 import { EXIT, EXIT_CODES_HELP } from './ui/exit-codes';
@@ -56,6 +57,7 @@ export function buildProgram(): Command {
     putCommand(),
     catCommand(),
     objectsCommand(),
+    watchCommand(),
   ];
   for (const command of commands) program.addCommand(command);
   // Usage errors exit 2 with one line; help and version exit 0.

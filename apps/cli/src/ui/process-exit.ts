@@ -17,6 +17,14 @@ export function onInterruptCleanup(cleanup: (() => Promise<void>) | null): void 
   interruptCleanup = cleanup;
 }
 
+/** Set by a command that ends cleanly on Ctrl-C (finishing its work in flight) instead of being cut off. */
+let stopRequest: (() => void) | null = null;
+
+/** Sets (or clears, with null) what Ctrl-C does instead of ending the process at once; a second Ctrl-C still does. */
+export function onStopRequest(handler: (() => void) | null): void {
+  stopRequest = handler;
+}
+
 /**
  * Ends the process with `code` once everything written to stdout and stderr has reached them: a pipe to a slow
  * reader gets the whole output, not what fitted in its buffer when the command returned.
@@ -42,6 +50,11 @@ export function installExitHandlers(): void {
     });
   }
   process.once('SIGINT', () => {
+    if (stopRequest) {
+      stopRequest();
+      process.once('SIGINT', () => process.exit(EXIT.interrupted));
+      return;
+    }
     const note = interruptNote?.() ?? 'Interrupted.';
     const cleanup = interruptCleanup;
     const finished = cleanup
