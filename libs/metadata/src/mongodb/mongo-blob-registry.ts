@@ -5,8 +5,14 @@ import { type BlobDoc, type FileDoc, toBlobEntry } from './mongo-documents';
 import { isDuplicateKey } from './mongo-errors';
 import { sumOf } from './mongo-queries';
 
-/** Registry entries of content that can be served (`quarantined_at: null` also matches documents without it). */
-const AVAILABLE = { deleted_at: null, quarantined_at: null } as const;
+/**
+ * Registry entries of content that can be served: not taken down, quarantined, storing (an upload has not stored it
+ * yet) or being removed by GC. `null` also matches documents without the field.
+ */
+export const AVAILABLE = { deleted_at: null, quarantined_at: null, storing_at: null, removing_at: null } as const;
+
+/** Entries the registry's reads show: storing and removing ones are absent to them, unless taken down. */
+export const VISIBLE = { $or: [{ deleted_at: { $ne: null } }, { storing_at: null, removing_at: null }] };
 
 /**
  * The blob registry on MongoDB (see BlobRegistry for each rule). The store maps errors.
@@ -18,18 +24,27 @@ export class MongoBlobRegistry {
     private readonly files: Collection<FileDoc>,
   ) {}
 
-  /** The entry, then the records' sizes: a crash between the two leaves sizes that the next registration corrects. */
+  /**
+   * The entry (settling an upload's claim, touched), then the records' sizes: a crash between the two leaves sizes
+   * that the next registration corrects. An entry GC is removing is left as it is.
+   */
   async register(_id: Sha256, size: number, now: Date): Promise<BlobEntry> {
     const upsert = () =>
       this.blobs.findOneAndUpdate(
-        { _id },
-        { $set: { size, quarantined_at: null }, $setOnInsert: { created_at: now, deleted_at: null } },
+        { _id, removing_at: null },
+        {
+          $set: { size, quarantined_at: null, storing_at: null, condemned_by: null, touched_at: now },
+          $setOnInsert: { created_at: now, deleted_at: null },
+        },
         { upsert: true, returnDocument: 'after' },
       );
-    // Two concurrent upserts of a new digest may both try the insert; the loser's retry is a plain update.
-    const doc = await upsert().catch((error) => (isDuplicateKey(error) ? upsert() : Promise.reject(error)));
-    await this.setFileSizes(_id, size);
-    return toBlobEntry(doc!);
+    const removing = async () => (await this.blobs.findOne({ _id }))!;
+    // Two concurrent upserts of a new digest may both try the insert; the loser's retry is a plain update. An insert
+    // refused twice met an entry being removed.
+    const retry = () => upsert().catch((error) => (isDuplicateKey(error) ? removing() : Promise.reject(error)));
+    const doc = (await upsert().catch((error) => (isDuplicateKey(error) ? retry() : Promise.reject(error))))!;
+    if (!doc.removing_at) await this.setFileSizes(_id, size);
+    return toBlobEntry(doc);
   }
 
   async setFileSizes(sha256: Sha256, size: number): Promise<number> {
@@ -37,7 +52,7 @@ export class MongoBlobRegistry {
   }
 
   async get(ids: Sha256[]): Promise<Map<Sha256, BlobEntry>> {
-    const docs = await this.blobs.find({ _id: { $in: ids } }).toArray();
+    const docs = await this.blobs.find({ _id: { $in: ids }, ...VISIBLE }).toArray();
     return new Map(docs.map((doc) => [doc._id, toBlobEntry(doc)]));
   }
 

@@ -1,5 +1,6 @@
 import { type Collection, type Db, MongoClient } from 'mongodb';
 import { HoardError, type Sha256 } from '@app/contracts';
+import type { CollectableEntry, ContentTotals, UploadClaim } from '../content-collector';
 import { needsUpload } from '../content-state';
 import {
   type BlobEntry,
@@ -18,6 +19,7 @@ import { mapMongoError } from './mongo-errors';
 import { MongoFileRecorder } from './mongo-file-recorder';
 import { listMongoFiles } from './mongo-file-listing';
 import { MongoBlobRegistry } from './mongo-blob-registry';
+import { MongoContentCollector } from './mongo-content-collector';
 import { LIVE, mapDoc, parseObjectId, pathPrefixFilter, sumOf } from './mongo-queries';
 import { ensureMongoIndexes } from './mongo-indexes';
 
@@ -39,6 +41,7 @@ export class MongoMetadataStore implements MetadataStore {
   private db?: Db;
   private recorder?: MongoFileRecorder;
   private registry?: MongoBlobRegistry;
+  private collector?: MongoContentCollector;
 
   constructor(private readonly options: MongoMetadataStoreOptions) {}
 
@@ -56,6 +59,7 @@ export class MongoMetadataStore implements MetadataStore {
       this.db = db;
       this.recorder = new MongoFileRecorder(db.collection<FileDoc>('files'));
       this.registry = new MongoBlobRegistry(db.collection<BlobDoc>('blobs'), db.collection<FileDoc>('files'));
+      this.collector = new MongoContentCollector(db.collection<BlobDoc>('blobs'), db.collection<FileDoc>('files'), this.registry);
     } catch (error) {
       await client.close().catch(() => undefined);
       mapMongoError(error);
@@ -68,7 +72,7 @@ export class MongoMetadataStore implements MetadataStore {
 
   async close(): Promise<void> {
     const client = this.client;
-    this.client = this.db = this.recorder = this.registry = undefined;
+    this.client = this.db = this.recorder = this.registry = this.collector = undefined;
     await client?.close();
   }
 
@@ -217,6 +221,54 @@ export class MongoMetadataStore implements MetadataStore {
       ]);
       return { files, hosts: hosts.length, blobs, stored_bytes: stored, logical_bytes: logical };
     });
+  }
+
+  registryPage(after: string, limit: number): Promise<CollectableEntry[]> {
+    return this.run(() => this.collector!.registryPage(after, limit));
+  }
+
+  referenced(sha256s: Sha256[]): Promise<Set<Sha256>> {
+    return this.run(() => this.collector!.referenced(sha256s));
+  }
+
+  condemn(sha256s: Sha256[], token: string, cutoff: Date, staleClaimsBefore: Date): Promise<Sha256[]> {
+    return this.run(() => this.collector!.condemn(sha256s, token, cutoff, staleClaimsBefore));
+  }
+
+  revert(sha256s: Sha256[], token: string): Promise<void> {
+    return this.run(() => this.collector!.revert(sha256s, token));
+  }
+
+  markRemoving(sha256s: Sha256[], token: string, now: Date, takeOverBefore: Date): Promise<Sha256[]> {
+    return this.run(() => this.collector!.markRemoving(sha256s, token, now, takeOverBefore));
+  }
+
+  finishRemoval(sha256s: Sha256[], token: string): Promise<number> {
+    return this.run(() => this.collector!.finishRemoval(sha256s, token));
+  }
+
+  unregistered(sha256s: Sha256[]): Promise<Sha256[]> {
+    return this.run(() => this.collector!.unregistered(sha256s));
+  }
+
+  adopt(blobs: Array<{ sha256: Sha256; size: number }>, now: Date): Promise<Sha256[]> {
+    return this.run(() => this.collector!.adopt(blobs, now));
+  }
+
+  touchReferenced(sha256s: Sha256[], now: Date): Promise<Map<Sha256, BlobEntry>> {
+    return this.run(() => this.collector!.touchReferenced(sha256s, now));
+  }
+
+  claimUpload(sha256: Sha256, now: Date): Promise<UploadClaim> {
+    return this.run(() => this.collector!.claimUpload(sha256, now));
+  }
+
+  settleUpload(sha256: Sha256, size: number, now: Date, claimed: UploadClaim['kind']): Promise<BlobEntry | null> {
+    return this.run(() => this.collector!.settleUpload(sha256, size, now, claimed));
+  }
+
+  contentTotals(): Promise<ContentTotals> {
+    return this.run(() => this.collector!.contentTotals());
   }
 
   private files(): Collection<FileDoc> {

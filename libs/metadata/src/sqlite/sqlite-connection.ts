@@ -47,7 +47,9 @@ export function openSqlite(path: string, busyTimeoutMs: number): OpenSqlite {
     filepaths.reduce((n, filepath) => n + sql.deletePath.run(nowMs, hostname, filepath).changes, 0),
   );
   const register = db.transaction((sha256: Sha256, size: number, nowMs: number) => {
-    const row = sql.registerBlob.get(sha256, size, nowMs)!;
+    const row = sql.registerBlob.get(sha256, size, nowMs);
+    // No row: GC is removing the entry, and it stays as it is.
+    if (!row) return toBlobEntry(sql.blobById.get(sha256)!);
     sql.fixSizes.run({ sha256, size });
     return toBlobEntry(row);
   });

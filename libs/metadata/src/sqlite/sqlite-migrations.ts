@@ -102,6 +102,19 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX pack_entries_pack ON pack_entries (pack_id, offset);
   `,
+  // Garbage collection: when content was last stored or newly referenced (NULL: not since it was registered, at
+  // created_at); an upload's claim on a digest it is storing; the run of GC that condemned an entry; and when GC
+  // began deleting its bytes. Storing and removing entries are not available, so confirmations look them up again.
+  `
+  ALTER TABLE blobs ADD COLUMN touched_at INTEGER;
+  ALTER TABLE blobs ADD COLUMN storing_at INTEGER;
+  ALTER TABLE blobs ADD COLUMN condemned_by TEXT;
+  ALTER TABLE blobs ADD COLUMN removing_at INTEGER;
+  CREATE TRIGGER blob_removing AFTER UPDATE OF removing_at ON blobs WHEN NEW.removing_at IS NOT NULL BEGIN
+    UPDATE files_seen SET content_ok = NULL
+    WHERE content_ok IS NOT NULL AND id IN (SELECT id FROM files WHERE sha256 = NEW.sha256);
+  END;
+  `,
 ];
 
 /** Applies the migrations the database has not seen yet, each in its own transaction. Returns the new version. */
