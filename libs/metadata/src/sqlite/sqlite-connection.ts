@@ -14,6 +14,13 @@ const FILE_MODE = 0o600;
 /** A directory the store creates for its database. */
 const DIR_MODE = 0o700;
 
+/** One blob for {@link OpenSqlite.register}. */
+export interface BlobToRegister {
+  sha256: Sha256;
+  size: number;
+  nowMs: number;
+}
+
 /** An open database with its prepared statements and the transactions the store runs. */
 export interface OpenSqlite {
   db: Database.Database;
@@ -21,8 +28,8 @@ export interface OpenSqlite {
   listing: SqliteFileListing;
   record: (files: FileToRecord[], nowMs: number) => RecordedFile[];
   deletePaths: (hostname: string, filepaths: string[], nowMs: number) => number;
-  /** Registers content and sets the size of every record of it, in one transaction. */
-  register: (sha256: Sha256, size: number, nowMs: number) => BlobEntry;
+  /** Registers content and sets the size of every record of it, for many blobs in one transaction; one entry per blob. */
+  register: (blobs: BlobToRegister[]) => BlobEntry[];
 }
 
 /**
@@ -46,20 +53,22 @@ export function openSqlite(path: string, busyTimeoutMs: number): OpenSqlite {
   const deletePaths = db.transaction((hostname: string, filepaths: string[], nowMs: number) =>
     filepaths.reduce((n, filepath) => n + sql.deletePath.run(nowMs, hostname, filepath).changes, 0),
   );
-  const register = db.transaction((sha256: Sha256, size: number, nowMs: number) => {
-    const row = sql.registerBlob.get(sha256, size, nowMs);
-    // No row: GC is removing the entry, and it stays as it is.
-    if (!row) return toBlobEntry(sql.blobById.get(sha256)!);
-    sql.fixSizes.run({ sha256, size });
-    return toBlobEntry(row);
-  });
+  const register = db.transaction((blobs: BlobToRegister[]) =>
+    blobs.map(({ sha256, size, nowMs }) => {
+      const row = sql.registerBlob.get(sha256, size, nowMs);
+      // No row: GC is removing the entry, and it stays as it is.
+      if (!row) return toBlobEntry(sql.blobById.get(sha256)!);
+      sql.fixSizes.run({ sha256, size });
+      return toBlobEntry(row);
+    }),
+  );
   return {
     db,
     sql,
     listing: new SqliteFileListing(db),
     record: (files, nowMs) => record.immediate(files, nowMs),
     deletePaths: (hostname, filepaths, nowMs) => deletePaths.immediate(hostname, filepaths, nowMs),
-    register: (sha256, size, nowMs) => register.immediate(sha256, size, nowMs),
+    register: (blobs) => register.immediate(blobs),
   };
 }
 

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Sha256 } from '@app/contracts';
 import type { CollectableEntry, ContentCollector, ContentTotals, UploadClaim } from '../content-collector';
 import type { BlobEntry } from '../metadata-types';
+import { GroupCommit } from '../shared/group-commit';
 import { type BlobRow, toBlobEntry, toDate } from './sqlite-rows';
 import { VISIBLE_BLOB } from './sqlite-statements';
 
@@ -14,6 +15,14 @@ interface CollectableRow extends BlobRow {
 }
 
 const IN_LIST = 'sha256 IN (SELECT value FROM json_each(@list))';
+
+/** One upload's settlement (see ContentCollector.settleUpload). */
+interface Settlement {
+  sha256: Sha256;
+  size: number;
+  now: number;
+  claimed: UploadClaim['kind'];
+}
 
 function prepare(db: Database.Database) {
   const digests = (sql: string) => db.prepare<unknown[], [Sha256]>(sql).raw();
@@ -89,8 +98,9 @@ export class SqliteContentCollector implements ContentCollector {
   private readonly finish: (list: string, token: string) => number;
   private readonly adoptAll: (blobs: Array<{ sha256: Sha256; size: number }>, now: number) => Sha256[];
   private readonly touchAll: (list: string, now: number) => BlobRow[];
-  private readonly claim: (sha256: Sha256, now: number) => UploadClaim;
-  private readonly settleOne: (sha256: Sha256, size: number, now: number, claimed: UploadClaim['kind']) => BlobRow | null;
+  /** Concurrent uploads' claims, and their settlements, share one transaction each (see GroupCommit). */
+  private readonly claims: GroupCommit<{ sha256: Sha256; now: number }, UploadClaim>;
+  private readonly settlements: GroupCommit<Settlement, BlobRow | null>;
 
   constructor(db: Database.Database) {
     const sql = (this.sql = prepare(db));
@@ -110,7 +120,7 @@ export class SqliteContentCollector implements ContentCollector {
       sql.touch.run({ list, now });
       return sql.visible.all({ list });
     });
-    this.claim = immediate(db, (sha256: Sha256, now: number): UploadClaim => {
+    const claim = (sha256: Sha256, now: number): UploadClaim => {
       const row = sql.row.get(sha256);
       if (!row) {
         sql.claimNew.run({ sha256, now });
@@ -124,14 +134,18 @@ export class SqliteContentCollector implements ContentCollector {
       }
       sql.claimStored.run({ sha256, now });
       return { kind: 'stored', entry: toBlobEntry(row) };
-    });
-    this.settleOne = immediate(db, (sha256: Sha256, size: number, now: number, claimed: UploadClaim['kind']) => {
+    };
+    const settle = ({ sha256, size, now, claimed }: Settlement) => {
       const row = sql.row.get(sha256);
       if (!row || row.removing_at !== null || (row.storing_at !== null && claimed === 'stored')) return null;
       const settled = sql.settle.get({ sha256, size, now })!;
       sql.fixSizes.run({ sha256, size });
       return settled;
-    });
+    };
+    this.claims = new GroupCommit(
+      immediate(db, (items: Array<{ sha256: Sha256; now: number }>) => items.map((c) => claim(c.sha256, c.now))),
+    );
+    this.settlements = new GroupCommit(immediate(db, (items: Settlement[]) => items.map(settle)));
   }
 
   async registryPage(after: string, limit: number): Promise<CollectableEntry[]> {
@@ -176,11 +190,11 @@ export class SqliteContentCollector implements ContentCollector {
   }
 
   async claimUpload(sha256: Sha256, now: Date): Promise<UploadClaim> {
-    return this.claim(sha256, now.getTime());
+    return this.claims.add({ sha256, now: now.getTime() });
   }
 
   async settleUpload(sha256: Sha256, size: number, now: Date, claimed: UploadClaim['kind']): Promise<BlobEntry | null> {
-    const row = this.settleOne(sha256, size, now.getTime(), claimed);
+    const row = await this.settlements.add({ sha256, size, now: now.getTime(), claimed });
     return row ? toBlobEntry(row) : null;
   }
 

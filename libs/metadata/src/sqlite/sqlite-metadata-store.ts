@@ -13,10 +13,11 @@ import {
   type StoredFile,
 } from '../metadata-types';
 import type { MetadataStore } from '../metadata-store';
+import { GroupCommit } from '../shared/group-commit';
 import { pathPrefixRange } from '../shared/prefix-range';
 import { mapSqliteError } from './sqlite-errors';
 import { parseRowId } from './sqlite-file-listing';
-import { type OpenSqlite, openSqlite } from './sqlite-connection';
+import { type BlobToRegister, type OpenSqlite, openSqlite } from './sqlite-connection';
 import { SqliteContentCollector } from './sqlite-content-collector';
 import { type FileRow, fromDate, toBlobEntry, toDate, toKeyRecord, toStoredFile } from './sqlite-rows';
 
@@ -36,6 +37,8 @@ export class SqliteMetadataStore implements MetadataStore {
   readonly kind = 'sqlite';
   private open?: OpenSqlite;
   private collector?: SqliteContentCollector;
+
+  private readonly registrations = new GroupCommit<BlobToRegister, BlobEntry>((blobs) => this.run((o) => o.register(blobs)));
 
   constructor(private readonly options: SqliteMetadataStoreOptions) {}
 
@@ -129,11 +132,17 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.run((o) => mapRow(o.sql.epoch.get(sha256)));
   }
 
+  /** Concurrent registrations (a pack upload's parts, small PUTs) share one transaction: see {@link GroupCommit}. */
   async registerBlob(sha256: Sha256, size: number, now: Date): Promise<BlobEntry> {
-    return this.run((o) => o.register(sha256, size, now.getTime()));
+    return this.registrations.add({ sha256, size, nowMs: now.getTime() });
   }
 
   async getBlobs(sha256s: Sha256[]): Promise<Map<Sha256, BlobEntry>> {
+    if (sha256s.length === 1) {
+      // One digest (every upload asks for its own): an indexed lookup, without decoding a JSON array.
+      const row = this.run((o) => o.sql.blob.get(sha256s[0]));
+      return new Map(row ? [[row.sha256, toBlobEntry(row)]] : []);
+    }
     const digests = JSON.stringify(sha256s);
     const rows = this.run((o) => o.sql.blobsIn.all(digests));
     return new Map(rows.map((row) => [row.sha256, toBlobEntry(row)]));

@@ -70,6 +70,7 @@ export function prepareSqliteStatements(db: Database.Database) {
     ),
     blobById: db.prepare<unknown[], BlobRow>('SELECT * FROM blobs WHERE sha256 = ?'),
     fixSizes: db.prepare('UPDATE files SET size = @size WHERE sha256 = @sha256 AND size <> @size'),
+    blob: db.prepare<unknown[], BlobRow>(`SELECT * FROM blobs WHERE sha256 = ? AND ${VISIBLE_BLOB}`),
     blobsIn: db.prepare<unknown[], BlobRow>(`SELECT * FROM blobs WHERE sha256 IN (SELECT value FROM json_each(?)) AND ${VISIBLE_BLOB}`),
     quarantineBlob: db.prepare('UPDATE blobs SET quarantined_at = COALESCE(quarantined_at, ?) WHERE sha256 = ?'),
     takeDownBlob: db.prepare(
