@@ -89,7 +89,10 @@ describe.each(WALKERS)('hoard when things go wrong (%s walker)', (walker) => {
         'files',
         'hosts',
         'logical_bytes',
+        'quarantined_blobs',
         'stored_bytes',
+        'unreferenced_blobs',
+        'unreferenced_bytes',
       ]);
     });
 

@@ -4,6 +4,11 @@ import type { BlobEntry } from './metadata-types';
 /** DI token of the configured {@link ContentCollector}. */
 export const CONTENT_COLLECTOR = Symbol('CONTENT_COLLECTOR');
 
+/** An upload refreshes its claim this often while its body arrives. */
+export const UPLOAD_CLAIM_REFRESH_MS = 10 * 60_000;
+/** A storing entry whose claim is older than this was left by an upload that died: GC may collect it. */
+export const UPLOAD_CLAIM_STALE_MS = 60 * 60_000;
+
 /** A registry entry as garbage collection sees it: every state, the hidden ones included. */
 export interface CollectableEntry {
   sha256: Sha256;

@@ -1,9 +1,21 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { FileRecord, HoardError, PutBlobResponse, type Sha256 } from '@app/contracts';
-import { BLOB_REGISTRY, BlobEntry, BlobRegistry, contentState, FILE_RECORD_STORE, FileRecordStore, needsUpload } from '@app/metadata';
+import {
+  BLOB_REGISTRY,
+  BlobEntry,
+  BlobRegistry,
+  CONTENT_COLLECTOR,
+  ContentCollector,
+  contentState,
+  FILE_RECORD_STORE,
+  FileRecordStore,
+  needsUpload,
+  UPLOAD_CLAIM_REFRESH_MS,
+  UploadClaim,
+} from '@app/metadata';
 import { BLOB_STORE, BlobStore, ByteRange } from '@app/storage';
 import { Readable } from 'node:stream';
-import { detachedBody } from '../common/detached-body';
+import { heldBody } from '../common/detached-body';
 import { ServerSettings } from '../config/server-settings';
 import { FileRecordsMapper } from '../content/file-records.mapper';
 import { MetricsService } from '../metrics/metrics.service';
@@ -18,6 +30,13 @@ export interface ServableBlob {
 
 const gone = (sha256: string) => new HoardError('gone', `Content ${sha256} was taken down`, { details: { sha256 } });
 const notFound = (sha256: string) => new HoardError('not_found', `No content with digest ${sha256}`, { details: { sha256 } });
+const collected = (sha256: string) =>
+  new HoardError('unavailable', `Content ${sha256} was being removed by garbage collection while it arrived; send it again`, {
+    details: { sha256 },
+  });
+
+/** How long an upload waits for garbage collection to finish removing its digest before it gives up (503). */
+const REMOVAL_WAIT_MS = 10_000;
 
 /** The rules of content by digest: verified uploads, presence, verified downloads, quarantines, takedowns. */
 @Injectable()
@@ -28,6 +47,7 @@ export class BlobsService {
     @Inject(BLOB_STORE) private readonly store: BlobStore,
     @Inject(BLOB_REGISTRY) private readonly registry: BlobRegistry,
     @Inject(FILE_RECORD_STORE) private readonly records: FileRecordStore,
+    @Inject(CONTENT_COLLECTOR) private readonly collector: ContentCollector,
     private readonly settings: ServerSettings,
     private readonly mapper: FileRecordsMapper,
     private readonly metrics: MetricsService,
@@ -38,6 +58,12 @@ export class BlobsService {
    * Streams an upload into the blob store; it is registered (and so becomes present, healing a quarantine) only once
    * verified. Content taken down is refused before any byte is read; a stored copy of the wrong size is quarantined
    * first, so that this upload replaces it.
+   *
+   * Garbage collection may be removing the same digest: the upload claims it first (a storing entry for new content,
+   * which GC leaves alone; a touch that rescues stored content), waits out a removal already under way, keeps its
+   * claim fresh while the body arrives, and settles it only if GC did not take the entry meanwhile. Otherwise the
+   * bytes it found "already stored" may be gone, and it answers 503 (`unavailable`): the client sends it again.
+   * So an upload that succeeds leaves its content stored and registered, never registered over deleted bytes.
    * @param contentLength the declared length, when the client sent one
    * @param clientGone whether the client went away before sending its whole body: an upload cut that way is counted
    *   as `aborted`, not as a bad request
@@ -49,23 +75,42 @@ export class BlobsService {
       body.resume();
       throw new HoardError('payload_too_large', `the body is larger than the limit of ${maxBytes} bytes`, { details: { maxBytes } });
     }
-    const entry = await this.entry(sha256);
+    // Not read before the claim decides (a takedown refuses it unread), but heard: it may fail or be cut meanwhile.
+    const handOver = heldBody(body);
+    const claim = await this.claim(sha256);
+    const entry = claim.kind === 'stored' ? claim.entry : undefined;
     if (entry?.deleted_at) throw gone(sha256);
     if (entry && !entry.quarantined_at) await this.checkStoredSize(sha256, entry.size);
     let result;
+    let lost = false;
+    const refresh = setInterval(() => {
+      // A claim that has to be made anew was lost: GC took the entry, so this upload must not settle one.
+      this.collector.claimUpload(sha256, new Date()).then(
+        (again) => (lost ||= again.kind === 'new' || again.kind === 'removing'),
+        (err: unknown) => this.logger.warn(`the upload claim of ${sha256} could not be refreshed: ${String(err)}`),
+      );
+    }, UPLOAD_CLAIM_REFRESH_MS);
+    refresh.unref();
     try {
-      result = await this.store.put(sha256, detachedBody(body), {
+      result = await this.store.put(sha256, handOver(), {
         maxBytes,
         expectedSize: contentLength,
-        unregistered: entry === undefined,
+        unregistered: claim.kind !== 'stored',
       });
     } catch (err) {
       const code = err instanceof HoardError ? err.code : 'error';
       this.metrics.blobUploads.inc({ result: code === 'invalid_request' && clientGone() ? 'aborted' : code });
       if (err instanceof HoardError && err.code === 'insufficient_storage') this.logger.error(`blob store full: ${String(err.cause)}`);
       throw err;
+    } finally {
+      clearInterval(refresh);
     }
-    const registered = await this.registry.registerBlob(result.sha256, result.size, new Date());
+    const registered = lost ? null : await this.collector.settleUpload(result.sha256, result.size, new Date(), claim.kind);
+    if (!registered) {
+      this.metrics.blobUploads.inc({ result: 'unavailable' });
+      this.logger.warn(`an upload of ${sha256} lost its claim to garbage collection and must be sent again`);
+      throw collected(sha256);
+    }
     if (registered.deleted_at) {
       // Taken down while it arrived: the takedown wins, and its bytes go again.
       await this.store.delete(result.sha256);
@@ -152,6 +197,17 @@ export class BlobsService {
     const files = await this.records.filesWithContent(sha256);
     if (files.length === 0) await this.resolve(sha256);
     return this.mapper.toRecords(files);
+  }
+
+  /** Claims `sha256` for an upload, waiting (a little) for garbage collection to finish removing it first. */
+  private async claim(sha256: Sha256): Promise<UploadClaim> {
+    const deadline = Date.now() + REMOVAL_WAIT_MS;
+    for (let pause = 10; ; pause = Math.min(pause * 2, 500)) {
+      const claim = await this.collector.claimUpload(sha256, new Date());
+      if (claim.kind !== 'removing') return claim;
+      if (Date.now() >= deadline) throw collected(sha256);
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
   }
 
   private async entry(sha256: Sha256): Promise<BlobEntry | undefined> {

@@ -10,6 +10,10 @@ export interface ServerSettingsValues {
   bootstrapAdminKey: string | null;
   /** Absolute data directory (the first admin key's file is written there). */
   dataDir: string;
+  /** How long content must have gone unstored and unreferenced before garbage collection removes it, in seconds. */
+  gcGraceSeconds: number;
+  /** Garbage collection rewrites a sealed pack whose live share (live bytes / size) is under this. */
+  gcPackRewriteBelow: number;
 }
 
 /**
@@ -21,12 +25,16 @@ export class ServerSettings implements ServerSettingsValues {
   readonly tokenTtlSeconds: number;
   readonly bootstrapAdminKey: string | null;
   readonly dataDir: string;
+  readonly gcGraceSeconds: number;
+  readonly gcPackRewriteBelow: number;
 
   constructor(values: ServerSettingsValues) {
     this.maxBlobBytes = values.maxBlobBytes;
     this.tokenTtlSeconds = values.tokenTtlSeconds;
     this.bootstrapAdminKey = values.bootstrapAdminKey;
     this.dataDir = values.dataDir;
+    this.gcGraceSeconds = values.gcGraceSeconds;
+    this.gcPackRewriteBelow = values.gcPackRewriteBelow;
   }
 
   /** The settings of a validated configuration. */
@@ -36,6 +44,8 @@ export class ServerSettings implements ServerSettingsValues {
       tokenTtlSeconds: config.HOARD_TOKEN_TTL_SECONDS,
       bootstrapAdminKey: config.HOARD_BOOTSTRAP_ADMIN_KEY ?? null,
       dataDir: config.dataDir,
+      gcGraceSeconds: config.HOARD_GC_GRACE_SECONDS,
+      gcPackRewriteBelow: config.HOARD_GC_PACK_REWRITE_BELOW,
     });
   }
 }

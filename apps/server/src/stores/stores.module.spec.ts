@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import {
   BLOB_REGISTRY,
   BlobRegistry,
+  CONTENT_COLLECTOR,
+  ContentCollector,
   FILE_RECORD_STORE,
   FileRecordStore,
   KEY_STORE,
@@ -17,7 +19,7 @@ import {
   STATS_READER,
   StatsReader,
 } from '@app/metadata';
-import { BLOB_STORE } from '@app/storage';
+import { BLOB_STORE, PACK_MAINTENANCE, type PackMaintenance } from '@app/storage';
 import { AppConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
 import { StoresModule } from './stores.module';
@@ -31,6 +33,8 @@ class PortsConsumer {
     @Inject(BLOB_REGISTRY) readonly registry: BlobRegistry,
     @Inject(KEY_STORE) readonly keys: KeyStore,
     @Inject(STATS_READER) readonly stats: StatsReader,
+    @Inject(CONTENT_COLLECTOR) readonly collector: ContentCollector,
+    @Inject(PACK_MAINTENANCE) readonly packs: PackMaintenance,
   ) {}
 }
 
@@ -54,12 +58,13 @@ describe('StoresModule', () => {
 
   it('provides every metadata port from one initialised adapter, and the blob store', async () => {
     const sut = app.get(PortsConsumer);
-    const ports = [sut.lifecycle, sut.records, sut.registry, sut.keys, sut.stats];
+    const ports = [sut.lifecycle, sut.records, sut.registry, sut.keys, sut.stats, sut.collector];
     expect(ports[0]).toBeInstanceOf(SqliteMetadataStore);
     expect(ports.every((port) => port === ports[0])).toBe(true);
     await expect(sut.lifecycle.ping()).resolves.toBeUndefined();
     expect(await sut.stats.stats()).toEqual({ files: 0, hosts: 0, blobs: 0, stored_bytes: 0, logical_bytes: 0 });
     expect(app.get(BLOB_STORE).kind).toBe('local');
+    expect(await sut.packs.packs()).toEqual([]);
   });
 
   it('closes the adapter when the application shuts down', async () => {
