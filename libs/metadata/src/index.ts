@@ -5,6 +5,7 @@ export * from './blob-registry';
 export * from './content-collector';
 export * from './key-store';
 export * from './stats-reader';
+export * from './job-store';
 export * from './metadata-store';
 export * from './sqlite/sqlite-metadata-store';
 export * from './content-state';

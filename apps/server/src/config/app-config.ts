@@ -215,6 +215,27 @@ export class AppConfig {
   @IsBoolean()
   S3_CREATE_BUCKET = false;
 
+  /**
+   * How long an instance holds a maintenance job without renewing it: when its holder dies, another instance takes
+   * the job over this long after the last renewal (fractions allowed).
+   */
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(1)
+  HOARD_JOB_LEASE_SECONDS = 30;
+
+  /** How often the holder of a job renews its lease and looks for a cancel request; less than the lease. */
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0.1)
+  HOARD_JOB_RENEW_SECONDS = 10;
+
+  /** How often an instance looks for queued jobs (and for jobs whose holder died); a job queued on it starts at once. */
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0.1)
+  HOARD_JOB_POLL_SECONDS = 5;
+
   /** Absolute data directory. */
   get dataDir(): string {
     return resolve(this.HOARD_DATA_DIR);

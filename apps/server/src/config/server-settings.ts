@@ -10,6 +10,12 @@ export interface ServerSettingsValues {
   bootstrapAdminKey: string | null;
   /** Absolute data directory (the first admin key's file is written there). */
   dataDir: string;
+  /** How long an instance holds a maintenance job without renewing it. */
+  jobLeaseMs: number;
+  /** How often the holder of a job renews its lease (and sees a cancel request); less than the lease. */
+  jobRenewMs: number;
+  /** How often an instance looks for queued jobs and for jobs whose holder died. */
+  jobPollMs: number;
   /** How long content must have gone unstored and unreferenced before garbage collection removes it, in seconds. */
   gcGraceSeconds: number;
   /** Garbage collection rewrites a sealed pack whose live share (live bytes / size) is under this. */
@@ -25,6 +31,9 @@ export class ServerSettings implements ServerSettingsValues {
   readonly tokenTtlSeconds: number;
   readonly bootstrapAdminKey: string | null;
   readonly dataDir: string;
+  readonly jobLeaseMs: number;
+  readonly jobRenewMs: number;
+  readonly jobPollMs: number;
   readonly gcGraceSeconds: number;
   readonly gcPackRewriteBelow: number;
 
@@ -33,6 +42,9 @@ export class ServerSettings implements ServerSettingsValues {
     this.tokenTtlSeconds = values.tokenTtlSeconds;
     this.bootstrapAdminKey = values.bootstrapAdminKey;
     this.dataDir = values.dataDir;
+    this.jobLeaseMs = values.jobLeaseMs;
+    this.jobRenewMs = values.jobRenewMs;
+    this.jobPollMs = values.jobPollMs;
     this.gcGraceSeconds = values.gcGraceSeconds;
     this.gcPackRewriteBelow = values.gcPackRewriteBelow;
   }
@@ -44,6 +56,9 @@ export class ServerSettings implements ServerSettingsValues {
       tokenTtlSeconds: config.HOARD_TOKEN_TTL_SECONDS,
       bootstrapAdminKey: config.HOARD_BOOTSTRAP_ADMIN_KEY ?? null,
       dataDir: config.dataDir,
+      jobLeaseMs: Math.round(config.HOARD_JOB_LEASE_SECONDS * 1000),
+      jobRenewMs: Math.round(config.HOARD_JOB_RENEW_SECONDS * 1000),
+      jobPollMs: Math.round(config.HOARD_JOB_POLL_SECONDS * 1000),
       gcGraceSeconds: config.HOARD_GC_GRACE_SECONDS,
       gcPackRewriteBelow: config.HOARD_GC_PACK_REWRITE_BELOW,
     });

@@ -11,6 +11,8 @@ import {
   ContentCollector,
   FILE_RECORD_STORE,
   FileRecordStore,
+  JOB_STORE,
+  JobStore,
   KEY_STORE,
   KeyStore,
   METADATA_LIFECYCLE,
@@ -33,6 +35,7 @@ class PortsConsumer {
     @Inject(BLOB_REGISTRY) readonly registry: BlobRegistry,
     @Inject(KEY_STORE) readonly keys: KeyStore,
     @Inject(STATS_READER) readonly stats: StatsReader,
+    @Inject(JOB_STORE) readonly jobs: JobStore,
     @Inject(CONTENT_COLLECTOR) readonly collector: ContentCollector,
     @Inject(PACK_MAINTENANCE) readonly packs: PackMaintenance,
   ) {}
@@ -58,7 +61,7 @@ describe('StoresModule', () => {
 
   it('provides every metadata port from one initialised adapter, and the blob store', async () => {
     const sut = app.get(PortsConsumer);
-    const ports = [sut.lifecycle, sut.records, sut.registry, sut.keys, sut.stats, sut.collector];
+    const ports = [sut.lifecycle, sut.records, sut.registry, sut.keys, sut.stats, sut.jobs, sut.collector];
     expect(ports[0]).toBeInstanceOf(SqliteMetadataStore);
     expect(ports.every((port) => port === ports[0])).toBe(true);
     await expect(sut.lifecycle.ping()).resolves.toBeUndefined();

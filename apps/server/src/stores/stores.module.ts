@@ -4,6 +4,7 @@ import {
   BLOB_REGISTRY,
   CONTENT_COLLECTOR,
   FILE_RECORD_STORE,
+  JOB_STORE,
   KEY_STORE,
   METADATA_LIFECYCLE,
   METADATA_STORE,
@@ -16,7 +17,7 @@ import { AppConfig } from '../config/app-config';
 import { createBlobStore, createMetadataStore } from './store.factory';
 
 /** Every metadata port is the one adapter (one connection), each under its own token. */
-const METADATA_PORTS = [METADATA_LIFECYCLE, FILE_RECORD_STORE, BLOB_REGISTRY, KEY_STORE, STATS_READER, CONTENT_COLLECTOR];
+const METADATA_PORTS = [METADATA_LIFECYCLE, FILE_RECORD_STORE, BLOB_REGISTRY, KEY_STORE, STATS_READER, JOB_STORE, CONTENT_COLLECTOR];
 
 /** Garbage collection's work on packs: the packed store's own, or nothing for a store without packs. */
 const PACKS = {

@@ -2,6 +2,7 @@ import type { MetadataStoreFactory } from './contract-fixtures';
 import { describeBlobRegistryContract } from './blob-registry.contract';
 import { describeContentCollectorContract } from './content-collector.contract';
 import { describeFileRecordStoreContract } from './file-record-store.contract';
+import { describeJobStoreContract } from './job-store.contract';
 import { describeKeyStoreContract } from './key-store.contract';
 import { describeStatsReaderContract } from './stats-reader.contract';
 
@@ -16,5 +17,6 @@ export function describeMetadataStoreContract(name: string, factory: MetadataSto
   describeBlobRegistryContract(name, factory);
   describeKeyStoreContract(name, factory);
   describeStatsReaderContract(name, factory);
+  describeJobStoreContract(name, factory);
   describeContentCollectorContract(name, factory);
 }
