@@ -1,4 +1,5 @@
 import type { FactoryProvider } from '@nestjs/common';
+import { GcJob } from '../maintenance/gc/gc.job';
 import { JOB_HANDLERS, type JobHandler } from './job-handler';
 
 /**
@@ -8,5 +9,5 @@ import { JOB_HANDLERS, type JobHandler } from './job-handler';
 export const jobHandlersProvider = {
   provide: JOB_HANDLERS,
   useFactory: (...handlers: JobHandler[]) => handlers,
-  inject: [],
+  inject: [GcJob],
 } satisfies FactoryProvider;

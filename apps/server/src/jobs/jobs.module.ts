@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { QuarantineService } from '../blobs/quarantine.service';
 import { jobHandlersProvider } from './job-handlers.provider';
 import { JobRunner } from './job-runner';
 import { JobsController } from './jobs.controller';
@@ -7,7 +8,8 @@ import { JobsService } from './jobs.service';
 /** Maintenance jobs: their routes, the runner that claims and runs them, and every job type's handler. */
 @Module({
   controllers: [JobsController],
-  providers: [...jobHandlersProvider.inject, jobHandlersProvider, JobRunner, JobsService],
+  // QuarantineService (stateless) is how maintenance jobs take bad content out of service, as it is the readers'.
+  providers: [...jobHandlersProvider.inject, jobHandlersProvider, JobRunner, JobsService, QuarantineService],
   exports: [JobRunner],
 })
 export class JobsModule {}
