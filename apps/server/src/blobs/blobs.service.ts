@@ -31,12 +31,10 @@ export interface ServableBlob {
 const gone = (sha256: string) => new HoardError('gone', `Content ${sha256} was taken down`, { details: { sha256 } });
 const notFound = (sha256: string) => new HoardError('not_found', `No content with digest ${sha256}`, { details: { sha256 } });
 const collected = (sha256: string) =>
-  new HoardError('unavailable', `Content ${sha256} was being removed by garbage collection while it arrived; send it again`, {
-    details: { sha256 },
-  });
+  new HoardError('unavailable', `Garbage collection is removing content ${sha256}; send it again shortly`, { details: { sha256 } });
 
-/** How long an upload waits for garbage collection to finish removing its digest before it gives up (503). */
-const REMOVAL_WAIT_MS = 10_000;
+/** How long an upload waits for garbage collection to let go of its digest before it gives up (503). */
+const MARK_WAIT_MS = 10_000;
 
 /** The rules of content by digest: verified uploads, presence, verified downloads, quarantines, takedowns. */
 @Injectable()
@@ -59,15 +57,16 @@ export class BlobsService {
    * verified. Content taken down is refused before any byte is read; a stored copy of the wrong size is quarantined
    * first, so that this upload replaces it.
    *
-   * Garbage collection may be removing the same digest: the upload claims it first (a storing entry for new content,
-   * which GC leaves alone; a touch that rescues stored content), waits out a removal already under way, keeps its
-   * claim fresh while the body arrives, and settles it only if GC did not take the entry meanwhile. Otherwise the
-   * bytes it found "already stored" may be gone, and it answers 503 (`unavailable`): the client sends it again.
-   * So an upload that succeeds leaves its content stored and registered, never registered over deleted bytes.
+   * Garbage collection may be removing the same digest. The upload claims it FIRST, then reads GC's mark (see
+   * ContentCollector): unmarked, no removal can begin until the claim is released (GC heeds fresh claims), so bytes
+   * found already stored stay; marked, it waits until GC reverts or finishes (then the content is stored or absent,
+   * never half-removed). The claim is kept fresh while the body arrives and released at the end. So an upload that
+   * succeeds leaves its content stored and registered, never registered over bytes GC deleted.
    * @param contentLength the declared length, when the client sent one
    * @param clientGone whether the client went away before sending its whole body: an upload cut that way is counted
    *   as `aborted`, not as a bad request
-   * @throws HoardError gone (taken down), payload_too_large, digest_mismatch, insufficient_storage, …
+   * @throws HoardError gone (taken down), payload_too_large, digest_mismatch, insufficient_storage, unavailable (GC
+   *   held the digest too long), …
    */
   async put(sha256: Sha256, body: Readable, contentLength?: number, clientGone: () => boolean = () => false): Promise<PutBlobResponse> {
     const maxBytes = this.settings.maxBlobBytes;
@@ -78,47 +77,43 @@ export class BlobsService {
     // Not read before the claim decides (a takedown refuses it unread), but heard: it may fail or be cut meanwhile.
     const handOver = heldBody(body);
     const claim = await this.claim(sha256);
-    const entry = claim.kind === 'stored' ? claim.entry : undefined;
-    if (entry?.deleted_at) throw gone(sha256);
-    if (entry && !entry.quarantined_at) await this.checkStoredSize(sha256, entry.size);
-    let result;
-    let lost = false;
-    const refresh = setInterval(() => {
-      // A claim that has to be made anew was lost: GC took the entry, so this upload must not settle one.
-      this.collector.claimUpload(sha256, new Date()).then(
-        (again) => (lost ||= again.kind === 'new' || again.kind === 'removing'),
-        (err: unknown) => this.logger.warn(`the upload claim of ${sha256} could not be refreshed: ${String(err)}`),
-      );
-    }, UPLOAD_CLAIM_REFRESH_MS);
-    refresh.unref();
     try {
-      result = await this.store.put(sha256, handOver(), {
-        maxBytes,
-        expectedSize: contentLength,
-        unregistered: claim.kind !== 'stored',
-      });
-    } catch (err) {
-      const code = err instanceof HoardError ? err.code : 'error';
-      this.metrics.blobUploads.inc({ result: code === 'invalid_request' && clientGone() ? 'aborted' : code });
-      if (err instanceof HoardError && err.code === 'insufficient_storage') this.logger.error(`blob store full: ${String(err.cause)}`);
-      throw err;
+      const entry = claim.entry ?? undefined;
+      if (entry?.deleted_at) throw gone(sha256);
+      if (entry && !entry.quarantined_at) await this.checkStoredSize(sha256, entry.size);
+      const refresh = setInterval(() => {
+        this.collector
+          .claimUpload(sha256, new Date(), claim.id)
+          .catch((err: unknown) => this.logger.warn(`the upload claim of ${sha256} could not be refreshed: ${String(err)}`));
+      }, UPLOAD_CLAIM_REFRESH_MS);
+      refresh.unref();
+      let result;
+      try {
+        result = await this.store.put(sha256, handOver(), { maxBytes, expectedSize: contentLength, unregistered: entry === undefined });
+      } catch (err) {
+        const code = err instanceof HoardError ? err.code : 'error';
+        this.metrics.blobUploads.inc({ result: code === 'invalid_request' && clientGone() ? 'aborted' : code });
+        if (err instanceof HoardError && err.code === 'insufficient_storage') this.logger.error(`blob store full: ${String(err.cause)}`);
+        throw err;
+      } finally {
+        clearInterval(refresh);
+      }
+      const registered = await this.registry.registerBlob(result.sha256, result.size, new Date());
+      if (registered.deleted_at) {
+        // Taken down while it arrived: the takedown wins, and its bytes go again.
+        await this.store.delete(result.sha256);
+        throw gone(sha256);
+      }
+      this.metrics.blobUploads.inc({ result: result.created ? 'created' : 'existing' });
+      if (result.created) this.metrics.blobBytesIn.inc(result.size);
+      return { sha256: result.sha256, size: result.size, created: result.created };
     } finally {
-      clearInterval(refresh);
+      // Not waited for: the content is registered (or the upload failed) whenever it lands; a claim left over only
+      // makes GC keep this content for a while.
+      void this.collector
+        .releaseClaim(claim.id)
+        .catch((err: unknown) => this.logger.warn(`the upload claim of ${sha256} could not be released: ${String(err)}`));
     }
-    const registered = lost ? null : await this.collector.settleUpload(result.sha256, result.size, new Date(), claim.kind);
-    if (!registered) {
-      this.metrics.blobUploads.inc({ result: 'unavailable' });
-      this.logger.warn(`an upload of ${sha256} lost its claim to garbage collection and must be sent again`);
-      throw collected(sha256);
-    }
-    if (registered.deleted_at) {
-      // Taken down while it arrived: the takedown wins, and its bytes go again.
-      await this.store.delete(result.sha256);
-      throw gone(sha256);
-    }
-    this.metrics.blobUploads.inc({ result: result.created ? 'created' : 'existing' });
-    if (result.created) this.metrics.blobBytesIn.inc(result.size);
-    return { sha256: result.sha256, size: result.size, created: result.created };
   }
 
   /**
@@ -199,15 +194,19 @@ export class BlobsService {
     return this.mapper.toRecords(files);
   }
 
-  /** Claims `sha256` for an upload, waiting (a little) for garbage collection to finish removing it first. */
+  /** Claims `sha256` for an upload, waiting (a little) while garbage collection holds a mark on it. */
   private async claim(sha256: Sha256): Promise<UploadClaim> {
-    const deadline = Date.now() + REMOVAL_WAIT_MS;
-    for (let pause = 10; ; pause = Math.min(pause * 2, 500)) {
-      const claim = await this.collector.claimUpload(sha256, new Date());
-      if (claim.kind !== 'removing') return claim;
-      if (Date.now() >= deadline) throw collected(sha256);
+    const deadline = Date.now() + MARK_WAIT_MS;
+    let claim = await this.collector.claimUpload(sha256, new Date());
+    for (let pause = 10; claim.marked; pause = Math.min(pause * 2, 500)) {
+      if (Date.now() >= deadline) {
+        await this.collector.releaseClaim(claim.id);
+        throw collected(sha256);
+      }
       await new Promise((resolve) => setTimeout(resolve, pause));
+      claim = await this.collector.claimUpload(sha256, new Date(), claim.id);
     }
+    return claim;
   }
 
   private async entry(sha256: Sha256): Promise<BlobEntry | undefined> {

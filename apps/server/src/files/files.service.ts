@@ -102,12 +102,11 @@ export class FilesService {
    * be uploaded. A record written while its content was being registered (a race the first check cannot see) gets the
    * content's size afterwards.
    *
-   * The answer races garbage collection, so its order matters: the records are written FIRST, and only then is the
-   * content touched and its state read (`touchReferenced`, which also lifts a condemnation). GC condemns an entry
-   * before it looks for records a second time and deletes bytes only after marking the entry removing, if still
-   * condemned. So either this touch comes before that mark (GC then deletes nothing), or after it (the content is
-   * then absent to this read, and the answer is `upload_required: true`), and GC's second look sees these records
-   * whenever they were written before it condemned. Content answered "not required" is never deleted under them.
+   * The answer races garbage collection, so its order matters: the records are written FIRST, and only then is their
+   * content read (`touchReferenced`, which also notes the reference for GC's grace). GC marks content before it looks
+   * for records, and a marked entry reads as absent: so either this read comes after GC's mark (the answer is then
+   * `upload_required: true`), or GC's look comes after these records were written and keeps the content. Content
+   * answered "not required" is never removed under its records (see ContentCollector).
    */
   private async recordSized(
     files: FileToRecord[],

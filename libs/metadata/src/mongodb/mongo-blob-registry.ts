@@ -1,18 +1,13 @@
 import type { Collection } from 'mongodb';
+import type { GcMarkDoc } from './mongo-content-collector';
 import type { Sha256 } from '@app/contracts';
 import type { BlobEntry } from '../metadata-types';
 import { type BlobDoc, type FileDoc, toBlobEntry } from './mongo-documents';
 import { isDuplicateKey } from './mongo-errors';
 import { sumOf } from './mongo-queries';
 
-/**
- * Registry entries of content that can be served: not taken down, quarantined, storing (an upload has not stored it
- * yet) or being removed by GC. `null` also matches documents without the field.
- */
-export const AVAILABLE = { deleted_at: null, quarantined_at: null, storing_at: null, removing_at: null } as const;
-
-/** Entries the registry's reads show: storing and removing ones are absent to them, unless taken down. */
-export const VISIBLE = { $or: [{ deleted_at: { $ne: null } }, { storing_at: null, removing_at: null }] };
+/** Registry entries of content that can be served (`quarantined_at: null` also matches documents without it). */
+const AVAILABLE = { deleted_at: null, quarantined_at: null } as const;
 
 /**
  * The blob registry on MongoDB (see BlobRegistry for each rule). The store maps errors.
@@ -22,38 +17,35 @@ export class MongoBlobRegistry {
   constructor(
     private readonly blobs: Collection<BlobDoc>,
     private readonly files: Collection<FileDoc>,
+    private readonly marks: Collection<GcMarkDoc>,
   ) {}
 
   /**
-   * The entry (settling an upload's claim, touched), then the records' sizes: a crash between the two leaves sizes
-   * that the next registration corrects. An entry GC is removing is left as it is.
+   * The entry (touched: stored now), then the records' sizes: a crash between the two leaves sizes that the next
+   * registration corrects.
    */
   async register(_id: Sha256, size: number, now: Date): Promise<BlobEntry> {
     const upsert = () =>
       this.blobs.findOneAndUpdate(
-        { _id, removing_at: null },
-        {
-          $set: { size, quarantined_at: null, storing_at: null, condemned_by: null, touched_at: now },
-          $setOnInsert: { created_at: now, deleted_at: null },
-        },
+        { _id },
+        { $set: { size, quarantined_at: null, touched_at: now }, $setOnInsert: { created_at: now, deleted_at: null } },
         { upsert: true, returnDocument: 'after' },
       );
-    const removing = async () => (await this.blobs.findOne({ _id }))!;
-    // Two concurrent upserts of a new digest may both try the insert; the loser's retry is a plain update. An insert
-    // refused twice met an entry being removed.
-    const retry = () => upsert().catch((error) => (isDuplicateKey(error) ? removing() : Promise.reject(error)));
-    const doc = (await upsert().catch((error) => (isDuplicateKey(error) ? retry() : Promise.reject(error))))!;
-    if (!doc.removing_at) await this.setFileSizes(_id, size);
-    return toBlobEntry(doc);
+    // Two concurrent upserts of a new digest may both try the insert; the loser's retry is a plain update.
+    const doc = await upsert().catch((error) => (isDuplicateKey(error) ? upsert() : Promise.reject(error)));
+    await this.setFileSizes(_id, size);
+    return toBlobEntry(doc!);
   }
 
   async setFileSizes(sha256: Sha256, size: number): Promise<number> {
     return (await this.files.updateMany({ sha256, size: { $ne: size } }, { $set: { size } })).modifiedCount;
   }
 
+  /** Entries GC has marked read as absent (a taken-down one still shows): read after the entries, as the port asks. */
   async get(ids: Sha256[]): Promise<Map<Sha256, BlobEntry>> {
-    const docs = await this.blobs.find({ _id: { $in: ids }, ...VISIBLE }).toArray();
-    return new Map(docs.map((doc) => [doc._id, toBlobEntry(doc)]));
+    const docs = await this.blobs.find({ _id: { $in: ids } }).toArray();
+    const marked = new Set((await this.marks.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray()).map((m) => m._id));
+    return new Map(docs.filter((doc) => doc.deleted_at || !marked.has(doc._id)).map((doc) => [doc._id, toBlobEntry(doc)]));
   }
 
   async quarantine(_id: Sha256, now: Date): Promise<boolean> {
@@ -78,6 +70,18 @@ export class MongoBlobRegistry {
 
   bytesAvailable(): Promise<number> {
     return sumOf(this.blobs, AVAILABLE);
+  }
+
+  /** One page of entries by `_id` (the digest): a range of the primary index. */
+  async listAfter(after: string, limit: number): Promise<BlobEntry[]> {
+    // A limit of 0 means none to MongoDB.
+    if (limit <= 0) return [];
+    const docs = await this.blobs
+      .find({ _id: { $gt: after as Sha256 } })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .toArray();
+    return docs.map(toBlobEntry);
   }
 
   async reinstate(_id: Sha256): Promise<boolean> {

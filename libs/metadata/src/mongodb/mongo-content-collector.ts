@@ -1,36 +1,58 @@
-import { type AnyBulkWriteOperation, type Collection, MongoBulkWriteError } from 'mongodb';
+import { type AnyBulkWriteOperation, type Collection, type Filter, MongoBulkWriteError } from 'mongodb';
+import { randomBytes } from 'node:crypto';
 import type { Sha256 } from '@app/contracts';
 import type { CollectableEntry, ContentCollector, ContentTotals, UploadClaim } from '../content-collector';
 import type { BlobEntry } from '../metadata-types';
-import { AVAILABLE, type MongoBlobRegistry } from './mongo-blob-registry';
-import { type BlobDoc, type FileDoc, toBlobEntry } from './mongo-documents';
+import type { MongoBlobRegistry } from './mongo-blob-registry';
+import type { BlobDoc, FileDoc } from './mongo-documents';
 import { isDuplicateKey } from './mongo-errors';
+
+/** GC's mark on a registry entry (collection `gc_marks`, keyed by the digest): written by GC only. */
+export interface GcMarkDoc {
+  _id: Sha256;
+  token: string;
+  removing: boolean;
+  at: Date;
+}
+
+/** When records last referenced content (collection `blob_touches`, keyed by the digest): written by the record paths only. */
+export interface BlobTouchDoc {
+  _id: Sha256;
+  at: Date;
+}
+
+/** An upload under way (collection `upload_claims`): written by that upload only. */
+export interface UploadClaimDoc {
+  _id: string;
+  sha256: Sha256;
+  claimed_at: Date;
+}
 
 /** Registry entries read at a time when totalling unreferenced content. */
 const TOTALS_PAGE = 1000;
+/** Content is touched by records at most this often (a write per record batch would be wasted). */
+const TOUCH_EVERY_MS = 60_000;
 
-function toCollectable(doc: BlobDoc): CollectableEntry {
-  return {
-    sha256: doc._id,
-    size: doc.size,
-    touched_at: doc.touched_at ?? doc.created_at,
-    taken_down: (doc.deleted_at ?? null) !== null,
-    quarantined: (doc.quarantined_at ?? null) !== null,
-    storing_since: doc.storing_at ?? null,
-    condemned_by: doc.condemned_by ?? null,
-    removing_since: doc.removing_at ?? null,
-  };
+/** True when every write error of a bulk write is a duplicate key (an insert that met an existing document). */
+function onlyDuplicates(error: unknown): boolean {
+  const refused = error instanceof MongoBulkWriteError ? error.writeErrors : [];
+  const list = Array.isArray(refused) ? refused : [refused];
+  return list.length > 0 && list.every((e) => isDuplicateKey(e));
 }
 
 /**
- * The ContentCollector on MongoDB (see the port for the argument), without multi-document transactions: each step is
- * an update whose filter carries its condition, so it applies to each entry atomically or not at all; the step then
- * reads back which entries it changed (they stay so: only this run, or a touch it tolerates, changes them after).
+ * The ContentCollector on MongoDB (see the port for the argument). It holds on FerretDB too, which updates a document
+ * by writing back what it read, so that two concurrent updates of one document may lose one: GC's marks, the uploads'
+ * claims and the records' touches are documents of their own, each written by one party only, and the registry's
+ * entries are only inserted (a unique `_id` arbitrates) or deleted here. A lost touch costs no more than a shorter grace.
  */
 export class MongoContentCollector implements ContentCollector {
   constructor(
     private readonly blobs: Collection<BlobDoc>,
     private readonly files: Collection<FileDoc>,
+    private readonly marks: Collection<GcMarkDoc>,
+    private readonly claims: Collection<UploadClaimDoc>,
+    private readonly touches: Collection<BlobTouchDoc>,
     private readonly registry: MongoBlobRegistry,
   ) {}
 
@@ -40,60 +62,71 @@ export class MongoContentCollector implements ContentCollector {
       .sort({ _id: 1 })
       .limit(limit)
       .toArray();
-    return docs.map(toCollectable);
+    const ids = { _id: { $in: docs.map((d) => d._id) } };
+    const marks = new Map((await this.marks.find(ids).toArray()).map((m) => [m._id, m]));
+    const touches = new Map((await this.touches.find(ids).toArray()).map((t) => [t._id, t.at]));
+    return docs.map((doc) => {
+      const mark = marks.get(doc._id);
+      const stored = doc.touched_at ?? doc.created_at;
+      const referenced = touches.get(doc._id);
+      return {
+        sha256: doc._id,
+        size: doc.size,
+        touched_at: referenced && referenced > stored ? referenced : stored,
+        taken_down: (doc.deleted_at ?? null) !== null,
+        quarantined: (doc.quarantined_at ?? null) !== null,
+        mark: mark ? { token: mark.token, removing: mark.removing, at: mark.at } : null,
+      };
+    });
   }
 
-  async referenced(sha256s: Sha256[]): Promise<Set<Sha256>> {
+  async held(sha256s: Sha256[], claimsSince: Date): Promise<Set<Sha256>> {
     if (sha256s.length === 0) return new Set();
-    return new Set((await this.files.distinct('sha256', { sha256: { $in: sha256s } })) as Sha256[]);
+    const referenced = (await this.files.distinct('sha256', { sha256: { $in: sha256s } })) as Sha256[];
+    const claimed = (await this.claims.distinct('sha256', { sha256: { $in: sha256s }, claimed_at: { $gte: claimsSince } })) as Sha256[];
+    return new Set([...referenced, ...claimed]);
   }
 
-  async condemn(sha256s: Sha256[], token: string, cutoff: Date, staleClaimsBefore: Date): Promise<Sha256[]> {
+  async condemn(sha256s: Sha256[], token: string, now: Date): Promise<Sha256[]> {
     if (sha256s.length === 0) return [];
-    await this.blobs.updateMany(
-      {
-        _id: { $in: sha256s },
-        deleted_at: null,
-        removing_at: null,
-        $and: [
-          { $or: [{ touched_at: { $lt: cutoff } }, { touched_at: null, created_at: { $lt: cutoff } }] },
-          { $or: [{ storing_at: null }, { storing_at: { $lt: staleClaimsBefore } }] },
-        ],
-      },
-      { $set: { condemned_by: token } },
-    );
-    return this.ids({ _id: { $in: sha256s }, condemned_by: token, removing_at: null });
+    const docs = sha256s.map((_id) => ({ _id, token, removing: false, at: now }));
+    // A digest already marked keeps its mark (an earlier run's: handled as such).
+    await this.marks.insertMany(docs, { ordered: false }).catch((error) => (onlyDuplicates(error) ? undefined : Promise.reject(error)));
+    return this.marked({ _id: { $in: sha256s }, token, removing: false });
   }
 
   async revert(sha256s: Sha256[], token: string): Promise<void> {
-    if (sha256s.length === 0) return;
-    await this.blobs.updateMany({ _id: { $in: sha256s }, condemned_by: token, removing_at: null }, { $set: { condemned_by: null } });
+    if (sha256s.length > 0) await this.marks.deleteMany({ _id: { $in: sha256s }, token, removing: false });
   }
 
   async markRemoving(sha256s: Sha256[], token: string, now: Date, takeOverBefore: Date): Promise<Sha256[]> {
     if (sha256s.length === 0) return [];
-    await this.blobs.updateMany(
+    await this.marks.updateMany(
       {
         _id: { $in: sha256s },
-        $or: [{ deleted_at: null, condemned_by: token, removing_at: null }, { removing_at: { $lt: takeOverBefore } }],
+        $or: [
+          { token, removing: false },
+          { removing: true, at: { $lt: takeOverBefore } },
+        ],
       },
-      { $set: { removing_at: now, condemned_by: token } },
+      { $set: { token, removing: true, at: now } },
     );
-    return this.ids({ _id: { $in: sha256s }, condemned_by: token, removing_at: { $ne: null } });
+    return this.marked({ _id: { $in: sha256s }, token, removing: true });
   }
 
   async finishRemoval(sha256s: Sha256[], token: string): Promise<number> {
     if (sha256s.length === 0) return 0;
-    const mine = { _id: { $in: sha256s }, condemned_by: token, removing_at: { $ne: null } };
-    const removed = (await this.blobs.deleteMany({ ...mine, deleted_at: null })).deletedCount;
-    // Taken down while its bytes went: the takedown's entry stays.
-    await this.blobs.updateMany(mine, { $set: { condemned_by: null, removing_at: null } });
+    const removing = await this.marked({ _id: { $in: sha256s }, token, removing: true });
+    // A takedown's entry stays.
+    const removed = (await this.blobs.deleteMany({ _id: { $in: removing }, deleted_at: null })).deletedCount;
+    await this.touches.deleteMany({ _id: { $in: removing } });
+    await this.marks.deleteMany({ _id: { $in: sha256s }, token });
     return removed;
   }
 
   async unregistered(sha256s: Sha256[]): Promise<Sha256[]> {
     if (sha256s.length === 0) return [];
-    const known = new Set(await this.ids({ _id: { $in: sha256s } }));
+    const known = new Set((await this.blobs.find({ _id: { $in: sha256s } }, { projection: { _id: 1 } }).toArray()).map((d) => d._id));
     return sha256s.filter((sha256) => !known.has(sha256));
   }
 
@@ -111,9 +144,7 @@ export class MongoContentCollector implements ContentCollector {
       upserted = (await this.blobs.bulkWrite(ops, { ordered: false })).upsertedIds;
     } catch (error) {
       // An upload registered the digest at the same moment: that entry stays, and is not adopted.
-      const refused = error instanceof MongoBulkWriteError ? error.writeErrors : [];
-      const list = Array.isArray(refused) ? refused : [refused];
-      if (list.length === 0 || !list.every((e) => isDuplicateKey(e))) throw error;
+      if (!onlyDuplicates(error)) throw error;
       upserted = (error as MongoBulkWriteError).result.upsertedIds;
     }
     // By the ids inserted (FerretDB numbers upserts in its own way, not by their place in the batch).
@@ -125,50 +156,42 @@ export class MongoContentCollector implements ContentCollector {
 
   async touchReferenced(sha256s: Sha256[], now: Date): Promise<Map<Sha256, BlobEntry>> {
     if (sha256s.length === 0) return new Map();
-    await this.blobs.updateMany({ _id: { $in: sha256s }, removing_at: null }, { $set: { touched_at: now, condemned_by: null } });
+    const before = new Date(now.getTime() - TOUCH_EVERY_MS);
+    // A touch of the last minute stays (the upsert then meets it and is refused): at most one write a minute each.
+    const ops: AnyBulkWriteOperation<BlobTouchDoc>[] = sha256s.map((_id) => ({
+      updateOne: { filter: { _id, at: { $lt: before } }, update: { $set: { at: now } }, upsert: true },
+    }));
+    await this.touches.bulkWrite(ops, { ordered: false }).catch((error) => (onlyDuplicates(error) ? undefined : Promise.reject(error)));
     return this.registry.get(sha256s);
   }
 
-  async claimUpload(_id: Sha256, now: Date): Promise<UploadClaim> {
-    const insert = { size: 0, created_at: now, deleted_at: null, quarantined_at: null, touched_at: now, storing_at: now };
-    const claim = () => this.blobs.findOneAndUpdate({ _id }, { $setOnInsert: insert }, { upsert: true, returnDocument: 'before' });
-    // Two uploads claiming a new digest at once may both try the insert; the loser's retry finds the winner's entry.
-    const before = await claim().catch((error) => (isDuplicateKey(error) ? claim() : Promise.reject(error)));
-    if (!before) return { kind: 'new' };
-    if (before.deleted_at) return { kind: 'stored', entry: toBlobEntry(before) };
-    if (before.removing_at) return { kind: 'removing' };
-    if (before.storing_at) {
-      await this.blobs.updateOne({ _id, storing_at: { $ne: null } }, { $set: { storing_at: now, touched_at: now, condemned_by: null } });
-      return { kind: 'storing' };
-    }
-    const touched = await this.blobs.updateOne({ _id, removing_at: null }, { $set: { touched_at: now, condemned_by: null } });
-    // GC took it between the two steps: the upload waits for its removal, as if it had been so from the start.
-    return touched.matchedCount === 0 ? { kind: 'removing' } : { kind: 'stored', entry: toBlobEntry(before) };
+  async claimUpload(sha256: Sha256, now: Date, claim?: string): Promise<UploadClaim> {
+    const id = claim ?? randomBytes(12).toString('hex');
+    if (claim) await this.claims.updateOne({ _id: id }, { $set: { claimed_at: now } });
+    else await this.claims.insertOne({ _id: id, sha256, claimed_at: now });
+    // Read after the claim is written (the port's argument).
+    const marked = (await this.marks.countDocuments({ _id: sha256 }, { limit: 1 })) > 0;
+    const entry = (await this.registry.get([sha256])).get(sha256) ?? null;
+    return { id, marked, entry };
   }
 
-  async settleUpload(_id: Sha256, size: number, now: Date, claimed: UploadClaim['kind']): Promise<BlobEntry | null> {
-    const filter = claimed === 'stored' ? { _id, removing_at: null, storing_at: null } : { _id, removing_at: null };
-    const doc = await this.blobs.findOneAndUpdate(
-      filter,
-      { $set: { size, quarantined_at: null, storing_at: null, condemned_by: null, touched_at: now } },
-      { returnDocument: 'after' },
-    );
-    if (!doc) return null;
-    await this.registry.setFileSizes(_id, size);
-    return toBlobEntry(doc);
+  async releaseClaim(claim: string): Promise<void> {
+    await this.claims.deleteOne({ _id: claim });
   }
 
   /** Walks the available entries by digest, a page at a time, asking which of each page any record references. */
   async contentTotals(): Promise<ContentTotals> {
     let blobs = 0;
     let bytes = 0;
+    const available = { deleted_at: null, quarantined_at: null };
     for (let after = ''; ;) {
       const page = await this.blobs
-        .find({ ...AVAILABLE, _id: { $gt: after as Sha256 } }, { projection: { size: 1 } })
+        .find({ ...available, _id: { $gt: after as Sha256 } }, { projection: { size: 1 } })
         .sort({ _id: 1 })
         .limit(TOTALS_PAGE)
         .toArray();
-      const referenced = await this.referenced(page.map((doc) => doc._id));
+      const ids = page.map((doc) => doc._id);
+      const referenced = new Set(ids.length === 0 ? [] : await this.files.distinct('sha256', { sha256: { $in: ids } }));
       for (const doc of page) {
         if (referenced.has(doc._id)) continue;
         blobs++;
@@ -181,8 +204,7 @@ export class MongoContentCollector implements ContentCollector {
     return { unreferenced_blobs: blobs, unreferenced_bytes: bytes, quarantined_blobs: quarantined };
   }
 
-  private async ids(filter: Parameters<Collection<BlobDoc>['find']>[0]): Promise<Sha256[]> {
-    const docs = await this.blobs.find(filter!, { projection: { _id: 1 } }).toArray();
-    return docs.map((doc) => doc._id);
+  private async marked(filter: Filter<GcMarkDoc>): Promise<Sha256[]> {
+    return (await this.marks.find(filter, { projection: { _id: 1 } }).toArray()).map((m) => m._id);
   }
 }

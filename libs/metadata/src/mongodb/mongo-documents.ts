@@ -19,11 +19,8 @@ export interface BlobDoc {
   deleted_at: Date | null;
   /** Absent in documents written before quarantines existed: read as null. */
   quarantined_at?: Date | null;
-  /** Garbage collection's fields (see ContentCollector), absent in documents written before it: read as null. */
+  /** When the content was last stored or newly referenced (absent in documents written before GC: created_at). */
   touched_at?: Date | null;
-  storing_at?: Date | null;
-  condemned_by?: string | null;
-  removing_at?: Date | null;
 }
 
 /** An API key in the `api_keys` collection, keyed by its id. */

@@ -11,6 +11,7 @@ const JOB_INDEXES: IndexDescription[] = [
   { key: { type: 1, _id: 1 }, name: 'jobs_type' },
   { key: { state: 1, _id: 1 }, name: 'jobs_state' },
 ];
+const CLAIM_INDEXES: IndexDescription[] = [{ key: { sha256: 1, claimed_at: 1 }, name: 'upload_claims_sha256' }];
 
 /**
  * Creates the indexes the store relies on (idempotent). `files_path_version` is what keeps concurrent writers
@@ -23,6 +24,7 @@ export async function ensureMongoIndexes(db: Db): Promise<void> {
     ['files', FILE_INDEXES],
     ['api_keys', KEY_INDEXES],
     ['jobs', JOB_INDEXES],
+    ['upload_claims', CLAIM_INDEXES],
   ] as const) {
     for (const index of indexes) await db.collection(collection).createIndexes([index]);
   }

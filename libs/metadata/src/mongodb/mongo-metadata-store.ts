@@ -20,7 +20,7 @@ import { mapMongoError } from './mongo-errors';
 import { MongoFileRecorder } from './mongo-file-recorder';
 import { listMongoFiles } from './mongo-file-listing';
 import { MongoBlobRegistry } from './mongo-blob-registry';
-import { MongoContentCollector } from './mongo-content-collector';
+import { type BlobTouchDoc, type GcMarkDoc, MongoContentCollector, type UploadClaimDoc } from './mongo-content-collector';
 import { LIVE, mapDoc, parseObjectId, pathPrefixFilter, sumOf } from './mongo-queries';
 import { ensureMongoIndexes } from './mongo-indexes';
 import { type JobDoc, MongoJobs } from './mongo-jobs';
@@ -61,9 +61,17 @@ export class MongoMetadataStore implements MetadataStore {
       this.client = client;
       this.db = db;
       this.recorder = new MongoFileRecorder(db.collection<FileDoc>('files'));
-      this.registry = new MongoBlobRegistry(db.collection<BlobDoc>('blobs'), db.collection<FileDoc>('files'));
+      const marks = db.collection<GcMarkDoc>('gc_marks');
+      this.registry = new MongoBlobRegistry(db.collection<BlobDoc>('blobs'), db.collection<FileDoc>('files'), marks);
       this.jobs = new MongoJobs(db.collection<JobDoc>('jobs'));
-      this.collector = new MongoContentCollector(db.collection<BlobDoc>('blobs'), db.collection<FileDoc>('files'), this.registry);
+      this.collector = new MongoContentCollector(
+        db.collection<BlobDoc>('blobs'),
+        db.collection<FileDoc>('files'),
+        marks,
+        db.collection<UploadClaimDoc>('upload_claims'),
+        db.collection<BlobTouchDoc>('blob_touches'),
+        this.registry,
+      );
     } catch (error) {
       await client.close().catch(() => undefined);
       mapMongoError(error);
@@ -267,12 +275,12 @@ export class MongoMetadataStore implements MetadataStore {
     return this.run(() => this.collector!.registryPage(after, limit));
   }
 
-  referenced(sha256s: Sha256[]): Promise<Set<Sha256>> {
-    return this.run(() => this.collector!.referenced(sha256s));
+  held(sha256s: Sha256[], claimsSince: Date): Promise<Set<Sha256>> {
+    return this.run(() => this.collector!.held(sha256s, claimsSince));
   }
 
-  condemn(sha256s: Sha256[], token: string, cutoff: Date, staleClaimsBefore: Date): Promise<Sha256[]> {
-    return this.run(() => this.collector!.condemn(sha256s, token, cutoff, staleClaimsBefore));
+  condemn(sha256s: Sha256[], token: string, now: Date): Promise<Sha256[]> {
+    return this.run(() => this.collector!.condemn(sha256s, token, now));
   }
 
   revert(sha256s: Sha256[], token: string): Promise<void> {
@@ -299,12 +307,12 @@ export class MongoMetadataStore implements MetadataStore {
     return this.run(() => this.collector!.touchReferenced(sha256s, now));
   }
 
-  claimUpload(sha256: Sha256, now: Date): Promise<UploadClaim> {
-    return this.run(() => this.collector!.claimUpload(sha256, now));
+  claimUpload(sha256: Sha256, now: Date, claim?: string): Promise<UploadClaim> {
+    return this.run(() => this.collector!.claimUpload(sha256, now, claim));
   }
 
-  settleUpload(sha256: Sha256, size: number, now: Date, claimed: UploadClaim['kind']): Promise<BlobEntry | null> {
-    return this.run(() => this.collector!.settleUpload(sha256, size, now, claimed));
+  releaseClaim(claim: string): Promise<void> {
+    return this.run(() => this.collector!.releaseClaim(claim));
   }
 
   contentTotals(): Promise<ContentTotals> {

@@ -57,9 +57,7 @@ export function openSqlite(path: string, busyTimeoutMs: number): OpenSqlite {
   );
   const register = db.transaction((blobs: BlobToRegister[]) =>
     blobs.map(({ sha256, size, nowMs }) => {
-      const row = sql.registerBlob.get(sha256, size, nowMs);
-      // No row: GC is removing the entry, and it stays as it is.
-      if (!row) return toBlobEntry(sql.blobById.get(sha256)!);
+      const row = sql.registerBlob.get(sha256, size, nowMs)!;
       sql.fixSizes.run({ sha256, size });
       return toBlobEntry(row);
     }),

@@ -260,12 +260,12 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.collect((c) => c.registryPage(after, limit));
   }
 
-  referenced(sha256s: Sha256[]): Promise<Set<Sha256>> {
-    return this.collect((c) => c.referenced(sha256s));
+  held(sha256s: Sha256[], claimsSince: Date): Promise<Set<Sha256>> {
+    return this.collect((c) => c.held(sha256s, claimsSince));
   }
 
-  condemn(sha256s: Sha256[], token: string, cutoff: Date, staleClaimsBefore: Date): Promise<Sha256[]> {
-    return this.collect((c) => c.condemn(sha256s, token, cutoff, staleClaimsBefore));
+  condemn(sha256s: Sha256[], token: string, now: Date): Promise<Sha256[]> {
+    return this.collect((c) => c.condemn(sha256s, token, now));
   }
 
   revert(sha256s: Sha256[], token: string): Promise<void> {
@@ -292,12 +292,12 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.collect((c) => c.touchReferenced(sha256s, now));
   }
 
-  claimUpload(sha256: Sha256, now: Date): Promise<UploadClaim> {
-    return this.collect((c) => c.claimUpload(sha256, now));
+  claimUpload(sha256: Sha256, now: Date, claim?: string): Promise<UploadClaim> {
+    return this.collect((c) => c.claimUpload(sha256, now, claim));
   }
 
-  settleUpload(sha256: Sha256, size: number, now: Date, claimed: UploadClaim['kind']): Promise<BlobEntry | null> {
-    return this.collect((c) => c.settleUpload(sha256, size, now, claimed));
+  releaseClaim(claim: string): Promise<void> {
+    return this.collect((c) => c.releaseClaim(claim));
   }
 
   contentTotals(): Promise<ContentTotals> {

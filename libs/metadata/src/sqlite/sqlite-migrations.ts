@@ -139,15 +139,25 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     keep_deleted_days INTEGER
   );
   `,
-  // Garbage collection: when content was last stored or newly referenced (NULL: not since it was registered, at
-  // created_at); an upload's claim on a digest it is storing; the run of GC that condemned an entry; and when GC
-  // began deleting its bytes. Storing and removing entries are not available, so confirmations look them up again.
+  // Garbage collection. `touched_at`: when content was last stored or newly referenced (NULL: not since it was
+  // registered, at created_at). `gc_marks`: the entries a run of GC condemned or is removing (only GC writes them); a
+  // marked entry is absent to every other read, so confirmations look it up again. `upload_claims`: the uploads under
+  // way (only each upload writes its own), which GC heeds before it removes content.
   `
   ALTER TABLE blobs ADD COLUMN touched_at INTEGER;
-  ALTER TABLE blobs ADD COLUMN storing_at INTEGER;
-  ALTER TABLE blobs ADD COLUMN condemned_by TEXT;
-  ALTER TABLE blobs ADD COLUMN removing_at INTEGER;
-  CREATE TRIGGER blob_removing AFTER UPDATE OF removing_at ON blobs WHEN NEW.removing_at IS NOT NULL BEGIN
+  CREATE TABLE gc_marks (
+    sha256    TEXT    PRIMARY KEY,
+    token     TEXT    NOT NULL,
+    removing  INTEGER NOT NULL,
+    marked_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE upload_claims (
+    id         TEXT    PRIMARY KEY,
+    sha256     TEXT    NOT NULL,
+    claimed_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX upload_claims_sha256 ON upload_claims (sha256, claimed_at);
+  CREATE TRIGGER blob_marked AFTER INSERT ON gc_marks BEGIN
     UPDATE files_seen SET content_ok = NULL
     WHERE content_ok IS NOT NULL AND id IN (SELECT id FROM files WHERE sha256 = NEW.sha256);
   END;

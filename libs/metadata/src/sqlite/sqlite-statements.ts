@@ -2,11 +2,8 @@ import type Database from 'better-sqlite3';
 import type { Sha256 } from '@app/contracts';
 import type { BlobRow, FileRow, KeyRow } from './sqlite-rows';
 
-/**
- * Registry entries the other reads show: a storing entry (an upload has not stored it yet) or a removing one (GC is
- * deleting its bytes) is absent to them, unless it was taken down.
- */
-export const VISIBLE_BLOB = '(blobs.deleted_at IS NOT NULL OR (blobs.storing_at IS NULL AND blobs.removing_at IS NULL))';
+/** Registry entries the reads show: one GC has marked is absent to them (unless it was taken down: that shows). */
+export const VISIBLE_BLOB = '(blobs.deleted_at IS NOT NULL OR NOT EXISTS (SELECT 1 FROM gc_marks WHERE gc_marks.sha256 = blobs.sha256))';
 
 /** Every fixed statement of the SQLite adapter, prepared once per connection. */
 export function prepareSqliteStatements(db: Database.Database) {
@@ -29,8 +26,8 @@ export function prepareSqliteStatements(db: Database.Database) {
       .prepare<unknown[], [number, number | null]>(
         `UPDATE files_seen SET last_seen_at = ?,
            content_ok = CASE WHEN content_ok = 1 THEN 1 ELSE
-             (SELECT blobs.deleted_at IS NULL AND blobs.quarantined_at IS NULL AND blobs.storing_at IS NULL
-                AND blobs.removing_at IS NULL FROM files, blobs
+             (SELECT blobs.deleted_at IS NULL AND blobs.quarantined_at IS NULL
+                AND NOT EXISTS (SELECT 1 FROM gc_marks WHERE gc_marks.sha256 = blobs.sha256) FROM files, blobs
               WHERE files.id = files_seen.id AND blobs.sha256 = files.sha256) END
          WHERE id IN (SELECT id FROM files WHERE id IN (SELECT value FROM json_each(?))
            AND +hostname = ? AND is_current = 1 AND deleted_at IS NULL)
@@ -61,14 +58,11 @@ export function prepareSqliteStatements(db: Database.Database) {
     clones: file(`SELECT * FROM file_rows WHERE sha256 = ? AND is_current = 1 AND deleted_at IS NULL ORDER BY first_seen_at, id`),
     epoch: file('SELECT * FROM file_rows WHERE sha256 = ? ORDER BY first_seen_at, id LIMIT 1'),
 
-    // A takedown stays: registering heals a quarantine only. It settles an upload's claim and touches the entry; an
-    // entry GC is removing is left alone (no row comes back).
+    // A takedown stays: registering heals a quarantine only; it touches the entry (stored now).
     registerBlob: db.prepare<unknown[], BlobRow>(
       `INSERT INTO blobs (sha256, size, created_at, deleted_at, quarantined_at) VALUES (?, ?, ?, NULL, NULL)
-       ON CONFLICT (sha256) DO UPDATE SET size = excluded.size, quarantined_at = NULL, storing_at = NULL,
-         condemned_by = NULL, touched_at = excluded.created_at WHERE blobs.removing_at IS NULL RETURNING *`,
+       ON CONFLICT (sha256) DO UPDATE SET size = excluded.size, quarantined_at = NULL, touched_at = excluded.created_at RETURNING *`,
     ),
-    blobById: db.prepare<unknown[], BlobRow>('SELECT * FROM blobs WHERE sha256 = ?'),
     fixSizes: db.prepare('UPDATE files SET size = @size WHERE sha256 = @sha256 AND size <> @size'),
     blob: db.prepare<unknown[], BlobRow>(`SELECT * FROM blobs WHERE sha256 = ? AND ${VISIBLE_BLOB}`),
     blobsIn: db.prepare<unknown[], BlobRow>(`SELECT * FROM blobs WHERE sha256 IN (SELECT value FROM json_each(?)) AND ${VISIBLE_BLOB}`),
@@ -95,8 +89,7 @@ export function prepareSqliteStatements(db: Database.Database) {
        FROM files WHERE is_current = 1 AND deleted_at IS NULL`,
     ),
     blobStats: db.prepare<unknown[], { blobs: number; stored: number }>(
-      `SELECT COUNT(*) AS blobs, COALESCE(SUM(size), 0) AS stored FROM blobs
-       WHERE deleted_at IS NULL AND quarantined_at IS NULL AND storing_at IS NULL AND removing_at IS NULL`,
+      'SELECT COUNT(*) AS blobs, COALESCE(SUM(size), 0) AS stored FROM blobs WHERE deleted_at IS NULL AND quarantined_at IS NULL',
     ),
     ping: db.prepare('SELECT 1'),
   };

@@ -53,8 +53,8 @@ describe('GcJob', () => {
         packs_rewritten: 0,
       });
       expect(await f.metadata.registryPage('', 10)).toEqual([
-        expect.objectContaining({ condemned_by: null, removing_since: null }),
-        expect.objectContaining({ condemned_by: null, removing_since: null }),
+        expect.objectContaining({ mark: null }),
+        expect.objectContaining({ mark: null }),
       ]);
       for (const c of [a, b]) expect(await served(c.sha)).toEqual(c.bytes);
       expect(await sut().run(new FakeJobContext())).toEqual({ blobs_removed: 2, bytes_freed: 300, orphans_adopted: 0, packs_rewritten: 0 });
@@ -106,22 +106,35 @@ describe('GcJob', () => {
       return c;
     };
 
-    it('keeps content whose record arrives after its first look: the second look reverts the condemnation', async () => {
+    it('keeps content whose record arrives after its first look: the second look finds it and lifts the mark', async () => {
       const c = await stored(100);
-      const referenced = f.metadata.referenced.bind(f.metadata);
+      const held = f.metadata.held.bind(f.metadata);
       let answer: unknown;
-      jest.spyOn(f.metadata, 'referenced').mockImplementationOnce(async (digests) => {
-        const found = await referenced(digests);
+      jest.spyOn(f.metadata, 'held').mockImplementationOnce(async (digests, since) => {
+        const found = await held(digests, since);
         answer = (await record('/late', c.sha, 100)).record;
         return found;
       });
       expect(await sut().run(new FakeJobContext())).toMatchObject({ blobs_removed: 0 });
       expect(answer).toMatchObject({ upload_required: false, content_available: true });
       expect(await served(c.sha)).toEqual(c.bytes);
-      expect((await f.metadata.registryPage('', 1))[0]).toMatchObject({ condemned_by: null });
+      expect((await f.metadata.registryPage('', 1))[0]).toMatchObject({ mark: null });
     });
 
-    it('keeps content whose record arrives after the second look: its touch lifts the condemnation', async () => {
+    it('answers a record whose content it removed while the record was being written from what is left: "required"', async () => {
+      const c = await stored(100);
+      const recordFiles = f.metadata.recordFiles.bind(f.metadata);
+      const runs: unknown[] = [];
+      jest.spyOn(f.metadata, 'recordFiles').mockImplementationOnce(async (files, now) => {
+        runs.push(await sut().run(new FakeJobContext()));
+        return recordFiles(files, now);
+      });
+      const { record: answer } = await record('/racing', c.sha, 100);
+      expect(runs).toEqual([expect.objectContaining({ blobs_removed: 1 })]);
+      expect(answer).toMatchObject({ upload_required: true, content_available: false });
+    });
+
+    it('answers a record that arrives once the content is marked "upload required"; the upload then stores it anew', async () => {
       const c = await stored(100);
       const markRemoving = f.metadata.markRemoving.bind(f.metadata);
       let answer: unknown;
@@ -129,23 +142,11 @@ describe('GcJob', () => {
         answer = (await record('/late', c.sha, 100)).record;
         return markRemoving(...args);
       });
-      expect(await sut().run(new FakeJobContext())).toMatchObject({ blobs_removed: 0 });
-      expect(answer).toMatchObject({ upload_required: false, content_available: true });
-      expect(await served(c.sha)).toEqual(c.bytes);
-    });
-
-    it('answers a record that arrives once the removal began "upload required", and a new upload brings it back', async () => {
-      const c = await stored(100);
-      const remove = f.store.delete.bind(f.store);
-      let answer: unknown;
-      jest.spyOn(f.store, 'delete').mockImplementationOnce(async (sha) => {
-        answer = (await record('/late', c.sha, 100)).record;
-        return remove(sha);
-      });
       expect(await sut().run(new FakeJobContext())).toMatchObject({ blobs_removed: 1, bytes_freed: 100 });
       expect(answer).toMatchObject({ upload_required: true, content_available: false });
       expect(await f.blobs.put(c.sha, Readable.from([c.bytes]))).toEqual({ sha256: c.sha, size: 100, created: true });
       expect(await served(c.sha)).toEqual(c.bytes);
+      expect((await f.files.list({})).items).toEqual([expect.objectContaining({ sha256: c.sha, content_available: true })]);
     });
 
     it('makes an upload of content it is removing wait, then store it anew: it ends stored and registered', async () => {
@@ -154,7 +155,7 @@ describe('GcJob', () => {
       let upload: Promise<unknown> = Promise.resolve();
       jest.spyOn(f.store, 'delete').mockImplementationOnce(async (sha) => {
         upload = f.blobs.put(c.sha, Readable.from([c.bytes]));
-        // The upload claims the digest and finds it being removed: it waits while the removal goes on.
+        // The upload claims the digest and finds it marked: it waits while the removal goes on.
         for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
         return remove(sha);
       });
@@ -163,28 +164,29 @@ describe('GcJob', () => {
       expect(await served(c.sha)).toEqual(c.bytes);
     });
 
-    it('fails an upload whose claimed entry it removed during the upload (503), leaving nothing registered over it', async () => {
+    it('keeps content an upload found already stored while that upload runs, whatever its grace', async () => {
       const c = await stored(100);
       const storePut = f.store.put.bind(f.store);
+      const runs: unknown[] = [];
       jest.spyOn(f.store, 'put').mockImplementationOnce(async (sha, body, options) => {
-        const stored = await storePut(sha, body, options);
-        // The copy this upload found already stored goes now.
-        await sut().run(new FakeJobContext());
-        return stored;
+        const put = await storePut(sha, body, options);
+        runs.push(await sut().run(new FakeJobContext()));
+        return put;
       });
-      await expect(f.blobs.put(c.sha, Readable.from([c.bytes]))).rejects.toMatchObject({ code: 'unavailable' });
-      expect(await registered(c.sha)).toBe(false);
-      expect(await f.blobs.missing([c.sha])).toEqual([c.sha]);
-      expect(await f.blobs.put(c.sha, Readable.from([c.bytes]))).toMatchObject({ created: true });
+      expect(await f.blobs.put(c.sha, Readable.from([c.bytes]))).toEqual({ sha256: c.sha, size: 100, created: false });
+      expect(runs).toEqual([expect.objectContaining({ blobs_removed: 0 })]);
       expect(await served(c.sha)).toEqual(c.bytes);
     });
 
-    it('leaves alone content an upload has claimed and not stored yet', async () => {
-      const c = content(100);
-      await f.metadata.claimUpload(c.sha, new Date(Date.now() - 10_000));
-      await f.loose.put(c.sha, Readable.from([c.bytes]));
-      expect(await sut().run(new FakeJobContext())).toMatchObject({ blobs_removed: 0, orphans_adopted: 0 });
-      expect(await f.loose.stat(c.sha)).toMatchObject({ size: 100 });
+    it('heeds the claims of uploads under way, and not those an upload left behind an hour ago', async () => {
+      const [fresh, stale] = [content(100), content(200)];
+      for (const c of [fresh, stale]) await f.loose.put(c.sha, Readable.from([c.bytes]));
+      await f.metadata.claimUpload(fresh.sha, new Date());
+      await f.metadata.claimUpload(stale.sha, new Date(Date.now() - 2 * HOUR));
+      // Both are orphans (stored, never registered): adopted, then past a grace of 0.
+      expect(await sut().run(new FakeJobContext())).toEqual({ blobs_removed: 1, bytes_freed: 200, orphans_adopted: 2, packs_rewritten: 0 });
+      expect(await f.loose.stat(fresh.sha)).toMatchObject({ size: 100 });
+      expect(await f.loose.stat(stale.sha)).toBeNull();
     });
 
     it('stops at a safe point when cancelled, saving where it was, and goes on from there when resumed', async () => {

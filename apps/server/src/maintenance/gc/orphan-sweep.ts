@@ -1,4 +1,5 @@
 import type { Sha256 } from '@app/contracts';
+import { UPLOAD_CLAIM_STALE_MS } from '@app/metadata';
 import type { BlobStat } from '@app/storage';
 import type { GcRun } from './gc-run';
 
@@ -38,10 +39,16 @@ async function adoptPage(run: GcRun, page: BlobStat[]): Promise<void> {
     run.tally.orphansAdopted += (await collector.adopt(orphans, new Date(run.now()))).length;
   } else if (orphans.length > 0) {
     run.tally.orphansAdopted += orphans.length;
-    // Adopted now, an orphan is past the grace when the registry walk begins only if the grace is 0.
+    // Adopted now, an orphan is past the grace when the registry walk begins only if the grace is 0 (and no upload
+    // under way claims it).
     if (run.rules.graceMs === 0) {
-      const packed = await packs.lookupMany(orphans.map((blob) => blob.sha256));
-      for (const blob of orphans) {
+      const held = await collector.held(
+        orphans.map((blob) => blob.sha256),
+        new Date(run.now() - UPLOAD_CLAIM_STALE_MS),
+      );
+      const doomed = orphans.filter((blob) => !held.has(blob.sha256));
+      const packed = await packs.lookupMany(doomed.map((blob) => blob.sha256));
+      for (const blob of doomed) {
         run.tally.blobsRemoved += 1;
         const entry = packed.get(blob.sha256);
         if (entry) run.wouldDeaden(entry.packId, entry.length);

@@ -9,18 +9,22 @@ const DELETES_AT_ONCE = 16;
 
 /** The times one registry walk decides by. */
 interface Walk {
-  /** Content untouched since then is past its grace. */
+  /** Content last touched then or before is past its grace. */
   cutoff: Date;
-  /** A storing entry claimed before then was left by an upload that died. */
-  staleClaims: Date;
-  /** A removal marked before then belongs to an attempt that is gone. */
+  /** Upload claims since then are of uploads under way (older ones were left by uploads that died). */
+  claimsSince: Date;
+  /** Marks set before then belong to an attempt that is gone. */
   takeOver: Date;
 }
 
-/** Whether an entry may be collected: past its grace, not taken down, not being removed, no live upload's claim. */
+/** Whether an entry may be condemned: past its grace (with a grace of 0, anything touched until now), not taken down, not marked. */
 function collectable(entry: CollectableEntry, walk: Walk): boolean {
-  if (entry.taken_down || entry.removing_since !== null || entry.touched_at >= walk.cutoff) return false;
-  return entry.storing_since === null || entry.storing_since < walk.staleClaims;
+  return !entry.taken_down && entry.mark === null && entry.touched_at <= walk.cutoff;
+}
+
+/** A mark an attempt that is gone left behind. */
+function leftOver(entry: CollectableEntry, walk: Walk): boolean {
+  return entry.mark !== null && entry.mark.at < walk.takeOver;
 }
 
 /**
@@ -28,16 +32,16 @@ function collectable(entry: CollectableEntry, walk: Walk): boolean {
  * and nothing touched within the grace: taken-down content stays (its entry keeps refusing uploads), quarantined
  * content whose records are all gone goes (its moved-aside copy stays where quarantine put it).
  *
- * Per page: the records are looked up; the unreferenced entries are condemned (only if still untouched since the
- * cutoff); the records are looked up AGAIN and the entries that gained one are reverted; the rest are marked
- * removing (only if still condemned by this run: a record or an upload that touched one lifted its condemnation);
- * only then are their stored copies deleted, and last their entries. See ContentCollector for why a record answered
- * "not required" never points at content removed this way. A dry run counts what the first look finds.
+ * Per page: the content is looked up for records and upload claims; the unheld entries are marked (condemned); they
+ * are looked up AGAIN, and those that gained a record or a claim are unmarked; the rest are marked removing, their
+ * stored copies deleted, and last their entries and marks removed. See ContentCollector for why a record answered
+ * "not required", or an upload that found its content stored, never loses it this way. A dry run counts what the
+ * first look finds.
  */
 export async function sweepRegistry(run: GcRun, from: string, walkStartedAt: number): Promise<void> {
   const walk: Walk = {
     cutoff: new Date(walkStartedAt - run.rules.graceMs),
-    staleClaims: new Date(walkStartedAt - UPLOAD_CLAIM_STALE_MS),
+    claimsSince: new Date(walkStartedAt - UPLOAD_CLAIM_STALE_MS),
     takeOver: new Date(run.startedAt),
   };
   for (let after = from; ;) {
@@ -45,12 +49,19 @@ export async function sweepRegistry(run: GcRun, from: string, walkStartedAt: num
     const page = await run.ports.collector.registryPage(after, PAGE);
     if (page.length === 0) return;
     const candidates = page.filter((entry) => collectable(entry, walk));
-    const referenced = await run.ports.collector.referenced(candidates.map((entry) => entry.sha256));
-    const unreferenced = candidates.filter((entry) => !referenced.has(entry.sha256));
-    // Removals an attempt that is gone began: past recall, they are finished whatever refers to the content now.
-    const unfinished = page.filter((e) => e.removing_since !== null && e.removing_since < walk.takeOver);
-    if (run.dryRun) await countRemovals(run, unreferenced);
-    else await removePage(run, walk, unreferenced, unfinished);
+    const held = await run.ports.collector.held(
+      candidates.map((entry) => entry.sha256),
+      walk.claimsSince,
+    );
+    const unheld = candidates.filter((entry) => !held.has(entry.sha256));
+    if (run.dryRun) await countRemovals(run, unheld);
+    else
+      await removePage(
+        run,
+        walk,
+        unheld,
+        page.filter((entry) => leftOver(entry, walk)),
+      );
     run.tally.looked(page.length);
     after = page[page.length - 1].sha256;
     await run.save('registry', after, walkStartedAt);
@@ -64,31 +75,33 @@ async function countRemovals(run: GcRun, entries: CollectableEntry[]): Promise<v
     run.tally.blobsRemoved += 1;
     const packedEntry = packed.get(entry.sha256);
     if (packedEntry) run.wouldDeaden(packedEntry.packId, packedEntry.length);
-    else if (!entry.quarantined && entry.storing_since === null) run.tally.freed(entry.size);
+    else if (!entry.quarantined) run.tally.freed(entry.size);
   }
 }
 
-async function removePage(run: GcRun, walk: Walk, unreferenced: CollectableEntry[], unfinished: CollectableEntry[]): Promise<void> {
+async function removePage(run: GcRun, walk: Walk, unheld: CollectableEntry[], leftovers: CollectableEntry[]): Promise<void> {
   const { collector, packs } = run.ports;
+  // Marks a gone attempt left: a condemnation is lifted (the look that followed it is lost); a removal is finished.
+  for (const entry of leftovers) if (!entry.mark!.removing) await collector.revert([entry.sha256], entry.mark!.token);
   const condemned = await collector.condemn(
-    unreferenced.map((entry) => entry.sha256),
+    unheld.map((entry) => entry.sha256),
     run.token,
-    walk.cutoff,
-    walk.staleClaims,
+    new Date(run.now()),
   );
-  const gained = await collector.referenced(condemned);
+  const gained = await collector.held(condemned, walk.claimsSince);
   if (gained.size > 0) await collector.revert([...gained], run.token);
-  const doomed = [...condemned.filter((sha256) => !gained.has(sha256)), ...unfinished.map((entry) => entry.sha256)];
+  const unfinished = leftovers.filter((entry) => entry.mark!.removing).map((entry) => entry.sha256);
+  const doomed = [...condemned.filter((sha256) => !gained.has(sha256)), ...unfinished];
   if (doomed.length === 0) return;
   const packed = await packs.lookupMany(doomed);
   const removing = await collector.markRemoving(doomed, run.token, new Date(run.now()), walk.takeOver);
-  const sizes = new Map([...unreferenced, ...unfinished].map((entry) => [entry.sha256, entry.size]));
+  const sizes = new Map([...unheld, ...leftovers].map((entry) => [entry.sha256, entry.size]));
   const deleted = await deleteCopies(run, removing, (sha256, existed) => {
     // Packed bytes stay in their pack, dead, until the pack is rewritten (and counted then).
     if (existed && !packed.has(sha256)) run.tally.freed(sizes.get(sha256) ?? 0);
   });
   run.tally.blobsRemoved += await collector.finishRemoval(deleted, run.token);
-  // Cancelled between deletions: the entries whose copies were not deleted stay removing, for the next attempt.
+  // Cancelled between deletions: the entries whose copies were not deleted stay marked removing, for the next attempt.
   run.stopIfCancelled();
 }
 
