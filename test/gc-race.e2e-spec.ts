@@ -122,13 +122,15 @@ describeOnFerretDb('GC racing scans on two instances', 'the GC race suite', (fer
       expect(served).toEqual(expectedServed);
       // Every record answered "not required" has its content, served whole by either instance.
       expect(notRequired.length).toBeGreaterThan(ROUNDS * 9);
-      const checked = await Promise.all(
-        notRequired.map(async ({ id, sha }, i) => {
+      const checked: unknown[][] = [];
+      for (let start = 0; start < notRequired.length; start += 16) {
+        const batch = notRequired.slice(start, start + 16).map(async ({ id, sha }, i) => {
           const api = apis[i % 2];
           const record = (await api.get(`/api/v1/files/${id}`)).json();
           return [record.content_available, ...(await servedWhole(api, sha))];
-        }),
-      );
+        });
+        checked.push(...(await Promise.all(batch)));
+      }
       expect(checked).toEqual(notRequired.map(({ sha }) => [true, 200, sha]));
     }, 600_000);
   });
