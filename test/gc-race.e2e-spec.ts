@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { describeOnFerretDb, describeOnMinio, dropDatabase, mongoS3Env } from './support/backing-suites';
 import { Http, randomContent, sha256 } from './support/http';
-import { jobEnded, type JobView } from './support/jobs';
+import { type JobView, waitForJob } from './support/jobs';
 import { type RunningServer, startServer } from './support/server';
 
 /** Content under 4 KiB is packed, larger content loose; GC keeps nothing for a grace. */
@@ -80,7 +80,7 @@ describeOnFerretDb('GC racing scans on two instances', 'the GC race suite', (fer
           const res = await api.post('/api/v1/jobs', { type: 'gc' });
           if (res.status !== 202 && res.status !== 409) throw new Error(`gc not queued: ${res.status} ${res.text}`);
           const id = res.status === 202 ? res.json().id : res.json().error.details.job_id;
-          runs.push(await jobEnded(api, id));
+          runs.push(await waitForJob(api, id, undefined, 120_000));
         }
       };
 

@@ -70,12 +70,12 @@ function describeGcScenario(name: string, backing: () => Backing): void {
       expect(await stats()).toMatchObject({ blobs: 12, unreferenced_blobs: 8, unreferenced_bytes: 30_000, quarantined_blobs: 0 });
 
       const before = await store.storedBytes();
-      const dry = await runJob(api, 'gc', true);
+      const dry = await runJob(api, { type: 'gc', dry_run: true }, 120_000);
       expect(dry).toMatchObject({ state: 'succeeded', dry_run: true, error: null });
       expect(await store.storedBytes()).toBe(before);
       expect(await stats()).toMatchObject({ blobs: 12, unreferenced_blobs: 8 });
 
-      const run = await runJob(api, 'gc');
+      const run = await runJob(api, { type: 'gc' }, 120_000);
       expect(run).toMatchObject({ state: 'succeeded', error: null });
       expect(run.result).toEqual(dry.result);
       expect(run.result).toMatchObject({ blobs_removed: 9, orphans_adopted: 1 });
@@ -96,7 +96,12 @@ function describeGcScenario(name: string, backing: () => Backing): void {
       expect(listed.map((r: { content_available: boolean }) => r.content_available)).toEqual([true, true, true, true]);
       expect(await stats()).toMatchObject({ blobs: 4, unreferenced_blobs: 0, unreferenced_bytes: 0 });
       // Nothing is left for a second run.
-      expect((await runJob(api, 'gc')).result).toEqual({ blobs_removed: 0, bytes_freed: 0, orphans_adopted: 0, packs_rewritten: 0 });
+      expect((await runJob(api, { type: 'gc' }, 120_000)).result).toEqual({
+        blobs_removed: 0,
+        bytes_freed: 0,
+        orphans_adopted: 0,
+        packs_rewritten: 0,
+      });
     } finally {
       await server.stop();
     }

@@ -6,6 +6,8 @@ export * from './content-collector';
 export * from './key-store';
 export * from './stats-reader';
 export * from './job-store';
+export * from './retention-store';
+export * from './record-pruner';
 export * from './metadata-store';
 export * from './sqlite/sqlite-metadata-store';
 export * from './content-state';

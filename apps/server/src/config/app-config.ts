@@ -3,6 +3,7 @@ import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Max, MaxLength,
 import { resolve } from 'node:path';
 
 import { toBool, toInt, toNumber } from './env-transforms';
+import { IsCronExpression } from './is-cron';
 
 /**
  * The server's whole configuration, read from the environment once at boot and validated.
@@ -235,6 +236,29 @@ export class AppConfig {
   @IsNumber()
   @Min(0.1)
   HOARD_JOB_POLL_SECONDS = 5;
+
+  /**
+   * Bytes per second a scrub reads at most, when its request names no `max_bytes_per_second` (scheduled scrubs
+   * always); 0: as fast as the store answers.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  HOARD_SCRUB_MAX_BYTES_PER_SECOND = 0;
+  /** When to queue a prune job (cron expression, server time); unset: never on a schedule. */
+  @IsOptional()
+  @IsCronExpression()
+  HOARD_PRUNE_SCHEDULE?: string;
+
+  /** When to queue a gc job; unset: never on a schedule. */
+  @IsOptional()
+  @IsCronExpression()
+  HOARD_GC_SCHEDULE?: string;
+
+  /** When to queue a scrub job; unset: never on a schedule. */
+  @IsOptional()
+  @IsCronExpression()
+  HOARD_SCRUB_SCHEDULE?: string;
 
   /** Absolute data directory. */
   get dataDir(): string {

@@ -16,6 +16,10 @@ export interface ServerSettingsValues {
   jobRenewMs: number;
   /** How often an instance looks for queued jobs and for jobs whose holder died. */
   jobPollMs: number;
+  /** A scrub's read rate when its request names none, in bytes per second; 0: unlimited. */
+  scrubMaxBytesPerSecond: number;
+  /** When to queue each job type (cron expressions); a type not named is never queued on a schedule. */
+  jobSchedules: Readonly<Partial<Record<'prune' | 'gc' | 'scrub', string>>>;
   /** How long content must have gone unstored and unreferenced before garbage collection removes it, in seconds. */
   gcGraceSeconds: number;
   /** Garbage collection rewrites a sealed pack whose live share (live bytes / size) is under this. */
@@ -34,6 +38,8 @@ export class ServerSettings implements ServerSettingsValues {
   readonly jobLeaseMs: number;
   readonly jobRenewMs: number;
   readonly jobPollMs: number;
+  readonly scrubMaxBytesPerSecond: number;
+  readonly jobSchedules: Readonly<Partial<Record<'prune' | 'gc' | 'scrub', string>>>;
   readonly gcGraceSeconds: number;
   readonly gcPackRewriteBelow: number;
 
@@ -45,6 +51,8 @@ export class ServerSettings implements ServerSettingsValues {
     this.jobLeaseMs = values.jobLeaseMs;
     this.jobRenewMs = values.jobRenewMs;
     this.jobPollMs = values.jobPollMs;
+    this.scrubMaxBytesPerSecond = values.scrubMaxBytesPerSecond;
+    this.jobSchedules = values.jobSchedules;
     this.gcGraceSeconds = values.gcGraceSeconds;
     this.gcPackRewriteBelow = values.gcPackRewriteBelow;
   }
@@ -59,6 +67,16 @@ export class ServerSettings implements ServerSettingsValues {
       jobLeaseMs: Math.round(config.HOARD_JOB_LEASE_SECONDS * 1000),
       jobRenewMs: Math.round(config.HOARD_JOB_RENEW_SECONDS * 1000),
       jobPollMs: Math.round(config.HOARD_JOB_POLL_SECONDS * 1000),
+      scrubMaxBytesPerSecond: config.HOARD_SCRUB_MAX_BYTES_PER_SECOND,
+      jobSchedules: Object.fromEntries(
+        (
+          [
+            ['prune', config.HOARD_PRUNE_SCHEDULE],
+            ['gc', config.HOARD_GC_SCHEDULE],
+            ['scrub', config.HOARD_SCRUB_SCHEDULE],
+          ] as const
+        ).filter(([, cron]) => cron !== undefined),
+      ),
       gcGraceSeconds: config.HOARD_GC_GRACE_SECONDS,
       gcPackRewriteBelow: config.HOARD_GC_PACK_REWRITE_BELOW,
     });

@@ -10,6 +10,8 @@ import {
   METADATA_STORE,
   MetadataLifecycle,
   MetadataStore,
+  RECORD_PRUNER,
+  RETENTION_STORE,
   STATS_READER,
 } from '@app/metadata';
 import { makeDataDir } from './data-dir';
@@ -17,7 +19,17 @@ import { AppConfig } from '../config/app-config';
 import { createBlobStore, createMetadataStore } from './store.factory';
 
 /** Every metadata port is the one adapter (one connection), each under its own token. */
-const METADATA_PORTS = [METADATA_LIFECYCLE, FILE_RECORD_STORE, BLOB_REGISTRY, KEY_STORE, STATS_READER, JOB_STORE, CONTENT_COLLECTOR];
+const METADATA_PORTS = [
+  METADATA_LIFECYCLE,
+  FILE_RECORD_STORE,
+  BLOB_REGISTRY,
+  KEY_STORE,
+  STATS_READER,
+  JOB_STORE,
+  RETENTION_STORE,
+  RECORD_PRUNER,
+  CONTENT_COLLECTOR,
+];
 
 /** Garbage collection's work on packs: the packed store's own, or nothing for a store without packs. */
 const PACKS = {

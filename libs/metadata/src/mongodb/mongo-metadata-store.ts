@@ -15,6 +15,8 @@ import {
 } from '../metadata-types';
 import type { JobClaim, JobEnd, JobPage, JobQuery, JobRecord, JobUpdate, NewJob } from '../job-store';
 import type { MetadataStore } from '../metadata-store';
+import type { PathKey, PathVersions } from '../record-pruner';
+import type { RetentionRule } from '../retention-store';
 import { type BlobDoc, type FileDoc, type KeyDoc, fromKeyRecord, toKeyRecord, toStoredFile } from './mongo-documents';
 import { mapMongoError } from './mongo-errors';
 import { MongoFileRecorder } from './mongo-file-recorder';
@@ -24,6 +26,7 @@ import { type BlobTouchDoc, type GcMarkDoc, MongoContentCollector, type UploadCl
 import { LIVE, mapDoc, parseObjectId, pathPrefixFilter, sumOf } from './mongo-queries';
 import { ensureMongoIndexes } from './mongo-indexes';
 import { type JobDoc, MongoJobs } from './mongo-jobs';
+import { MongoPruning } from './mongo-pruning';
 
 export interface MongoMetadataStoreOptions {
   uri: string;
@@ -44,6 +47,7 @@ export class MongoMetadataStore implements MetadataStore {
   private recorder?: MongoFileRecorder;
   private registry?: MongoBlobRegistry;
   private jobs?: MongoJobs;
+  private pruning?: MongoPruning;
   private collector?: MongoContentCollector;
 
   constructor(private readonly options: MongoMetadataStoreOptions) {}
@@ -64,6 +68,7 @@ export class MongoMetadataStore implements MetadataStore {
       const marks = db.collection<GcMarkDoc>('gc_marks');
       this.registry = new MongoBlobRegistry(db.collection<BlobDoc>('blobs'), db.collection<FileDoc>('files'), marks);
       this.jobs = new MongoJobs(db.collection<JobDoc>('jobs'));
+      this.pruning = new MongoPruning(db);
       this.collector = new MongoContentCollector(
         db.collection<BlobDoc>('blobs'),
         db.collection<FileDoc>('files'),
@@ -84,7 +89,7 @@ export class MongoMetadataStore implements MetadataStore {
 
   async close(): Promise<void> {
     const client = this.client;
-    this.client = this.db = this.recorder = this.registry = this.jobs = this.collector = undefined;
+    this.client = this.db = this.recorder = this.registry = this.jobs = this.pruning = this.collector = undefined;
     await client?.close();
   }
 
@@ -187,6 +192,10 @@ export class MongoMetadataStore implements MetadataStore {
     return this.run(() => this.registry!.reinstate(sha256));
   }
 
+  async listBlobs(after: string, limit: number): Promise<BlobEntry[]> {
+    return this.run(() => this.registry!.listAfter(after, limit));
+  }
+
   async createKey(key: KeyRecord): Promise<void> {
     await this.run(() => this.keys().insertOne(fromKeyRecord(key)));
   }
@@ -269,6 +278,30 @@ export class MongoMetadataStore implements MetadataStore {
 
   async cancelJob(id: string, now: Date): Promise<{ job: JobRecord; wasFinal: boolean } | null> {
     return this.run(() => this.jobs!.cancel(id, now));
+  }
+
+  async getRetentionRules(): Promise<RetentionRule[]> {
+    return this.run(() => this.pruning!.getRules());
+  }
+
+  async setRetentionRules(rules: RetentionRule[]): Promise<void> {
+    await this.run(() => this.pruning!.setRules(rules));
+  }
+
+  async countVersions(): Promise<number> {
+    return this.run(() => this.pruning!.countVersions());
+  }
+
+  async pathVersions(after: PathKey | null, limit: number): Promise<PathVersions[]> {
+    return this.run(() => this.pruning!.pathVersions(after, limit));
+  }
+
+  async removeVersions(ids: string[]): Promise<string[]> {
+    return this.run(() => this.pruning!.removeVersions(ids));
+  }
+
+  async forgetDeletedPath(path: PathKey, deletedAt: Date): Promise<number> {
+    return this.run(() => this.pruning!.forgetDeletedPath(path, deletedAt));
   }
 
   registryPage(after: string, limit: number): Promise<CollectableEntry[]> {

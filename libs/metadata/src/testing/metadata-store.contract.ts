@@ -3,6 +3,8 @@ import { describeBlobRegistryContract } from './blob-registry.contract';
 import { describeContentCollectorContract } from './content-collector.contract';
 import { describeFileRecordStoreContract } from './file-record-store.contract';
 import { describeJobStoreContract } from './job-store.contract';
+import { describeRecordPrunerContract } from './record-pruner.contract';
+import { describeRetentionStoreContract } from './retention-store.contract';
 import { describeKeyStoreContract } from './key-store.contract';
 import { describeStatsReaderContract } from './stats-reader.contract';
 
@@ -18,5 +20,7 @@ export function describeMetadataStoreContract(name: string, factory: MetadataSto
   describeKeyStoreContract(name, factory);
   describeStatsReaderContract(name, factory);
   describeJobStoreContract(name, factory);
+  describeRetentionStoreContract(name, factory);
+  describeRecordPrunerContract(name, factory);
   describeContentCollectorContract(name, factory);
 }

@@ -38,7 +38,7 @@ describe('GcJob', () => {
       expect(await registered(gone.sha)).toBe(false);
       expect(await f.store.stat(gone.sha)).toBeNull();
       for (const c of [young, current, history, deleted]) expect(await served(c.sha)).toEqual(c.bytes);
-      expect(context.last).toEqual({ done: 10, bytes: 2000 });
+      expect(context.lastProgress).toEqual({ done: 10, bytes: 2000 });
       expect(await f.metadata.contentTotals()).toEqual({ unreferenced_blobs: 1, unreferenced_bytes: 30, quarantined_blobs: 0 });
     });
 
@@ -46,7 +46,7 @@ describe('GcJob', () => {
       const [a, b] = [await put(100), await put(200)];
       await age(a.sha, 100);
       await age(b.sha, 200);
-      expect(await sut().run(new FakeJobContext(true))).toEqual({
+      expect(await sut().run(new FakeJobContext({ dryRun: true }))).toEqual({
         blobs_removed: 2,
         bytes_freed: 300,
         orphans_adopted: 0,
@@ -192,19 +192,21 @@ describe('GcJob', () => {
     it('stops at a safe point when cancelled, saving where it was, and goes on from there when resumed', async () => {
       for (let i = 0; i < 3; i++) await stored(10);
       const context = new FakeJobContext();
-      context.cancel(new Error('cancelled by an admin'));
-      await expect(sut().run(context)).rejects.toThrow('cancelled by an admin');
+      context.cancel();
+      await expect(sut().run(context)).rejects.toThrow('the job was cancelled');
       expect((await f.metadata.registryPage('', 10)).length).toBe(3);
       const [last] = (await f.metadata.registryPage('', 10)).slice(-1);
-      const resumed = new FakeJobContext(false, {
-        phase: 'registry',
-        after: last.sha256.replace(/.$/, '0'),
-        walk_started_at: Date.now(),
-        tally: { blobs_removed: 5, bytes_freed: 50, orphans_adopted: 0, packs_rewritten: 0, examined: 7 },
+      const resumed = new FakeJobContext({
+        checkpoint: {
+          phase: 'registry',
+          after: last.sha256.replace(/.$/, '0'),
+          walk_started_at: Date.now(),
+          tally: { blobs_removed: 5, bytes_freed: 50, orphans_adopted: 0, packs_rewritten: 0, examined: 7 },
+        },
       });
       expect(await sut().run(resumed)).toEqual({ blobs_removed: 6, bytes_freed: 60, orphans_adopted: 0, packs_rewritten: 0 });
       expect((await f.metadata.registryPage('', 10)).length).toBe(2);
-      expect(resumed.checkpoints).toEqual([expect.objectContaining({ phase: 'registry', after: last.sha256 })]);
+      expect(resumed.saved).toEqual([expect.objectContaining({ phase: 'registry', after: last.sha256 })]);
     });
   });
 
@@ -227,7 +229,7 @@ describe('GcJob', () => {
     it('rewrites a sealed pack whose live share fell under the setting: its dead bytes freed, the rest still served', async () => {
       const { blobs, sealed } = await fill([0, 1, 2, 3]);
       const expected = { blobs_removed: 5, bytes_freed: 2500, orphans_adopted: 0, packs_rewritten: 1 };
-      expect(await sut().run(new FakeJobContext(true))).toEqual(expected);
+      expect(await sut().run(new FakeJobContext({ dryRun: true }))).toEqual(expected);
       expect((await packs()).map((p) => p.id)).toContain(sealed.id);
       expect(await sut().run(new FakeJobContext())).toEqual(expected);
       expect((await packs()).map((p) => [p.sealed, p.entries, p.liveBytes])).toEqual([[false, 5, 2500]]);
