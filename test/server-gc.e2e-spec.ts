@@ -34,10 +34,10 @@ function packForm(parts: Array<{ sha: string; data: Buffer }>): FormData {
 }
 
 /**
- * Records deleted (still records: their content stays), content uploaded and never recorded, an orphan left by an
- * upload that died: GC with a grace of 0 removes exactly the unreferenced content, frees the bytes it says, rewrites
- * the pack the removed content left mostly dead, and every record's content is still served whole. A dry run first
- * reports the same and changes nothing.
+ * Content uploaded and never recorded, records deleted (still records: their content stays), then pruned with an old
+ * version, and an orphan left by an upload that died: GC with a grace of 0 removes exactly the unreferenced content,
+ * frees the bytes it says, rewrites the pack the removed content left mostly dead, and every record's content is still
+ * served whole. A dry run first reports the same and changes nothing.
  */
 function describeGcScenario(name: string, backing: () => Backing): void {
   it(`${name}: removes exactly the unreferenced content and frees its bytes; a dry run changes nothing`, async () => {
@@ -46,18 +46,28 @@ function describeGcScenario(name: string, backing: () => Backing): void {
     try {
       let api = new Http(server.url, server.adminKey);
       const small = (n: number) => Array.from({ length: n }, () => randomContent(3000));
-      const [kept, dropped, deleted] = [small(2), small(6), small(1)];
+      const [kept, dropped, deleted, [older, newer]] = [small(2), small(6), small(1), small(2)];
       const keptLarge = randomContent(6000);
       const droppedLarge = [randomContent(6000), randomContent(6000)];
-      const packed = await api.post('/api/v1/blobs/pack', undefined, { body: packForm([...kept, ...dropped, ...deleted]) });
+      const packed = await api.post('/api/v1/blobs/pack', undefined, { body: packForm([...kept, ...dropped, ...deleted, older, newer]) });
       expectStatus(packed, 200);
       for (const c of [keptLarge, ...droppedLarge]) expectStatus(await api.put(blob(c.sha), c.data), 201);
-      const recorded = [...kept, ...deleted, keptLarge];
-      const files = recorded.map((c, i) => ({ hostname: 'h', filepath: `/f${i}`, sha256: c.sha, size: c.data.length }));
-      const batch = await api.post('/api/v1/files/batch', { files });
-      expect(batch.json().results.map((r: { upload_required: boolean }) => r.upload_required)).toEqual([false, false, false, false]);
-      // A deleted record is still a record (history, restores at a time): its content stays.
-      expectStatus(await api.post('/api/v1/files/deleted', { hostname: 'h', filepaths: ['/f2'] }), 200);
+      const record = (filepath: string, c: { sha: string; data: Buffer }) => ({
+        hostname: 'h',
+        filepath,
+        sha256: c.sha,
+        size: c.data.length,
+      });
+      const files = [
+        record('/k0', kept[0]),
+        record('/k1', kept[1]),
+        record('/gone', deleted[0]),
+        record('/large', keptLarge),
+        record('/v', older),
+      ];
+      const batch = await api.post('/api/v1/files/batch', { files: [...files, record('/v', newer)] });
+      expect(batch.json().results.map((r: { upload_required: boolean }) => r.upload_required)).toEqual(Array(6).fill(false));
+      expectStatus(await api.post('/api/v1/files/deleted', { hostname: 'h', filepaths: ['/gone'] }), 200);
       const orphan = randomContent(5000);
       await store.plantOrphan(orphan.sha, orphan.data);
       if (store.local) {
@@ -67,33 +77,46 @@ function describeGcScenario(name: string, backing: () => Backing): void {
         api = new Http(server.url, server.adminKey);
       }
       const stats = async () => (await api.get('/api/v1/stats')).json();
-      expect(await stats()).toMatchObject({ blobs: 12, unreferenced_blobs: 8, unreferenced_bytes: 30_000, quarantined_blobs: 0 });
+      expect(await stats()).toMatchObject({ blobs: 14, unreferenced_blobs: 8, unreferenced_bytes: 30_000, quarantined_blobs: 0 });
+      // A deleted record and an old version are still records: only what was never recorded, and the orphan, would go.
+      expect((await runJob(api, { type: 'gc', dry_run: true }, 120_000)).result).toMatchObject({ blobs_removed: 9 });
+
+      // Retention keeps one version a path and forgets deleted paths at once: prune releases two more contents.
+      const rules = [{ hostname: '*', path_prefix: '', keep_last: 1, keep_deleted_days: 0 }];
+      expectStatus(await api.call('PUT', '/api/v1/retention', { json: { rules } }), 200);
+      expect(await runJob(api, { type: 'prune' }, 120_000)).toMatchObject({ state: 'succeeded', result: { records_removed: 2 } });
+      expect(await stats()).toMatchObject({ blobs: 14, unreferenced_blobs: 10, unreferenced_bytes: 36_000 });
 
       const before = await store.storedBytes();
       const dry = await runJob(api, { type: 'gc', dry_run: true }, 120_000);
       expect(dry).toMatchObject({ state: 'succeeded', dry_run: true, error: null });
       expect(await store.storedBytes()).toBe(before);
-      expect(await stats()).toMatchObject({ blobs: 12, unreferenced_blobs: 8 });
+      expect(await stats()).toMatchObject({ blobs: 14, unreferenced_blobs: 10 });
 
       const run = await runJob(api, { type: 'gc' }, 120_000);
       expect(run).toMatchObject({ state: 'succeeded', error: null });
       expect(run.result).toEqual(dry.result);
-      expect(run.result).toMatchObject({ blobs_removed: 9, orphans_adopted: 1 });
+      expect(run.result).toMatchObject({ blobs_removed: 11, orphans_adopted: 1 });
       expect(run.result!.packs_rewritten).toBeGreaterThanOrEqual(1);
       expect(before - (await store.storedBytes())).toBe(run.result!.bytes_freed);
       expect(run.progress.bytes).toBe(run.result!.bytes_freed);
-      // On local disk the nine small blobs shared one pack: 27,000 bytes, 9,000 of them still live.
+      // On local disk the eleven small blobs shared one pack: 33,000 bytes, 9,000 of them still live.
       if (store.local)
-        expect(run.result).toEqual({ blobs_removed: 9, bytes_freed: 12_000 + 5000 + 18_000, orphans_adopted: 1, packs_rewritten: 1 });
+        expect(run.result).toEqual({ blobs_removed: 11, bytes_freed: 12_000 + 5000 + 24_000, orphans_adopted: 1, packs_rewritten: 1 });
       await store.checkPacks();
 
-      for (const c of recorded) {
+      for (const c of [...kept, keptLarge, newer]) {
         const got = await api.get(blob(c.sha));
         expect([got.status, sha256(got.body)]).toEqual([200, c.sha]);
       }
-      for (const c of [...dropped, ...droppedLarge, orphan]) expect((await api.get(blob(c.sha))).status).toBe(404);
+      for (const c of [...dropped, ...droppedLarge, ...deleted, older, orphan]) expect((await api.get(blob(c.sha))).status).toBe(404);
       const listed = (await api.get('/api/v1/files', { query: { include_deleted: true } })).json().items;
-      expect(listed.map((r: { content_available: boolean }) => r.content_available)).toEqual([true, true, true, true]);
+      expect(listed.map((r: { filepath: string; content_available: boolean }) => [r.filepath, r.content_available])).toEqual([
+        ['/k0', true],
+        ['/k1', true],
+        ['/large', true],
+        ['/v', true],
+      ]);
       expect(await stats()).toMatchObject({ blobs: 4, unreferenced_blobs: 0, unreferenced_bytes: 0 });
       // Nothing is left for a second run.
       expect((await runJob(api, { type: 'gc' }, 120_000)).result).toEqual({
