@@ -10,8 +10,9 @@ const PAGE = 1000;
  * Walks every stored blob (loose and packed, in digest order, from `after`) and registers those no registry entry
  * knows: bytes an upload stored before it died, never registered. Adopted with `touched_at` now, they are then
  * unreferenced content like any other, which the registry walk removes once the grace has passed (in this run when
- * the grace is 0). Adopting rather than deleting on sight keeps the race with an upload simple: the adoption is an
- * insert that fails if an upload claimed the digest first, and an upload that claims it after finds it stored.
+ * the grace is 0). Adopting rather than deleting on sight leaves the race with an upload to the registry walk's
+ * protocol: bytes an upload under way just stored are registered here, and kept there since its claim is fresh; an
+ * adoption is an insert, which an upload's own registration of the digest turns into an update.
  * Then removes loose copies that a packed copy shadows (reads take the packed one). A dry run counts only.
  */
 export async function sweepOrphans(run: GcRun, after: string): Promise<void> {
