@@ -156,13 +156,21 @@ export class MongoContentCollector implements ContentCollector {
 
   async touchReferenced(sha256s: Sha256[], now: Date): Promise<Map<Sha256, BlobEntry>> {
     if (sha256s.length === 0) return new Map();
-    const before = new Date(now.getTime() - TOUCH_EVERY_MS);
-    // A touch of the last minute stays (the upsert then meets it and is refused): at most one write a minute each.
-    const ops: AnyBulkWriteOperation<BlobTouchDoc>[] = sha256s.map((_id) => ({
-      updateOne: { filter: { _id, at: { $lt: before } }, update: { $set: { at: now } }, upsert: true },
-    }));
-    await this.touches.bulkWrite(ops, { ordered: false }).catch((error) => (onlyDuplicates(error) ? undefined : Promise.reject(error)));
-    return this.registry.get(sha256s);
+    const entries = await this.registry.get(sha256s);
+    // Only registered content is touched, at most once a minute: two commands, whatever the number of digests.
+    const registered = [...entries.keys()];
+    if (registered.length === 0) return entries;
+    const before = now.getTime() - TOUCH_EVERY_MS;
+    const touched = new Map((await this.touches.find({ _id: { $in: registered } }).toArray()).map((t) => [t._id, t.at.getTime()]));
+    const fresh = registered.filter((sha256) => !touched.has(sha256));
+    const stale = registered.filter((sha256) => (touched.get(sha256) ?? before) < before);
+    if (fresh.length > 0) {
+      const docs = fresh.map((_id) => ({ _id, at: now }));
+      // Another record path touched one at the same moment: its touch stands.
+      await this.touches.insertMany(docs, { ordered: false }).catch((error) => (onlyDuplicates(error) ? undefined : Promise.reject(error)));
+    }
+    if (stale.length > 0) await this.touches.updateMany({ _id: { $in: stale } }, { $set: { at: now } });
+    return entries;
   }
 
   async claimUpload(sha256: Sha256, now: Date, claim?: string): Promise<UploadClaim> {
