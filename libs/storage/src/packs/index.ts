@@ -4,4 +4,5 @@ export * from './local-pack-files';
 export * from './memory-pack-index';
 export * from './pack-writer';
 export * from './packed-blob-store';
+export * from './pack-maintenance';
 export { StoredCopyCorrupt } from './packed-read';
