@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Clones, FileRecord, HoardError, PutBlobResponse, type Sha256 } from '@app/contracts';
+import { Clones, HoardError, PutBlobResponse, type Sha256 } from '@app/contracts';
 import {
   BLOB_REGISTRY,
   BlobEntry,
