@@ -10,6 +10,8 @@ export interface ServerSettingsValues {
   bootstrapAdminKey: string | null;
   /** Absolute data directory (the first admin key's file is written there). */
   dataDir: string;
+  /** How long after its creation an unfinished resumable upload expires, in milliseconds. */
+  uploadExpiryMs: number;
 }
 
 /**
@@ -21,12 +23,14 @@ export class ServerSettings implements ServerSettingsValues {
   readonly tokenTtlSeconds: number;
   readonly bootstrapAdminKey: string | null;
   readonly dataDir: string;
+  readonly uploadExpiryMs: number;
 
   constructor(values: ServerSettingsValues) {
     this.maxBlobBytes = values.maxBlobBytes;
     this.tokenTtlSeconds = values.tokenTtlSeconds;
     this.bootstrapAdminKey = values.bootstrapAdminKey;
     this.dataDir = values.dataDir;
+    this.uploadExpiryMs = values.uploadExpiryMs;
   }
 
   /** The settings of a validated configuration. */
@@ -36,6 +40,7 @@ export class ServerSettings implements ServerSettingsValues {
       tokenTtlSeconds: config.HOARD_TOKEN_TTL_SECONDS,
       bootstrapAdminKey: config.HOARD_BOOTSTRAP_ADMIN_KEY ?? null,
       dataDir: config.dataDir,
+      uploadExpiryMs: Math.round(config.HOARD_UPLOAD_EXPIRY_HOURS * 3_600_000),
     });
   }
 }

@@ -22,8 +22,6 @@ export class LocalUploadStore extends FileStore implements UploadStore {
   readonly kind = 'local';
 
   constructor(options: LocalUploadStoreOptions) {
-    // FileStore creates its directory in a callback that throws out of reach; it is made here first.
-    mkdirSync(options.directory, { recursive: true, mode: 0o700 });
     super({ directory: options.directory, expirationPeriodInMilliseconds: options.expiryMs });
     this.extensions = [...UPLOAD_EXTENSIONS];
   }
@@ -106,3 +104,12 @@ export class LocalUploadStore extends FileStore implements UploadStore {
     return join(this.directory, id);
   }
 }
+
+// FileStore's constructor creates its directory in a callback that throws where nothing can catch it (a crash of
+// the process, even after the store was closed). Its private step is replaced: the directory is made before the
+// constructor returns, readable by the server's user only, and a failure is thrown to whoever built the store.
+Object.defineProperty(LocalUploadStore.prototype, 'checkOrCreateDirectory', {
+  value(this: LocalUploadStore) {
+    mkdirSync(this.directory, { recursive: true, mode: 0o700 });
+  },
+});
