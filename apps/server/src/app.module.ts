@@ -24,6 +24,8 @@ import { MetricsModule } from './metrics/metrics.module';
 import { StatsController } from './stats/stats.controller';
 import { StatsService } from './stats/stats.service';
 import { GivenStores, StoresModule } from './stores/stores.module';
+import { UploadsController } from './uploads/uploads.controller';
+import { UploadsService } from './uploads/uploads.service';
 
 /** The whole server, built from a validated config (on `stores` instead of the configured ones, when given). */
 @Module({})
@@ -41,6 +43,7 @@ export class AppModule {
         StatsController,
         CompatController,
         LoginController,
+        UploadsController,
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
@@ -54,6 +57,7 @@ export class AppModule {
         FileRecordsMapper,
         StatsService,
         HealthService,
+        UploadsService,
       ],
     };
   }

@@ -22,4 +22,6 @@ export const ROUTES = {
   key: (id: string) => `${API_PREFIX}/keys/${encodeURIComponent(id)}`,
   stats: `${API_PREFIX}/stats`,
   legacyUploadUrl: (sha256: string) => `/upload_file/${sha256}`,
+  uploads: `${API_PREFIX}/uploads`,
+  upload: (id: string) => `${API_PREFIX}/uploads/${encodeURIComponent(id)}`,
 } as const;

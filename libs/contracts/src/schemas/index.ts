@@ -4,3 +4,4 @@ export * from './blobs.schema';
 export * from './keys.schema';
 export * from './server.schema';
 export * from './putplace.schema';
+export * from './uploads.schema';

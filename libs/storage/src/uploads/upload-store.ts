@@ -1,3 +1,4 @@
+import { TUS_EXTENSIONS } from '@app/contracts';
 import { DataStore, ERRORS } from '@tus/utils';
 import type { Readable } from 'node:stream';
 
@@ -5,7 +6,7 @@ import type { Readable } from 'node:stream';
 export const UPLOAD_STORE = Symbol('UPLOAD_STORE');
 
 /** The tus extensions every upload store offers (no deferred length: content by digest has a known size). */
-export const UPLOAD_EXTENSIONS = ['creation', 'creation-with-upload', 'termination', 'expiration'];
+export const UPLOAD_EXTENSIONS: string[] = [...TUS_EXTENSIONS];
 
 /** An upload's id: lower-case hex, as the server names them. Nothing else reaches a path or an S3 key. */
 const UPLOAD_ID_RE = /^[0-9a-f]{32,64}$/;
