@@ -52,6 +52,22 @@ describe('UploadsController (in process)', () => {
     });
   });
 
+  it('documents every tus route and answer in /openapi.json, bodies optional', async () => {
+    const doc = (await f.request({ method: 'GET', url: '/openapi.json' }, null)).json();
+    const statuses = (path: string, method: string) => Object.keys(doc.paths[path][method].responses).map(Number);
+    expect(statuses('/api/v1/uploads', 'options')).toEqual(expect.arrayContaining([204]));
+    expect(statuses('/api/v1/uploads', 'post')).toEqual(expect.arrayContaining([201, 400, 401, 403, 410, 412, 413, 422, 429, 503, 507]));
+    expect(statuses('/api/v1/uploads/{id}', 'head')).toEqual(expect.arrayContaining([200, 401, 403, 404, 410, 412]));
+    expect(statuses('/api/v1/uploads/{id}', 'patch')).toEqual(expect.arrayContaining([204, 400, 404, 409, 410, 412, 413, 415, 422]));
+    expect(statuses('/api/v1/uploads/{id}', 'delete')).toEqual(expect.arrayContaining([204, 404, 410, 412]));
+    expect(doc.paths['/api/v1/uploads'].post.requestBody).toEqual({
+      required: false,
+      content: { 'application/offset+octet-stream': { schema: { type: 'string', format: 'binary' } } },
+    });
+    expect(doc.paths['/api/v1/uploads/{id}'].patch.requestBody.required).toBe(false);
+    expect(doc.paths['/api/v1/blobs/{sha256}'].put.requestBody.required).toBe(true);
+  });
+
   it('stores an upload sent in pieces once its last byte is in, then forgets the upload', async () => {
     const { bytes, sha } = content(900);
     const url = await createFor(sha, 900);

@@ -31,6 +31,8 @@ const DISCOVERY: Record<number, ResponseDoc> = {
 };
 
 const BODY = { [TUS_CONTENT_TYPE]: { schema: { type: 'string', format: 'binary' } } };
+/** A creation may carry the first bytes or none; a PATCH may carry none (the last, when every byte is in). */
+const TUS_BODY = { kind: 'raw' as const, content: BODY, optional: true };
 
 /** One tus request of this route, for the service: its key as checked before the body, and its response. */
 function exchange(request: AuthedRequest, reply: FastifyReply, id: string | null): TusExchange {
@@ -60,7 +62,7 @@ export class UploadsController {
       '`Upload-Length` (required, at most the largest blob) and `Upload-Metadata` naming the target: `sha256` (the digest ' +
       'the content must hash to). A body of type application/offset+octet-stream holds the first bytes. When the last ' +
       'byte is in, the content is verified and stored before the answer (`422 digest_mismatch` discards the upload).',
-    upload: { kind: 'raw', content: BODY },
+    upload: TUS_BODY,
     responses: {
       201: {
         description: 'Created; Location is the upload, Upload-Offset what the body carried',
@@ -115,7 +117,7 @@ export class UploadsController {
       'server holds (`409` otherwise). The request that brings the last byte is answered once the content is verified ' +
       'and stored (`422 digest_mismatch` discards the upload).',
     params: UploadIdParamsSchema,
-    upload: { kind: 'raw', content: BODY },
+    upload: TUS_BODY,
     responses: { 204: { description: 'Bytes stored; Upload-Offset is the new offset', headers: { ...resumable, ...offset, ...expires } } },
     errors: [404, 409, 410, 412, 415, 422],
   })
