@@ -1,5 +1,6 @@
 import { HttpTransport, TransportRequest, TransportResponse } from './http-transport';
 import { BlobDownload, DownloadOptions, HoardClientOptions } from './hoard-client.types';
+import { ByteRateLimit } from './byte-rate-limit';
 import { ResumableSettings } from './resumable-upload';
 import { RetryPolicy } from './retry-policy';
 
@@ -13,14 +14,17 @@ export abstract class ClientBase {
   constructor(options: HoardClientOptions) {
     const retry = typeof options.retries === 'number' ? { retries: options.retries } : options.retries;
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    // One budget for every upload of the client, plain and resumable alike.
+    const rateLimit = options.limitRate ? new ByteRateLimit(options.limitRate) : null;
     const settings = {
       baseUrl: this.baseUrl,
       apiKey: options.apiKey,
       userAgent: options.userAgent ?? 'hoard-client',
       retry: new RetryPolicy(retry),
+      rateLimit,
     };
     this.resumable = settings;
-    this.http = new HttpTransport({ ...settings, connections: options.connections, limitRate: options.limitRate });
+    this.http = new HttpTransport({ ...settings, connections: options.connections });
   }
 
   /** Closes pooled connections. */

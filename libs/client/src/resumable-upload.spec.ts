@@ -8,6 +8,7 @@ import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
+import { ByteRateLimit } from './byte-rate-limit';
 import { ResumableSettings, uploadResumable } from './resumable-upload';
 import { RetryPolicy } from './retry-policy';
 
@@ -134,6 +135,20 @@ describe('uploadResumable', () => {
       expect(result.resumedFrom).toBe(150_000);
       expect(server.received() - before).toBe(50_000);
       expect(readFileSync(join(server.dir, id)).equals(bytes)).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("paces its bytes by the client's upload rate budget", async () => {
+    const server = await tusServer();
+    try {
+      const bytes = randomBytes(512 * 1024);
+      const started = Date.now();
+      await uploadResumable({ ...settings(server.url), rateLimit: new ByteRateLimit(256 * 1024) }, sha(bytes), file(bytes), bytes.length);
+      // 448 KiB past the burst of 64 KiB, at 256 KiB/s.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1700);
+      expect(server.received()).toBe(bytes.length);
     } finally {
       await server.close();
     }

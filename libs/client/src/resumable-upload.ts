@@ -1,9 +1,12 @@
 import { HoardError, normalizeSha256, ROUTES } from '@app/contracts';
 import { createReadStream } from 'node:fs';
-import { DetailedError, Upload } from 'tus-js-client';
+import type { Readable } from 'node:stream';
+import { DefaultHttpStack, DetailedError, HttpRequest, HttpStack, Upload } from 'tus-js-client';
+import type { ByteRateLimit } from './byte-rate-limit';
 import { describeConnectionError } from './connection-errors';
 import { HoardHttpError } from './hoard-http.error';
 import type { RetryPolicy } from './retry-policy';
+import { throttled } from './throttled-body';
 
 /** How one resumable upload goes: where to continue, and what to be told on the way. */
 export interface ResumableUploadOptions {
@@ -31,6 +34,31 @@ export interface ResumableSettings {
   apiKey?: string;
   userAgent: string;
   retry: RetryPolicy;
+  /** The client's upload rate budget, shared with its other uploads (none: no limit). */
+  rateLimit?: ByteRateLimit | null;
+}
+
+/** tus-js-client's HTTP for Node, its request bodies paced by the client's upload rate budget. */
+class RateLimitedHttpStack implements HttpStack {
+  private readonly inner = new DefaultHttpStack({});
+
+  constructor(private readonly limit: ByteRateLimit) {}
+
+  createRequest(method: string, url: string): HttpRequest {
+    const request = this.inner.createRequest(method, url);
+    const send = request.send.bind(request);
+    request.send = (body: unknown) => {
+      if (!body || typeof (body as Readable).pipe !== 'function') return send(body);
+      // tus-js-client reads the length of a slice from its `size` (Content-Length).
+      const paced = Object.assign(throttled(body as Readable, this.limit), { size: (body as { size?: number }).size });
+      return send(paced);
+    };
+    return request;
+  }
+
+  getName(): string {
+    return 'RateLimitedHttpStack';
+  }
 }
 
 /**
@@ -62,6 +90,7 @@ export function uploadResumable(
       metadata: { sha256: digest },
       headers: { 'User-Agent': settings.userAgent, ...(settings.apiKey ? { 'X-API-Key': settings.apiKey } : {}) },
       chunkSize: options.chunkSize ?? Number.POSITIVE_INFINITY,
+      ...(settings.rateLimit ? { httpStack: new RateLimitedHttpStack(settings.rateLimit) } : {}),
       retryDelays: Array.from({ length: settings.retry.retries }, (_, n) => settings.retry.delayMs(n)),
       // The caller keeps the URL (onUrl); tus-js-client keeps nothing of its own.
       storeFingerprintForResuming: false,
