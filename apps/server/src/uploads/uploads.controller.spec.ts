@@ -73,7 +73,8 @@ describe('UploadsController (in process)', () => {
     const url = await createFor(sha, 900);
     expect(url).toMatch(/^\/api\/v1\/uploads\/[0-9a-f]{48}$/);
     const first = await patch(url, 0, bytes.subarray(0, 400));
-    expect([first.statusCode, first.headers['upload-offset']]).toEqual([204, '400']);
+    expect([first.statusCode, first.headers['upload-offset'], first.headers['tus-resumable']]).toEqual([204, '400', '1.0.0']);
+    expect(first.headers['x-request-id']).toEqual(expect.any(String));
     expect(first.headers['upload-expires']).toEqual(expect.any(String));
     const state = await head(url);
     expect([state.statusCode, state.headers['upload-offset'], state.headers['upload-length']]).toEqual([200, '400', '900']);

@@ -38,7 +38,12 @@ const TUS_BODY = { kind: 'raw' as const, content: BODY, optional: true };
 function exchange(request: AuthedRequest, reply: FastifyReply, id: string | null): TusExchange {
   // tus answers carry the protocol version, errors answered before the tus server included.
   reply.header('Tus-Resumable', TUS_VERSION);
-  return { req: request.raw, res: reply.raw, key: request.apiKey, id, hijack: () => reply.hijack() };
+  const hijack = () => {
+    // The headers every answer carries (X-Request-Id, Tus-Resumable) go with the response handed over.
+    for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value);
+    reply.hijack();
+  };
+  return { req: request.raw, res: reply.raw, key: request.apiKey, id, hijack };
 }
 
 /** `/api/v1/uploads`: resumable uploads over tus 1.0, handed to the tus server with their bodies unread. */
