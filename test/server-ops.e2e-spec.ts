@@ -93,6 +93,8 @@ describe('server: operations', () => {
       '/api_keys/{id}': ['delete'],
       '/api/login': ['post'],
       '/api/v2/auth/login': ['post'],
+      '/api/v1/uploads': ['options', 'post'],
+      '/api/v1/uploads/{id}': ['delete', 'head', 'options', 'patch'],
     };
     expect(Object.keys(doc.paths).sort()).toEqual(Object.keys(routes).sort());
     for (const [path, methods] of Object.entries(routes)) {

@@ -35,6 +35,9 @@ describe('LocalUploadStore', () => {
     expect(readdirSync(join(dir, 'uploads')).sort()).toEqual([id, `${id}.json`]);
     expect(statSync(join(dir, 'uploads')).mode & 0o777).toBe(0o700);
     expect(statSync(join(dir, 'uploads', id)).size).toBe(3);
+    expect([statSync(join(dir, 'uploads', id)).mode & 0o777, statSync(join(dir, 'uploads', `${id}.json`)).mode & 0o777]).toEqual([
+      0o600, 0o600,
+    ]);
   });
 
   it('removes the halves of an upload a crash left once they are older than the expiry, and nothing else', async () => {

@@ -1,7 +1,7 @@
 import { FileStore } from '@tus/file-store';
 import { ERRORS, Upload } from '@tus/utils';
 import { createReadStream, mkdirSync } from 'node:fs';
-import { open, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, open, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { isMissing, readNames } from '../local/fs-utils';
@@ -28,7 +28,10 @@ export class LocalUploadStore extends FileStore implements UploadStore {
 
   override async create(upload: Upload): Promise<Upload> {
     checkedUploadId(upload.id);
-    return super.create(upload);
+    const created = await super.create(upload);
+    // Readable by the server's user only, as every other file of the data dir.
+    await Promise.all([chmod(this.path(upload.id), 0o600), chmod(`${this.path(upload.id)}.json`, 0o600)]);
+    return created;
   }
 
   override async write(body: Readable, id: string, offset: number): Promise<number> {
