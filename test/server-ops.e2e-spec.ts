@@ -93,6 +93,8 @@ describe('server: operations', () => {
       '/api_keys/{id}': ['delete'],
       '/api/login': ['post'],
       '/api/v2/auth/login': ['post'],
+      '/api/v1/jobs': ['get', 'post'],
+      '/api/v1/jobs/{id}': ['delete', 'get'],
       '/api/v1/uploads': ['options', 'post'],
       '/api/v1/uploads/{id}': ['delete', 'head', 'options', 'patch'],
     };

@@ -19,6 +19,7 @@ import { FilesController } from './files/files.controller';
 import { FilesService } from './files/files.service';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
+import { JobsModule } from './jobs/jobs.module';
 import { KeysController } from './keys/keys.controller';
 import { MetricsModule } from './metrics/metrics.module';
 import { StatsController } from './stats/stats.controller';
@@ -33,7 +34,13 @@ export class AppModule {
   static forRoot(config: AppConfig, stores?: GivenStores): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), StoresModule.forRoot(stores), MetricsModule, TerminusModule.forRoot({ logger: false })],
+      imports: [
+        ConfigModule.forRoot(config),
+        StoresModule.forRoot(stores),
+        MetricsModule,
+        TerminusModule.forRoot({ logger: false }),
+        JobsModule,
+      ],
       controllers: [
         DocsController,
         HealthController,

@@ -1,6 +1,6 @@
 import { HttpTransport, TransportRequest, TransportResponse } from './http-transport';
 import { BlobDownload, DownloadOptions, HoardClientOptions } from './hoard-client.types';
-import { ByteRateLimit } from './byte-rate-limit';
+import { ByteRateLimit } from '@app/contracts';
 import { ResumableSettings } from './resumable-upload';
 import { RetryPolicy } from './retry-policy';
 

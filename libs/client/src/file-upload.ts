@@ -1,6 +1,6 @@
 import { close, fstat, open, read } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ByteRateLimit } from './byte-rate-limit';
+import type { ByteRateLimit } from '@app/contracts';
 import { changedSizeError } from './changed-file';
 import { NodeAgents, readText, startRequest } from './node-request';
 

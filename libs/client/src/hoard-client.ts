@@ -15,15 +15,15 @@ import {
 } from '@app/contracts';
 import { HoardHttpError } from './hoard-http.error';
 import { BodyFactory } from './hoard-client.types';
-import { KeyRoutes } from './key-routes';
+import { MaintenanceRoutes } from './maintenance-routes';
 import { multipartBody, newBoundary } from './multipart-body';
 
 /**
  * A typed client of every route of the Hoard HTTP API (API.md). Errors are HoardError with the contract's codes.
- * The routes come in groups, each in its own file: blobs (BlobRoutes), file records (FileRoutes), keys (KeyRoutes);
- * here the public routes, stats and the routes of the PutPlace document.
+ * The routes come in groups, each in its own file: blobs (BlobRoutes), file records (FileRoutes), keys (KeyRoutes),
+ * maintenance (MaintenanceRoutes); here the public routes, stats and the routes of the PutPlace document.
  */
-export class HoardClient extends KeyRoutes {
+export class HoardClient extends MaintenanceRoutes {
   // --- public routes -------------------------------------------------------------------------------------
 
   health(): Promise<{ status: string }> {

@@ -1,8 +1,7 @@
 import type { ClientRequest, IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HoardError } from '@app/contracts';
-import { ByteRateLimit } from './byte-rate-limit';
+import { ByteRateLimit, HoardError } from '@app/contracts';
 import { DEADLINE, describeConnectionError } from './connection-errors';
 import { HoardHttpError } from './hoard-http.error';
 import { FileBody, BodyError, ReadBufferPool, sendFile } from './file-upload';

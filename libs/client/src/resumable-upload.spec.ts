@@ -8,7 +8,7 @@ import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
-import { ByteRateLimit } from './byte-rate-limit';
+import { ByteRateLimit } from '@app/contracts';
 import { ResumableSettings, uploadResumable } from './resumable-upload';
 import { RetryPolicy } from './retry-policy';
 

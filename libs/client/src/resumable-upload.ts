@@ -2,7 +2,7 @@ import { HoardError, normalizeSha256, ROUTES } from '@app/contracts';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { DefaultHttpStack, DetailedError, HttpRequest, HttpStack, Upload } from 'tus-js-client';
-import type { ByteRateLimit } from './byte-rate-limit';
+import type { ByteRateLimit } from '@app/contracts';
 import { describeConnectionError } from './connection-errors';
 import { HoardHttpError } from './hoard-http.error';
 import type { RetryPolicy } from './retry-policy';

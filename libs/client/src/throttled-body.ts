@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { ByteRateLimit } from './byte-rate-limit';
+import type { ByteRateLimit } from '@app/contracts';
 
 /** A raw body that goes out no faster than `limit` allows, in slices of 64 KiB. */
 export function throttled(body: Readable | Buffer | string, limit: ByteRateLimit): Readable {

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { ByteRateLimit } from './byte-rate-limit';
+import type { ByteRateLimit } from '@app/contracts';
 import type { RetryPolicy } from './retry-policy';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';

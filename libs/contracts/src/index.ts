@@ -4,3 +4,4 @@ export * from './limits';
 export * from './routes';
 export * from './schemas';
 export * from './types';
+export * from './byte-rate-limit';

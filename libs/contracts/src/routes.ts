@@ -22,6 +22,8 @@ export const ROUTES = {
   key: (id: string) => `${API_PREFIX}/keys/${encodeURIComponent(id)}`,
   stats: `${API_PREFIX}/stats`,
   legacyUploadUrl: (sha256: string) => `/upload_file/${sha256}`,
+  jobs: `${API_PREFIX}/jobs`,
+  job: (id: string) => `${API_PREFIX}/jobs/${encodeURIComponent(id)}`,
   uploads: `${API_PREFIX}/uploads`,
   upload: (id: string) => `${API_PREFIX}/uploads/${encodeURIComponent(id)}`,
 } as const;

@@ -12,13 +12,18 @@ import type {
   CountResponseSchema,
   CreatedKeySchema,
   CreateKeyRequestSchema,
+  CreateJobRequestSchema,
   DeletedRequestSchema,
   FileMetadataSchema,
   FileRecordSchema,
   FileTypeSchema,
+  JobSchema,
+  JobStateSchema,
+  JobTypeSchema,
   KeyIdentitySchema,
   KeyInfoSchema,
   ListFilesQuerySchema,
+  ListJobsQuerySchema,
   LoginRequestSchema,
   LoginResponseSchema,
   MissingRequestSchema,
@@ -96,3 +101,14 @@ export type PutFileResponse = Static<typeof PutFileResponseSchema>;
 export type PutPlaceFileRecord = Static<typeof PutPlaceFileRecordSchema>;
 export type CompatCreateKeyRequest = Static<typeof CompatCreateKeyRequestSchema>;
 export type CompatCreatedKey = Static<typeof CompatCreatedKeySchema>;
+
+/** A maintenance job's type and state. */
+export type JobType = Static<typeof JobTypeSchema>;
+export type JobState = Static<typeof JobStateSchema>;
+export const JOB_TYPES: readonly JobType[] = ['prune', 'gc', 'scrub'];
+
+/** `POST /api/v1/jobs`: the type, whether it only counts, and the options of that type. */
+export type CreateJobRequest = Static<typeof CreateJobRequestSchema> & Record<string, unknown>;
+/** A maintenance job as the API shows it. */
+export type Job = Static<typeof JobSchema>;
+export type ListJobsQuery = Static<typeof ListJobsQuerySchema>;

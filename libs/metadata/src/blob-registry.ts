@@ -35,4 +35,9 @@ export interface BlobRegistry {
    * its content was being registered). Returns how many records changed.
    */
   setFileSizes(sha256: Sha256, size: number): Promise<number>;
+  /**
+   * Entries in ascending digest order, strictly after `after` ('' for the first page), at most `limit`: whatever
+   * their state (a scrub keeps those whose content must be stored). Paged, so that a walk of millions holds one page.
+   */
+  listBlobs(after: string, limit: number): Promise<BlobEntry[]>;
 }

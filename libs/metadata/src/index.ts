@@ -4,6 +4,7 @@ export * from './file-record-store';
 export * from './blob-registry';
 export * from './key-store';
 export * from './stats-reader';
+export * from './job-store';
 export * from './metadata-store';
 export * from './sqlite/sqlite-metadata-store';
 export * from './content-state';

@@ -12,6 +12,17 @@ describe('pruner', () => {
     expect(body).toEqual({ files: [{ filepath: '/a', hostname: 'h', sha256: EMPTY, size: 0 }] });
   });
 
+  it('keeps the other fields of an object that declares additionalProperties: true', () => {
+    const sut = pruner({ type: 'object', additionalProperties: true, properties: { type: { type: 'string' } } });
+    const body = { type: 'scrub', max_bytes_per_second: 5 };
+    sut(body);
+    expect(body).toEqual({ type: 'scrub', max_bytes_per_second: 5 });
+    const nested = pruner({ type: 'object', properties: { job: { type: 'object', additionalProperties: true, properties: {} } } });
+    const outer = { job: { any: 1 }, other: 2 };
+    nested(outer);
+    expect(outer).toEqual({ job: { any: 1 } });
+  });
+
   it('leaves values of another shape alone', () => {
     const sut = pruner(FileMetadataSchema);
     for (const value of [null, 3, 'x', [1, 2]]) expect(() => sut(value)).not.toThrow();

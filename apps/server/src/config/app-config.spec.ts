@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from './load-config';
+import { ServerSettings } from './server-settings';
 
 describe('loadConfig', () => {
   it('gives the embedded defaults for an empty environment', () => {
@@ -63,5 +64,23 @@ describe('loadConfig', () => {
 
   it('refuses an S3 part size under 5 MiB', () => {
     expect(() => loadConfig({ S3_PART_SIZE: String(1024 * 1024) })).toThrow(/S3_PART_SIZE/);
+  });
+
+  it('takes the job lease, renewal and poll intervals in seconds, a renewal shorter than the lease', () => {
+    expect(ServerSettings.from(loadConfig({}))).toMatchObject({ jobLeaseMs: 30_000, jobRenewMs: 10_000, jobPollMs: 5_000 });
+    const quick = loadConfig({ HOARD_JOB_LEASE_SECONDS: '2', HOARD_JOB_RENEW_SECONDS: '0.5', HOARD_JOB_POLL_SECONDS: '0.25' });
+    expect(ServerSettings.from(quick)).toMatchObject({ jobLeaseMs: 2000, jobRenewMs: 500, jobPollMs: 250 });
+    expect(() => loadConfig({ HOARD_JOB_LEASE_SECONDS: '10', HOARD_JOB_RENEW_SECONDS: '10' })).toThrow(
+      /HOARD_JOB_RENEW_SECONDS \(got "10"\): must be less than HOARD_JOB_LEASE_SECONDS \(10\)/,
+    );
+    expect(() => loadConfig({ HOARD_JOB_LEASE_SECONDS: '0.5' })).toThrow(/HOARD_JOB_LEASE_SECONDS/);
+    expect(() => loadConfig({ HOARD_JOB_POLL_SECONDS: 'soon' })).toThrow(/HOARD_JOB_POLL_SECONDS/);
+  });
+
+  it('reads the default rate of scrubs: none unless set, a whole number of bytes per second, never negative', () => {
+    expect(loadConfig({}).HOARD_SCRUB_MAX_BYTES_PER_SECOND).toBe(0);
+    expect(loadConfig({ HOARD_SCRUB_MAX_BYTES_PER_SECOND: '1048576' }).HOARD_SCRUB_MAX_BYTES_PER_SECOND).toBe(1048576);
+    expect(() => loadConfig({ HOARD_SCRUB_MAX_BYTES_PER_SECOND: '-1' })).toThrow(/HOARD_SCRUB_MAX_BYTES_PER_SECOND/);
+    expect(() => loadConfig({ HOARD_SCRUB_MAX_BYTES_PER_SECOND: '1.5' })).toThrow(/HOARD_SCRUB_MAX_BYTES_PER_SECOND/);
   });
 });

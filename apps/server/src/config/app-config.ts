@@ -200,6 +200,36 @@ export class AppConfig {
   S3_CREATE_BUCKET = false;
 
   /**
+   * How long an instance holds a maintenance job without renewing it: when its holder dies, another instance takes
+   * the job over this long after the last renewal (fractions allowed).
+   */
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(1)
+  HOARD_JOB_LEASE_SECONDS = 30;
+
+  /** How often the holder of a job renews its lease and looks for a cancel request; less than the lease. */
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0.1)
+  HOARD_JOB_RENEW_SECONDS = 10;
+
+  /** How often an instance looks for queued jobs (and for jobs whose holder died); a job queued on it starts at once. */
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0.1)
+  HOARD_JOB_POLL_SECONDS = 5;
+
+  /**
+   * Bytes per second a scrub reads at most, when its request names no `max_bytes_per_second` (scheduled scrubs
+   * always); 0: as fast as the store answers.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  HOARD_SCRUB_MAX_BYTES_PER_SECOND = 0;
+
+  /**
    * Unfinished resumable (tus) uploads expire this many hours after they were created (fractions allowed): later
    * requests for them answer `410`, and a periodic sweep removes their bytes (on S3 it aborts the multipart upload).
    */

@@ -32,6 +32,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (errors.length === 0 && config.HOARD_METRICS_PORT !== undefined && config.HOARD_METRICS_PORT === config.PORT) {
     throw new ConfigError(`Invalid configuration:\n  HOARD_METRICS_PORT (got "${config.HOARD_METRICS_PORT}"): must differ from PORT`);
   }
+  if (errors.length === 0 && config.HOARD_JOB_RENEW_SECONDS >= config.HOARD_JOB_LEASE_SECONDS) {
+    throw new ConfigError(
+      `Invalid configuration:\n  HOARD_JOB_RENEW_SECONDS (got "${config.HOARD_JOB_RENEW_SECONDS}"): must be less than HOARD_JOB_LEASE_SECONDS (${config.HOARD_JOB_LEASE_SECONDS})`,
+    );
+  }
   if (errors.length > 0) {
     const lines = errors.map((e) => {
       const shown = SECRETS.has(e.property) || e.value === undefined ? '' : ` (got "${String(e.value)}")`;

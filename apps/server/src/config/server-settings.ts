@@ -10,6 +10,14 @@ export interface ServerSettingsValues {
   bootstrapAdminKey: string | null;
   /** Absolute data directory (the first admin key's file is written there). */
   dataDir: string;
+  /** How long an instance holds a maintenance job without renewing it. */
+  jobLeaseMs: number;
+  /** How often the holder of a job renews its lease (and sees a cancel request); less than the lease. */
+  jobRenewMs: number;
+  /** How often an instance looks for queued jobs and for jobs whose holder died. */
+  jobPollMs: number;
+  /** A scrub's read rate when its request names none, in bytes per second; 0: unlimited. */
+  scrubMaxBytesPerSecond: number;
   /** How long after its creation an unfinished resumable upload expires, in milliseconds. */
   uploadExpiryMs: number;
 }
@@ -23,6 +31,10 @@ export class ServerSettings implements ServerSettingsValues {
   readonly tokenTtlSeconds: number;
   readonly bootstrapAdminKey: string | null;
   readonly dataDir: string;
+  readonly jobLeaseMs: number;
+  readonly jobRenewMs: number;
+  readonly jobPollMs: number;
+  readonly scrubMaxBytesPerSecond: number;
   readonly uploadExpiryMs: number;
 
   constructor(values: ServerSettingsValues) {
@@ -30,6 +42,10 @@ export class ServerSettings implements ServerSettingsValues {
     this.tokenTtlSeconds = values.tokenTtlSeconds;
     this.bootstrapAdminKey = values.bootstrapAdminKey;
     this.dataDir = values.dataDir;
+    this.jobLeaseMs = values.jobLeaseMs;
+    this.jobRenewMs = values.jobRenewMs;
+    this.jobPollMs = values.jobPollMs;
+    this.scrubMaxBytesPerSecond = values.scrubMaxBytesPerSecond;
     this.uploadExpiryMs = values.uploadExpiryMs;
   }
 
@@ -40,6 +56,10 @@ export class ServerSettings implements ServerSettingsValues {
       tokenTtlSeconds: config.HOARD_TOKEN_TTL_SECONDS,
       bootstrapAdminKey: config.HOARD_BOOTSTRAP_ADMIN_KEY ?? null,
       dataDir: config.dataDir,
+      jobLeaseMs: Math.round(config.HOARD_JOB_LEASE_SECONDS * 1000),
+      jobRenewMs: Math.round(config.HOARD_JOB_RENEW_SECONDS * 1000),
+      jobPollMs: Math.round(config.HOARD_JOB_POLL_SECONDS * 1000),
+      scrubMaxBytesPerSecond: config.HOARD_SCRUB_MAX_BYTES_PER_SECOND,
       uploadExpiryMs: Math.round(config.HOARD_UPLOAD_EXPIRY_HOURS * 3_600_000),
     });
   }

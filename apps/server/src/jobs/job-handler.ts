@@ -27,7 +27,9 @@ export interface JobContext {
   /**
    * Aborted when the job is cancelled, when this instance loses the job's lease, or when the server shuts down.
    * A handler checks it at its safe points and then throws `signal.reason` (or returns early) without leaving
-   * half-done work behind.
+   * half-done work behind. Once it is aborted, the reason decides how the job ends, whatever the handler does: a
+   * cancelled job ends `cancelled` (with the result the handler returned, if it returned one), a job stopped by a
+   * shutdown goes back to the queue with its last checkpoint, and one whose lease was lost is left to its new holder.
    */
   readonly signal: AbortSignal;
   /** What an earlier attempt of this job saved with {@link saveCheckpoint}, or null on a first attempt. */

@@ -9,6 +9,8 @@ import {
   BlobRegistry,
   FILE_RECORD_STORE,
   FileRecordStore,
+  JOB_STORE,
+  JobStore,
   KEY_STORE,
   KeyStore,
   METADATA_LIFECYCLE,
@@ -31,6 +33,7 @@ class PortsConsumer {
     @Inject(BLOB_REGISTRY) readonly registry: BlobRegistry,
     @Inject(KEY_STORE) readonly keys: KeyStore,
     @Inject(STATS_READER) readonly stats: StatsReader,
+    @Inject(JOB_STORE) readonly jobs: JobStore,
   ) {}
 }
 
@@ -54,7 +57,7 @@ describe('StoresModule', () => {
 
   it('provides every metadata port from one initialised adapter, and the blob store', async () => {
     const sut = app.get(PortsConsumer);
-    const ports = [sut.lifecycle, sut.records, sut.registry, sut.keys, sut.stats];
+    const ports = [sut.lifecycle, sut.records, sut.registry, sut.keys, sut.stats, sut.jobs];
     expect(ports[0]).toBeInstanceOf(SqliteMetadataStore);
     expect(ports.every((port) => port === ports[0])).toBe(true);
     await expect(sut.lifecycle.ping()).resolves.toBeUndefined();

@@ -3,6 +3,7 @@ import { BLOB_STORE, BlobStore, MemoryUploadStore, UPLOAD_STORE, UploadStore } f
 import {
   BLOB_REGISTRY,
   FILE_RECORD_STORE,
+  JOB_STORE,
   KEY_STORE,
   METADATA_LIFECYCLE,
   METADATA_STORE,
@@ -16,7 +17,7 @@ import { ServerSettings } from '../config/server-settings';
 import { createBlobStore, createMetadataStore, createUploadStore } from './store.factory';
 
 /** Every metadata port is the one adapter (one connection), each under its own token. */
-const METADATA_PORTS = [METADATA_LIFECYCLE, FILE_RECORD_STORE, BLOB_REGISTRY, KEY_STORE, STATS_READER];
+const METADATA_PORTS = [METADATA_LIFECYCLE, FILE_RECORD_STORE, BLOB_REGISTRY, KEY_STORE, STATS_READER, JOB_STORE];
 
 const uploadExpiryMs = (config: AppConfig) => ServerSettings.from(config).uploadExpiryMs;
 

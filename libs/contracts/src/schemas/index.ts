@@ -4,4 +4,5 @@ export * from './blobs.schema';
 export * from './keys.schema';
 export * from './server.schema';
 export * from './putplace.schema';
+export * from './jobs.schema';
 export * from './uploads.schema';

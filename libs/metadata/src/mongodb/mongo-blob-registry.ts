@@ -65,6 +65,18 @@ export class MongoBlobRegistry {
     return sumOf(this.blobs, AVAILABLE);
   }
 
+  /** One page of entries by `_id` (the digest): a range of the primary index. */
+  async listAfter(after: string, limit: number): Promise<BlobEntry[]> {
+    // A limit of 0 means none to MongoDB.
+    if (limit <= 0) return [];
+    const docs = await this.blobs
+      .find({ _id: { $gt: after as Sha256 } })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .toArray();
+    return docs.map(toBlobEntry);
+  }
+
   async reinstate(_id: Sha256): Promise<boolean> {
     return (await this.blobs.deleteOne({ _id, deleted_at: { $ne: null } })).deletedCount > 0;
   }

@@ -12,6 +12,7 @@ import {
   type StoreStats,
   type StoredFile,
 } from '../metadata-types';
+import type { JobClaim, JobEnd, JobPage, JobQuery, JobRecord, JobUpdate, NewJob } from '../job-store';
 import type { MetadataStore } from '../metadata-store';
 import { type BlobDoc, type FileDoc, type KeyDoc, fromKeyRecord, toKeyRecord, toStoredFile } from './mongo-documents';
 import { mapMongoError } from './mongo-errors';
@@ -20,6 +21,7 @@ import { listMongoFiles } from './mongo-file-listing';
 import { MongoBlobRegistry } from './mongo-blob-registry';
 import { LIVE, mapDoc, parseObjectId, pathPrefixFilter, sumOf } from './mongo-queries';
 import { ensureMongoIndexes } from './mongo-indexes';
+import { type JobDoc, MongoJobs } from './mongo-jobs';
 
 export interface MongoMetadataStoreOptions {
   uri: string;
@@ -39,6 +41,7 @@ export class MongoMetadataStore implements MetadataStore {
   private db?: Db;
   private recorder?: MongoFileRecorder;
   private registry?: MongoBlobRegistry;
+  private jobs?: MongoJobs;
 
   constructor(private readonly options: MongoMetadataStoreOptions) {}
 
@@ -56,6 +59,7 @@ export class MongoMetadataStore implements MetadataStore {
       this.db = db;
       this.recorder = new MongoFileRecorder(db.collection<FileDoc>('files'));
       this.registry = new MongoBlobRegistry(db.collection<BlobDoc>('blobs'), db.collection<FileDoc>('files'));
+      this.jobs = new MongoJobs(db.collection<JobDoc>('jobs'));
     } catch (error) {
       await client.close().catch(() => undefined);
       mapMongoError(error);
@@ -68,7 +72,7 @@ export class MongoMetadataStore implements MetadataStore {
 
   async close(): Promise<void> {
     const client = this.client;
-    this.client = this.db = this.recorder = this.registry = undefined;
+    this.client = this.db = this.recorder = this.registry = this.jobs = undefined;
     await client?.close();
   }
 
@@ -171,6 +175,10 @@ export class MongoMetadataStore implements MetadataStore {
     return this.run(() => this.registry!.reinstate(sha256));
   }
 
+  async listBlobs(after: string, limit: number): Promise<BlobEntry[]> {
+    return this.run(() => this.registry!.listAfter(after, limit));
+  }
+
   async createKey(key: KeyRecord): Promise<void> {
     await this.run(() => this.keys().insertOne(fromKeyRecord(key)));
   }
@@ -217,6 +225,42 @@ export class MongoMetadataStore implements MetadataStore {
       ]);
       return { files, hosts: hosts.length, blobs, stored_bytes: stored, logical_bytes: logical };
     });
+  }
+
+  async createJob(job: NewJob, now: Date): Promise<JobRecord> {
+    return this.run(() => this.jobs!.create(job, now));
+  }
+
+  async getJob(id: string): Promise<JobRecord | null> {
+    return this.run(() => this.jobs!.get(id));
+  }
+
+  async listJobs(query: JobQuery): Promise<JobPage> {
+    return this.run(() => this.jobs!.list(query));
+  }
+
+  async claimJob(claim: JobClaim): Promise<JobRecord | null> {
+    return this.run(() => this.jobs!.claim(claim));
+  }
+
+  async renewLease(id: string, owner: string, now: Date, leaseMs: number): Promise<JobRecord | null> {
+    return this.run(() => this.jobs!.renew(id, owner, now, leaseMs));
+  }
+
+  async updateJob(id: string, owner: string, update: JobUpdate): Promise<boolean> {
+    return this.run(() => this.jobs!.update(id, owner, update));
+  }
+
+  async finishJob(id: string, owner: string, end: JobEnd, update?: JobUpdate): Promise<boolean> {
+    return this.run(() => this.jobs!.finish(id, owner, end, update));
+  }
+
+  async releaseJob(id: string, owner: string, update?: JobUpdate): Promise<boolean> {
+    return this.run(() => this.jobs!.release(id, owner, update));
+  }
+
+  async cancelJob(id: string, now: Date): Promise<{ job: JobRecord; wasFinal: boolean } | null> {
+    return this.run(() => this.jobs!.cancel(id, now));
   }
 
   private files(): Collection<FileDoc> {

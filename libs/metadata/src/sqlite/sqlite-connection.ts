@@ -5,6 +5,7 @@ import type { Sha256 } from '@app/contracts';
 import type { BlobEntry, FileToRecord, RecordedFile } from '../metadata-types';
 import { recordSqliteFile } from './sqlite-file-recorder';
 import { SqliteFileListing } from './sqlite-file-listing';
+import { SqliteJobs } from './sqlite-jobs';
 import { migrateSqlite } from './sqlite-migrations';
 import { toBlobEntry } from './sqlite-rows';
 import { prepareSqliteStatements, type SqliteStatements } from './sqlite-statements';
@@ -26,6 +27,7 @@ export interface OpenSqlite {
   db: Database.Database;
   sql: SqliteStatements;
   listing: SqliteFileListing;
+  jobs: SqliteJobs;
   record: (files: FileToRecord[], nowMs: number) => RecordedFile[];
   deletePaths: (hostname: string, filepaths: string[], nowMs: number) => number;
   /** Registers content and sets the size of every record of it, for many blobs in one transaction; one entry per blob. */
@@ -64,6 +66,7 @@ export function openSqlite(path: string, busyTimeoutMs: number): OpenSqlite {
     db,
     sql,
     listing: new SqliteFileListing(db),
+    jobs: new SqliteJobs(db),
     record: (files, nowMs) => record.immediate(files, nowMs),
     deletePaths: (hostname, filepaths, nowMs) => deletePaths.immediate(hostname, filepaths, nowMs),
     register: (blobs) => register.immediate(blobs),

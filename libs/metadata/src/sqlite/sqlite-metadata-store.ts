@@ -11,6 +11,7 @@ import {
   type StoreStats,
   type StoredFile,
 } from '../metadata-types';
+import type { JobClaim, JobEnd, JobPage, JobQuery, JobRecord, JobUpdate, NewJob } from '../job-store';
 import type { MetadataStore } from '../metadata-store';
 import { GroupCommit } from '../shared/group-commit';
 import { pathPrefixRange } from '../shared/prefix-range';
@@ -160,6 +161,10 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.run((o) => o.sql.reinstateBlob.run(sha256).changes > 0);
   }
 
+  async listBlobs(after: string, limit: number): Promise<BlobEntry[]> {
+    return this.run((o) => o.sql.blobsAfter.all(after, limit).map(toBlobEntry));
+  }
+
   async createKey(key: KeyRecord): Promise<void> {
     this.run((o) =>
       o.sql.insertKey.run({
@@ -213,6 +218,42 @@ export class SqliteMetadataStore implements MetadataStore {
         logical_bytes: files.logical,
       };
     });
+  }
+
+  async createJob(job: NewJob, now: Date): Promise<JobRecord> {
+    return this.run((o) => o.jobs.create(job, now));
+  }
+
+  async getJob(id: string): Promise<JobRecord | null> {
+    return this.run((o) => o.jobs.get(id));
+  }
+
+  async listJobs(query: JobQuery): Promise<JobPage> {
+    return this.run((o) => o.jobs.list(query));
+  }
+
+  async claimJob(claim: JobClaim): Promise<JobRecord | null> {
+    return this.run((o) => o.jobs.claim(claim));
+  }
+
+  async renewLease(id: string, owner: string, now: Date, leaseMs: number): Promise<JobRecord | null> {
+    return this.run((o) => o.jobs.renew(id, owner, now, leaseMs));
+  }
+
+  async updateJob(id: string, owner: string, update: JobUpdate): Promise<boolean> {
+    return this.run((o) => o.jobs.update(id, owner, update));
+  }
+
+  async finishJob(id: string, owner: string, end: JobEnd, update?: JobUpdate): Promise<boolean> {
+    return this.run((o) => o.jobs.finish(id, owner, end, update));
+  }
+
+  async releaseJob(id: string, owner: string, update?: JobUpdate): Promise<boolean> {
+    return this.run((o) => o.jobs.release(id, owner, update));
+  }
+
+  async cancelJob(id: string, now: Date): Promise<{ job: JobRecord; wasFinal: boolean } | null> {
+    return this.run((o) => o.jobs.cancel(id, now));
   }
 
   /** Runs `fn` on the open database, mapping database failures to `HoardError('unavailable')`. */

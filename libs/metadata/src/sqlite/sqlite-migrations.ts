@@ -102,6 +102,43 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX pack_entries_pack ON pack_entries (pack_id, offset);
   `,
+  // Maintenance jobs, and the retention rules the prune job follows. At most one job of a type is active (queued or
+  // running): the partial unique index refuses a second one whatever races to insert it. A running job's lease
+  // (owner, expiry) says which instance runs it; `options`, `result`, `error` and `checkpoint` are JSON.
+  // A rule's `position` is its index in the list as it was set.
+  `
+  CREATE TABLE jobs (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    type             TEXT    NOT NULL,
+    state            TEXT    NOT NULL,
+    dry_run          INTEGER NOT NULL,
+    options          TEXT    NOT NULL,
+    progress_done    INTEGER NOT NULL DEFAULT 0,
+    progress_total   INTEGER,
+    progress_bytes   INTEGER NOT NULL DEFAULT 0,
+    result           TEXT,
+    error            TEXT,
+    checkpoint       TEXT,
+    created_at       INTEGER NOT NULL,
+    started_at       INTEGER,
+    ended_at         INTEGER,
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    lease_owner      TEXT,
+    lease_expires_at INTEGER
+  );
+  CREATE UNIQUE INDEX jobs_active_type ON jobs (type) WHERE state IN ('queued', 'running');
+  CREATE INDEX jobs_type ON jobs (type, id);
+  CREATE INDEX jobs_state ON jobs (state, id);
+
+  CREATE TABLE retention_rules (
+    position          INTEGER PRIMARY KEY,
+    hostname          TEXT    NOT NULL,
+    path_prefix       TEXT    NOT NULL,
+    keep_last         INTEGER,
+    keep_within_days  INTEGER,
+    keep_deleted_days INTEGER
+  );
+  `,
 ];
 
 /** Applies the migrations the database has not seen yet, each in its own transaction. Returns the new version. */

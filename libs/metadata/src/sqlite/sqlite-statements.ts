@@ -68,6 +68,7 @@ export function prepareSqliteStatements(db: Database.Database) {
        ON CONFLICT (sha256) DO UPDATE SET deleted_at = COALESCE(blobs.deleted_at, excluded.deleted_at)`,
     ),
     reinstateBlob: db.prepare('DELETE FROM blobs WHERE sha256 = ? AND deleted_at IS NOT NULL'),
+    blobsAfter: db.prepare<unknown[], BlobRow>('SELECT * FROM blobs WHERE sha256 > ? ORDER BY sha256 LIMIT ?'),
 
     insertKey: db.prepare(
       `INSERT INTO api_keys (id, name, scopes, hash, created_at, expires_at, last_used_at, revoked_at)

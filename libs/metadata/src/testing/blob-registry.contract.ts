@@ -72,6 +72,21 @@ export function describeBlobRegistryContract(name: string, factory: StoreFactory
       expect((await ctx.sut.currentFile('host-a', '/c'))!.size).toBe(7);
     });
 
+    it('lists every entry in digest order, a page at a time, whatever its state', async () => {
+      const shas = ['a', 'b', 'c', 'd', 'e'].map((label) => digest(label)).sort();
+      for (const sha of shas) await ctx.sut.registerBlob(sha, 1, at(1));
+      await ctx.sut.quarantineBlob(shas[1], at(2));
+      await ctx.sut.takeDownBlob(shas[2], 1, at(3));
+      const first = await ctx.sut.listBlobs('', 2);
+      expect(first.map((e) => e.sha256)).toEqual(shas.slice(0, 2));
+      expect(first[1]).toMatchObject({ size: 1, quarantined_at: at(2), deleted_at: null });
+      const rest = await ctx.sut.listBlobs(first[1].sha256, 10);
+      expect(rest.map((e) => e.sha256)).toEqual(shas.slice(2));
+      expect(rest[0]).toMatchObject({ deleted_at: at(3) });
+      expect(await ctx.sut.listBlobs(shas[4], 10)).toEqual([]);
+      expect(await ctx.sut.listBlobs('', 0)).toEqual([]);
+    });
+
     it('leaves absent digests out of the map', async () => {
       await ctx.sut.registerBlob(digest('a'), 1, at(1));
       await ctx.sut.registerBlob(digest('b'), 2, at(1));

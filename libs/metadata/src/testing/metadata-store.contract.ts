@@ -1,6 +1,7 @@
 import type { MetadataStoreFactory } from './contract-fixtures';
 import { describeBlobRegistryContract } from './blob-registry.contract';
 import { describeFileRecordStoreContract } from './file-record-store.contract';
+import { describeJobStoreContract } from './job-store.contract';
 import { describeKeyStoreContract } from './key-store.contract';
 import { describeStatsReaderContract } from './stats-reader.contract';
 
@@ -15,4 +16,5 @@ export function describeMetadataStoreContract(name: string, factory: MetadataSto
   describeBlobRegistryContract(name, factory);
   describeKeyStoreContract(name, factory);
   describeStatsReaderContract(name, factory);
+  describeJobStoreContract(name, factory);
 }
