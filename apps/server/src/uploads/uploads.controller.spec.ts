@@ -1,3 +1,4 @@
+import { HoardError } from '@app/contracts';
 import { MemoryUploadStore, UPLOAD_STORE } from '@app/storage';
 import { Readable } from 'node:stream';
 import { AppFixture, appFixture } from '../testing/app-fixture';
@@ -168,6 +169,21 @@ describe('UploadsController (in process)', () => {
     expect(terminated.statusCode).toBe(204);
     expect((await head(url)).statusCode).toBe(404);
     expect((await f.request({ method: 'HEAD', url: '/api/v1/uploads/..%2F..%2Fhoard.db', headers: TUS })).statusCode).toBe(404);
+  });
+
+  it('keeps an upload whose verified put failed for want of a store (503), and stores it at its next HEAD', async () => {
+    const { bytes, sha } = content(150);
+    const url = await createFor(sha, 150);
+    jest
+      .spyOn(f.store, 'put')
+      .mockRejectedValueOnce(new HoardError('unavailable', 'blob store unavailable (write): EIO', { cause: new Error('EIO') }));
+    const failed = await patch(url, 0, bytes);
+    expect([failed.statusCode, failed.json().error.code]).toEqual([503, 'unavailable']);
+    expect(failed.json().error.message).not.toMatch(/EIO/);
+    expect((await blob(sha)).statusCode).toBe(404);
+    const res = await head(url);
+    expect([res.statusCode, res.headers['upload-offset']]).toEqual([200, '150']);
+    expect((await blob(sha)).rawPayload.equals(bytes)).toBe(true);
   });
 
   it('stores an upload whose last byte arrived but whose server never stored it, at its next HEAD', async () => {
