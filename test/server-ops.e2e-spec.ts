@@ -95,6 +95,7 @@ describe('server: operations', () => {
       '/api/v2/auth/login': ['post'],
       '/api/v1/jobs': ['get', 'post'],
       '/api/v1/jobs/{id}': ['delete', 'get'],
+      '/api/v1/retention': ['get', 'put'],
       '/api/v1/uploads': ['options', 'post'],
       '/api/v1/uploads/{id}': ['delete', 'head', 'options', 'patch'],
     };

@@ -24,6 +24,7 @@ export const ROUTES = {
   legacyUploadUrl: (sha256: string) => `/upload_file/${sha256}`,
   jobs: `${API_PREFIX}/jobs`,
   job: (id: string) => `${API_PREFIX}/jobs/${encodeURIComponent(id)}`,
+  retention: `${API_PREFIX}/retention`,
   uploads: `${API_PREFIX}/uploads`,
   upload: (id: string) => `${API_PREFIX}/uploads/${encodeURIComponent(id)}`,
 } as const;

@@ -9,6 +9,8 @@ import {
   METADATA_STORE,
   MetadataLifecycle,
   MetadataStore,
+  RECORD_PRUNER,
+  RETENTION_STORE,
   STATS_READER,
 } from '@app/metadata';
 import { makeDataDir } from './data-dir';
@@ -17,7 +19,16 @@ import { ServerSettings } from '../config/server-settings';
 import { createBlobStore, createMetadataStore, createUploadStore } from './store.factory';
 
 /** Every metadata port is the one adapter (one connection), each under its own token. */
-const METADATA_PORTS = [METADATA_LIFECYCLE, FILE_RECORD_STORE, BLOB_REGISTRY, KEY_STORE, STATS_READER, JOB_STORE];
+const METADATA_PORTS = [
+  METADATA_LIFECYCLE,
+  FILE_RECORD_STORE,
+  BLOB_REGISTRY,
+  KEY_STORE,
+  STATS_READER,
+  JOB_STORE,
+  RETENTION_STORE,
+  RECORD_PRUNER,
+];
 
 const uploadExpiryMs = (config: AppConfig) => ServerSettings.from(config).uploadExpiryMs;
 

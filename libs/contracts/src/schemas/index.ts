@@ -5,4 +5,5 @@ export * from './keys.schema';
 export * from './server.schema';
 export * from './putplace.schema';
 export * from './jobs.schema';
+export * from './retention.schema';
 export * from './uploads.schema';
