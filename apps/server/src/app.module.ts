@@ -25,6 +25,9 @@ import { MetricsModule } from './metrics/metrics.module';
 import { StatsController } from './stats/stats.controller';
 import { StatsService } from './stats/stats.service';
 import { GivenStores, StoresModule } from './stores/stores.module';
+import { ContentIntakeService } from './blobs/content-intake.service';
+import { ObjectsController } from './objects/objects.controller';
+import { ObjectsService } from './objects/objects.service';
 import { UploadsController } from './uploads/uploads.controller';
 import { UploadsService } from './uploads/uploads.service';
 
@@ -50,6 +53,7 @@ export class AppModule {
         StatsController,
         CompatController,
         LoginController,
+        ObjectsController,
         UploadsController,
       ],
       providers: [
@@ -64,6 +68,8 @@ export class AppModule {
         FileRecordsMapper,
         StatsService,
         HealthService,
+        ContentIntakeService,
+        ObjectsService,
         UploadsService,
       ],
     };

@@ -20,6 +20,8 @@ export interface ServerSettingsValues {
   scrubMaxBytesPerSecond: number;
   /** When to queue each job type (cron expressions); a type not named is never queued on a schedule. */
   jobSchedules: Readonly<Partial<Record<'prune' | 'gc' | 'scrub', string>>>;
+  /** Seconds between two sweeps of expired objects; 0: none. */
+  objectSweepSeconds: number;
   /** How long after its creation an unfinished resumable upload expires, in milliseconds. */
   uploadExpiryMs: number;
 }
@@ -38,6 +40,7 @@ export class ServerSettings implements ServerSettingsValues {
   readonly jobPollMs: number;
   readonly scrubMaxBytesPerSecond: number;
   readonly jobSchedules: Readonly<Partial<Record<'prune' | 'gc' | 'scrub', string>>>;
+  readonly objectSweepSeconds: number;
   readonly uploadExpiryMs: number;
 
   constructor(values: ServerSettingsValues) {
@@ -50,6 +53,7 @@ export class ServerSettings implements ServerSettingsValues {
     this.jobPollMs = values.jobPollMs;
     this.scrubMaxBytesPerSecond = values.scrubMaxBytesPerSecond;
     this.jobSchedules = values.jobSchedules;
+    this.objectSweepSeconds = values.objectSweepSeconds;
     this.uploadExpiryMs = values.uploadExpiryMs;
   }
 
@@ -73,6 +77,7 @@ export class ServerSettings implements ServerSettingsValues {
           ] as const
         ).filter(([, cron]) => cron !== undefined),
       ),
+      objectSweepSeconds: config.HOARD_OBJECT_SWEEP_SECONDS,
       uploadExpiryMs: Math.round(config.HOARD_UPLOAD_EXPIRY_HOURS * 3_600_000),
     });
   }

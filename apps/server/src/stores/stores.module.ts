@@ -11,6 +11,7 @@ import {
   MetadataStore,
   RECORD_PRUNER,
   RETENTION_STORE,
+  OBJECT_RECORD_STORE,
   STATS_READER,
 } from '@app/metadata';
 import { makeDataDir } from './data-dir';
@@ -28,6 +29,7 @@ const METADATA_PORTS = [
   JOB_STORE,
   RETENTION_STORE,
   RECORD_PRUNER,
+  OBJECT_RECORD_STORE,
 ];
 
 const uploadExpiryMs = (config: AppConfig) => ServerSettings.from(config).uploadExpiryMs;

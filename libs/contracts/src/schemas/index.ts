@@ -6,4 +6,5 @@ export * from './server.schema';
 export * from './putplace.schema';
 export * from './jobs.schema';
 export * from './retention.schema';
+export * from './objects.schema';
 export * from './uploads.schema';
