@@ -81,7 +81,7 @@ describe('UploadsController (in process)', () => {
     expect([state.statusCode, state.headers['upload-offset'], state.headers['upload-length']]).toEqual([200, '400', '900']);
     expect((await blob(sha)).statusCode).toBe(404);
     const last = await patch(url, 400, bytes.subarray(400));
-    expect([last.statusCode, last.headers['upload-offset']]).toEqual([204, '900']);
+    expect([last.statusCode, last.headers['upload-offset'], last.headers['x-hoard-sha256']]).toEqual([204, '900', sha]);
     const got = await blob(sha);
     expect([got.statusCode, got.rawPayload.equals(bytes)]).toEqual([200, true]);
     expect((await head(url)).statusCode).toBe(404);
@@ -169,6 +169,50 @@ describe('UploadsController (in process)', () => {
     expect(terminated.statusCode).toBe(204);
     expect((await head(url)).statusCode).toBe(404);
     expect((await f.request({ method: 'HEAD', url: '/api/v1/uploads/..%2F..%2Fhoard.db', headers: TUS })).statusCode).toBe(404);
+  });
+
+  it('stores an upload named by bucket and key as the next version of that object, with its options', async () => {
+    const { bytes, sha } = content(600);
+    const before = store.size;
+    const metadata = [
+      `bucket ${b64('results')}`,
+      `key ${b64('jobs/42/result.zip')}`,
+      `filetype ${b64('application/zip')}`,
+      `ttl_seconds ${b64('3600')}`,
+      `meta-owner ${b64('worker 7')}`,
+    ].join(',');
+    const created = await create(600, metadata);
+    expect(created.statusCode).toBe(201);
+    const url = created.headers.location as string;
+    expect((await patch(url, 0, bytes.subarray(0, 100))).statusCode).toBe(204);
+    const last = await patch(url, 100, bytes.subarray(100));
+    expect([last.statusCode, last.headers['x-hoard-version'], last.headers['x-hoard-sha256']]).toEqual([204, '1', sha]);
+    const got = await f.request({ method: 'GET', url: '/api/v1/objects/results/jobs/42/result.zip' });
+    expect([got.statusCode, got.headers['content-type'], got.headers['x-hoard-meta-owner'], got.rawPayload.equals(bytes)]).toEqual([
+      200,
+      'application/zip',
+      'worker 7',
+      true,
+    ]);
+    expect(got.headers['x-hoard-expires-at']).toEqual(expect.any(String));
+    const again = await create(600, `bucket ${b64('results')},key ${b64('jobs/42/result.zip')}`, writer, BYTES, bytes);
+    expect([again.statusCode, again.headers['x-hoard-version']]).toEqual([201, '2']);
+    expect(store.size).toBe(before);
+  });
+
+  it('refuses an object upload with a bad name or option before any byte (400), and bytes that miss its digest (422)', async () => {
+    const before = store.size;
+    const bad = await create(10, `bucket ${b64('Bad_Bucket')},key ${b64('k')}`);
+    expect([bad.statusCode, bad.json().error.code]).toEqual([400, 'validation_failed']);
+    const unknown = await create(10, `bucket ${b64('b')},key ${b64('k')},ttl ${b64('60')}`);
+    expect([unknown.statusCode, unknown.json().error.code]).toEqual([400, 'validation_failed']);
+    expect(store.size).toBe(before);
+    const { sha } = content(50);
+    const url = (await create(50, `bucket ${b64('b')},key ${b64('k')},sha256 ${b64(sha)}`)).headers.location as string;
+    const res = await patch(url, 0, content(50).bytes);
+    expect([res.statusCode, res.json().error.code]).toEqual([422, 'digest_mismatch']);
+    expect((await f.request({ method: 'GET', url: '/api/v1/objects/b/k' })).statusCode).toBe(404);
+    expect(store.size).toBe(before);
   });
 
   it('keeps an upload whose verified put failed for want of a store (503), and stores it at its next HEAD', async () => {

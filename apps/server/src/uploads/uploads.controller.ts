@@ -12,6 +12,11 @@ const count = (description: string) => header(description, { type: 'integer', mi
 const resumable = { 'Tus-Resumable': header(`The tus version of the answer: ${TUS_VERSION}`) };
 const expires = { 'Upload-Expires': header('When the unfinished upload expires (an HTTP date)') };
 const offset = { 'Upload-Offset': count('Bytes of the upload the server holds') };
+/** What the upload became, on the answer that stored it. */
+const stored = {
+  'X-Hoard-Sha256': header('Once the last byte is in and stored: the digest of the content'),
+  'X-Hoard-Version': header('Once the last byte is in and stored as an object: its version'),
+};
 
 const PROTOCOL =
   `tus ${TUS_VERSION} (https://tus.io/protocols/resumable-upload), extensions ${TUS_EXTENSIONS.join(', ')}; every request but ` +
@@ -65,13 +70,15 @@ export class UploadsController {
     description:
       PROTOCOL +
       '`Upload-Length` (required, at most the largest blob) and `Upload-Metadata` naming the target: `sha256` (the digest ' +
-      'the content must hash to). A body of type application/offset+octet-stream holds the first bytes. When the last ' +
-      'byte is in, the content is verified and stored before the answer (`422 digest_mismatch` discards the upload).',
+      'the content must hash to), or `bucket` and `key` (the next version of an object; its options as further pairs: ' +
+      '`sha256`, `content_type` (else `filetype`), `ttl_seconds`, `expires_at`, `delete_after_download`, `meta-<name>`). ' +
+      'A body of type application/offset+octet-stream holds the first bytes. When the last byte is in, the content is ' +
+      'verified and stored before the answer (`422 digest_mismatch` discards the upload).',
     upload: TUS_BODY,
     responses: {
       201: {
         description: 'Created; Location is the upload, Upload-Offset what the body carried',
-        headers: { ...resumable, Location: header('The upload'), ...offset, ...expires },
+        headers: { ...resumable, Location: header('The upload'), ...offset, ...expires, ...stored },
       },
     },
     errors: [410, 412, 422],
@@ -102,7 +109,13 @@ export class UploadsController {
     responses: {
       200: {
         description: 'The upload: its offset and length (Cache-Control: no-store)',
-        headers: { ...resumable, ...offset, 'Upload-Length': count('The length of the upload'), 'Upload-Metadata': header('As created') },
+        headers: {
+          ...resumable,
+          ...offset,
+          'Upload-Length': count('The length of the upload'),
+          'Upload-Metadata': header('As created'),
+          ...stored,
+        },
       },
     },
     errors: [404, 410, 412],
@@ -123,7 +136,9 @@ export class UploadsController {
       'and stored (`422 digest_mismatch` discards the upload).',
     params: UploadIdParamsSchema,
     upload: TUS_BODY,
-    responses: { 204: { description: 'Bytes stored; Upload-Offset is the new offset', headers: { ...resumable, ...offset, ...expires } } },
+    responses: {
+      204: { description: 'Bytes stored; Upload-Offset is the new offset', headers: { ...resumable, ...offset, ...expires, ...stored } },
+    },
     errors: [404, 409, 410, 412, 415, 422],
   })
   async patch(@Param('id') id: string, @Req() request: AuthedRequest, @Res() reply: FastifyReply): Promise<void> {

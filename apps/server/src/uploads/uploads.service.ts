@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { BlobsService } from '../blobs/blobs.service';
 import { ServerSettings } from '../config/server-settings';
+import { ObjectsService } from '../objects/objects.service';
 import { errorOfTus, HoardTusServer } from './tus-answers';
 import { checkCreation, checkPatch, checkVersion } from './tus-protocol';
 import { uploadTarget } from './upload-target';
@@ -56,6 +57,7 @@ export class UploadsService implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(UPLOAD_STORE) private readonly store: UploadStore,
     private readonly blobs: BlobsService,
+    private readonly objects: ObjectsService,
     private readonly settings: ServerSettings,
   ) {
     this.tus = new HoardTusServer({
@@ -67,10 +69,7 @@ export class UploadsService implements OnModuleInit, OnModuleDestroy {
       allowedHeaders: ['X-API-Key'],
       namingFunction: (req) => `${this.exchanges.get(req)?.owner ?? ''}${randomBytes(16).toString('hex')}`,
       getFileIdFromRequest: (req) => this.exchanges.get(req)?.id ?? undefined,
-      onUploadFinish: async (req, res, upload) => {
-        await this.finish(req, upload);
-        return res;
-      },
+      onUploadFinish: async (req, res, upload) => ({ res, headers: await this.finish(req, upload) }),
       onResponseError: (_req, _res, error) => {
         const answer = errorOfTus(error);
         if (answer.code === 'internal_error') this.logger.error(`upload request failed: ${describe(error)}`);
@@ -142,25 +141,35 @@ export class UploadsService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** Refuses a creation before tus reads its body: malformed, over the limit, no target, content taken down. */
+  /**
+   * Refuses a creation before tus reads its body: malformed, over the limit, no target (or a bad object name or
+   * option), content taken down.
+   */
   private async checkCreation(req: IncomingMessage): Promise<void> {
     const { metadata } = checkCreation(req.headers, this.settings.maxBlobBytes);
     const target = uploadTarget(metadata);
-    await this.blobs.checkUploadable(target.sha256);
+    const sha256 = target.kind === 'blob' ? target.sha256 : target.options.sha256;
+    if (sha256) await this.blobs.checkUploadable(sha256);
   }
 
   /**
-   * Streams a finished upload through the verified put; resolves once the content is stored. An upload that can
-   * never be stored (its bytes do not match, its content was taken down) is discarded; after any other failure it
-   * stays, to be stored by a later `HEAD`.
+   * Streams a finished upload through the verified put (as content by digest, or as an object's next version);
+   * resolves once the content is stored, with the headers that say what it became. An upload that can never be
+   * stored (its bytes do not match, its content was taken down, an object option no longer holds) is discarded;
+   * after any other failure it stays, to be stored by a later `HEAD`.
    */
-  private async finish(req: IncomingMessage, upload: Upload): Promise<void> {
+  private async finish(req: IncomingMessage, upload: Upload): Promise<Record<string, string>> {
     const release = holdConnection(req);
     try {
       const target = uploadTarget(upload.metadata);
       const size = upload.size ?? 0;
       const body = size === 0 ? Readable.from([]) : await this.store.open(upload.id);
-      await this.blobs.put(target.sha256, body, size);
+      if (target.kind === 'blob') {
+        const stored = await this.blobs.put(target.sha256, body, size);
+        return { 'X-Hoard-Sha256': stored.sha256 };
+      }
+      const object = await this.objects.put(target.bucket, target.key, body, { ...target.options, contentLength: size });
+      return { 'X-Hoard-Sha256': object.sha256, 'X-Hoard-Version': String(object.version) };
     } catch (error) {
       const failure = errorOfTus(error);
       if (FINAL_ERRORS.has(failure.code)) await this.discard(upload.id);
@@ -183,10 +192,11 @@ export class UploadsService implements OnModuleInit, OnModuleDestroy {
     }
     if (upload.size === undefined || upload.offset !== upload.size) return false;
     if (hasExpired(upload.creation_date, this.store.getExpiration())) throw new HoardError('gone', 'The upload expired');
-    await this.finish(exchange.req, upload);
+    const stored = await this.finish(exchange.req, upload);
     await this.discard(upload.id);
     exchange.hijack();
     exchange.res.writeHead(200, {
+      ...stored,
       'Tus-Resumable': TUS_VERSION,
       'Cache-Control': 'no-store',
       'Upload-Offset': String(upload.offset),
