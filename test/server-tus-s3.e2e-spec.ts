@@ -82,6 +82,19 @@ describeOnMinio('server: resumable uploads over tus on S3 (MinIO)', 'the tus-on-
       expect(await uploadObjects(bucket)).toEqual([]);
     });
 
+    it('stores an object sent resumably as its next version, leaving no multipart upload behind', async () => {
+      const { data, sha } = randomContent(13 * MiB);
+      const metadata = { bucket: 'backups', key: 'user-7/db.sqlite', sha256: sha, content_type: 'application/vnd.sqlite3' };
+      const first = await tusUpload(server.url, server.adminKey, data, sha, { metadata, chunkSize: 6 * MiB, abortAt: 6 * MiB });
+      expect(first.outcome).toBe('aborted');
+      const second = await tusUpload(server.url, server.adminKey, data, sha, { metadata, uploadUrl: first.url!, chunkSize: 6 * MiB });
+      expect([second.outcome, second.sent < data.length]).toEqual(['success', true]);
+      const got = await writer.get('/api/v1/objects/backups/user-7/db.sqlite');
+      expect([got.status, got.header('content-type'), got.body.equals(data)]).toEqual([200, 'application/vnd.sqlite3', true]);
+      expect(await openUploads(bucket)).toEqual([]);
+      expect(await uploadObjects(bucket)).toEqual([]);
+    });
+
     it('aborts the multipart upload on termination, and answers a mismatch 422 leaving nothing behind', async () => {
       const { data, sha } = randomContent(12 * MiB);
       const run = await tusUpload(server.url, server.adminKey, data, sha, { chunkSize: 6 * MiB, abortAt: 6 * MiB });

@@ -59,6 +59,26 @@ describe('server: resumable uploads over tus (local storage)', () => {
     expect(uploadFiles(server.dataDir)).toEqual([]);
   });
 
+  it('takes an object (bucket and key) from tus-js-client, cut midway and resumed: the next version, with its options', async () => {
+    const { data, sha } = randomContent(20 * MiB);
+    const metadata = { bucket: 'workspace', key: 'team-a/big file.bin', filetype: 'application/x-big', ttl_seconds: '86400' };
+    const first = await tusUpload(server.url, writer.key!, data, sha, { metadata, abortAt: 6 * MiB });
+    expect(first.outcome).toBe('aborted');
+    const second = await tusUpload(server.url, writer.key!, data, sha, { metadata, uploadUrl: first.url! });
+    expect(second.outcome).toBe('success');
+    expect(second.sent).toBeLessThan(data.length);
+    const got = await writer.get('/api/v1/objects/workspace/team-a/big%20file.bin');
+    expect([got.status, got.header('content-type'), got.header('x-hoard-version'), got.header('etag')]).toEqual([
+      200,
+      'application/x-big',
+      '1',
+      `"${sha}"`,
+    ]);
+    expect(got.body.equals(data)).toBe(true);
+    expect(got.header('x-hoard-expires-at')).not.toBe('');
+    expect(uploadFiles(server.dataDir)).toEqual([]);
+  });
+
   it('answers the last PATCH of bytes that do not match 422 digest_mismatch: nothing visible, the upload discarded', async () => {
     const { sha } = randomContent(16);
     const other = randomContent(3 * MiB).data;
