@@ -11,10 +11,10 @@ import { removeScratch, scratchDir, sha256 } from './support/tree';
 const MiB = 1024 * 1024;
 
 /** The unfinished uploads the CLI's state cache remembers. */
-function rememberedUploads(env: Record<string, string>): Array<{ sha256: string; url: string }> {
+function rememberedUploads(env: Record<string, string>): Array<{ target: string; url: string }> {
   const db = new Database(join(env.HOARD_CACHE_DIR, 'state.sqlite'), { readonly: true });
   try {
-    return db.prepare('SELECT sha256, url FROM uploads').all() as Array<{ sha256: string; url: string }>;
+    return db.prepare('SELECT target, url FROM uploads').all() as Array<{ target: string; url: string }>;
   } finally {
     db.close();
   }
@@ -92,7 +92,7 @@ describe('hoard scan: large files through the resumable (tus) uploads', () => {
       const sentFirst = proxy.forwarded('PATCH');
       expect(sentFirst).toBeLessThan(size);
       const remembered = rememberedUploads(env);
-      expect(remembered.map((u) => u.sha256)).toEqual([sha256(big)]);
+      expect(remembered.map((u) => u.target)).toEqual([sha256(big)]);
 
       proxy.rate = Number.POSITIVE_INFINITY;
       const second = await runCli(['scan', root, '--json', '--resumable-threshold', '8M'], env);
@@ -121,7 +121,7 @@ describe('hoard scan: large files through the resumable (tus) uploads', () => {
       await own.kill();
       const cut = await first.done;
       expect(cut.code).not.toBe(0);
-      expect(rememberedUploads(env).map((u) => u.sha256)).toEqual([sha256(big)]);
+      expect(rememberedUploads(env).map((u) => u.target)).toEqual([sha256(big)]);
       await until(() => proxy.active() === 0);
       const sentFirst = proxy.forwarded('PATCH');
 
@@ -138,6 +138,38 @@ describe('hoard scan: large files through the resumable (tus) uploads', () => {
     } finally {
       await proxy.close();
       await restarted?.stop();
+    }
+  });
+
+  it('hoard put sends a large file resumably; killed mid-way, it continues at the next run', async () => {
+    const proxy = await startMeteredProxy(server.url);
+    try {
+      const size = 40 * MiB;
+      const { bigPath, big } = tree(size);
+      const env = { ...cliHome(), HOARD_URL: proxy.url, HOARD_API_KEY: server.adminKey };
+      const args = ['put', 'backups/user-7/disk.img', bigPath, '--resumable-threshold', '8M', '--ttl', '1d', '--json'];
+      proxy.rate = 16 * MiB;
+      const first = spawnCli(args, env);
+      await until(() => proxy.forwarded('PATCH') >= 12 * MiB, 60_000);
+      first.signal('SIGKILL');
+      await first.done;
+      await until(() => proxy.active() === 0);
+      const sentFirst = proxy.forwarded('PATCH');
+      expect(rememberedUploads(env)).toHaveLength(1);
+
+      proxy.rate = Number.POSITIVE_INFINITY;
+      const second = await runCli(args, env);
+      expect(second.code).toBe(0);
+      expect(second.stderr).toMatch(/continued an upload cut short/);
+      const stored = JSON.parse(second.stdout);
+      expect(stored).toMatchObject({ bucket: 'backups', key: 'user-7/disk.img', version: 1, sha256: sha256(big), size });
+      expect(stored.expires_at).not.toBeNull();
+      expect(proxy.forwarded('PATCH') - sentFirst).toBeLessThan(size);
+      expect(rememberedUploads(env)).toEqual([]);
+      const head = await client.headObject('backups', 'user-7/disk.img');
+      expect([head.sha256, head.size]).toEqual([sha256(big), size]);
+    } finally {
+      await proxy.close();
     }
   });
 });

@@ -57,7 +57,7 @@ export abstract class BlobRoutes extends ClientBase {
    * {@link uploadResumable}; `options.resumeUrl` and `options.onUrl` carry an upload from one run to the next).
    */
   putBlobResumable(sha256: string, path: string, size: number, options: ResumableUploadOptions = {}): Promise<ResumableUploadResult> {
-    return uploadResumable(this.resumable, sha256, path, size, options);
+    return uploadResumable(this.resumable, { sha256: normalizeSha256(sha256) }, path, size, options);
   }
 
   /**

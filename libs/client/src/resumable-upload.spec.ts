@@ -15,7 +15,7 @@ import { RetryPolicy } from './retry-policy';
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 /** A tus server over files in a temporary directory, counting the bytes of content it stored. */
-async function tusServer(options: { cutFirstPatchAt?: number; refuseFinish?: boolean } = {}) {
+async function tusServer(options: { cutFirstPatchAt?: number; refuseFinish?: boolean; finishHeaders?: Record<string, string> } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'hoard-client-tus-'));
   let received = 0;
   let cut = options.cutFirstPatchAt;
@@ -46,7 +46,7 @@ async function tusServer(options: { cutFirstPatchAt?: number; refuseFinish?: boo
       if (options.refuseFinish) {
         throw { status_code: 422, body: JSON.stringify({ error: { code: 'digest_mismatch', message: 'the content hashes to x' } }) };
       }
-      return res;
+      return { res, headers: options.finishHeaders };
     },
   });
   const server: Server = createServer((req, res) => {
@@ -93,11 +93,11 @@ describe('uploadResumable', () => {
       const bytes = randomBytes(300_000);
       const urls: string[] = [];
       const progress: number[] = [];
-      const result = await uploadResumable(settings(server.url), sha(bytes), file(bytes), bytes.length, {
+      const result = await uploadResumable(settings(server.url), { sha256: sha(bytes) }, file(bytes), bytes.length, {
         onUrl: (url) => urls.push(url),
         onProgress: (sent) => progress.push(sent),
       });
-      expect(result).toEqual({ sha256: sha(bytes), size: bytes.length, resumedFrom: 0 });
+      expect(result).toEqual({ sha256: sha(bytes), size: bytes.length, resumedFrom: 0, version: null });
       expect(urls).toHaveLength(1);
       const id = urls[0].split('/').pop()!;
       expect(readFileSync(join(server.dir, id)).equals(bytes)).toBe(true);
@@ -114,7 +114,7 @@ describe('uploadResumable', () => {
     try {
       const bytes = randomBytes(3_000_000);
       const path = file(bytes);
-      await uploadResumable(settings(server.url), sha(bytes), path, bytes.length);
+      await uploadResumable(settings(server.url), { sha256: sha(bytes) }, path, bytes.length);
       expect(server.received()).toBeLessThan(bytes.length + 1_100_000);
     } finally {
       await server.close();
@@ -129,7 +129,7 @@ describe('uploadResumable', () => {
       await server.store.create(new Upload({ id, size: bytes.length, offset: 0, metadata: { sha256: sha(bytes) } }));
       await server.store.write(Readable.from([bytes.subarray(0, 150_000)]), id, 0);
       const before = server.received();
-      const result = await uploadResumable(settings(server.url), sha(bytes), file(bytes), bytes.length, {
+      const result = await uploadResumable(settings(server.url), { sha256: sha(bytes) }, file(bytes), bytes.length, {
         resumeUrl: `${server.url}/api/v1/uploads/${id}`,
       });
       expect(result.resumedFrom).toBe(150_000);
@@ -140,12 +140,31 @@ describe('uploadResumable', () => {
     }
   });
 
+  it('sends an object named by its metadata, and tells the version the answer that stored it names', async () => {
+    const bytes = randomBytes(5000);
+    const server = await tusServer({ finishHeaders: { 'X-Hoard-Sha256': sha(bytes), 'X-Hoard-Version': '3' } });
+    try {
+      const urls: string[] = [];
+      const metadata = { bucket: 'backups', key: 'user-7/db.sqlite', ttl_seconds: '60' };
+      const result = await uploadResumable(settings(server.url), metadata, file(bytes), bytes.length, { onUrl: (url) => urls.push(url) });
+      expect(result).toEqual({ sha256: sha(bytes), size: 5000, resumedFrom: 0, version: 3 });
+      expect((await server.store.getUpload(urls[0].split('/').pop()!)).metadata).toEqual(metadata);
+    } finally {
+      await server.close();
+    }
+  });
+
   it("paces its bytes by the client's upload rate budget", async () => {
     const server = await tusServer();
     try {
       const bytes = randomBytes(512 * 1024);
       const started = Date.now();
-      await uploadResumable({ ...settings(server.url), rateLimit: new ByteRateLimit(256 * 1024) }, sha(bytes), file(bytes), bytes.length);
+      await uploadResumable(
+        { ...settings(server.url), rateLimit: new ByteRateLimit(256 * 1024) },
+        { sha256: sha(bytes) },
+        file(bytes),
+        bytes.length,
+      );
       // 448 KiB past the burst of 64 KiB, at 256 KiB/s.
       expect(Date.now() - started).toBeGreaterThanOrEqual(1700);
       expect(server.received()).toBe(bytes.length);
@@ -158,14 +177,18 @@ describe('uploadResumable', () => {
     const server = await tusServer({ refuseFinish: true });
     try {
       const bytes = randomBytes(1000);
-      const mismatch = await uploadResumable(settings(server.url), sha(bytes), file(bytes), 1000).catch((e: unknown) => e);
+      const mismatch = await uploadResumable(settings(server.url), { sha256: sha(bytes) }, file(bytes), 1000).catch((e: unknown) => e);
       expect(mismatch).toMatchObject({ code: 'digest_mismatch', status: 422 });
-      const missing = await uploadResumable(settings(server.url), sha(bytes), join(work, 'gone'), 1000).catch((e: unknown) => e);
+      const missing = await uploadResumable(settings(server.url), { sha256: sha(bytes) }, join(work, 'gone'), 1000).catch(
+        (e: unknown) => e,
+      );
       expect(missing).toMatchObject({ code: 'ENOENT' });
     } finally {
       await server.close();
     }
-    const unreachable = await uploadResumable(settings(server.url, 1), 'ab'.repeat(32), file(Buffer.from('x')), 1).catch((e: unknown) => e);
+    const unreachable = await uploadResumable(settings(server.url, 1), { sha256: 'ab'.repeat(32) }, file(Buffer.from('x')), 1).catch(
+      (e: unknown) => e,
+    );
     expect(unreachable).toMatchObject({ code: 'unavailable' });
   });
 });

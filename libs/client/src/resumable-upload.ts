@@ -1,4 +1,4 @@
-import { HoardError, normalizeSha256, ROUTES } from '@app/contracts';
+import { HoardError, ROUTES } from '@app/contracts';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { DefaultHttpStack, DetailedError, HttpRequest, HttpStack, Upload } from 'tus-js-client';
@@ -22,10 +22,13 @@ export interface ResumableUploadOptions {
 
 /** A resumable upload that ended with the content stored. */
 export interface ResumableUploadResult {
+  /** The digest of the content stored. */
   sha256: string;
   size: number;
   /** The offset this attempt continued from: 0 for an upload that started over. */
   resumedFrom: number;
+  /** The object's version it became (an upload named by bucket and key); null for content by digest. */
+  version: number | null;
 }
 
 /** What a resumable upload needs of the client: where the server is, the key, and how to retry. */
@@ -62,22 +65,22 @@ class RateLimitedHttpStack implements HttpStack {
 }
 
 /**
- * Uploads the file at `path` (its first `size` bytes) under its digest through the server's tus uploads
- * (`/api/v1/uploads`, with tus-js-client): the file is read in slices, never whole. A dropped connection or a
- * server that went away is retried with the client's backoff, each retry continuing from the offset the server
- * holds (`HEAD`); `resumeUrl` continues an upload of an earlier run the same way (an upload the server no longer
- * has is started over). Resolves once the server has verified and stored the content.
+ * Uploads the file at `path` (its first `size` bytes) through the server's tus uploads (`/api/v1/uploads`, with
+ * tus-js-client) as what `metadata` names (`sha256`: content by digest; `bucket` and `key`: an object, with its
+ * options): the file is read in slices, never whole. A dropped connection or a server that went away is retried
+ * with the client's backoff, each retry continuing from the offset the server holds (`HEAD`); `resumeUrl`
+ * continues an upload of an earlier run the same way (an upload the server no longer has is started over).
+ * Resolves once the server has verified and stored the content.
  * @throws the file's own error (ENOENT, EACCES, …) when it cannot be read; HoardError `digest_mismatch` when the
  *   bytes sent do not hash to the digest, `unavailable` when the server could not be reached, or what it answered
  */
 export function uploadResumable(
   settings: ResumableSettings,
-  sha256: string,
+  metadata: Record<string, string>,
   path: string,
   size: number,
   options: ResumableUploadOptions = {},
 ): Promise<ResumableUploadResult> {
-  const digest = normalizeSha256(sha256);
   // tus-js-client reads a file by its path, slice by slice; this stream only names the path and the length.
   const file = createReadStream(path, { start: 0, end: Math.max(0, size - 1), autoClose: true });
   file.on('error', () => undefined);
@@ -87,7 +90,7 @@ export function uploadResumable(
       endpoint: `${settings.baseUrl}${ROUTES.uploads}`,
       uploadUrl: options.resumeUrl ?? null,
       uploadSize: size,
-      metadata: { sha256: digest },
+      metadata,
       headers: { 'User-Agent': settings.userAgent, ...(settings.apiKey ? { 'X-API-Key': settings.apiKey } : {}) },
       chunkSize: options.chunkSize ?? Number.POSITIVE_INFINITY,
       ...(settings.rateLimit ? { httpStack: new RateLimitedHttpStack(settings.rateLimit) } : {}),
@@ -102,7 +105,16 @@ export function uploadResumable(
         if (req.getMethod() === 'PATCH' && resumedFrom < 0) resumedFrom = Number(req.getHeader('Upload-Offset') ?? 0);
       },
       onProgress: (sent) => options.onProgress?.(sent, size),
-      onSuccess: () => resolve({ sha256: digest, size, resumedFrom: Math.max(0, resumedFrom) }),
+      onSuccess: ({ lastResponse }) => {
+        // The answer that stored the content says what it became.
+        const version = lastResponse.getHeader('X-Hoard-Version');
+        resolve({
+          sha256: lastResponse.getHeader('X-Hoard-Sha256') ?? metadata.sha256 ?? '',
+          size,
+          resumedFrom: Math.max(0, resumedFrom),
+          version: version ? Number(version) : null,
+        });
+      },
       onError: (error) => reject(uploadError(error, settings.baseUrl)),
     });
     upload.start();

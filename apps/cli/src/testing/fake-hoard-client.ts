@@ -157,7 +157,7 @@ export class FakeHoardClient implements Pick<HoardClient, Spoken> {
     if (upload.held.length < size) throw new HoardError('unavailable', 'cannot reach the fake server (connection reset)');
     this.resumable.delete(url);
     const stored = this.accept(sha256, upload.held);
-    return { sha256: stored.sha256, size: stored.size, resumedFrom };
+    return { sha256: stored.sha256, size: stored.size, resumedFrom, version: null };
   }
 
   async putBlobPack(files: PackFile[]): Promise<PackFileResult[]> {

@@ -1,4 +1,5 @@
-import { ErrorCode, HoardError, LIMITS } from '@app/contracts';
+import { LIMITS } from '@app/contracts';
+import { worthResuming } from '../../io/state-cache/upload-urls';
 import { BoundedRunner } from '../concurrency/bounded-runner';
 import { PackedUpload, PackLimits, PackUploader } from './pack-uploader';
 import { PendingRecord, ScanContext } from './scan-context';
@@ -21,9 +22,6 @@ const DEFAULTS: Required<UploadQueueOptions> = {
   packsInFlight: 4,
   resumableMin: 64 * 1024 * 1024,
 };
-
-/** Failures after which an unfinished resumable upload is worth continuing: the server may take the rest later. */
-const RESUMABLE_AFTER = new Set<ErrorCode>(['unavailable', 'rate_limited', 'insufficient_storage', 'internal_error', 'request_timeout']);
 
 /**
  * Uploads content the server asked for, with bounded concurrency. A large file streams from disk in its own
@@ -139,7 +137,7 @@ export class UploadQueue {
       this.report.uploaded(item, res.size, res.resumedFrom);
       return true;
     } catch (err) {
-      if (!(err instanceof HoardError && RESUMABLE_AFTER.has(err.code))) urls?.forget(sha256);
+      if (!worthResuming(err)) urls?.forget(sha256);
       this.report.failed(item, err);
       return false;
     } finally {

@@ -23,8 +23,8 @@ export function migrate(db: Database.Database): void {
       scope TEXT NOT NULL, dev INTEGER NOT NULL, ino INTEGER NOT NULL, dir TEXT NOT NULL, name TEXT NOT NULL,
       PRIMARY KEY (scope, dev, ino, dir, name)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS uploads (
-      server TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL, url TEXT NOT NULL, created_at INTEGER NOT NULL,
-      PRIMARY KEY (server, sha256)) WITHOUT ROWID;`);
+      server TEXT NOT NULL, target TEXT NOT NULL, size INTEGER NOT NULL, url TEXT NOT NULL, created_at INTEGER NOT NULL,
+      PRIMARY KEY (server, target)) WITHOUT ROWID;`);
     migrated = regroupFileRows(db);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
