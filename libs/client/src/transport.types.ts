@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { ByteRateLimit } from '@app/contracts';
 import type { RetryPolicy } from './retry-policy';
 
-export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type QueryValue = string | number | boolean | undefined | null;
 
 /** One request as the client describes it; the transport adds the key, retries and error mapping. */

@@ -7,4 +7,5 @@ export * from './putplace.schema';
 export * from './jobs.schema';
 export * from './retention.schema';
 export * from './objects.schema';
+export * from './scans.schema';
 export * from './uploads.schema';
