@@ -85,11 +85,11 @@ describe('hoard scan: large files through the resumable (tus) uploads', () => {
       const env = { ...cliHome(), HOARD_URL: proxy.url, HOARD_API_KEY: server.adminKey };
       proxy.rate = 16 * MiB;
       const first = spawnCli(['scan', root, '--json', '--resumable-threshold', '8M'], env);
-      await until(() => proxy.forwarded('PATCH') >= 12 * MiB, 60_000);
+      await until(() => proxy.forwarded('PATCH', '/api/v1/uploads') >= 12 * MiB, 60_000);
       first.signal('SIGKILL');
       expect((await first.done).code).toBeNull();
       await until(() => proxy.active() === 0);
-      const sentFirst = proxy.forwarded('PATCH');
+      const sentFirst = proxy.forwarded('PATCH', '/api/v1/uploads');
       expect(sentFirst).toBeLessThan(size);
       const remembered = rememberedUploads(env);
       expect(remembered.map((u) => u.target)).toEqual([sha256(big)]);
@@ -97,7 +97,7 @@ describe('hoard scan: large files through the resumable (tus) uploads', () => {
       proxy.rate = Number.POSITIVE_INFINITY;
       const second = await runCli(['scan', root, '--json', '--resumable-threshold', '8M'], env);
       expect(second.code).toBe(0);
-      const sentSecond = proxy.forwarded('PATCH') - sentFirst;
+      const sentSecond = proxy.forwarded('PATCH', '/api/v1/uploads') - sentFirst;
       expect(sentSecond).toBeLessThan(size);
       const uploaded = ndjson(second.stdout).find((e) => e.event === 'uploaded' && e.sha256 === sha256(big))!;
       expect(uploaded.resumed_from).toBeGreaterThan(0);
@@ -117,13 +117,13 @@ describe('hoard scan: large files through the resumable (tus) uploads', () => {
       const env = { ...cliHome(), HOARD_URL: proxy.url, HOARD_API_KEY: own.adminKey };
       proxy.rate = 16 * MiB;
       const first = spawnCli(['scan', root, '--json', '--resumable-threshold', '8M'], env);
-      await until(() => proxy.forwarded('PATCH') >= 12 * MiB, 60_000);
+      await until(() => proxy.forwarded('PATCH', '/api/v1/uploads') >= 12 * MiB, 60_000);
       await own.kill();
       const cut = await first.done;
       expect(cut.code).not.toBe(0);
       expect(rememberedUploads(env).map((u) => u.target)).toEqual([sha256(big)]);
       await until(() => proxy.active() === 0);
-      const sentFirst = proxy.forwarded('PATCH');
+      const sentFirst = proxy.forwarded('PATCH', '/api/v1/uploads');
 
       restarted = await startServer({ dataDir: own.dataDir, port: own.port, env: { HOARD_BOOTSTRAP_ADMIN_KEY: own.adminKey } });
       proxy.rate = Number.POSITIVE_INFINITY;
@@ -131,7 +131,7 @@ describe('hoard scan: large files through the resumable (tus) uploads', () => {
       expect(second.code).toBe(0);
       const uploaded = ndjson(second.stdout).find((e) => e.event === 'uploaded' && e.sha256 === sha256(big))!;
       expect(uploaded.resumed_from).toBeGreaterThan(0);
-      expect(proxy.forwarded('PATCH') - sentFirst).toBe(size - uploaded.resumed_from);
+      expect(proxy.forwarded('PATCH', '/api/v1/uploads') - sentFirst).toBe(size - uploaded.resumed_from);
       const restartedClient = new HoardClient({ baseUrl: restarted.url, apiKey: own.adminKey });
       expect((await restartedClient.headBlob(sha256(big))).size).toBe(size);
       await restartedClient.close();
@@ -150,11 +150,11 @@ describe('hoard scan: large files through the resumable (tus) uploads', () => {
       const args = ['put', 'backups/user-7/disk.img', bigPath, '--resumable-threshold', '8M', '--ttl', '1d', '--json'];
       proxy.rate = 16 * MiB;
       const first = spawnCli(args, env);
-      await until(() => proxy.forwarded('PATCH') >= 12 * MiB, 60_000);
+      await until(() => proxy.forwarded('PATCH', '/api/v1/uploads') >= 12 * MiB, 60_000);
       first.signal('SIGKILL');
       await first.done;
       await until(() => proxy.active() === 0);
-      const sentFirst = proxy.forwarded('PATCH');
+      const sentFirst = proxy.forwarded('PATCH', '/api/v1/uploads');
       expect(rememberedUploads(env)).toHaveLength(1);
 
       proxy.rate = Number.POSITIVE_INFINITY;
@@ -164,7 +164,7 @@ describe('hoard scan: large files through the resumable (tus) uploads', () => {
       const stored = JSON.parse(second.stdout);
       expect(stored).toMatchObject({ bucket: 'backups', key: 'user-7/disk.img', version: 1, sha256: sha256(big), size });
       expect(stored.expires_at).not.toBeNull();
-      expect(proxy.forwarded('PATCH') - sentFirst).toBeLessThan(size);
+      expect(proxy.forwarded('PATCH', '/api/v1/uploads') - sentFirst).toBeLessThan(size);
       expect(rememberedUploads(env)).toEqual([]);
       const head = await client.headObject('backups', 'user-7/disk.img');
       expect([head.sha256, head.size]).toEqual([sha256(big), size]);

@@ -155,8 +155,8 @@ export function metricSum(text: string, name: string, labels: Record<string, str
 
 /** A proxy that counts the request bytes it forwards, by method, and can forward them slowly. */
 export interface MeteredProxy extends TestProxy {
-  /** Request body bytes delivered to the server so far, by method. */
-  forwarded(method: string): number;
+  /** Request body bytes delivered to the server so far, by method (and path prefix: `/api/v1/uploads`). */
+  forwarded(method: string, pathPrefix?: string): number;
   /** Requests under way. */
   active(): number;
   /** Bytes per second request bodies may go at (default: no limit). */
@@ -175,6 +175,7 @@ export async function startMeteredProxy(target: string): Promise<MeteredProxy> {
   const proxy = { rate: Number.POSITIVE_INFINITY } as MeteredProxy;
   const server: Server = createServer((req, res) => {
     const method = req.method ?? '';
+    const counted = `${method} ${req.url ?? ''}`;
     active++;
     res.once('close', () => active--);
     const upstream = httpRequest({ host: to.hostname, port: to.port, method, path: req.url, headers: req.headers }, (up) => {
@@ -187,7 +188,7 @@ export async function startMeteredProxy(target: string): Promise<MeteredProxy> {
     });
     const deliver = (chunk: Buffer, done: (error: null, chunk?: Buffer) => void) => {
       if (upstream.destroyed) return done(null);
-      counts.set(method, (counts.get(method) ?? 0) + chunk.length);
+      counts.set(counted, (counts.get(counted) ?? 0) + chunk.length);
       done(null, chunk);
     };
     const paced = new Transform({
@@ -203,7 +204,8 @@ export async function startMeteredProxy(target: string): Promise<MeteredProxy> {
   const port = (server.address() as AddressInfo).port;
   return Object.assign(proxy, {
     url: `http://127.0.0.1:${port}`,
-    forwarded: (method: string) => counts.get(method) ?? 0,
+    forwarded: (method: string, pathPrefix = '') =>
+      [...counts].filter(([key]) => key.startsWith(`${method} ${pathPrefix}`)).reduce((sum, [, n]) => sum + n, 0),
     active: () => active,
     close: () =>
       new Promise<void>((r) => {
