@@ -116,6 +116,13 @@ describeOnMinio('S3BlobStore against MinIO', 'the S3 blob store suites', (server
       await restarted.close();
       expect(await openUploads(prefix)).toBe(0);
     });
+
+    it('leaves the resumable uploads under <prefix>uploads/ to their own expiry', async () => {
+      await admin.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: `${prefix}uploads/${'0'.repeat(48)}` }));
+      const restarted = await freshStore({ prefix, staleUploadMs: 0 });
+      await restarted.close();
+      expect(await openUploads(prefix)).toBe(1);
+    });
   });
 
   describe('quarantine', () => {

@@ -23,12 +23,21 @@ describe('server: files on disk under umask 022', () => {
     await server?.stop();
   });
 
-  it('keeps the data dir 0700, the database, its WAL and shared memory and admin.key 0600, blobs 0400 and packs 0600 in 0700 directories', async () => {
+  it('keeps the data dir 0700, the database, its WAL and shared memory and admin.key 0600, blobs 0400, packs and unfinished uploads 0600 in 0700 directories', async () => {
     // Over the pack threshold (1 MiB): stored loose.
     const { data, sha } = randomContent(2 << 20);
     expectStatus(await admin.put(`/api/v1/blobs/${sha}`, data), 201);
     const small = randomContent(1000);
     expectStatus(await admin.put(`/api/v1/blobs/${small.sha}`, small.data), 201);
+    const tus = await admin.call('POST', '/api/v1/uploads', {
+      headers: {
+        'tus-resumable': '1.0.0',
+        'upload-length': '10',
+        'upload-metadata': `sha256 ${Buffer.from(small.sha).toString('base64')}`,
+      },
+    });
+    expectStatus(tus, 201);
+    const upload = join(dataDir, 'uploads', tus.header('location').split('/').pop()!);
     const packsDir = join(dataDir, 'blobs', 'packs');
     const [packPrefix] = readdirSync(packsDir);
     const [pack] = readdirSync(join(packsDir, packPrefix));
@@ -46,6 +55,9 @@ describe('server: files on disk under umask 022', () => {
       packs: packsDir,
       'pack prefix': join(packsDir, packPrefix),
       pack: join(packsDir, packPrefix, pack),
+      uploads: join(dataDir, 'uploads'),
+      upload,
+      'upload info': `${upload}.json`,
     };
     const modes = Object.fromEntries(Object.entries(paths).map(([name, path]) => [name, mode(path).toString(8)]));
     expect(modes).toEqual({
@@ -62,6 +74,9 @@ describe('server: files on disk under umask 022', () => {
       packs: '700',
       'pack prefix': '700',
       pack: '600',
+      uploads: '700',
+      upload: '600',
+      'upload info': '600',
     });
   });
 

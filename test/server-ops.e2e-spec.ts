@@ -101,6 +101,8 @@ describe('server: operations', () => {
       '/api/v1/scans': ['get', 'post'],
       '/api/v1/scans/{id}': ['get', 'patch'],
       '/api/v1/hosts': ['get'],
+      '/api/v1/uploads': ['options', 'post'],
+      '/api/v1/uploads/{id}': ['delete', 'head', 'options', 'patch'],
     };
     expect(Object.keys(doc.paths).sort()).toEqual(Object.keys(routes).sort());
     for (const [path, methods] of Object.entries(routes)) {

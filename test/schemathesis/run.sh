@@ -11,6 +11,7 @@ CACHE="${HOARD_TEST_CACHE:-$HOME/.cache/hoard-test}"
 VENV="$CACHE/schemathesis-$VERSION"
 SECONDS_PER_RUN="${HOARD_ST_SECONDS:-60}"
 config="$PWD/test/schemathesis/schemathesis.toml"
+export HOARD_ST_HOOKS="$PWD/test/schemathesis/hooks.py"
 
 if [[ ! -x "$VENV/bin/st" ]]; then
   echo "== schemathesis $VERSION: creating $VENV"

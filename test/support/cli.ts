@@ -1,5 +1,5 @@
 import { ChildProcessByStdio, spawn } from 'node:child_process';
-import type { Readable, Writable } from 'node:stream';
+import { type Readable, Transform, type Writable } from 'node:stream';
 import { createServer, IncomingMessage, request as httpRequest, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -151,4 +151,66 @@ export function metricSum(text: string, name: string, labels: Record<string, str
     if (Object.entries(labels).every(([k, v]) => found[k] === v)) sum += Number(m[4]);
   }
   return sum;
+}
+
+/** A proxy that counts the request bytes it forwards, by method, and can forward them slowly. */
+export interface MeteredProxy extends TestProxy {
+  /** Request body bytes delivered to the server so far, by method (and path prefix: `/api/v1/uploads`). */
+  forwarded(method: string, pathPrefix?: string): number;
+  /** Requests under way. */
+  active(): number;
+  /** Bytes per second request bodies may go at (default: no limit). */
+  rate: number;
+}
+
+/**
+ * Forwards every request to `target`, counting the request body bytes it delivers and pacing them at `rate` bytes
+ * per second; a client that goes away is gone for the server too (the forwarded request is cut, and what it still
+ * held is dropped, not counted).
+ */
+export async function startMeteredProxy(target: string): Promise<MeteredProxy> {
+  const to = new URL(target);
+  const counts = new Map<string, number>();
+  let active = 0;
+  const proxy = { rate: Number.POSITIVE_INFINITY } as MeteredProxy;
+  const server: Server = createServer((req, res) => {
+    const method = req.method ?? '';
+    const counted = `${method} ${req.url ?? ''}`;
+    active++;
+    res.once('close', () => active--);
+    const upstream = httpRequest({ host: to.hostname, port: to.port, method, path: req.url, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.on('close', () => {
+      if (!req.complete) upstream.destroy();
+    });
+    const deliver = (chunk: Buffer, done: (error: null, chunk?: Buffer) => void) => {
+      if (upstream.destroyed) return done(null);
+      counts.set(counted, (counts.get(counted) ?? 0) + chunk.length);
+      done(null, chunk);
+    };
+    const paced = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        const wait = Number.isFinite(proxy.rate) ? (chunk.length / proxy.rate) * 1000 : 0;
+        if (wait < 1) return deliver(chunk, done);
+        setTimeout(() => deliver(chunk, done), wait);
+      },
+    });
+    req.pipe(paced).pipe(upstream);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return Object.assign(proxy, {
+    url: `http://127.0.0.1:${port}`,
+    forwarded: (method: string, pathPrefix = '') =>
+      [...counts].filter(([key]) => key.startsWith(`${method} ${pathPrefix}`)).reduce((sum, [, n]) => sum + n, 0),
+    active: () => active,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  });
 }

@@ -29,6 +29,8 @@ import { GivenStores, StoresModule } from './stores/stores.module';
 import { ContentIntakeService } from './blobs/content-intake.service';
 import { ObjectsController } from './objects/objects.controller';
 import { ObjectsService } from './objects/objects.service';
+import { UploadsController } from './uploads/uploads.controller';
+import { UploadsService } from './uploads/uploads.service';
 
 /** The whole server, built from a validated config (on `stores` instead of the configured ones, when given). */
 @Module({})
@@ -54,6 +56,7 @@ export class AppModule {
         CompatController,
         LoginController,
         ObjectsController,
+        UploadsController,
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
@@ -69,6 +72,7 @@ export class AppModule {
         HealthService,
         ContentIntakeService,
         ObjectsService,
+        UploadsService,
       ],
     };
   }

@@ -12,6 +12,7 @@ import {
 import { PackFile, PackFileResult, packBody, packResults } from './blob-pack';
 import { ClientBase, header } from './client-base';
 import { BlobDownload, BodyFactory, DownloadOptions } from './hoard-client.types';
+import { ResumableUploadOptions, ResumableUploadResult, uploadResumable } from './resumable-upload';
 
 /** The routes of content by digest (`/api/v1/blobs`). */
 export abstract class BlobRoutes extends ClientBase {
@@ -48,6 +49,15 @@ export abstract class BlobRoutes extends ClientBase {
       },
       { path, size },
     );
+  }
+
+  /**
+   * Uploads the file at `path` under its digest through the resumable (tus) uploads: for large files, whose upload
+   * must survive dropped connections, a restarted server and a killed client without starting over (see
+   * {@link uploadResumable}; `options.resumeUrl` and `options.onUrl` carry an upload from one run to the next).
+   */
+  putBlobResumable(sha256: string, path: string, size: number, options: ResumableUploadOptions = {}): Promise<ResumableUploadResult> {
+    return uploadResumable(this.resumable, { sha256: normalizeSha256(sha256) }, path, size, options);
   }
 
   /**

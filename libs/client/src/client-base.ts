@@ -1,23 +1,30 @@
 import { HttpTransport, TransportRequest, TransportResponse } from './http-transport';
 import { BlobDownload, DownloadOptions, HoardClientOptions } from './hoard-client.types';
+import { ByteRateLimit } from '@app/contracts';
+import { ResumableSettings } from './resumable-upload';
 import { RetryPolicy } from './retry-policy';
 
 /** What every group of routes shares: the server's base URL and one transport (connections, key, retries). */
 export abstract class ClientBase {
   readonly baseUrl: string;
   protected readonly http: HttpTransport;
+  /** What resumable (tus) uploads need: they speak through tus-js-client, not the transport. */
+  protected readonly resumable: ResumableSettings;
 
   constructor(options: HoardClientOptions) {
     const retry = typeof options.retries === 'number' ? { retries: options.retries } : options.retries;
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.http = new HttpTransport({
+    // One budget for every upload of the client, plain and resumable alike.
+    const rateLimit = options.limitRate ? new ByteRateLimit(options.limitRate) : null;
+    const settings = {
       baseUrl: this.baseUrl,
       apiKey: options.apiKey,
       userAgent: options.userAgent ?? 'hoard-client',
       retry: new RetryPolicy(retry),
-      connections: options.connections,
-      limitRate: options.limitRate,
-    });
+      rateLimit,
+    };
+    this.resumable = settings;
+    this.http = new HttpTransport({ ...settings, connections: options.connections });
   }
 
   /** Closes pooled connections. */

@@ -27,7 +27,7 @@ export class HttpTransport {
   constructor(private readonly options: TransportOptions) {
     this.base = options.baseUrl.replace(/\/+$/, '');
     this.agents = new NodeAgents(options.connections ?? 32);
-    this.limit = options.limitRate ? new ByteRateLimit(options.limitRate) : null;
+    this.limit = options.rateLimit ?? (options.limitRate ? new ByteRateLimit(options.limitRate) : null);
   }
 
   /** Sends the request, retrying what is safe to retry. Resolves with a 2xx (or accepted) response, whose body the caller must consume. */

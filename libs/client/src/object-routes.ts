@@ -1,7 +1,8 @@
-import { Clones, CountResponse, LIMITS, normalizeSha256, ObjectInfo, Page, ROUTES } from '@app/contracts';
+import { Clones, CountResponse, HoardError, LIMITS, normalizeSha256, ObjectInfo, Page, ROUTES } from '@app/contracts';
 import { header } from './client-base';
 import { BlobDownload, BodyFactory, ByteRange } from './hoard-client.types';
 import { MaintenanceRoutes } from './maintenance-routes';
+import { ResumableUploadOptions, uploadResumable } from './resumable-upload';
 import type { TransportRequest, TransportResponse } from './transport.types';
 
 /** What a writer says of an object besides its content (API.md: the `X-Hoard-*` headers). */
@@ -76,6 +77,25 @@ export abstract class ObjectRoutes extends MaintenanceRoutes {
       { method: 'PUT', path: ROUTES.object(bucket, key), headers: objectHeaders({ ...options, size: undefined }), what: 'object upload' },
       { path, size },
     );
+  }
+
+  /**
+   * Stores the file at `path` (its first `size` bytes) as the next version of `bucket`/`key` through the resumable
+   * (tus) uploads: for large files, whose upload must survive dropped connections, a restarted server and a killed
+   * client (see `putBlobResumable`). Resolves with the version stored and the offset this attempt continued from.
+   */
+  async putObjectResumable(
+    bucket: string,
+    key: string,
+    path: string,
+    size: number,
+    options: ObjectPutOptions = {},
+    resumable: ResumableUploadOptions = {},
+  ): Promise<{ object: ObjectInfo; resumedFrom: number }> {
+    const stored = await uploadResumable(this.resumable, { bucket, key, ...objectPairs(options) }, path, size, resumable);
+    const object = (await this.objectVersions(bucket, key)).find((v) => v.version === stored.version);
+    if (!object) throw new HoardError('not_found', `${bucket}/${key} version ${stored.version} was stored, but is no longer listed`);
+    return { object, resumedFrom: stored.resumedFrom };
   }
 
   /** Streams an object (or a version, or a range of it); a `304` when `ifNoneMatch` names its ETag. */
@@ -180,4 +200,16 @@ function headOf(res: TransportResponse): ObjectHead {
     expiresAt: header(res, 'x-hoard-expires-at'),
     metadata,
   };
+}
+
+/** The options of an object as the pairs of a resumable upload's metadata (the object form's field names). */
+function objectPairs(options: ObjectPutOptions): Record<string, string> {
+  const pairs: Record<string, string> = {};
+  if (options.sha256) pairs.sha256 = normalizeSha256(options.sha256);
+  if (options.contentType) pairs.content_type = options.contentType;
+  if (options.ttlSeconds !== undefined) pairs.ttl_seconds = String(options.ttlSeconds);
+  if (options.expiresAt) pairs.expires_at = options.expiresAt.toISOString();
+  if (options.deleteAfterDownload) pairs.delete_after_download = 'true';
+  for (const [name, value] of Object.entries(options.metadata ?? {})) pairs[`meta-${name}`] = value;
+  return pairs;
 }

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
+import type { ByteRateLimit } from '@app/contracts';
 import type { RetryPolicy } from './retry-policy';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -36,6 +37,8 @@ export interface TransportOptions {
   connections?: number;
   /** Bytes per second that raw bodies (content uploads) may use in all; JSON bodies are not limited. */
   limitRate?: number;
+  /** The budget of `limitRate`, when the client shares it with other senders (its resumable uploads). */
+  rateLimit?: ByteRateLimit | null;
 }
 
 /** A response whose status the caller accepted; its body must be consumed (`text`, `dump`) or destroyed. */

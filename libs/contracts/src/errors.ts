@@ -19,6 +19,7 @@ export const ERROR_STATUS = {
   internal_error: 500,
   unavailable: 503,
   insufficient_storage: 507,
+  unsupported_media_type: 415,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

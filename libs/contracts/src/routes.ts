@@ -32,4 +32,6 @@ export const ROUTES = {
   scans: `${API_PREFIX}/scans`,
   scan: (id: string) => `${API_PREFIX}/scans/${encodeURIComponent(id)}`,
   hosts: `${API_PREFIX}/hosts`,
+  uploads: `${API_PREFIX}/uploads`,
+  upload: (id: string) => `${API_PREFIX}/uploads/${encodeURIComponent(id)}`,
 } as const;

@@ -2,3 +2,4 @@ export * from './blob-store';
 export * from './local/local-fs-blob-store';
 export * from './memory/memory-blob-store';
 export * from './packs';
+export * from './uploads';

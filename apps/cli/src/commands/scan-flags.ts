@@ -13,6 +13,7 @@ export interface ScanFlags {
   concurrency: number;
   hashWorkers: number;
   limitRate?: number;
+  resumableThreshold: number;
   dryRun?: boolean;
   cache: boolean;
   json?: boolean;
@@ -46,6 +47,15 @@ export function addScanFlags(cmd: Command): Command {
         .env('HOARD_LIMIT_RATE')
         .argParser(byteSize),
     )
+    .addOption(
+      new Option(
+        '--resumable-threshold <bytes>',
+        'files of this size and more go up resumably (tus): a cut upload continues where it stopped',
+      )
+        .env('HOARD_RESUMABLE_THRESHOLD')
+        .argParser(byteSize)
+        .default(64 * 1024 * 1024, '64M'),
+    )
     .addOption(new Option('--dry-run', 'hash and check, change nothing').env('HOARD_DRY_RUN'))
     .addOption(new Option('--no-cache', 'ignore the local state cache: read every file').env('HOARD_NO_CACHE'))
     .addOption(new Option('--json', 'NDJSON events on stdout').env('HOARD_JSON'))
@@ -75,6 +85,7 @@ export function scanOptionsOf(flags: ScanFlags, walker: string): ScanOptions {
     includes: flags.include ?? [],
     followSymlinks: Boolean(flags.followSymlinks),
     concurrency: flags.concurrency,
+    resumableThreshold: flags.resumableThreshold,
     trackDeletions: flags.trackDeletions,
     native: walker === 'native',
   };

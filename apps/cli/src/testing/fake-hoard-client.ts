@@ -1,5 +1,13 @@
 import { Readable } from 'node:stream';
-import type { BlobDownload, DownloadOptions, HoardClient, PackFile, PackFileResult } from '@app/client';
+import type {
+  BlobDownload,
+  DownloadOptions,
+  HoardClient,
+  PackFile,
+  PackFileResult,
+  ResumableUploadOptions,
+  ResumableUploadResult,
+} from '@app/client';
 import {
   BatchResultItem,
   EMPTY_SHA256,
@@ -13,7 +21,16 @@ import {
 import { readSized, recordVersion, sha, Stored } from './fake-records';
 
 /** The routes the CLI's scan and restore speak. */
-type Spoken = 'recordBatch' | 'confirmSeen' | 'missingBlobs' | 'putBlobFile' | 'putBlobPack' | 'iterateFiles' | 'markDeleted' | 'getBlob';
+type Spoken =
+  | 'recordBatch'
+  | 'confirmSeen'
+  | 'missingBlobs'
+  | 'putBlobFile'
+  | 'putBlobPack'
+  | 'putBlobResumable'
+  | 'iterateFiles'
+  | 'markDeleted'
+  | 'getBlob';
 
 /** One request the fake answered: the route and what it was given (digests, paths, ids, or the query). */
 export interface FakeCall {
@@ -36,6 +53,10 @@ export class FakeHoardClient implements Pick<HoardClient, Spoken> {
   readonly takenDown = new Set<string>();
   /** False plays a server older than `POST /api/v1/blobs/pack`. */
   packRoute = true;
+  /** Unfinished resumable uploads, by URL: the bytes the server holds. */
+  readonly resumable = new Map<string, { sha256: string; held: Buffer }>();
+  /** The next resumable upload breaks off (`unavailable`) once the server holds this many bytes of it. */
+  cutResumableAt: number | null = null;
   private readonly failures = new Map<Spoken, Error[]>();
   private readonly refusals = new Map<string, HoardError>();
   private readonly holds = new Map<Spoken, Promise<void>>();
@@ -112,6 +133,31 @@ export class FakeHoardClient implements Pick<HoardClient, Spoken> {
   async putBlobFile(sha256: string, path: string, size: number): Promise<PutBlobResponse> {
     await this.enter('putBlobFile', sha256);
     return this.accept(sha256, readSized(path, size));
+  }
+
+  /**
+   * As the tus uploads: continues the upload at `resumeUrl` from the bytes the server holds (a new one when it has
+   * none), telling its URL when it makes one; stores the content once every byte is in.
+   */
+  async putBlobResumable(sha256: string, path: string, size: number, options: ResumableUploadOptions = {}): Promise<ResumableUploadResult> {
+    await this.enter('putBlobResumable', sha256);
+    const content = readSized(path, size);
+    let url = options.resumeUrl ?? null;
+    if (!url || !this.resumable.has(url)) {
+      url = `fake://uploads/${this.resumable.size + this.calls.length}`;
+      this.resumable.set(url, { sha256, held: Buffer.alloc(0) });
+      options.onUrl?.(url);
+    }
+    const upload = this.resumable.get(url)!;
+    const resumedFrom = upload.held.length;
+    const cut = this.cutResumableAt;
+    this.cutResumableAt = null;
+    upload.held = content.subarray(0, cut === null ? size : Math.max(cut, resumedFrom));
+    options.onProgress?.(upload.held.length, size);
+    if (upload.held.length < size) throw new HoardError('unavailable', 'cannot reach the fake server (connection reset)');
+    this.resumable.delete(url);
+    const stored = this.accept(sha256, upload.held);
+    return { sha256: stored.sha256, size: stored.size, resumedFrom, version: null };
   }
 
   async putBlobPack(files: PackFile[]): Promise<PackFileResult[]> {

@@ -50,6 +50,18 @@ describe('ScanProgressView', () => {
     );
   });
 
+  it('shows a resumable upload under way, and counts its bytes in the send rate', () => {
+    const p = new ScanProgress();
+    const sut = new ScanProgressView(p, stream(false));
+    sut.line();
+    jest.advanceTimersByTime(1000);
+    Object.assign(p.sending, { sent: 300 * MiB, size: 1024 * MiB });
+    expect(sut.line()).toBe(
+      'scanned 0 · hashed 0 (0 B) · checked 0 · uploaded 0 (0 B) · sending 300.0 MiB of 1.00 GiB · read 0 B/s · sent 300.0 MiB/s',
+    );
+    expect(sut.line(60)).toBe('hash 0 0B · up 0 0B · large 300M/1.0G · rd 0B/s · tx 300M/s');
+  });
+
   it('rates the last five seconds, not the average since the start, and tells the time left once the walk is done', () => {
     const p = new ScanProgress();
     p.scanned.bytes = 1000 * MiB;

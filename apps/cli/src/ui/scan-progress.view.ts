@@ -42,7 +42,7 @@ export class ScanProgressView {
   line(width = Infinity): string {
     const p = this.progress;
     const read = this.readRate.sample(p.hashed.bytes);
-    const sent = this.sendRate.sample(p.uploaded.bytes);
+    const sent = this.sendRate.sample(p.uploaded.bytes + p.sending.sent);
     const stage = (name: string, short: string, t: Tally, priority: number, bytes = true): Segment => ({
       full: `${name} ${t.files}${bytes ? ` (${formatBytes(t.bytes)})` : ''}`,
       short: `${short} ${compactCount(t.files)}${bytes ? ` ${compactBytes(t.bytes)}` : ''}`,
@@ -55,6 +55,11 @@ export class ScanProgressView {
         stage('hashed', 'hash', p.hashed, 2),
         stage('checked', 'chk', p.checked, 3, false),
         stage('uploaded', 'up', p.uploaded, 1),
+        {
+          full: p.sending.size > 0 ? `sending ${formatBytes(p.sending.sent)} of ${formatBytes(p.sending.size)}` : '',
+          short: p.sending.size > 0 ? `large ${compactBytes(p.sending.sent)}/${compactBytes(p.sending.size)}` : '',
+          priority: 1,
+        },
         { full: `read ${formatBytes(Math.round(read))}/s`, short: `rd ${compactBytes(read)}/s`, priority: 2 },
         { full: `sent ${formatBytes(Math.round(sent))}/s`, short: `tx ${compactBytes(sent)}/s`, priority: 1 },
         { full: left === null ? '' : `ETA ${formatEta(left)}`, priority: 2 },

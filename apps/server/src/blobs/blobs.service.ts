@@ -118,6 +118,15 @@ export class BlobsService {
   }
 
   /**
+   * Refuses an upload of content taken down before any of its bytes is read (a resumable upload's creation); the
+   * verified put checks it again when the bytes are in.
+   * @throws HoardError gone
+   */
+  async checkUploadable(sha256: Sha256): Promise<void> {
+    if ((await this.entry(sha256))?.deleted_at) throw gone(sha256);
+  }
+
+  /**
    * The digests of `digests` that must be uploaded, in request order, once: absent or quarantined, never taken down
    * nor the empty content (see `needsUpload`, where that rule lives).
    */

@@ -24,7 +24,7 @@ export interface EndpointSpec {
   /** A JSON body, validated strictly before the handler runs. */
   body?: TSchema;
   /** A body that is content: never parsed; streamed to the handler. Documented with these media types. */
-  upload?: { kind: UploadKind; content: Record<string, { schema: object }> };
+  upload?: { kind: UploadKind; content: Record<string, { schema: object }>; optional?: boolean };
   /** Success answers by status. */
   responses: Record<number, ResponseDoc>;
   /** Error statuses this route answers besides the ones every route of its kind answers. */
@@ -85,6 +85,7 @@ export function Endpoint(spec: EndpointSpec): MethodDecorator {
     ...(spec.querystring ? { querystring: spec.querystring } : {}),
     ...(spec.body ? { body: spec.body } : {}),
     ...(spec.upload ? { 'x-upload-body': spec.upload.content } : {}),
+    ...(spec.upload?.optional ? { 'x-upload-optional': true } : {}),
     security: secured ? [{ 'api-key': [] }, { bearer: [] }] : [],
     response,
   };

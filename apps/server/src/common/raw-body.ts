@@ -1,4 +1,4 @@
-import { HoardError } from '@app/contracts';
+import { HoardError, TUS_CONTENT_TYPE } from '@app/contracts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import type { RouteAccess } from '../auth/route-access';
@@ -19,6 +19,8 @@ export function registerRawBodyParsers(fastify: FastifyInstance): void {
   };
   fastify.removeContentTypeParser(['text/plain']);
   fastify.addContentTypeParser('*', contentOnly);
+  // The bytes of a resumable upload (tus): left unread for the tus server, which reads them from the request.
+  fastify.addContentTypeParser(TUS_CONTENT_TYPE, contentOnly);
   // The multipart plugin's parser accepts a multipart body on any route; only content routes take one.
   fastify.addHook('preValidation', async (request) => {
     if (!uploadKind(request) && request.isMultipart?.()) {

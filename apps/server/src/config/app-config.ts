@@ -282,6 +282,16 @@ export class AppConfig {
   @IsCronExpression()
   HOARD_SCRUB_SCHEDULE?: string;
 
+  /**
+   * Unfinished resumable (tus) uploads expire this many hours after they were created (fractions allowed): later
+   * requests for them answer `410`, and a periodic sweep removes their bytes (on S3 it aborts the multipart upload).
+   */
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0.0001)
+  @Max(24 * 365)
+  HOARD_UPLOAD_EXPIRY_HOURS = 24;
+
   /** Absolute data directory. */
   get dataDir(): string {
     return resolve(this.HOARD_DATA_DIR);

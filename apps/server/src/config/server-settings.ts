@@ -30,6 +30,8 @@ export interface ServerSettingsValues {
   gcGraceSeconds: number;
   /** Garbage collection rewrites a sealed pack whose live share (live bytes / size) is under this. */
   gcPackRewriteBelow: number;
+  /** How long after its creation an unfinished resumable upload expires, in milliseconds. */
+  uploadExpiryMs: number;
 }
 
 /**
@@ -51,6 +53,7 @@ export class ServerSettings implements ServerSettingsValues {
   readonly hostStaleMs: number;
   readonly gcGraceSeconds: number;
   readonly gcPackRewriteBelow: number;
+  readonly uploadExpiryMs: number;
 
   constructor(values: ServerSettingsValues) {
     this.maxBlobBytes = values.maxBlobBytes;
@@ -67,6 +70,7 @@ export class ServerSettings implements ServerSettingsValues {
     this.hostStaleMs = values.hostStaleMs;
     this.gcGraceSeconds = values.gcGraceSeconds;
     this.gcPackRewriteBelow = values.gcPackRewriteBelow;
+    this.uploadExpiryMs = values.uploadExpiryMs;
   }
 
   /** The settings of a validated configuration. */
@@ -94,6 +98,7 @@ export class ServerSettings implements ServerSettingsValues {
       hostStaleMs: Math.round(config.HOARD_HOST_STALE_HOURS * 3600 * 1000),
       gcGraceSeconds: config.HOARD_GC_GRACE_SECONDS,
       gcPackRewriteBelow: config.HOARD_GC_PACK_REWRITE_BELOW,
+      uploadExpiryMs: Math.round(config.HOARD_UPLOAD_EXPIRY_HOURS * 3_600_000),
     });
   }
 }

@@ -37,6 +37,17 @@ export async function registerOpenApi(app: NestFastifyApplication, version: stri
       const named = nameWildcard(rest, url);
       return { schema: upload ? { ...named.schema, body: { content: upload } } : named.schema, url: named.url };
     },
+    // @fastify/swagger marks every body required; a route may take one or not (a tus creation, a tus PATCH).
+    transformObject: ({ openapiObject }: { openapiObject: { paths?: Record<string, Record<string, Record<string, unknown>>> } }) => {
+      for (const methods of Object.values(openapiObject.paths ?? {})) {
+        for (const operation of Object.values(methods)) {
+          if (!operation['x-upload-optional']) continue;
+          delete operation['x-upload-optional'];
+          (operation.requestBody as { required?: boolean } | undefined)!.required = false;
+        }
+      }
+      return openapiObject;
+    },
   });
   await app.register(async (docs: FastifyInstance) => {
     // The documentation's own routes need no key.

@@ -1,4 +1,4 @@
-import { BlobStore, LocalFsBlobStore, LocalPackFiles, PackedBlobStore, PackIndex } from '@app/storage';
+import { BlobStore, LocalFsBlobStore, LocalPackFiles, LocalUploadStore, PackedBlobStore, PackIndex, UploadStore } from '@app/storage';
 import { MetadataStore, SqliteMetadataStore, SqlitePackIndex } from '@app/metadata';
 import { join } from 'node:path';
 import type { AppConfig } from '../config/app-config';
@@ -60,4 +60,24 @@ export function createMetadataStore(config: AppConfig): MetadataStore {
     return new MongoMetadataStore({ uri: config.MONGODB_URI!, db: config.MONGODB_DB });
   }
   return new SqliteMetadataStore({ path: sqlitePath(config) });
+}
+
+/**
+ * Chooses and builds the store of unfinished resumable uploads: one S3 multipart upload each under the blob store's
+ * prefix (`<prefix>uploads/`) on S3, files under `<data>/uploads` on local storage.
+ */
+export function createUploadStore(config: AppConfig, expiryMs: number): UploadStore {
+  if (config.HOARD_STORAGE === 's3') {
+    const { S3UploadStore } = require('@app/storage/s3') as S3Module;
+    return new S3UploadStore({
+      bucket: config.S3_BUCKET!,
+      prefix: config.S3_PREFIX,
+      endpoint: config.S3_ENDPOINT,
+      region: config.S3_REGION,
+      forcePathStyle: config.S3_FORCE_PATH_STYLE,
+      partSize: config.S3_PART_SIZE,
+      expiryMs,
+    });
+  }
+  return new LocalUploadStore({ directory: join(config.dataDir, 'uploads'), expiryMs });
 }

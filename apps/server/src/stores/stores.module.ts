@@ -1,5 +1,14 @@
 import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { BLOB_STORE, BlobStore, NO_PACKS, PACK_MAINTENANCE, PackedBlobStore } from '@app/storage';
+import {
+  BLOB_STORE,
+  BlobStore,
+  MemoryUploadStore,
+  NO_PACKS,
+  PACK_MAINTENANCE,
+  PackedBlobStore,
+  UPLOAD_STORE,
+  UploadStore,
+} from '@app/storage';
 import {
   BLOB_REGISTRY,
   CONTENT_COLLECTOR,
@@ -18,7 +27,8 @@ import {
 } from '@app/metadata';
 import { makeDataDir } from './data-dir';
 import { AppConfig } from '../config/app-config';
-import { createBlobStore, createMetadataStore } from './store.factory';
+import { ServerSettings } from '../config/server-settings';
+import { createBlobStore, createMetadataStore, createUploadStore } from './store.factory';
 
 /** Every metadata port is the one adapter (one connection), each under its own token. */
 const METADATA_PORTS = [
@@ -42,10 +52,14 @@ const PACKS = {
   useFactory: (blobs: BlobStore) => (blobs instanceof PackedBlobStore ? blobs.maintenance() : NO_PACKS),
 };
 
+const uploadExpiryMs = (config: AppConfig) => ServerSettings.from(config).uploadExpiryMs;
+
 /** Stores built elsewhere (the specs' in-memory ones), not yet initialised. */
 export interface GivenStores {
   blobs: BlobStore;
   metadata: MetadataStore;
+  /** Unfinished resumable uploads (default: in memory). */
+  uploads?: UploadStore;
 }
 
 /**
@@ -60,6 +74,7 @@ export class StoresModule implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(METADATA_LIFECYCLE) private readonly metadata: MetadataLifecycle,
     @Inject(BLOB_STORE) private readonly blobs: BlobStore,
+    @Inject(UPLOAD_STORE) private readonly uploads: UploadStore,
   ) {}
 
   /** The stores named by the config, or `given` ones. */
@@ -68,6 +83,11 @@ export class StoresModule implements OnModuleInit, OnApplicationShutdown {
       ? [
           { provide: BLOB_STORE, useValue: given.blobs },
           { provide: METADATA_STORE, useValue: given.metadata },
+          {
+            provide: UPLOAD_STORE,
+            inject: [AppConfig],
+            useFactory: (config: AppConfig) => given.uploads ?? new MemoryUploadStore(uploadExpiryMs(config)),
+          },
         ]
       : [
           { provide: BLOB_STORE, inject: [AppConfig], useFactory: (config: AppConfig) => createBlobStore(config) },
@@ -79,6 +99,14 @@ export class StoresModule implements OnModuleInit, OnApplicationShutdown {
               return createMetadataStore(config);
             },
           },
+          {
+            provide: UPLOAD_STORE,
+            inject: [AppConfig],
+            useFactory: (config: AppConfig) => {
+              makeDataDir(config.dataDir);
+              return createUploadStore(config, uploadExpiryMs(config));
+            },
+          },
         ];
     const ports = METADATA_PORTS.map((port) => ({ provide: port, useExisting: METADATA_STORE }));
     return {
@@ -86,6 +114,8 @@ export class StoresModule implements OnModuleInit, OnApplicationShutdown {
       providers: [...providers, ...ports, PACKS],
       exports: [BLOB_STORE, ...METADATA_PORTS, PACK_MAINTENANCE],
     };
+
+    return { module: StoresModule, providers: [...providers, ...ports], exports: [BLOB_STORE, UPLOAD_STORE, ...METADATA_PORTS] };
   }
 
   async onModuleInit(): Promise<void> {
@@ -95,6 +125,6 @@ export class StoresModule implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([this.metadata.close(), this.blobs.close()]);
+    await Promise.allSettled([this.metadata.close(), this.blobs.close(), this.uploads.close()]);
   }
 }

@@ -8,3 +8,4 @@ export * from './jobs.schema';
 export * from './retention.schema';
 export * from './objects.schema';
 export * from './scans.schema';
+export * from './uploads.schema';

@@ -38,7 +38,8 @@ export class S3BucketAdmin {
 
   /**
    * Aborts multipart uploads under the prefix started longer than `olderThanMs` ago: leftovers of a crashed
-   * process. Younger ones may belong to another instance still uploading, so they are left alone. The listing
+   * process. Younger ones may belong to another instance still uploading, so they are left alone, and so are the
+   * resumable uploads under `<prefix>uploads/`, which live until their own expiry (S3UploadStore). The listing
    * is filtered here rather than by `Prefix`, which MinIO applies only to whole keys.
    */
   async abortStaleUploads(olderThanMs: number): Promise<void> {
@@ -55,7 +56,7 @@ export class S3BucketAdmin {
           }),
         );
         for (const upload of page.Uploads ?? []) {
-          if (!upload.Key?.startsWith(this.prefix)) continue;
+          if (!upload.Key?.startsWith(this.prefix) || upload.Key.startsWith(`${this.prefix}uploads/`)) continue;
           if (!upload.Initiated || upload.Initiated.getTime() > cutoff) continue;
           await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key, UploadId: upload.UploadId }));
         }

@@ -10,7 +10,7 @@ const FATAL = new Set<ErrorCode>(['unauthorized', 'forbidden', 'unavailable', 'i
 /** The routes a scan speaks. */
 export type ScanClient = Pick<
   HoardClient,
-  'recordBatch' | 'confirmSeen' | 'missingBlobs' | 'putBlobFile' | 'putBlobPack' | 'iterateFiles' | 'markDeleted'
+  'recordBatch' | 'confirmSeen' | 'missingBlobs' | 'putBlobFile' | 'putBlobPack' | 'iterateFiles' | 'markDeleted' | 'putBlobResumable'
 >;
 
 /** A file ready to be recorded: what the server is told, and what the cache will remember. */
@@ -80,10 +80,16 @@ export class ScanContext {
     if (created) this.counts.newVersions++;
   }
 
-  /** A file's content was sent. */
-  uploaded(path: string, sha256: string, bytes: number): void {
+  /** A file's content was sent (a resumable upload continued from `resumedFrom`, when it did). */
+  uploaded(path: string, sha256: string, bytes: number, resumedFrom = 0): void {
     ScanProgress.add(this.counts.uploaded, bytes);
-    this.emit({ event: 'uploaded', path, sha256, bytes });
+    this.emit({ event: 'uploaded', path, sha256, bytes, ...(resumedFrom > 0 ? { resumed_from: resumedFrom } : {}) });
+  }
+
+  /** A resumable upload moved on: `sent` more of its bytes are on the server, and `size` more are under way. */
+  sending(sent: number, size = 0): void {
+    this.counts.sending.sent += sent;
+    this.counts.sending.size += size;
   }
 
   /** A file's content was stored already (or sent once in this run): not sent. */

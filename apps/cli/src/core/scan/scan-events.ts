@@ -1,6 +1,6 @@
 /** Events a scan reports, one per file that needs a word (the NDJSON of `--json`). */
 export type ScanEvent =
-  | { event: 'uploaded'; path: string; sha256: string; bytes: number }
+  | { event: 'uploaded'; path: string; sha256: string; bytes: number; resumed_from?: number }
   | { event: 'skipped'; path: string; reason: string }
   | { event: 'failed'; path: string; reason: string }
   | { event: 'deleted'; path: string };
@@ -30,6 +30,8 @@ export class ScanProgress {
   readonly deduplicated: Tally = { files: 0, bytes: 0 };
   /** Content a dry run would have sent. */
   readonly wouldUpload: Tally = { files: 0, bytes: 0 };
+  /** Resumable uploads under way: bytes of them on the server so far, of their whole size. */
+  readonly sending = { sent: 0, size: 0 };
   /** Set once every root has been walked: `scanned` is then the whole of the work. */
   walkDone = false;
   recorded = 0;

@@ -23,6 +23,8 @@ export interface ScanOptions {
   batchSize?: number;
   /** List with the native scanner where it was built (default true). */
   native?: boolean;
+  /** Files of this size and more are uploaded resumably, through the tus uploads (default 64 MiB). */
+  resumableThreshold?: number;
 }
 
 /**

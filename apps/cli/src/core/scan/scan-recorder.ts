@@ -2,7 +2,7 @@ import { EMPTY_SHA256 } from '@app/contracts';
 import { CachedFile } from '../../io/state-cache/cache-entry';
 import { ConfirmBatch } from './confirm-batch';
 import { PendingRecord, ScanContext } from './scan-context';
-import { UploadOutcome, UploadQueue } from './upload-queue';
+import { UploadOutcome, UploadQueue, UploadQueueOptions } from './upload-queue';
 
 /**
  * The plan step: sends a batch of records (`POST /api/v1/files/batch`), hands the content the server lacks to the
@@ -18,8 +18,9 @@ export class ScanRecorder {
   constructor(
     private readonly ctx: ScanContext,
     uploadConcurrency: number,
+    uploadOptions: UploadQueueOptions = {},
   ) {
-    this.uploads = new UploadQueue(ctx, uploadConcurrency, (item, outcome) => this.afterUpload(item, outcome));
+    this.uploads = new UploadQueue(ctx, uploadConcurrency, (item, outcome) => this.afterUpload(item, outcome), uploadOptions);
   }
 
   /** Records one batch; never throws: a failed request fails its files. */

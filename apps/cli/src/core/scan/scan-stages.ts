@@ -22,6 +22,8 @@ export interface StageOptions {
   concurrency: number;
   batchSize?: number;
   followSymlinks: boolean;
+  /** Files of this size and more are uploaded resumably (default 64 MiB). */
+  resumableThreshold?: number;
 }
 
 /**
@@ -41,7 +43,8 @@ export class ScanStages {
     private readonly hasher: ContentHasher,
     private readonly options: StageOptions,
   ) {
-    this.recorder = new ScanRecorder(ctx, options.concurrency);
+    const resumableMin = options.resumableThreshold;
+    this.recorder = new ScanRecorder(ctx, options.concurrency, resumableMin === undefined ? {} : { resumableMin });
     this.batcher = new RecordBatcher<PendingRecord>((items) => this.recorder.send(items), { size: options.batchSize });
     this.confirmer = new Confirmer(this.recorder, Math.min(options.batchSize ?? LIMITS.batchMax, LIMITS.batchMax));
   }

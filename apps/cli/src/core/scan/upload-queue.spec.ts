@@ -5,6 +5,7 @@ import { FakeHoardClient } from '../../testing/fake-hoard-client';
 import { scanContext, scratch, settled, sha } from '../../testing/scan-fixtures';
 import { PendingRecord } from './scan-context';
 import { ScanEvent } from './scan-events';
+import { StateCache } from '../../io/state-cache/state-cache';
 import { UploadOutcome, UploadQueue, UploadQueueOptions } from './upload-queue';
 
 const { dir, remove } = scratch('hoard-upq-');
@@ -194,6 +195,67 @@ describe('UploadQueue', () => {
         ['o3', 'uploaded'],
       ]);
       expect(events.filter((e) => e.event === 'failed')).toEqual([]);
+    });
+  });
+
+  describe('resumable uploads', () => {
+    let cache: StateCache;
+    const makeResumable = (fake?: FakeHoardClient) => {
+      client = fake ?? new FakeHoardClient();
+      const made = scanContext(client, { cache });
+      events = made.events;
+      outcomes = [];
+      return {
+        ctx: made.ctx,
+        sut: new UploadQueue(made.ctx, 2, (i, o) => outcomes.push([i.meta.filepath.slice(dir.length + 1), o]), {
+          packFileMax: 0,
+          resumableMin: 10,
+        }),
+      };
+    };
+    beforeEach(() => (cache = new StateCache(join(dir, `cache-${Date.now()}-${Math.random()}`), StateCache.scopeOf('http://s', 'h'))));
+    afterEach(() => cache.close());
+
+    it('sends files of the threshold and more resumably, and forgets their URL once stored', async () => {
+      const { sut } = makeResumable();
+      await sut.push(item('big', 'x'.repeat(10)));
+      await sut.push(item('small', 'y'.repeat(9)));
+      await sut.drain();
+      expect(client.routes().sort()).toEqual(['putBlobFile', 'putBlobResumable']);
+      expect(client.blobs.get(sha('x'.repeat(10)))?.toString()).toBe('x'.repeat(10));
+      expect(cache.uploads.get(sha('x'.repeat(10)), 10)).toBeNull();
+      expect(outcomes.sort()).toEqual([
+        ['big', 'uploaded'],
+        ['small', 'uploaded'],
+      ]);
+    });
+
+    it('keeps the URL of an upload cut short, and the next run continues it from the offset the server holds', async () => {
+      const content = 'z'.repeat(100);
+      const first = makeResumable();
+      client.cutResumableAt = 60;
+      await first.sut.push(item('big', content));
+      await first.sut.drain();
+      expect(outcomes).toEqual([['big', 'failed']]);
+      const url = cache.uploads.get(sha(content), 100);
+      expect(url).toEqual(expect.stringMatching(/^fake:\/\/uploads\//));
+      expect(first.ctx.progress.sending).toEqual({ sent: 0, size: 0 });
+
+      const next = makeResumable(client);
+      await next.sut.push(item('big', content));
+      await next.sut.drain();
+      expect(outcomes).toEqual([['big', 'uploaded']]);
+      expect(events).toEqual([{ event: 'uploaded', path: join(dir, 'big'), sha256: sha(content), bytes: 100, resumed_from: 60 }]);
+      expect(client.blobs.get(sha(content))?.toString()).toBe(content);
+      expect(cache.uploads.get(sha(content), 100)).toBeNull();
+    });
+
+    it('forgets the URL of an upload the server refused for good', async () => {
+      const { sut } = makeResumable();
+      await sut.push(item('changed', 'w'.repeat(20), sha('something else')));
+      await sut.drain();
+      expect(outcomes).toEqual([['changed', 'failed']]);
+      expect(cache.uploads.get(sha('something else'), 20)).toBeNull();
     });
   });
 });

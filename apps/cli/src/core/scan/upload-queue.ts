@@ -1,4 +1,5 @@
 import { LIMITS } from '@app/contracts';
+import { worthResuming } from '../../io/state-cache/upload-urls';
 import { BoundedRunner } from '../concurrency/bounded-runner';
 import { PackedUpload, PackLimits, PackUploader } from './pack-uploader';
 import { PendingRecord, ScanContext } from './scan-context';
@@ -9,6 +10,8 @@ export type { UploadOutcome } from './upload-report';
 export interface UploadQueueOptions extends Partial<PackLimits> {
   /** Files up to this size travel together in packs (`POST /api/v1/blobs/pack`); 0 sends each on its own. */
   packFileMax?: number;
+  /** Files of this size and more go through the resumable uploads (tus), which survive cut connections and runs. */
+  resumableMin?: number;
 }
 
 const DEFAULTS: Required<UploadQueueOptions> = {
@@ -17,6 +20,7 @@ const DEFAULTS: Required<UploadQueueOptions> = {
   packFiles: LIMITS.packMax,
   packDelayMs: 100,
   packsInFlight: 4,
+  resumableMin: 64 * 1024 * 1024,
 };
 
 /**
@@ -95,10 +99,11 @@ export class UploadQueue {
     } while (this.followers.size > 0 || this.runner.busy || this.packs.busy);
   }
 
-  /** Sends one file in a request of its own; true once its content is stored. */
+  /** Sends one file in a request of its own (a large one resumably); true once its content is stored. */
   private async upload(item: PendingRecord): Promise<boolean> {
     const { filepath: path, sha256, size } = item.meta;
     if (this.ctx.fatal) return false; // the run is ending (a full or unusable server): nothing more is sent
+    if (size >= this.options.resumableMin) return this.uploadResumable(item);
     try {
       const res = await this.ctx.client.putBlobFile(sha256, path, size);
       this.report.uploaded(item, res.size);
@@ -106,6 +111,37 @@ export class UploadQueue {
     } catch (err) {
       this.report.failed(item, err);
       return false;
+    }
+  }
+
+  /**
+   * Sends a large file through the resumable uploads: its upload's URL is kept in the state cache from its creation
+   * until it ends, so that a run cut short (a killed CLI, a server gone) continues it from the server's offset at the
+   * next run; within the run, the client retries from that offset itself. Its bytes show in the progress as they go.
+   */
+  private async uploadResumable(item: PendingRecord): Promise<boolean> {
+    const { filepath: path, sha256, size } = item.meta;
+    const urls = this.ctx.cache?.uploads ?? null;
+    let shown = 0;
+    this.ctx.sending(0, size);
+    try {
+      const res = await this.ctx.client.putBlobResumable(sha256, path, size, {
+        resumeUrl: urls?.get(sha256, size),
+        onUrl: (url) => urls?.remember(sha256, size, url),
+        onProgress: (sent) => {
+          this.ctx.sending(sent - shown);
+          shown = sent;
+        },
+      });
+      urls?.forget(sha256);
+      this.report.uploaded(item, res.size, res.resumedFrom);
+      return true;
+    } catch (err) {
+      if (!worthResuming(err)) urls?.forget(sha256);
+      this.report.failed(item, err);
+      return false;
+    } finally {
+      this.ctx.sending(-shown, -size);
     }
   }
 

@@ -12,9 +12,9 @@ export class UploadReport {
     private readonly done: (item: PendingRecord, outcome: UploadOutcome) => void,
   ) {}
 
-  /** The content was sent: `bytes` of it. */
-  uploaded(item: PendingRecord, bytes: number): void {
-    this.ctx.uploaded(item.meta.filepath, item.meta.sha256, bytes);
+  /** The content was sent: `bytes` of it (by a resumable upload that continued from `resumedFrom`, when it did). */
+  uploaded(item: PendingRecord, bytes: number, resumedFrom = 0): void {
+    this.ctx.uploaded(item.meta.filepath, item.meta.sha256, bytes, resumedFrom);
     this.done(item, 'uploaded');
   }
 

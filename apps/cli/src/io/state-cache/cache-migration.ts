@@ -2,8 +2,11 @@ import Database from 'better-sqlite3';
 import { CachedFile } from './cache-entry';
 import { groupByDir, writeDir } from './cache-rows';
 
-/** Version of the layout, kept in SQLite's user_version: one row per directory, and an index by inode. */
-const SCHEMA_VERSION = 2;
+/**
+ * Version of the layout, kept in SQLite's user_version: one row per directory, an index by inode (2), and the URLs
+ * of unfinished resumable uploads (3).
+ */
+const SCHEMA_VERSION = 3;
 
 /**
  * Creates the tables, or brings a cache of an older layout (one row per file) to this one; nothing when the layout
@@ -18,7 +21,10 @@ export function migrate(db: Database.Database): void {
       scope TEXT NOT NULL, dir TEXT NOT NULL, entries BLOB NOT NULL, PRIMARY KEY (scope, dir)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS inodes (
       scope TEXT NOT NULL, dev INTEGER NOT NULL, ino INTEGER NOT NULL, dir TEXT NOT NULL, name TEXT NOT NULL,
-      PRIMARY KEY (scope, dev, ino, dir, name)) WITHOUT ROWID;`);
+      PRIMARY KEY (scope, dev, ino, dir, name)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS uploads (
+      server TEXT NOT NULL, target TEXT NOT NULL, size INTEGER NOT NULL, url TEXT NOT NULL, created_at INTEGER NOT NULL,
+      PRIMARY KEY (server, target)) WITHOUT ROWID;`);
     migrated = regroupFileRows(db);
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();

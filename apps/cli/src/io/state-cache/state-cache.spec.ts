@@ -143,4 +143,33 @@ describe('StateCache', () => {
       sut = new StateCache(old, scope);
     }
   });
+
+  it("remembers a server's unfinished uploads by digest and size, across opens and hostnames, until forgotten", () => {
+    const sha = 'd'.repeat(64);
+    sut.uploads.remember(sha, 100, 'http://s:1/api/v1/uploads/u1');
+    expect(sut.uploads.get(sha, 100)).toBe('http://s:1/api/v1/uploads/u1');
+    expect(sut.uploads.get(sha, 101)).toBeNull();
+    sut.uploads.remember(sha, 100, 'http://s:1/api/v1/uploads/u2');
+    sut.close();
+    sut = new StateCache(dir, StateCache.scopeOf('http://s:1', 'another-host'));
+    expect(sut.uploads.get(sha, 100)).toBe('http://s:1/api/v1/uploads/u2');
+    const elsewhere = new StateCache(dir, StateCache.scopeOf('http://other:1', 'h1'));
+    expect(elsewhere.uploads.get(sha, 100)).toBeNull();
+    elsewhere.close();
+    sut.uploads.forget(sha);
+    expect(sut.uploads.get(sha, 100)).toBeNull();
+  });
+
+  it('adds the table of unfinished uploads to a cache of the previous layout, keeping its entries', () => {
+    sut.putMany([entry('/r/a')]);
+    sut.close();
+    const db = new Database(join(dir, 'state.sqlite'));
+    db.exec('DROP TABLE uploads');
+    db.pragma('user_version = 2');
+    db.close();
+    sut = new StateCache(dir, StateCache.scopeOf('http://s:1/', 'h1'));
+    expect(sut.lookup('/r/a', fp)?.sha256).toBe('a'.repeat(64));
+    sut.uploads.remember('e'.repeat(64), 5, 'http://s:1/api/v1/uploads/u3');
+    expect(sut.uploads.get('e'.repeat(64), 5)).toBe('http://s:1/api/v1/uploads/u3');
+  });
 });

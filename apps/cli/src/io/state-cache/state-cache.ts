@@ -8,6 +8,7 @@ import { CacheChanges, groupByDir, SELECT_DIR, writeDir } from './cache-rows';
 import { CachedDir } from './cached-dir';
 import { decodeDir } from './dir-codec';
 import { i64 } from './fingerprints';
+import { UploadUrls } from './upload-urls';
 
 /**
  * The local state cache: for each (server, hostname) scope and each directory, the entries recorded there with
@@ -23,6 +24,8 @@ export class StateCache {
 
   /** The SQLite file. */
   readonly file: string;
+  /** The URLs of this server's unfinished resumable uploads. */
+  readonly uploads: UploadUrls;
 
   constructor(
     dir: string,
@@ -36,11 +39,17 @@ export class StateCache {
     this.db.pragma('busy_timeout = 10000');
     migrate(this.db);
     this.statements = this.prepare();
+    this.uploads = new UploadUrls(this.db, StateCache.serverOf(scope));
   }
 
   /** Builds the scope of a cache: one server and one hostname. */
   static scopeOf(serverUrl: string, hostname: string): string {
     return `${serverUrl.replace(/\/+$/, '')}\n${hostname}`;
+  }
+
+  /** The server of a scope (its base URL). */
+  static serverOf(scope: string): string {
+    return scope.split('\n')[0];
   }
 
   /** The cached entries of directory `dir` (absolute), or null when none. */
