@@ -5,3 +5,4 @@ export * from './memory-pack-index';
 export * from './pack-writer';
 export * from './packed-blob-store';
 export { StoredCopyCorrupt } from './packed-read';
+export * from './packed-content-scan';
