@@ -16,6 +16,7 @@ const GROUPS = {
   cli: () => require('./cli.bench'),
   backends: () => require('./backends.bench'),
   packs: () => require('./packs.bench'),
+  lifecycle: () => require('./lifecycle.bench'),
 };
 
 function usage() {
