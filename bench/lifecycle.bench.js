@@ -3,6 +3,8 @@
 // files, and the batch recording rate during GC beside idle; prune of many versions down to one per path. A job
 // type the measured server does not run yet is reported N/A.
 const { measure } = require('./lib/step');
+const { gcRows, gcScenario } = require('./lifecycle/gc');
+const { pruneRows, pruneScenario } = require('./lifecycle/prune');
 const { scrubRows, scrubLoose, scrubPackedLocal, scrubPackedS3 } = require('./lifecycle/scrub');
 
 const G = 'lifecycle';
@@ -12,6 +14,8 @@ async function run(scale) {
   await measure(G, [scrub.loose, scrub.rss], () => scrubLoose(scale));
   await measure(G, [scrub.packed], () => scrubPackedLocal(scale));
   await measure(G, [scrub.packedS3], () => scrubPackedS3(scale));
+  await measure(G, Object.values(gcRows(scale)), () => gcScenario(scale));
+  await measure(G, Object.values(pruneRows(scale)), () => pruneScenario(scale));
 }
 
 module.exports = { run };

@@ -26,7 +26,7 @@ async function json(server, method, path, body) {
   } catch {
     // not JSON: the caller looks at the status
   }
-  return { status: res.status, json: parsed, text: res.text, seconds: res.seconds };
+  return { status: res.status, headers: res.headers, json: parsed, text: res.text, seconds: res.seconds };
 }
 
 /** PUTs `size` bytes of `seed`'s keystream (its digest computed first, the body streamed); the digest. */
@@ -98,7 +98,10 @@ async function storeSmallBlobs(server, count, blobAt, { parallel = 4, onProgress
   return digests;
 }
 
-/** Records `records` (FileMetadata) through `POST /api/v1/files/batch`, 1,000 at a time; records/s over the calls. */
+/**
+ * Records `records` (FileMetadata) through `POST /api/v1/files/batch`, 1,000 at a time, each of which must be
+ * answered `created` (a new version); records/s over the calls.
+ */
 async function recordFiles(server, records, { onProgress } = {}) {
   let seconds = 0;
   for (let from = 0; from < records.length; from += BATCH_MAX) {
@@ -107,6 +110,8 @@ async function recordFiles(server, records, { onProgress } = {}) {
     if (res.status !== 200 || res.json?.results?.length !== files.length) {
       throw new ProductFailure(`files/batch answered ${res.status}: ${res.text.slice(0, 300)}`);
     }
+    const other = res.json.results.find((r) => r.status !== 'created');
+    if (other) throw new ProductFailure(`files/batch answered ${JSON.stringify(other)} for a new version`);
     seconds += res.seconds;
     if (onProgress) onProgress(from + files.length);
   }
@@ -126,14 +131,22 @@ async function setRetention(server, rules) {
   if (res.status !== 200) throw new ProductFailure(`PUT /api/v1/retention answered ${res.status}: ${res.text.slice(0, 300)}`);
 }
 
+/** Seconds to wait before asking again after a `503`/`429` (its Retry-After, at most `cap`). */
+function retryAfter(res, cap = 5) {
+  const seconds = Number(res.headers?.['retry-after']);
+  return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, cap) : 1;
+}
+
+const pause = (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+
 /**
- * Queues a job (`POST /api/v1/jobs`) and polls it every `pollMs` until it ends. NotAvailable when the server does
- * not run jobs of that type yet; ProductFailure when the job does not succeed. `whileRunning(isOver)`, when given,
- * runs beside the polling (it should return once `isOver()` is true). Returns the job as it ended and the seconds
- * from the request until its end was seen.
+ * Queues a job (`POST /api/v1/jobs`) and polls it every `pollMs` until it ends; a poll the server sheds (`503`,
+ * `429`) is asked again after its Retry-After. NotAvailable when the server does not run jobs of that type yet;
+ * ProductFailure when the job does not succeed. `whileRunning(isOver)`, when given, runs beside the polling (it
+ * should return once `isOver()` is true). Returns the job as it ended, its seconds from creation to end by the
+ * server's own times (whatever the polling), the epoch ms of its end, and how many polls were shed.
  */
 async function runJob(server, body, { pollMs = 20, timeoutMs = 3_600_000, whileRunning } = {}) {
-  const started = process.hrtime.bigint();
   const queued = await json(server, 'POST', '/api/v1/jobs', body);
   if (queued.status === 404 || (queued.status === 400 && /not a job this server runs/.test(queued.text))) {
     throw new NotAvailable(`${body.type} is not built on the server measured (POST /api/v1/jobs answered ${queued.status})`);
@@ -143,25 +156,32 @@ async function runJob(server, body, { pollMs = 20, timeoutMs = 3_600_000, whileR
   const id = queued.json.id;
   let job = queued.json;
   let over = false;
+  let shed = 0;
   const beside = whileRunning ? whileRunning(() => over) : Promise.resolve();
   try {
     const deadline = Date.now() + timeoutMs;
     while (!FINAL.has(job.state)) {
       if (Date.now() > deadline)
         throw new ProductFailure(`the ${body.type} job did not end in ${timeoutMs / 1000} s: ${JSON.stringify(job)}`);
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      await pause(pollMs / 1000);
       const res = await json(server, 'GET', `/api/v1/jobs/${id}`);
-      if (res.status !== 200) throw new ProductFailure(`GET /api/v1/jobs/${id} answered ${res.status}`);
+      if (res.status === 503 || res.status === 429) {
+        shed++;
+        await pause(retryAfter(res));
+        continue;
+      }
+      if (res.status !== 200) throw new ProductFailure(`GET /api/v1/jobs/${id} answered ${res.status}: ${res.text.slice(0, 300)}`);
       job = res.json;
     }
   } finally {
     over = true;
+    await beside.catch(() => undefined);
   }
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await beside;
   if (job.state !== 'succeeded')
     throw new ProductFailure(`the ${body.type} job ended ${job.state}: ${JSON.stringify(job.error ?? job.result)}`);
-  return { job, seconds };
+  const endedAt = Date.parse(job.ended_at);
+  return { job, seconds: (endedAt - Date.parse(job.created_at)) / 1000, endedAt, shed };
 }
 
-module.exports = { putSeeded, storeSmallBlobs, recordFiles, fileRecord, setRetention, runJob, sha256, json };
+module.exports = { putSeeded, storeSmallBlobs, recordFiles, fileRecord, setRetention, runJob, retryAfter, pause, sha256, json };

@@ -108,7 +108,7 @@ async function scrubLoose(scale) {
       ref: { label: 'openssl dgst x2 processes, same files', value: mbps(total, m.ref) },
       ratio,
       bar: { text: '>= 0.80x', pass: ratio >= 0.8 },
-      note: `POST /api/v1/jobs {"type":"scrub"} until GET shows it succeeded (polled every 20 ms), default settings (no rate limit), loose blobs on local disk, warm page cache; best of ${scale.repeats}; ${cpuNote(m)}`,
+      note: `the job's created_at to its ended_at, default settings (no rate limit), loose blobs on local disk, warm page cache; best of ${scale.repeats}; ${cpuNote(m)}`,
     });
     addRow({
       group: G,
