@@ -2,6 +2,19 @@ import type { JobRecord } from '@app/metadata';
 import { MongoMetadataStore } from '@app/metadata/mongodb';
 import type { RunningFerretDb } from './support/test-servers';
 import { describeOnFerretDb, dropDatabase } from './support/backing-suites';
+import { expectStatus, Http, sha256 } from './support/http';
+import { RunningServer, startServer } from './support/server';
+
+/** Polls `read` until `check` holds, or fails after `ms`. */
+async function until<T>(what: string, read: () => Promise<T>, check: (value: T) => boolean, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (check(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)} after ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 describeOnFerretDb('jobs shared by instances on FerretDB', 'the MongoDB job suites', (server) => {
   let ferret: RunningFerretDb;
@@ -62,5 +75,90 @@ describeOnFerretDb('jobs shared by instances on FerretDB', 'the MongoDB job suit
     expect(await a.finishJob(job.id, 'a', { state: 'succeeded', result: {}, now: now() })).toBe(false);
     expect(await b.finishJob(job.id, 'b', { state: 'succeeded', result: { ok: 1 }, now: now() })).toBe(true);
     expect(await a.getJob(job.id)).toMatchObject({ state: 'succeeded', result: { ok: 1 }, lease: null });
+  });
+
+  describe('two server instances', () => {
+    let servers: RunningServer[] = [];
+    /** An instance on the shared database: short leases, so that a dead holder's job is taken over within seconds. */
+    async function instance(db: string): Promise<{ server: RunningServer; http: Http }> {
+      const env = {
+        HOARD_METADATA: 'mongodb',
+        MONGODB_URI: ferret.uri,
+        MONGODB_DB: db,
+        HOARD_JOB_LEASE_SECONDS: '3',
+        HOARD_JOB_RENEW_SECONDS: '1',
+        HOARD_JOB_POLL_SECONDS: '0.5',
+        HOARD_LOG_LEVEL: 'info',
+      };
+      const server = await startServer({ env });
+      servers.push(server);
+      return { server, http: new Http(server.url, server.adminKey) };
+    }
+
+    afterEach(async () => {
+      await Promise.all(servers.map((s) => s.stop()));
+      servers = [];
+    });
+
+    it('queue one of two jobs of a type asked for at once: one 202, one 409 naming it', async () => {
+      const [a, b] = await Promise.all([instance(name), instance(name)]);
+      // Ten versions at one a second keep the job active long after both requests were answered.
+      const files = Array.from({ length: 10 }, (_, i) => ({ hostname: 'h', filepath: `/f${i}`, sha256: sha256(`f${i}`), size: 2 }));
+      expectStatus(await a.http.post('/api/v1/files/batch', { files }), 200);
+      expectStatus(await a.http.call('PUT', '/api/v1/retention', { json: { rules: [{ hostname: '*', keep_last: 1 }] } }), 200);
+      const job = { type: 'prune', dry_run: true, max_records_per_second: 1 };
+      const [ra, rb] = await Promise.all([a.http.post('/api/v1/jobs', job), b.http.post('/api/v1/jobs', job)]);
+      const [accepted, refused] = ra.status === 202 ? [ra, rb] : [rb, ra];
+      expect([accepted.status, refused.status]).toEqual([202, 409]);
+      expect(refused.json().error).toMatchObject({ code: 'conflict', details: { job_id: accepted.json().id } });
+      expectStatus(await b.http.delete(`/api/v1/jobs/${accepted.json().id}`), 202);
+      const ended = await until(
+        'the cancelled prune',
+        async () => (await a.http.get(`/api/v1/jobs/${accepted.json().id}`)).json(),
+        (j) => j.state === 'cancelled',
+      );
+      expect(ended).toMatchObject({ cancel_requested: true, result: null });
+    });
+
+    it('take over a job whose holder was killed (kill -9) once its lease ran out, from its checkpoint', async () => {
+      const a = await instance(name);
+      const files = Array.from({ length: 600 }, (_, i) => ({ hostname: 'h', filepath: `/f${String(i).padStart(3, '0')}`, size: 1 }));
+      for (const v of [1, 2]) {
+        const batch = files.map((f) => ({ ...f, sha256: sha256(`${f.filepath}:${v}`) }));
+        expectStatus(await a.http.post('/api/v1/files/batch', { files: batch }), 200);
+      }
+      expectStatus(await a.http.call('PUT', '/api/v1/retention', { json: { rules: [{ hostname: '*', keep_last: 1 }] } }), 200);
+      // The first batch of 1,000 versions goes at once; then the pace holds the job for a minute before the rest.
+      const created = (await a.http.post('/api/v1/jobs', { type: 'prune', dry_run: true, max_records_per_second: 16 })).json();
+      const held = await until(
+        'the first batch',
+        async () => (await a.http.get(`/api/v1/jobs/${created.id}`)).json(),
+        (j) => j.progress.done >= 1000,
+      );
+      expect(held).toMatchObject({ state: 'running', progress: { done: 1000, total: 1200 } });
+      const b = await instance(name);
+      await a.server.kill();
+      expect((await b.http.get(`/api/v1/jobs/${created.id}`)).json()).toMatchObject({ state: 'running', progress: { done: 1000 } });
+      const seen: number[] = [];
+      const done = await until(
+        'the prune taken over',
+        async () => (await b.http.get(`/api/v1/jobs/${created.id}`)).json(),
+        (j) => {
+          seen.push(j.progress.done);
+          return j.state === 'succeeded';
+        },
+      );
+      // Resumed after the 500 paths of the checkpoint, not from the start: the count never went back.
+      expect(seen.every((n) => n >= 1000)).toBe(true);
+      expect(done).toMatchObject({
+        started_at: held.started_at,
+        result: { records_removed: 600, paths_affected: 600 },
+        progress: { done: 1200 },
+      });
+      servers = servers.filter((s) => s !== a.server);
+      // The log is written out in full once the process ends.
+      await b.server.stop();
+      expect(b.server.output()).toContain(`job ${created.id} (prune, dry run) started from its checkpoint`);
+    });
   });
 });

@@ -95,6 +95,7 @@ describe('server: operations', () => {
       '/api/v2/auth/login': ['post'],
       '/api/v1/jobs': ['get', 'post'],
       '/api/v1/jobs/{id}': ['delete', 'get'],
+      '/api/v1/retention': ['get', 'put'],
     };
     expect(Object.keys(doc.paths).sort()).toEqual(Object.keys(routes).sort());
     for (const [path, methods] of Object.entries(routes)) {

@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { adminCommand } from './commands/admin.command';
 import { clonesCommand } from './commands/clones.command';
 import { completionCommand } from './commands/completion.command';
 import { getCommand } from './commands/get.command';
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
     clonesCommand(),
     statsCommand(),
     keysCommand(),
+    adminCommand(),
     loginCommand(),
     logoutCommand(),
     completionCommand(() => program),

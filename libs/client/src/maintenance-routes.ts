@@ -1,7 +1,7 @@
-import { CreateJobRequest, Job, ListJobsQuery, Page, ROUTES } from '@app/contracts';
+import { CreateJobRequest, Job, ListJobsQuery, Page, RetentionRuleInput, RetentionRules, ROUTES } from '@app/contracts';
 import { KeyRoutes } from './key-routes';
 
-/** The routes of maintenance (`/api/v1/jobs`): admin keys only. */
+/** The routes of maintenance (`/api/v1/jobs`, `/api/v1/retention`): admin keys only. */
 export abstract class MaintenanceRoutes extends KeyRoutes {
   /** Queues a job; `conflict` (with `details.job_id`) when one of its type is queued or running. Not retried: it is not idempotent. */
   createJob(request: CreateJobRequest): Promise<Job> {
@@ -20,5 +20,15 @@ export abstract class MaintenanceRoutes extends KeyRoutes {
   /** Cancels a job: a queued one at once, a running one at its next safe point. */
   cancelJob(id: string): Promise<Job> {
     return this.http.json({ method: 'DELETE', path: ROUTES.job(id), what: 'cancel job' });
+  }
+
+  /** The retention rules. */
+  getRetention(): Promise<RetentionRules> {
+    return this.http.json({ method: 'GET', path: ROUTES.retention, what: 'retention rules' });
+  }
+
+  /** Replaces every retention rule; answers the rules now in force. */
+  setRetention(rules: RetentionRuleInput[]): Promise<RetentionRules> {
+    return this.http.json({ method: 'PUT', path: ROUTES.retention, json: { rules }, idempotent: true, what: 'set retention rules' });
   }
 }

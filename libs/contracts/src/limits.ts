@@ -13,4 +13,10 @@ export const LIMITS = {
   listLimitMax: 1_000,
   listLimitDefault: 100,
   keyNameMax: 200,
+  /** Retention rules set at once. */
+  retentionRulesMax: 1_000,
+  /** The largest `keep_last` of a rule. */
+  retentionKeepLastMax: 1_000_000_000,
+  /** The largest `keep_within_days` and `keep_deleted_days` of a rule (over 2,700 years). */
+  retentionDaysMax: 1_000_000,
 } as const;

@@ -24,4 +24,5 @@ export const ROUTES = {
   legacyUploadUrl: (sha256: string) => `/upload_file/${sha256}`,
   jobs: `${API_PREFIX}/jobs`,
   job: (id: string) => `${API_PREFIX}/jobs/${encodeURIComponent(id)}`,
+  retention: `${API_PREFIX}/retention`,
 } as const;

@@ -24,6 +24,9 @@ import type {
   KeyInfoSchema,
   ListFilesQuerySchema,
   ListJobsQuerySchema,
+  RetentionRuleSchema,
+  RetentionRulesSchema,
+  StoredRetentionRuleSchema,
   LoginRequestSchema,
   LoginResponseSchema,
   MissingRequestSchema,
@@ -112,3 +115,11 @@ export type CreateJobRequest = Static<typeof CreateJobRequestSchema> & Record<st
 /** A maintenance job as the API shows it. */
 export type Job = Static<typeof JobSchema>;
 export type ListJobsQuery = Static<typeof ListJobsQuerySchema>;
+
+/** A retention rule as a request gives it (absent measures are null) and as the server answers it. */
+export type RetentionRuleInput = Static<typeof RetentionRuleSchema>;
+export type RetentionRulesInput = Static<typeof RetentionRulesSchema>;
+export type RetentionRuleView = Static<typeof StoredRetentionRuleSchema>;
+export interface RetentionRules {
+  rules: RetentionRuleView[];
+}

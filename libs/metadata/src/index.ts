@@ -5,6 +5,8 @@ export * from './blob-registry';
 export * from './key-store';
 export * from './stats-reader';
 export * from './job-store';
+export * from './retention-store';
+export * from './record-pruner';
 export * from './metadata-store';
 export * from './sqlite/sqlite-metadata-store';
 export * from './content-state';

@@ -1,6 +1,8 @@
 import type { BlobRegistry } from './blob-registry';
 import type { FileRecordStore } from './file-record-store';
 import type { JobStore } from './job-store';
+import type { RecordPruner } from './record-pruner';
+import type { RetentionStore } from './retention-store';
 import type { KeyStore } from './key-store';
 import type { MetadataLifecycle } from './metadata-lifecycle';
 import type { StatsReader } from './stats-reader';
@@ -12,4 +14,11 @@ export const METADATA_STORE = Symbol('METADATA_STORE');
  * What one metadata adapter (sqlite, mongodb) implements on one connection: every metadata port. Services never
  * depend on it; each injects only the port it needs.
  */
-export type MetadataStore = MetadataLifecycle & FileRecordStore & BlobRegistry & KeyStore & StatsReader & JobStore;
+export type MetadataStore = MetadataLifecycle &
+  FileRecordStore &
+  BlobRegistry &
+  KeyStore &
+  StatsReader &
+  JobStore &
+  RetentionStore &
+  RecordPruner;

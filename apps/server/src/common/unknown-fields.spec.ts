@@ -1,4 +1,4 @@
-import { BatchRequestSchema, FileMetadataSchema } from '@app/contracts';
+import { BatchRequestSchema, FileMetadataSchema, RetentionRulesSchema } from '@app/contracts';
 import { compileValidator } from './schema-validator';
 import { pruner } from './unknown-fields';
 
@@ -21,6 +21,18 @@ describe('pruner', () => {
     const outer = { job: { any: 1 }, other: 2 };
     nested(outer);
     expect(outer).toEqual({ job: { any: 1 } });
+  });
+
+  it('keeps the other fields of an object that declares additionalProperties: false, for validation to name them', () => {
+    const body = { rules: [{ hostname: '*' }, { hostname: 'h', keep_lst: 3 }], ignored: 1 };
+    const result = compileValidator(RetentionRulesSchema, 'body')(body);
+    expect(body).toEqual({ rules: [{ hostname: '*' }, { hostname: 'h', keep_lst: 3 }] });
+    expect(result).toMatchObject({
+      error: {
+        code: 'validation_failed',
+        details: { fields: [{ field: 'rules.1.keep_lst', errors: ['rules.1.keep_lst is not a known field'] }] },
+      },
+    });
   });
 
   it('leaves values of another shape alone', () => {

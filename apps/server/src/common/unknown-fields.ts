@@ -16,21 +16,22 @@ interface SchemaShape {
  * ignored as the contract says; stripping them here, before validation, rather than with Ajv's `removeAdditional`,
  * keeps conditional rules (`if`/`then`/`else`, whose sub-schemas name only the fields they test) from stripping the
  * fields they do not name. An object that declares `additionalProperties: true` keeps its other fields: they are
- * input for the code behind the route (a job's options), which checks them itself.
+ * input for the code behind the route (a job's options), which checks them itself; one that declares
+ * `additionalProperties: false` keeps them too, for validation to refuse (a retention rule's misspelt field).
  */
 export function pruner(schema: unknown): Pruner {
   const shape = (schema ?? {}) as SchemaShape;
   if (shape.type === 'object' && shape.properties) {
     const known = new Set(Object.keys(shape.properties));
-    const open = shape.additionalProperties === true;
+    const keepOthers = shape.additionalProperties === true || shape.additionalProperties === false;
     const children = Object.entries(shape.properties)
       .map(([key, child]) => [key, pruner(child)] as const)
       .filter(([, prune]) => prune !== keepAll);
-    if (open && children.length === 0) return keepAll;
+    if (keepOthers && children.length === 0) return keepAll;
     return (value) => {
       if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
       const record = value as Record<string, unknown>;
-      if (!open) for (const key of Object.keys(record)) if (!known.has(key)) delete record[key];
+      if (!keepOthers) for (const key of Object.keys(record)) if (!known.has(key)) delete record[key];
       for (const [key, prune] of children) prune(record[key]);
     };
   }

@@ -28,6 +28,8 @@ function fieldOf(e: ErrorObject, part: RequestPart): string {
   const path = e.instancePath.split('/').filter(Boolean).join('.');
   const missing = e.keyword === 'required' ? String(e.params.missingProperty) : '';
   if (missing) return path ? `${path}.${missing}` : missing;
+  const unknown = e.keyword === 'additionalProperties' ? String(e.params.additionalProperty) : '';
+  if (unknown) return path ? `${path}.${unknown}` : unknown;
   return path || ROOT[part];
 }
 
@@ -71,6 +73,8 @@ function messageOf(e: ErrorObject): string {
       return typeof custom === 'string' ? custom : `must be ${JSON.stringify(p.allowedValue)}`;
     case 'not':
       return typeof custom === 'string' ? custom : 'is not allowed here';
+    case 'additionalProperties':
+      return 'is not a known field';
     default:
       return e.message ?? `fails ${e.keyword}`;
   }

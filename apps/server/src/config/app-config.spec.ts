@@ -66,6 +66,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ S3_PART_SIZE: String(1024 * 1024) })).toThrow(/S3_PART_SIZE/);
   });
 
+  it('takes cron schedules for the jobs, refusing an expression that does not parse with the variable named', () => {
+    const sut = loadConfig({ HOARD_PRUNE_SCHEDULE: '0 3 * * *', HOARD_SCRUB_SCHEDULE: '*/30 * * * * *' });
+    expect(ServerSettings.from(sut).jobSchedules).toEqual({ prune: '0 3 * * *', scrub: '*/30 * * * * *' });
+    expect(ServerSettings.from(loadConfig({})).jobSchedules).toEqual({});
+    expect(() => loadConfig({ HOARD_GC_SCHEDULE: '61 * * * *' })).toThrow(
+      /HOARD_GC_SCHEDULE \(got "61 \* \* \* \*"\): HOARD_GC_SCHEDULE must be a cron expression .*out of range/,
+    );
+    expect(() => loadConfig({ HOARD_PRUNE_SCHEDULE: 'nightly' })).toThrow(/HOARD_PRUNE_SCHEDULE/);
+  });
+
   it('takes the job lease, renewal and poll intervals in seconds, a renewal shorter than the lease', () => {
     expect(ServerSettings.from(loadConfig({}))).toMatchObject({ jobLeaseMs: 30_000, jobRenewMs: 10_000, jobPollMs: 5_000 });
     const quick = loadConfig({ HOARD_JOB_LEASE_SECONDS: '2', HOARD_JOB_RENEW_SECONDS: '0.5', HOARD_JOB_POLL_SECONDS: '0.25' });

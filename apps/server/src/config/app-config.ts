@@ -3,6 +3,7 @@ import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, Max, MaxLength,
 import { resolve } from 'node:path';
 
 import { toBool, toInt, toNumber } from './env-transforms';
+import { IsCronExpression } from './is-cron';
 
 /**
  * The server's whole configuration, read from the environment once at boot and validated.
@@ -228,6 +229,20 @@ export class AppConfig {
   @IsInt()
   @Min(0)
   HOARD_SCRUB_MAX_BYTES_PER_SECOND = 0;
+  /** When to queue a prune job (cron expression, server time); unset: never on a schedule. */
+  @IsOptional()
+  @IsCronExpression()
+  HOARD_PRUNE_SCHEDULE?: string;
+
+  /** When to queue a gc job; unset: never on a schedule. */
+  @IsOptional()
+  @IsCronExpression()
+  HOARD_GC_SCHEDULE?: string;
+
+  /** When to queue a scrub job; unset: never on a schedule. */
+  @IsOptional()
+  @IsCronExpression()
+  HOARD_SCRUB_SCHEDULE?: string;
 
   /** Absolute data directory. */
   get dataDir(): string {

@@ -21,6 +21,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     'S3_BUCKET',
     'S3_ENDPOINT',
     'S3_REGION',
+    'HOARD_PRUNE_SCHEDULE',
+    'HOARD_GC_SCHEDULE',
+    'HOARD_SCRUB_SCHEDULE',
   ]);
   const plain: Record<string, string> = {};
   for (const name of new Set(known)) {

@@ -18,6 +18,8 @@ export interface ServerSettingsValues {
   jobPollMs: number;
   /** A scrub's read rate when its request names none, in bytes per second; 0: unlimited. */
   scrubMaxBytesPerSecond: number;
+  /** When to queue each job type (cron expressions); a type not named is never queued on a schedule. */
+  jobSchedules: Readonly<Partial<Record<'prune' | 'gc' | 'scrub', string>>>;
 }
 
 /**
@@ -33,6 +35,7 @@ export class ServerSettings implements ServerSettingsValues {
   readonly jobRenewMs: number;
   readonly jobPollMs: number;
   readonly scrubMaxBytesPerSecond: number;
+  readonly jobSchedules: Readonly<Partial<Record<'prune' | 'gc' | 'scrub', string>>>;
 
   constructor(values: ServerSettingsValues) {
     this.maxBlobBytes = values.maxBlobBytes;
@@ -43,6 +46,7 @@ export class ServerSettings implements ServerSettingsValues {
     this.jobRenewMs = values.jobRenewMs;
     this.jobPollMs = values.jobPollMs;
     this.scrubMaxBytesPerSecond = values.scrubMaxBytesPerSecond;
+    this.jobSchedules = values.jobSchedules;
   }
 
   /** The settings of a validated configuration. */
@@ -56,6 +60,15 @@ export class ServerSettings implements ServerSettingsValues {
       jobRenewMs: Math.round(config.HOARD_JOB_RENEW_SECONDS * 1000),
       jobPollMs: Math.round(config.HOARD_JOB_POLL_SECONDS * 1000),
       scrubMaxBytesPerSecond: config.HOARD_SCRUB_MAX_BYTES_PER_SECOND,
+      jobSchedules: Object.fromEntries(
+        (
+          [
+            ['prune', config.HOARD_PRUNE_SCHEDULE],
+            ['gc', config.HOARD_GC_SCHEDULE],
+            ['scrub', config.HOARD_SCRUB_SCHEDULE],
+          ] as const
+        ).filter(([, cron]) => cron !== undefined),
+      ),
     });
   }
 }

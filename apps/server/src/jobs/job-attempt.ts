@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { HoardError } from '@app/contracts';
 import type { JobCounts, JobEnd, JobFailure, JobRecord, JobStore, JobUpdate } from '@app/metadata';
 import type { JobContext, JobHandler, JobProgress } from './job-handler';
+import type { AttemptEnd, JobEvents } from './job-metrics';
 
 /** The runner writes a job's progress at most this often. */
 export const PROGRESS_INTERVAL_MS = 1000;
@@ -26,10 +27,13 @@ export interface LeaseTimes {
 /** What a handler's run came to. */
 type Outcome = { result: Record<string, unknown> } | { error: unknown };
 
-/** A failure as a job records it: its code and message, never a stack. */
+/**
+ * A failure as a job records it: a HoardError's code and message (written for people); anything else only as an
+ * internal error, since its message may name internal paths (the log has it, with its stack).
+ */
 export function jobFailureOf(error: unknown): JobFailure {
   if (error instanceof HoardError) return { code: error.code, message: error.message };
-  return { code: 'internal_error', message: error instanceof Error ? error.message : String(error) };
+  return { code: 'internal_error', message: 'the job failed on an unexpected error; the server log has its details' };
 }
 
 /**
@@ -56,6 +60,7 @@ export class JobAttempt {
     private readonly owner: string,
     private readonly times: LeaseTimes,
     private readonly logger: Logger,
+    private readonly events: JobEvents | null = null,
   ) {
     this.progress = { ...job.progress };
     this.leaseUntil = job.lease?.expires_at.getTime() ?? Date.now() + times.leaseMs;
@@ -77,7 +82,7 @@ export class JobAttempt {
       await this.settle(outcome);
     } catch (error) {
       // The store failed while the job was being ended: its lease runs out and another attempt takes it over.
-      this.logger.error(`job ${this.job.id} (${this.job.type}) could not be recorded as ended: ${jobFailureOf(error).message}`);
+      this.logger.error(`job ${this.job.id} (${this.job.type}) could not be recorded as ended: ${String(error)}`);
     } finally {
       this.dispose();
     }
@@ -126,7 +131,7 @@ export class JobAttempt {
     try {
       await this.held({ progress: { ...this.progress } });
     } catch (error) {
-      this.logger.warn(`progress of job ${this.job.id} not written: ${jobFailureOf(error).message}`);
+      this.logger.warn(`progress of job ${this.job.id} not written: ${String(error)}`);
     }
   }
 
@@ -152,7 +157,7 @@ export class JobAttempt {
       this.leaseUntil = sent + this.times.leaseMs;
       if (job.cancel_requested) this.stop('cancelled');
     } catch (error) {
-      this.logger.warn(`lease of job ${this.job.id} not renewed: ${jobFailureOf(error).message}`);
+      this.logger.warn(`lease of job ${this.job.id} not renewed: ${String(error)}`);
       // Past its expiry another instance may have taken the job: this one must not go on with it.
       if (Date.now() >= this.leaseUntil) this.stop('lease_lost');
     } finally {
@@ -166,23 +171,28 @@ export class JobAttempt {
     this.dispose();
     const id = `job ${this.job.id} (${this.job.type})`;
     const final = { progress: { ...this.progress } };
-    if (this.stopReason === 'lease_lost') {
-      this.logger.warn(`${id}: its lease was lost; another instance runs it now`);
-      return;
-    }
-    if (this.stopReason === 'shutdown') {
-      if (await this.write(() => this.store.releaseJob(this.job.id, this.owner, final))) {
-        this.logger.log(`${id}: back in the queue, to go on from its checkpoint`);
+    let end: AttemptEnd = 'handed_on';
+    try {
+      if (this.stopReason === 'lease_lost') {
+        this.logger.warn(`${id}: its lease was lost; another instance runs it now`);
+      } else if (this.stopReason === 'shutdown') {
+        if (await this.write(() => this.store.releaseJob(this.job.id, this.owner, final))) {
+          this.logger.log(`${id}: back in the queue, to go on from its checkpoint`);
+        }
+      } else {
+        const ending = this.endOf(outcome);
+        if (!(await this.write(() => this.store.finishJob(this.job.id, this.owner, ending, final)))) {
+          this.logger.warn(`${id}: its lease was lost before it ended; another instance runs it now`);
+        } else {
+          end = ending.state;
+          if (ending.error) this.logger.warn(`${id}: failed: ${ending.error.code}: ${ending.error.message}`);
+          else this.logger.log(`${id}: ${ending.state}`);
+        }
       }
-      return;
-    }
-    const end = this.endOf(outcome);
-    if (!(await this.write(() => this.store.finishJob(this.job.id, this.owner, end, final)))) {
-      this.logger.warn(`${id}: its lease was lost before it ended; another instance runs it now`);
-    } else if (end.error) {
-      this.logger.warn(`${id}: failed: ${end.error.code}: ${end.error.message}`);
-    } else {
-      this.logger.log(`${id}: ${end.state}`);
+    } finally {
+      const items = Math.max(0, this.progress.done - this.job.progress.done);
+      const bytes = Math.max(0, this.progress.bytes - this.job.progress.bytes);
+      this.events?.attemptEnded(this.job.type, end, items, bytes, new Date());
     }
   }
 
@@ -192,7 +202,8 @@ export class JobAttempt {
     if (this.stopReason === 'cancelled') return { state: 'cancelled', result, now };
     if (result) return { state: 'succeeded', result, now };
     const error = (outcome as { error: unknown }).error;
-    if (!(error instanceof HoardError)) this.logger.error(`job ${this.job.id} (${this.job.type}) failed`, (error as Error)?.stack);
+    if (!(error instanceof HoardError))
+      this.logger.error(`job ${this.job.id} (${this.job.type}) failed: ${String(error)}`, (error as Error)?.stack);
     return { state: 'failed', error: jobFailureOf(error), now };
   }
 

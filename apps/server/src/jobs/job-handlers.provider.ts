@@ -1,6 +1,7 @@
 import type { FactoryProvider } from '@nestjs/common';
 import { ScrubJob } from '../maintenance/scrub/scrub.job';
 import { JOB_HANDLERS, type JobHandler } from './job-handler';
+import { PruneJob } from './prune.job';
 
 /**
  * The registry of job handlers: every handler class of the server, listed once in `inject`. JobsModule also makes
@@ -9,5 +10,5 @@ import { JOB_HANDLERS, type JobHandler } from './job-handler';
 export const jobHandlersProvider = {
   provide: JOB_HANDLERS,
   useFactory: (...handlers: JobHandler[]) => handlers,
-  inject: [ScrubJob],
+  inject: [PruneJob, ScrubJob],
 } satisfies FactoryProvider;

@@ -1,10 +1,11 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { JOB_STORE, type JobStore } from '@app/metadata';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ServerSettings } from '../config/server-settings';
-import { JobAttempt, jobFailureOf } from './job-attempt';
+import { JobAttempt } from './job-attempt';
 import { JOB_HANDLERS, type JobHandler } from './job-handler';
+import { JobMetrics } from './job-metrics';
 
 /**
  * Runs the maintenance jobs of this instance. A claim loop on a timer (and at once when this instance queues a job)
@@ -29,6 +30,7 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
     @Inject(JOB_STORE) private readonly store: JobStore,
     @Inject(JOB_HANDLERS) handlers: JobHandler[],
     private readonly settings: ServerSettings,
+    @Optional() private readonly metrics?: JobMetrics,
   ) {
     this.handlers = new Map(handlers.map((h) => [h.type, h]));
   }
@@ -126,18 +128,13 @@ export class JobRunner implements OnApplicationBootstrap, OnApplicationShutdown 
           }
           const resumed = job.checkpoint === null ? '' : ' from its checkpoint';
           this.logger.log(`job ${job.id} (${job.type}${job.dry_run ? ', dry run' : ''}) started${resumed}`);
-          const attempt = new JobAttempt(
-            this.store,
-            job,
-            owner,
-            { leaseMs: this.settings.jobLeaseMs, renewMs: this.settings.jobRenewMs },
-            this.logger,
-          );
+          const times = { leaseMs: this.settings.jobLeaseMs, renewMs: this.settings.jobRenewMs };
+          const attempt = new JobAttempt(this.store, job, owner, times, this.logger, this.metrics ?? null);
           const done = attempt.run(this.handlers.get(job.type)!).finally(() => this.attempts.delete(job.id));
           this.attempts.set(job.id, { attempt, done });
         }
       } catch (error) {
-        this.logger.warn(`looking for jobs failed: ${jobFailureOf(error).message}`);
+        this.logger.warn(`looking for jobs failed: ${String(error)}`);
       }
     } while (this.pollAgain && this.started);
   }

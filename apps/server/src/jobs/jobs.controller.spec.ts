@@ -22,6 +22,42 @@ describe('JobsController (in process)', () => {
     expect(error(await post({}))).toEqual([400, 'validation_failed', { fields: [{ field: 'type', errors: ['type is required'] }] }]);
   });
 
+  it('queues a prune (202) that then runs; a second one while the first is active is a 409 naming it', async () => {
+    await f.metadata.setRetentionRules([{ hostname: '*', path_prefix: '', keep_last: 1, keep_within_days: null, keep_deleted_days: null }]);
+    await f.metadata.createJob({ type: 'prune', dry_run: false, options: {} }, new Date());
+    const [active] = (await f.metadata.listJobs({ limit: 1 })).items;
+    expect(error(await post({ type: 'prune', dry_run: true }))).toEqual([409, 'conflict', { job_id: active.id }]);
+    await f.metadata.cancelJob(active.id, new Date());
+    const queued = await post({ type: 'prune', dry_run: true, max_records_per_second: 1000 });
+    expect([queued.statusCode, queued.json()]).toEqual([
+      202,
+      expect.objectContaining({ type: 'prune', state: 'queued', dry_run: true, options: { max_records_per_second: 1000 } }),
+    ]);
+    let job = queued.json();
+    for (let i = 0; i < 100 && job.state !== 'succeeded'; i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      job = (await f.request({ method: 'GET', url: `/api/v1/jobs/${job.id}` })).json();
+    }
+    expect(job).toMatchObject({ state: 'succeeded', result: { records_removed: 0, paths_affected: 0 }, error: null });
+    let metrics = '';
+    // Counted right after the job's end is written.
+    for (let i = 0; i < 100 && !metrics.includes('hoard_jobs_total{'); i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      metrics = (await f.request({ method: 'GET', url: '/metrics' }, null)).body;
+    }
+    expect(metrics).toContain('hoard_jobs_total{type="prune",result="succeeded"} 1');
+    expect(metrics).toMatch(/hoard_job_last_success_timestamp_seconds\{type="prune"\} \d{10}/);
+    expect(error(await post({ type: 'prune', max_records_per_second: 0 }))[0]).toBe(400);
+  });
+
+  it('answers a job type this server has no handler for with 400 naming the types it runs', async () => {
+    expect(error(await post({ type: 'gc' }))).toEqual([
+      400,
+      'validation_failed',
+      { fields: [{ field: 'type', errors: ['type gc is not a job this server runs (this server runs prune, scrub)'] }] },
+    ]);
+  });
+
   it('is for admin keys only', async () => {
     const writer = await f.key('write');
     for (const req of [

@@ -15,6 +15,10 @@ import {
   KeyStore,
   METADATA_LIFECYCLE,
   MetadataLifecycle,
+  RECORD_PRUNER,
+  RecordPruner,
+  RETENTION_STORE,
+  RetentionStore,
   SqliteMetadataStore,
   STATS_READER,
   StatsReader,
@@ -34,6 +38,8 @@ class PortsConsumer {
     @Inject(KEY_STORE) readonly keys: KeyStore,
     @Inject(STATS_READER) readonly stats: StatsReader,
     @Inject(JOB_STORE) readonly jobs: JobStore,
+    @Inject(RETENTION_STORE) readonly retention: RetentionStore,
+    @Inject(RECORD_PRUNER) readonly pruner: RecordPruner,
   ) {}
 }
 
@@ -57,7 +63,7 @@ describe('StoresModule', () => {
 
   it('provides every metadata port from one initialised adapter, and the blob store', async () => {
     const sut = app.get(PortsConsumer);
-    const ports = [sut.lifecycle, sut.records, sut.registry, sut.keys, sut.stats, sut.jobs];
+    const ports = [sut.lifecycle, sut.records, sut.registry, sut.keys, sut.stats, sut.jobs, sut.retention, sut.pruner];
     expect(ports[0]).toBeInstanceOf(SqliteMetadataStore);
     expect(ports.every((port) => port === ports[0])).toBe(true);
     await expect(sut.lifecycle.ping()).resolves.toBeUndefined();

@@ -9,6 +9,8 @@ import {
   METADATA_STORE,
   MetadataLifecycle,
   MetadataStore,
+  RECORD_PRUNER,
+  RETENTION_STORE,
   STATS_READER,
 } from '@app/metadata';
 import { makeDataDir } from './data-dir';
@@ -16,7 +18,16 @@ import { AppConfig } from '../config/app-config';
 import { createBlobStore, createMetadataStore } from './store.factory';
 
 /** Every metadata port is the one adapter (one connection), each under its own token. */
-const METADATA_PORTS = [METADATA_LIFECYCLE, FILE_RECORD_STORE, BLOB_REGISTRY, KEY_STORE, STATS_READER, JOB_STORE];
+const METADATA_PORTS = [
+  METADATA_LIFECYCLE,
+  FILE_RECORD_STORE,
+  BLOB_REGISTRY,
+  KEY_STORE,
+  STATS_READER,
+  JOB_STORE,
+  RETENTION_STORE,
+  RECORD_PRUNER,
+];
 
 /** Stores built elsewhere (the specs' in-memory ones), not yet initialised. */
 export interface GivenStores {

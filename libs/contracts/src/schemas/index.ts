@@ -5,3 +5,4 @@ export * from './keys.schema';
 export * from './server.schema';
 export * from './putplace.schema';
 export * from './jobs.schema';
+export * from './retention.schema';

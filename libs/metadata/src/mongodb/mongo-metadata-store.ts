@@ -14,6 +14,8 @@ import {
 } from '../metadata-types';
 import type { JobClaim, JobEnd, JobPage, JobQuery, JobRecord, JobUpdate, NewJob } from '../job-store';
 import type { MetadataStore } from '../metadata-store';
+import type { PathKey, PathVersions } from '../record-pruner';
+import type { RetentionRule } from '../retention-store';
 import { type BlobDoc, type FileDoc, type KeyDoc, fromKeyRecord, toKeyRecord, toStoredFile } from './mongo-documents';
 import { mapMongoError } from './mongo-errors';
 import { MongoFileRecorder } from './mongo-file-recorder';
@@ -22,6 +24,7 @@ import { MongoBlobRegistry } from './mongo-blob-registry';
 import { LIVE, mapDoc, parseObjectId, pathPrefixFilter, sumOf } from './mongo-queries';
 import { ensureMongoIndexes } from './mongo-indexes';
 import { type JobDoc, MongoJobs } from './mongo-jobs';
+import { MongoPruning } from './mongo-pruning';
 
 export interface MongoMetadataStoreOptions {
   uri: string;
@@ -42,6 +45,7 @@ export class MongoMetadataStore implements MetadataStore {
   private recorder?: MongoFileRecorder;
   private registry?: MongoBlobRegistry;
   private jobs?: MongoJobs;
+  private pruning?: MongoPruning;
 
   constructor(private readonly options: MongoMetadataStoreOptions) {}
 
@@ -60,6 +64,7 @@ export class MongoMetadataStore implements MetadataStore {
       this.recorder = new MongoFileRecorder(db.collection<FileDoc>('files'));
       this.registry = new MongoBlobRegistry(db.collection<BlobDoc>('blobs'), db.collection<FileDoc>('files'));
       this.jobs = new MongoJobs(db.collection<JobDoc>('jobs'));
+      this.pruning = new MongoPruning(db);
     } catch (error) {
       await client.close().catch(() => undefined);
       mapMongoError(error);
@@ -72,7 +77,7 @@ export class MongoMetadataStore implements MetadataStore {
 
   async close(): Promise<void> {
     const client = this.client;
-    this.client = this.db = this.recorder = this.registry = this.jobs = undefined;
+    this.client = this.db = this.recorder = this.registry = this.jobs = this.pruning = undefined;
     await client?.close();
   }
 
@@ -261,6 +266,30 @@ export class MongoMetadataStore implements MetadataStore {
 
   async cancelJob(id: string, now: Date): Promise<{ job: JobRecord; wasFinal: boolean } | null> {
     return this.run(() => this.jobs!.cancel(id, now));
+  }
+
+  async getRetentionRules(): Promise<RetentionRule[]> {
+    return this.run(() => this.pruning!.getRules());
+  }
+
+  async setRetentionRules(rules: RetentionRule[]): Promise<void> {
+    await this.run(() => this.pruning!.setRules(rules));
+  }
+
+  async countVersions(): Promise<number> {
+    return this.run(() => this.pruning!.countVersions());
+  }
+
+  async pathVersions(after: PathKey | null, limit: number): Promise<PathVersions[]> {
+    return this.run(() => this.pruning!.pathVersions(after, limit));
+  }
+
+  async removeVersions(ids: string[]): Promise<string[]> {
+    return this.run(() => this.pruning!.removeVersions(ids));
+  }
+
+  async forgetDeletedPath(path: PathKey, deletedAt: Date): Promise<number> {
+    return this.run(() => this.pruning!.forgetDeletedPath(path, deletedAt));
   }
 
   private files(): Collection<FileDoc> {

@@ -6,6 +6,7 @@ import type { BlobEntry, FileToRecord, RecordedFile } from '../metadata-types';
 import { recordSqliteFile } from './sqlite-file-recorder';
 import { SqliteFileListing } from './sqlite-file-listing';
 import { SqliteJobs } from './sqlite-jobs';
+import { SqlitePruning } from './sqlite-pruning';
 import { migrateSqlite } from './sqlite-migrations';
 import { toBlobEntry } from './sqlite-rows';
 import { prepareSqliteStatements, type SqliteStatements } from './sqlite-statements';
@@ -28,6 +29,7 @@ export interface OpenSqlite {
   sql: SqliteStatements;
   listing: SqliteFileListing;
   jobs: SqliteJobs;
+  pruning: SqlitePruning;
   record: (files: FileToRecord[], nowMs: number) => RecordedFile[];
   deletePaths: (hostname: string, filepaths: string[], nowMs: number) => number;
   /** Registers content and sets the size of every record of it, for many blobs in one transaction; one entry per blob. */
@@ -67,6 +69,7 @@ export function openSqlite(path: string, busyTimeoutMs: number): OpenSqlite {
     sql,
     listing: new SqliteFileListing(db),
     jobs: new SqliteJobs(db),
+    pruning: new SqlitePruning(db),
     record: (files, nowMs) => record.immediate(files, nowMs),
     deletePaths: (hostname, filepaths, nowMs) => deletePaths.immediate(hostname, filepaths, nowMs),
     register: (blobs) => register.immediate(blobs),

@@ -14,6 +14,8 @@ import {
 import type { JobClaim, JobEnd, JobPage, JobQuery, JobRecord, JobUpdate, NewJob } from '../job-store';
 import type { MetadataStore } from '../metadata-store';
 import { GroupCommit } from '../shared/group-commit';
+import type { PathKey, PathVersions } from '../record-pruner';
+import type { RetentionRule } from '../retention-store';
 import { pathPrefixRange } from '../shared/prefix-range';
 import { mapSqliteError } from './sqlite-errors';
 import { parseRowId } from './sqlite-file-listing';
@@ -254,6 +256,30 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async cancelJob(id: string, now: Date): Promise<{ job: JobRecord; wasFinal: boolean } | null> {
     return this.run((o) => o.jobs.cancel(id, now));
+  }
+
+  async getRetentionRules(): Promise<RetentionRule[]> {
+    return this.run((o) => o.pruning.getRules());
+  }
+
+  async setRetentionRules(rules: RetentionRule[]): Promise<void> {
+    this.run((o) => o.pruning.setRules(rules));
+  }
+
+  async countVersions(): Promise<number> {
+    return this.run((o) => o.pruning.countVersions());
+  }
+
+  async pathVersions(after: PathKey | null, limit: number): Promise<PathVersions[]> {
+    return this.run((o) => o.pruning.pathVersions(after, limit));
+  }
+
+  async removeVersions(ids: string[]): Promise<string[]> {
+    return this.run((o) => o.pruning.removeVersions(ids));
+  }
+
+  async forgetDeletedPath(path: PathKey, deletedAt: Date): Promise<number> {
+    return this.run((o) => o.pruning.forgetDeletedPath(path, deletedAt));
   }
 
   /** Runs `fn` on the open database, mapping database failures to `HoardError('unavailable')`. */

@@ -2,6 +2,8 @@ import type { MetadataStoreFactory } from './contract-fixtures';
 import { describeBlobRegistryContract } from './blob-registry.contract';
 import { describeFileRecordStoreContract } from './file-record-store.contract';
 import { describeJobStoreContract } from './job-store.contract';
+import { describeRecordPrunerContract } from './record-pruner.contract';
+import { describeRetentionStoreContract } from './retention-store.contract';
 import { describeKeyStoreContract } from './key-store.contract';
 import { describeStatsReaderContract } from './stats-reader.contract';
 
@@ -17,4 +19,6 @@ export function describeMetadataStoreContract(name: string, factory: MetadataSto
   describeKeyStoreContract(name, factory);
   describeStatsReaderContract(name, factory);
   describeJobStoreContract(name, factory);
+  describeRetentionStoreContract(name, factory);
+  describeRecordPrunerContract(name, factory);
 }
