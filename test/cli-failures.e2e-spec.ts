@@ -89,6 +89,7 @@ describe.each(WALKERS)('hoard when things go wrong (%s walker)', (walker) => {
         'files',
         'hosts',
         'logical_bytes',
+        'objects',
         'stored_bytes',
       ]);
     });

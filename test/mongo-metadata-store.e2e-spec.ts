@@ -2,7 +2,7 @@ import { MongoClient, ObjectId } from 'mongodb';
 import { MongoMetadataStore, MongoPackIndex } from '@app/metadata/mongodb';
 import { describePackIndexContract } from '@app/storage/testing/pack-index.contract';
 import { describeMetadataStoreContract } from '@app/metadata/testing/metadata-store.contract';
-import { at, digest, meta } from '@app/metadata/testing/contract-fixtures';
+import { at, digest, meta, objectVersion } from '@app/metadata/testing/contract-fixtures';
 import type { RunningFerretDb } from './support/test-servers';
 import { describeOnFerretDb, dropDatabase } from './support/backing-suites';
 import { freePort } from './support/server';
@@ -114,6 +114,41 @@ describeOnFerretDb('MongoMetadataStore against FerretDB', 'the MongoDB metadata 
       expect((await sut.fileHistory('host-a', '/x')).map((f) => f.id)).toContain(v1.file.id);
     } finally {
       await cleanup();
+    }
+  });
+
+  it("gives records written before objects existed the hosts' namespace, and retires the index that named paths without it", async () => {
+    const name = `hoard_${process.pid}_${++databases}`;
+    const client = new MongoClient(ferret.uri);
+    const files = client.db(name).collection('files');
+    await files.createIndex({ hostname: 1, filepath: 1, version: 1 }, { name: 'files_path_version', unique: true });
+    const at1 = at(1);
+    await files.insertOne({
+      hostname: 'web',
+      filepath: 'k',
+      version: 1,
+      sha256: digest('old'),
+      size: 3,
+      is_current: true,
+      first_seen_at: at1,
+      last_seen_at: at1,
+      deleted_at: null,
+    });
+    const sut = new MongoMetadataStore({ uri: ferret.uri, db: name });
+    try {
+      await sut.init();
+      expect(await sut.currentFile('web', 'k')).toMatchObject({ version: 1, namespace: 'host', object: null });
+      const [object] = await sut.recordFiles([objectVersion('k', 'new', {}, 'web')], at(2));
+      expect(object.file).toMatchObject({ version: 1, namespace: 'bucket' });
+      expect((await files.listIndexes().toArray()).map((index) => index.name)).not.toContain('files_path_version');
+      await sut.close();
+      // A second start finds the migration done and the indexes in place.
+      await sut.init();
+      expect((await sut.fileHistory('web', 'k')).map((f) => f.sha256)).toEqual([digest('old')]);
+    } finally {
+      await sut.close();
+      await client.close();
+      await dropDatabase(ferret.uri, name);
     }
   });
 

@@ -14,6 +14,7 @@ export interface Exchange {
 
 interface Operation {
   pattern: RegExp;
+  parameters?: Array<{ name: string; in: string; schema?: Record<string, unknown> }>;
   responses: Record<string, { content?: Record<string, { schema?: object }> }>;
 }
 
@@ -24,22 +25,29 @@ ajv.addKeyword({ keyword: 'x-error', schemaType: 'string' });
 const documents = new Map<string, Promise<Map<string, Operation[]>>>();
 const validators = new WeakMap<object, ValidateFunction>();
 
+/** A parameter in a pattern: one segment, or the rest of the path. */
+const PARAM = /\[\^\/\]\+|\.\+/;
+
 async function load(baseUrl: string): Promise<Map<string, Operation[]>> {
   const res = await request(`${baseUrl}/openapi.json`);
   if (res.statusCode !== 200) throw new Error(`GET ${baseUrl}/openapi.json answered ${res.statusCode}`);
-  const doc = (await res.body.json()) as { paths: Record<string, Record<string, { responses: Operation['responses'] }>> };
+  const doc = (await res.body.json()) as {
+    paths: Record<string, Record<string, { responses: Operation['responses']; parameters?: Operation['parameters'] }>>;
+  };
   const byMethod = new Map<string, Operation[]>();
   for (const [path, methods] of Object.entries(doc.paths)) {
-    const pattern = new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`);
     for (const [method, op] of Object.entries(methods)) {
+      // A parameter marked x-rest-of-path (an object's key) spans segments; every other one is one segment.
+      const rest = new Set((op.parameters ?? []).filter((p) => p.in === 'path' && p.schema?.['x-rest-of-path']).map((p) => p.name));
+      const escaped = path.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+      const pattern = new RegExp(`^${escaped.replace(/\{([^}]+)\}/g, (_m, name: string) => (rest.has(name) ? '.+' : '[^/]+'))}$`);
       const list = byMethod.get(method.toUpperCase()) ?? [];
-      list.push({ pattern, responses: op.responses });
+      list.push({ pattern, responses: op.responses, parameters: op.parameters });
       byMethod.set(method.toUpperCase(), list);
     }
   }
   // Literal paths first: /api/v1/files/history is not /api/v1/files/{id}.
-  for (const list of byMethod.values())
-    list.sort((a, b) => a.pattern.source.split('[^/]+').length - b.pattern.source.split('[^/]+').length);
+  for (const list of byMethod.values()) list.sort((a, b) => a.pattern.source.split(PARAM).length - b.pattern.source.split(PARAM).length);
   return byMethod;
 }
 
@@ -78,10 +86,10 @@ export async function checkAgainstDocument(baseUrl: string, exchange: Exchange):
   if (exchange.body.length === 0 || exchange.method.toUpperCase() === 'HEAD') return [];
   const media = exchange.contentType.split(';')[0].trim().toLowerCase();
   const content = response.content ?? {};
-  const entry = content[media] ?? (media.startsWith('text/') ? content['text/plain'] : undefined);
+  const entry = content[media] ?? (media.startsWith('text/') ? content['text/plain'] : undefined) ?? content['*/*'];
   if (!entry)
     return [`${where}: content type ${media || '(none)'} not documented (documented: ${Object.keys(content).join(', ') || 'no body'})`];
-  if (media !== 'application/json' || !entry.schema) return [];
+  if (media !== 'application/json' || !entry.schema || !content['application/json']) return [];
   let validate = validators.get(entry.schema);
   if (!validate) {
     validate = ajv.compile(entry.schema);

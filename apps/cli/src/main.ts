@@ -11,6 +11,9 @@ import { restoreCommand } from './commands/restore.command';
 import { scanCommand } from './commands/scan.command';
 import { statsCommand } from './commands/stats.command';
 import { verifyCommand } from './commands/verify.command';
+import { catCommand } from './commands/cat.command';
+import { objectsCommand } from './commands/objects.command';
+import { putCommand } from './commands/put.command';
 import { CLI_VERSION } from './io/cli-version';
 import { printError, setVerboseErrors } from './ui/error-printer';
 import { EXIT, EXIT_CODES_HELP } from './ui/exit-codes';
@@ -20,7 +23,9 @@ import { exitWhenFlushed, installExitHandlers } from './ui/process-exit';
 export function buildProgram(): Command {
   const program = new Command('hoard')
     .description('Record files with a Hoard server and upload only the content it lacks')
-    .version(CLI_VERSION)
+    // The program's own flag is -V: a program option is taken wherever it appears on the command line, and
+    // `hoard cat … --version n` names a version of an object. `hoard --version` alone still prints it (see run).
+    .version(CLI_VERSION, '-V', 'output the version number (also --version, alone)')
     .addOption(new Option('--url <url>', 'server URL (env HOARD_URL, default http://localhost:8000)'))
     .addOption(new Option('--api-key <key>', 'API key (env HOARD_API_KEY; "hoard login" saves one without showing it)'))
     .addOption(new Option('--hostname <name>', "this host's name in records (env HOARD_HOSTNAME, default the machine's)"))
@@ -45,6 +50,9 @@ export function buildProgram(): Command {
     loginCommand(),
     logoutCommand(),
     completionCommand(() => program),
+    putCommand(),
+    catCommand(),
+    objectsCommand(),
   ];
   for (const command of commands) program.addCommand(command);
   // Usage errors exit 2 with one line; help and version exit 0.
@@ -75,7 +83,8 @@ async function main(argv: string[]): Promise<void> {
  */
 export function run(argv: string[]): void {
   installExitHandlers();
-  void main(argv).then(() => exitWhenFlushed(Number(process.exitCode ?? 0)));
+  const args = argv.length === 3 && argv[2] === '--version' ? [...argv.slice(0, 2), '-V'] : argv;
+  void main(args).then(() => exitWhenFlushed(Number(process.exitCode ?? 0)));
 }
 
 if (require.main === module) run(process.argv);

@@ -25,6 +25,9 @@ import { MetricsModule } from './metrics/metrics.module';
 import { StatsController } from './stats/stats.controller';
 import { StatsService } from './stats/stats.service';
 import { GivenStores, StoresModule } from './stores/stores.module';
+import { ContentIntakeService } from './blobs/content-intake.service';
+import { ObjectsController } from './objects/objects.controller';
+import { ObjectsService } from './objects/objects.service';
 
 /** The whole server, built from a validated config (on `stores` instead of the configured ones, when given). */
 @Module({})
@@ -48,6 +51,7 @@ export class AppModule {
         StatsController,
         CompatController,
         LoginController,
+        ObjectsController,
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
@@ -61,6 +65,8 @@ export class AppModule {
         FileRecordsMapper,
         StatsService,
         HealthService,
+        ContentIntakeService,
+        ObjectsService,
       ],
     };
   }

@@ -15,15 +15,16 @@ import {
 } from '@app/contracts';
 import { HoardHttpError } from './hoard-http.error';
 import { BodyFactory } from './hoard-client.types';
-import { MaintenanceRoutes } from './maintenance-routes';
+import { ObjectRoutes } from './object-routes';
 import { multipartBody, newBoundary } from './multipart-body';
 
 /**
  * A typed client of every route of the Hoard HTTP API (API.md). Errors are HoardError with the contract's codes.
  * The routes come in groups, each in its own file: blobs (BlobRoutes), file records (FileRoutes), keys (KeyRoutes),
- * maintenance (MaintenanceRoutes); here the public routes, stats and the routes of the PutPlace document.
+ * maintenance (MaintenanceRoutes), objects (ObjectRoutes); here the public routes, stats and the routes of the PutPlace
+ * document.
  */
-export class HoardClient extends MaintenanceRoutes {
+export class HoardClient extends ObjectRoutes {
   // --- public routes -------------------------------------------------------------------------------------
 
   health(): Promise<{ status: string }> {

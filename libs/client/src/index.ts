@@ -4,3 +4,4 @@ export * from './hoard-http.error';
 export * from './http-transport';
 export * from './retry-policy';
 export type { PackFile, PackFileResult } from './blob-pack';
+export type { ObjectDownload, ObjectDownloadOptions, ObjectHead, ObjectListQuery, ObjectPutOptions } from './object-routes';

@@ -5,3 +5,4 @@ export * from './routes';
 export * from './schemas';
 export * from './types';
 export * from './byte-rate-limit';
+export * from './objects';

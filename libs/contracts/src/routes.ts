@@ -25,4 +25,8 @@ export const ROUTES = {
   jobs: `${API_PREFIX}/jobs`,
   job: (id: string) => `${API_PREFIX}/jobs/${encodeURIComponent(id)}`,
   retention: `${API_PREFIX}/retention`,
+  objects: (bucket: string) => `${API_PREFIX}/objects/${encodeURIComponent(bucket)}`,
+  /** Each segment of the key percent-encoded; its `/` kept. */
+  object: (bucket: string, key: string) =>
+    `${API_PREFIX}/objects/${encodeURIComponent(bucket)}/${key.split('/').map(encodeURIComponent).join('/')}`,
 } as const;

@@ -31,6 +31,8 @@ import type {
   LoginResponseSchema,
   MissingRequestSchema,
   MissingResponseSchema,
+  ObjectInfoSchema,
+  ClonesSchema,
   PackItemResultSchema,
   PutBlobResponseSchema,
   PutFileResponseSchema,
@@ -123,3 +125,9 @@ export type RetentionRuleView = Static<typeof StoredRetentionRuleSchema>;
 export interface RetentionRules {
   rules: RetentionRuleView[];
 }
+
+/** One version of an object (`{bucket}/{key}`). */
+export type ObjectInfo = Static<typeof ObjectInfoSchema>;
+
+/** The records of hosts and the objects whose content is one digest. */
+export type Clones = Static<typeof ClonesSchema>;

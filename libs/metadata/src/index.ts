@@ -11,3 +11,4 @@ export * from './metadata-store';
 export * from './sqlite/sqlite-metadata-store';
 export * from './content-state';
 export * from './sqlite/sqlite-pack-index';
+export * from './object-record-store';

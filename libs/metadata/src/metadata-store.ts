@@ -5,6 +5,7 @@ import type { RecordPruner } from './record-pruner';
 import type { RetentionStore } from './retention-store';
 import type { KeyStore } from './key-store';
 import type { MetadataLifecycle } from './metadata-lifecycle';
+import type { ObjectRecordStore } from './object-record-store';
 import type { StatsReader } from './stats-reader';
 
 /** DI token of the whole metadata adapter; only the stores module sees it and provides each port's token from it. */
@@ -21,4 +22,5 @@ export type MetadataStore = MetadataLifecycle &
   StatsReader &
   JobStore &
   RetentionStore &
-  RecordPruner;
+  RecordPruner &
+  ObjectRecordStore;

@@ -5,8 +5,35 @@ import type { FileMetadata, FileStatFields, FileType, Scope, Sha256 } from '@app
 /** The fields of a record that describe the file as last seen (refreshed on every sighting); absent ones are null. */
 export type StatFields = FileStatFields;
 
-/** A file as a host saw it, its digest normalized at the edge. */
-export type FileToRecord = Omit<FileMetadata, 'sha256'> & { sha256: Sha256 };
+/**
+ * Whose records a version belongs to: a host's files (`hostname` is the host, `filepath` the path) or a bucket's
+ * objects (`hostname` is the bucket, `filepath` the key). A host and a bucket of one name never share records.
+ */
+export type RecordNamespace = 'host' | 'bucket';
+
+/** What an object version carries besides its content; null on a host's file records. */
+export interface ObjectFields {
+  /** The `Content-Type` it was stored with, served back as is. */
+  content_type: string;
+  /** User metadata (`X-Hoard-Meta-<name>`), names in lower case. */
+  metadata: Record<string, string>;
+  /** When it stops being served (`410`); null: never. */
+  expires_at: Date | null;
+  /** Deleted by its first complete download. */
+  delete_after_download: boolean;
+}
+
+/**
+ * A file as a host saw it, its digest normalized at the edge; or, in the `bucket` namespace, an object version
+ * (`hostname` the bucket, `filepath` the key, `object` its fields).
+ */
+export type FileToRecord = Omit<FileMetadata, 'sha256'> & {
+  sha256: Sha256;
+  /** Default `host`. */
+  namespace?: RecordNamespace;
+  /** Required in the `bucket` namespace, absent in the `host` one. */
+  object?: ObjectFields;
+};
 
 /** A file version as the store keeps it (the server adds `content_available`). */
 export interface StoredFile extends StatFields {
@@ -21,6 +48,9 @@ export interface StoredFile extends StatFields {
   /** What the version is: a file, or a symlink to `link_target` (no content). Part of the version's identity. */
   type: FileType;
   link_target: string | null;
+  namespace: RecordNamespace;
+  /** The object's fields in the `bucket` namespace; null for a host's files. */
+  object: ObjectFields | null;
 }
 
 export type RecordOutcome = 'created' | 'unchanged';
@@ -31,10 +61,13 @@ export interface RecordedFile {
 }
 
 export interface FileQuery {
+  /** Whose records (default `host`): a listing never mixes a host's files with a bucket's objects. */
+  namespace?: RecordNamespace;
   hostname?: string;
   /**
-   * A directory or a file (no pattern semantics): `/a/b` matches `/a/b` and `/a/b/…`, not `/a/bc`; with a trailing
-   * `/` only what is under it. Empty: no filter.
+   * In the `host` namespace a directory or a file (no pattern semantics): `/a/b` matches `/a/b` and `/a/b/…`, not
+   * `/a/bc`; with a trailing `/` only what is under it. In the `bucket` namespace a plain string prefix of the key, as
+   * object stores have it (`a/b` matches `a/b`, `a/b/c` and `a/bc`). Empty: no filter.
    */
   pathPrefix?: string;
   sha256?: Sha256;
@@ -44,6 +77,8 @@ export interface FileQuery {
    * seen by then), left out when the path did not exist yet or was deleted by then (unless `includeDeleted`).
    */
   at?: Date;
+  /** Object versions whose `expires_at` is this time or earlier count as deleted. Default: expiry is not looked at. */
+  now?: Date;
   /** 1..1000 */
   limit: number;
   /** Opaque cursor returned as `nextCursor` by a previous call. */
@@ -90,13 +125,15 @@ export interface KeyRecord {
 }
 
 export interface StoreStats {
-  /** Current, not deleted records. */
+  /** Current, not deleted records of hosts. */
   files: number;
   /** Distinct hostnames among those records. */
   hosts: number;
+  /** Current, not deleted object versions (buckets are not hosts). */
+  objects: number;
   /** Registered, not deleted blobs. */
   blobs: number;
   stored_bytes: number;
-  /** Sum of sizes of current, not deleted records. */
+  /** Sum of sizes of current, not deleted records, objects included. */
   logical_bytes: number;
 }

@@ -49,3 +49,21 @@ export function oneOf<T extends string>(choices: readonly T[]): (value: string) 
     return value as T;
   };
 }
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+
+/** Parses a duration as whole seconds: a number of seconds, or with a unit (`90s`, `15m`, `2h`, `7d`, `2w`). */
+export function durationSeconds(value: string): number {
+  const m = /^(\d+)\s*([smhdw]?)$/i.exec(value.trim());
+  const seconds = m ? Number(m[1]) * DURATION_UNITS[(m[2] || 's').toLowerCase()] : NaN;
+  if (!(seconds >= 1) || !Number.isSafeInteger(seconds))
+    throw new InvalidArgumentError('must be a duration such as 3600, 90s, 15m, 2h or 7d');
+  return seconds;
+}
+
+/** Collects `name=value` pairs (repeatable) into an object; names in lower case, as HTTP headers carry them. */
+export function keyValue(value: string, previous: Record<string, string> | undefined): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq < 1) throw new InvalidArgumentError('must be name=value');
+  return { ...(previous ?? {}), [value.slice(0, eq).trim().toLowerCase()]: value.slice(eq + 1) };
+}

@@ -6,7 +6,7 @@ import { formatBytes } from '../ui/format';
 /** `hoard stats`: what the server holds. */
 export function statsCommand(): Command {
   return new Command('stats')
-    .description('files, hosts, blobs, stored and logical bytes, dedup ratio')
+    .description('files, hosts, objects, blobs, stored and logical bytes, dedup ratio')
     .addOption(new Option('--json', 'one JSON object on stdout').env('HOARD_JSON'))
     .action((_opts: unknown, cmd: Command) =>
       runAction(async () => {
@@ -17,6 +17,7 @@ export function statsCommand(): Command {
             [
               `Files:          ${s.files}`,
               `Hosts:          ${s.hosts}`,
+              `Objects:        ${s.objects ?? 0}`,
               `Blobs:          ${s.blobs}`,
               `Stored bytes:   ${formatBytes(s.stored_bytes)}`,
               `Logical bytes:  ${formatBytes(s.logical_bytes)}`,

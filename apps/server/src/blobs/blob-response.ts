@@ -74,14 +74,19 @@ export function setBlobHeaders(reply: FastifyReply, blob: ServableBlob): void {
     .header('Content-Type', 'application/octet-stream');
 }
 
-/** Sends the planned response; the stream is opened only when bytes are to be sent. */
+/**
+ * Sends the planned response; the stream is opened only when bytes are to be sent. `headers` are set over the
+ * blob's own (an object's `Content-Type`, say).
+ */
 export async function sendBlob(
   reply: FastifyReply,
   blob: ServableBlob,
   plan: BlobRequestPlan,
   open: (range?: ByteRange) => Promise<Readable>,
+  headers: Record<string, string> = {},
 ): Promise<void> {
   setBlobHeaders(reply, blob);
+  reply.headers(headers);
   if (plan.kind === 'precondition_failed') {
     throw new HoardError('precondition_failed', 'If-Match names another version; this content has a different ETag');
   }

@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, Head, HttpCode, Post, Put, Req, Res } from '@nestjs/common';
 import {
+  Clones,
+  ClonesSchema,
   DigestParamsSchema,
-  FileItemsSchema,
-  FileRecord,
   Items,
   LIMITS,
   MissingRequest,
@@ -124,13 +124,13 @@ export class BlobsController {
   @Endpoint({
     access: 'read',
     tag,
-    summary: 'Every current record of this content; the epoch first',
+    summary: 'Every current record of this content (the epoch first) and every object that names it',
     params: DigestParamsSchema,
-    responses: { 200: { description: 'The records', schema: FileItemsSchema } },
+    responses: { 200: { description: "Hosts' records (items) and objects that name the content", schema: ClonesSchema } },
     errors: [404, 410],
   })
-  async files(@DigestParam() sha256: Sha256): Promise<Items<FileRecord>> {
-    return { items: await this.blobs.clones(sha256) };
+  async files(@DigestParam() sha256: Sha256): Promise<Clones> {
+    return this.blobs.clones(sha256);
   }
 
   @Delete(':sha256')

@@ -86,18 +86,30 @@ describe('BlobsService', () => {
       const record = (host: string) => ({ hostname: host, filepath: '/f', sha256: sha, size: 40 });
       await f.files.record(record('first'));
       await f.files.record(record('second'));
-      expect((await sut().clones(sha)).map((r) => [r.hostname, r.content_available])).toEqual([
+      expect((await sut().clones(sha)).items.map((r) => [r.hostname, r.content_available])).toEqual([
         ['first', false],
         ['second', false],
       ]);
       await sut().put(sha, Readable.from([bytes]));
-      expect((await sut().clones(sha)).map((r) => r.content_available)).toEqual([true, true]);
+      expect((await sut().clones(sha)).items.map((r) => r.content_available)).toEqual([true, true]);
       await expect(sut().clones(content(3).sha)).rejects.toMatchObject({ code: 'not_found' });
       const lone = content(6);
       await sut().put(lone.sha, Readable.from([lone.bytes]));
-      expect(await sut().clones(lone.sha)).toEqual([]);
+      expect(await sut().clones(lone.sha)).toEqual({ items: [], objects: [] });
       await sut().delete(lone.sha);
       await expect(sut().clones(lone.sha)).rejects.toMatchObject({ code: 'gone' });
+    });
+
+    it('lists the objects that name content apart from the files of hosts, so that a bucket never reads as a host', async () => {
+      const { bytes, sha } = content(40);
+      const object = await f.objects.put('jobs', 'out.bin', Readable.from([bytes]));
+      expect(await sut().clones(sha)).toEqual({ items: [], objects: [object] });
+      await f.files.record({ hostname: 'jobs', filepath: '/srv/out.bin', sha256: sha, size: 40 });
+      const clones = await sut().clones(sha);
+      expect([clones.items.map((r) => [r.hostname, r.filepath]), clones.objects.map((o) => [o.bucket, o.key])]).toEqual([
+        [['jobs', '/srv/out.bin']],
+        [['jobs', 'out.bin']],
+      ]);
     });
   });
 

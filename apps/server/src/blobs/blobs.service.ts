@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { FileRecord, HoardError, PutBlobResponse, type Sha256 } from '@app/contracts';
+import { Clones, HoardError, PutBlobResponse, type Sha256 } from '@app/contracts';
 import { BLOB_REGISTRY, BlobEntry, BlobRegistry, contentState, FILE_RECORD_STORE, FileRecordStore, needsUpload } from '@app/metadata';
 import { BLOB_STORE, BlobStore, ByteRange } from '@app/storage';
 import { Readable } from 'node:stream';
 import { detachedBody } from '../common/detached-body';
 import { ServerSettings } from '../config/server-settings';
 import { FileRecordsMapper } from '../content/file-records.mapper';
+import { toObjectInfo } from '../content/object-view';
 import { MetricsService } from '../metrics/metrics.service';
 import { QuarantineService } from './quarantine.service';
 import { ReadProblem, verifiedRead } from './verified-read';
@@ -147,11 +148,15 @@ export class BlobsService {
     }
   }
 
-  /** Every current record of this content; the epoch (first record of it) first. */
-  async clones(sha256: Sha256): Promise<FileRecord[]> {
-    const files = await this.records.filesWithContent(sha256);
-    if (files.length === 0) await this.resolve(sha256);
-    return this.mapper.toRecords(files);
+  /**
+   * Every current record of this content: hosts' files (`items`, the epoch, the first file of it, first) and the
+   * objects that name it (`objects`), each kind in its own shape, so that a bucket never reads as a host.
+   */
+  async clones(sha256: Sha256): Promise<Clones> {
+    const all = await this.records.filesWithContent(sha256);
+    if (all.length === 0) await this.resolve(sha256);
+    const files = all.filter((f) => f.namespace === 'host');
+    return { items: await this.mapper.toRecords(files), objects: all.filter((f) => f.namespace === 'bucket').map(toObjectInfo) };
   }
 
   private async entry(sha256: Sha256): Promise<BlobEntry | undefined> {

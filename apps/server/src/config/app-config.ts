@@ -147,6 +147,16 @@ export class AppConfig {
   @Max(16 * 1024 * 1024)
   HOARD_PACK_THRESHOLD = 1024 * 1024;
 
+  /**
+   * How often each instance marks objects whose lifetime ran out deleted (they answer `410` from that moment
+   * anyway), releasing their content to the lifecycle's pruning and GC; 0 turns the sweep off.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  HOARD_OBJECT_SWEEP_SECONDS = 60;
+
   @IsIn(['sqlite', 'mongodb'])
   HOARD_METADATA: 'sqlite' | 'mongodb' = 'sqlite';
 

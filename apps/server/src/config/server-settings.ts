@@ -20,6 +20,8 @@ export interface ServerSettingsValues {
   scrubMaxBytesPerSecond: number;
   /** When to queue each job type (cron expressions); a type not named is never queued on a schedule. */
   jobSchedules: Readonly<Partial<Record<'prune' | 'gc' | 'scrub', string>>>;
+  /** Seconds between two sweeps of expired objects; 0: none. */
+  objectSweepSeconds: number;
 }
 
 /**
@@ -36,6 +38,7 @@ export class ServerSettings implements ServerSettingsValues {
   readonly jobPollMs: number;
   readonly scrubMaxBytesPerSecond: number;
   readonly jobSchedules: Readonly<Partial<Record<'prune' | 'gc' | 'scrub', string>>>;
+  readonly objectSweepSeconds: number;
 
   constructor(values: ServerSettingsValues) {
     this.maxBlobBytes = values.maxBlobBytes;
@@ -47,6 +50,7 @@ export class ServerSettings implements ServerSettingsValues {
     this.jobPollMs = values.jobPollMs;
     this.scrubMaxBytesPerSecond = values.scrubMaxBytesPerSecond;
     this.jobSchedules = values.jobSchedules;
+    this.objectSweepSeconds = values.objectSweepSeconds;
   }
 
   /** The settings of a validated configuration. */
@@ -69,6 +73,7 @@ export class ServerSettings implements ServerSettingsValues {
           ] as const
         ).filter(([, cron]) => cron !== undefined),
       ),
+      objectSweepSeconds: config.HOARD_OBJECT_SWEEP_SECONDS,
     });
   }
 }

@@ -34,7 +34,8 @@ export async function registerOpenApi(app: NestFastifyApplication, version: stri
     transform: ({ schema, url }: { schema: Record<string, unknown> | undefined; url: string }) => {
       if (!schema) return { schema, url };
       const { 'x-upload-body': upload, ...rest } = schema;
-      return { schema: upload ? { ...rest, body: { content: upload } } : rest, url };
+      const named = nameWildcard(rest, url);
+      return { schema: upload ? { ...named.schema, body: { content: upload } } : named.schema, url: named.url };
     },
   });
   await app.register(async (docs: FastifyInstance) => {
@@ -45,4 +46,21 @@ export async function registerOpenApi(app: NestFastifyApplication, version: stri
     });
     await docs.register(swaggerUi, { routePrefix: '/docs' });
   });
+}
+
+/**
+ * A route whose last parameter is the rest of the path (`/api/v1/objects/:bucket/*`, the router's `*`) is documented
+ * with that parameter named `key`, as the contract names it, its schema marked `x-rest-of-path`.
+ */
+function nameWildcard(schema: Record<string, unknown>, url: string): { schema: Record<string, unknown>; url: string } {
+  const params = schema.params as { properties?: Record<string, unknown>; required?: string[] } | undefined;
+  if (!url.endsWith('/*') || !params?.properties?.['*']) return { schema, url };
+  const { '*': rest, ...others } = params.properties;
+  // Readers of the document learn that this one parameter may hold `/` (OpenAPI has no word for it).
+  const key = { ...(rest as object), 'x-rest-of-path': true };
+  const required = (params.required ?? []).map((name) => (name === '*' ? 'key' : name));
+  return {
+    schema: { ...schema, params: { ...params, properties: { ...others, key }, required } },
+    url: `${url.slice(0, -1)}:key`,
+  };
 }

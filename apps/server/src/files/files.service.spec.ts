@@ -164,6 +164,16 @@ describe('FilesService', () => {
       });
     });
 
+    it("never shows or deletes an object's version as a file record, by id or by listing", async () => {
+      const object = await f.objects.put('h', 'C:/p', Readable.from([Buffer.from('object')]));
+      const [version] = await f.metadata.fileHistory('h', 'C:/p', 'bucket');
+      await expect(sut().get(version.id)).rejects.toMatchObject({ code: 'not_found' });
+      await expect(sut().delete(version.id)).rejects.toMatchObject({ code: 'not_found' });
+      expect((await sut().list({ hostname: 'h', includeDeleted: true })).items).toEqual([]);
+      await expect(sut().history('h', 'C:/p')).rejects.toMatchObject({ code: 'not_found' });
+      expect((await f.objects.read('h', 'C:/p')).object).toEqual(object);
+    });
+
     it('pages the list by the given limit, following next_cursor', async () => {
       const c = content(4);
       await sut().recordBatch(Array.from({ length: 3 }, (_, i) => file(`/p${i}`, c.sha, 4)));

@@ -173,6 +173,8 @@ export class FilesService {
 
   /** @throws HoardError not_found */
   async delete(id: string): Promise<void> {
+    // An object's version is not a file record: it is deleted through the objects' routes.
+    await this.stored(id);
     if (!(await this.records.markFileDeleted(id, new Date()))) throw new HoardError('not_found', `No file record ${id}`);
   }
 
@@ -187,9 +189,10 @@ export class FilesService {
     return this.mapper.toRecord(file);
   }
 
+  /** A host's file record by id (an object's version is none). @throws HoardError not_found */
   private async stored(id: string): Promise<StoredFile> {
     const file = await this.records.getFile(id);
-    if (!file) throw new HoardError('not_found', `No file record ${id}`);
+    if (!file || file.namespace !== 'host') throw new HoardError('not_found', `No file record ${id}`);
     return file;
   }
 }

@@ -67,7 +67,7 @@ describe('StoresModule', () => {
     expect(ports[0]).toBeInstanceOf(SqliteMetadataStore);
     expect(ports.every((port) => port === ports[0])).toBe(true);
     await expect(sut.lifecycle.ping()).resolves.toBeUndefined();
-    expect(await sut.stats.stats()).toEqual({ files: 0, hosts: 0, blobs: 0, stored_bytes: 0, logical_bytes: 0 });
+    expect(await sut.stats.stats()).toEqual({ files: 0, hosts: 0, objects: 0, blobs: 0, stored_bytes: 0, logical_bytes: 0 });
     expect(app.get(BLOB_STORE).kind).toBe('local');
   });
 

@@ -11,6 +11,7 @@ import {
   MetadataStore,
   RECORD_PRUNER,
   RETENTION_STORE,
+  OBJECT_RECORD_STORE,
   STATS_READER,
 } from '@app/metadata';
 import { makeDataDir } from './data-dir';
@@ -27,6 +28,7 @@ const METADATA_PORTS = [
   JOB_STORE,
   RETENTION_STORE,
   RECORD_PRUNER,
+  OBJECT_RECORD_STORE,
 ];
 
 /** Stores built elsewhere (the specs' in-memory ones), not yet initialised. */

@@ -2,6 +2,9 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SqliteMetadataStore } from '@app/metadata';
 import { MemoryBlobStore } from '@app/storage';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from '../config/load-config';
 import { createApp } from '../main';
 
@@ -22,7 +25,10 @@ export interface AppFixture {
 
 /** Starts the app on fresh in-memory stores; `env` adds to its configuration (load shedding is off). */
 export async function appFixture(env: Record<string, string> = {}): Promise<AppFixture> {
+  // A data directory of its own (content of unknown digest is spooled there), removed at close.
+  const dataDir = mkdtempSync(join(tmpdir(), 'hoard-app-'));
   const config = loadConfig({
+    HOARD_DATA_DIR: dataDir,
     HOARD_BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
     HOARD_LOG_LEVEL: 'silent',
     HOARD_MAX_EVENT_LOOP_DELAY_MS: '0',
@@ -40,7 +46,11 @@ export async function appFixture(env: Record<string, string> = {}): Promise<AppF
     const res = await request({ method: 'POST', url: '/api/v1/keys', payload: { name: scopes.join('+'), scopes } });
     return (res.json() as { key: string }).key;
   };
-  return { app, store, metadata, request, key, close: () => app.close() };
+  const close = async () => {
+    await app.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { app, store, metadata, request, key, close };
 }
 
 /** A `multipart/form-data` body of file parts, each [field name, bytes]; and its Content-Type. */

@@ -3,11 +3,15 @@ import { type Sha256, sha256Of } from '@app/contracts';
 import { SqliteMetadataStore } from '@app/metadata';
 import { MemoryBlobStore } from '@app/storage';
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { AccessTokensService } from '../auth/access-tokens.service';
 import { AdminBootstrapService } from '../auth/admin-bootstrap.service';
 import { KeysService } from '../auth/keys.service';
 import { BlobsService } from '../blobs/blobs.service';
+import { ContentIntakeService } from '../blobs/content-intake.service';
 import { PackUploadService } from '../blobs/pack-upload.service';
 import { QuarantineService } from '../blobs/quarantine.service';
 import { AppConfig } from '../config/app-config';
@@ -15,6 +19,7 @@ import { ServerSettings, ServerSettingsValues } from '../config/server-settings'
 import { FileRecordsMapper } from '../content/file-records.mapper';
 import { FilesService } from '../files/files.service';
 import { MetricsService } from '../metrics/metrics.service';
+import { ObjectsService } from '../objects/objects.service';
 
 /** The services wired as the app wires them, on in-memory fakes: a MemoryBlobStore and a `:memory:` SQLite store. */
 export interface ServiceFixture {
@@ -28,6 +33,8 @@ export interface ServiceFixture {
   keys: KeysService;
   tokens: AccessTokensService;
   bootstrap: AdminBootstrapService;
+  intake: ContentIntakeService;
+  objects: ObjectsService;
   close(): Promise<void>;
 }
 
@@ -45,7 +52,9 @@ export async function serviceFixture(overrides: Partial<ServerSettingsValues> = 
   const store = new MemoryBlobStore();
   const metadata = new SqliteMetadataStore({ path: ':memory:' });
   await metadata.init();
-  const settings = testSettings(overrides);
+  // A data directory of its own: content of unknown digest is spooled there.
+  const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'hoard-fixture-'));
+  const settings = testSettings({ dataDir, ...overrides });
   const metrics = new MetricsService(metadata);
   const mapper = new FileRecordsMapper(metadata);
   const quarantine = new QuarantineService(store, metadata, metrics);
@@ -55,7 +64,27 @@ export async function serviceFixture(overrides: Partial<ServerSettingsValues> = 
   const keys = new KeysService(metadata);
   const tokens = new AccessTokensService(keys, settings);
   const bootstrap = new AdminBootstrapService(settings, keys);
-  return { store, metadata, settings, metrics, blobs, packs, files, keys, tokens, bootstrap, close: () => metadata.close() };
+  const intake = new ContentIntakeService(blobs, settings);
+  const objects = new ObjectsService(metadata, metadata, blobs, intake, settings);
+  return {
+    store,
+    metadata,
+    settings,
+    metrics,
+    blobs,
+    packs,
+    files,
+    keys,
+    tokens,
+    bootstrap,
+    intake,
+    objects,
+    close: async () => {
+      await objects.onApplicationShutdown();
+      await metadata.close();
+      if (overrides.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** The keys service of a second server instance that shares the fixture's metadata store. */

@@ -6,3 +6,4 @@ export * from './server.schema';
 export * from './putplace.schema';
 export * from './jobs.schema';
 export * from './retention.schema';
+export * from './objects.schema';

@@ -8,6 +8,7 @@ const Sum = () => Type.Integer({ minimum: 0 });
 export const StatsSchema = Type.Object({
   files: Count(),
   hosts: Count(),
+  objects: Count({ description: 'Current object versions (buckets are not hosts); their bytes count in logical_bytes' }),
   blobs: Count(),
   stored_bytes: Sum(),
   logical_bytes: Sum(),

@@ -1,14 +1,35 @@
 import type { ObjectId } from 'mongodb';
 import type { Sha256 } from '@app/contracts';
-import type { BlobEntry, KeyRecord, StoredFile } from '../metadata-types';
+import type { BlobEntry, KeyRecord, ObjectFields, RecordNamespace, StoredFile } from '../metadata-types';
 import { statFieldsOf } from '../shared/stat-fields';
 
-/** One version of a file in the `files` collection. `is_current` marks the highest version of its path. */
-export interface FileDoc extends Omit<StoredFile, 'id' | 'type' | 'link_target'> {
+/**
+ * One version of a file in the `files` collection. `is_current` marks the highest version of its path. An object
+ * version has `namespace: 'bucket'` and its fields; a host's file has `namespace: 'host'` (documents written before
+ * objects existed are given it at start: see migrateMongoFiles).
+ */
+export interface FileDoc extends Omit<StoredFile, 'id' | 'type' | 'link_target' | 'namespace' | 'object'> {
   _id: ObjectId;
   is_current: boolean;
   type?: StoredFile['type'];
   link_target?: string | null;
+  namespace: RecordNamespace;
+  content_type?: string;
+  /** A JSON object: user metadata names are any header name, which a document's field names could not all be. */
+  metadata?: string;
+  expires_at?: Date | null;
+  delete_after_download?: boolean;
+}
+
+/** The filter of a namespace's documents. */
+export function namespaceFilter(namespace: RecordNamespace): { namespace: RecordNamespace } {
+  return { namespace };
+}
+
+/** The object fields of a new document (none for a host's file). */
+export function objectDocFields(namespace: RecordNamespace, object: ObjectFields | undefined): Partial<FileDoc> {
+  if (namespace !== 'bucket' || !object) return {};
+  return { ...object, metadata: JSON.stringify(object.metadata) };
 }
 
 /** A verified content entry in the `blobs` collection, keyed by its digest. */
@@ -38,6 +59,16 @@ export function toStoredFile(doc: FileDoc): StoredFile {
     // Documents written before symlinks were recorded have neither field.
     type: doc.type ?? 'file',
     link_target: doc.link_target ?? null,
+    namespace: doc.namespace,
+    object:
+      doc.namespace === 'bucket'
+        ? {
+            content_type: doc.content_type ?? 'application/octet-stream',
+            metadata: doc.metadata ? (JSON.parse(doc.metadata) as Record<string, string>) : {},
+            expires_at: doc.expires_at ?? null,
+            delete_after_download: doc.delete_after_download ?? false,
+          }
+        : null,
   };
 }
 

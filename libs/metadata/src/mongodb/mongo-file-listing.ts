@@ -1,7 +1,7 @@
 import { type Collection, type Filter, ObjectId } from 'mongodb';
 import type { FilePage, FileQuery } from '../metadata-types';
 import { decodeCursor, encodeCursor } from '../shared/page-cursor';
-import { type FileDoc, toStoredFile } from './mongo-documents';
+import { type FileDoc, namespaceFilter, toStoredFile } from './mongo-documents';
 import { LIVE, OBJECT_ID, pathPrefixFilter } from './mongo-queries';
 
 /** Candidates read at a time when listing the versions current at a time. */
@@ -13,9 +13,12 @@ const AT_BATCH = 500;
  * it needs no aggregation stage that a compatible server might lack.
  */
 export async function listMongoFiles(files: Collection<FileDoc>, query: FileQuery): Promise<FilePage> {
-  const parts: Filter<FileDoc>[] = [];
+  const namespace = query.namespace ?? 'host';
+  const parts: Filter<FileDoc>[] = [namespaceFilter(namespace)];
   if (query.hostname !== undefined) parts.push({ hostname: query.hostname });
-  if (query.pathPrefix) parts.push(pathPrefixFilter(query.pathPrefix));
+  if (query.pathPrefix) parts.push(pathPrefixFilter(query.pathPrefix, namespace));
+  // An object past its lifetime is gone as a deleted one is, before any sweep has marked it.
+  if (query.now !== undefined && !query.includeDeleted) parts.push({ $or: [{ expires_at: null }, { expires_at: { $gt: query.now } }] });
   if (query.sha256 !== undefined) parts.push({ sha256: query.sha256 });
   const after = query.cursor === undefined ? null : new ObjectId(decodeCursor(query.cursor, (id) => OBJECT_ID.test(id)));
   if (query.at === undefined) {
@@ -34,7 +37,7 @@ export async function listMongoFiles(files: Collection<FileDoc>, query: FileQuer
   let from = after;
   while (kept.length <= query.limit) {
     const batch = await files.find(filterOf(parts, from)).sort({ _id: 1 }).limit(AT_BATCH).toArray();
-    const latest = await latestVersions(files, batch, at);
+    const latest = await latestVersions(files, batch, at, namespaceFilter(namespace));
     for (const doc of batch) if (latest.get(pathKey(doc)) === doc.version) kept.push(doc);
     if (batch.length < AT_BATCH) break;
     from = batch[batch.length - 1]._id;
@@ -55,13 +58,18 @@ function page(docs: FileDoc[], limit: number): FilePage {
 
 const pathKey = (doc: Pick<FileDoc, 'hostname' | 'filepath'>) => `${doc.hostname}\u0000${doc.filepath}`;
 
-/** The highest version first seen by `at` of each path of `docs`, one query per hostname. */
-async function latestVersions(files: Collection<FileDoc>, docs: FileDoc[], at: Date): Promise<Map<string, number>> {
+/** The highest version first seen by `at` of each path of `docs` (all of one namespace), one query per hostname. */
+async function latestVersions(
+  files: Collection<FileDoc>,
+  docs: FileDoc[],
+  at: Date,
+  namespace: Filter<FileDoc>,
+): Promise<Map<string, number>> {
   const byHost = new Map<string, Set<string>>();
   for (const doc of docs) byHost.set(doc.hostname, (byHost.get(doc.hostname) ?? new Set()).add(doc.filepath));
   const latest = new Map<string, number>();
   for (const [hostname, paths] of byHost) {
-    const filter = { hostname, filepath: { $in: [...paths] }, first_seen_at: { $lte: at } };
+    const filter = { ...namespace, hostname, filepath: { $in: [...paths] }, first_seen_at: { $lte: at } };
     const versions = await files.find(filter, { projection: { hostname: 1, filepath: 1, version: 1 } }).toArray();
     for (const v of versions) latest.set(pathKey(v), Math.max(latest.get(pathKey(v)) ?? 0, v.version));
   }

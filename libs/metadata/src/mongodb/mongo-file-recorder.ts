@@ -2,7 +2,7 @@ import { type AnyBulkWriteOperation, type Collection, MongoBulkWriteError, Objec
 import type { FileToRecord, RecordedFile } from '../metadata-types';
 import { fileKindOf, statFieldsOf } from '../shared/stat-fields';
 import { isDuplicateKey } from './mongo-errors';
-import { type FileDoc, toStoredFile } from './mongo-documents';
+import { type FileDoc, namespaceFilter, objectDocFields, toStoredFile } from './mongo-documents';
 
 /** How often one record re-reads and retries after losing a race for the next version number. */
 const MAX_ATTEMPTS = 20;
@@ -33,7 +33,9 @@ function chunks<T>(items: T[], size: number): T[][] {
   return out;
 }
 
-const pathKey = (hostname: string, filepath: string) => `${hostname}\u0000${filepath}`;
+const pathKey = (f: Pick<FileToRecord, 'namespace' | 'hostname' | 'filepath'>) =>
+  `${f.namespace ?? 'host'}\u0000${f.hostname}\u0000${f.filepath}`;
+const docPathKey = (doc: FileDoc) => pathKey({ namespace: doc.namespace, hostname: doc.hostname, filepath: doc.filepath });
 
 /**
  * `recordFiles` for MongoDB without multi-document transactions. The unique index on
@@ -50,12 +52,12 @@ export class MongoFileRecorder {
     // Ids are drawn in request order up front, so new versions sort by id as they were sent, retries included.
     const ids = input.map(() => new ObjectId());
     const counts = new Map<string, number>();
-    for (const f of input) counts.set(pathKey(f.hostname, f.filepath), (counts.get(pathKey(f.hostname, f.filepath)) ?? 0) + 1);
+    for (const f of input) counts.set(pathKey(f), (counts.get(pathKey(f)) ?? 0) + 1);
 
     // Paths seen once go through one bulk read and one unordered bulk write; the rest, in order, one by one.
-    const once = input.map((f, index) => ({ f, index })).filter(({ f }) => counts.get(pathKey(f.hostname, f.filepath)) === 1);
+    const once = input.map((f, index) => ({ f, index })).filter(({ f }) => counts.get(pathKey(f)) === 1);
     const current = await this.currentOf(once.map(({ f }) => f));
-    const planned = once.map(({ f, index }) => this.plan(f, ids[index], index, current.get(pathKey(f.hostname, f.filepath))?.latest, now));
+    const planned = once.map(({ f, index }) => this.plan(f, ids[index], index, current.get(pathKey(f))?.latest, now));
     const lost = await this.apply(planned);
     for (const p of planned) if (!lost.has(p.index)) results[p.index] = p.result;
     const superseded = planned.filter((p) => !lost.has(p.index) && p.supersedes).map((p) => p.supersedes!);
@@ -70,7 +72,8 @@ export class MongoFileRecorder {
   /** One record, re-reading and retrying until its write wins or is an update. */
   private async recordOne(f: FileToRecord, id: ObjectId, now: Date): Promise<RecordedFile> {
     for (let attempt = 1; ; attempt++) {
-      const latest = await this.files.findOne({ hostname: f.hostname, filepath: f.filepath }, { sort: { version: -1 } });
+      const filter = { ...namespaceFilter(f.namespace ?? 'host'), hostname: f.hostname, filepath: f.filepath };
+      const latest = await this.files.findOne(filter, { sort: { version: -1 } });
       const p = this.plan(f, id, 0, latest ?? undefined, now);
       try {
         await this.files.bulkWrite([p.op], { ordered: true });
@@ -87,7 +90,9 @@ export class MongoFileRecorder {
     const { sha256 } = f;
     const stat = statFieldsOf(f);
     const kind = fileKindOf(f);
-    const same = cur && (cur.type ?? 'file') === kind.type && (cur.link_target ?? null) === kind.link_target;
+    const namespace = f.namespace ?? 'host';
+    // An object always makes a new version: each write of it has its own lifetime and metadata.
+    const same = namespace === 'host' && cur && (cur.type ?? 'file') === kind.type && (cur.link_target ?? null) === kind.link_target;
     if (cur && same && cur.deleted_at === null && cur.sha256 === sha256) {
       const set = { ...stat, last_seen_at: now };
       const op = { updateOne: { filter: { _id: cur._id }, update: { $set: set } } };
@@ -105,24 +110,28 @@ export class MongoFileRecorder {
       deleted_at: null,
       is_current: true,
       ...kind,
+      namespace,
+      ...objectDocFields(namespace, f.object),
     };
     const result: RecordedFile = { status: 'created', file: toStoredFile(doc) };
     return { index, op: { insertOne: { document: doc } }, supersedes: cur?._id, result };
   }
 
-  /** The current version of each path, read in one query per hostname. */
+  /** The current version of each path, read in one query per hostname (and namespace). */
   private async currentOf(files: FileToRecord[]): Promise<Map<string, Current>> {
-    const byHost = new Map<string, string[]>();
+    const byHost = new Map<string, { f: FileToRecord; paths: string[] }>();
     for (const f of files) {
-      const paths = byHost.get(f.hostname) ?? [];
-      paths.push(f.filepath);
-      byHost.set(f.hostname, paths);
+      const owner = `${f.namespace ?? 'host'}\u0000${f.hostname}`;
+      const entry = byHost.get(owner) ?? { f, paths: [] };
+      entry.paths.push(f.filepath);
+      byHost.set(owner, entry);
     }
     const found = new Map<string, Current>();
-    for (const [hostname, filepaths] of byHost) {
-      const docs = await this.files.find({ hostname, filepath: { $in: filepaths }, is_current: true }).toArray();
+    for (const { f, paths } of byHost.values()) {
+      const filter = { ...namespaceFilter(f.namespace ?? 'host'), hostname: f.hostname, filepath: { $in: paths }, is_current: true };
+      const docs = await this.files.find(filter).toArray();
       for (const doc of docs.sort((a, b) => b.version - a.version)) {
-        const key = pathKey(doc.hostname, doc.filepath);
+        const key = docPathKey(doc);
         const seen = found.get(key);
         if (seen) seen.stale.push(doc._id);
         else found.set(key, { latest: doc, stale: [] });

@@ -8,6 +8,7 @@ import {
   type FileToRecord,
   type KeyRecord,
   type RecordedFile,
+  type RecordNamespace,
   type SeenOutcome,
   type StoreStats,
   type StoredFile,
@@ -16,7 +17,7 @@ import type { JobClaim, JobEnd, JobPage, JobQuery, JobRecord, JobUpdate, NewJob 
 import type { MetadataStore } from '../metadata-store';
 import type { PathKey, PathVersions } from '../record-pruner';
 import type { RetentionRule } from '../retention-store';
-import { type BlobDoc, type FileDoc, type KeyDoc, fromKeyRecord, toKeyRecord, toStoredFile } from './mongo-documents';
+import { type BlobDoc, type FileDoc, type KeyDoc, fromKeyRecord, namespaceFilter, toKeyRecord, toStoredFile } from './mongo-documents';
 import { mapMongoError } from './mongo-errors';
 import { MongoFileRecorder } from './mongo-file-recorder';
 import { listMongoFiles } from './mongo-file-listing';
@@ -87,7 +88,7 @@ export class MongoMetadataStore implements MetadataStore {
 
   async markFilesSeen(hostname: string, ids: string[], now: Date): Promise<SeenOutcome> {
     const _ids = ids.map(parseObjectId).filter((id): id is NonNullable<typeof id> => id !== null);
-    const filter = { _id: { $in: _ids }, hostname, ...LIVE };
+    const filter = { _id: { $in: _ids }, hostname, ...namespaceFilter('host'), ...LIVE };
     const docs =
       _ids.length === 0
         ? []
@@ -106,9 +107,9 @@ export class MongoMetadataStore implements MetadataStore {
     };
   }
 
-  async markPathsDeleted(hostname: string, filepaths: string[], now: Date): Promise<number> {
+  async markPathsDeleted(hostname: string, filepaths: string[], now: Date, namespace: RecordNamespace = 'host'): Promise<number> {
     if (filepaths.length === 0) return 0;
-    const filter = { hostname, filepath: { $in: filepaths }, ...LIVE };
+    const filter = { ...namespaceFilter(namespace), hostname, filepath: { $in: filepaths }, ...LIVE };
     return this.run(async () => (await this.files().updateMany(filter, { $set: { deleted_at: now } })).modifiedCount);
   }
 
@@ -121,8 +122,8 @@ export class MongoMetadataStore implements MetadataStore {
     });
   }
 
-  async markPrefixDeleted(hostname: string, pathPrefix: string, now: Date): Promise<number> {
-    const filter = { $and: [{ hostname, ...LIVE }, pathPrefixFilter(pathPrefix)] };
+  async markPrefixDeleted(hostname: string, pathPrefix: string, now: Date, namespace: RecordNamespace = 'host'): Promise<number> {
+    const filter = { $and: [{ ...namespaceFilter(namespace), hostname, ...LIVE }, pathPrefixFilter(pathPrefix, namespace)] };
     return this.run(async () => (await this.files().updateMany(filter, { $set: { deleted_at: now } })).modifiedCount);
   }
 
@@ -135,13 +136,14 @@ export class MongoMetadataStore implements MetadataStore {
     return this.run(() => listMongoFiles(this.files(), query));
   }
 
-  async currentFile(hostname: string, filepath: string): Promise<StoredFile | null> {
-    const filter = { hostname, filepath, ...LIVE };
+  async currentFile(hostname: string, filepath: string, namespace: RecordNamespace = 'host'): Promise<StoredFile | null> {
+    const filter = { ...namespaceFilter(namespace), hostname, filepath, ...LIVE };
     return this.run(async () => mapDoc(await this.files().findOne(filter, { sort: { version: -1 } })));
   }
 
-  async fileHistory(hostname: string, filepath: string): Promise<StoredFile[]> {
-    const docs = await this.run(() => this.files().find({ hostname, filepath }).sort({ version: -1 }).toArray());
+  async fileHistory(hostname: string, filepath: string, namespace: RecordNamespace = 'host'): Promise<StoredFile[]> {
+    const filter = { ...namespaceFilter(namespace), hostname, filepath };
+    const docs = await this.run(() => this.files().find(filter).sort({ version: -1 }).toArray());
     return docs.map(toStoredFile);
   }
 
@@ -153,7 +155,34 @@ export class MongoMetadataStore implements MetadataStore {
 
   async epochFile(sha256: Sha256): Promise<StoredFile | null> {
     const sort = { first_seen_at: 1, _id: 1 } as const;
-    return this.run(async () => mapDoc(await this.files().findOne({ sha256: sha256 }, { sort })));
+    return this.run(async () => mapDoc(await this.files().findOne({ sha256: sha256, ...namespaceFilter('host') }, { sort })));
+  }
+
+  async objectVersion(bucket: string, key: string, version?: number): Promise<StoredFile | null> {
+    const filter = { ...namespaceFilter('bucket'), hostname: bucket, filepath: key, ...(version === undefined ? {} : { version }) };
+    return this.run(async () => mapDoc(await this.files().findOne(filter, { sort: { version: -1 } })));
+  }
+
+  async deleteVersionOnce(id: string, now: Date): Promise<boolean> {
+    const _id = parseObjectId(id);
+    if (!_id) return false;
+    const filter = { _id, ...namespaceFilter('bucket'), deleted_at: null };
+    return this.run(async () => (await this.files().updateOne(filter, { $set: { deleted_at: now } })).modifiedCount > 0);
+  }
+
+  /** The expired versions are read first and marked by id: `updateMany` takes no limit. */
+  async markExpiredDeleted(now: Date, limit: number): Promise<number> {
+    const filter = { ...namespaceFilter('bucket'), deleted_at: null, expires_at: { $lte: now } };
+    return this.run(async () => {
+      const docs = await this.files()
+        .find(filter, { projection: { _id: 1 } })
+        .sort({ expires_at: 1 })
+        .limit(limit)
+        .toArray();
+      if (docs.length === 0) return 0;
+      const ids = docs.map((d) => d._id);
+      return (await this.files().updateMany({ _id: { $in: ids }, deleted_at: null }, { $set: { deleted_at: now } })).modifiedCount;
+    });
   }
 
   async registerBlob(sha256: Sha256, size: number, now: Date): Promise<BlobEntry> {
@@ -221,14 +250,16 @@ export class MongoMetadataStore implements MetadataStore {
   /** Counts and sums in separate queries: each `$group` has one accumulator, which every compatible server runs. */
   async stats(): Promise<StoreStats> {
     return this.run(async () => {
-      const [files, hosts, logical, blobs, stored] = await Promise.all([
-        this.files().countDocuments(LIVE),
-        this.files().distinct('hostname', LIVE),
+      const hostFiles = { ...LIVE, ...namespaceFilter('host') };
+      const [files, hosts, objects, logical, blobs, stored] = await Promise.all([
+        this.files().countDocuments(hostFiles),
+        this.files().distinct('hostname', hostFiles),
+        this.files().countDocuments({ ...LIVE, ...namespaceFilter('bucket') }),
         sumOf(this.files(), LIVE),
         this.registry!.countAvailable(),
         this.registry!.bytesAvailable(),
       ]);
-      return { files, hosts: hosts.length, blobs, stored_bytes: stored, logical_bytes: logical };
+      return { files, hosts: hosts.length, objects, blobs, stored_bytes: stored, logical_bytes: logical };
     });
   }
 

@@ -1,7 +1,7 @@
 import { type Collection, type Filter, ObjectId } from 'mongodb';
-import { pathPrefixRange } from '../shared/prefix-range';
+import { prefixRangeIn } from '../shared/prefix-range';
 import { type FileDoc, toStoredFile } from './mongo-documents';
-import type { StoredFile } from '../metadata-types';
+import type { RecordNamespace, StoredFile } from '../metadata-types';
 
 /** A file id as the port shows it: an ObjectId in lower-case hex. */
 export const OBJECT_ID = /^[0-9a-f]{24}$/;
@@ -13,9 +13,9 @@ export function parseObjectId(id: string): ObjectId | null {
   return OBJECT_ID.test(id) ? new ObjectId(id) : null;
 }
 
-/** The paths a path prefix covers (see {@link pathPrefixRange}), as an index-friendly filter. */
-export function pathPrefixFilter(prefix: string): Filter<FileDoc> {
-  const range = pathPrefixRange(prefix);
+/** The paths a prefix covers in a namespace (see {@link prefixRangeIn}), as an index-friendly filter. */
+export function pathPrefixFilter(prefix: string, namespace: RecordNamespace = 'host'): Filter<FileDoc> {
+  const range = prefixRangeIn(namespace, prefix);
   const under: Filter<FileDoc> = { filepath: range.below === null ? { $gte: range.from } : { $gte: range.from, $lt: range.below } };
   return range.exact === null ? under : { $or: [{ filepath: range.exact }, under] };
 }

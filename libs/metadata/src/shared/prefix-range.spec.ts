@@ -1,4 +1,4 @@
-import { prefixUpperBound } from './prefix-range';
+import { prefixRangeIn, prefixUpperBound } from './prefix-range';
 
 /** True when `s` falls in the range [prefix, bound) compared as UTF-8 bytes, as SQLite and MongoDB compare. */
 function inRange(s: string, prefix: string): boolean {
@@ -45,5 +45,13 @@ describe('prefixUpperBound', () => {
     expect(prefixUpperBound('')).toBeNull();
     expect(prefixUpperBound('\u{10FFFF}\u{10FFFF}')).toBeNull();
     expect(prefixUpperBound('a\u{10FFFF}')).toBe('b');
+  });
+});
+
+describe('prefixRangeIn', () => {
+  it('takes a host prefix as a directory or a file, a bucket prefix as a plain string prefix', () => {
+    expect(prefixRangeIn('host', '/a/b')).toEqual({ exact: '/a/b', from: '/a/b/', below: '/a/b0' });
+    expect(prefixRangeIn('bucket', 'a/b')).toEqual({ exact: null, from: 'a/b', below: 'a/c' });
+    expect(prefixRangeIn('bucket', '')).toEqual({ exact: null, from: '', below: null });
   });
 });

@@ -1,3 +1,5 @@
+import type { RecordNamespace } from '../metadata-types';
+
 const MAX_CODE_POINT = 0x10ffff;
 
 /**
@@ -34,4 +36,17 @@ export interface PathPrefixRange {
 export function pathPrefixRange(prefix: string): PathPrefixRange {
   const dir = prefix.endsWith('/') ? prefix : `${prefix}/`;
   return { exact: prefix.endsWith('/') ? null : prefix, from: dir, below: prefixUpperBound(dir) };
+}
+
+/**
+ * The keys a plain string prefix covers, as object stores list them: `a/b` covers `a/b`, `a/b/c` and `a/bc`. An
+ * empty prefix covers every key.
+ */
+export function keyPrefixRange(prefix: string): PathPrefixRange {
+  return { exact: null, from: prefix, below: prefixUpperBound(prefix) };
+}
+
+/** What a prefix covers in a namespace: a directory or a file on a host, a string prefix of keys in a bucket. */
+export function prefixRangeIn(namespace: RecordNamespace, prefix: string): PathPrefixRange {
+  return namespace === 'bucket' ? keyPrefixRange(prefix) : pathPrefixRange(prefix);
 }

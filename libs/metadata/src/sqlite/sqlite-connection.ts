@@ -2,7 +2,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Sha256 } from '@app/contracts';
-import type { BlobEntry, FileToRecord, RecordedFile } from '../metadata-types';
+import type { BlobEntry, FileToRecord, RecordedFile, RecordNamespace } from '../metadata-types';
 import { recordSqliteFile } from './sqlite-file-recorder';
 import { SqliteFileListing } from './sqlite-file-listing';
 import { SqliteJobs } from './sqlite-jobs';
@@ -31,7 +31,7 @@ export interface OpenSqlite {
   jobs: SqliteJobs;
   pruning: SqlitePruning;
   record: (files: FileToRecord[], nowMs: number) => RecordedFile[];
-  deletePaths: (hostname: string, filepaths: string[], nowMs: number) => number;
+  deletePaths: (namespace: RecordNamespace, hostname: string, filepaths: string[], nowMs: number) => number;
   /** Registers content and sets the size of every record of it, for many blobs in one transaction; one entry per blob. */
   register: (blobs: BlobToRegister[]) => BlobEntry[];
 }
@@ -54,8 +54,8 @@ export function openSqlite(path: string, busyTimeoutMs: number): OpenSqlite {
   migrateSqlite(db);
   const sql = prepareSqliteStatements(db);
   const record = db.transaction((files: FileToRecord[], nowMs: number) => files.map((f) => recordSqliteFile(sql, f, nowMs)));
-  const deletePaths = db.transaction((hostname: string, filepaths: string[], nowMs: number) =>
-    filepaths.reduce((n, filepath) => n + sql.deletePath.run(nowMs, hostname, filepath).changes, 0),
+  const deletePaths = db.transaction((namespace: RecordNamespace, hostname: string, filepaths: string[], nowMs: number) =>
+    filepaths.reduce((n, filepath) => n + sql.deletePath.run(nowMs, namespace, hostname, filepath).changes, 0),
   );
   const register = db.transaction((blobs: BlobToRegister[]) =>
     blobs.map(({ sha256, size, nowMs }) => {
@@ -71,7 +71,7 @@ export function openSqlite(path: string, busyTimeoutMs: number): OpenSqlite {
     jobs: new SqliteJobs(db),
     pruning: new SqlitePruning(db),
     record: (files, nowMs) => record.immediate(files, nowMs),
-    deletePaths: (hostname, filepaths, nowMs) => deletePaths.immediate(hostname, filepaths, nowMs),
+    deletePaths: (namespace, hostname, filepaths, nowMs) => deletePaths.immediate(namespace, hostname, filepaths, nowMs),
     register: (blobs) => register.immediate(blobs),
   };
 }

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { FilePage, FileQuery } from '../metadata-types';
 import { decodeCursor, encodeCursor } from '../shared/page-cursor';
-import { pathPrefixRange } from '../shared/prefix-range';
+import { prefixRangeIn } from '../shared/prefix-range';
 import { type FileRow, toStoredFile } from './sqlite-rows';
 
 const ROW_ID = /^[1-9][0-9]{0,15}$/;
@@ -24,8 +24,9 @@ export class SqliteFileListing {
 
   list(query: FileQuery): FilePage {
     const after = query.cursor === undefined ? 0 : parseRowId(decodeCursor(query.cursor, (id) => parseRowId(id) !== null))!;
-    const params: Record<string, unknown> = { after, limit: query.limit + 1 };
-    const where = ['id > @after'];
+    const namespace = query.namespace ?? 'host';
+    const params: Record<string, unknown> = { after, limit: query.limit + 1, namespace };
+    const where = ['id > @after', 'namespace = @namespace'];
     if (query.at === undefined) {
       where.push('is_current = 1');
       if (!query.includeDeleted) where.push('deleted_at IS NULL');
@@ -34,17 +35,22 @@ export class SqliteFileListing {
       params.at = query.at.getTime();
       where.push(
         'first_seen_at <= @at',
-        `NOT EXISTS (SELECT 1 FROM files AS later WHERE later.hostname = file_rows.hostname
+        `NOT EXISTS (SELECT 1 FROM files AS later WHERE later.namespace = file_rows.namespace AND later.hostname = file_rows.hostname
            AND later.filepath = file_rows.filepath AND later.version > file_rows.version AND later.first_seen_at <= @at)`,
       );
       if (!query.includeDeleted) where.push('(deleted_at IS NULL OR deleted_at > @at)');
+    }
+    if (query.now !== undefined && !query.includeDeleted) {
+      // An object past its lifetime is gone as a deleted one is, before any sweep has marked it.
+      where.push('(expires_at IS NULL OR expires_at > @now)');
+      params.now = query.now.getTime();
     }
     if (query.hostname !== undefined) {
       where.push('hostname = @hostname');
       params.hostname = query.hostname;
     }
     if (query.pathPrefix) {
-      const range = pathPrefixRange(query.pathPrefix);
+      const range = prefixRangeIn(namespace, query.pathPrefix);
       const under = range.below === null ? 'filepath >= @from' : '(filepath >= @from AND filepath < @below)';
       where.push(range.exact === null ? under : `(filepath = @exact OR ${under})`);
       Object.assign(params, Object.fromEntries(Object.entries(range).filter(([, v]) => v !== null)));

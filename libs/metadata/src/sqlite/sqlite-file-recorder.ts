@@ -1,19 +1,22 @@
 import type { FileToRecord, RecordedFile } from '../metadata-types';
 import { fileKindOf, statFieldsOf } from '../shared/stat-fields';
-import { type FileRow, toStoredFile } from './sqlite-rows';
+import { type FileRow, objectColumns, toStoredFile } from './sqlite-rows';
 import type { SqliteStatements } from './sqlite-statements';
 
 /**
  * Records one file inside the caller's write transaction: the same digest, type and link target as the live current
- * version refreshes it (`unchanged`); anything else adds the next version as current (`created`).
+ * version refreshes it (`unchanged`); anything else adds the next version as current (`created`). An object always
+ * adds a version: each write of it is a version of its own, with its own lifetime and metadata.
  */
 export function recordSqliteFile(sql: SqliteStatements, f: FileToRecord, nowMs: number): RecordedFile {
   const { sha256 } = f;
-  const current = sql.currentAny.get(f.hostname, f.filepath);
+  const namespace = f.namespace ?? 'host';
+  const current = sql.currentAny.get(namespace, f.hostname, f.filepath);
   const stat = statFieldsOf(f);
   const kind = fileKindOf(f);
   if (
     current &&
+    namespace === 'host' &&
     current.deleted_at === null &&
     current.sha256 === sha256 &&
     current.type === kind.type &&
@@ -36,6 +39,8 @@ export function recordSqliteFile(sql: SqliteStatements, f: FileToRecord, nowMs: 
     deleted_at: null,
     is_current: 1,
     ...kind,
+    namespace,
+    ...objectColumns(f.object),
   };
   const { last_seen_at, ...fileColumns } = row;
   const id = Number(sql.insert.run(fileColumns).lastInsertRowid);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { normalizeSha256 } from '@app/contracts';
 import { describeMetadataStoreContract } from '../testing/metadata-store.contract';
-import { at, EMPTY, meta } from '../testing/contract-fixtures';
+import { at, EMPTY, meta, objectVersion } from '../testing/contract-fixtures';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations';
 import { SqliteMetadataStore } from './sqlite-metadata-store';
 
@@ -182,6 +182,30 @@ describe('SqliteMetadataStore', () => {
       [3, null, null],
       [4, 2000, null],
     ]);
+    await sut.close();
+  });
+
+  it("takes the records of a database from before objects as hosts' files, and gives a bucket of a host's name versions of its own", async () => {
+    const path = join(dir, 'meta.db');
+    const old = new Database(path);
+    const before = SQLITE_MIGRATIONS.findIndex((migration) => migration.includes('ADD COLUMN namespace'));
+    for (const migration of SQLITE_MIGRATIONS.slice(0, before)) old.exec(migration);
+    old.pragma(`user_version = ${before}`);
+    old
+      .prepare(
+        `INSERT INTO files (hostname, filepath, version, sha256, size, first_seen_at, deleted_at, is_current)
+       VALUES ('web', 'k', 1, ?, 3, 1000, NULL, 1)`,
+      )
+      .run('a'.repeat(64));
+    old.prepare('INSERT INTO files_seen (id, last_seen_at) VALUES (1, 1000)').run();
+    old.close();
+
+    const sut = new SqliteMetadataStore({ path });
+    await sut.init();
+    expect(await sut.currentFile('web', 'k')).toMatchObject({ version: 1, namespace: 'host', object: null });
+    const [object] = await sut.recordFiles([objectVersion('k', 'object', {}, 'web')], at(5));
+    expect(object.file).toMatchObject({ version: 1, namespace: 'bucket' });
+    expect((await sut.fileHistory('web', 'k')).map((f) => f.version)).toEqual([1]);
     await sut.close();
   });
 

@@ -7,6 +7,7 @@ import {
   type FileToRecord,
   type KeyRecord,
   type RecordedFile,
+  type RecordNamespace,
   type SeenOutcome,
   type StoreStats,
   type StoredFile,
@@ -16,7 +17,7 @@ import type { MetadataStore } from '../metadata-store';
 import { GroupCommit } from '../shared/group-commit';
 import type { PathKey, PathVersions } from '../record-pruner';
 import type { RetentionRule } from '../retention-store';
-import { pathPrefixRange } from '../shared/prefix-range';
+import { prefixRangeIn } from '../shared/prefix-range';
 import { mapSqliteError } from './sqlite-errors';
 import { parseRowId } from './sqlite-file-listing';
 import { type BlobToRegister, type OpenSqlite, openSqlite } from './sqlite-connection';
@@ -91,8 +92,8 @@ export class SqliteMetadataStore implements MetadataStore {
     };
   }
 
-  async markPathsDeleted(hostname: string, filepaths: string[], now: Date): Promise<number> {
-    return this.run((o) => o.deletePaths(hostname, filepaths, now.getTime()));
+  async markPathsDeleted(hostname: string, filepaths: string[], now: Date, namespace: RecordNamespace = 'host'): Promise<number> {
+    return this.run((o) => o.deletePaths(namespace, hostname, filepaths, now.getTime()));
   }
 
   async markFileDeleted(id: string, now: Date): Promise<boolean> {
@@ -100,8 +101,8 @@ export class SqliteMetadataStore implements MetadataStore {
     return rowId !== null && this.run((o) => o.sql.deleteId.run(now.getTime(), rowId).changes > 0);
   }
 
-  async markPrefixDeleted(hostname: string, pathPrefix: string, now: Date): Promise<number> {
-    const params = { now: now.getTime(), hostname, ...pathPrefixRange(pathPrefix) };
+  async markPrefixDeleted(hostname: string, pathPrefix: string, now: Date, namespace: RecordNamespace = 'host'): Promise<number> {
+    const params = { now: now.getTime(), namespace, hostname, ...prefixRangeIn(namespace, pathPrefix) };
     return this.run((o) => o.sql.deletePrefix.run(params).changes);
   }
 
@@ -115,12 +116,12 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.run((o) => o.listing.list(query));
   }
 
-  async currentFile(hostname: string, filepath: string): Promise<StoredFile | null> {
-    return this.run((o) => mapRow(o.sql.currentLive.get(hostname, filepath)));
+  async currentFile(hostname: string, filepath: string, namespace: RecordNamespace = 'host'): Promise<StoredFile | null> {
+    return this.run((o) => mapRow(o.sql.currentLive.get(namespace, hostname, filepath)));
   }
 
-  async fileHistory(hostname: string, filepath: string): Promise<StoredFile[]> {
-    return this.run((o) => o.sql.history.all(hostname, filepath).map(toStoredFile));
+  async fileHistory(hostname: string, filepath: string, namespace: RecordNamespace = 'host'): Promise<StoredFile[]> {
+    return this.run((o) => o.sql.history.all(namespace, hostname, filepath).map(toStoredFile));
   }
 
   async filesWithContent(sha256: Sha256): Promise<StoredFile[]> {
@@ -129,6 +130,20 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async epochFile(sha256: Sha256): Promise<StoredFile | null> {
     return this.run((o) => mapRow(o.sql.epoch.get(sha256)));
+  }
+
+  async objectVersion(bucket: string, key: string, version?: number): Promise<StoredFile | null> {
+    if (version === undefined) return this.run((o) => mapRow(o.sql.objectLatest.get(bucket, key)));
+    return this.run((o) => mapRow(o.sql.objectVersion.get(bucket, key, version)));
+  }
+
+  async deleteVersionOnce(id: string, now: Date): Promise<boolean> {
+    const rowId = parseRowId(id);
+    return rowId !== null && this.run((o) => o.sql.deleteVersionOnce.run(now.getTime(), rowId).changes > 0);
+  }
+
+  async markExpiredDeleted(now: Date, limit: number): Promise<number> {
+    return this.run((o) => o.sql.deleteExpired.run({ now: now.getTime(), limit }).changes);
   }
 
   /** Concurrent registrations (a pack upload's parts, small PUTs) share one transaction: see {@link GroupCommit}. */
@@ -215,6 +230,7 @@ export class SqliteMetadataStore implements MetadataStore {
       return {
         files: files.files,
         hosts: files.hosts,
+        objects: files.objects,
         blobs: blobs.blobs,
         stored_bytes: blobs.stored,
         logical_bytes: files.logical,

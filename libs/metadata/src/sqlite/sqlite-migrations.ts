@@ -139,6 +139,24 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     keep_deleted_days INTEGER
   );
   `,
+  // Objects are versions in the same table as hosts' files, in a namespace of their own ('bucket': `hostname` holds
+  // the bucket, `filepath` the key), so that a host and a bucket of one name never share a path. The path indexes
+  // start with the namespace; existing rows are hosts'. `metadata` is a JSON object; `files_expiring` finds the
+  // object versions whose lifetime ran out.
+  `
+  ALTER TABLE files ADD COLUMN namespace TEXT NOT NULL DEFAULT 'host';
+  ALTER TABLE files ADD COLUMN content_type TEXT;
+  ALTER TABLE files ADD COLUMN metadata TEXT;
+  ALTER TABLE files ADD COLUMN expires_at INTEGER;
+  ALTER TABLE files ADD COLUMN delete_after_download INTEGER NOT NULL DEFAULT 0;
+  DROP INDEX files_path_version;
+  DROP INDEX files_current_path;
+  DROP INDEX files_current_host;
+  CREATE UNIQUE INDEX files_path_version ON files (namespace, hostname, filepath, version);
+  CREATE UNIQUE INDEX files_current_path ON files (namespace, hostname, filepath) WHERE is_current = 1;
+  CREATE INDEX files_current_host ON files (namespace, hostname, id) WHERE is_current = 1;
+  CREATE INDEX files_expiring ON files (expires_at) WHERE expires_at IS NOT NULL AND deleted_at IS NULL;
+  `,
 ];
 
 /** Applies the migrations the database has not seen yet, each in its own transaction. Returns the new version. */

@@ -1,5 +1,5 @@
 import type { FileType, Scope, Sha256 } from '@app/contracts';
-import type { BlobEntry, KeyRecord, StatFields, StoredFile } from '../metadata-types';
+import type { BlobEntry, KeyRecord, ObjectFields, RecordNamespace, StatFields, StoredFile } from '../metadata-types';
 
 /** A `files` row as better-sqlite3 returns it (times in epoch milliseconds). */
 export interface FileRow extends StatFields {
@@ -14,6 +14,12 @@ export interface FileRow extends StatFields {
   is_current: number;
   type: FileType;
   link_target: string | null;
+  namespace: RecordNamespace;
+  /** The object columns: null (and 0) on a host's rows. `metadata` is a JSON object. */
+  content_type: string | null;
+  metadata: string | null;
+  expires_at: number | null;
+  delete_after_download: number;
 }
 
 export interface BlobRow {
@@ -63,6 +69,29 @@ export function toStoredFile(row: FileRow): StoredFile {
     deleted_at: toDate(row.deleted_at),
     type: row.type,
     link_target: row.link_target,
+    namespace: row.namespace,
+    object: row.namespace === 'bucket' ? toObjectFields(row) : null,
+  };
+}
+
+function toObjectFields(row: FileRow): ObjectFields {
+  return {
+    content_type: row.content_type ?? 'application/octet-stream',
+    metadata: row.metadata === null ? {} : (JSON.parse(row.metadata) as Record<string, string>),
+    expires_at: toDate(row.expires_at),
+    delete_after_download: row.delete_after_download === 1,
+  };
+}
+
+/** The object columns of a row from what is recorded (nulls for a host's file). */
+export function objectColumns(
+  object: ObjectFields | null | undefined,
+): Pick<FileRow, 'content_type' | 'metadata' | 'expires_at' | 'delete_after_download'> {
+  return {
+    content_type: object?.content_type ?? null,
+    metadata: object ? JSON.stringify(object.metadata) : null,
+    expires_at: fromDate(object?.expires_at),
+    delete_after_download: object?.delete_after_download ? 1 : 0,
   };
 }
 

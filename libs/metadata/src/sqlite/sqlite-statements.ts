@@ -6,8 +6,11 @@ import type { BlobRow, FileRow, KeyRow } from './sqlite-rows';
 export function prepareSqliteStatements(db: Database.Database) {
   const file = (sql: string) => db.prepare<unknown[], FileRow>(sql);
   return {
-    currentAny: file('SELECT * FROM file_rows WHERE hostname = ? AND filepath = ? AND is_current = 1'),
-    currentLive: file('SELECT * FROM file_rows WHERE hostname = ? AND filepath = ? AND is_current = 1 AND deleted_at IS NULL'),
+    // Paths are named by (namespace, hostname, filepath) in that order, as the path indexes are.
+    currentAny: file('SELECT * FROM file_rows WHERE namespace = ? AND hostname = ? AND filepath = ? AND is_current = 1'),
+    currentLive: file(
+      'SELECT * FROM file_rows WHERE namespace = ? AND hostname = ? AND filepath = ? AND is_current = 1 AND deleted_at IS NULL',
+    ),
     touch: db.prepare(
       `UPDATE files SET size = @size, mode = @mode, uid = @uid, gid = @gid,
          mtime = @mtime, atime = @atime, ctime = @ctime, ip_address = @ip_address WHERE id = @id`,
@@ -26,7 +29,7 @@ export function prepareSqliteStatements(db: Database.Database) {
              (SELECT blobs.deleted_at IS NULL AND blobs.quarantined_at IS NULL FROM files, blobs
               WHERE files.id = files_seen.id AND blobs.sha256 = files.sha256) END
          WHERE id IN (SELECT id FROM files WHERE id IN (SELECT value FROM json_each(?))
-           AND +hostname = ? AND is_current = 1 AND deleted_at IS NULL)
+           AND +hostname = ? AND +namespace = 'host' AND is_current = 1 AND deleted_at IS NULL)
          RETURNING id, content_ok`,
       )
       .raw(),
@@ -39,20 +42,31 @@ export function prepareSqliteStatements(db: Database.Database) {
       .raw(),
     insert: db.prepare(
       `INSERT INTO files (hostname, filepath, version, sha256, size, mode, uid, gid, mtime, atime, ctime, ip_address,
-         first_seen_at, deleted_at, is_current, type, link_target)
+         first_seen_at, deleted_at, is_current, type, link_target, namespace, content_type, metadata, expires_at, delete_after_download)
        VALUES (@hostname, @filepath, @version, @sha256, @size, @mode, @uid, @gid, @mtime, @atime, @ctime, @ip_address,
-         @first_seen_at, NULL, 1, @type, @link_target)`,
+         @first_seen_at, NULL, 1, @type, @link_target, @namespace, @content_type, @metadata, @expires_at, @delete_after_download)`,
     ),
-    deletePath: db.prepare(`UPDATE files SET deleted_at = ? WHERE hostname = ? AND filepath = ? AND is_current = 1 AND deleted_at IS NULL`),
+    deletePath: db.prepare(
+      `UPDATE files SET deleted_at = ? WHERE namespace = ? AND hostname = ? AND filepath = ? AND is_current = 1 AND deleted_at IS NULL`,
+    ),
     deleteId: db.prepare('UPDATE files SET deleted_at = COALESCE(deleted_at, ?) WHERE id = ?'),
     deletePrefix: db.prepare(
-      `UPDATE files SET deleted_at = @now WHERE hostname = @hostname AND is_current = 1 AND deleted_at IS NULL
+      `UPDATE files SET deleted_at = @now WHERE namespace = @namespace AND hostname = @hostname AND is_current = 1 AND deleted_at IS NULL
          AND (filepath = @exact OR (filepath >= @from AND (@below IS NULL OR filepath < @below)))`,
     ),
     byId: file('SELECT * FROM file_rows WHERE id = ?'),
-    history: file('SELECT * FROM file_rows WHERE hostname = ? AND filepath = ? ORDER BY version DESC'),
+    history: file('SELECT * FROM file_rows WHERE namespace = ? AND hostname = ? AND filepath = ? ORDER BY version DESC'),
     clones: file(`SELECT * FROM file_rows WHERE sha256 = ? AND is_current = 1 AND deleted_at IS NULL ORDER BY first_seen_at, id`),
-    epoch: file('SELECT * FROM file_rows WHERE sha256 = ? ORDER BY first_seen_at, id LIMIT 1'),
+    epoch: file(`SELECT * FROM file_rows WHERE sha256 = ? AND namespace = 'host' ORDER BY first_seen_at, id LIMIT 1`),
+    objectLatest: file(
+      `SELECT * FROM file_rows WHERE namespace = 'bucket' AND hostname = ? AND filepath = ? ORDER BY version DESC LIMIT 1`,
+    ),
+    objectVersion: file(`SELECT * FROM file_rows WHERE namespace = 'bucket' AND hostname = ? AND filepath = ? AND version = ?`),
+    deleteVersionOnce: db.prepare(`UPDATE files SET deleted_at = ? WHERE id = ? AND namespace = 'bucket' AND deleted_at IS NULL`),
+    deleteExpired: db.prepare(
+      `UPDATE files SET deleted_at = @now WHERE id IN (SELECT id FROM files WHERE expires_at IS NOT NULL AND deleted_at IS NULL
+         AND expires_at <= @now AND namespace = 'bucket' ORDER BY expires_at LIMIT @limit)`,
+    ),
 
     // A takedown stays: registering heals a quarantine only.
     registerBlob: db.prepare<unknown[], BlobRow>(
@@ -81,8 +95,10 @@ export function prepareSqliteStatements(db: Database.Database) {
     touchKey: db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?'),
     countKeys: db.prepare<unknown[], { n: number }>('SELECT COUNT(*) AS n FROM api_keys'),
 
-    fileStats: db.prepare<unknown[], { files: number; hosts: number; logical: number }>(
-      `SELECT COUNT(*) AS files, COUNT(DISTINCT hostname) AS hosts, COALESCE(SUM(size), 0) AS logical
+    // Buckets are not hosts: they count as objects, and their bytes are logical bytes as every record's are.
+    fileStats: db.prepare<unknown[], { files: number; hosts: number; objects: number; logical: number }>(
+      `SELECT COUNT(*) FILTER (WHERE namespace = 'host') AS files, COUNT(DISTINCT hostname) FILTER (WHERE namespace = 'host') AS hosts,
+         COUNT(*) FILTER (WHERE namespace = 'bucket') AS objects, COALESCE(SUM(size), 0) AS logical
        FROM files WHERE is_current = 1 AND deleted_at IS NULL`,
     ),
     blobStats: db.prepare<unknown[], { blobs: number; stored: number }>(

@@ -3,7 +3,8 @@ import { EMPTY_SHA256, type Sha256, sha256Of } from '@app/contracts';
 import type { BlobRegistry } from '../blob-registry';
 import type { FileRecordStore } from '../file-record-store';
 import type { MetadataStore } from '../metadata-store';
-import type { FileToRecord } from '../metadata-types';
+import type { FileToRecord, ObjectFields } from '../metadata-types';
+import type { ObjectRecordStore } from '../object-record-store';
 
 /** Builds a fresh, initialised store for one test (an empty database) and disposes of it afterwards. */
 export type StoreFactory<T> = () => Promise<{ sut: T; cleanup(): Promise<void> }>;
@@ -11,8 +12,11 @@ export type StoreFactory<T> = () => Promise<{ sut: T; cleanup(): Promise<void> }
 /** A factory of whole adapters, which serves every port's suite. */
 export type MetadataStoreFactory = StoreFactory<MetadataStore>;
 
-/** What the file and registry suites need: records, and the registry that decides whether their content is there. */
-export type RecordsAndRegistry = FileRecordStore & BlobRegistry;
+/**
+ * What the file and registry suites need: records (hosts' files and objects), and the registry that decides whether
+ * their content is there.
+ */
+export type RecordsAndRegistry = FileRecordStore & BlobRegistry & ObjectRecordStore;
 
 /** Gives each test a fresh store as `ctx.sut`. */
 export function useFreshStore<T>(factory: StoreFactory<T>): { sut: T } {
@@ -45,4 +49,21 @@ export function at(seconds: number): Date {
 
 export function meta(filepath: string, content: string, extra: Partial<FileToRecord> = {}): FileToRecord {
   return { hostname: 'host-a', filepath, sha256: digest(content), size: content.length, ...extra };
+}
+
+/** An object version of `key` in `bucket` (default `bucket-a`) with `content`, as the objects service records one. */
+export function objectVersion(
+  key: string,
+  content: string,
+  fields: Partial<ObjectFields> = {},
+  bucket = 'bucket-a',
+): FileToRecord & { object: ObjectFields } {
+  return {
+    namespace: 'bucket',
+    hostname: bucket,
+    filepath: key,
+    sha256: digest(content),
+    size: content.length,
+    object: { content_type: 'application/octet-stream', metadata: {}, expires_at: null, delete_after_download: false, ...fields },
+  };
 }

@@ -94,6 +94,8 @@ export function describeFileRecordingContract(factory: StoreFactory<RecordsAndRe
         deleted_at: null,
         type: 'file',
         link_target: null,
+        namespace: 'host',
+        object: null,
       });
       expect(await ctx.sut.getFile(result.file.id)).toEqual(result.file);
       expect(await ctx.sut.currentFile('host-a', '/etc/hosts')).toEqual(result.file);
