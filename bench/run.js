@@ -16,6 +16,7 @@ const GROUPS = {
   cli: () => require('./cli.bench'),
   backends: () => require('./backends.bench'),
   packs: () => require('./packs.bench'),
+  watch: () => require('./watch.bench'),
   lifecycle: () => require('./lifecycle.bench'),
 };
 

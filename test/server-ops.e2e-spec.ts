@@ -96,6 +96,11 @@ describe('server: operations', () => {
       '/api/v1/jobs': ['get', 'post'],
       '/api/v1/jobs/{id}': ['delete', 'get'],
       '/api/v1/retention': ['get', 'put'],
+      '/api/v1/objects/{bucket}': ['delete', 'get', 'post'],
+      '/api/v1/objects/{bucket}/{key}': ['delete', 'get', 'head', 'put'],
+      '/api/v1/scans': ['get', 'post'],
+      '/api/v1/scans/{id}': ['get', 'patch'],
+      '/api/v1/hosts': ['get'],
     };
     expect(Object.keys(doc.paths).sort()).toEqual(Object.keys(routes).sort());
     for (const [path, methods] of Object.entries(routes)) {

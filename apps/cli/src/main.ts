@@ -1,3 +1,4 @@
+import { hostsCommand, scansCommand } from './commands/hosts.command';
 import { Command, CommanderError, Option } from 'commander';
 import { adminCommand } from './commands/admin.command';
 import { clonesCommand } from './commands/clones.command';
@@ -14,6 +15,7 @@ import { verifyCommand } from './commands/verify.command';
 import { catCommand } from './commands/cat.command';
 import { objectsCommand } from './commands/objects.command';
 import { putCommand } from './commands/put.command';
+import { watchCommand } from './commands/watch.command';
 import { CLI_VERSION } from './io/cli-version';
 import { printError, setVerboseErrors } from './ui/error-printer';
 import { EXIT, EXIT_CODES_HELP } from './ui/exit-codes';
@@ -45,6 +47,8 @@ export function buildProgram(): Command {
     historyCommand(),
     clonesCommand(),
     statsCommand(),
+    hostsCommand(),
+    scansCommand(),
     keysCommand(),
     adminCommand(),
     loginCommand(),
@@ -53,6 +57,7 @@ export function buildProgram(): Command {
     putCommand(),
     catCommand(),
     objectsCommand(),
+    watchCommand(),
   ];
   for (const command of commands) program.addCommand(command);
   // Usage errors exit 2 with one line; help and version exit 0.

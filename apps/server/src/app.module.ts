@@ -20,6 +20,7 @@ import { FilesService } from './files/files.service';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { JobsModule } from './jobs/jobs.module';
+import { ScansModule } from './scans/scans.module';
 import { KeysController } from './keys/keys.controller';
 import { MetricsModule } from './metrics/metrics.module';
 import { StatsController } from './stats/stats.controller';
@@ -41,6 +42,7 @@ export class AppModule {
         MetricsModule,
         TerminusModule.forRoot({ logger: false }),
         JobsModule,
+        ScansModule,
       ],
       controllers: [
         DocsController,

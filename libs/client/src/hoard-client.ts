@@ -15,16 +15,16 @@ import {
 } from '@app/contracts';
 import { HoardHttpError } from './hoard-http.error';
 import { BodyFactory } from './hoard-client.types';
-import { ObjectRoutes } from './object-routes';
+import { ScanRoutes } from './scan-routes';
 import { multipartBody, newBoundary } from './multipart-body';
 
 /**
  * A typed client of every route of the Hoard HTTP API (API.md). Errors are HoardError with the contract's codes.
  * The routes come in groups, each in its own file: blobs (BlobRoutes), file records (FileRoutes), keys (KeyRoutes),
- * maintenance (MaintenanceRoutes), objects (ObjectRoutes); here the public routes, stats and the routes of the PutPlace
- * document.
+ * maintenance (MaintenanceRoutes), objects (ObjectRoutes), scan runs (ScanRoutes); here the public routes, stats and the
+ * routes of the PutPlace document.
  */
-export class HoardClient extends ObjectRoutes {
+export class HoardClient extends ScanRoutes {
   // --- public routes -------------------------------------------------------------------------------------
 
   health(): Promise<{ status: string }> {

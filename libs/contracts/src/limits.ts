@@ -19,4 +19,10 @@ export const LIMITS = {
   retentionKeepLastMax: 1_000_000_000,
   /** The largest `keep_within_days` and `keep_deleted_days` of a rule (over 2,700 years). */
   retentionDaysMax: 1_000_000,
+  /** Failures a scan run keeps (more are counted, not kept). */
+  scanFailuresKept: 1_000,
+  /** Failures one report on a scan run may carry. */
+  scanFailuresMax: 100_000,
+  /** Roots of one scan run. */
+  scanRootsMax: 1_000,
 } as const;

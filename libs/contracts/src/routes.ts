@@ -29,4 +29,7 @@ export const ROUTES = {
   /** Each segment of the key percent-encoded; its `/` kept. */
   object: (bucket: string, key: string) =>
     `${API_PREFIX}/objects/${encodeURIComponent(bucket)}/${key.split('/').map(encodeURIComponent).join('/')}`,
+  scans: `${API_PREFIX}/scans`,
+  scan: (id: string) => `${API_PREFIX}/scans/${encodeURIComponent(id)}`,
+  hosts: `${API_PREFIX}/hosts`,
 } as const;

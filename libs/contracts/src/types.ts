@@ -4,6 +4,12 @@
  */
 import type { Static } from '@sinclair/typebox';
 import type {
+  CreateScanRequestSchema,
+  HostSchema,
+  ListScansQuerySchema,
+  ScanRunSchema,
+  ScanStateSchema,
+  UpdateScanRequestSchema,
   BatchRequestSchema,
   CompatCreatedKeySchema,
   CompatCreateKeyRequestSchema,
@@ -131,3 +137,11 @@ export type ObjectInfo = Static<typeof ObjectInfoSchema>;
 
 /** The records of hosts and the objects whose content is one digest. */
 export type Clones = Static<typeof ClonesSchema>;
+
+/** A scan run as the API shows it, what opens and reports on one, and a host's summary. */
+export type ScanState = Static<typeof ScanStateSchema>;
+export type CreateScanRequest = Static<typeof CreateScanRequestSchema>;
+export type UpdateScanRequest = Static<typeof UpdateScanRequestSchema>;
+export type ScanRun = Static<typeof ScanRunSchema>;
+export type ListScansQuery = Static<typeof ListScansQuerySchema>;
+export type Host = Static<typeof HostSchema>;

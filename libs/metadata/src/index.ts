@@ -7,6 +7,7 @@ export * from './stats-reader';
 export * from './job-store';
 export * from './retention-store';
 export * from './record-pruner';
+export * from './scan-run-store';
 export * from './metadata-store';
 export * from './sqlite/sqlite-metadata-store';
 export * from './content-state';

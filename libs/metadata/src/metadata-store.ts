@@ -7,6 +7,7 @@ import type { KeyStore } from './key-store';
 import type { MetadataLifecycle } from './metadata-lifecycle';
 import type { ObjectRecordStore } from './object-record-store';
 import type { StatsReader } from './stats-reader';
+import type { ScanRunStore } from './scan-run-store';
 
 /** DI token of the whole metadata adapter; only the stores module sees it and provides each port's token from it. */
 export const METADATA_STORE = Symbol('METADATA_STORE');
@@ -23,4 +24,5 @@ export type MetadataStore = MetadataLifecycle &
   JobStore &
   RetentionStore &
   RecordPruner &
-  ObjectRecordStore;
+  ObjectRecordStore &
+  ScanRunStore;

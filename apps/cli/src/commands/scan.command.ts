@@ -12,7 +12,9 @@ import { StateCache } from '../io/state-cache/state-cache';
 import { runAction } from '../ui/error-printer';
 import { EXIT } from '../ui/exit-codes';
 import { formatBytes } from '../ui/format';
-import { onInterrupt } from '../ui/process-exit';
+import { onInterrupt, onInterruptCleanup } from '../ui/process-exit';
+import { REPORT_INTERVAL_MS, RunReporter } from '../core/scan/run-reporter';
+import { CLI_VERSION } from '../io/cli-version';
 import { renderSummary, ScanProgressView } from '../ui/scan-progress.view';
 import { byteSize, collect, positiveInt } from './option-parsers';
 
@@ -29,6 +31,7 @@ interface ScanFlags {
   followSymlinks?: boolean;
   trackDeletions: boolean;
   quiet?: boolean;
+  reportInterval: number;
 }
 
 /** `hoard scan <path…>`: walk, hash, record, upload only what the server lacks, report deletions. */
@@ -64,6 +67,12 @@ export function scanCommand(): Command {
         'HOARD_FOLLOW_SYMLINKS',
       ),
     )
+    .addOption(
+      new Option('--report-interval <seconds>', 'how often the scan run on the server is told the progress')
+        .env('HOARD_REPORT_INTERVAL')
+        .argParser(positiveInt)
+        .default(REPORT_INTERVAL_MS / 1000),
+    )
     .addOption(new Option('--no-track-deletions', 'do not report paths gone since the last scan').env('HOARD_NO_TRACK_DELETIONS'))
     .action((paths: string[], _flags: ScanFlags, cmd: Command) => runAction(() => scan(paths, cmd)));
 }
@@ -93,30 +102,67 @@ async function scan(paths: string[], cmd: Command): Promise<number> {
   }
   const pool = new HashPool(flags.hashWorkers);
   let view: ScanProgressView | null = null;
+  let run: RunReporter | null = null;
   const listener = (e: ScanEvent) => {
+    if (e.event === 'failed') run?.fail(e.path, e.reason);
     if (out.json) out.line(e);
     else if (e.event === 'failed') view?.note(`failed: ${e.path}: ${e.reason}`);
   };
   const ctx = new ScanContext(client, cache, config.hostname, Boolean(flags.dryRun), listener);
   view = new ScanProgressView(ctx.progress, process.stderr, Boolean(flags.quiet));
   const p = ctx.progress;
+  try {
+    run = flags.dryRun
+      ? RunReporter.none(client, ctx.progress)
+      : await RunReporter.open(
+          client,
+          { hostname: config.hostname, roots: scanRoots(paths), client: { name: 'hoard', version: CLI_VERSION } },
+          ctx.progress,
+          { intervalMs: flags.reportInterval * 1000, onSkip: (why) => out.note(`Scan run not reported: ${why}.`) },
+        );
+  } catch (err) {
+    await Promise.allSettled([feed.close(), pool.close(), client.close()]);
+    cache?.close();
+    throw err;
+  }
+  const reporter = run;
+  if (reporter.id !== null) {
+    if (out.json) out.line({ event: 'scan_run', id: reporter.id });
+    onInterruptCleanup(() => reporter.close('cancelled'));
+  }
   onInterrupt(
     () =>
       `Interrupted: ${p.recorded} files recorded, ${p.uploaded.files} uploaded (${formatBytes(p.uploaded.bytes)}); ` +
       'the next scan continues from there: content already sent is not sent again.',
   );
+  let ended = false;
   try {
     view.start();
     const summary = await new ScanPipeline(ctx, pool, options).run(paths, feed);
     view.stop();
-    if (out.json) out.line(summary);
-    if (!flags.quiet) out.note(renderSummary(summary));
+    ended = true;
+    // A scan that went through to its end succeeded, even if some files failed: those are listed in the run.
+    await closeRun(reporter, 'succeeded', out.note.bind(out));
+    const reported = reporter.id === null ? summary : { ...summary, scan_id: reporter.id };
+    if (out.json) out.line(reported);
+    if (!flags.quiet) out.note(renderSummary(reported));
     return summary.failed > 0 ? EXIT.someFailed : EXIT.ok;
   } finally {
+    if (!ended) await closeRun(reporter, 'failed', out.note.bind(out));
     onInterrupt(null);
+    onInterruptCleanup(null);
     view.stop();
     await pool.close();
     cache?.close();
     await client.close();
+  }
+}
+
+/** Closes the run; a server that cannot be told is noted, not fatal (the run then ends as interrupted there). */
+async function closeRun(run: RunReporter, state: 'succeeded' | 'failed', note: (line: string) => void): Promise<void> {
+  try {
+    await run.close(state);
+  } catch (err) {
+    note(`Scan run ${run.id} could not be closed: ${err instanceof Error ? err.message : String(err)}`);
   }
 }

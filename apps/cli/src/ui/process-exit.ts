@@ -8,6 +8,23 @@ export function onInterrupt(note: (() => string) | null): void {
   interruptNote = note;
 }
 
+/** Work Ctrl-C waits for before the process ends (closing a scan run as cancelled), at most this long. */
+let interruptCleanup: (() => Promise<void>) | null = null;
+const CLEANUP_DEADLINE_MS = 3000;
+
+/** Sets (or clears, with null) what Ctrl-C waits for, up to a few seconds, before the process ends. */
+export function onInterruptCleanup(cleanup: (() => Promise<void>) | null): void {
+  interruptCleanup = cleanup;
+}
+
+/** Set by a command that ends cleanly on Ctrl-C (finishing its work in flight) instead of being cut off. */
+let stopRequest: (() => void) | null = null;
+
+/** Sets (or clears, with null) what Ctrl-C does instead of ending the process at once; a second Ctrl-C still does. */
+export function onStopRequest(handler: (() => void) | null): void {
+  stopRequest = handler;
+}
+
 /**
  * Ends the process with `code` once everything written to stdout and stderr has reached them: a pipe to a slow
  * reader gets the whole output, not what fitted in its buffer when the command returned.
@@ -33,8 +50,17 @@ export function installExitHandlers(): void {
     });
   }
   process.once('SIGINT', () => {
+    if (stopRequest) {
+      stopRequest();
+      process.once('SIGINT', () => process.exit(EXIT.interrupted));
+      return;
+    }
     const note = interruptNote?.() ?? 'Interrupted.';
-    process.stderr.write(`\n${note}\n`, () => process.exit(EXIT.interrupted));
+    const cleanup = interruptCleanup;
+    const finished = cleanup
+      ? Promise.race([cleanup().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, CLEANUP_DEADLINE_MS).unref())])
+      : Promise.resolve();
+    process.stderr.write(`\n${note}\n`, () => void finished.then(() => process.exit(EXIT.interrupted)));
     // Should stderr not take the line, a second Ctrl-C still ends the process.
     process.once('SIGINT', () => process.exit(EXIT.interrupted));
   });

@@ -81,5 +81,6 @@ export function renderSummary(s: ScanSummary): string {
   ];
   for (const [reason, n] of Object.entries(s.reasons)) lines.push(`  ${n} × ${reason}`);
   lines.push(`Elapsed:       ${formatDuration(s.elapsed_ms)}`);
+  if (s.scan_id !== undefined) lines.push(`Scan run:      ${s.scan_id}`);
   return lines.join('\n') + '\n';
 }

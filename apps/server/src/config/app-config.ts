@@ -231,6 +231,18 @@ export class AppConfig {
   @Min(0.1)
   HOARD_JOB_POLL_SECONDS = 5;
 
+  /** A running scan run that reports nothing for this long is ended as `failed` with reason `interrupted` (fractions allowed). */
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(1)
+  HOARD_SCAN_TIMEOUT_SECONDS = 600;
+
+  /** A host with no successful scan run within this many hours is shown as stale (fractions allowed). */
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0.01)
+  HOARD_HOST_STALE_HOURS = 26;
+
   /**
    * Bytes per second a scrub reads at most, when its request names no `max_bytes_per_second` (scheduled scrubs
    * always); 0: as fast as the store answers.

@@ -22,6 +22,10 @@ export interface ServerSettingsValues {
   jobSchedules: Readonly<Partial<Record<'prune' | 'gc' | 'scrub', string>>>;
   /** Seconds between two sweeps of expired objects; 0: none. */
   objectSweepSeconds: number;
+  /** How long a running scan run may stay silent before it is ended as interrupted. */
+  scanTimeoutMs: number;
+  /** How long after its last successful scan run a host is stale. */
+  hostStaleMs: number;
 }
 
 /**
@@ -39,6 +43,8 @@ export class ServerSettings implements ServerSettingsValues {
   readonly scrubMaxBytesPerSecond: number;
   readonly jobSchedules: Readonly<Partial<Record<'prune' | 'gc' | 'scrub', string>>>;
   readonly objectSweepSeconds: number;
+  readonly scanTimeoutMs: number;
+  readonly hostStaleMs: number;
 
   constructor(values: ServerSettingsValues) {
     this.maxBlobBytes = values.maxBlobBytes;
@@ -51,6 +57,8 @@ export class ServerSettings implements ServerSettingsValues {
     this.scrubMaxBytesPerSecond = values.scrubMaxBytesPerSecond;
     this.jobSchedules = values.jobSchedules;
     this.objectSweepSeconds = values.objectSweepSeconds;
+    this.scanTimeoutMs = values.scanTimeoutMs;
+    this.hostStaleMs = values.hostStaleMs;
   }
 
   /** The settings of a validated configuration. */
@@ -74,6 +82,8 @@ export class ServerSettings implements ServerSettingsValues {
         ).filter(([, cron]) => cron !== undefined),
       ),
       objectSweepSeconds: config.HOARD_OBJECT_SWEEP_SECONDS,
+      scanTimeoutMs: Math.round(config.HOARD_SCAN_TIMEOUT_SECONDS * 1000),
+      hostStaleMs: Math.round(config.HOARD_HOST_STALE_HOURS * 3600 * 1000),
     });
   }
 }

@@ -12,6 +12,7 @@ import {
   RECORD_PRUNER,
   RETENTION_STORE,
   OBJECT_RECORD_STORE,
+  SCAN_RUN_STORE,
   STATS_READER,
 } from '@app/metadata';
 import { makeDataDir } from './data-dir';
@@ -29,6 +30,7 @@ const METADATA_PORTS = [
   RETENTION_STORE,
   RECORD_PRUNER,
   OBJECT_RECORD_STORE,
+  SCAN_RUN_STORE,
 ];
 
 /** Stores built elsewhere (the specs' in-memory ones), not yet initialised. */

@@ -7,3 +7,4 @@ export * from './putplace.schema';
 export * from './jobs.schema';
 export * from './retention.schema';
 export * from './objects.schema';
+export * from './scans.schema';

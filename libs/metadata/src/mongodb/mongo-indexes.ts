@@ -15,6 +15,10 @@ const JOB_INDEXES: IndexDescription[] = [
   { key: { type: 1, _id: 1 }, name: 'jobs_type' },
   { key: { state: 1, _id: 1 }, name: 'jobs_state' },
 ];
+const SCAN_RUN_INDEXES: IndexDescription[] = [
+  { key: { hostname: 1, _id: 1 }, name: 'scan_runs_host' },
+  { key: { state: 1, updated_at: 1 }, name: 'scan_runs_state' },
+];
 
 /**
  * Creates the indexes the store relies on (idempotent). `files_ns_path_version` is what keeps concurrent writers
@@ -34,6 +38,7 @@ export async function ensureMongoIndexes(db: Db): Promise<void> {
     ['files', FILE_INDEXES],
     ['api_keys', KEY_INDEXES],
     ['jobs', JOB_INDEXES],
+    ['scan_runs', SCAN_RUN_INDEXES],
   ] as const) {
     for (const index of indexes) await db.collection(collection).createIndexes([index]);
   }

@@ -25,6 +25,8 @@ import { MongoBlobRegistry } from './mongo-blob-registry';
 import { LIVE, mapDoc, parseObjectId, pathPrefixFilter, sumOf } from './mongo-queries';
 import { ensureMongoIndexes } from './mongo-indexes';
 import { type JobDoc, MongoJobs } from './mongo-jobs';
+import { MongoScanRuns, type ScanRunDoc } from './mongo-scan-runs';
+import type { HostRecord, NewScanRun, ScanRunPage, ScanRunQuery, ScanRunRecord, ScanRunState, ScanRunUpdate } from '../scan-run-store';
 import { MongoPruning } from './mongo-pruning';
 
 export interface MongoMetadataStoreOptions {
@@ -47,6 +49,7 @@ export class MongoMetadataStore implements MetadataStore {
   private registry?: MongoBlobRegistry;
   private jobs?: MongoJobs;
   private pruning?: MongoPruning;
+  private scanRuns?: MongoScanRuns;
 
   constructor(private readonly options: MongoMetadataStoreOptions) {}
 
@@ -66,6 +69,7 @@ export class MongoMetadataStore implements MetadataStore {
       this.registry = new MongoBlobRegistry(db.collection<BlobDoc>('blobs'), db.collection<FileDoc>('files'));
       this.jobs = new MongoJobs(db.collection<JobDoc>('jobs'));
       this.pruning = new MongoPruning(db);
+      this.scanRuns = new MongoScanRuns(db.collection<ScanRunDoc>('scan_runs'), db.collection<FileDoc>('files'));
     } catch (error) {
       await client.close().catch(() => undefined);
       mapMongoError(error);
@@ -78,7 +82,7 @@ export class MongoMetadataStore implements MetadataStore {
 
   async close(): Promise<void> {
     const client = this.client;
-    this.client = this.db = this.recorder = this.registry = this.jobs = this.pruning = undefined;
+    this.client = this.db = this.recorder = this.registry = this.jobs = this.pruning = this.scanRuns = undefined;
     await client?.close();
   }
 
@@ -321,6 +325,34 @@ export class MongoMetadataStore implements MetadataStore {
 
   async forgetDeletedPath(path: PathKey, deletedAt: Date): Promise<number> {
     return this.run(() => this.pruning!.forgetDeletedPath(path, deletedAt));
+  }
+
+  async createScanRun(run: NewScanRun, now: Date): Promise<ScanRunRecord> {
+    return this.run(() => this.scanRuns!.create(run, now));
+  }
+
+  async getScanRun(id: string): Promise<ScanRunRecord | null> {
+    return this.run(() => this.scanRuns!.get(id));
+  }
+
+  async listScanRuns(query: ScanRunQuery): Promise<ScanRunPage> {
+    return this.run(() => this.scanRuns!.list(query));
+  }
+
+  async updateScanRun(id: string, update: ScanRunUpdate, now: Date): Promise<ScanRunRecord | null> {
+    return this.run(() => this.scanRuns!.update(id, update, now));
+  }
+
+  async interruptSilentScanRuns(silentSince: Date, now: Date): Promise<number> {
+    return this.run(() => this.scanRuns!.interrupt(silentSince, now));
+  }
+
+  async listHosts(): Promise<HostRecord[]> {
+    return this.run(() => this.scanRuns!.hosts());
+  }
+
+  async countScanRuns(): Promise<Partial<Record<ScanRunState, number>>> {
+    return this.run(() => this.scanRuns!.countByState());
   }
 
   private files(): Collection<FileDoc> {

@@ -7,6 +7,7 @@ import { recordSqliteFile } from './sqlite-file-recorder';
 import { SqliteFileListing } from './sqlite-file-listing';
 import { SqliteJobs } from './sqlite-jobs';
 import { SqlitePruning } from './sqlite-pruning';
+import { SqliteScanRuns } from './sqlite-scan-runs';
 import { migrateSqlite } from './sqlite-migrations';
 import { toBlobEntry } from './sqlite-rows';
 import { prepareSqliteStatements, type SqliteStatements } from './sqlite-statements';
@@ -30,6 +31,7 @@ export interface OpenSqlite {
   listing: SqliteFileListing;
   jobs: SqliteJobs;
   pruning: SqlitePruning;
+  scanRuns: SqliteScanRuns;
   record: (files: FileToRecord[], nowMs: number) => RecordedFile[];
   deletePaths: (namespace: RecordNamespace, hostname: string, filepaths: string[], nowMs: number) => number;
   /** Registers content and sets the size of every record of it, for many blobs in one transaction; one entry per blob. */
@@ -70,6 +72,7 @@ export function openSqlite(path: string, busyTimeoutMs: number): OpenSqlite {
     listing: new SqliteFileListing(db),
     jobs: new SqliteJobs(db),
     pruning: new SqlitePruning(db),
+    scanRuns: new SqliteScanRuns(db),
     record: (files, nowMs) => record.immediate(files, nowMs),
     deletePaths: (namespace, hostname, filepaths, nowMs) => deletePaths.immediate(namespace, hostname, filepaths, nowMs),
     register: (blobs) => register.immediate(blobs),

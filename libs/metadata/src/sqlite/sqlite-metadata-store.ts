@@ -17,6 +17,7 @@ import type { MetadataStore } from '../metadata-store';
 import { GroupCommit } from '../shared/group-commit';
 import type { PathKey, PathVersions } from '../record-pruner';
 import type { RetentionRule } from '../retention-store';
+import type { HostRecord, NewScanRun, ScanRunPage, ScanRunQuery, ScanRunRecord, ScanRunState, ScanRunUpdate } from '../scan-run-store';
 import { prefixRangeIn } from '../shared/prefix-range';
 import { mapSqliteError } from './sqlite-errors';
 import { parseRowId } from './sqlite-file-listing';
@@ -296,6 +297,34 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async forgetDeletedPath(path: PathKey, deletedAt: Date): Promise<number> {
     return this.run((o) => o.pruning.forgetDeletedPath(path, deletedAt));
+  }
+
+  async createScanRun(run: NewScanRun, now: Date): Promise<ScanRunRecord> {
+    return this.run((o) => o.scanRuns.create(run, now));
+  }
+
+  async getScanRun(id: string): Promise<ScanRunRecord | null> {
+    return this.run((o) => o.scanRuns.get(id));
+  }
+
+  async listScanRuns(query: ScanRunQuery): Promise<ScanRunPage> {
+    return this.run((o) => o.scanRuns.list(query));
+  }
+
+  async updateScanRun(id: string, update: ScanRunUpdate, now: Date): Promise<ScanRunRecord | null> {
+    return this.run((o) => o.scanRuns.update(id, update, now));
+  }
+
+  async interruptSilentScanRuns(silentSince: Date, now: Date): Promise<number> {
+    return this.run((o) => o.scanRuns.interrupt(silentSince, now));
+  }
+
+  async listHosts(): Promise<HostRecord[]> {
+    return this.run((o) => o.scanRuns.hosts());
+  }
+
+  async countScanRuns(): Promise<Partial<Record<ScanRunState, number>>> {
+    return this.run((o) => o.scanRuns.countByState());
   }
 
   /** Runs `fn` on the open database, mapping database failures to `HoardError('unavailable')`. */

@@ -157,6 +157,34 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX files_current_host ON files (namespace, hostname, id) WHERE is_current = 1;
   CREATE INDEX files_expiring ON files (expires_at) WHERE expires_at IS NOT NULL AND deleted_at IS NULL;
   `,
+  // Scan runs: what each host's scans reported. `roots` and `failures` (at most 1,000 kept) are JSON;
+  // `failures_total` counts every failure reported. Listing is newest first, by host and by state; the silence
+  // sweep looks for running runs by their last update.
+  `
+  CREATE TABLE scan_runs (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    hostname       TEXT    NOT NULL,
+    roots          TEXT    NOT NULL,
+    client_name    TEXT    NOT NULL,
+    client_version TEXT    NOT NULL,
+    key_id         TEXT    NOT NULL,
+    state          TEXT    NOT NULL,
+    files_seen     INTEGER NOT NULL DEFAULT 0,
+    files_hashed   INTEGER NOT NULL DEFAULT 0,
+    bytes_hashed   INTEGER NOT NULL DEFAULT 0,
+    files_uploaded INTEGER NOT NULL DEFAULT 0,
+    bytes_uploaded INTEGER NOT NULL DEFAULT 0,
+    files_failed   INTEGER NOT NULL DEFAULT 0,
+    failures       TEXT    NOT NULL DEFAULT '[]',
+    failures_total INTEGER NOT NULL DEFAULT 0,
+    reason         TEXT,
+    started_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL,
+    ended_at       INTEGER
+  );
+  CREATE INDEX scan_runs_host ON scan_runs (hostname, id);
+  CREATE INDEX scan_runs_state ON scan_runs (state, updated_at);
+  `,
 ];
 
 /** Applies the migrations the database has not seen yet, each in its own transaction. Returns the new version. */

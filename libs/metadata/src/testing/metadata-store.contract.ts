@@ -6,6 +6,7 @@ import { describeRecordPrunerContract } from './record-pruner.contract';
 import { describeRetentionStoreContract } from './retention-store.contract';
 import { describeKeyStoreContract } from './key-store.contract';
 import { describeStatsReaderContract } from './stats-reader.contract';
+import { describeScanRunStoreContract } from './scan-run-store.contract';
 
 export type { MetadataStoreFactory } from './contract-fixtures';
 
@@ -21,4 +22,5 @@ export function describeMetadataStoreContract(name: string, factory: MetadataSto
   describeJobStoreContract(name, factory);
   describeRetentionStoreContract(name, factory);
   describeRecordPrunerContract(name, factory);
+  describeScanRunStoreContract(name, factory);
 }

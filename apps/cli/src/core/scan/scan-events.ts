@@ -65,6 +65,8 @@ export interface ScanSummary {
   /** Counts of skip and failure reasons. */
   reasons: Record<string, number>;
   elapsed_ms: number;
+  /** The scan run on the server, when it keeps them. */
+  scan_id?: string;
 }
 
 /** Receives the scan's events as they happen. */

@@ -1,0 +1,52 @@
+import { Change, SettleQueue } from './settle-queue';
+
+describe('SettleQueue', () => {
+  let settled: Change[][];
+  let sut: SettleQueue;
+
+  beforeEach(() => {
+    jest.useFakeTimers();
+    settled = [];
+    sut = new SettleQueue(2000, (changes) => settled.push(changes));
+  });
+  afterEach(() => jest.useRealTimers());
+
+  it('hands on a file changing for 5 s once, 2 s after its last change', () => {
+    for (let t = 0; t <= 5000; t += 500) {
+      sut.touch('/r/slow', t === 0);
+      jest.advanceTimersByTime(t === 5000 ? 0 : 500);
+    }
+    jest.advanceTimersByTime(1999);
+    expect(settled).toEqual([]);
+    jest.advanceTimersByTime(1);
+    expect(settled).toEqual([[{ path: '/r/slow', created: true }]]);
+    jest.advanceTimersByTime(10_000);
+    expect(settled).toHaveLength(1);
+  });
+
+  it('hands on quiet paths while others are still changing', () => {
+    sut.touch('/r/a', false);
+    jest.advanceTimersByTime(1000);
+    sut.touch('/r/b', false);
+    jest.advanceTimersByTime(1000);
+    expect(settled).toEqual([[{ path: '/r/a', created: false }]]);
+    expect(sut.size).toBe(1);
+    jest.advanceTimersByTime(1000);
+    expect(settled).toEqual([[{ path: '/r/a', created: false }], [{ path: '/r/b', created: false }]]);
+  });
+
+  it('gathers a burst into one hand-over', () => {
+    for (let i = 0; i < 1000; i++) sut.touch(`/r/f${i}`, true);
+    jest.advanceTimersByTime(2000);
+    expect(settled).toHaveLength(1);
+    expect(settled[0]).toHaveLength(1000);
+  });
+
+  it('drops what waits when cleared', () => {
+    sut.touch('/r/a', false);
+    sut.clear();
+    jest.advanceTimersByTime(5000);
+    expect(settled).toEqual([]);
+    expect(sut.size).toBe(0);
+  });
+});

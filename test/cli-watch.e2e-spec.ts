@@ -1,0 +1,169 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { appendFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HoardClient } from '@app/client';
+import { cliHome, CliProcess, ndjson, spawnCli, startProxy } from './support/cli';
+import { freePort, RunningServer, startServer, tempDir } from './support/server';
+import { removeScratch, scratchDir } from './support/tree';
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `check` until it holds, failing after `ms`. */
+async function until(what: string, check: () => Promise<boolean> | boolean, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await pause(100);
+  }
+}
+
+describe('hoard watch', () => {
+  const host = 'watch-host';
+  const adminKey = `hk_test_${randomBytes(16).toString('hex')}`;
+  let port: number;
+  let dataDir: string;
+  let server: RunningServer;
+  let client: HoardClient;
+  let root: string;
+  let outside: string;
+  let cli: CliProcess;
+  const start = () => startServer({ port, dataDir, env: { HOARD_BOOTSTRAP_ADMIN_KEY: adminKey } });
+  /** The current records of the host: path → digest. */
+  const current = async () => {
+    const out = new Map<string, string>();
+    for await (const r of client.iterateFiles({ hostname: host })) out.set(r.filepath, r.sha256);
+    return out;
+  };
+  const sha = (content: string | Buffer) => createHash('sha256').update(content).digest('hex');
+  const at = (name: string) => join(root, name);
+  const recorded = async (name: string, content: string | Buffer) => (await current()).get(at(name)) === sha(content);
+  const absent = async (name: string) => !(await current()).has(at(name));
+  const events = () => ndjson(cli.stdout().slice(0, cli.stdout().lastIndexOf('\n') + 1));
+
+  beforeAll(async () => {
+    port = await freePort();
+    dataDir = tempDir();
+    server = await start();
+    client = new HoardClient({ baseUrl: server.url, apiKey: adminKey });
+    root = scratchDir('hoard-watch-');
+    outside = scratchDir('hoard-watch-out-');
+    mkdirSync(at('logs'));
+    writeFileSync(at('a.txt'), 'first a\n');
+    writeFileSync(at('logs/x.log'), 'a log\n');
+    const env = { ...cliHome(), HOARD_URL: server.url, HOARD_API_KEY: adminKey, HOARD_HOSTNAME: host, HOARD_RETRIES: '3' };
+    cli = spawnCli(['watch', root, '--json', '--settle', '0.5', '--exclude', 'logs/', '--exclude', '*.tmp'], env);
+    await until('the first scan', () => events().some((e) => e.event === 'summary' && e.batch === 'full'));
+  });
+  afterAll(async () => {
+    cli?.signal('SIGKILL');
+    await client?.close();
+    await server?.stop();
+    removeScratch();
+  });
+
+  it('records what the first scan finds, leaving out the excluded paths', async () => {
+    expect([...(await current()).keys()]).toEqual([at('a.txt')]);
+    expect(await recorded('a.txt', 'first a\n')).toBe(true);
+  });
+
+  it('records a created and a modified file', async () => {
+    writeFileSync(at('b.txt'), 'new b\n');
+    writeFileSync(at('a.txt'), 'second a\n');
+    await until('both changes', async () => (await recorded('b.txt', 'new b\n')) && (await recorded('a.txt', 'second a\n')));
+    expect((await client.fileHistory(host, at('a.txt'))).map((r) => r.sha256).sort()).toEqual([sha('first a\n'), sha('second a\n')].sort());
+  });
+
+  it('reports a rename as a deletion and a creation, and a removed file as deleted', async () => {
+    renameSync(at('b.txt'), at('c.txt'));
+    rmSync(at('a.txt'));
+    await until('the rename and the deletion', async () => {
+      const now = await current();
+      return now.size === 1 && now.get(at('c.txt')) === sha('new b\n');
+    });
+    expect(
+      events()
+        .filter((e) => e.event === 'deleted')
+        .map((e) => e.path)
+        .sort(),
+    ).toEqual([at('a.txt'), at('b.txt')]);
+  });
+
+  it('uploads a file written slowly once, with its final content, and ignores excluded paths', async () => {
+    writeFileSync(at('skip.tmp'), 'excluded\n');
+    writeFileSync(at('logs/y.log'), 'excluded log\n');
+    let content = '';
+    for (let i = 0; i < 15; i++) {
+      const chunk = `line ${i} ${randomBytes(8).toString('hex')}\n`;
+      appendFileSync(at('slow.txt'), chunk);
+      content += chunk;
+      await pause(200);
+    }
+    await until('the slow file', () => recorded('slow.txt', content));
+    // One version: no partly written state was ever recorded.
+    expect((await client.fileHistory(host, at('slow.txt'))).map((r) => r.sha256)).toEqual([sha(content)]);
+    expect(await absent('skip.tmp')).toBe(true);
+    expect(await absent('logs/y.log')).toBe(true);
+  });
+
+  it('scans a directory moved in', async () => {
+    mkdirSync(join(outside, 'album/inner'), { recursive: true });
+    writeFileSync(join(outside, 'album/p1.jpg'), 'photo one\n');
+    writeFileSync(join(outside, 'album/inner/p2.jpg'), 'photo two\n');
+    writeFileSync(join(outside, 'album/inner/t.tmp'), 'excluded\n');
+    renameSync(join(outside, 'album'), at('album'));
+    await until(
+      'the moved directory',
+      async () => (await recorded('album/p1.jpg', 'photo one\n')) && (await recorded('album/inner/p2.jpg', 'photo two\n')),
+    );
+    expect(await absent('album/inner/t.tmp')).toBe(true);
+  });
+
+  it('catches up on what changed while the server was away', async () => {
+    await server.kill();
+    writeFileSync(at('during.txt'), 'written while the server was down\n');
+    rmSync(at('c.txt'));
+    await until('a failed attempt', () => cli.stderr().includes('trying again'));
+    server = await start();
+    await until(
+      'the catch-up',
+      async () => (await recorded('during.txt', 'written while the server was down\n')) && (await absent('c.txt')),
+    );
+  });
+
+  it('ends with 0 on SIGTERM', async () => {
+    cli.signal('SIGTERM');
+    const res = await cli.done;
+    expect(res.code).toBe(0);
+  });
+
+  it('finishes the upload in flight on SIGTERM, then exits 0', async () => {
+    const dir = scratchDir('hoard-watch-term-');
+    let watcher: CliProcess | null = null;
+    let signalled = false;
+    const proxy = await startProxy(server.url, async (req) => {
+      const upload = req.method === 'PUT' && req.url?.includes('/blobs/');
+      if (upload && !signalled && watcher) {
+        signalled = true;
+        watcher.signal('SIGTERM');
+        await pause(500);
+      }
+    });
+    try {
+      const env = { ...cliHome(), HOARD_URL: proxy.url, HOARD_API_KEY: adminKey, HOARD_HOSTNAME: 'term-host' };
+      watcher = spawnCli(['watch', dir, '--settle', '0.2'], env);
+      await until('the watch to start', () => watcher!.stderr().includes('Watching'));
+      const big = randomBytes(4 * 1024 * 1024);
+      writeFileSync(join(dir, 'big.bin'), big);
+      const res = await watcher.done;
+      expect(signalled).toBe(true);
+      expect(res.code).toBe(0);
+      expect(await client.missingBlobs([sha(big)])).toEqual([]);
+      const records = [];
+      for await (const r of client.iterateFiles({ hostname: 'term-host' })) records.push([r.filepath, r.sha256]);
+      expect(records).toEqual([[join(dir, 'big.bin'), sha(big)]]);
+    } finally {
+      watcher?.signal('SIGKILL');
+      await proxy.close();
+    }
+  });
+});
