@@ -90,7 +90,10 @@ describe.each(WALKERS)('hoard when things go wrong (%s walker)', (walker) => {
         'hosts',
         'logical_bytes',
         'objects',
+        'quarantined_blobs',
         'stored_bytes',
+        'unreferenced_blobs',
+        'unreferenced_bytes',
       ]);
     });
 

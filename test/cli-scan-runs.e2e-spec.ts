@@ -112,4 +112,25 @@ describe('scan runs reported by hoard scan (real server and CLI)', () => {
     expect(metrics).toContain('hoard_scans_total{state="succeeded"} 1');
     expect(metrics).toContain('hoard_scans_total{state="failed"} 1');
   });
+
+  it('Ctrl-C of a scan mid-upload closes its run as cancelled before the process ends', async () => {
+    const dir = scratchDir('hoard-scan-sigint-');
+    for (let i = 0; i < 3; i++) writeFileSync(join(dir, `g${i}`), randomBytes(FILE_BYTES));
+    // 6 MiB at 256 kB/s: the uploads take about 24 s, so the scan is mid-upload once its first file is hashed.
+    const scan = spawnCli(['scan', dir, '--json', '--limit-rate', '256k', '--concurrency', '1', '--report-interval', '1'], {
+      ...env,
+      HOARD_HOSTNAME: 'sigint-host',
+    });
+    const opened = await until(async () => ndjson(scan.stdout()).find((e) => e.event === 'scan_run'), 30_000);
+    await until(async () => ((await client.getScan(opened.id)).files_hashed > 0 ? true : null), 30_000);
+    scan.signal('SIGINT');
+    const res = await scan.done;
+    expect(res.code).toBe(130);
+    expect(scan.stderr()).toContain('Interrupted');
+    // Closed by the CLI itself before it exited: no wait for the server's timeout.
+    const run = await client.getScan(opened.id);
+    expect(run).toMatchObject({ state: 'cancelled', reason: null, hostname: 'sigint-host', roots: [dir], files_failed: 0 });
+    expect(run.files_uploaded).toBeLessThan(3);
+    expect(run.ended_at).not.toBeNull();
+  });
 });

@@ -118,6 +118,44 @@ describe('hoard watch', () => {
     expect(await absent('album/inner/t.tmp')).toBe(true);
   });
 
+  it('makes each batch its own scan run on the server, with the counts of its summary', async () => {
+    const summaries = () => events().filter((e) => e.event === 'summary');
+    // A batch's summary line comes before its run is closed: wait until the server has closed every run.
+    await until('every batch closed', async () => {
+      const opened = events().filter((e) => e.event === 'scan_run');
+      const runs = (await client.listScans({ hostname: host })).items;
+      return summaries().length === opened.length && runs.length === opened.length && runs.every((r) => r.state !== 'running');
+    });
+    const runs = (await client.listScans({ hostname: host })).items;
+    expect(runs.map((r) => r.id).sort()).toEqual(
+      summaries()
+        .map((s) => s.scan_id as string)
+        .sort(),
+    );
+    for (const s of summaries()) {
+      expect(runs.find((r) => r.id === s.scan_id)).toMatchObject({
+        state: 'succeeded',
+        reason: null,
+        roots: [root],
+        files_seen: s.seen,
+        files_hashed: s.hashed.files,
+        bytes_hashed: s.hashed.bytes,
+        files_uploaded: s.uploaded.files,
+        bytes_uploaded: s.uploaded.bytes,
+        files_failed: 0,
+        failures: [],
+      });
+    }
+    // The first is the full scan (a.txt alone); the changes since sent b, the second a, the slow file and the two photos
+    // (c.txt, the renamed b, has content the server holds).
+    const [first, ...changes] = summaries();
+    expect(first).toMatchObject({ batch: 'full', recorded: 1, uploaded: { files: 1, bytes: 8 } });
+    expect(changes.length).toBeGreaterThanOrEqual(4);
+    expect(changes.every((s) => s.batch === 'changes')).toBe(true);
+    expect(changes.reduce((n, s) => n + s.uploaded.files, 0)).toBe(5);
+    expect(changes.reduce((n, s) => n + s.deleted, 0)).toBe(2);
+  });
+
   it('catches up on what changed while the server was away', async () => {
     await server.kill();
     writeFileSync(at('during.txt'), 'written while the server was down\n');
@@ -152,6 +190,8 @@ describe('hoard watch', () => {
       const env = { ...cliHome(), HOARD_URL: proxy.url, HOARD_API_KEY: adminKey, HOARD_HOSTNAME: 'term-host' };
       watcher = spawnCli(['watch', dir, '--settle', '0.2'], env);
       await until('the watch to start', () => watcher!.stderr().includes('Watching'));
+      // The first scan (of nothing) has its run closed before the file is written, so the file comes as a change.
+      await until('the first scan', async () => (await client.listScans({ hostname: 'term-host' })).items[0]?.state === 'succeeded');
       const big = randomBytes(4 * 1024 * 1024);
       writeFileSync(join(dir, 'big.bin'), big);
       const res = await watcher.done;
@@ -161,6 +201,12 @@ describe('hoard watch', () => {
       const records = [];
       for await (const r of client.iterateFiles({ hostname: 'term-host' })) records.push([r.filepath, r.sha256]);
       expect(records).toEqual([[join(dir, 'big.bin'), sha(big)]]);
+      // The batch in flight finished, so its run closed succeeded (newest first: that batch, then the first scan).
+      const runs = (await client.listScans({ hostname: 'term-host' })).items;
+      expect(runs.map((r) => [r.state, r.files_uploaded, r.bytes_uploaded])).toEqual([
+        ['succeeded', 1, big.length],
+        ['succeeded', 0, 0],
+      ]);
     } finally {
       watcher?.signal('SIGKILL');
       await proxy.close();

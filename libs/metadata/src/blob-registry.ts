@@ -13,10 +13,14 @@ export interface BlobRegistry {
   /**
    * Registers verified content of `size` bytes: idempotent; heals a quarantine (the content was stored again and
    * verified) but never lifts a takedown; sets the `size` of every record (every version) of the digest to `size`,
-   * the one size that content has. Returns the entry as it now is (`deleted_at` set: it was taken down).
+   * the one size that content has. Returns the entry as it now is (`deleted_at` set: it was taken down). The content
+   * counts as stored at `now` for garbage collection's grace.
    */
   registerBlob(sha256: Sha256, size: number, now: Date): Promise<BlobEntry>;
-  /** Registry entries of these digests (absent ones are not in the map). */
+  /**
+   * Registry entries of these digests (absent ones are not in the map). Content garbage collection has marked reads as
+   * absent (unless it was taken down): see ContentCollector.
+   */
   getBlobs(sha256s: Sha256[]): Promise<Map<Sha256, BlobEntry>>;
   /**
    * Marks registered content quarantined (its stored copy was found corrupt, the wrong size or missing): it is not

@@ -2,6 +2,7 @@ export * from './metadata-types';
 export * from './metadata-lifecycle';
 export * from './file-record-store';
 export * from './blob-registry';
+export * from './content-collector';
 export * from './key-store';
 export * from './stats-reader';
 export * from './job-store';

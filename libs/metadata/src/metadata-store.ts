@@ -1,4 +1,5 @@
 import type { BlobRegistry } from './blob-registry';
+import type { ContentCollector } from './content-collector';
 import type { FileRecordStore } from './file-record-store';
 import type { JobStore } from './job-store';
 import type { RecordPruner } from './record-pruner';
@@ -25,4 +26,5 @@ export type MetadataStore = MetadataLifecycle &
   RetentionStore &
   RecordPruner &
   ObjectRecordStore &
-  ScanRunStore;
+  ScanRunStore &
+  ContentCollector;

@@ -1,36 +1,24 @@
 import type { HoardClient } from '@app/client';
 import { subscribe } from '@parcel/watcher';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { availableParallelism } from 'node:os';
 import { HashPool } from '../core/concurrency/hash-pool';
 import { ScanContext } from '../core/scan/scan-context';
+import { RunEnd, RunReporter } from '../core/scan/run-reporter';
 import { ScanEvent, ScanSummary } from '../core/scan/scan-events';
-import { ScanOptions } from '../core/scan/scan-pipeline';
 import { BatchScan } from '../core/watch/batch-scan';
+import { Change } from '../core/watch/settle-queue';
 import { WatchLoop } from '../core/watch/watch-loop';
 import { scanRoots } from '../core/walk/walk-start';
 import { commandContext } from '../io/command-context';
-import { readExcludeFiles } from '../io/exclude-file';
 import { StateCache } from '../io/state-cache/state-cache';
 import { runAction } from '../ui/error-printer';
 import { EXIT } from '../ui/exit-codes';
 import { formatBytes, formatDuration } from '../ui/format';
-import { onStopRequest } from '../ui/process-exit';
-import { byteSize, collect, positiveInt } from './option-parsers';
+import { onInterruptCleanup, onStopRequest } from '../ui/process-exit';
+import { addScanFlags, ScanFlags, scanOptionsOf } from './scan-flags';
+import { closeRun, openRun } from './scan-run';
 
-interface WatchFlags {
-  exclude?: string[];
-  excludeFrom?: string[];
-  include?: string[];
-  concurrency: number;
-  hashWorkers: number;
-  limitRate?: number;
-  dryRun?: boolean;
-  cache: boolean;
-  json?: boolean;
-  followSymlinks?: boolean;
-  trackDeletions: boolean;
-  quiet?: boolean;
+interface WatchFlags extends ScanFlags {
   settle: number;
   rescan: number;
 }
@@ -52,38 +40,11 @@ export function interval(value: string): number {
 
 /** `hoard watch <path…>`: a first scan, then every settled change uploaded, each batch a scan of its own. */
 export function watchCommand(): Command {
-  return new Command('watch')
-    .description('scan the paths, then follow changes and upload each file once it has settled')
-    .argument('<path...>', 'files or directories to watch')
-    .addOption(new Option('--exclude <glob>', 'gitignore-style pattern to leave out (repeatable)').env('HOARD_EXCLUDE').argParser(collect))
-    .addOption(
-      new Option('--exclude-from <file>', 'read exclude patterns from a file, one per line, # for comments (repeatable)')
-        .env('HOARD_EXCLUDE_FROM')
-        .argParser(collect),
-    )
-    .addOption(
-      new Option('--include <glob>', 'record only files matching this glob, e.g. "*.jpg" (repeatable; directories are still walked)')
-        .env('HOARD_INCLUDE')
-        .argParser(collect),
-    )
-    .addOption(new Option('--concurrency <n>', 'parallel uploads').env('HOARD_CONCURRENCY').argParser(positiveInt).default(16))
-    .addOption(
-      new Option('--hash-workers <n>', 'hashing threads').env('HOARD_HASH_WORKERS').argParser(positiveInt).default(availableParallelism()),
-    )
-    .addOption(
-      new Option('--limit-rate <bytes/s>', 'upload no faster than this, in all (e.g. 512k, 10M)')
-        .env('HOARD_LIMIT_RATE')
-        .argParser(byteSize),
-    )
-    .addOption(new Option('--dry-run', 'hash and check, change nothing').env('HOARD_DRY_RUN'))
-    .addOption(new Option('--no-cache', 'ignore the local state cache: read every file').env('HOARD_NO_CACHE'))
-    .addOption(new Option('--json', 'NDJSON events on stdout').env('HOARD_JSON'))
-    .addOption(
-      new Option('--follow-symlinks', 'follow symbolic links and record what they point to (default: record the links)').env(
-        'HOARD_FOLLOW_SYMLINKS',
-      ),
-    )
-    .addOption(new Option('--no-track-deletions', 'do not report paths that are gone').env('HOARD_NO_TRACK_DELETIONS'))
+  return addScanFlags(
+    new Command('watch')
+      .description('scan the paths, then follow changes and upload each file once it has settled')
+      .argument('<path...>', 'files or directories to watch'),
+  )
     .addOption(
       new Option('--settle <seconds>', 'upload a changed file once it has not changed for this long')
         .env('HOARD_SETTLE')
@@ -102,37 +63,49 @@ export function watchCommand(): Command {
 async function watch(paths: string[], cmd: Command): Promise<number> {
   const flags = cmd.optsWithGlobals<WatchFlags>();
   const { config, out, client: makeClient } = commandContext(cmd);
-  const options: ScanOptions = {
-    excludes: [...(flags.exclude ?? []), ...readExcludeFiles(flags.excludeFrom)],
-    includes: flags.include ?? [],
-    followSymlinks: Boolean(flags.followSymlinks),
-    concurrency: flags.concurrency,
-    trackDeletions: flags.trackDeletions,
-    native: config.walker === 'native',
-  };
+  const options = scanOptionsOf(flags, config.walker);
   const roots = scanRoots(paths);
   const client: HoardClient = makeClient({ limitRate: flags.limitRate });
   const cache = flags.cache ? new StateCache(config.cacheDir, StateCache.scopeOf(config.url, config.hostname)) : null;
   const pool = new HashPool(flags.hashWorkers);
-  const listener = (e: ScanEvent) => {
-    if (out.json) out.line(e);
-    else if (e.event === 'failed' && !flags.quiet) out.note(`failed: ${e.path}: ${e.reason}`);
-  };
-  const newContext = () => new ScanContext(client, cache, config.hostname, Boolean(flags.dryRun), listener);
-  const batches = new BatchScan(roots, pool, options, newContext);
-  const report = (kind: string, summary: ScanSummary) => {
-    if (out.json) out.line({ ...summary, batch: kind });
-    else if (!flags.quiet) out.note(batchLine(kind, summary));
+  const note = out.note.bind(out);
+  const batches = new BatchScan(roots, pool, options);
+  /** The run of the batch in flight: a second Ctrl-C, which cuts the batch, closes it as cancelled. */
+  let inFlight: RunReporter | null = null;
+  // Each batch (the first scan, a batch of changes, a rescan) is a scan of its own, with its own run on the server.
+  const scanBatch = async (changes: Change[] | null): Promise<void> => {
+    const plan = changes === null ? null : await batches.plan(changes);
+    if (changes !== null && plan === null) return;
+    const kind = plan === null ? 'full' : 'changes';
+    let run: RunReporter | null = null;
+    const ctx = new ScanContext(client, cache, config.hostname, Boolean(flags.dryRun), (e: ScanEvent) => {
+      if (e.event === 'failed') run?.fail(e.path, e.reason);
+      if (out.json) out.line(e);
+      else if (e.event === 'failed' && !flags.quiet) note(`failed: ${e.path}: ${e.reason}`);
+    });
+    // A server that cannot be reached fails the open: the batch is then tried again, whole, by the loop.
+    run = await openRun(client, flags, roots, config.hostname, ctx.progress, note);
+    if (run.id !== null && out.json) out.line({ event: 'scan_run', id: run.id, batch: kind });
+    inFlight = run;
+    let state: RunEnd = 'failed';
+    try {
+      const summary = plan === null ? await batches.full(ctx) : await batches.apply(plan, ctx);
+      // A batch that went through to its end succeeded, even if some files failed: those are listed in its run.
+      state = 'succeeded';
+      const reported = run.id === null ? summary : { ...summary, scan_id: run.id };
+      if (out.json) out.line({ ...reported, batch: kind });
+      else if (!flags.quiet) note(batchLine(kind, summary));
+    } finally {
+      inFlight = null;
+      await closeRun(run, state, note);
+    }
   };
   let fatal: Error | null = null;
   let stop: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   const loop = new WatchLoop(
     {
-      scan: async (changes) => {
-        if (changes === null) report('full', await batches.full());
-        else report('changes', await batches.changes(changes));
-      },
+      scan: scanBatch,
       subscribe: async (onChange, onError) => {
         const subscriptions = await Promise.all(
           roots.map((root) =>
@@ -153,6 +126,7 @@ async function watch(paths: string[], cmd: Command): Promise<number> {
     },
   );
   onStopRequest(stop);
+  onInterruptCleanup(async () => inFlight?.close('cancelled'));
   process.once('SIGTERM', stop);
   try {
     await loop.start((err) => {
@@ -168,6 +142,7 @@ async function watch(paths: string[], cmd: Command): Promise<number> {
     return EXIT.ok;
   } finally {
     onStopRequest(null);
+    onInterruptCleanup(null);
     process.removeListener('SIGTERM', stop);
     await loop.stop();
     await pool.close();

@@ -72,7 +72,7 @@ export class ScanHarness {
   }
 
   /** Reads files on this thread, as a worker of the pool would. */
-  private readonly hasher: ContentHasher = {
+  readonly hasher: ContentHasher = {
     hash: async (path, options = {}) => {
       this.read.push(path);
       if (options.noFollow && lstatSync(path).isSymbolicLink()) throw Object.assign(new Error(`ELOOP: ${path}`), { code: 'ELOOP' });

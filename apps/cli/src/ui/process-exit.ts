@@ -49,17 +49,25 @@ export function installExitHandlers(): void {
       throw err;
     });
   }
+  // What Ctrl-C waits for before the process ends: the cleanup, at most a few seconds.
+  const cleanedUp = () => {
+    const cleanup = interruptCleanup;
+    return cleanup
+      ? Promise.race([cleanup().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, CLEANUP_DEADLINE_MS).unref())])
+      : Promise.resolve();
+  };
   process.once('SIGINT', () => {
     if (stopRequest) {
       stopRequest();
-      process.once('SIGINT', () => process.exit(EXIT.interrupted));
+      // A second Ctrl-C cuts the work in flight: its cleanup (the run closed as cancelled) still gets its few seconds.
+      process.once('SIGINT', () => {
+        void cleanedUp().then(() => process.exit(EXIT.interrupted));
+        process.once('SIGINT', () => process.exit(EXIT.interrupted));
+      });
       return;
     }
     const note = interruptNote?.() ?? 'Interrupted.';
-    const cleanup = interruptCleanup;
-    const finished = cleanup
-      ? Promise.race([cleanup().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, CLEANUP_DEADLINE_MS).unref())])
-      : Promise.resolve();
+    const finished = cleanedUp();
     process.stderr.write(`\n${note}\n`, () => void finished.then(() => process.exit(EXIT.interrupted)));
     // Should stderr not take the line, a second Ctrl-C still ends the process.
     process.once('SIGINT', () => process.exit(EXIT.interrupted));

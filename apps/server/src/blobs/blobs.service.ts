@@ -1,9 +1,21 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clones, HoardError, PutBlobResponse, type Sha256 } from '@app/contracts';
-import { BLOB_REGISTRY, BlobEntry, BlobRegistry, contentState, FILE_RECORD_STORE, FileRecordStore, needsUpload } from '@app/metadata';
+import {
+  BLOB_REGISTRY,
+  BlobEntry,
+  BlobRegistry,
+  CONTENT_COLLECTOR,
+  ContentCollector,
+  contentState,
+  FILE_RECORD_STORE,
+  FileRecordStore,
+  needsUpload,
+  UPLOAD_CLAIM_REFRESH_MS,
+  UploadClaim,
+} from '@app/metadata';
 import { BLOB_STORE, BlobStore, ByteRange } from '@app/storage';
 import { Readable } from 'node:stream';
-import { detachedBody } from '../common/detached-body';
+import { heldBody } from '../common/detached-body';
 import { ServerSettings } from '../config/server-settings';
 import { FileRecordsMapper } from '../content/file-records.mapper';
 import { toObjectInfo } from '../content/object-view';
@@ -19,6 +31,11 @@ export interface ServableBlob {
 
 const gone = (sha256: string) => new HoardError('gone', `Content ${sha256} was taken down`, { details: { sha256 } });
 const notFound = (sha256: string) => new HoardError('not_found', `No content with digest ${sha256}`, { details: { sha256 } });
+const collected = (sha256: string) =>
+  new HoardError('unavailable', `Garbage collection is removing content ${sha256}; send it again shortly`, { details: { sha256 } });
+
+/** How long an upload waits for garbage collection to let go of its digest before it gives up (503). */
+const MARK_WAIT_MS = 10_000;
 
 /** The rules of content by digest: verified uploads, presence, verified downloads, quarantines, takedowns. */
 @Injectable()
@@ -29,6 +46,7 @@ export class BlobsService {
     @Inject(BLOB_STORE) private readonly store: BlobStore,
     @Inject(BLOB_REGISTRY) private readonly registry: BlobRegistry,
     @Inject(FILE_RECORD_STORE) private readonly records: FileRecordStore,
+    @Inject(CONTENT_COLLECTOR) private readonly collector: ContentCollector,
     private readonly settings: ServerSettings,
     private readonly mapper: FileRecordsMapper,
     private readonly metrics: MetricsService,
@@ -39,10 +57,17 @@ export class BlobsService {
    * Streams an upload into the blob store; it is registered (and so becomes present, healing a quarantine) only once
    * verified. Content taken down is refused before any byte is read; a stored copy of the wrong size is quarantined
    * first, so that this upload replaces it.
+   *
+   * Garbage collection may be removing the same digest. The upload claims it FIRST, then reads GC's mark (see
+   * ContentCollector): unmarked, no removal can begin until the claim is released (GC heeds fresh claims), so bytes
+   * found already stored stay; marked, it waits until GC reverts or finishes (then the content is stored or absent,
+   * never half-removed). The claim is kept fresh while the body arrives and released at the end. So an upload that
+   * succeeds leaves its content stored and registered, never registered over bytes GC deleted.
    * @param contentLength the declared length, when the client sent one
    * @param clientGone whether the client went away before sending its whole body: an upload cut that way is counted
    *   as `aborted`, not as a bad request
-   * @throws HoardError gone (taken down), payload_too_large, digest_mismatch, insufficient_storage, …
+   * @throws HoardError gone (taken down), payload_too_large, digest_mismatch, insufficient_storage, unavailable (GC
+   *   held the digest too long), …
    */
   async put(sha256: Sha256, body: Readable, contentLength?: number, clientGone: () => boolean = () => false): Promise<PutBlobResponse> {
     const maxBytes = this.settings.maxBlobBytes;
@@ -50,31 +75,46 @@ export class BlobsService {
       body.resume();
       throw new HoardError('payload_too_large', `the body is larger than the limit of ${maxBytes} bytes`, { details: { maxBytes } });
     }
-    const entry = await this.entry(sha256);
-    if (entry?.deleted_at) throw gone(sha256);
-    if (entry && !entry.quarantined_at) await this.checkStoredSize(sha256, entry.size);
-    let result;
+    // Not read before the claim decides (a takedown refuses it unread), but heard: it may fail or be cut meanwhile.
+    const handOver = heldBody(body);
+    const claim = await this.claim(sha256);
     try {
-      result = await this.store.put(sha256, detachedBody(body), {
-        maxBytes,
-        expectedSize: contentLength,
-        unregistered: entry === undefined,
-      });
-    } catch (err) {
-      const code = err instanceof HoardError ? err.code : 'error';
-      this.metrics.blobUploads.inc({ result: code === 'invalid_request' && clientGone() ? 'aborted' : code });
-      if (err instanceof HoardError && err.code === 'insufficient_storage') this.logger.error(`blob store full: ${String(err.cause)}`);
-      throw err;
+      const entry = claim.entry ?? undefined;
+      if (entry?.deleted_at) throw gone(sha256);
+      if (entry && !entry.quarantined_at) await this.checkStoredSize(sha256, entry.size);
+      const refresh = setInterval(() => {
+        this.collector
+          .claimUpload(sha256, new Date(), claim.id)
+          .catch((err: unknown) => this.logger.warn(`the upload claim of ${sha256} could not be refreshed: ${String(err)}`));
+      }, UPLOAD_CLAIM_REFRESH_MS);
+      refresh.unref();
+      let result;
+      try {
+        result = await this.store.put(sha256, handOver(), { maxBytes, expectedSize: contentLength, unregistered: entry === undefined });
+      } catch (err) {
+        const code = err instanceof HoardError ? err.code : 'error';
+        this.metrics.blobUploads.inc({ result: code === 'invalid_request' && clientGone() ? 'aborted' : code });
+        if (err instanceof HoardError && err.code === 'insufficient_storage') this.logger.error(`blob store full: ${String(err.cause)}`);
+        throw err;
+      } finally {
+        clearInterval(refresh);
+      }
+      const registered = await this.registry.registerBlob(result.sha256, result.size, new Date());
+      if (registered.deleted_at) {
+        // Taken down while it arrived: the takedown wins, and its bytes go again.
+        await this.store.delete(result.sha256);
+        throw gone(sha256);
+      }
+      this.metrics.blobUploads.inc({ result: result.created ? 'created' : 'existing' });
+      if (result.created) this.metrics.blobBytesIn.inc(result.size);
+      return { sha256: result.sha256, size: result.size, created: result.created };
+    } finally {
+      // Not waited for: the content is registered (or the upload failed) whenever it lands; a claim left over only
+      // makes GC keep this content for a while.
+      void this.collector
+        .releaseClaim(claim.id)
+        .catch((err: unknown) => this.logger.warn(`the upload claim of ${sha256} could not be released: ${String(err)}`));
     }
-    const registered = await this.registry.registerBlob(result.sha256, result.size, new Date());
-    if (registered.deleted_at) {
-      // Taken down while it arrived: the takedown wins, and its bytes go again.
-      await this.store.delete(result.sha256);
-      throw gone(sha256);
-    }
-    this.metrics.blobUploads.inc({ result: result.created ? 'created' : 'existing' });
-    if (result.created) this.metrics.blobBytesIn.inc(result.size);
-    return { sha256: result.sha256, size: result.size, created: result.created };
   }
 
   /**
@@ -157,6 +197,21 @@ export class BlobsService {
     if (all.length === 0) await this.resolve(sha256);
     const files = all.filter((f) => f.namespace === 'host');
     return { items: await this.mapper.toRecords(files), objects: all.filter((f) => f.namespace === 'bucket').map(toObjectInfo) };
+  }
+
+  /** Claims `sha256` for an upload, waiting (a little) while garbage collection holds a mark on it. */
+  private async claim(sha256: Sha256): Promise<UploadClaim> {
+    const deadline = Date.now() + MARK_WAIT_MS;
+    let claim = await this.collector.claimUpload(sha256, new Date());
+    for (let pause = 10; claim.marked; pause = Math.min(pause * 2, 500)) {
+      if (Date.now() >= deadline) {
+        await this.collector.releaseClaim(claim.id);
+        throw collected(sha256);
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      claim = await this.collector.claimUpload(sha256, new Date(), claim.id);
+    }
+    return claim;
   }
 
   private async entry(sha256: Sha256): Promise<BlobEntry | undefined> {

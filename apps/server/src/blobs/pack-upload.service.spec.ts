@@ -17,9 +17,12 @@ function packOf(parts: Array<[string, Buffer | null, { truncated?: boolean }?]>,
   };
 }
 
-/** Lets every callback, I/O completion and promise job that is ready run (no clock involved). */
+/**
+ * Lets every callback, I/O completion and promise job that is ready run (no clock involved). A part's upload claim is
+ * committed with the others of its turn, so a part moves on one turn later: 300 parts need several hundred turns.
+ */
 async function settle(): Promise<void> {
-  for (let i = 0; i < 50; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+  for (let i = 0; i < 1000; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 describe('PackUploadService', () => {

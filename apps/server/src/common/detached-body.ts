@@ -17,3 +17,25 @@ export function detachedBody(body: Readable): Readable {
   body.pipe(out);
   return out;
 }
+
+/**
+ * Listens to a body that is read only later (after an await), without reading it: returns the function that hands it
+ * over as {@link detachedBody}, failing at once if the body failed or was cut meanwhile (a multipart part is cut at its
+ * size limit as it arrives), which a listener attached only then would never hear.
+ */
+export function heldBody(body: Readable): () => Readable {
+  let early: Error | null = null;
+  const failed = (err: Error) => (early ??= err);
+  const closed = () => {
+    if (!body.readableEnded) early ??= new Error('request body ended before it was complete');
+  };
+  body.once('error', failed);
+  body.once('close', closed);
+  return () => {
+    body.off('error', failed);
+    body.off('close', closed);
+    const out = detachedBody(body);
+    if (early) out.destroy(early);
+    return out;
+  };
+}

@@ -93,4 +93,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ HOARD_SCRUB_MAX_BYTES_PER_SECOND: '-1' })).toThrow(/HOARD_SCRUB_MAX_BYTES_PER_SECOND/);
     expect(() => loadConfig({ HOARD_SCRUB_MAX_BYTES_PER_SECOND: '1.5' })).toThrow(/HOARD_SCRUB_MAX_BYTES_PER_SECOND/);
   });
+
+  it("reads GC's grace in whole seconds (0 allowed) and the live share under which it rewrites a pack (0 to 1)", () => {
+    expect(ServerSettings.from(loadConfig({}))).toMatchObject({ gcGraceSeconds: 86_400, gcPackRewriteBelow: 0.5 });
+    const set = loadConfig({ HOARD_GC_GRACE_SECONDS: '0', HOARD_GC_PACK_REWRITE_BELOW: '0.25' });
+    expect(ServerSettings.from(set)).toMatchObject({ gcGraceSeconds: 0, gcPackRewriteBelow: 0.25 });
+    for (const [name, value] of [
+      ['HOARD_GC_GRACE_SECONDS', '-1'],
+      ['HOARD_GC_GRACE_SECONDS', '1.5'],
+      ['HOARD_GC_PACK_REWRITE_BELOW', '1.01'],
+      ['HOARD_GC_PACK_REWRITE_BELOW', 'half'],
+    ]) {
+      expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
+    }
+  });
 });

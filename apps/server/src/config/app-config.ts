@@ -157,6 +157,22 @@ export class AppConfig {
   @Max(86_400)
   HOARD_OBJECT_SWEEP_SECONDS = 60;
 
+  /**
+   * Garbage collection removes content no record references only once it was neither stored nor newly referenced for
+   * this long (a client may upload content just before it records it).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  HOARD_GC_GRACE_SECONDS = 86_400;
+
+  /** Garbage collection rewrites a sealed pack whose live bytes fell under this share of its size (0: only empty packs). */
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  HOARD_GC_PACK_REWRITE_BELOW = 0.5;
+
   @IsIn(['sqlite', 'mongodb'])
   HOARD_METADATA: 'sqlite' | 'mongodb' = 'sqlite';
 

@@ -26,6 +26,10 @@ export interface ServerSettingsValues {
   scanTimeoutMs: number;
   /** How long after its last successful scan run a host is stale. */
   hostStaleMs: number;
+  /** How long content must have gone unstored and unreferenced before garbage collection removes it, in seconds. */
+  gcGraceSeconds: number;
+  /** Garbage collection rewrites a sealed pack whose live share (live bytes / size) is under this. */
+  gcPackRewriteBelow: number;
 }
 
 /**
@@ -45,6 +49,8 @@ export class ServerSettings implements ServerSettingsValues {
   readonly objectSweepSeconds: number;
   readonly scanTimeoutMs: number;
   readonly hostStaleMs: number;
+  readonly gcGraceSeconds: number;
+  readonly gcPackRewriteBelow: number;
 
   constructor(values: ServerSettingsValues) {
     this.maxBlobBytes = values.maxBlobBytes;
@@ -59,6 +65,8 @@ export class ServerSettings implements ServerSettingsValues {
     this.objectSweepSeconds = values.objectSweepSeconds;
     this.scanTimeoutMs = values.scanTimeoutMs;
     this.hostStaleMs = values.hostStaleMs;
+    this.gcGraceSeconds = values.gcGraceSeconds;
+    this.gcPackRewriteBelow = values.gcPackRewriteBelow;
   }
 
   /** The settings of a validated configuration. */
@@ -84,6 +92,8 @@ export class ServerSettings implements ServerSettingsValues {
       objectSweepSeconds: config.HOARD_OBJECT_SWEEP_SECONDS,
       scanTimeoutMs: Math.round(config.HOARD_SCAN_TIMEOUT_SECONDS * 1000),
       hostStaleMs: Math.round(config.HOARD_HOST_STALE_HOURS * 3600 * 1000),
+      gcGraceSeconds: config.HOARD_GC_GRACE_SECONDS,
+      gcPackRewriteBelow: config.HOARD_GC_PACK_REWRITE_BELOW,
     });
   }
 }

@@ -14,6 +14,8 @@ import {
 import {
   BLOB_REGISTRY,
   BlobRegistry,
+  CONTENT_COLLECTOR,
+  ContentCollector,
   FILE_RECORD_STORE,
   FileRecordStore,
   FileToRecord,
@@ -49,6 +51,7 @@ export class FilesService {
   constructor(
     @Inject(FILE_RECORD_STORE) private readonly records: FileRecordStore,
     @Inject(BLOB_REGISTRY) private readonly registry: BlobRegistry,
+    @Inject(CONTENT_COLLECTOR) private readonly collector: ContentCollector,
     private readonly mapper: FileRecordsMapper,
   ) {}
 
@@ -98,6 +101,12 @@ export class FilesService {
    * Records files whose sizes agree with their content's, and says of each whether its content is available and must
    * be uploaded. A record written while its content was being registered (a race the first check cannot see) gets the
    * content's size afterwards.
+   *
+   * The answer races garbage collection, so its order matters: the records are written FIRST, and only then is their
+   * content read (`touchReferenced`, which also notes the reference for GC's grace). GC marks content before it looks
+   * for records, and a marked entry reads as absent: so either this read comes after GC's mark (the answer is then
+   * `upload_required: true`), or GC's look comes after these records were written and keeps the content. Content
+   * answered "not required" is never removed under its records (see ContentCollector).
    */
   private async recordSized(
     files: FileToRecord[],
@@ -106,8 +115,7 @@ export class FilesService {
     const before = await this.registry.getBlobs(unique(files.map((f) => f.sha256)));
     checkRecordSizes(files, before, field);
     const results = await this.records.recordFiles(files, new Date());
-    const unknown = unique(results.map((r) => r.file.sha256).filter((d) => !before.has(d)));
-    const after = unknown.length === 0 ? new Map() : await this.registry.getBlobs(unknown);
+    const after = await this.collector.touchReferenced(unique(results.map((r) => r.file.sha256)), new Date());
     for (const result of results) {
       const entry = after.get(result.file.sha256);
       if (entry && entry.size !== result.file.size) {
@@ -116,7 +124,7 @@ export class FilesService {
       }
     }
     return results.map((result) => {
-      const entry = before.get(result.file.sha256) ?? after.get(result.file.sha256);
+      const entry = after.get(result.file.sha256);
       return {
         result,
         state: { available: isContentAvailable(result.file.sha256, entry), upload: needsUpload(result.file.sha256, entry) },

@@ -1,4 +1,5 @@
 import type { FactoryProvider } from '@nestjs/common';
+import { GcJob } from '../maintenance/gc/gc.job';
 import { ScrubJob } from '../maintenance/scrub/scrub.job';
 import { JOB_HANDLERS, type JobHandler } from './job-handler';
 import { PruneJob } from './prune.job';
@@ -10,5 +11,5 @@ import { PruneJob } from './prune.job';
 export const jobHandlersProvider = {
   provide: JOB_HANDLERS,
   useFactory: (...handlers: JobHandler[]) => handlers,
-  inject: [PruneJob, ScrubJob],
+  inject: [PruneJob, ScrubJob, GcJob],
 } satisfies FactoryProvider;

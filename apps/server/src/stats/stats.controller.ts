@@ -11,7 +11,7 @@ export class StatsController {
   @Endpoint({
     access: 'read',
     tag: 'stats',
-    summary: 'Files, hosts, blobs, stored and logical bytes, dedup ratio',
+    summary: 'Files, hosts, blobs, stored and logical bytes, dedup ratio, unreferenced and quarantined content',
     responses: { 200: { description: 'Totals across every host', schema: StatsSchema } },
   })
   async get(): Promise<Stats> {

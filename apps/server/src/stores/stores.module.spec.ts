@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import {
   BLOB_REGISTRY,
   BlobRegistry,
+  CONTENT_COLLECTOR,
+  ContentCollector,
   FILE_RECORD_STORE,
   FileRecordStore,
   JOB_STORE,
@@ -23,7 +25,7 @@ import {
   STATS_READER,
   StatsReader,
 } from '@app/metadata';
-import { BLOB_STORE } from '@app/storage';
+import { BLOB_STORE, PACK_MAINTENANCE, type PackMaintenance } from '@app/storage';
 import { AppConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
 import { StoresModule } from './stores.module';
@@ -40,6 +42,8 @@ class PortsConsumer {
     @Inject(JOB_STORE) readonly jobs: JobStore,
     @Inject(RETENTION_STORE) readonly retention: RetentionStore,
     @Inject(RECORD_PRUNER) readonly pruner: RecordPruner,
+    @Inject(CONTENT_COLLECTOR) readonly collector: ContentCollector,
+    @Inject(PACK_MAINTENANCE) readonly packs: PackMaintenance,
   ) {}
 }
 
@@ -63,12 +67,13 @@ describe('StoresModule', () => {
 
   it('provides every metadata port from one initialised adapter, and the blob store', async () => {
     const sut = app.get(PortsConsumer);
-    const ports = [sut.lifecycle, sut.records, sut.registry, sut.keys, sut.stats, sut.jobs, sut.retention, sut.pruner];
+    const ports = [sut.lifecycle, sut.records, sut.registry, sut.keys, sut.stats, sut.jobs, sut.retention, sut.pruner, sut.collector];
     expect(ports[0]).toBeInstanceOf(SqliteMetadataStore);
     expect(ports.every((port) => port === ports[0])).toBe(true);
     await expect(sut.lifecycle.ping()).resolves.toBeUndefined();
     expect(await sut.stats.stats()).toEqual({ files: 0, hosts: 0, objects: 0, blobs: 0, stored_bytes: 0, logical_bytes: 0 });
     expect(app.get(BLOB_STORE).kind).toBe('local');
+    expect(await sut.packs.packs()).toEqual([]);
   });
 
   it('closes the adapter when the application shuts down', async () => {

@@ -1,7 +1,8 @@
 import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { BLOB_STORE, BlobStore } from '@app/storage';
+import { BLOB_STORE, BlobStore, NO_PACKS, PACK_MAINTENANCE, PackedBlobStore } from '@app/storage';
 import {
   BLOB_REGISTRY,
+  CONTENT_COLLECTOR,
   FILE_RECORD_STORE,
   JOB_STORE,
   KEY_STORE,
@@ -31,7 +32,15 @@ const METADATA_PORTS = [
   RECORD_PRUNER,
   OBJECT_RECORD_STORE,
   SCAN_RUN_STORE,
+  CONTENT_COLLECTOR,
 ];
+
+/** Garbage collection's work on packs: the packed store's own, or nothing for a store without packs. */
+const PACKS = {
+  provide: PACK_MAINTENANCE,
+  inject: [BLOB_STORE],
+  useFactory: (blobs: BlobStore) => (blobs instanceof PackedBlobStore ? blobs.maintenance() : NO_PACKS),
+};
 
 /** Stores built elsewhere (the specs' in-memory ones), not yet initialised. */
 export interface GivenStores {
@@ -72,7 +81,11 @@ export class StoresModule implements OnModuleInit, OnApplicationShutdown {
           },
         ];
     const ports = METADATA_PORTS.map((port) => ({ provide: port, useExisting: METADATA_STORE }));
-    return { module: StoresModule, providers: [...providers, ...ports], exports: [BLOB_STORE, ...METADATA_PORTS] };
+    return {
+      module: StoresModule,
+      providers: [...providers, ...ports, PACKS],
+      exports: [BLOB_STORE, ...METADATA_PORTS, PACK_MAINTENANCE],
+    };
   }
 
   async onModuleInit(): Promise<void> {

@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { type Sha256, sha256Of } from '@app/contracts';
 import { SqliteMetadataStore } from '@app/metadata';
-import { MemoryBlobStore } from '@app/storage';
+import { MemoryBlobStore, MemoryPackIndex, PackedBlobStore } from '@app/storage';
+import { MemoryPackFiles } from '@app/storage/testing/memory-pack-files';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,7 @@ import { AppConfig } from '../config/app-config';
 import { ServerSettings, ServerSettingsValues } from '../config/server-settings';
 import { FileRecordsMapper } from '../content/file-records.mapper';
 import { FilesService } from '../files/files.service';
+import { GcJob } from '../maintenance/gc/gc.job';
 import { MetricsService } from '../metrics/metrics.service';
 import { ObjectsService } from '../objects/objects.service';
 
@@ -58,9 +60,9 @@ export async function serviceFixture(overrides: Partial<ServerSettingsValues> = 
   const metrics = new MetricsService(metadata);
   const mapper = new FileRecordsMapper(metadata);
   const quarantine = new QuarantineService(store, metadata, metrics);
-  const blobs = new BlobsService(store, metadata, metadata, settings, mapper, metrics, quarantine);
+  const blobs = new BlobsService(store, metadata, metadata, metadata, settings, mapper, metrics, quarantine);
   const packs = new PackUploadService(blobs, settings);
-  const files = new FilesService(metadata, metadata, mapper);
+  const files = new FilesService(metadata, metadata, metadata, mapper);
   const keys = new KeysService(metadata);
   const tokens = new AccessTokensService(keys, settings);
   const bootstrap = new AdminBootstrapService(settings, keys);
@@ -85,6 +87,57 @@ export async function serviceFixture(overrides: Partial<ServerSettingsValues> = 
       if (overrides.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The services of a server whose small content goes to packs (all in memory), with its garbage collection. */
+export interface GcFixture {
+  metadata: SqliteMetadataStore;
+  /** The blob store the services see: packs over `loose`. */
+  store: PackedBlobStore;
+  loose: MemoryBlobStore;
+  index: MemoryPackIndex;
+  packFiles: MemoryPackFiles;
+  blobs: BlobsService;
+  files: FilesService;
+  quarantine: QuarantineService;
+  sut: GcJob;
+  close(): Promise<void>;
+}
+
+/**
+ * Services on a PackedBlobStore (content under `threshold` bytes packed, packs sealed at `packSize`) and a `:memory:`
+ * SQLite store, with a GcJob over them; `overrides` as for {@link serviceFixture} (the grace, the rewrite share).
+ */
+export async function gcFixture(
+  overrides: Partial<ServerSettingsValues> = {},
+  packing: { threshold?: number; packSize?: number } = {},
+): Promise<GcFixture> {
+  Logger.overrideLogger(false);
+  const metadata = new SqliteMetadataStore({ path: ':memory:' });
+  await metadata.init();
+  const loose = new MemoryBlobStore();
+  const index = new MemoryPackIndex();
+  const packFiles = new MemoryPackFiles();
+  const store = new PackedBlobStore({
+    loose,
+    index,
+    files: packFiles,
+    threshold: packing.threshold ?? 1024,
+    packSize: packing.packSize ?? 4096,
+  });
+  await store.init();
+  const settings = testSettings(overrides);
+  const metrics = new MetricsService(metadata);
+  const mapper = new FileRecordsMapper(metadata);
+  const quarantine = new QuarantineService(store, metadata, metrics);
+  const blobs = new BlobsService(store, metadata, metadata, metadata, settings, mapper, metrics, quarantine);
+  const files = new FilesService(metadata, metadata, metadata, mapper);
+  const sut = new GcJob(metadata, store, store.maintenance(), quarantine, settings);
+  const close = async () => {
+    await store.close();
+    await metadata.close();
+  };
+  return { metadata, store, loose, index, packFiles, blobs, files, quarantine, sut, close };
 }
 
 /** The keys service of a second server instance that shares the fixture's metadata store. */

@@ -13,6 +13,11 @@ export const StatsSchema = Type.Object({
   stored_bytes: Sum(),
   logical_bytes: Sum(),
   dedup_ratio: Type.Number({ minimum: 0 }),
+  /** Stored content that no record references (garbage collection removes it once its grace has passed), and its bytes. */
+  unreferenced_blobs: Count(),
+  unreferenced_bytes: Sum(),
+  /** Content found corrupt or missing and not served until a verified upload heals it. */
+  quarantined_blobs: Count(),
 });
 
 /** `GET /`. */

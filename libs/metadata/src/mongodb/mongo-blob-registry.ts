@@ -1,4 +1,5 @@
 import type { Collection } from 'mongodb';
+import type { GcMarkDoc } from './mongo-content-collector';
 import type { Sha256 } from '@app/contracts';
 import type { BlobEntry } from '../metadata-types';
 import { type BlobDoc, type FileDoc, toBlobEntry } from './mongo-documents';
@@ -16,14 +17,18 @@ export class MongoBlobRegistry {
   constructor(
     private readonly blobs: Collection<BlobDoc>,
     private readonly files: Collection<FileDoc>,
+    private readonly marks: Collection<GcMarkDoc>,
   ) {}
 
-  /** The entry, then the records' sizes: a crash between the two leaves sizes that the next registration corrects. */
+  /**
+   * The entry (touched: stored now), then the records' sizes: a crash between the two leaves sizes that the next
+   * registration corrects.
+   */
   async register(_id: Sha256, size: number, now: Date): Promise<BlobEntry> {
     const upsert = () =>
       this.blobs.findOneAndUpdate(
         { _id },
-        { $set: { size, quarantined_at: null }, $setOnInsert: { created_at: now, deleted_at: null } },
+        { $set: { size, quarantined_at: null, touched_at: now }, $setOnInsert: { created_at: now, deleted_at: null } },
         { upsert: true, returnDocument: 'after' },
       );
     // Two concurrent upserts of a new digest may both try the insert; the loser's retry is a plain update.
@@ -36,9 +41,11 @@ export class MongoBlobRegistry {
     return (await this.files.updateMany({ sha256, size: { $ne: size } }, { $set: { size } })).modifiedCount;
   }
 
+  /** Entries GC has marked read as absent (a taken-down one still shows): read after the entries, as the port asks. */
   async get(ids: Sha256[]): Promise<Map<Sha256, BlobEntry>> {
     const docs = await this.blobs.find({ _id: { $in: ids } }).toArray();
-    return new Map(docs.map((doc) => [doc._id, toBlobEntry(doc)]));
+    const marked = new Set((await this.marks.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray()).map((m) => m._id));
+    return new Map(docs.filter((doc) => doc.deleted_at || !marked.has(doc._id)).map((doc) => [doc._id, toBlobEntry(doc)]));
   }
 
   async quarantine(_id: Sha256, now: Date): Promise<boolean> {

@@ -40,6 +40,8 @@ export interface BlobDoc {
   deleted_at: Date | null;
   /** Absent in documents written before quarantines existed: read as null. */
   quarantined_at?: Date | null;
+  /** When the content was last stored or newly referenced (absent in documents written before GC: created_at). */
+  touched_at?: Date | null;
 }
 
 /** An API key in the `api_keys` collection, keyed by its id. */

@@ -19,6 +19,7 @@ const SCAN_RUN_INDEXES: IndexDescription[] = [
   { key: { hostname: 1, _id: 1 }, name: 'scan_runs_host' },
   { key: { state: 1, updated_at: 1 }, name: 'scan_runs_state' },
 ];
+const CLAIM_INDEXES: IndexDescription[] = [{ key: { sha256: 1, claimed_at: 1 }, name: 'upload_claims_sha256' }];
 
 /**
  * Creates the indexes the store relies on (idempotent). `files_ns_path_version` is what keeps concurrent writers
@@ -39,6 +40,7 @@ export async function ensureMongoIndexes(db: Db): Promise<void> {
     ['api_keys', KEY_INDEXES],
     ['jobs', JOB_INDEXES],
     ['scan_runs', SCAN_RUN_INDEXES],
+    ['upload_claims', CLAIM_INDEXES],
   ] as const) {
     for (const index of indexes) await db.collection(collection).createIndexes([index]);
   }

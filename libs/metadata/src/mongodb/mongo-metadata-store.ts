@@ -1,5 +1,6 @@
 import { type Collection, type Db, MongoClient } from 'mongodb';
 import { HoardError, type Sha256 } from '@app/contracts';
+import type { CollectableEntry, ContentTotals, UploadClaim } from '../content-collector';
 import { needsUpload } from '../content-state';
 import {
   type BlobEntry,
@@ -22,6 +23,7 @@ import { mapMongoError } from './mongo-errors';
 import { MongoFileRecorder } from './mongo-file-recorder';
 import { listMongoFiles } from './mongo-file-listing';
 import { MongoBlobRegistry } from './mongo-blob-registry';
+import { type BlobTouchDoc, type GcMarkDoc, MongoContentCollector, type UploadClaimDoc } from './mongo-content-collector';
 import { LIVE, mapDoc, parseObjectId, pathPrefixFilter, sumOf } from './mongo-queries';
 import { ensureMongoIndexes } from './mongo-indexes';
 import { type JobDoc, MongoJobs } from './mongo-jobs';
@@ -50,6 +52,7 @@ export class MongoMetadataStore implements MetadataStore {
   private jobs?: MongoJobs;
   private pruning?: MongoPruning;
   private scanRuns?: MongoScanRuns;
+  private collector?: MongoContentCollector;
 
   constructor(private readonly options: MongoMetadataStoreOptions) {}
 
@@ -66,10 +69,19 @@ export class MongoMetadataStore implements MetadataStore {
       this.client = client;
       this.db = db;
       this.recorder = new MongoFileRecorder(db.collection<FileDoc>('files'));
-      this.registry = new MongoBlobRegistry(db.collection<BlobDoc>('blobs'), db.collection<FileDoc>('files'));
+      const marks = db.collection<GcMarkDoc>('gc_marks');
+      this.registry = new MongoBlobRegistry(db.collection<BlobDoc>('blobs'), db.collection<FileDoc>('files'), marks);
       this.jobs = new MongoJobs(db.collection<JobDoc>('jobs'));
       this.pruning = new MongoPruning(db);
       this.scanRuns = new MongoScanRuns(db.collection<ScanRunDoc>('scan_runs'), db.collection<FileDoc>('files'));
+      this.collector = new MongoContentCollector(
+        db.collection<BlobDoc>('blobs'),
+        db.collection<FileDoc>('files'),
+        marks,
+        db.collection<UploadClaimDoc>('upload_claims'),
+        db.collection<BlobTouchDoc>('blob_touches'),
+        this.registry,
+      );
     } catch (error) {
       await client.close().catch(() => undefined);
       mapMongoError(error);
@@ -82,7 +94,7 @@ export class MongoMetadataStore implements MetadataStore {
 
   async close(): Promise<void> {
     const client = this.client;
-    this.client = this.db = this.recorder = this.registry = this.jobs = this.pruning = this.scanRuns = undefined;
+    this.client = this.db = this.recorder = this.registry = this.jobs = this.pruning = this.scanRuns = this.collector = undefined;
     await client?.close();
   }
 
@@ -353,6 +365,54 @@ export class MongoMetadataStore implements MetadataStore {
 
   async countScanRuns(): Promise<Partial<Record<ScanRunState, number>>> {
     return this.run(() => this.scanRuns!.countByState());
+  }
+
+  registryPage(after: string, limit: number): Promise<CollectableEntry[]> {
+    return this.run(() => this.collector!.registryPage(after, limit));
+  }
+
+  held(sha256s: Sha256[], claimsSince: Date): Promise<Set<Sha256>> {
+    return this.run(() => this.collector!.held(sha256s, claimsSince));
+  }
+
+  condemn(sha256s: Sha256[], token: string, now: Date): Promise<Sha256[]> {
+    return this.run(() => this.collector!.condemn(sha256s, token, now));
+  }
+
+  revert(sha256s: Sha256[], token: string): Promise<void> {
+    return this.run(() => this.collector!.revert(sha256s, token));
+  }
+
+  markRemoving(sha256s: Sha256[], token: string, now: Date, takeOverBefore: Date): Promise<Sha256[]> {
+    return this.run(() => this.collector!.markRemoving(sha256s, token, now, takeOverBefore));
+  }
+
+  finishRemoval(sha256s: Sha256[], token: string): Promise<number> {
+    return this.run(() => this.collector!.finishRemoval(sha256s, token));
+  }
+
+  unregistered(sha256s: Sha256[]): Promise<Sha256[]> {
+    return this.run(() => this.collector!.unregistered(sha256s));
+  }
+
+  adopt(blobs: Array<{ sha256: Sha256; size: number }>, now: Date): Promise<Sha256[]> {
+    return this.run(() => this.collector!.adopt(blobs, now));
+  }
+
+  touchReferenced(sha256s: Sha256[], now: Date): Promise<Map<Sha256, BlobEntry>> {
+    return this.run(() => this.collector!.touchReferenced(sha256s, now));
+  }
+
+  claimUpload(sha256: Sha256, now: Date, claim?: string): Promise<UploadClaim> {
+    return this.run(() => this.collector!.claimUpload(sha256, now, claim));
+  }
+
+  releaseClaim(claim: string): Promise<void> {
+    return this.run(() => this.collector!.releaseClaim(claim));
+  }
+
+  contentTotals(): Promise<ContentTotals> {
+    return this.run(() => this.collector!.contentTotals());
   }
 
   private files(): Collection<FileDoc> {

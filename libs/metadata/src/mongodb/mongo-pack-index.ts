@@ -29,11 +29,13 @@ const toEntry = (doc: EntryDoc): PackEntry => ({ sha256: doc._id as Sha256, pack
 
 /**
  * The pack index in MongoDB (collections `packs` and `pack_entries`), shared by every instance, without
- * multi-document transactions. A commit is two unordered bulk writes, each safe on its own and in any interleaving
- * with other instances: first the packs (upserted, the committed end raised with `$max`, sealed only ever set), then
- * the entries (inserted with the digest as `_id`, so the first entry of a digest stays and a later one is refused).
- * A crash between the two leaves a known pack without entries: never visible content, only bytes for GC; content
- * becomes visible only with its entry, whose pack is by then known, so recovery never removes it.
+ * multi-document transactions. A commit is a few unordered bulk writes, each safe on its own and in any interleaving
+ * with other instances: first the packs (upserted, the committed end raised with `$max`), then the entries (inserted
+ * with the digest as `_id`, so the first entry of a digest stays and a later one is refused) and GC's moves (each
+ * conditional on the entry's old pack), and last the seal of the packs it fills (sealed only ever set).
+ * A crash after the packs leaves a known pack without entries: never visible content, only bytes for GC; content
+ * becomes visible only with its entry, whose pack is by then known, so recovery never removes it; and a pack seen
+ * sealed has all its entries, so GC's rewrite of it misses none.
  */
 export class MongoPackIndex implements PackIndex {
   private client?: MongoClient;
@@ -58,27 +60,25 @@ export class MongoPackIndex implements PackIndex {
   }
 
   async commit(batch: PackCommit): Promise<void> {
-    const packOps: AnyBulkWriteOperation<PackDoc>[] = batch.packs.map(({ id, size, sealed }) => ({
-      updateOne: {
-        filter: { _id: id },
-        update: sealed ? { $max: { size }, $set: { sealed: true } } : { $max: { size }, $setOnInsert: { sealed: false } },
-        upsert: true,
-      },
+    const packOps: AnyBulkWriteOperation<PackDoc>[] = batch.packs.map(({ id, size }) => ({
+      updateOne: { filter: { _id: id }, update: { $max: { size }, $setOnInsert: { sealed: false } }, upsert: true },
     }));
     const entryOps: AnyBulkWriteOperation<EntryDoc>[] = batch.entries.map((e) => ({
       insertOne: { document: { _id: e.sha256, pack_id: e.packId, offset: e.offset, length: e.length } },
     }));
+    const moveOps: AnyBulkWriteOperation<EntryDoc>[] = (batch.moves ?? []).map((m) => ({
+      updateOne: {
+        filter: { _id: m.sha256, pack_id: m.from },
+        update: { $set: { pack_id: m.packId, offset: m.offset, length: m.length } },
+      },
+    }));
+    const sealed = batch.packs.filter((pack) => pack.sealed).map((pack) => pack.id);
     await this.run(async () => {
       if (packOps.length > 0) await this.packDocs().bulkWrite(packOps, { ordered: false });
-      if (entryOps.length === 0) return;
-      try {
-        await this.entries().bulkWrite(entryOps, { ordered: false });
-      } catch (error) {
-        // A digest already indexed keeps its first entry: only such refusals are expected.
-        const refused = error instanceof MongoBulkWriteError ? error.writeErrors : [];
-        const list = Array.isArray(refused) ? refused : [refused];
-        if (list.length === 0 || !list.every((e) => isDuplicateKey(e))) throw error;
-      }
+      if (entryOps.length > 0) await this.insertEntries(entryOps);
+      if (moveOps.length > 0) await this.entries().bulkWrite(moveOps, { ordered: false });
+      // Sealed last: GC rewrites sealed packs only, and must find every entry of one when it reads them.
+      if (sealed.length > 0) await this.packDocs().updateMany({ _id: { $in: sealed } }, { $set: { sealed: true } });
     });
   }
 
@@ -153,6 +153,17 @@ export class MongoPackIndex implements PackIndex {
     const client = this.client;
     this.client = this.db = undefined;
     await client?.close();
+  }
+
+  /** Inserts entries; a digest already indexed keeps its first entry: only such refusals are expected. */
+  private async insertEntries(entryOps: AnyBulkWriteOperation<EntryDoc>[]): Promise<void> {
+    try {
+      await this.entries().bulkWrite(entryOps, { ordered: false });
+    } catch (error) {
+      const refused = error instanceof MongoBulkWriteError ? error.writeErrors : [];
+      const list = Array.isArray(refused) ? refused : [refused];
+      if (list.length === 0 || !list.every((e) => isDuplicateKey(e))) throw error;
+    }
   }
 
   private packDocs(): Collection<PackDoc> {

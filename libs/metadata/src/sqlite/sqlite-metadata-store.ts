@@ -1,4 +1,5 @@
 import { HoardError, type Sha256 } from '@app/contracts';
+import type { CollectableEntry, ContentTotals, UploadClaim } from '../content-collector';
 import { needsUpload } from '../content-state';
 import {
   type BlobEntry,
@@ -22,6 +23,7 @@ import { prefixRangeIn } from '../shared/prefix-range';
 import { mapSqliteError } from './sqlite-errors';
 import { parseRowId } from './sqlite-file-listing';
 import { type BlobToRegister, type OpenSqlite, openSqlite } from './sqlite-connection';
+import { SqliteContentCollector } from './sqlite-content-collector';
 import { type FileRow, fromDate, toBlobEntry, toDate, toKeyRecord, toStoredFile } from './sqlite-rows';
 
 export interface SqliteMetadataStoreOptions {
@@ -39,6 +41,7 @@ export interface SqliteMetadataStoreOptions {
 export class SqliteMetadataStore implements MetadataStore {
   readonly kind = 'sqlite';
   private open?: OpenSqlite;
+  private collector?: SqliteContentCollector;
 
   private readonly registrations = new GroupCommit<BlobToRegister, BlobEntry>((blobs) => this.run((o) => o.register(blobs)));
 
@@ -49,6 +52,7 @@ export class SqliteMetadataStore implements MetadataStore {
     if (this.open) return;
     try {
       this.open = openSqlite(this.options.path, this.options.busyTimeoutMs ?? 5000);
+      this.collector = new SqliteContentCollector(this.open.db);
     } catch (error) {
       if (error instanceof HoardError) throw error;
       throw new HoardError('unavailable', `cannot open metadata database ${this.options.path}: ${String(error)}`, {
@@ -63,7 +67,7 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async close(): Promise<void> {
     const open = this.open;
-    this.open = undefined;
+    this.open = this.collector = undefined;
     open?.db.close();
   }
 
@@ -325,6 +329,65 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async countScanRuns(): Promise<Partial<Record<ScanRunState, number>>> {
     return this.run((o) => o.scanRuns.countByState());
+  }
+
+  registryPage(after: string, limit: number): Promise<CollectableEntry[]> {
+    return this.collect((c) => c.registryPage(after, limit));
+  }
+
+  held(sha256s: Sha256[], claimsSince: Date): Promise<Set<Sha256>> {
+    return this.collect((c) => c.held(sha256s, claimsSince));
+  }
+
+  condemn(sha256s: Sha256[], token: string, now: Date): Promise<Sha256[]> {
+    return this.collect((c) => c.condemn(sha256s, token, now));
+  }
+
+  revert(sha256s: Sha256[], token: string): Promise<void> {
+    return this.collect((c) => c.revert(sha256s, token));
+  }
+
+  markRemoving(sha256s: Sha256[], token: string, now: Date, takeOverBefore: Date): Promise<Sha256[]> {
+    return this.collect((c) => c.markRemoving(sha256s, token, now, takeOverBefore));
+  }
+
+  finishRemoval(sha256s: Sha256[], token: string): Promise<number> {
+    return this.collect((c) => c.finishRemoval(sha256s, token));
+  }
+
+  unregistered(sha256s: Sha256[]): Promise<Sha256[]> {
+    return this.collect((c) => c.unregistered(sha256s));
+  }
+
+  adopt(blobs: Array<{ sha256: Sha256; size: number }>, now: Date): Promise<Sha256[]> {
+    return this.collect((c) => c.adopt(blobs, now));
+  }
+
+  touchReferenced(sha256s: Sha256[], now: Date): Promise<Map<Sha256, BlobEntry>> {
+    return this.collect((c) => c.touchReferenced(sha256s, now));
+  }
+
+  claimUpload(sha256: Sha256, now: Date, claim?: string): Promise<UploadClaim> {
+    return this.collect((c) => c.claimUpload(sha256, now, claim));
+  }
+
+  releaseClaim(claim: string): Promise<void> {
+    return this.collect((c) => c.releaseClaim(claim));
+  }
+
+  contentTotals(): Promise<ContentTotals> {
+    return this.collect((c) => c.contentTotals());
+  }
+
+  /** Runs a ContentCollector call on the open database, mapping failures as `run` does. */
+  private async collect<T>(fn: (collector: SqliteContentCollector) => Promise<T>): Promise<T> {
+    const collector = this.collector;
+    if (!collector) throw new HoardError('unavailable', 'metadata store is not open');
+    try {
+      return await fn(collector);
+    } catch (error) {
+      return mapSqliteError(error);
+    }
   }
 
   /** Runs `fn` on the open database, mapping database failures to `HoardError('unavailable')`. */

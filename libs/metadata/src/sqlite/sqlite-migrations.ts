@@ -185,6 +185,29 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX scan_runs_host ON scan_runs (hostname, id);
   CREATE INDEX scan_runs_state ON scan_runs (state, updated_at);
   `,
+  // Garbage collection. `touched_at`: when content was last stored or newly referenced (NULL: not since it was
+  // registered, at created_at). `gc_marks`: the entries a run of GC condemned or is removing (only GC writes them); a
+  // marked entry is absent to every other read, so confirmations look it up again. `upload_claims`: the uploads under
+  // way (only each upload writes its own), which GC heeds before it removes content.
+  `
+  ALTER TABLE blobs ADD COLUMN touched_at INTEGER;
+  CREATE TABLE gc_marks (
+    sha256    TEXT    PRIMARY KEY,
+    token     TEXT    NOT NULL,
+    removing  INTEGER NOT NULL,
+    marked_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE upload_claims (
+    id         TEXT    PRIMARY KEY,
+    sha256     TEXT    NOT NULL,
+    claimed_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX upload_claims_sha256 ON upload_claims (sha256, claimed_at);
+  CREATE TRIGGER blob_marked AFTER INSERT ON gc_marks BEGIN
+    UPDATE files_seen SET content_ok = NULL
+    WHERE content_ok IS NOT NULL AND id IN (SELECT id FROM files WHERE sha256 = NEW.sha256);
+  END;
+  `,
 ];
 
 /** Applies the migrations the database has not seen yet, each in its own transaction. Returns the new version. */

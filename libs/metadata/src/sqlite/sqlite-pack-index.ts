@@ -23,6 +23,7 @@ function prepare(db: Database.Database) {
     insertEntry: db.prepare(
       'INSERT INTO pack_entries (sha256, pack_id, offset, length) VALUES (?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING',
     ),
+    moveEntry: db.prepare('UPDATE pack_entries SET pack_id = ?, offset = ?, length = ? WHERE sha256 = ? AND pack_id = ?'),
     lookup: db.prepare<unknown[], EntryRow>('SELECT sha256, pack_id, offset, length FROM pack_entries WHERE sha256 = ?').raw(),
     lookupMany: db
       .prepare<unknown[], EntryRow>(
@@ -49,7 +50,7 @@ function prepare(db: Database.Database) {
 const toEntry = ([sha256, packId, offset, length]: EntryRow): PackEntry => ({ sha256: sha256 as Sha256, packId, offset, length });
 
 /**
- * The pack index in the embedded SQLite database, on a connection of its own: a flush's packs and entries are
+ * The pack index in the embedded SQLite database, on a connection of its own: a flush's packs, entries and moves are
  * written in one `BEGIN IMMEDIATE` transaction; dropping a pack removes its entries with it (ON DELETE CASCADE).
  */
 export class SqlitePackIndex implements PackIndex {
@@ -68,6 +69,7 @@ export class SqlitePackIndex implements PackIndex {
       const commit = db.transaction((batch: PackCommit) => {
         for (const pack of batch.packs) sql.upsertPack.run(pack.id, pack.size, pack.sealed ? 1 : 0);
         for (const e of batch.entries) sql.insertEntry.run(e.sha256, e.packId, e.offset, e.length);
+        for (const m of batch.moves ?? []) sql.moveEntry.run(m.packId, m.offset, m.length, m.sha256, m.from);
       });
       this.db = db;
       this.sql = sql;

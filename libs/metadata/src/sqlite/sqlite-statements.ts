@@ -2,6 +2,9 @@ import type Database from 'better-sqlite3';
 import type { Sha256 } from '@app/contracts';
 import type { BlobRow, FileRow, KeyRow } from './sqlite-rows';
 
+/** Registry entries the reads show: one GC has marked is absent to them (unless it was taken down: that shows). */
+export const VISIBLE_BLOB = '(blobs.deleted_at IS NOT NULL OR NOT EXISTS (SELECT 1 FROM gc_marks WHERE gc_marks.sha256 = blobs.sha256))';
+
 /** Every fixed statement of the SQLite adapter, prepared once per connection. */
 export function prepareSqliteStatements(db: Database.Database) {
   const file = (sql: string) => db.prepare<unknown[], FileRow>(sql);
@@ -26,7 +29,8 @@ export function prepareSqliteStatements(db: Database.Database) {
       .prepare<unknown[], [number, number | null]>(
         `UPDATE files_seen SET last_seen_at = ?,
            content_ok = CASE WHEN content_ok = 1 THEN 1 ELSE
-             (SELECT blobs.deleted_at IS NULL AND blobs.quarantined_at IS NULL FROM files, blobs
+             (SELECT blobs.deleted_at IS NULL AND blobs.quarantined_at IS NULL
+                AND NOT EXISTS (SELECT 1 FROM gc_marks WHERE gc_marks.sha256 = blobs.sha256) FROM files, blobs
               WHERE files.id = files_seen.id AND blobs.sha256 = files.sha256) END
          WHERE id IN (SELECT id FROM files WHERE id IN (SELECT value FROM json_each(?))
            AND +hostname = ? AND +namespace = 'host' AND is_current = 1 AND deleted_at IS NULL)
@@ -36,7 +40,7 @@ export function prepareSqliteStatements(db: Database.Database) {
     // Rows as [id, sha256, registered (1 or 0), blob taken down at, blob quarantined at].
     registryOf: db
       .prepare<unknown[], [number, Sha256, number, number | null, number | null]>(
-        `SELECT files.id, files.sha256, blobs.sha256 IS NOT NULL, blobs.deleted_at, blobs.quarantined_at
+        `SELECT files.id, files.sha256, blobs.sha256 IS NOT NULL AND ${VISIBLE_BLOB}, blobs.deleted_at, blobs.quarantined_at
        FROM files LEFT JOIN blobs ON blobs.sha256 = files.sha256 WHERE files.id IN (SELECT value FROM json_each(?))`,
       )
       .raw(),
@@ -68,14 +72,14 @@ export function prepareSqliteStatements(db: Database.Database) {
          AND expires_at <= @now AND namespace = 'bucket' ORDER BY expires_at LIMIT @limit)`,
     ),
 
-    // A takedown stays: registering heals a quarantine only.
+    // A takedown stays: registering heals a quarantine only; it touches the entry (stored now).
     registerBlob: db.prepare<unknown[], BlobRow>(
       `INSERT INTO blobs (sha256, size, created_at, deleted_at, quarantined_at) VALUES (?, ?, ?, NULL, NULL)
-       ON CONFLICT (sha256) DO UPDATE SET size = excluded.size, quarantined_at = NULL RETURNING *`,
+       ON CONFLICT (sha256) DO UPDATE SET size = excluded.size, quarantined_at = NULL, touched_at = excluded.created_at RETURNING *`,
     ),
     fixSizes: db.prepare('UPDATE files SET size = @size WHERE sha256 = @sha256 AND size <> @size'),
-    blob: db.prepare<unknown[], BlobRow>('SELECT * FROM blobs WHERE sha256 = ?'),
-    blobsIn: db.prepare<unknown[], BlobRow>('SELECT * FROM blobs WHERE sha256 IN (SELECT value FROM json_each(?))'),
+    blob: db.prepare<unknown[], BlobRow>(`SELECT * FROM blobs WHERE sha256 = ? AND ${VISIBLE_BLOB}`),
+    blobsIn: db.prepare<unknown[], BlobRow>(`SELECT * FROM blobs WHERE sha256 IN (SELECT value FROM json_each(?)) AND ${VISIBLE_BLOB}`),
     quarantineBlob: db.prepare('UPDATE blobs SET quarantined_at = COALESCE(quarantined_at, ?) WHERE sha256 = ?'),
     takeDownBlob: db.prepare(
       `INSERT INTO blobs (sha256, size, created_at, deleted_at, quarantined_at) VALUES (@sha256, @size, @now, @now, NULL)

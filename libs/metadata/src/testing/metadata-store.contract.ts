@@ -1,5 +1,6 @@
 import type { MetadataStoreFactory } from './contract-fixtures';
 import { describeBlobRegistryContract } from './blob-registry.contract';
+import { describeContentCollectorContract } from './content-collector.contract';
 import { describeFileRecordStoreContract } from './file-record-store.contract';
 import { describeJobStoreContract } from './job-store.contract';
 import { describeRecordPrunerContract } from './record-pruner.contract';
@@ -23,4 +24,5 @@ export function describeMetadataStoreContract(name: string, factory: MetadataSto
   describeRetentionStoreContract(name, factory);
   describeRecordPrunerContract(name, factory);
   describeScanRunStoreContract(name, factory);
+  describeContentCollectorContract(name, factory);
 }

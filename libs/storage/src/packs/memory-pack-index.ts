@@ -10,6 +10,9 @@ export class MemoryPackIndex implements PackIndex {
   async commit(batch: PackCommit): Promise<void> {
     for (const pack of batch.packs) this.packList.set(pack.id, { ...pack });
     for (const entry of batch.entries) if (!this.entries.has(entry.sha256)) this.entries.set(entry.sha256, { ...entry });
+    for (const { from, ...entry } of batch.moves ?? []) {
+      if (this.entries.get(entry.sha256)?.packId === from) this.entries.set(entry.sha256, entry);
+    }
   }
 
   async lookup(sha256: string): Promise<PackEntry | null> {

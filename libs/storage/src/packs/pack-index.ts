@@ -23,10 +23,19 @@ export interface PackInfo {
   liveBytes: number;
 }
 
-/** What one flush makes visible, in one transaction: the packs' new committed ends and their new entries. */
+/** Content GC copied out of a pack it rewrites: its new place, and the pack it must still be in for the move to apply. */
+export interface PackMove extends PackEntry {
+  from: string;
+}
+
+/**
+ * What one flush makes visible, in one transaction: the packs' new committed ends and their new entries, and the
+ * entries moved into them by GC's rewrite of another pack.
+ */
 export interface PackCommit {
   packs: Array<{ id: string; size: number; sealed: boolean }>;
   entries: PackEntry[];
+  moves?: PackMove[];
 }
 
 /**
@@ -41,7 +50,9 @@ export interface PackIndex {
 
   /**
    * Commits a flush in one transaction: sets each pack's committed end and sealed flag (creating the pack) and
-   * adds the entries. An entry whose digest is already indexed is left as it was (the first one stays).
+   * adds the entries. An entry whose digest is already indexed is left as it was (the first one stays). A move
+   * points a digest's entry at its new place only while the entry is still in the pack it was copied from. A pack
+   * is seen sealed only once every entry of the commit that seals it is visible (GC rewrites only sealed packs).
    */
   commit(batch: PackCommit): Promise<void>;
 

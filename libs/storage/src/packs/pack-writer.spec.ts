@@ -130,6 +130,38 @@ describe('PackWriter', () => {
     await expect(index.lookup(b.sha)).resolves.toBeNull();
   });
 
+  it('relocates content as a move: committed with the flush, only while the entry is still in the pack it left', async () => {
+    const kept = blob(100);
+    const removed = blob(100);
+    const from = { packId: 'old', offset: 0, length: 100 };
+    await index.commit({
+      packs: [{ id: 'old', size: 200, sealed: true }],
+      entries: [
+        { sha256: kept.sha, ...from },
+        { sha256: removed.sha, ...from, offset: 100 },
+      ],
+    });
+    await index.remove(removed.sha);
+    index.commits = [];
+    await Promise.all([
+      sut.relocate({ sha256: kept.sha, ...from }, kept.chunks),
+      sut.relocate({ sha256: removed.sha, ...from, offset: 100 }, removed.chunks),
+    ]);
+    expect(index.commits).toEqual([
+      {
+        packs: [{ id: 'p1', size: 200, sealed: false }],
+        entries: [],
+        moves: [
+          { sha256: kept.sha, packId: 'p1', offset: 0, length: 100, from: 'old' },
+          { sha256: removed.sha, packId: 'p1', offset: 100, length: 100, from: 'old' },
+        ],
+      },
+    ]);
+    expect(await index.lookup(kept.sha)).toEqual({ sha256: kept.sha, packId: 'p1', offset: 0, length: 100 });
+    expect(await index.lookup(removed.sha)).toBeNull();
+    expect(await files.readBytes('p1', 0, 100)).toEqual(kept.bytes);
+  });
+
   it('recovers from a crash: cuts packs back to their committed end, removes unknown packs, seals open ones', async () => {
     const b = blob(64);
     await sut.append(b.sha, b.chunks, 64);
@@ -192,6 +224,27 @@ describe('PackWriter over pack files that seal on sync (S3)', () => {
     expect(files.calls).toEqual({ create: 2, write: 2, datasync: 2, close: 2 });
     expect(await index.lookup(later[4].sha)).toEqual({ sha256: later[4].sha, packId: 'p2', offset: 40, length: 10 });
     expect(await files.readBytes('p2', 40, 10)).toEqual(later[4].bytes);
+  });
+
+  it("seals at recovery a pack left unsealed only once it is older than the grace: it may be another instance's commit", async () => {
+    const clock = { now: 10_000_000 };
+    sut = new PackWriter({ files, index, packSize: 1 << 20, orphanGraceMs: 3600_000, now: () => clock.now });
+    files.now = clock.now - 3600_000;
+    await (await files.create('crashed')).write([Buffer.alloc(10)], 0);
+    files.now = clock.now - 1000;
+    await (await files.create('committing')).write([Buffer.alloc(10)], 0);
+    await index.commit({
+      packs: [
+        { id: 'crashed', size: 10, sealed: false },
+        { id: 'committing', size: 10, sealed: false },
+      ],
+      entries: [],
+    });
+    await sut.recover();
+    expect((await index.packs()).map((p) => [p.id, p.sealed])).toEqual([
+      ['committing', false],
+      ['crashed', true],
+    ]);
   });
 
   it('opens a new pack for an append after a flush instead of writing to the sealed one', async () => {

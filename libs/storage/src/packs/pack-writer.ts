@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { HoardError } from '@app/contracts';
 import { storeUnavailable } from '../shared/store-errors';
 import type { PackAppender, PackFiles } from './pack-files';
-import type { PackEntry, PackIndex } from './pack-index';
+import type { PackEntry, PackIndex, PackMove } from './pack-index';
 
 export interface PackWriterOptions {
   files: PackFiles;
@@ -40,6 +40,8 @@ interface Queued {
   pack: OpenPack;
   offset: number;
   done: { resolve: () => void; reject: (error: unknown) => void };
+  /** Set for content GC copies out of a pack it rewrites: committed as a move from that pack. */
+  from?: string;
 }
 
 /**
@@ -71,19 +73,22 @@ export class PackWriter {
   /**
    * Crash recovery, before any append: every pack file is cut back to its committed end, and packs left open by the
    * previous run are sealed. A file the index does not know has no committed entry: it is removed once it is older
-   * than the grace period (younger, it may be another instance's upload between its datasync and its commit).
+   * than the grace period (younger, it may be another instance's upload between its datasync and its commit). Where
+   * packs are shared (they seal on sync), an unsealed pack younger than the grace may be another instance's commit
+   * under way: it is left for that instance to seal, since GC rewrites sealed packs as complete.
    */
   async recover(): Promise<void> {
     // The files are listed after the index is read: a pack committed in between is then left alone by the grace.
     const known = new Map((await this.options.index.packs()).map((pack) => [pack.id, pack]));
     const oldest = (this.options.now ?? Date.now)() - (this.options.orphanGraceMs ?? ORPHAN_GRACE_MS);
     const open = [];
+    const shared = this.options.files.sealsOnSync;
     for (const { id, size, modifiedAt } of await this.options.files.list()) {
       const pack = known.get(id);
       if (!pack) {
         if (modifiedAt <= oldest) await this.options.files.remove(id);
       } else if (size > pack.size) await this.options.files.truncate(id, pack.size);
-      if (pack && !pack.sealed) open.push({ id, size: pack.size, sealed: true });
+      if (pack && !pack.sealed && (!shared || modifiedAt <= oldest)) open.push({ id, size: pack.size, sealed: true });
     }
     if (open.length > 0) await this.options.index.commit({ packs: open, entries: [] });
   }
@@ -122,6 +127,27 @@ export class PackWriter {
     }
     await flushed;
     return true;
+  }
+
+  /**
+   * Copies content out of a pack GC rewrites: its verified bytes are appended like new content, and the flush
+   * commits a move of its entry, applied only while the entry still points into `entry.packId` (content removed or
+   * quarantined meanwhile stays so; its copy is dead bytes). Resolves once durable and committed.
+   * @throws HoardError unavailable / insufficient_storage when its flush failed: the entry then stays where it was.
+   */
+  async relocate(entry: PackEntry, chunks: Buffer[]): Promise<void> {
+    let done!: Queued['done'];
+    const flushed = new Promise<void>((resolve, reject) => (done = { resolve, reject }));
+    try {
+      const pack = await this.packWithRoom();
+      this.queue.push({ sha256: entry.sha256, chunks, size: entry.length, pack, offset: pack.end, done, from: entry.packId });
+      pack.end += entry.length;
+      if (pack.end >= this.options.packSize) this.retire(pack);
+      this.schedule();
+    } catch (error) {
+      done.reject(error);
+    }
+    await flushed;
   }
 
   /** Flushes what is queued, seals nothing more, and closes the open pack. */
@@ -215,7 +241,11 @@ export class PackWriter {
       }
     }
     try {
-      if (durable.length > 0) await this.options.index.commit({ packs, entries: durable.map(entryOf) });
+      if (durable.length > 0) {
+        const moves: PackMove[] = durable.filter((item) => item.from !== undefined).map((item) => ({ ...entryOf(item), from: item.from! }));
+        const entries = durable.filter((item) => item.from === undefined).map(entryOf);
+        await this.options.index.commit(moves.length > 0 ? { packs, entries, moves } : { packs, entries });
+      }
       for (const item of durable) item.done.resolve();
     } catch (error) {
       for (const item of durable) item.done.reject(storeUnavailable('commit a pack', error));

@@ -1,4 +1,4 @@
-import type { Sha256 } from '@app/contracts';
+import { HoardError, type Sha256 } from '@app/contracts';
 import type { Readable } from 'node:stream';
 import type { BlobStat, BlobStore, ByteRange, ListOptions, PutOptions, PutResult } from '../blob-store';
 import type { ContentScan } from '../content-scan';
@@ -8,6 +8,7 @@ import { verifyBody } from '../shared/verify-body';
 import { mergedListing } from './merged-listing';
 import type { PackFiles } from './pack-files';
 import type { PackIndex } from './pack-index';
+import { type PackMaintenance, PackMaintainer } from './pack-maintenance';
 import { PackedContentScan } from './packed-content-scan';
 import { PackWriter } from './pack-writer';
 import { readPackedEntry } from './packed-read';
@@ -40,11 +41,18 @@ export class PackedBlobStore implements BlobStore {
   readonly kind: string;
   private readonly writer: PackWriter;
   private readonly budget: ByteBudget;
+  private readonly maintainer: PackMaintainer;
 
   constructor(private readonly options: PackedBlobStoreOptions) {
     this.kind = options.loose.kind;
     this.budget = new ByteBudget(options.memoryBudget ?? MEMORY_BUDGET);
     this.writer = new PackWriter({ files: options.files, index: options.index, packSize: options.packSize ?? PACK_SIZE });
+    this.maintainer = new PackMaintainer(options.index, options.files, this.writer, options.loose);
+  }
+
+  /** Garbage collection's work on these packs (rewrites go through this store's writer). */
+  maintenance(): PackMaintenance {
+    return this.maintainer;
   }
 
   /** Prepares the loose store and the index, then cuts every pack back to its committed end (crash recovery). */
@@ -93,11 +101,22 @@ export class PackedBlobStore implements BlobStore {
     return entry ? { sha256: sha, size: entry.length } : this.options.loose.stat(sha);
   }
 
-  /** A full read of packed content is hashed before its one chunk is handed over (see readPackedEntry). */
+  /**
+   * A full read of packed content is hashed before its one chunk is handed over (see readPackedEntry). A pack that is
+   * gone by the time it is read was rewritten by GC after the lookup: the entry is looked up once more, in its new pack.
+   */
   async read(sha256: Sha256, range?: ByteRange): Promise<Readable> {
     const { sha } = digestParts(sha256);
     const entry = await this.options.index.lookup(sha);
-    return entry ? readPackedEntry(this.options.files, entry, range) : this.options.loose.read(sha, range);
+    if (!entry) return this.options.loose.read(sha, range);
+    try {
+      return await readPackedEntry(this.options.files, entry, range);
+    } catch (error) {
+      if (!(error instanceof HoardError) || error.code !== 'not_found') throw error;
+      const moved = await this.options.index.lookup(sha);
+      if (!moved || moved.packId === entry.packId) throw error;
+      return readPackedEntry(this.options.files, moved, range);
+    }
   }
 
   async delete(sha256: Sha256): Promise<boolean> {

@@ -87,6 +87,30 @@ export function describePackIndexContract(name: string, factory: PackIndexFactor
       await expect(sut.entriesOf('p1')).resolves.toEqual([]);
     });
 
+    it('moves an entry into a new pack only while it is still in the pack it was copied from', async () => {
+      await sut.commit({
+        packs: [{ id: 'p1', size: 30, sealed: true }],
+        entries: [entry(1, 'p1', 0, 10), entry(2, 'p1', 10, 10), entry(3, 'p1', 20, 10)],
+      });
+      await sut.remove(digest(3));
+      await sut.commit({
+        packs: [{ id: 'p2', size: 30, sealed: false }],
+        entries: [entry(4, 'p2', 20, 10)],
+        moves: [
+          { ...entry(1, 'p2', 0, 10), from: 'p1' },
+          { ...entry(2, 'p2', 10, 10), from: 'p9' },
+          { ...entry(3, 'p2', 10, 10), from: 'p1' },
+        ],
+      });
+      await expect(sut.lookup(digest(1))).resolves.toEqual(entry(1, 'p2', 0, 10));
+      await expect(sut.lookup(digest(2))).resolves.toEqual(entry(2, 'p1', 10, 10));
+      await expect(sut.lookup(digest(3))).resolves.toBeNull();
+      await expect(sut.packs()).resolves.toEqual([
+        { id: 'p1', size: 30, sealed: true, entries: 1, liveBytes: 10 },
+        { id: 'p2', size: 30, sealed: false, entries: 2, liveBytes: 20 },
+      ]);
+    });
+
     it('answers an empty index', async () => {
       await expect(sut.packs()).resolves.toEqual([]);
       await expect(sut.lookupMany([digest(1)])).resolves.toEqual(new Map());

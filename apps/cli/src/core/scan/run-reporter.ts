@@ -1,5 +1,6 @@
 import type { CreateScanRequest, ScanRun, UpdateScanRequest } from '@app/contracts';
-import { HoardHttpError } from '@app/client';
+// The error class alone, not the client's index: that would load the HTTP stack before scan starts its walk.
+import { HoardHttpError } from '@app/client/hoard-http.error';
 import type { ProgressView } from './scan-events';
 
 /** What reporting needs of the client. */

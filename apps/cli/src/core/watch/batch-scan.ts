@@ -9,6 +9,16 @@ import { PathFilter } from '../walk/path-filter';
 import { scanRoots } from '../walk/walk-start';
 import { Change } from './settle-queue';
 
+/** A batch of changes, looked at: what its scan does. */
+export interface BatchPlan {
+  /** Files to scan. */
+  present: string[];
+  /** Paths gone, to report deleted (with what the cache knew under them). */
+  gone: string[];
+  /** Paths that could not be looked at: failures of the batch. */
+  unreadable: Array<{ path: string; reason: string }>;
+}
+
 /**
  * Turns a batch of settled changes into one scan: paths that exist go through the scan pipeline (with the state
  * cache, so a file whose fingerprint is unchanged is not read again), a directory that appeared is scanned whole,
@@ -23,7 +33,6 @@ export class BatchScan {
     private readonly roots: string[],
     private readonly hasher: ContentHasher,
     private readonly options: ScanOptions,
-    private readonly newContext: () => ScanContext,
   ) {
     this.roots = scanRoots(roots);
     this.filter = new PathFilter(options.includes ?? [], options.excludes);
@@ -36,16 +45,20 @@ export class BatchScan {
     return rel !== null && !this.excludes.ignores(rel);
   }
 
-  /** Scans every root, as `hoard scan` does. */
-  async full(): Promise<ScanSummary> {
-    return new ScanPipeline(this.newContext(), this.hasher, this.options).run(this.roots);
+  /** Scans every root, as `hoard scan` does, in `ctx`. */
+  async full(ctx: ScanContext): Promise<ScanSummary> {
+    return new ScanPipeline(ctx, this.hasher, this.options).run(this.roots);
   }
 
-  /** Scans the changed paths. */
-  async changes(changes: Change[]): Promise<ScanSummary> {
-    const ctx = this.newContext();
+  /**
+   * What a batch of changes comes to: the files to scan (a directory that appeared stands for the files under it),
+   * the paths gone, and the paths that could not be looked at. Null when nothing is left to do (only directories'
+   * own updates, or paths the filters leave out), so that no scan run is opened for it.
+   */
+  async plan(changes: Change[]): Promise<BatchPlan | null> {
     const present = new Set<string>();
     const gone: string[] = [];
+    const unreadable: Array<{ path: string; reason: string }> = [];
     for (const { path, created } of changes) {
       const rel = this.relative(path);
       if (rel === null) continue;
@@ -61,14 +74,23 @@ export class BatchScan {
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'ENOTDIR') gone.push(path);
-        else ctx.failed(path, (err as Error).message);
+        else unreadable.push({ path, reason: (err as Error).message });
       }
     }
-    if (present.size > 0) {
+    // Without deletion tracking (or in a dry run) a batch of only gone paths has nothing to tell the server.
+    const reportsGone = gone.length > 0 && this.options.trackDeletions;
+    if (present.size === 0 && !reportsGone && unreadable.length === 0) return null;
+    return { present: [...present], gone: reportsGone ? gone : [], unreadable };
+  }
+
+  /** Runs a plan in `ctx`: the present files through the scan pipeline, then the gone paths reported. */
+  async apply(plan: BatchPlan, ctx: ScanContext): Promise<ScanSummary> {
+    for (const { path, reason } of plan.unreadable) ctx.failed(path, reason);
+    if (plan.present.length > 0) {
       // Deletions come from events here; the periodic rescan, which tracks them, catches what events missed.
-      await new ScanPipeline(ctx, this.hasher, { ...this.options, trackDeletions: false }).run([...present]);
+      await new ScanPipeline(ctx, this.hasher, { ...this.options, trackDeletions: false }).run(plan.present);
     }
-    if (gone.length > 0 && this.options.trackDeletions && !ctx.dryRun) await this.reportGone(ctx, gone);
+    if (plan.gone.length > 0 && !ctx.dryRun) await this.reportGone(ctx, plan.gone);
     return ctx.summary();
   }
 

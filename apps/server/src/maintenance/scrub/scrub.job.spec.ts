@@ -30,7 +30,7 @@ async function scrubFixture(scrubRate = 0) {
   const metrics = new MetricsService(metadata);
   const mapper = new FileRecordsMapper(metadata);
   const quarantine = new QuarantineService(store, metadata, metrics);
-  const blobs = new BlobsService(store, metadata, metadata, settings, mapper, metrics, quarantine);
+  const blobs = new BlobsService(store, metadata, metadata, metadata, settings, mapper, metrics, quarantine);
   const sut = new ScrubJob(store, metadata, metadata, quarantine, settings, metrics);
 
   /** Stores content as an upload does (verified, registered) and records it on a host. */
