@@ -17,6 +17,7 @@ const GROUPS = {
   backends: () => require('./backends.bench'),
   packs: () => require('./packs.bench'),
   watch: () => require('./watch.bench'),
+  lifecycle: () => require('./lifecycle.bench'),
 };
 
 function usage() {

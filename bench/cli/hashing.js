@@ -114,4 +114,4 @@ function warmPageCache(files) {
   }
 }
 
-module.exports = { hashing };
+module.exports = { hashing, opensslPair, warmPageCache };

@@ -23,6 +23,7 @@ async function measureMissing(server, n, repeats) {
   return { perSecond: n / best, seconds: best };
 }
 
+/** `n` new file records of random digests at distinct paths (`tag` and `batch` name them), as a scan sends them. */
 function records(tag, batch, n) {
   const now = Date.now() / 1000;
   return Array.from({ length: n }, (_, i) => ({
@@ -60,4 +61,4 @@ async function measureBatch(server, n, batches, tag = randomBytes(4).toString('h
   return { perSecond: (n * batches) / seconds, seconds };
 }
 
-module.exports = { measureMissing, measureBatch };
+module.exports = { measureMissing, measureBatch, records };

@@ -5,6 +5,7 @@ const { createCipheriv, createHash } = require('node:crypto');
 const { mkdirSync, writeFileSync } = require('node:fs');
 const { open } = require('node:fs/promises');
 const path = require('node:path');
+const { Readable } = require('node:stream');
 
 const CHUNK = 4 * 1024 * 1024;
 const ZEROS = Buffer.alloc(CHUNK);
@@ -41,6 +42,28 @@ async function writeRandomFile(file, size, seed) {
     await fh.close();
   }
   return hash.digest('hex');
+}
+
+/** The SHA-256 of `size` bytes of `seed`'s keystream, computed 4 MiB at a time. */
+function seededDigest(seed, size) {
+  const ks = keystream(seed);
+  const hash = createHash('sha256');
+  for (let left = size; left > 0; left -= CHUNK) hash.update(ks.update(ZEROS.subarray(0, Math.min(CHUNK, left))));
+  return hash.digest('hex');
+}
+
+/** `size` bytes of `seed`'s keystream as a stream of 4 MiB chunks (never held whole), e.g. a request body. */
+function seededStream(seed, size) {
+  const ks = keystream(seed);
+  let left = size;
+  return new Readable({
+    read() {
+      if (left === 0) return void this.push(null);
+      const n = Math.min(CHUNK, left);
+      left -= n;
+      this.push(ks.update(ZEROS.subarray(0, n)));
+    },
+  });
 }
 
 /** mulberry32: a small seeded PRNG returning floats in [0, 1). */
@@ -108,4 +131,4 @@ async function generateTree(root, { files, seed, sizeOf, dupRatio = 0, distinct 
   return { files, bytes, distinct: contents.length, distinctBytes };
 }
 
-module.exports = { writeRandomFile, generateTree, skewedSize, prng, bytesFor };
+module.exports = { writeRandomFile, generateTree, skewedSize, prng, bytesFor, seededDigest, seededStream };

@@ -13,12 +13,13 @@ const { buildRoot } = require('./build-copy');
  * Starts the server and waits for /ready. `env` adds to (or overrides) the defaults.
  * Throws NotAvailable when the build is missing, ProductFailure when the server does not come up.
  * `stop()` ends the process and removes its data directory; `stop({ keepData: true })` leaves the directory to the caller.
+ * `dataDir` starts it on an existing data directory (registered for removal already).
  * @returns {Promise<{url: string, pid: number, dataDir: string, adminKey: string, output(): string, stop(opts?: {keepData?: boolean}): Promise<void>}>}
  */
-async function startHoardServer({ env = {}, label = 'server' } = {}) {
+async function startHoardServer({ env = {}, label = 'server', dataDir: given } = {}) {
   const main = path.join(buildRoot(), 'dist', 'apps', 'server', 'src', 'main.js');
   if (!existsSync(main)) throw new NotAvailable(`${main} missing: run npm run build`);
-  const dataDir = tempDir(`${label}-data`);
+  const dataDir = given ?? tempDir(`${label}-data`);
   let server;
   try {
     server = await launch({
@@ -48,4 +49,13 @@ async function startHoardServer({ env = {}, label = 'server' } = {}) {
   return { ...server, stop };
 }
 
-module.exports = { startHoardServer };
+/**
+ * Stops `server` and starts a fresh process on its data directory with the same admin key and `env`: what is then
+ * measured of the process (its memory) owes nothing to what the first one did.
+ */
+async function restartHoardServer(server, { env = {}, label = 'server' } = {}) {
+  await server.stop({ keepData: true });
+  return startHoardServer({ env: { ...env, HOARD_BOOTSTRAP_ADMIN_KEY: server.adminKey }, label, dataDir: server.dataDir });
+}
+
+module.exports = { startHoardServer, restartHoardServer };

@@ -60,4 +60,19 @@ class RssSampler {
   }
 }
 
-module.exports = { RssSampler, rssBytes };
+/** Ticks per second of the CPU times in /proc/<pid>/stat (USER_HZ, 100 on Linux builds for years). */
+const USER_HZ = 100;
+
+/** CPU seconds (user + system, every thread) a process has used so far; 0 once it is gone. */
+function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces), in parentheses: utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+  } catch {
+    return 0;
+  }
+}
+
+module.exports = { RssSampler, rssBytes, cpuSeconds };

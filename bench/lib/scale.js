@@ -20,6 +20,13 @@ const SCALES = {
     packTreeFiles: 100_000, // distinct 0-4 KiB files, cold scan vs restic, local and on MinIO (issue 15)
     concurrentPuts: 1_000, // 2 KiB blobs PUT all at once (issue 15)
     concurrentPutBytes: 2048,
+    scrubBlobs: 128, // loose blobs of scrubBlobBytes scrubbed vs two openssl processes (issue 16): 4 GiB
+    scrubBlobBytes: 32 * MiB,
+    scrubPackedBlobs: 100_000, // distinct 0-4 KiB blobs in packs, scrubbed
+    gcBlobs: 100_000, // loose blobs in the store GC runs on, of which gcUnreferenced have no record
+    gcUnreferenced: 50_000,
+    pruneVersions: 1_000_000, // versions recorded, pruneVersionsPerPath per path, pruned down to 1 per path
+    pruneVersionsPerPath: 10,
   },
   small: {
     blobBytes: 256 * MiB,
@@ -38,6 +45,13 @@ const SCALES = {
     packTreeFiles: 5_000,
     concurrentPuts: 1_000,
     concurrentPutBytes: 2048,
+    scrubBlobs: 8,
+    scrubBlobBytes: 32 * MiB,
+    scrubPackedBlobs: 10_000,
+    gcBlobs: 10_000,
+    gcUnreferenced: 5_000,
+    pruneVersions: 100_000,
+    pruneVersionsPerPath: 10,
   },
 };
 

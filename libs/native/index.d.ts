@@ -40,6 +40,30 @@ export declare const FileHasher: {
   };
 } | null;
 
+/**
+ * A SHA-256 computed on the thread pool, of a file read there (the bytes never enter JavaScript memory) or of
+ * buffers handed over; one call at a time, then `digest()` once. Null when not built.
+ */
+export declare const PoolHasher: {
+  new (): {
+    /** Reads up to `length` bytes of `fd` from `position` and hashes them; `bytesRead` is less at the end of the file. */
+    readFrom(
+      fd: number,
+      position: number,
+      length: number,
+      callback: (error: NodeJS.ErrnoException | null, bytesRead: number) => void,
+    ): void;
+    /** Hashes `buffers` in order. */
+    update(buffers: Buffer[], callback: (error: NodeJS.ErrnoException | null) => void): void;
+    /** The hex digest of everything hashed; once, with no call in flight. */
+    digest(): string;
+  };
+} | null;
+
+/** The hex SHA-256 of each buffer on its own, computed on the thread pool (many small ones per call). Null when not built. */
+export declare const digestEach:
+  ((buffers: Buffer[], callback: (error: NodeJS.ErrnoException | null, digests: string[]) => void) => void) | null;
+
 export declare const KIND: Readonly<{ OTHER: 0; FILE: 1; DIR: 2; LINK: 3 }>;
 /**
  * Where each field of an entry's stat record is in `DirScan.stats` (entry `i` starts at `i * STAT.FIELDS`): size,

@@ -69,10 +69,44 @@ class FileHasher {
   }
 }
 
+/**
+ * A SHA-256 computed on the thread pool, of a file read there (hash-while-read: the bytes never enter JavaScript
+ * memory) or of buffers handed over. One call at a time.
+ */
+class PoolHasher {
+  constructor() {
+    this.hasher = native.createHasher(false, -1);
+  }
+
+  /** Reads up to `length` bytes of `fd` from `position` and hashes them; `callback(error | null, bytesRead)`. */
+  readFrom(fd, position, length, callback) {
+    native.hashRead(this.hasher, fd, position, length, (errno, bytes) =>
+      callback(errno === 0 ? null : systemError(errno, 'read'), errno === 0 ? bytes : 0),
+    );
+  }
+
+  /** Hashes `buffers` in order; `callback(error | null)`. */
+  update(buffers, callback) {
+    native.hashUpdate(this.hasher, buffers, (errno) => callback(errno === 0 ? null : systemError(errno, 'hash')));
+  }
+
+  /** The hex digest of everything hashed; call once, with no call in flight. */
+  digest() {
+    return native.digestHex(this.hasher);
+  }
+}
+
+/** The hex SHA-256 of each buffer on its own, computed on the thread pool; `callback(error | null, digests)`. */
+function digestEach(buffers, callback) {
+  native.digestEach(buffers, (errno, digests) => callback(errno === 0 ? null : systemError(errno, 'hash'), errno === 0 ? digests : []));
+}
+
 module.exports = {
   available: native !== null,
   scanDir: native ? scanDir : null,
   FileHasher: native ? FileHasher : null,
+  PoolHasher: native ? PoolHasher : null,
+  digestEach: native ? digestEach : null,
   KIND,
   STAT,
 };

@@ -1,4 +1,4 @@
-import { FileHasher, KIND, scanDir, STAT } from '@hoard/native';
+import { digestEach, FileHasher, KIND, PoolHasher, scanDir, STAT } from '@hoard/native';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
@@ -241,5 +241,50 @@ describeBuilt('FileHasher (native, direct mode)', () => {
     });
     expect(res.stderr).toBe('');
     expect(JSON.parse(res.stdout)).toEqual({ errors: [], directBytes: 0, digestOk: true, contentOk: true });
+  });
+});
+
+describeBuilt('PoolHasher and digestEach (native)', () => {
+  const hex = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+  const call = <T>(start: (done: (error: Error | null, value: T) => void) => void) =>
+    new Promise<T>((resolve, reject) => start((error, value) => (error ? reject(error) : resolve(value))));
+
+  it('hashes a file read on the thread pool and buffers handed over, in the order given, as one SHA-256', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hoard-hash-read-'));
+    try {
+      const head = randomBytes((2 << 20) + 3);
+      const tail = randomBytes(777);
+      writeFileSync(join(dir, 'f'), Buffer.concat([randomBytes(10), head]));
+      const fd = openSync(join(dir, 'f'), 'r');
+      const sut = new PoolHasher!();
+      try {
+        expect(await call<number>((done) => sut.readFrom(fd, 10, head.length + 100, done))).toBe(head.length);
+        await call<void>((done) => sut.update([tail.subarray(0, 7), tail.subarray(7)], (e) => done(e, undefined)));
+        expect(sut.digest()).toBe(hex(Buffer.concat([head, tail])));
+        expect(() => sut.digest()).toThrow('already given its digest');
+        expect(() => sut.update([], () => undefined)).toThrow('already given its digest');
+      } finally {
+        closeSync(fd);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says what failed: a read of a bad descriptor, arguments of the wrong kind', async () => {
+    await expect(call<number>((done) => new PoolHasher!().readFrom(987654, 0, 10, done))).rejects.toMatchObject({
+      code: 'EBADF',
+      syscall: 'read',
+    });
+    // Thrown by the addon, from outside the specs' realm: matched by message.
+    expect(() => new PoolHasher!().readFrom(-1, 0, 10, () => undefined)).toThrow('must be numbers, 0 or more');
+    expect(() => new PoolHasher!().update(['text' as unknown as Buffer], () => undefined)).toThrow('must be an array of Buffers');
+    expect(() => digestEach!('nope' as unknown as Buffer[], () => undefined)).toThrow('must be an array of Buffers');
+  });
+
+  it('gives the digest of each buffer on its own', async () => {
+    const buffers = Array.from({ length: 300 }, (_, i) => randomBytes(i * 13));
+    expect(await call<string[]>((done) => digestEach!(buffers, done))).toEqual(buffers.map(hex));
+    expect(await call<string[]>((done) => digestEach!([], done))).toEqual([]);
   });
 });

@@ -3,3 +3,6 @@ export * from './local/local-fs-blob-store';
 export * from './memory/memory-blob-store';
 export * from './packs';
 export * from './uploads';
+export * from './content-scan';
+export * from './content-scan-of';
+export { digestAll, hashesOnPool, hashStream } from './shared/pool-hash';

@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collect, interruptedStream, randomBlob, streamOf } from '../testing/blob-bodies';
+import { collect, interruptedStream, randomBlob, sha256Of, streamOf } from '../testing/blob-bodies';
 import { describeBlobStoreContract } from '../testing/blob-store.contract';
 import { LocalFsBlobStore } from './local-fs-blob-store';
 
@@ -139,6 +139,25 @@ describe('LocalFsBlobStore on disk', () => {
         true,
       ]);
     }
+  });
+
+  it('hashes a stored blob whole for a scrub, saying what its bytes hash to, corrupt or not', async () => {
+    const sut = new LocalFsBlobStore({ root });
+    await sut.init();
+    const { bytes, sha } = randomBlob(9 * 1024 * 1024 + 17);
+    await sut.put(sha, streamOf(bytes));
+    const paced: number[] = [];
+    expect(await sut.hashStored(sha, async (n) => void paced.push(n))).toEqual({ bytes: bytes.length, sha256: sha });
+    expect(paced.reduce((a, b) => a + b, 0)).toBe(bytes.length);
+
+    const path = join(root, sha.slice(0, 2), sha);
+    chmodSync(path, 0o600);
+    writeFileSync(path, bytes.subarray(0, 1000));
+    expect(await sut.hashStored(sha)).toEqual({ bytes: 1000, sha256: sha256Of(bytes.subarray(0, 1000)) });
+
+    const stop = new Error('cancelled');
+    await expect(sut.hashStored(sha, () => Promise.reject(stop))).rejects.toBe(stop);
+    await expect(sut.hashStored(randomBlob(1).sha)).rejects.toMatchObject({ code: 'not_found' });
   });
 
   it('tells the free bytes of its file system', async () => {

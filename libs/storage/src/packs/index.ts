@@ -6,3 +6,4 @@ export * from './pack-writer';
 export * from './packed-blob-store';
 export * from './pack-maintenance';
 export { StoredCopyCorrupt } from './packed-read';
+export * from './packed-content-scan';

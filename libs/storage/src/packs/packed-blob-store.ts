@@ -1,6 +1,7 @@
 import { HoardError, type Sha256 } from '@app/contracts';
 import type { Readable } from 'node:stream';
 import type { BlobStat, BlobStore, ByteRange, ListOptions, PutOptions, PutResult } from '../blob-store';
+import type { ContentScan } from '../content-scan';
 import { digestParts } from '../shared/digest-path';
 import { checkPutOptions } from '../shared/hashing-meter';
 import { verifyBody } from '../shared/verify-body';
@@ -8,6 +9,7 @@ import { mergedListing } from './merged-listing';
 import type { PackFiles } from './pack-files';
 import type { PackIndex } from './pack-index';
 import { type PackMaintenance, PackMaintainer } from './pack-maintenance';
+import { PackedContentScan } from './packed-content-scan';
 import { PackWriter } from './pack-writer';
 import { readPackedEntry } from './packed-read';
 import { ByteBudget, readSmallBody } from './small-body';
@@ -134,6 +136,11 @@ export class PackedBlobStore implements BlobStore {
 
   list(options: ListOptions = {}): AsyncIterable<BlobStat> {
     return mergedListing(this.options.index, this.options.loose.list({ after: options.after }), options);
+  }
+
+  /** Everything stored, as a scrub reads it: each pack in one sequential read, then the loose blobs. */
+  contentScan(): ContentScan {
+    return new PackedContentScan(this.options.index, this.options.files, this.options.loose);
   }
 
   ping(): Promise<void> {

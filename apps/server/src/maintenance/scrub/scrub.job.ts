@@ -1,20 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ByteRateLimit } from '@app/contracts';
 import { BLOB_REGISTRY, type BlobRegistry, STATS_READER, type StatsReader } from '@app/metadata';
-import { BLOB_STORE, type BlobStore } from '@app/storage';
+import { BLOB_STORE, type BlobStore, contentScanOf } from '@app/storage';
 import { QuarantineService } from '../../blobs/quarantine.service';
 import { ServerSettings } from '../../config/server-settings';
 import type { JobContext, JobHandler } from '../../jobs/job-handler';
 import { MetricsService } from '../../metrics/metrics.service';
 import { BlobChecker } from './blob-checker';
-import { runInOrder } from './ordered-pool';
 import { type ScrubMetrics, scrubMetrics } from './scrub-metrics';
 import { parseScrubOptions } from './scrub-options';
-import { ScrubTally, type Verdict } from './scrub-tally';
-import { type ScrubItem, scrubWalk } from './scrub-walk';
-
-/** Blobs read at once: enough to hide a round trip to S3 behind another read, few enough to keep memory small. */
-const CONCURRENCY = 4;
+import { ScrubRun } from './scrub-run';
+import { ScrubTally } from './scrub-tally';
 
 /**
  * The `scrub` job (API.md "Lifecycle"): reads every stored blob whole, loose or packed, and hashes it, and looks
@@ -23,11 +19,14 @@ const CONCURRENCY = 4;
  * never served again; its records show `content_available: false` and the next scan of a host that has it uploads
  * it again. A dry run reports what it would quarantine and changes nothing.
  *
- * The walk is in digest order with a page of the registry and of the store's listing in memory, a few blobs read
- * at once at the job's byte rate. Its checkpoint (the last digest done and the totals so far) is saved every
- * thousand blobs or two seconds: a scrub resumed after a restart reads only what
- * follows, and its totals are those of one whole pass. Cancellation is honoured between blobs (and during a read,
- * which changes nothing).
+ * The walk (ScrubRun) reads each pack once, front to back, and hashes its entries from that one read (not through
+ * the store's verified reads, which would hash them a second time and, on S3, fetch each with a GET of its own);
+ * then the loose blobs in digest order, with a page of the registry and of the store's listing in memory. Hashing
+ * runs on libuv's thread pool where the native helpers are built, so that it uses every core while the event loop
+ * keeps serving requests. Everything is read at the job's byte rate. Its checkpoint (the position in that walk and
+ * the totals so far) is saved every thousand blobs or two seconds: a scrub resumed after a restart reads only what
+ * follows, and its totals are those of one whole pass. Cancellation is honoured between blobs and between parts of
+ * a pack (and during a read, which changes nothing).
  */
 @Injectable()
 export class ScrubJob implements JobHandler {
@@ -61,43 +60,32 @@ export class ScrubJob implements JobHandler {
     if (context.checkpoint !== null && !resumed) this.logger.warn(`scrub ${context.jobId}: its checkpoint is unreadable; starting over`);
     const tally = resumed ?? ScrubTally.fresh();
     this.logger.log(
-      `scrub ${context.jobId} ${resumed ? `continues after ${tally.after} (${tally.blobsChecked} blobs checked before)` : 'starts'}` +
+      `scrub ${context.jobId} ${resumed ? `continues ${where(tally)} (${tally.blobsChecked} blobs checked before)` : 'starts'}` +
         `${context.dryRun ? ', dry run' : ''}, ${rate > 0 ? `at most ${rate} bytes/s` : 'no rate limit'}`,
     );
+    const scan = contentScanOf(this.store);
     const checker = new BlobChecker({
       store: this.store,
+      scan,
       registry: this.registry,
       limit: rate > 0 ? new ByteRateLimit(rate) : null,
       signal: context.signal,
     });
-    let total = await this.registeredBlobs();
-    let saved = { blobs: tally.blobsChecked, at: Date.now() };
-    context.progress({ done: tally.blobsChecked, total, bytes: tally.bytesChecked });
-
-    const work = async (item: ScrubItem): Promise<Verdict> => {
-      const verdict = await checker.check(item);
-      if ((verdict.kind === 'corrupt' || verdict.kind === 'missing') && !context.dryRun) {
-        await this.quarantine.quarantine(item.sha256, `scrub ${context.jobId} found it ${verdict.kind}: ${verdict.detail}`);
-        this.metrics.problems.inc({ problem: verdict.kind });
-      }
-      return verdict;
-    };
-    const fold = async (item: ScrubItem, verdict: Verdict): Promise<void> => {
-      tally.add(item.sha256, verdict);
-      if (verdict.kind !== 'skipped') this.metrics.blobs.inc();
-      if (verdict.kind === 'ok' || verdict.kind === 'corrupt') this.metrics.bytes.inc(verdict.bytes);
-      if (total !== undefined && tally.blobsChecked > total) total = tally.blobsChecked;
-      context.progress({ done: tally.blobsChecked, total, bytes: tally.bytesChecked });
-      const found = verdict.kind === 'corrupt' || verdict.kind === 'missing';
-      if (found || tally.blobsChecked - saved.blobs >= this.checkpointEvery.blobs || Date.now() - saved.at >= this.checkpointEvery.ms) {
-        await context.saveCheckpoint(tally.checkpoint());
-        saved = { blobs: tally.blobsChecked, at: Date.now() };
-      }
-    };
+    const walk = new ScrubRun(tally, {
+      context,
+      scan,
+      registry: this.registry,
+      checker,
+      quarantine: this.quarantine,
+      metrics: this.metrics,
+      logger: this.logger,
+      total: await this.registeredBlobs(),
+      checkpointEvery: this.checkpointEvery,
+    });
     try {
-      await runInOrder(scrubWalk(this.store, this.registry, tally.after), { concurrency: CONCURRENCY, signal: context.signal }, work, fold);
+      await walk.run();
     } catch (error) {
-      // Stopped (a shutdown hands the job back to the queue): what was folded is a prefix of the walk, worth saving
+      // Stopped (a shutdown hands the job back to the queue): what was counted is a prefix of the walk, worth saving
       // so that the next attempt does not read it again. A save refused (the lease went elsewhere) changes nothing.
       if (context.signal.aborted) await context.saveCheckpoint(tally.checkpoint()).catch(() => undefined);
       throw error;
@@ -124,4 +112,11 @@ export class ScrubJob implements JobHandler {
       return undefined;
     }
   }
+}
+
+/** Where a resumed scrub continues, for the log. */
+function where(tally: ScrubTally): string {
+  const at = tally.position;
+  if (at.stage === 'loose') return at.after === '' ? 'with the loose blobs' : `after ${at.after}`;
+  return at.pack === '' ? 'with the first pack' : `in pack ${at.pack} after offset ${at.offset}`;
 }

@@ -1,0 +1,101 @@
+import { digestEach, PoolHasher } from '@hoard/native';
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+
+/** Waits until `bytes` more may be read (a rate limit), or throws to stop (a cancellation). */
+export type Pace = (bytes: number) => Promise<void>;
+
+/** What a stored copy's bytes hash to, and how many there were. */
+export interface StoredDigest {
+  bytes: number;
+  sha256: string;
+}
+
+/**
+ * Bytes of a stream handed to the thread pool at once: a pool round trip costs some microseconds, hashing a MiB
+ * about a millisecond.
+ */
+const BATCH = 1024 * 1024;
+
+const settle = <T>(start: (done: (error: Error | null, value: T) => void) => void) =>
+  new Promise<T>((resolve, reject) => start((error, value) => (error ? reject(error) : resolve(value))));
+
+/**
+ * Reads `stream` to its end, awaiting `pace` before each chunk is taken, and hashes it. With the native helpers the
+ * hashing runs on libuv's thread pool, a batch at a time while the next batch arrives, so that several streams are
+ * hashed on several cores and the event loop only moves buffers; without them, here. The stream is destroyed at
+ * the end, also when it or `pace` fails.
+ */
+export async function hashStream(stream: Readable, pace?: Pace): Promise<StoredDigest> {
+  try {
+    if (!PoolHasher) {
+      const hash = createHash('sha256');
+      let bytes = 0;
+      for await (const chunk of stream) {
+        const buffer = chunk as Buffer;
+        if (pace) await pace(buffer.length);
+        hash.update(buffer);
+        bytes += buffer.length;
+      }
+      return { bytes, sha256: hash.digest('hex') };
+    }
+    const hasher = new PoolHasher();
+    let bytes = 0;
+    let batch: Buffer[] = [];
+    let batched = 0;
+    let inFlight: Promise<void> = Promise.resolve();
+    const send = async () => {
+      // One update at a time per hasher: the previous batch is hashed before this one starts.
+      await inFlight;
+      const buffers = batch;
+      batch = [];
+      batched = 0;
+      inFlight = settle<void>((done) => hasher.update(buffers, (error) => done(error, undefined)));
+    };
+    try {
+      for await (const chunk of stream) {
+        const buffer = chunk as Buffer;
+        if (pace) await pace(buffer.length);
+        batch.push(buffer);
+        batched += buffer.length;
+        bytes += buffer.length;
+        if (batched >= BATCH) await send();
+      }
+      if (batched > 0) await send();
+    } finally {
+      // Nothing is left running on the pool with the hasher after this call (it is digested, or dropped).
+      await inFlight.catch(() => undefined);
+    }
+    await inFlight;
+    return { bytes, sha256: hasher.digest() };
+  } finally {
+    stream.destroy();
+  }
+}
+
+/**
+ * Reads the `size` bytes of an open file (its size when it was opened) and hashes them on the thread pool, `chunk`
+ * bytes per pool call; the bytes never enter JavaScript memory. Needs the native helpers ({@link hashesOnPool}).
+ */
+export async function hashFile(fd: number, size: number, chunk: number, pace?: Pace): Promise<StoredDigest> {
+  const hasher = new PoolHasher!();
+  let bytes = 0;
+  while (bytes < size) {
+    const want = Math.min(chunk, size - bytes);
+    if (pace) await pace(want);
+    const got = await settle<number>((done) => hasher.readFrom(fd, bytes, want, done));
+    bytes += got;
+    if (got < want) break; // cut short behind the store's back: what was read is what it holds
+  }
+  return { bytes, sha256: hasher.digest() };
+}
+
+/** The hex SHA-256 of each buffer on its own: on the thread pool with the native helpers, else here. */
+export function digestAll(buffers: Buffer[]): Promise<string[]> {
+  if (buffers.length === 0) return Promise.resolve([]);
+  if (!digestEach) return Promise.resolve(buffers.map((b) => createHash('sha256').update(b).digest('hex')));
+  return settle<string[]>((done) => digestEach!(buffers, done));
+}
+
+/** True when hashing runs on the thread pool (the native helpers are built). */
+export const hashesOnPool = PoolHasher !== null;
