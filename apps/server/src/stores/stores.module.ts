@@ -112,10 +112,8 @@ export class StoresModule implements OnModuleInit, OnApplicationShutdown {
     return {
       module: StoresModule,
       providers: [...providers, ...ports, PACKS],
-      exports: [BLOB_STORE, ...METADATA_PORTS, PACK_MAINTENANCE],
+      exports: [BLOB_STORE, UPLOAD_STORE, ...METADATA_PORTS, PACK_MAINTENANCE],
     };
-
-    return { module: StoresModule, providers: [...providers, ...ports], exports: [BLOB_STORE, UPLOAD_STORE, ...METADATA_PORTS] };
   }
 
   async onModuleInit(): Promise<void> {
