@@ -208,6 +208,21 @@ export class BlobsService {
     return { items: await this.mapper.toRecords(files), objects: all.filter((f) => f.namespace === 'bucket').map(toObjectInfo) };
   }
 
+  /**
+   * Holds stored content against garbage collection while a record of it is being written elsewhere (an object's
+   * version): claimed as an upload claims it (GC heeds the claim), so it cannot be removed until `release`.
+   * @returns the content's entry as it is now (null: GC removed it since it was stored, and it must be sent again)
+   * @throws HoardError unavailable when GC held the digest too long
+   */
+  async hold(sha256: Sha256): Promise<{ entry: BlobEntry | null; release(): void }> {
+    const claim = await this.claim(sha256);
+    const release = () =>
+      void this.collector
+        .releaseClaim(claim.id)
+        .catch((err: unknown) => this.logger.warn(`the hold on ${sha256} could not be released: ${String(err)}`));
+    return { entry: claim.entry, release };
+  }
+
   /** Claims `sha256` for an upload, waiting (a little) while garbage collection holds a mark on it. */
   private async claim(sha256: Sha256): Promise<UploadClaim> {
     const deadline = Date.now() + MARK_WAIT_MS;

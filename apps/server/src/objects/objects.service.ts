@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { bucketProblem, HoardError, LIMITS, objectMetadataProblem, ObjectInfo, Page, type Sha256 } from '@app/contracts';
+import { bucketProblem, EMPTY_SHA256, HoardError, LIMITS, objectMetadataProblem, ObjectInfo, Page, type Sha256 } from '@app/contracts';
 import { FILE_RECORD_STORE, FileRecordStore, OBJECT_RECORD_STORE, ObjectRecordStore, StoredFile } from '@app/metadata';
 import type { ByteRange } from '@app/storage';
 import type { Readable } from 'node:stream';
@@ -78,7 +78,8 @@ export class ObjectsService implements OnModuleInit, OnApplicationShutdown {
    * Stores `body` as the next version of `bucket`/`key`: names and options are checked before a byte is read, the
    * content is hashed as it streams and stored once (see ContentIntakeService), then the version is recorded.
    * @throws HoardError validation_failed (bad name or option), invalid_digest, digest_mismatch (nothing stored),
-   *   payload_too_large, gone (the content was taken down), insufficient_storage
+   *   payload_too_large, gone (the content was taken down), insufficient_storage, unavailable (garbage collection
+   *   removed the content before its version could be recorded: send it again)
    */
   async put(bucket: string, key: string, body: Readable, options: PutObjectOptions = {}): Promise<ObjectInfo> {
     let expiresAt: (storedAt: Date) => Date | null;
@@ -96,6 +97,28 @@ export class ObjectsService implements OnModuleInit, OnApplicationShutdown {
       contentLength: options.contentLength,
       clientGone: options.clientGone,
     });
+    // Held against garbage collection from here until the version that references it is recorded; GC may have
+    // removed it since it was stored only with a grace of 0 (the client then sends it again).
+    const hold = await this.blobs.hold(content.sha256 as Sha256);
+    try {
+      if (!hold.entry && content.sha256 !== EMPTY_SHA256) {
+        throw new HoardError('unavailable', `Garbage collection removed content ${content.sha256} as it was stored; send it again`, {
+          details: { sha256: content.sha256 },
+        });
+      }
+      return await this.recordVersion(bucket, key, content, options, expiresAt);
+    } finally {
+      hold.release();
+    }
+  }
+
+  private async recordVersion(
+    bucket: string,
+    key: string,
+    content: { sha256: string; size: number },
+    options: PutObjectOptions,
+    expiresAt: (storedAt: Date) => Date | null,
+  ): Promise<ObjectInfo> {
     const now = new Date();
     const [recorded] = await this.records.recordFiles(
       [

@@ -99,6 +99,7 @@ export interface GcFixture {
   packFiles: MemoryPackFiles;
   blobs: BlobsService;
   files: FilesService;
+  objects: ObjectsService;
   quarantine: QuarantineService;
   sut: GcJob;
   close(): Promise<void>;
@@ -126,18 +127,22 @@ export async function gcFixture(
     packSize: packing.packSize ?? 4096,
   });
   await store.init();
-  const settings = testSettings(overrides);
+  const dataDir = mkdtempSync(join(tmpdir(), 'hoard-fixture-'));
+  const settings = testSettings({ dataDir, ...overrides });
   const metrics = new MetricsService(metadata);
   const mapper = new FileRecordsMapper(metadata);
   const quarantine = new QuarantineService(store, metadata, metrics);
   const blobs = new BlobsService(store, metadata, metadata, metadata, settings, mapper, metrics, quarantine);
   const files = new FilesService(metadata, metadata, metadata, mapper);
+  const objects = new ObjectsService(metadata, metadata, blobs, new ContentIntakeService(blobs, settings), settings);
   const sut = new GcJob(metadata, store, store.maintenance(), quarantine, settings);
   const close = async () => {
+    await objects.onApplicationShutdown();
     await store.close();
     await metadata.close();
+    rmSync(dataDir, { recursive: true, force: true });
   };
-  return { metadata, store, loose, index, packFiles, blobs, files, quarantine, sut, close };
+  return { metadata, store, loose, index, packFiles, blobs, files, objects, quarantine, sut, close };
 }
 
 /** The keys service of a second server instance that shares the fixture's metadata store. */

@@ -178,6 +178,33 @@ describe('GcJob', () => {
       expect(await served(c.sha)).toEqual(c.bytes);
     });
 
+    it("keeps an object's content while its version is being recorded", async () => {
+      const c = content(100);
+      const recordFiles = f.metadata.recordFiles.bind(f.metadata);
+      const runs: unknown[] = [];
+      jest.spyOn(f.metadata, 'recordFiles').mockImplementationOnce(async (files, now) => {
+        runs.push(await sut().run(new FakeJobContext()));
+        return recordFiles(files, now);
+      });
+      expect(await f.objects.put('bucket', 'key', Readable.from([c.bytes]))).toMatchObject({ sha256: c.sha, size: 100 });
+      expect(runs).toEqual([expect.objectContaining({ blobs_removed: 0 })]);
+      const read = await f.objects.read('bucket', 'key');
+      expect((await drain(await read.open())).bytes).toEqual(c.bytes);
+    });
+
+    it('answers an object whose content it removed between its storing and its recording 503, recording nothing', async () => {
+      const c = content(100);
+      const hold = f.blobs.hold.bind(f.blobs);
+      jest.spyOn(f.blobs, 'hold').mockImplementationOnce(async (sha256) => {
+        await age(sha256, 100, 1000);
+        await sut().run(new FakeJobContext());
+        return hold(sha256);
+      });
+      await expect(f.objects.put('bucket', 'key', Readable.from([c.bytes]))).rejects.toMatchObject({ code: 'unavailable' });
+      await expect(f.objects.read('bucket', 'key')).rejects.toMatchObject({ code: 'not_found' });
+      expect(await f.objects.put('bucket', 'key', Readable.from([c.bytes]))).toMatchObject({ sha256: c.sha, version: 1 });
+    });
+
     it('heeds the claims of uploads under way, and not those an upload left behind an hour ago', async () => {
       const [fresh, stale] = [content(100), content(200)];
       for (const c of [fresh, stale]) await f.loose.put(c.sha, Readable.from([c.bytes]));
