@@ -59,7 +59,8 @@ export class ObjectsController {
     summary: 'Store content under a name: the next version of {bucket}/{key}',
     description: `The body is the content, streamed, with any Content-Type (kept and served back). ${PUT_OPTIONS}`,
     params: ObjectParamsSchema,
-    upload: { kind: 'raw', content: { 'application/octet-stream': binary } },
+    // An empty body is empty content, a valid object: the body is optional.
+    upload: { kind: 'raw', content: { 'application/octet-stream': binary }, optional: true },
     responses: { 201: { description: 'The new version', schema: ObjectInfoSchema } },
     errors: [410, 422],
   })
