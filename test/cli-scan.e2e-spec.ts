@@ -116,12 +116,18 @@ describe.each(WALKERS)('hoard scan against a real server (%s walker)', (walker) 
       uploaded: { files: 0 },
       new_versions: 0,
     });
-    // Besides the quick check of the server (GET /health) that every command starts with.
+    // Besides the quick check of the server (GET /health) that every command starts with, and the scan's run: opened
+    // (POST /scans) and closed (PATCH /scans/{id}) once each.
+    const runs = (text: string) =>
+      metricSum(text, 'hoard_http_requests_total', { route: '/api/v1/scans' }) +
+      metricSum(text, 'hoard_http_requests_total', { route: '/api/v1/scans/:id' });
     const api = (text: string) =>
       metricSum(text, 'hoard_http_requests_total') -
       metricSum(text, 'hoard_http_requests_total', { route: '/metrics' }) -
-      metricSum(text, 'hoard_http_requests_total', { route: '/health' });
+      metricSum(text, 'hoard_http_requests_total', { route: '/health' }) -
+      runs(text);
     expect(api(after) - api(before)).toBe(1);
+    expect(runs(after) - runs(before)).toBe(2);
     // Unchanged files are only confirmed by record id, which refreshes their last_seen_at.
     expect(
       metricSum(after, 'hoard_http_requests_total', { route: '/api/v1/files/seen' }) -
