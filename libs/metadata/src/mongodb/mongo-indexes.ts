@@ -15,6 +15,7 @@ const JOB_INDEXES: IndexDescription[] = [
   { key: { type: 1, _id: 1 }, name: 'jobs_type' },
   { key: { state: 1, _id: 1 }, name: 'jobs_state' },
 ];
+const JOB_LEASE_INDEXES: IndexDescription[] = [{ key: { job: 1, gen: -1 }, name: 'job_leases_job_gen' }];
 const SCAN_RUN_INDEXES: IndexDescription[] = [
   { key: { hostname: 1, _id: 1 }, name: 'scan_runs_host' },
   { key: { state: 1, updated_at: 1 }, name: 'scan_runs_state' },
@@ -39,6 +40,7 @@ export async function ensureMongoIndexes(db: Db): Promise<void> {
     ['files', FILE_INDEXES],
     ['api_keys', KEY_INDEXES],
     ['jobs', JOB_INDEXES],
+    ['job_leases', JOB_LEASE_INDEXES],
     ['scan_runs', SCAN_RUN_INDEXES],
     ['upload_claims', CLAIM_INDEXES],
   ] as const) {

@@ -26,7 +26,7 @@ import { MongoBlobRegistry } from './mongo-blob-registry';
 import { type BlobTouchDoc, type GcMarkDoc, MongoContentCollector, type UploadClaimDoc } from './mongo-content-collector';
 import { LIVE, mapDoc, parseObjectId, pathPrefixFilter, sumOf } from './mongo-queries';
 import { ensureMongoIndexes } from './mongo-indexes';
-import { type JobDoc, MongoJobs } from './mongo-jobs';
+import { type JobCancelDoc, type JobDoc, type JobLeaseDoc, MongoJobs } from './mongo-jobs';
 import { MongoScanRuns, type ScanRunDoc } from './mongo-scan-runs';
 import type { HostRecord, NewScanRun, ScanRunPage, ScanRunQuery, ScanRunRecord, ScanRunState, ScanRunUpdate } from '../scan-run-store';
 import { MongoPruning } from './mongo-pruning';
@@ -71,7 +71,11 @@ export class MongoMetadataStore implements MetadataStore {
       this.recorder = new MongoFileRecorder(db.collection<FileDoc>('files'));
       const marks = db.collection<GcMarkDoc>('gc_marks');
       this.registry = new MongoBlobRegistry(db.collection<BlobDoc>('blobs'), db.collection<FileDoc>('files'), marks);
-      this.jobs = new MongoJobs(db.collection<JobDoc>('jobs'));
+      this.jobs = new MongoJobs(
+        db.collection<JobDoc>('jobs'),
+        db.collection<JobLeaseDoc>('job_leases'),
+        db.collection<JobCancelDoc>('job_cancels'),
+      );
       this.pruning = new MongoPruning(db);
       this.scanRuns = new MongoScanRuns(db.collection<ScanRunDoc>('scan_runs'), db.collection<FileDoc>('files'));
       this.collector = new MongoContentCollector(
