@@ -38,7 +38,7 @@ describe('server: resumable uploads over tus (local storage)', () => {
 
   it('takes a blob from tus-js-client, cut midway by the client and resumed from the offset the server kept', async () => {
     const { data, sha } = randomContent(24 * MiB);
-    const first = await tusUpload(server.url, writer.key!, data, sha, { abortAt: 8 * MiB });
+    const first = await tusUpload(server.url, writer.key!, data, sha, { abortAt: 8 * MiB, chunkSize: 2 * MiB });
     expect(first.outcome).toBe('aborted');
     let offset = 0;
     await eventually('the server holds part of the upload', async () => {
@@ -62,7 +62,7 @@ describe('server: resumable uploads over tus (local storage)', () => {
   it('takes an object (bucket and key) from tus-js-client, cut midway and resumed: the next version, with its options', async () => {
     const { data, sha } = randomContent(20 * MiB);
     const metadata = { bucket: 'workspace', key: 'team-a/big file.bin', filetype: 'application/x-big', ttl_seconds: '86400' };
-    const first = await tusUpload(server.url, writer.key!, data, sha, { metadata, abortAt: 6 * MiB });
+    const first = await tusUpload(server.url, writer.key!, data, sha, { metadata, abortAt: 6 * MiB, chunkSize: 2 * MiB });
     expect(first.outcome).toBe('aborted');
     const second = await tusUpload(server.url, writer.key!, data, sha, { metadata, uploadUrl: first.url! });
     expect(second.outcome).toBe('success');

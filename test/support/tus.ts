@@ -20,7 +20,12 @@ export interface TusRunOptions {
   uploadUrl?: string;
   /** Bytes per PATCH (default: the whole rest in one). */
   chunkSize?: number;
-  /** Abort the run once the client has sent this many bytes of the content (the offset counted). */
+  /**
+   * Abort the run once the client has sent this many bytes of the content (the offset counted). Give a chunk size
+   * under the content's size for a sure cut: on loopback one PATCH of the whole rest can be sent before the first
+   * progress event, and the run then ends in success; with chunks it is cut at the latest when the chunk holding
+   * that offset is in.
+   */
   abortAt?: number;
   /** Called once the client has sent this many bytes (e.g. to kill the server); the run goes on. */
   onReach?: { at: number; then: () => void };
