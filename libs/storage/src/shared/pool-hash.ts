@@ -1,5 +1,7 @@
 import { digestEach, PoolHasher } from '@hoard/native';
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 
 /** Waits until `bytes` more may be read (a rate limit), or throws to stop (a cancellation). */
@@ -88,6 +90,20 @@ export async function hashFile(fd: number, size: number, chunk: number, pace?: P
     if (got < want) break; // cut short behind the store's back: what was read is what it holds
   }
   return { bytes, sha256: hasher.digest() };
+}
+
+/** Bytes read and hashed per pool call by {@link hashPath}. */
+const PATH_CHUNK = 4 * 1024 * 1024;
+
+/** Reads a whole file and hashes it: on the thread pool with the native helpers (the bytes never enter JavaScript), else streamed here. */
+export async function hashPath(path: string): Promise<StoredDigest> {
+  if (!hashesOnPool) return hashStream(createReadStream(path, { highWaterMark: 1 << 20 }));
+  const handle = await open(path, 'r');
+  try {
+    return await hashFile(handle.fd, (await handle.stat()).size, PATH_CHUNK);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** The hex SHA-256 of each buffer on its own: on the thread pool with the native helpers, else here. */

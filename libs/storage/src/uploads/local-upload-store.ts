@@ -63,6 +63,10 @@ export class LocalUploadStore extends FileStore implements UploadStore {
     });
   }
 
+  localFile(id: string): string {
+    return this.path(checkedUploadId(id));
+  }
+
   /**
    * Removes every upload created longer than the expiry ago, finished or not, and the halves a crash left (bytes
    * without metadata, or metadata without bytes) once they are as old.

@@ -42,6 +42,12 @@ export interface UploadStore extends DataStore {
   /** The bytes of a finished upload (`size` bytes), streamed. @throws the tus "not found" error */
   open(id: string): Promise<Readable>;
 
+  /**
+   * The file of this host that holds an upload's bytes, when the store keeps them in one (local files): a finished
+   * upload's file may be hashed and handed to the blob store to link in (PutOptions.adoptFile) rather than copied.
+   */
+  localFile?(id: string): string;
+
   /** Releases connections. */
   close(): Promise<void>;
 }
