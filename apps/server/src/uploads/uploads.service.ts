@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { HoardError, ROUTES, type Sha256, TUS_VERSION } from '@app/contracts';
 import type { KeyRecord } from '@app/metadata';
-import { digestMismatch, hashPath, hasExpired, isUploadId, UPLOAD_STORE, UploadStore } from '@app/storage';
+import { digestMismatch, hasExpired, isUploadId, UPLOAD_STORE, UploadStore } from '@app/storage';
 import { EVENTS, Upload } from '@tus/utils';
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -191,16 +191,13 @@ export class UploadsService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * A finished upload of at least ADOPT_FROM bytes that the upload store keeps in a local file: the file, read back
-   * and hashed on the thread pool, so that a local blob store can link it in (one read) instead of copying it (a read
-   * and a write). Undefined otherwise, or when the file cannot be read or no longer holds `size` bytes: the copy then
-   * decides.
+   * A finished upload of at least ADOPT_FROM bytes that the upload store keeps in a local file: the file and its
+   * digest, so that a local blob store can link it in instead of copying it (a read and a write). Undefined otherwise.
    */
   private async hashedLocalFile(id: string, size: number): Promise<{ file: string; sha256: Sha256 } | undefined> {
-    if (size < ADOPT_FROM || !this.store.localFile) return undefined;
-    const file = this.store.localFile(id);
-    const hashed = await hashPath(file).catch(() => undefined);
-    return hashed?.bytes === size ? { file, sha256: hashed.sha256 as Sha256 } : undefined;
+    if (size < ADOPT_FROM || !this.store.finishedFile) return undefined;
+    const finished = await this.store.finishedFile(id, size);
+    return finished && { file: finished.file, sha256: finished.sha256 as Sha256 };
   }
 
   /**
