@@ -111,7 +111,7 @@ describeOnMinio('server: resumable uploads over tus on S3 (MinIO)', 'the tus-on-
     });
   });
 
-  it('keeps the offset across a kill -9: the restarted server continues from the parts S3 holds', async () => {
+  it('keeps the offset of the parts S3 holds across a kill -9: the restarted server continues from there', async () => {
     const bucket = `tus-${process.pid}-${++buckets}`;
     const first = await startServer({ env: s3Env(bucket) });
     const { data, sha } = randomContent(24 * MiB);
@@ -130,7 +130,11 @@ describeOnMinio('server: resumable uploads over tus on S3 (MinIO)', 'the tus-on-
     try {
       const writer = new Http(second.url, second.adminKey);
       const offset = Number((await writer.head(new URL(run.url!).pathname, { headers: TUS })).header('upload-offset'));
-      expect(offset).toBeGreaterThanOrEqual(12 * MiB);
+      // The parts S3 completed hold (8 MiB parts: the first one at least). The tail of acknowledged bytes shorter than
+      // a part may be gone: tus's S3 store takes it out of the bucket when the next PATCH starts, to send it with that
+      // PATCH's bytes as a part, so a kill in between loses it. The offset is then smaller, never larger.
+      expect(offset).toBeGreaterThanOrEqual(8 * MiB);
+      expect(offset).toBeLessThanOrEqual(13 * MiB);
       const resumed = await tusUpload(second.url, second.adminKey, data, sha, { uploadUrl: run.url!, chunkSize: 6 * MiB });
       expect([resumed.outcome, resumed.startedAt, resumed.sent]).toEqual(['success', offset, data.length - offset]);
       expect((await writer.get(`/api/v1/blobs/${sha}`)).body.equals(data)).toBe(true);

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Upload } from 'tus-js-client';
 import { holdRequest, head as requestHead, until } from './support/raw-http';
-import { expectError, expectStatus, Http, randomContent } from './support/http';
+import { expectError, expectStatus, Http, randomContent, sha256 } from './support/http';
 import { RunningServer, startServer } from './support/server';
 import { tusUpload } from './support/tus';
 
@@ -79,17 +79,22 @@ describe('server: resumable uploads over tus (local storage)', () => {
     expect(uploadFiles(server.dataDir)).toEqual([]);
   });
 
-  it('answers the last PATCH of bytes that do not match 422 digest_mismatch: nothing visible, the upload discarded', async () => {
-    const { sha } = randomContent(16);
-    const other = randomContent(3 * MiB).data;
-    const run = await tusUpload(server.url, writer.key!, other, sha);
-    expect(run.outcome).toBe('error');
-    expect(run.status).toBe(422);
-    expect(JSON.parse(run.body!).error.code).toBe('digest_mismatch');
-    expect((await admin.get(`/api/v1/blobs/${sha}`)).status).toBe(404);
-    expect((await writer.head(new URL(run.url!).pathname, { headers: TUS })).status).toBe(404);
-    expect(uploadFiles(server.dataDir)).toEqual([]);
-  });
+  // 3 MiB is copied into the store; 17 MiB is hashed in place and would be linked in (16 MiB and more).
+  it.each([3, 17])(
+    'answers the last PATCH of %i MiB of bytes that do not match 422 digest_mismatch: nothing visible, the upload discarded',
+    async (mib) => {
+      const { sha } = randomContent(16);
+      const other = randomContent(mib * MiB).data;
+      const run = await tusUpload(server.url, writer.key!, other, sha);
+      expect(run.outcome).toBe('error');
+      expect(run.status).toBe(422);
+      expect(JSON.parse(run.body!).error.code).toBe('digest_mismatch');
+      expect((await admin.get(`/api/v1/blobs/${sha}`)).status).toBe(404);
+      expect((await admin.get(`/api/v1/blobs/${sha256(other)}`)).status).toBe(404);
+      expect((await writer.head(new URL(run.url!).pathname, { headers: TUS })).status).toBe(404);
+      expect(uploadFiles(server.dataDir)).toEqual([]);
+    },
+  );
 
   it('terminates an upload: its bytes go, it answers 404 afterwards', async () => {
     const { data, sha } = randomContent(8 * MiB);

@@ -26,6 +26,14 @@ export interface PutOptions {
    * loose store, one S3 HEAD per new blob).
    */
   unregistered?: boolean;
+  /**
+   * A file on this host holding exactly the body's bytes, whose digest the caller computed from those very bytes (it
+   * hashed them as it wrote them, or read them back): a store on the same file system may take the file in by a hard
+   * link instead of copying the body. It flushes the file first, makes it read-only and never writes to it; the
+   * caller must not write to it either, and removes only its own name for it. A store that cannot link it (another
+   * file system, S3, memory, content small enough to pack) reads the body as usual.
+   */
+  adoptFile?: string;
 }
 
 export interface PutResult {

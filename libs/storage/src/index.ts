@@ -5,4 +5,5 @@ export * from './packs';
 export * from './uploads';
 export * from './content-scan';
 export * from './content-scan-of';
-export { digestAll, hashesOnPool, hashStream } from './shared/pool-hash';
+export { digestAll, hashesOnPool, hashPath, hashStream } from './shared/pool-hash';
+export { digestMismatch } from './shared/store-errors';

@@ -66,10 +66,18 @@ export class BlobsService {
    * @param contentLength the declared length, when the client sent one
    * @param clientGone whether the client went away before sending its whole body: an upload cut that way is counted
    *   as `aborted`, not as a bad request
+   * @param adoptFile a file of this host holding exactly the body, hashed by the caller from its bytes: a local store
+   *   may link it in instead of copying the body (see PutOptions.adoptFile)
    * @throws HoardError gone (taken down), payload_too_large, digest_mismatch, insufficient_storage, unavailable (GC
    *   held the digest too long), …
    */
-  async put(sha256: Sha256, body: Readable, contentLength?: number, clientGone: () => boolean = () => false): Promise<PutBlobResponse> {
+  async put(
+    sha256: Sha256,
+    body: Readable,
+    contentLength?: number,
+    clientGone: () => boolean = () => false,
+    adoptFile?: string,
+  ): Promise<PutBlobResponse> {
     const maxBytes = this.settings.maxBlobBytes;
     if (contentLength !== undefined && contentLength > maxBytes) {
       body.resume();
@@ -90,7 +98,12 @@ export class BlobsService {
       refresh.unref();
       let result;
       try {
-        result = await this.store.put(sha256, handOver(), { maxBytes, expectedSize: contentLength, unregistered: entry === undefined });
+        result = await this.store.put(sha256, handOver(), {
+          maxBytes,
+          expectedSize: contentLength,
+          unregistered: entry === undefined,
+          adoptFile,
+        });
       } catch (err) {
         const code = err instanceof HoardError ? err.code : 'error';
         this.metrics.blobUploads.inc({ result: code === 'invalid_request' && clientGone() ? 'aborted' : code });

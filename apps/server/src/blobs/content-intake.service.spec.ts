@@ -1,5 +1,5 @@
 import { HoardError } from '@app/contracts';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { content, ServiceFixture, serviceFixture } from '../testing/service-fixtures';
@@ -39,6 +39,21 @@ describe('ContentIntakeService', () => {
       expect(await sut.store(Readable.from(chunks), { contentLength: size })).toEqual({ sha256: sha, size, created: true });
       expect(await sut.store(Readable.from(chunks))).toEqual({ sha256: sha, size, created: false });
     }
+    expect(spool()).toEqual([]);
+  });
+
+  it('hands a spooled body to the store as a file it may link in, with the digest computed as it was spooled', async () => {
+    const { bytes, sha } = content(700_000);
+    const given: Array<{ adoptFile?: string; spooled: Buffer | null }> = [];
+    const put = f.store.put.bind(f.store);
+    jest.spyOn(f.store, 'put').mockImplementation((digest, body, options) => {
+      given.push({ adoptFile: options?.adoptFile, spooled: options?.adoptFile ? readFileSync(options.adoptFile) : null });
+      return put(digest, body, options);
+    });
+    expect(await sut.store(Readable.from([bytes]))).toEqual({ sha256: sha, size: 700_000, created: true });
+    expect(given).toHaveLength(1);
+    expect(given[0].adoptFile).toMatch(new RegExp(`^${join(f.settings.dataDir, 'spool')}/`));
+    expect(given[0].spooled!.equals(bytes)).toBe(true);
     expect(spool()).toEqual([]);
   });
 

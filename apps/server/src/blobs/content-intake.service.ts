@@ -21,6 +21,8 @@ export interface IntakeOptions {
   contentLength?: number;
   /** Whether the client went away before its whole body had arrived. */
   clientGone?: () => boolean;
+  /** A file of this host holding exactly the body, hashed from its bytes to `sha256` (see BlobsService.put). */
+  adoptFile?: string;
 }
 
 /**
@@ -28,7 +30,8 @@ export interface IntakeOptions {
  * it arrives, then stored once through the one verified path of content by digest ({@link BlobsService.put}: dedup
  * with everything else, packs for small content, takedowns). The store names content by its digest before it
  * writes, so a body whose digest is learnt only at its end is held until then: in memory up to 64 KiB, else in a
- * spool file under `<data dir>/spool` (mode 0600, removed whatever happens, leftovers of a crash removed at start).
+ * spool file under `<data dir>/spool` (mode 0600, removed whatever happens, leftovers of a crash removed at start),
+ * which a local store on the same file system then takes in by a hard link: the content is written once.
  * A body sent with its digest needs neither: it goes to the store as it arrives.
  */
 @Injectable()
@@ -60,7 +63,7 @@ export class ContentIntakeService implements OnModuleInit {
    */
   async store(body: Readable, options: IntakeOptions = {}): Promise<PutBlobResponse> {
     const maxBytes = this.settings.maxBlobBytes;
-    if (options.sha256) return this.blobs.put(options.sha256, body, options.contentLength, options.clientGone);
+    if (options.sha256) return this.blobs.put(options.sha256, body, options.contentLength, options.clientGone, options.adoptFile);
     if (options.contentLength !== undefined && options.contentLength > maxBytes) {
       body.resume();
       throw new HoardError('payload_too_large', `the body is larger than the limit of ${maxBytes} bytes`, { details: { maxBytes } });
@@ -78,8 +81,9 @@ export class ContentIntakeService implements OnModuleInit {
       await pipeline(head.rest, meter, createWriteStream(spool, { mode: 0o600, highWaterMark: 1 << 20 })).catch((error: unknown) => {
         throw intakeFailure(error);
       });
+      // The spool file is the content, hashed as it was written: a local store links it in rather than copy it.
       const content = createReadStream(spool, { highWaterMark: 1 << 20 });
-      return await this.blobs.put(meter.digest(), content, meter.bytes);
+      return await this.blobs.put(meter.digest(), content, meter.bytes, undefined, spool);
     } finally {
       await rm(spool, { force: true }).catch((error: unknown) =>
         this.logger.error(`spool file ${spool} was not removed: ${String(error)}`),

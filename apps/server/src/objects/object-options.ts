@@ -19,6 +19,8 @@ export interface PutObjectOptions {
   contentLength?: number;
   /** Whether the client went away before its whole body had arrived (an upload cut short is counted as aborted). */
   clientGone?: () => boolean;
+  /** A file of this host holding exactly the body, hashed to `sha256` from its bytes (see BlobsService.put). */
+  adoptFile?: string;
 }
 
 /** One option as it arrived: its name as the sender wrote it (for errors), the option it is, its value. */

@@ -96,6 +96,7 @@ export class ObjectsService implements OnModuleInit, OnApplicationShutdown {
       sha256: options.sha256,
       contentLength: options.contentLength,
       clientGone: options.clientGone,
+      adoptFile: options.adoptFile,
     });
     // Held against garbage collection from here until the version that references it is recorded; GC may have
     // removed it since it was stored only with a grace of 0 (the client then sends it again).

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { HoardError, ROUTES, TUS_VERSION } from '@app/contracts';
+import { HoardError, ROUTES, type Sha256, TUS_VERSION } from '@app/contracts';
 import type { KeyRecord } from '@app/metadata';
-import { hasExpired, isUploadId, UPLOAD_STORE, UploadStore } from '@app/storage';
+import { digestMismatch, hasExpired, isUploadId, UPLOAD_STORE, UploadStore } from '@app/storage';
 import { EVENTS, Upload } from '@tus/utils';
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -45,6 +45,9 @@ function ownerTag(key: KeyRecord): string {
  * mismatch answers `422` and discards the upload). A finished upload whose server died before storing it is
  * stored by the next `HEAD` of it. Unfinished uploads expire, and a sweep removes their bytes.
  */
+/** Finished uploads from this size on are handed to the blob store as a file to link in (smaller ones are copied: cheap, and maybe packed). */
+const ADOPT_FROM = 16 * 1024 * 1024;
+
 @Injectable()
 export class UploadsService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Uploads');
@@ -163,12 +166,20 @@ export class UploadsService implements OnModuleInit, OnModuleDestroy {
     try {
       const target = uploadTarget(upload.metadata);
       const size = upload.size ?? 0;
+      const local = await this.hashedLocalFile(upload.id, size);
+      const named = target.kind === 'blob' ? target.sha256 : target.options.sha256;
+      if (local && named !== undefined && named !== local.sha256) throw digestMismatch(named, local.sha256);
       const body = size === 0 ? Readable.from([]) : await this.store.open(upload.id);
       if (target.kind === 'blob') {
-        const stored = await this.blobs.put(target.sha256, body, size);
+        const stored = await this.blobs.put(target.sha256, body, size, undefined, local?.file);
         return { 'X-Hoard-Sha256': stored.sha256 };
       }
-      const object = await this.objects.put(target.bucket, target.key, body, { ...target.options, contentLength: size });
+      const object = await this.objects.put(target.bucket, target.key, body, {
+        ...target.options,
+        contentLength: size,
+        sha256: local?.sha256 ?? target.options.sha256,
+        adoptFile: local?.file,
+      });
       return { 'X-Hoard-Sha256': object.sha256, 'X-Hoard-Version': String(object.version) };
     } catch (error) {
       const failure = errorOfTus(error);
@@ -177,6 +188,16 @@ export class UploadsService implements OnModuleInit, OnModuleDestroy {
     } finally {
       release();
     }
+  }
+
+  /**
+   * A finished upload of at least ADOPT_FROM bytes that the upload store keeps in a local file: the file and its
+   * digest, so that a local blob store can link it in instead of copying it (a read and a write). Undefined otherwise.
+   */
+  private async hashedLocalFile(id: string, size: number): Promise<{ file: string; sha256: Sha256 } | undefined> {
+    if (size < ADOPT_FROM || !this.store.finishedFile) return undefined;
+    const finished = await this.store.finishedFile(id, size);
+    return finished && { file: finished.file, sha256: finished.sha256 as Sha256 };
   }
 
   /**

@@ -1,11 +1,12 @@
 import { chmodSync, linkSync, mkdirSync, unlinkSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PutOptions } from '../blob-store';
 import { classifyPutFailure, digestMismatch, hasErrno, storeUnavailable } from '../shared/store-errors';
 import { fsyncDir } from './fs-utils';
-import { TempBlobFile, TempFileMismatch } from './temp-blob-file';
+import { BLOB_MODE, TempBlobFile, TempFileMismatch } from './temp-blob-file';
 
 /** Reads and writes move in 1 MiB pieces: few syscalls, bounded memory. */
 export const IO_CHUNK = 1 << 20;
@@ -64,6 +65,44 @@ export async function writeNewBlob(
   }
 }
 
+/**
+ * Takes in `file`, which the caller says holds content `sha` (see PutOptions.adoptFile), by a hard link instead of a
+ * copy: its size is checked against the options, it is flushed and made read-only, then linked into place as
+ * `writeNewBlob` links its temporary file (atomic, never replacing). The body is not read. Null when the file is on
+ * another file system than the store: the caller then writes the body as usual.
+ */
+export async function adoptBlobFile(
+  target: BlobWriterTarget,
+  file: string,
+  sha: string,
+  body: Readable,
+  options: PutOptions,
+): Promise<{ size: number; created: boolean } | null> {
+  let size: number;
+  try {
+    const handle = await open(file, 'r');
+    try {
+      size = (await handle.stat()).size;
+      if (options.maxBytes !== undefined && size > options.maxBytes) throw new RangeError('too large');
+      if (options.expectedSize !== undefined && size !== options.expectedSize) throw new RangeError('size');
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    chmodSync(file, BLOB_MODE);
+  } catch (error) {
+    throw storeUnavailable('adopt', error);
+  }
+  try {
+    const created = await link(target, file, sha);
+    body.destroy();
+    return { size, created };
+  } catch (error) {
+    if (hasErrno(error, 'EXDEV')) return null;
+    throw error;
+  }
+}
+
 /** Links the sealed temporary file into place (never replacing) and makes the link durable. */
 async function link(target: BlobWriterTarget, tmp: string, sha: string): Promise<boolean> {
   const prefix = sha.slice(0, 2);
@@ -84,6 +123,8 @@ async function link(target: BlobWriterTarget, tmp: string, sha: string): Promise
     return true;
   } catch (error) {
     if (hasErrno(error, 'EEXIST')) return false;
+    // A file on another file system (only an adopted one can be): the caller copies it instead.
+    if (hasErrno(error, 'EXDEV')) throw error;
     throw storeUnavailable('commit', error);
   }
 }

@@ -39,6 +39,37 @@ describe('LocalFsBlobStore', () => {
     expect(tmpEntries()).toEqual([]);
   });
 
+  it('takes in a file it is given for the body by a hard link: flushed, read-only, never replacing a stored blob', async () => {
+    const { bytes, sha } = randomBlob(300_000);
+    const given = join(root, 'spooled');
+    writeFileSync(given, bytes, { mode: 0o600 });
+    const body = streamOf(bytes);
+    expect(await sut.put(sha, body, { expectedSize: bytes.length, adoptFile: given })).toEqual({
+      sha256: sha,
+      size: 300_000,
+      created: true,
+    });
+    const blob = statSync(join(root, 'blobs', sha.slice(0, 2), sha));
+    expect([blob.ino, blob.nlink, blob.mode & 0o777]).toEqual([statSync(given).ino, 2, 0o400]);
+    expect(body.destroyed).toBe(true);
+    rmSync(given);
+    expect(Buffer.concat(await collect<Buffer>(await sut.read(sha))).equals(bytes)).toBe(true);
+
+    const again = join(root, 'spooled-again');
+    writeFileSync(again, bytes);
+    expect(await sut.put(sha, streamOf(bytes), { adoptFile: again })).toEqual({ sha256: sha, size: 300_000, created: false });
+    expect(statSync(join(root, 'blobs', sha.slice(0, 2), sha)).nlink).toBe(1);
+    expect(tmpEntries()).toEqual([]);
+  });
+
+  it('refuses a file it is given whose size is not the declared one, storing nothing', async () => {
+    const { bytes, sha } = randomBlob(1000);
+    const given = join(root, 'spooled');
+    writeFileSync(given, bytes);
+    await expect(sut.put(sha, streamOf(bytes), { expectedSize: 999, adoptFile: given })).rejects.toMatchObject({ code: 'unavailable' });
+    expect(await sut.stat(sha)).toBeNull();
+  });
+
   it('removes temporary leftovers of a crash on init', async () => {
     writeFileSync(join(root, 'blobs', '.tmp', `${'a'.repeat(64)}.0123456789abcdef`), 'half an upload');
     mkdirSync(join(root, 'blobs', '.tmp', 'odd-dir'));

@@ -12,7 +12,7 @@ import { blobNotFound, hasErrno, storeUnavailable } from '../shared/store-errors
 import { hashesOnPool, hashFile, hashStream, type Pace, type StoredDigest } from '../shared/pool-hash';
 import { PutDriver, verifiedPut } from '../shared/verified-put';
 import { fsyncDir, isMissing, readNames } from './fs-utils';
-import { DIR_MODE, IO_CHUNK, writeNewBlob } from './local-blob-writer';
+import { adoptBlobFile, DIR_MODE, IO_CHUNK, writeNewBlob } from './local-blob-writer';
 
 /**
  * Blobs under 64 KiB are written through the page cache, so reading them back costs little: a cold scan of the bench's
@@ -88,7 +88,8 @@ export class LocalFsBlobStore implements BlobStore {
 
   private readonly putDriver: PutDriver = {
     holds: async (sha) => this.exists(this.blobPath(sha.slice(0, 2), sha)),
-    writeNew: (sha, body, options) =>
+    writeNew: async (sha, body, options) =>
+      (options.adoptFile !== undefined ? await adoptBlobFile(this.writer, options.adoptFile, sha, body, options) : null) ??
       writeNewBlob(this.writer, join(this.tmpDir, `${sha}.${this.tmpTag}${++this.tmpSeq}`), sha, body, options),
   };
 

@@ -1,6 +1,8 @@
 import { digestEach, PoolHasher } from '@hoard/native';
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { type Readable, Transform, type TransformCallback } from 'node:stream';
 
 /** Waits until `bytes` more may be read (a rate limit), or throws to stop (a cancellation). */
 export type Pace = (bytes: number) => Promise<void>;
@@ -88,6 +90,73 @@ export async function hashFile(fd: number, size: number, chunk: number, pace?: P
     if (got < want) break; // cut short behind the store's back: what was read is what it holds
   }
   return { bytes, sha256: hasher.digest() };
+}
+
+/**
+ * A digest kept up as bytes pass by, across several streams in a row (the PATCHes of one upload): each `tap()` is a
+ * transform that passes its bytes on unchanged and hashes them in order, on the thread pool with the native helpers
+ * (a batch at a time while the next one arrives: at most two batches held), else here. `digest()` once, at the end.
+ */
+export class RunningDigest {
+  /** Bytes hashed so far (each tap's flush waits until its bytes are). */
+  bytes = 0;
+  private readonly hasher = PoolHasher ? new PoolHasher() : null;
+  private readonly hash = PoolHasher ? null : createHash('sha256');
+  private batch: Buffer[] = [];
+  private batched = 0;
+  private inFlight: Promise<void> = Promise.resolve();
+
+  tap(): Transform {
+    return new Transform({
+      transform: (chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) => {
+        this.bytes += chunk.length;
+        if (this.hash) {
+          this.hash.update(chunk);
+          callback(null, chunk);
+          return;
+        }
+        this.batch.push(chunk);
+        this.batched += chunk.length;
+        if (this.batched < BATCH) callback(null, chunk);
+        else this.send().then(() => callback(null, chunk), callback);
+      },
+      flush: (callback: TransformCallback) => {
+        this.send()
+          .then(() => this.inFlight)
+          .then(() => callback(), callback);
+      },
+    });
+  }
+
+  async digest(): Promise<string> {
+    await this.inFlight;
+    return this.hasher ? this.hasher.digest() : this.hash!.digest('hex');
+  }
+
+  /** Waits for the batch being hashed, then starts hashing the one gathered. */
+  private async send(): Promise<void> {
+    await this.inFlight;
+    if (this.batched === 0 || !this.hasher) return;
+    const buffers = this.batch;
+    this.batch = [];
+    this.batched = 0;
+    const hasher = this.hasher;
+    this.inFlight = settle<void>((done) => hasher.update(buffers, (error) => done(error, undefined)));
+  }
+}
+
+/** Bytes read and hashed per pool call by {@link hashPath}. */
+const PATH_CHUNK = 4 * 1024 * 1024;
+
+/** Reads a whole file and hashes it: on the thread pool with the native helpers (the bytes never enter JavaScript), else streamed here. */
+export async function hashPath(path: string): Promise<StoredDigest> {
+  if (!hashesOnPool) return hashStream(createReadStream(path, { highWaterMark: 1 << 20 }));
+  const handle = await open(path, 'r');
+  try {
+    return await hashFile(handle.fd, (await handle.stat()).size, PATH_CHUNK);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** The hex SHA-256 of each buffer on its own: on the thread pool with the native helpers, else here. */

@@ -3,9 +3,10 @@ import { ERRORS, Upload } from '@tus/utils';
 import { createReadStream, mkdirSync } from 'node:fs';
 import { chmod, open, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { isMissing, readNames } from '../local/fs-utils';
-import { checkedUploadId, hasExpired, isUploadId, UPLOAD_EXTENSIONS, UploadStore } from './upload-store';
+import { hashPath, RunningDigest } from '../shared/pool-hash';
+import { checkedUploadId, type FinishedFile, hasExpired, isUploadId, UPLOAD_EXTENSIONS, UploadStore } from './upload-store';
 
 export interface LocalUploadStoreOptions {
   /** The directory of the uploads (`<data>/uploads`): one file of bytes and one `.json` of metadata each. */
@@ -14,12 +15,21 @@ export interface LocalUploadStoreOptions {
   expiryMs: number;
 }
 
+/** Running digests kept at most: one per upload in progress (each holds at most two 1 MiB batches while it hashes). */
+const MAX_RUNNING = 1024;
+
 /**
  * Unfinished uploads as files in one directory (tus's FileStore): an upload's offset is its file's size, so it
  * survives any restart. Each write is flushed to the disk before its offset is acknowledged.
  */
 export class LocalUploadStore extends FileStore implements UploadStore {
   readonly kind = 'local';
+  /**
+   * The digests of uploads whose bytes all arrived, in order, through this instance since their first byte: kept up
+   * as each PATCH is written, so that a finished upload needs no second read. Dropped on any gap, failure or removal
+   * (the file is then hashed back at the end); at most MAX_RUNNING are kept.
+   */
+  private readonly running = new Map<string, RunningDigest>();
 
   constructor(options: LocalUploadStoreOptions) {
     super({ directory: options.directory, expirationPeriodInMilliseconds: options.expiryMs });
@@ -35,7 +45,23 @@ export class LocalUploadStore extends FileStore implements UploadStore {
   }
 
   override async write(body: Readable, id: string, offset: number): Promise<number> {
-    const end = await super.write(body, checkedUploadId(id), offset);
+    checkedUploadId(id);
+    let digest = this.running.get(id);
+    this.running.delete(id);
+    if (offset === 0) digest = new RunningDigest();
+    if (digest?.bytes !== offset) digest = undefined;
+    let source = body;
+    if (digest) {
+      // Through a pipeline, so that a body cut short fails the write as it would without the tap (its error is the write's).
+      const tap = digest.tap();
+      pipeline(body, tap, () => undefined);
+      source = tap;
+    }
+    const end = await super.write(source, id, offset);
+    if (digest?.bytes === end) {
+      this.running.set(id, digest);
+      if (this.running.size > MAX_RUNNING) this.running.delete(this.running.keys().next().value!);
+    }
     // The offset answered to the client must still hold after a crash of the machine.
     const file = await open(this.path(id), 'r+');
     try {
@@ -51,7 +77,16 @@ export class LocalUploadStore extends FileStore implements UploadStore {
   }
 
   override async remove(id: string): Promise<void> {
+    this.running.delete(id);
     return super.remove(checkedUploadId(id));
+  }
+
+  async finishedFile(id: string, size: number): Promise<FinishedFile | undefined> {
+    const file = this.path(checkedUploadId(id));
+    const running = this.running.get(id);
+    this.running.delete(id);
+    const hashed = running?.bytes === size ? { bytes: size, sha256: await running.digest() } : await hashPath(file).catch(() => undefined);
+    return hashed?.bytes === size ? { file, sha256: hashed.sha256 } : undefined;
   }
 
   async open(id: string): Promise<Readable> {

@@ -42,8 +42,22 @@ export interface UploadStore extends DataStore {
   /** The bytes of a finished upload (`size` bytes), streamed. @throws the tus "not found" error */
   open(id: string): Promise<Readable>;
 
+  /**
+   * When the store keeps an upload's bytes in a file of this host (local files): that file of a finished upload of
+   * `size` bytes with the digest of its bytes (kept up as they were written, or read back and hashed), so that the
+   * blob store may link it in (PutOptions.adoptFile) rather than copy it. Undefined when it no longer holds `size`
+   * bytes or cannot be read: the upload is then copied (`open`), which decides.
+   */
+  finishedFile?(id: string, size: number): Promise<FinishedFile | undefined>;
+
   /** Releases connections. */
   close(): Promise<void>;
+}
+
+/** A finished upload's file and the digest of its bytes. */
+export interface FinishedFile {
+  file: string;
+  sha256: string;
 }
 
 /** True when `created` (an upload's ISO creation time) is longer than `expiryMs` ago; never when expiry is off. */
