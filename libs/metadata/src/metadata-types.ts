@@ -116,6 +116,12 @@ export interface KeyRecord {
   id: string;
   name: string;
   scopes: Scope[];
+  /**
+   * The tenants the key is limited to: the hosts and the buckets it alone may see. Both empty: not limited. Either
+   * not empty: limited to exactly these (a key naming only hostnames sees no bucket).
+   */
+  hostnames: string[];
+  buckets: string[];
   /** Hex SHA-256 of the secret; the secret itself is never stored. */
   hash: string;
   created_at: Date;

@@ -193,6 +193,8 @@ export class SqliteMetadataStore implements MetadataStore {
         id: key.id,
         name: key.name,
         scopes: JSON.stringify(key.scopes),
+        hostnames: JSON.stringify(key.hostnames),
+        buckets: JSON.stringify(key.buckets),
         hash: key.hash,
         created_at: key.created_at.getTime(),
         expires_at: fromDate(key.expires_at),
