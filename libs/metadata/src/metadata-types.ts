@@ -64,6 +64,8 @@ export interface FileQuery {
   /** Whose records (default `host`): a listing never mixes a host's files with a bucket's objects. */
   namespace?: RecordNamespace;
   hostname?: string;
+  /** Only records of these hostnames (or buckets); with `hostname` too, both must hold. Empty: none. */
+  hostnames?: readonly string[];
   /**
    * In the `host` namespace a directory or a file (no pattern semantics): `/a/b` matches `/a/b` and `/a/b/…`, not
    * `/a/bc`; with a trailing `/` only what is under it. In the `bucket` namespace a plain string prefix of the key, as

@@ -6,3 +6,4 @@ export * from './uploads';
 export * from './content-scan';
 export * from './content-scan-of';
 export { digestAll, hashesOnPool, hashStream } from './shared/pool-hash';
+export { verifyBody } from './shared/verify-body';
