@@ -227,7 +227,7 @@ describe('server: offline key administration (npm run keys)', () => {
     let server = await startServer({ dataDir });
     try {
       const me = await new Http(server.url, secret).get('/api/v1/keys/me');
-      expect(me.json()).toEqual({ id: keys[0].id, name: 'ops', scopes: ['read', 'write'] });
+      expect(me.json()).toEqual({ id: keys[0].id, name: 'ops', scopes: ['read', 'write'], hostnames: [], buckets: [] });
     } finally {
       expect(await server.stop()).toBe(0);
     }

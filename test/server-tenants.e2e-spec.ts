@@ -1,3 +1,4 @@
+import { cliHome, runCli } from './support/cli';
 import { blobFilesOnDisk, expectError, expectStatus, Http, HttpResult, randomContent } from './support/http';
 import { LOOSE_BLOBS, RunningServer, startServer } from './support/server';
 
@@ -198,4 +199,52 @@ describe.each([
       expect((await admin.post('/api/v1/blobs/missing', { sha256: [content.sha] })).json()).toEqual({ missing: [] });
     });
   }
+});
+
+describe('cli: keys limited to tenants', () => {
+  let server: RunningServer;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    server = await startServer();
+    env = { ...cliHome(), HOARD_URL: server.url, HOARD_API_KEY: server.adminKey };
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('creates a key limited to repeated --hostname and --bucket, lists its tenants, logs in with it and works there only', async () => {
+    const created = await runCli(
+      ['keys', 'create', '--name', 'lab', '--scope', 'write', '--hostname', 'lab-a', '--hostname=lab-c', '--bucket', 'bkt-a', '--json'],
+      env,
+    );
+    expect(created.code).toBe(0);
+    const key = JSON.parse(created.stdout);
+    expect(key).toMatchObject({ name: 'lab', scopes: ['write'], hostnames: ['lab-a', 'lab-c'], buckets: ['bkt-a'] });
+
+    const listed = await runCli(['keys', 'ls'], env);
+    expect(listed.stdout).toMatch(/lab\s+write\s+host:lab-a,host:lab-c,bucket:bkt-a\s/);
+    expect(listed.stdout).toMatch(/bootstrap-admin\s+admin\s+all tenants\s/);
+
+    const admin = await runCli(['keys', 'create', '--name', 'x', '--scope', 'admin', '--hostname', 'lab-a'], env);
+    expect([admin.code, admin.stderr.trim()]).toEqual([
+      2,
+      'hoard: an admin key cannot be limited to tenants: give it no hostnames or buckets, or give the limited key read or write',
+    ]);
+
+    const lab = { ...env, HOARD_API_KEY: undefined, HOARD_HOSTNAME: 'lab-a' };
+    const login = await runCli(['login', '--api-key-file', '-'], lab, false, { input: `${key.key}\n` });
+    expect(login.code).toBe(0);
+    expect(login.stderr).toContain('as "lab" (write, limited to host lab-a, host lab-c, bucket bkt-a)');
+    const stats = await runCli(['stats', '--json'], lab);
+    expect([stats.code, JSON.parse(stats.stdout)]).toEqual([0, expect.objectContaining({ files: 0, hosts: 0 })]);
+    const elsewhere = await runCli(['objects', 'ls', 'bkt-b'], lab);
+    expect(elsewhere.code).toBe(0);
+    const put = await runCli(['put', 'bkt-b/k', '-'], lab, false, { input: 'x' });
+    expect(put.code).not.toBe(0);
+    expect(put.stderr).toContain(
+      'the API key may not write there: this key is limited to its tenants, and bucket "bkt-b" is not one of them',
+    );
+  });
 });

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { HoardError, KeyInfo, Scope } from '@app/contracts';
-import { collect, scopeList } from './option-parsers';
+import { collect, everyValueOf, scopeList } from './option-parsers';
 import { commandContext } from '../io/command-context';
 import { runAction } from '../ui/error-printer';
 import { renderTable } from '../ui/table';
@@ -35,11 +35,14 @@ export function keysCommand(): Command {
         if (expires && Number.isNaN(expires.getTime())) throw new HoardError('invalid_request', `--expires ${flags.expires} is not a time`);
         const api = await connect();
         try {
+          // The program takes --hostname too (this host's name): its values are read as given, else the environment's.
+          const given = everyValueOf(cmd, '--hostname');
+          const hostnames = given.length > 0 ? given : flags.hostname;
           const created = await api.createKey({
             name: flags.name,
             scopes: [...new Set(flags.scope)],
             expires_at: expires?.toISOString(),
-            ...(flags.hostname ? { hostnames: [...new Set(flags.hostname)] } : {}),
+            ...(hostnames ? { hostnames: [...new Set(hostnames)] } : {}),
             ...(flags.bucket ? { buckets: [...new Set(flags.bucket)] } : {}),
           });
           out.result(created, () => `${created.key}\n`);
