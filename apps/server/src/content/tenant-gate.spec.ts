@@ -145,6 +145,16 @@ describe('TenantGate and the services that ask it', () => {
       expect(await f.blobs.put(c.sha, body(c.bytes), 100, undefined, mine)).toEqual({ sha256: c.sha, size: 100, created: false });
     });
 
+    it('neither checks nor corrects the size of a record of hidden content (a refusal would reveal it)', async () => {
+      const c = await theirs();
+      const { record } = await f.files.record({ ...file('lab-1', '/sized', c), size: 99 }, undefined, mine);
+      expect([record.size, record.upload_required]).toEqual([99, true]);
+      await expect(f.files.record({ ...file('lab-9', '/sized', c), size: 99 })).rejects.toMatchObject({
+        code: 'validation_failed',
+        details: { fields: [expect.objectContaining({ field: 'size' })] },
+      });
+    });
+
     it('says a takedown of hidden content only after the body was verified', async () => {
       const c = await theirs();
       await f.blobs.delete(c.sha);

@@ -139,25 +139,25 @@ export class FilesService {
     scope: TenantScope,
   ): Promise<Array<{ result: RecordedFile; state: ContentAnswer }>> {
     for (const file of files) scope.checkWrite('host', file.hostname);
-    const before = await this.registry.getBlobs(unique(files.map((f) => f.sha256)));
+    const digests = unique(files.map((f) => f.sha256));
+    // With the tenant dedup scope, content the key's tenants do not hold is answered as absent: its stored size is
+    // not checked against the records, nor given to them, and it must be uploaded (which heals a wrong size).
+    const [stored, known] = await Promise.all([this.registry.getBlobs(digests), this.gate.known(scope, digests)]);
+    const seen = (sha256: Sha256) => known === null || known.has(sha256);
+    const before = new Map([...stored].filter(([sha256]) => seen(sha256)));
     checkRecordSizes(files, before, field);
     const results = await this.records.recordFiles(files, new Date());
     const after = await this.collector.touchReferenced(unique(results.map((r) => r.file.sha256)), new Date());
     for (const result of results) {
-      const entry = after.get(result.file.sha256);
+      const entry = seen(result.file.sha256) ? after.get(result.file.sha256) : undefined;
       if (entry && entry.size !== result.file.size) {
         await this.registry.setFileSizes(entry.sha256, entry.size);
         result.file = { ...result.file, size: entry.size };
       }
     }
-    // With the tenant dedup scope, content the key's tenants do not hold is answered as absent: to be uploaded.
-    const known = await this.gate.known(
-      scope,
-      results.map((r) => r.file.sha256),
-    );
     return results.map((result) => {
       const sha256 = result.file.sha256;
-      const entry = known === null || known.has(sha256) ? after.get(sha256) : undefined;
+      const entry = seen(sha256) ? after.get(sha256) : undefined;
       return { result, state: { available: isContentAvailable(sha256, entry), upload: needsUpload(sha256, entry) } };
     });
   }
