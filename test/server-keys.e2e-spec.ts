@@ -235,6 +235,23 @@ describe('server: offline key administration (npm run keys)', () => {
     const revoked = keysCli(dataDir, 'revoke', keys[0].id);
     expect(revoked.status).toBe(0);
     expect(keysCli(dataDir, 'revoke', 'key_unknown').status).toBe(1);
+    const lab = keysCli(
+      dataDir,
+      'create',
+      '--name',
+      'lab',
+      '--scope',
+      'write',
+      '--hostname',
+      'lab-1',
+      'lab-2',
+      '--bucket',
+      'res',
+      '--json',
+    );
+    expect([lab.status, JSON.parse(lab.stdout)]).toEqual([0, expect.objectContaining({ hostnames: ['lab-1', 'lab-2'], buckets: ['res'] })]);
+    const refused = keysCli(dataDir, 'create', '--name', 'adm', '--scope', 'admin', '--hostname', 'lab-1');
+    expect([refused.status, refused.stderr]).toEqual([1, expect.stringContaining('an admin key cannot be limited to tenants')]);
     server = await startServer({ dataDir });
     try {
       expectError(await new Http(server.url, secret).get('/api/v1/keys/me'), 401, 'unauthorized');

@@ -27,9 +27,9 @@ export class TenantScope {
     return this.limits !== null;
   }
 
-  /** The tenants of a limited key. @throws Error for a key that is not limited (a caller's mistake) */
+  /** The tenants of a limited key. @throws HoardError internal_error for a key that is not limited (a caller's mistake) */
   get tenants(): Tenants {
-    if (!this.limits) throw new Error('a key that is not limited has no tenant list');
+    if (!this.limits) throw new HoardError('internal_error', 'a key that is not limited has no tenant list');
     return this.limits;
   }
 
