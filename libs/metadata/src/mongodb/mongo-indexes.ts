@@ -20,7 +20,6 @@ const SCAN_RUN_INDEXES: IndexDescription[] = [
   { key: { state: 1, updated_at: 1 }, name: 'scan_runs_state' },
 ];
 const CLAIM_INDEXES: IndexDescription[] = [{ key: { sha256: 1, claimed_at: 1 }, name: 'upload_claims_sha256' }];
-const TENANT_CONTENT_INDEXES: IndexDescription[] = [{ key: { sha256: 1, tenant: 1 }, name: 'tenant_content_sha256' }];
 
 /**
  * Creates the indexes the store relies on (idempotent). `files_ns_path_version` is what keeps concurrent writers
@@ -42,7 +41,6 @@ export async function ensureMongoIndexes(db: Db): Promise<void> {
     ['jobs', JOB_INDEXES],
     ['scan_runs', SCAN_RUN_INDEXES],
     ['upload_claims', CLAIM_INDEXES],
-    ['tenant_content', TENANT_CONTENT_INDEXES],
   ] as const) {
     for (const index of indexes) await db.collection(collection).createIndexes([index]);
   }

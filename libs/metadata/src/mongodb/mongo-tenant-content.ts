@@ -5,7 +5,10 @@ import type { BlobDoc, FileDoc } from './mongo-documents';
 import { isDuplicateKey } from './mongo-errors';
 import { LIVE, sumOf } from './mongo-queries';
 
-/** A proof that a tenant's key uploaded content: `_id` is `<sha256> <tenant>`, so that a second proof is a duplicate. */
+/**
+ * A proof that a tenant's key uploaded content: `_id` is `<sha256> <tenant>`, so that a second proof is a duplicate
+ * and every lookup is one of the primary index.
+ */
 export interface TenantContentDoc {
   _id: string;
   sha256: Sha256;
@@ -15,6 +18,13 @@ export interface TenantContentDoc {
 
 /** Digests whose registry entries are read at a time when totalling a tenant's content. */
 const STATS_PAGE = 1000;
+/** Proof ids looked up at a time. */
+const PROOF_IDS_PAGE = 1000;
+
+/** The `_id` of a proof: the digest, then the tenant (a tenant name may hold any character but NUL). */
+function proofId(sha256: Sha256, tenant: string): string {
+  return `${sha256} ${tenant}`;
+}
 
 /**
  * The TenantContent port on MongoDB: references read from `files`, proofs in `tenant_content`, only ever inserted
@@ -38,7 +48,7 @@ export class MongoTenantContent {
   }
 
   async proveContent(sha256: Sha256, tenants: Tenants, now: Date): Promise<void> {
-    const docs = tenantNames(tenants).map((tenant) => ({ _id: `${sha256} ${tenant}`, sha256, tenant, proven_at: now }));
+    const docs = tenantNames(tenants).map((tenant) => ({ _id: proofId(sha256, tenant), sha256, tenant, proven_at: now }));
     if (docs.length === 0) return;
     await this.proofs.insertMany(docs, { ordered: false }).catch((error: unknown) => {
       const refused = error instanceof MongoBulkWriteError ? error.writeErrors : [];
@@ -47,11 +57,18 @@ export class MongoTenantContent {
     });
   }
 
+  /** Looks proofs up by `_id` only (the primary index; the collection needs no other), a page of ids at a time. */
   async provenWithin(digests: Sha256[], tenants: Tenants): Promise<Set<Sha256>> {
     const names = tenantNames(tenants);
-    if (digests.length === 0 || names.length === 0) return new Set();
-    const docs = await this.proofs.find({ sha256: { $in: digests }, tenant: { $in: names } }, { projection: { sha256: 1 } }).toArray();
-    return new Set(docs.map((d) => d.sha256));
+    const found = new Set<Sha256>();
+    if (names.length === 0) return found;
+    const perPage = Math.max(1, Math.floor(PROOF_IDS_PAGE / names.length));
+    for (let start = 0; start < digests.length; start += perPage) {
+      const ids = digests.slice(start, start + perPage).flatMap((sha256) => names.map((tenant) => proofId(sha256, tenant)));
+      const docs = await this.proofs.find({ _id: { $in: ids } }, { projection: { sha256: 1 } }).toArray();
+      for (const doc of docs) found.add(doc.sha256);
+    }
+    return found;
   }
 
   /** Counts records with one query per namespace, and the content they name a page of digests at a time. */
