@@ -221,8 +221,10 @@ describe('server: routes of the PutPlace document', () => {
       expect(Object.keys(created).sort()).toEqual([
         '_id',
         'api_key',
+        'buckets',
         'created_at',
         'expires_at',
+        'hostnames',
         'id',
         'is_active',
         'key',
@@ -262,6 +264,8 @@ describe('server: routes of the PutPlace document', () => {
         id: created.id,
         name: 'web-server-02',
         scopes: ['write'],
+        hostnames: [],
+        buckets: [],
       });
     });
 
@@ -301,7 +305,7 @@ describe("server: PutPlace's login", () => {
       expect(body.expires_in).toBeLessThanOrEqual(120);
       expect(body.access_token).not.toContain(key);
       const me = await anon.get('/api/v1/keys/me', bearer(body.access_token));
-      expect(me.json()).toEqual({ id, name: 'putplace-client', scopes: ['write'] });
+      expect(me.json()).toEqual({ id, name: 'putplace-client', scopes: ['write'], hostnames: [], buckets: [] });
       const { data, sha } = randomContent(321);
       expectStatus(await anon.put(`/api/v1/blobs/${sha}`, data, bearer(body.access_token)), 201);
       expectError(await anon.get('/api/v1/keys', bearer(body.access_token)), 403, 'forbidden');

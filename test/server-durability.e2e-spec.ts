@@ -169,7 +169,7 @@ describe('server: durability across kills and restarts', () => {
       expectError(await api.get(`/api/v1/blobs/${takenDown.sha}`), 410, 'gone');
       const me = await api.as(kept.key).get('/api/v1/keys/me');
       expectStatus(me, 200);
-      expect(me.json()).toEqual({ id: kept.id, name: 'kept', scopes: ['write'] });
+      expect(me.json()).toEqual({ id: kept.id, name: 'kept', scopes: ['write'], hostnames: [], buckets: [] });
       expectError(await api.as(revoked.key).get('/api/v1/keys/me'), 401, 'unauthorized');
       expect(after.keys.filter((k: any) => k.name === 'bootstrap-admin')).toHaveLength(1);
     } finally {

@@ -14,6 +14,7 @@ import { LoginController } from './compat/login.controller';
 import { DocsController } from './docs/docs.controller';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { TenantGate } from './content/tenant-gate';
 import { FileRecordsMapper } from './content/file-records.mapper';
 import { FilesController } from './files/files.controller';
 import { FilesService } from './files/files.service';
@@ -68,6 +69,7 @@ export class AppModule {
         QuarantineService,
         FilesService,
         FileRecordsMapper,
+        TenantGate,
         StatsService,
         HealthService,
         ContentIntakeService,

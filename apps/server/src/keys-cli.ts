@@ -30,9 +30,13 @@ program
   .requiredOption('--name <name>', 'a name that says who or what uses the key')
   .addOption(new Option('--scope <scope...>', 'read, write and/or admin').choices(SCOPES as string[]).makeOptionMandatory())
   .option('--expires <time>', 'ISO-8601 time (in the future) after which the key is refused')
+  .option('--hostname <host...>', 'limit the key to these hosts (with --bucket, its tenants; default unlimited)')
+  .option('--bucket <bucket...>', 'limit the key to these buckets (with --hostname, its tenants; default unlimited)')
   .option('--json', 'print the created key as JSON')
-  .action(async (opts: { name: string; scope: Scope[]; expires?: string; json?: boolean }) => {
-    const created = await withKeys((keys) => keys.create({ name: opts.name, scopes: opts.scope, expiresAt: opts.expires }));
+  .action(async (opts: { name: string; scope: Scope[]; expires?: string; hostname?: string[]; bucket?: string[]; json?: boolean }) => {
+    const created = await withKeys((keys) =>
+      keys.create({ name: opts.name, scopes: opts.scope, expiresAt: opts.expires, hostnames: opts.hostname, buckets: opts.bucket }),
+    );
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(created)}\n`);
       return;

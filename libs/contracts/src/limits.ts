@@ -13,6 +13,8 @@ export const LIMITS = {
   listLimitMax: 1_000,
   listLimitDefault: 100,
   keyNameMax: 200,
+  /** Hostnames, and buckets, one key may be limited to. */
+  keyTenantsMax: 100,
   /** Retention rules set at once. */
   retentionRulesMax: 1_000,
   /** The largest `keep_last` of a rule. */

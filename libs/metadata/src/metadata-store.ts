@@ -9,6 +9,7 @@ import type { MetadataLifecycle } from './metadata-lifecycle';
 import type { ObjectRecordStore } from './object-record-store';
 import type { StatsReader } from './stats-reader';
 import type { ScanRunStore } from './scan-run-store';
+import type { TenantContent } from './tenant-content';
 
 /** DI token of the whole metadata adapter; only the stores module sees it and provides each port's token from it. */
 export const METADATA_STORE = Symbol('METADATA_STORE');
@@ -27,4 +28,5 @@ export type MetadataStore = MetadataLifecycle &
   RecordPruner &
   ObjectRecordStore &
   ScanRunStore &
-  ContentCollector;
+  ContentCollector &
+  TenantContent;

@@ -64,6 +64,8 @@ export interface FileQuery {
   /** Whose records (default `host`): a listing never mixes a host's files with a bucket's objects. */
   namespace?: RecordNamespace;
   hostname?: string;
+  /** Only records of these hostnames (or buckets); with `hostname` too, both must hold. Empty: none. */
+  hostnames?: readonly string[];
   /**
    * In the `host` namespace a directory or a file (no pattern semantics): `/a/b` matches `/a/b` and `/a/b/…`, not
    * `/a/bc`; with a trailing `/` only what is under it. In the `bucket` namespace a plain string prefix of the key, as
@@ -116,6 +118,12 @@ export interface KeyRecord {
   id: string;
   name: string;
   scopes: Scope[];
+  /**
+   * The tenants the key is limited to: the hosts and the buckets it alone may see. Both empty: not limited. Either
+   * not empty: limited to exactly these (a key naming only hostnames sees no bucket).
+   */
+  hostnames: string[];
+  buckets: string[];
   /** Hex SHA-256 of the secret; the secret itself is never stored. */
   hash: string;
   created_at: Date;

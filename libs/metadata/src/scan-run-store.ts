@@ -81,6 +81,8 @@ export interface ScanRunUpdate {
 
 export interface ScanRunQuery {
   hostname?: string;
+  /** Only runs of these hostnames; with `hostname` too, both must hold. Empty: none. */
+  hostnames?: readonly string[];
   state?: ScanRunState;
   /** 1..1000 */
   limit: number;

@@ -7,3 +7,4 @@ export * from './content-scan';
 export * from './content-scan-of';
 export { digestAll, hashesOnPool, hashPath, hashStream } from './shared/pool-hash';
 export { digestMismatch } from './shared/store-errors';
+export { verifyBody } from './shared/verify-body';

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { HoardError, KeyInfo, Scope } from '@app/contracts';
-import { scopeList } from './option-parsers';
+import { collect, everyValueOf, scopeList } from './option-parsers';
 import { commandContext } from '../io/command-context';
 import { runAction } from '../ui/error-printer';
 import { renderTable } from '../ui/table';
@@ -16,19 +16,40 @@ export function keysCommand(): Command {
       new Option('--scope <scope>', 'read, write or admin (repeatable)').env('HOARD_KEY_SCOPES').argParser(scopeList).makeOptionMandatory(),
     )
     .addOption(new Option('--expires <time>', 'expiry as an ISO time (e.g. 2027-01-01T00:00:00Z; default never)').env('HOARD_KEY_EXPIRES'))
+    .addOption(
+      new Option('--hostname <host>', 'limit the key to this host (repeatable; with --bucket, its tenants; default unlimited)')
+        .env('HOARD_KEY_HOSTNAMES')
+        .argParser(collect),
+    )
+    .addOption(
+      new Option('--bucket <bucket>', 'limit the key to this bucket (repeatable; with --hostname, its tenants; default unlimited)')
+        .env('HOARD_KEY_BUCKETS')
+        .argParser(collect),
+    )
     .addOption(new Option('--json', 'the created key as JSON on stdout').env('HOARD_JSON'))
     .action((_o: unknown, cmd: Command) =>
       runAction(async () => {
         const { connect, out } = commandContext(cmd);
-        const flags = cmd.opts<{ name: string; scope: Scope[]; expires?: string }>();
+        const flags = cmd.opts<{ name: string; scope: Scope[]; expires?: string; hostname?: string[]; bucket?: string[] }>();
         const expires = flags.expires ? new Date(flags.expires) : null;
         if (expires && Number.isNaN(expires.getTime())) throw new HoardError('invalid_request', `--expires ${flags.expires} is not a time`);
         const api = await connect();
         try {
-          const created = await api.createKey({ name: flags.name, scopes: [...new Set(flags.scope)], expires_at: expires?.toISOString() });
+          // The program takes --hostname too (this host's name): its values are read as given, else the environment's.
+          const given = everyValueOf(cmd, '--hostname');
+          const hostnames = given.length > 0 ? given : flags.hostname;
+          const created = await api.createKey({
+            name: flags.name,
+            scopes: [...new Set(flags.scope)],
+            expires_at: expires?.toISOString(),
+            ...(hostnames ? { hostnames: [...new Set(hostnames)] } : {}),
+            ...(flags.bucket ? { buckets: [...new Set(flags.bucket)] } : {}),
+          });
           out.result(created, () => `${created.key}\n`);
           if (!out.json)
-            out.note(`Key ${created.id} (${created.name}: ${created.scopes.join(', ')}) created; the secret above is shown only once.`);
+            out.note(
+              `Key ${created.id} (${created.name}: ${created.scopes.join(', ')}; ${tenantsOf(created)}) created; the secret above is shown only once.`,
+            );
         } finally {
           await api.close();
         }
@@ -74,8 +95,15 @@ const KEY_COLUMNS = [
   { title: 'ID', value: (k: KeyInfo) => k.id },
   { title: 'NAME', value: (k: KeyInfo) => k.name },
   { title: 'SCOPES', value: (k: KeyInfo) => k.scopes.join(',') },
+  { title: 'TENANTS', value: tenantsOf },
   { title: 'CREATED', value: (k: KeyInfo) => k.created_at ?? '' },
   { title: 'EXPIRES', value: (k: KeyInfo) => k.expires_at ?? '' },
   { title: 'LAST USED', value: (k: KeyInfo) => k.last_used_at ?? '' },
   { title: 'REVOKED', value: (k: KeyInfo) => k.revoked_at ?? '' },
 ];
+
+/** A key's tenants as one cell: `all`, or `host:a,bucket:b`. */
+function tenantsOf(key: Pick<KeyInfo, 'hostnames' | 'buckets'>): string {
+  const tenants = [...key.hostnames.map((h) => `host:${h}`), ...key.buckets.map((b) => `bucket:${b}`)];
+  return tenants.length === 0 ? 'all tenants' : tenants.join(',');
+}

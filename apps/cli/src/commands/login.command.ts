@@ -18,7 +18,11 @@ export function loginCommand(): Command {
         const apiKey = await readApiKey(cmd.optsWithGlobals<{ apiKey?: string; apiKeyFile?: string }>());
         const me = await withClient(ctx, (api) => api.me(), { apiKey });
         updateConfigFile(ctx.config.configFile, { url: ctx.config.url, api_key: apiKey });
-        ctx.out.note(`Logged in to ${ctx.config.url} as "${me.name}" (${me.scopes.join(', ')}); saved to ${ctx.config.configFile}`);
+        const tenants = [...me.hostnames.map((h) => `host ${h}`), ...me.buckets.map((b) => `bucket ${b}`)];
+        const limited = tenants.length === 0 ? '' : `, limited to ${tenants.join(', ')}`;
+        ctx.out.note(
+          `Logged in to ${ctx.config.url} as "${me.name}" (${me.scopes.join(', ')}${limited}); saved to ${ctx.config.configFile}`,
+        );
       }),
     );
 }

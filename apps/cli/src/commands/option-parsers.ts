@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { Scope, SCOPES } from '@app/contracts';
 
 /** Parses a positive integer option. */
@@ -15,6 +15,23 @@ export function collect(value: string, previous: string[] | undefined): string[]
     .map((p) => p.trim())
     .filter(Boolean);
   return [...(previous ?? []), ...parts];
+}
+
+/**
+ * Every value given to `flag` on the command line, in order (`--flag v` and `--flag=v`, up to a `--`). For an option
+ * of a subcommand that the program takes too, wherever it appears (`--hostname`): commander hands the program only
+ * the last value, and the subcommand none, so they are read from the command line as given.
+ */
+export function everyValueOf(cmd: Command, flag: string): string[] {
+  let root = cmd;
+  while (root.parent) root = root.parent;
+  const args = (root as unknown as { rawArgs: string[] }).rawArgs;
+  const values: string[] = [];
+  for (let i = 0; i < args.length && args[i] !== '--'; i++) {
+    if (args[i] === flag && i + 1 < args.length) values.push(args[++i]);
+    else if (args[i].startsWith(`${flag}=`)) values.push(args[i].slice(flag.length + 1));
+  }
+  return values;
 }
 
 /** Collects scopes (repeatable, or comma-separated as in an environment value), each read, write or admin. */

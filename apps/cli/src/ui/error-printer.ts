@@ -38,6 +38,9 @@ function sentence(err: unknown): string {
       case 'unauthorized':
         return `the server rejected the API key: ${lower(err.message)} (run "hoard login" or set HOARD_API_KEY)`;
       case 'forbidden':
+        // A key limited to tenants names the host or bucket it may not write under; any other refusal is a scope's.
+        if (err.details && ('hostname' in err.details || 'bucket' in err.details))
+          return `the API key may not write there: ${lower(err.message)}`;
         return `the API key lacks the scope this needs: ${lower(err.message)}`;
       case 'insufficient_storage':
         return `the server's blob store is full: uploads stopped; free space there, then scan again`;

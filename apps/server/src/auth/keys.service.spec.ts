@@ -18,6 +18,8 @@ describe('KeysService', () => {
         id: expect.stringMatching(/^key_[0-9a-f]{16}$/),
         name: 'ci',
         scopes: ['read', 'write'],
+        hostnames: [],
+        buckets: [],
         key: expect.stringMatching(/^hk_[A-Za-z0-9_-]{43}$/),
         created_at: '2030-01-01T00:00:00.000Z',
         expires_at: null,
@@ -26,6 +28,38 @@ describe('KeysService', () => {
       expect(record.hash).toBe(createHash('sha256').update(created.key).digest('hex'));
       expect(JSON.stringify(record)).not.toContain(created.key);
       expect(record.scopes).toEqual(['read', 'write']);
+    });
+
+    it('limits a key to its tenants, each named once, and keeps them on the key', async () => {
+      const created = await sut().create(
+        { name: 'lab', scopes: ['write'], hostnames: ['lab-1', 'lab-2', 'lab-1'], buckets: ['scans'] },
+        t0,
+      );
+      expect(created).toMatchObject({ hostnames: ['lab-1', 'lab-2'], buckets: ['scans'] });
+      expect(await stored(created.id)).toMatchObject({ hostnames: ['lab-1', 'lab-2'], buckets: ['scans'] });
+      expect(await sut().authenticate(created.key, at(1))).toMatchObject({ hostnames: ['lab-1', 'lab-2'], buckets: ['scans'] });
+      expect((await sut().list()).find((k) => k.id === created.id)).toMatchObject({ hostnames: ['lab-1', 'lab-2'], buckets: ['scans'] });
+    });
+
+    it('refuses an admin key limited to tenants, naming hostnames and buckets, and stores nothing', async () => {
+      const message = 'an admin key cannot be limited to tenants: give it no hostnames or buckets, or give the limited key read or write';
+      const refusal = {
+        code: 'validation_failed',
+        message,
+        details: {
+          fields: [
+            { field: 'hostnames', errors: [message] },
+            { field: 'buckets', errors: [message] },
+          ],
+        },
+      };
+      await expect(sut().create({ name: 'a', scopes: ['admin'], hostnames: ['lab-1'] }, t0)).rejects.toMatchObject(refusal);
+      await expect(sut().create({ name: 'b', scopes: ['read', 'admin'], buckets: ['scans'] }, t0)).rejects.toMatchObject(refusal);
+      expect(await sut().count()).toBe(0);
+      expect(await sut().create({ name: 'c', scopes: ['admin'], hostnames: [], buckets: [] }, t0)).toMatchObject({
+        hostnames: [],
+        buckets: [],
+      });
     });
 
     it('uses a given secret, and takes an expiry as a time or an ISO-8601 string', async () => {
@@ -142,11 +176,23 @@ describe('KeysService', () => {
     const a = await sut().create({ name: 'a', scopes: ['read'] }, t0);
     const b = await sut().create({ name: 'b', scopes: ['admin'], expiresAt: at(60) }, at(1));
     expect(await sut().list()).toEqual([
-      { id: a.id, name: 'a', scopes: ['read'], created_at: t0.toISOString(), expires_at: null, last_used_at: null, revoked_at: null },
+      {
+        id: a.id,
+        name: 'a',
+        scopes: ['read'],
+        hostnames: [],
+        buckets: [],
+        created_at: t0.toISOString(),
+        expires_at: null,
+        last_used_at: null,
+        revoked_at: null,
+      },
       {
         id: b.id,
         name: 'b',
         scopes: ['admin'],
+        hostnames: [],
+        buckets: [],
         created_at: at(1).toISOString(),
         expires_at: at(60).toISOString(),
         last_used_at: null,

@@ -14,6 +14,9 @@ export interface NewKey {
   expiresAt?: Date | string | null;
   /** Use this secret instead of generating one (bootstrap key). */
   secret?: string;
+  /** The tenants the key is limited to (see `KeyRecord`); absent or both empty: not limited. */
+  hostnames?: string[];
+  buckets?: string[];
 }
 
 /** Minting, checking, listing and revoking API keys. Secrets are returned once and stored only hashed. */
@@ -26,16 +29,22 @@ export class KeysService {
 
   /**
    * Mints a key.
-   * @throws HoardError validation_failed naming `expires_at` when it is not a time or not in the future
+   * @throws HoardError validation_failed naming `expires_at` when it is not a time or not in the future, or naming
+   *   `hostnames` and `buckets` when an admin key would be limited to tenants (an admin sees and mints everything)
    */
   async create(input: NewKey, now = new Date()): Promise<CreatedKey> {
     const expiresAt = keyExpiry(input.expiresAt, now);
     const scopes = [...new Set(input.scopes)];
+    const hostnames = [...new Set(input.hostnames ?? [])];
+    const buckets = [...new Set(input.buckets ?? [])];
+    if (scopes.includes('admin') && hostnames.length + buckets.length > 0) throw adminLimited();
     const secret = input.secret ?? generateKeySecret();
     const record: KeyRecord = {
       id: generateKeyId(),
       name: input.name,
       scopes,
+      hostnames,
+      buckets,
       hash: hashKeySecret(secret),
       created_at: now,
       expires_at: expiresAt,
@@ -47,6 +56,8 @@ export class KeysService {
       id: record.id,
       name: record.name,
       scopes,
+      hostnames,
+      buckets,
       key: secret,
       created_at: now.toISOString(),
       expires_at: record.expires_at?.toISOString() ?? null,
@@ -123,6 +134,13 @@ function keyExpiry(value: Date | string | null | undefined, now: Date): Date | n
   return expiresAt;
 }
 
+function adminLimited(): HoardError {
+  const message = 'an admin key cannot be limited to tenants: give it no hostnames or buckets, or give the limited key read or write';
+  return new HoardError('validation_failed', message, {
+    details: { fields: ['hostnames', 'buckets'].map((field) => ({ field, errors: [message] })) },
+  });
+}
+
 function badExpiry(message: string): HoardError {
   return new HoardError('validation_failed', message, { details: { fields: [{ field: 'expires_at', errors: [message] }] } });
 }
@@ -132,6 +150,8 @@ export function toKeyInfo(key: KeyRecord): KeyInfo {
     id: key.id,
     name: key.name,
     scopes: key.scopes,
+    hostnames: key.hostnames,
+    buckets: key.buckets,
     created_at: key.created_at.toISOString(),
     expires_at: key.expires_at?.toISOString() ?? null,
     last_used_at: key.last_used_at?.toISOString() ?? null,

@@ -16,6 +16,7 @@ import {
   type Sha256,
 } from '@app/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Tenancy, TenantScope } from '../auth/tenant-scope';
 import { DigestParam } from '../common/digest.decorators';
 import { Endpoint } from '../common/endpoint.decorator';
 import { clientGone, rawBody } from '../common/raw-body';
@@ -45,8 +46,13 @@ export class BlobsController {
     body: MissingRequestSchema,
     responses: { 200: { description: 'The digests the store lacks, in request order, each once', schema: MissingResponseSchema } },
   })
-  async missing(@Body() body: MissingRequest): Promise<MissingResponse> {
-    return { missing: await this.blobs.missing(body.sha256.map((d) => normalizeSha256(d))) };
+  async missing(@Body() body: MissingRequest, @Tenancy() scope: TenantScope): Promise<MissingResponse> {
+    return {
+      missing: await this.blobs.missing(
+        body.sha256.map((d) => normalizeSha256(d)),
+        scope,
+      ),
+    };
   }
 
   @Post('pack')
@@ -65,8 +71,8 @@ export class BlobsController {
     },
     responses: { 200: { description: 'One item per part, in part order', schema: PackResponseSchema } },
   })
-  async pack(@Req() request: FastifyRequest): Promise<Items<PackItemResult>> {
-    return { items: await this.packs.store(readPack(request, this.settings.maxBlobBytes), clientGone(request)) };
+  async pack(@Req() request: FastifyRequest, @Tenancy() scope: TenantScope): Promise<Items<PackItemResult>> {
+    return { items: await this.packs.store(readPack(request, this.settings.maxBlobBytes), clientGone(request), scope) };
   }
 
   @Head(':sha256')
@@ -78,8 +84,8 @@ export class BlobsController {
     responses: { 200: { description: 'Stored', headers: { ETag: { type: 'string' }, 'Content-Length': { type: 'integer', minimum: 0 } } } },
     errors: [404, 410],
   })
-  async head(@DigestParam() sha256: Sha256, @Res() reply: FastifyReply): Promise<void> {
-    const blob = await this.blobs.resolveStored(sha256);
+  async head(@DigestParam() sha256: Sha256, @Tenancy() scope: TenantScope, @Res() reply: FastifyReply): Promise<void> {
+    const blob = await this.blobs.resolveStored(sha256, scope);
     setBlobHeaders(reply, blob);
     reply.header('Content-Length', String(blob.size)).status(200).send();
   }
@@ -93,8 +99,13 @@ export class BlobsController {
     responses: CONTENT_RESPONSES,
     errors: [404, 410, 412, 416],
   })
-  async get(@DigestParam() sha256: Sha256, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const blob = await this.blobs.resolve(sha256);
+  async get(
+    @DigestParam() sha256: Sha256,
+    @Tenancy() scope: TenantScope,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const blob = await this.blobs.resolve(sha256, scope);
     await sendBlob(reply, blob, planBlobResponse(request, blob), (range) => this.blobs.open(blob, range));
   }
 
@@ -111,11 +122,12 @@ export class BlobsController {
   })
   async put(
     @DigestParam() sha256: Sha256,
+    @Tenancy() scope: TenantScope,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<PutBlobResponse> {
     const { stream, length } = rawBody(request);
-    const result = await this.blobs.put(sha256, stream, length, clientGone(request));
+    const result = await this.blobs.put(sha256, stream, length, clientGone(request), scope);
     reply.status(result.created ? 201 : 200);
     return result;
   }
@@ -129,8 +141,8 @@ export class BlobsController {
     responses: { 200: { description: "Hosts' records (items) and objects that name the content", schema: ClonesSchema } },
     errors: [404, 410],
   })
-  async files(@DigestParam() sha256: Sha256): Promise<Clones> {
-    return this.blobs.clones(sha256);
+  async files(@DigestParam() sha256: Sha256, @Tenancy() scope: TenantScope): Promise<Clones> {
+    return this.blobs.clones(sha256, scope);
   }
 
   @Delete(':sha256')

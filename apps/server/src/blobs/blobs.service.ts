@@ -13,12 +13,14 @@ import {
   UPLOAD_CLAIM_REFRESH_MS,
   UploadClaim,
 } from '@app/metadata';
-import { BLOB_STORE, BlobStore, ByteRange } from '@app/storage';
+import { BLOB_STORE, BlobStore, ByteRange, verifyBody } from '@app/storage';
 import { Readable } from 'node:stream';
+import { TenantScope } from '../auth/tenant-scope';
 import { heldBody } from '../common/detached-body';
 import { ServerSettings } from '../config/server-settings';
 import { FileRecordsMapper } from '../content/file-records.mapper';
 import { toObjectInfo } from '../content/object-view';
+import { TenantGate } from '../content/tenant-gate';
 import { MetricsService } from '../metrics/metrics.service';
 import { QuarantineService } from './quarantine.service';
 import { ReadProblem, verifiedRead } from './verified-read';
@@ -51,6 +53,7 @@ export class BlobsService {
     private readonly mapper: FileRecordsMapper,
     private readonly metrics: MetricsService,
     private readonly quarantine: QuarantineService,
+    private readonly gate: TenantGate,
   ) {}
 
   /**
@@ -66,6 +69,9 @@ export class BlobsService {
    * @param contentLength the declared length, when the client sent one
    * @param clientGone whether the client went away before sending its whole body: an upload cut that way is counted
    *   as `aborted`, not as a bad request
+   * @param scope the key's tenants: a limited key's verified upload is noted as held by them (TenantGate.prove); when
+   *   the tenant dedup scope hides the content from it, the upload is taken as one of new content (`created`), its
+   *   body verified in full whatever is stored, and a takedown is answered only after the body was verified
    * @param adoptFile a file of this host holding exactly the body, hashed by the caller from its bytes: a local store
    *   may link it in instead of copying the body (see PutOptions.adoptFile)
    * @throws HoardError gone (taken down), payload_too_large, digest_mismatch, insufficient_storage, unavailable (GC
@@ -76,6 +82,7 @@ export class BlobsService {
     body: Readable,
     contentLength?: number,
     clientGone: () => boolean = () => false,
+    scope: TenantScope = TenantScope.ALL,
     adoptFile?: string,
   ): Promise<PutBlobResponse> {
     const maxBytes = this.settings.maxBlobBytes;
@@ -85,10 +92,16 @@ export class BlobsService {
     }
     // Not read before the claim decides (a takedown refuses it unread), but heard: it may fail or be cut meanwhile.
     const handOver = heldBody(body);
+    const known = await this.gate.known(scope, [sha256]);
+    const hidden = known !== null && !known.has(sha256);
     const claim = await this.claim(sha256);
     try {
       const entry = claim.entry ?? undefined;
-      if (entry?.deleted_at) throw gone(sha256);
+      if (entry?.deleted_at) {
+        // To a key that may not learn of the content, a takedown is said only once it has shown the content whole.
+        if (hidden) await verifyBody(sha256, handOver(), { maxBytes, expectedSize: contentLength });
+        throw gone(sha256);
+      }
       if (entry && !entry.quarantined_at) await this.checkStoredSize(sha256, entry.size);
       const refresh = setInterval(() => {
         this.collector
@@ -120,7 +133,8 @@ export class BlobsService {
       }
       this.metrics.blobUploads.inc({ result: result.created ? 'created' : 'existing' });
       if (result.created) this.metrics.blobBytesIn.inc(result.size);
-      return { sha256: result.sha256, size: result.size, created: result.created };
+      await this.gate.prove(scope, result.sha256);
+      return { sha256: result.sha256, size: result.size, created: result.created || hidden };
     } finally {
       // Not waited for: the content is registered (or the upload failed) whenever it lands; a claim left over only
       // makes GC keep this content for a while.
@@ -132,28 +146,34 @@ export class BlobsService {
 
   /**
    * Refuses an upload of content taken down before any of its bytes is read (a resumable upload's creation); the
-   * verified put checks it again when the bytes are in.
+   * verified put checks it again when the bytes are in. Not for a key that may not learn of the content (the put
+   * says it once the bytes are verified).
    * @throws HoardError gone
    */
-  async checkUploadable(sha256: Sha256): Promise<void> {
+  async checkUploadable(sha256: Sha256, scope: TenantScope = TenantScope.ALL): Promise<void> {
+    const known = await this.gate.known(scope, [sha256]);
+    if (known !== null && !known.has(sha256)) return;
     if ((await this.entry(sha256))?.deleted_at) throw gone(sha256);
   }
 
   /**
    * The digests of `digests` that must be uploaded, in request order, once: absent or quarantined, never taken down
-   * nor the empty content (see `needsUpload`, where that rule lives).
+   * nor the empty content (see `needsUpload`, where that rule lives); and, to a key the tenant dedup scope hides
+   * content from, every digest its tenants do not hold.
    */
-  async missing(digests: Sha256[]): Promise<Sha256[]> {
+  async missing(digests: Sha256[], scope: TenantScope = TenantScope.ALL): Promise<Sha256[]> {
     const unique = [...new Set(digests)];
-    const known = await this.registry.getBlobs(unique);
-    return unique.filter((d) => needsUpload(d, known.get(d)));
+    const [entries, known] = await Promise.all([this.registry.getBlobs(unique), this.gate.known(scope, unique)]);
+    return unique.filter((d) => needsUpload(d, known === null || known.has(d) ? entries.get(d) : undefined));
   }
 
   /**
-   * A blob that can be served.
+   * A blob that can be served, to this key: a limited key reads only content its tenants may read (TenantGate), and
+   * is otherwise answered exactly as for content never stored.
    * @throws HoardError not_found (never stored, or quarantined until it is uploaded again) or gone (taken down)
    */
-  async resolve(sha256: Sha256): Promise<ServableBlob> {
+  async resolve(sha256: Sha256, scope: TenantScope = TenantScope.ALL): Promise<ServableBlob> {
+    await this.gate.checkReadable(scope, sha256, () => notFound(sha256));
     const entry = await this.entry(sha256);
     const state = contentState(sha256, entry);
     if (state === 'taken_down') throw gone(sha256);
@@ -162,8 +182,8 @@ export class BlobsService {
   }
 
   /** As {@link resolve}, but also checks the stored copy's presence and size (for HEAD): quarantined otherwise. */
-  async resolveStored(sha256: Sha256): Promise<ServableBlob> {
-    const blob = await this.resolve(sha256);
+  async resolveStored(sha256: Sha256, scope: TenantScope = TenantScope.ALL): Promise<ServableBlob> {
+    const blob = await this.resolve(sha256, scope);
     if (blob.size > 0) await this.checkStoredSize(sha256, blob.size, true);
     return blob;
   }
@@ -212,13 +232,18 @@ export class BlobsService {
 
   /**
    * Every current record of this content: hosts' files (`items`, the epoch, the first file of it, first) and the
-   * objects that name it (`objects`), each kind in its own shape, so that a bucket never reads as a host.
+   * objects that name it (`objects`), each kind in its own shape, so that a bucket never reads as a host. A limited
+   * key sees only those under its tenants, and none (`404`) when it may not read the content.
    */
-  async clones(sha256: Sha256): Promise<Clones> {
-    const all = await this.records.filesWithContent(sha256);
-    if (all.length === 0) await this.resolve(sha256);
+  async clones(sha256: Sha256, scope: TenantScope = TenantScope.ALL): Promise<Clones> {
+    await this.gate.checkReadable(scope, sha256, () => notFound(sha256));
+    const all = (await this.records.filesWithContent(sha256)).filter((f) => scope.sees(f.namespace, f.hostname));
+    if (all.length === 0) await this.resolve(sha256, scope);
     const files = all.filter((f) => f.namespace === 'host');
-    return { items: await this.mapper.toRecords(files), objects: all.filter((f) => f.namespace === 'bucket').map(toObjectInfo) };
+    return {
+      items: await this.mapper.toRecords(files, scope),
+      objects: all.filter((f) => f.namespace === 'bucket').map(toObjectInfo),
+    };
   }
 
   /**

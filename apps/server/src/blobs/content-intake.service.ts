@@ -8,6 +8,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { detachedBody } from '../common/detached-body';
 import { ServerSettings } from '../config/server-settings';
+import { TenantScope } from '../auth/tenant-scope';
 import { BlobsService } from './blobs.service';
 
 /** Bodies up to this size are hashed in memory (at most this much per upload in flight: 16 MiB for 256 of them). */
@@ -21,6 +22,8 @@ export interface IntakeOptions {
   contentLength?: number;
   /** Whether the client went away before its whole body had arrived. */
   clientGone?: () => boolean;
+  /** The key's tenants (see BlobsService.put). */
+  scope?: TenantScope;
   /** A file of this host holding exactly the body, hashed from its bytes to `sha256` (see BlobsService.put). */
   adoptFile?: string;
 }
@@ -63,7 +66,8 @@ export class ContentIntakeService implements OnModuleInit {
    */
   async store(body: Readable, options: IntakeOptions = {}): Promise<PutBlobResponse> {
     const maxBytes = this.settings.maxBlobBytes;
-    if (options.sha256) return this.blobs.put(options.sha256, body, options.contentLength, options.clientGone, options.adoptFile);
+    if (options.sha256)
+      return this.blobs.put(options.sha256, body, options.contentLength, options.clientGone, options.scope, options.adoptFile);
     if (options.contentLength !== undefined && options.contentLength > maxBytes) {
       body.resume();
       throw new HoardError('payload_too_large', `the body is larger than the limit of ${maxBytes} bytes`, { details: { maxBytes } });
@@ -73,7 +77,7 @@ export class ContentIntakeService implements OnModuleInit {
     if (head.rest === null) {
       const problem = head.chunks.map((chunk) => meter.count(chunk)).find((error) => error !== null) ?? meter.ended();
       if (problem) throw problem;
-      return this.blobs.put(meter.digest(), Readable.from(head.chunks), meter.bytes);
+      return this.blobs.put(meter.digest(), Readable.from(head.chunks), meter.bytes, undefined, options.scope);
     }
     this.makeSpoolDir();
     const spool = join(this.spoolDir, `${this.tag}.${++this.seq}`);
@@ -83,7 +87,7 @@ export class ContentIntakeService implements OnModuleInit {
       });
       // The spool file is the content, hashed as it was written: a local store links it in rather than copy it.
       const content = createReadStream(spool, { highWaterMark: 1 << 20 });
-      return await this.blobs.put(meter.digest(), content, meter.bytes, undefined, spool);
+      return await this.blobs.put(meter.digest(), content, meter.bytes, undefined, options.scope, spool);
     } finally {
       await rm(spool, { force: true }).catch((error: unknown) =>
         this.logger.error(`spool file ${spool} was not removed: ${String(error)}`),

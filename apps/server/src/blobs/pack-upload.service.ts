@@ -3,6 +3,7 @@ import { ErrorCode, HoardError, isSha256, LIMITS, normalizeSha256, PackItemResul
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { ServerSettings } from '../config/server-settings';
+import { TenantScope } from '../auth/tenant-scope';
 import { BlobsService } from './blobs.service';
 import { PackSlots } from './pack-slots';
 
@@ -51,10 +52,11 @@ export class PackUploadService {
   /**
    * Stores every part of `pack`; resolves one item per part, in part order.
    * @param clientGone whether the client went away before sending its whole body (see BlobsService.put)
+   * @param scope the key's tenants (see BlobsService.put)
    * @throws HoardError invalid_request (with `details.items`) when a part is not a file; any error that is not a
    *   single part's (the store is down, say), once the parts already read are committed
    */
-  async store(pack: PackSource, clientGone: () => boolean = () => false): Promise<PackItemResult[]> {
+  async store(pack: PackSource, clientGone: () => boolean = () => false, scope: TenantScope = TenantScope.ALL): Promise<PackItemResult[]> {
     const results: PackItemResult[] = [];
     const committing = new Set<Promise<void>>();
     const lastOf = new Map<string, Promise<void>>();
@@ -82,7 +84,7 @@ export class PackUploadService {
         const earlier = lastOf.get(sha256);
         await this.slots.take();
         const stored = (earlier ?? Promise.resolve())
-          .then(() => this.storePart(file, sha256, clientGone))
+          .then(() => this.storePart(file, sha256, clientGone, scope))
           .then(
             (result) => void (results[index] = result),
             (error) => void (fatal ??= error),
@@ -116,10 +118,10 @@ export class PackUploadService {
   }
 
   /** One part: stored, or refused with a per-part error; rejects with any other error (the store is down, say). */
-  private async storePart(file: PackFile, sha256: string, clientGone: () => boolean): Promise<PackItemResult> {
+  private async storePart(file: PackFile, sha256: string, clientGone: () => boolean, scope: TenantScope): Promise<PackItemResult> {
     try {
       if (!isSha256(sha256)) throw new HoardError('invalid_digest', 'A part name must be a SHA-256 digest (64 hex characters)');
-      const stored = await this.blobs.put(normalizeSha256(sha256), file, undefined, clientGone);
+      const stored = await this.blobs.put(normalizeSha256(sha256), file, undefined, clientGone, scope);
       if (file.truncated) throw this.tooLarge();
       return stored;
     } catch (error) {

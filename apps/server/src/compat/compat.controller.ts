@@ -21,6 +21,7 @@ import {
 } from '@app/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { KeysService } from '../auth/keys.service';
+import { Tenancy, TenantScope } from '../auth/tenant-scope';
 import { BlobsService } from '../blobs/blobs.service';
 import { DigestParam, withDigest } from '../common/digest.decorators';
 import { Endpoint } from '../common/endpoint.decorator';
@@ -67,8 +68,12 @@ export class CompatController {
       201: { description: 'A new version', schema: PutFileResponseSchema },
     },
   })
-  async putFile(@Body() body: FileMetadata, @Res({ passthrough: true }) reply: FastifyReply): Promise<PutFileResponse> {
-    const { status, record } = await this.files.record(withDigest(body), ROUTES.legacyUploadUrl);
+  async putFile(
+    @Body() body: FileMetadata,
+    @Tenancy() scope: TenantScope,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<PutFileResponse> {
+    const { status, record } = await this.files.record(withDigest(body), ROUTES.legacyUploadUrl, scope);
     reply.status(status === 'created' ? 201 : 200);
     return withPutPlaceFields(record);
   }
@@ -95,11 +100,12 @@ export class CompatController {
   })
   async uploadFile(
     @DigestParam() sha256: Sha256,
+    @Tenancy() scope: TenantScope,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<PutBlobResponse> {
     const { stream, length } = request.isMultipart() ? await multipartFile(request, this.settings.maxBlobBytes) : rawBody(request);
-    const result = await this.blobs.put(sha256, stream, length, clientGone(request));
+    const result = await this.blobs.put(sha256, stream, length, clientGone(request), scope);
     reply.status(result.created ? 201 : 200);
     return result;
   }
@@ -113,8 +119,8 @@ export class CompatController {
     responses: { 200: { description: 'The epoch record', schema: PutPlaceFileRecordSchema } },
     errors: [404],
   })
-  async getFile(@DigestParam() sha256: Sha256): Promise<PutPlaceFileRecord> {
-    return withPutPlaceFields(await this.files.epoch(sha256));
+  async getFile(@DigestParam() sha256: Sha256, @Tenancy() scope: TenantScope): Promise<PutPlaceFileRecord> {
+    return withPutPlaceFields(await this.files.epoch(sha256, scope));
   }
 
   @Post('api_keys')

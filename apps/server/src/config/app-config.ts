@@ -173,6 +173,14 @@ export class AppConfig {
   @Max(1)
   HOARD_GC_PACK_REWRITE_BELOW = 0.5;
 
+  /**
+   * Whom the server tells that content exists: `global` (any key; saves the upload of content anyone stored) or
+   * `tenant` (a key limited to tenants learns only of content its tenants hold; other content is uploaded again,
+   * verified, and stored once).
+   */
+  @IsIn(['global', 'tenant'])
+  HOARD_DEDUP_SCOPE: 'global' | 'tenant' = 'global';
+
   @IsIn(['sqlite', 'mongodb'])
   HOARD_METADATA: 'sqlite' | 'mongodb' = 'sqlite';
 

@@ -32,6 +32,11 @@ export interface ServerSettingsValues {
   gcPackRewriteBelow: number;
   /** How long after its creation an unfinished resumable upload expires, in milliseconds. */
   uploadExpiryMs: number;
+  /**
+   * `tenant`: a key limited to tenants learns that content exists only when its tenants hold it (uploaded it, or
+   * name it in a bucket); `global`: any key learns it.
+   */
+  dedupScope: 'global' | 'tenant';
 }
 
 /**
@@ -54,6 +59,7 @@ export class ServerSettings implements ServerSettingsValues {
   readonly gcGraceSeconds: number;
   readonly gcPackRewriteBelow: number;
   readonly uploadExpiryMs: number;
+  readonly dedupScope: 'global' | 'tenant';
 
   constructor(values: ServerSettingsValues) {
     this.maxBlobBytes = values.maxBlobBytes;
@@ -71,6 +77,7 @@ export class ServerSettings implements ServerSettingsValues {
     this.gcGraceSeconds = values.gcGraceSeconds;
     this.gcPackRewriteBelow = values.gcPackRewriteBelow;
     this.uploadExpiryMs = values.uploadExpiryMs;
+    this.dedupScope = values.dedupScope;
   }
 
   /** The settings of a validated configuration. */
@@ -99,6 +106,7 @@ export class ServerSettings implements ServerSettingsValues {
       gcGraceSeconds: config.HOARD_GC_GRACE_SECONDS,
       gcPackRewriteBelow: config.HOARD_GC_PACK_REWRITE_BELOW,
       uploadExpiryMs: Math.round(config.HOARD_UPLOAD_EXPIRY_HOURS * 3_600_000),
+      dedupScope: config.HOARD_DEDUP_SCOPE,
     });
   }
 }

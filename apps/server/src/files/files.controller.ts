@@ -30,6 +30,7 @@ import {
   SeenResponseSchema,
 } from '@app/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Tenancy, TenantScope } from '../auth/tenant-scope';
 import { BlobsService } from '../blobs/blobs.service';
 import { planBlobResponse, sendBlob } from '../blobs/blob-response';
 import { withDigest } from '../common/digest.decorators';
@@ -57,8 +58,12 @@ export class FilesController {
       201: { description: 'A new version', schema: RecordFileResponseSchema },
     },
   })
-  async record(@Body() body: FileMetadata, @Res({ passthrough: true }) reply: FastifyReply): Promise<RecordFileResponse> {
-    const { status, record } = await this.files.record(withDigest(body));
+  async record(
+    @Body() body: FileMetadata,
+    @Tenancy() scope: TenantScope,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<RecordFileResponse> {
+    const { status, record } = await this.files.record(withDigest(body), undefined, scope);
     reply.status(status === 'created' ? 201 : 200);
     return record;
   }
@@ -72,8 +77,8 @@ export class FilesController {
     body: BatchRequestSchema,
     responses: { 200: { description: 'One result per file, in request order', schema: BatchResponseSchema } },
   })
-  async batch(@Body() body: BatchRequest): Promise<BatchResponse> {
-    return { results: await this.files.recordBatch(body.files.map(withDigest)) };
+  async batch(@Body() body: BatchRequest, @Tenancy() scope: TenantScope): Promise<BatchResponse> {
+    return { results: await this.files.recordBatch(body.files.map(withDigest), scope) };
   }
 
   @Post('seen')
@@ -85,8 +90,8 @@ export class FilesController {
     body: SeenRequestSchema,
     responses: { 200: { description: 'What was confirmed', schema: SeenResponseSchema } },
   })
-  async seen(@Body() body: SeenRequest): Promise<SeenResponse> {
-    return this.files.markSeen(body.hostname, body.ids);
+  async seen(@Body() body: SeenRequest, @Tenancy() scope: TenantScope): Promise<SeenResponse> {
+    return this.files.markSeen(body.hostname, body.ids, scope);
   }
 
   @Post('deleted')
@@ -98,8 +103,8 @@ export class FilesController {
     body: DeletedRequestSchema,
     responses: { 200: { description: 'How many records were marked deleted', schema: CountResponseSchema } },
   })
-  async deleted(@Body() body: DeletedRequest): Promise<CountResponse> {
-    return { deleted: await this.files.markPathsDeleted(body.hostname, body.filepaths) };
+  async deleted(@Body() body: DeletedRequest, @Tenancy() scope: TenantScope): Promise<CountResponse> {
+    return { deleted: await this.files.markPathsDeleted(body.hostname, body.filepaths, scope) };
   }
 
   @Get()
@@ -110,16 +115,19 @@ export class FilesController {
     querystring: ListFilesQuerySchema,
     responses: { 200: { description: 'A page of records', schema: FilePageSchema } },
   })
-  async list(@Query() query: ListFilesQuery): Promise<Page<FileRecord>> {
-    return this.files.list({
-      hostname: query.hostname,
-      pathPrefix: query.path_prefix,
-      sha256: query.sha256 === undefined ? undefined : normalizeSha256(query.sha256),
-      includeDeleted: query.include_deleted,
-      at: query.at === undefined ? undefined : new Date(query.at),
-      limit: query.limit,
-      cursor: query.cursor,
-    });
+  async list(@Query() query: ListFilesQuery, @Tenancy() scope: TenantScope): Promise<Page<FileRecord>> {
+    return this.files.list(
+      {
+        hostname: query.hostname,
+        pathPrefix: query.path_prefix,
+        sha256: query.sha256 === undefined ? undefined : normalizeSha256(query.sha256),
+        includeDeleted: query.include_deleted,
+        at: query.at === undefined ? undefined : new Date(query.at),
+        limit: query.limit,
+        cursor: query.cursor,
+      },
+      scope,
+    );
   }
 
   @Get('history')
@@ -131,8 +139,8 @@ export class FilesController {
     responses: { 200: { description: 'Every version', schema: FileItemsSchema } },
     errors: [404],
   })
-  async history(@Query() query: { hostname: string; filepath: string }): Promise<Items<FileRecord>> {
-    return { items: await this.files.history(query.hostname, query.filepath) };
+  async history(@Query() query: { hostname: string; filepath: string }, @Tenancy() scope: TenantScope): Promise<Items<FileRecord>> {
+    return { items: await this.files.history(query.hostname, query.filepath, scope) };
   }
 
   @Get('content')
@@ -146,11 +154,12 @@ export class FilesController {
   })
   async content(
     @Query() query: { hostname: string; filepath: string },
+    @Tenancy() scope: TenantScope,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const file = await this.files.current(query.hostname, query.filepath);
-    const blob = await this.blobs.resolve(file.sha256);
+    const file = await this.files.current(query.hostname, query.filepath, scope);
+    const blob = await this.blobs.resolve(file.sha256, scope);
     await sendBlob(reply, blob, planBlobResponse(request, blob), (range) => this.blobs.open(blob, range));
   }
 
@@ -163,8 +172,8 @@ export class FilesController {
     responses: { 200: { description: 'The record', schema: FileRecordSchema } },
     errors: [404],
   })
-  async get(@Param('id') id: string): Promise<FileRecord> {
-    return this.files.get(id);
+  async get(@Param('id') id: string, @Tenancy() scope: TenantScope): Promise<FileRecord> {
+    return this.files.get(id, scope);
   }
 
   @Delete(':id')
@@ -177,8 +186,8 @@ export class FilesController {
     responses: { 204: { description: 'Marked deleted' } },
     errors: [404],
   })
-  async remove(@Param('id') id: string): Promise<void> {
-    await this.files.delete(id);
+  async remove(@Param('id') id: string, @Tenancy() scope: TenantScope): Promise<void> {
+    await this.files.delete(id, scope);
   }
 
   @Delete()
@@ -190,7 +199,7 @@ export class FilesController {
     querystring: PrefixQuerySchema,
     responses: { 200: { description: 'How many records were marked deleted', schema: CountResponseSchema } },
   })
-  async removePrefix(@Query() query: { hostname: string; path_prefix: string }): Promise<CountResponse> {
-    return { deleted: await this.files.deleteByPrefix(query.hostname, query.path_prefix) };
+  async removePrefix(@Query() query: { hostname: string; path_prefix: string }, @Tenancy() scope: TenantScope): Promise<CountResponse> {
+    return { deleted: await this.files.deleteByPrefix(query.hostname, query.path_prefix, scope) };
   }
 }

@@ -13,7 +13,7 @@ describe('KeysController (in process)', () => {
     const created = res.json();
     expect(created).toMatchObject({ name: 'ci', scopes: ['read', 'write'], expires_at: '2999-01-01T00:00:00.000Z' });
     const me = await f.request({ method: 'GET', url: '/api/v1/keys/me' }, created.key);
-    expect(me.json()).toEqual({ id: created.id, name: 'ci', scopes: ['read', 'write'] });
+    expect(me.json()).toEqual({ id: created.id, name: 'ci', scopes: ['read', 'write'], hostnames: [], buckets: [] });
     const list = await f.request({ method: 'GET', url: '/api/v1/keys' });
     expect(list.json().map((k: { name: string }) => k.name)).toEqual(['bootstrap-admin', 'ci']);
     expect(list.body).not.toContain(created.key);
@@ -29,6 +29,27 @@ describe('KeysController (in process)', () => {
     ]);
     const writer = await f.key('write');
     expect((await create({ name: 'x', scopes: ['admin'] }, writer)).statusCode).toBe(403);
+    expect((await f.request({ method: 'GET', url: '/api/v1/keys' })).json()).toHaveLength(2);
+  });
+
+  it('mints a key limited to tenants, which names them (me, listing); refuses bad tenant lists (400) and stores nothing', async () => {
+    const res = await create({ name: 'lab', scopes: ['write'], hostnames: ['lab-1'], buckets: ['scans'] });
+    expect([res.statusCode, res.json().hostnames, res.json().buckets]).toEqual([201, ['lab-1'], ['scans']]);
+    const me = await f.request({ method: 'GET', url: '/api/v1/keys/me' }, res.json().key);
+    expect(me.json()).toMatchObject({ hostnames: ['lab-1'], buckets: ['scans'] });
+    const listed = (await f.request({ method: 'GET', url: '/api/v1/keys' })).json();
+    expect(listed[1]).toMatchObject({ name: 'lab', hostnames: ['lab-1'], buckets: ['scans'] });
+    expect(listed[0]).toMatchObject({ name: 'bootstrap-admin', hostnames: [], buckets: [] });
+    for (const payload of [
+      { name: 'adm', scopes: ['admin'], hostnames: ['lab-1'] },
+      { name: 'bad', scopes: ['read'], buckets: ['Not A Bucket'] },
+      { name: 'nul', scopes: ['read'], hostnames: ['a\u0000b'] },
+      { name: 'many', scopes: ['read'], hostnames: Array.from({ length: 101 }, (_, i) => `h${i}`) },
+      { name: 'empty', scopes: ['read'], hostnames: [''] },
+    ]) {
+      const refused = await create(payload);
+      expect([payload.name, refused.statusCode, refused.json().error.code]).toEqual([payload.name, 400, 'validation_failed']);
+    }
     expect((await f.request({ method: 'GET', url: '/api/v1/keys' })).json()).toHaveLength(2);
   });
 

@@ -29,7 +29,13 @@ export class KeysController {
     responses: { 201: { description: 'The new key with its secret', schema: CreatedKeySchema } },
   })
   async create(@Body() body: CreateKeyRequest): Promise<CreatedKey> {
-    return this.keys.create({ name: body.name, scopes: body.scopes, expiresAt: body.expires_at });
+    return this.keys.create({
+      name: body.name,
+      scopes: body.scopes,
+      expiresAt: body.expires_at,
+      hostnames: body.hostnames,
+      buckets: body.buckets,
+    });
   }
 
   @Get()
@@ -52,7 +58,7 @@ export class KeysController {
   })
   me(@Req() request: AuthedRequest): KeyIdentity {
     const key = request.apiKey!;
-    return { id: key.id, name: key.name, scopes: key.scopes };
+    return { id: key.id, name: key.name, scopes: key.scopes, hostnames: key.hostnames, buckets: key.buckets };
   }
 
   @Delete(':id')

@@ -13,6 +13,7 @@ import {
   Page,
 } from '@app/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Tenancy, TenantScope } from '../auth/tenant-scope';
 import { Endpoint } from '../common/endpoint.decorator';
 import { clientGone, rawBody } from '../common/raw-body';
 import { ServerSettings } from '../config/server-settings';
@@ -64,10 +65,15 @@ export class ObjectsController {
     responses: { 201: { description: 'The new version', schema: ObjectInfoSchema } },
     errors: [410, 422],
   })
-  async put(@Param('bucket') bucket: string, @Param('*') key: string, @Req() request: FastifyRequest): Promise<ObjectInfo> {
+  async put(
+    @Param('bucket') bucket: string,
+    @Param('*') key: string,
+    @Tenancy() scope: TenantScope,
+    @Req() request: FastifyRequest,
+  ): Promise<ObjectInfo> {
     const { stream, length } = rawBody(request);
     const options = { ...optionsFromHeaders(request.headers), contentLength: length, clientGone: clientGone(request) };
-    return this.objects.put(bucket, keyOf(key), stream, options);
+    return this.objects.put(bucket, keyOf(key), stream, options, scope);
   }
 
   @Post(':bucket')
@@ -98,13 +104,15 @@ export class ObjectsController {
     responses: { 201: { description: 'The new version', schema: ObjectInfoSchema } },
     errors: [410, 422],
   })
-  async postForm(@Param('bucket') bucket: string, @Req() request: FastifyRequest): Promise<ObjectInfo> {
+  async postForm(@Param('bucket') bucket: string, @Tenancy() scope: TenantScope, @Req() request: FastifyRequest): Promise<ObjectInfo> {
+    // Refused before the form is read: a bucket outside the key's tenants.
+    scope.checkWrite('bucket', bucket);
     const fromHeaders = optionsFromHeaders(request.headers, false);
     const form = await readObjectForm(request, this.settings.maxBlobBytes);
     const { key, options } = optionsFromFields(form.fields, { ...fromHeaders, contentType: form.mimetype ?? fromHeaders.contentType });
     const headerKey = request.headers['x-hoard-key'];
     const named = key ?? (typeof headerKey === 'string' ? Buffer.from(headerKey, 'latin1').toString('utf8') : '');
-    return this.objects.put(bucket, named, form.file, { ...options, clientGone: clientGone(request) });
+    return this.objects.put(bucket, named, form.file, { ...options, clientGone: clientGone(request) }, scope);
   }
 
   @Get(':bucket')
@@ -122,8 +130,9 @@ export class ObjectsController {
   async list(
     @Param('bucket') bucket: string,
     @Query() query: { prefix?: string; key?: string; versions?: boolean; limit?: number; cursor?: string },
+    @Tenancy() scope: TenantScope,
   ): Promise<Page<ObjectInfo>> {
-    return this.objects.list(bucket, query);
+    return this.objects.list(bucket, query, scope);
   }
 
   @Delete(':bucket')
@@ -136,8 +145,12 @@ export class ObjectsController {
     querystring: DeleteObjectsQuerySchema,
     responses: { 200: { description: 'How many objects were deleted', schema: CountResponseSchema } },
   })
-  async removePrefix(@Param('bucket') bucket: string, @Query() query: { prefix: string }): Promise<CountResponse> {
-    return { deleted: await this.objects.deleteByPrefix(bucket, query.prefix) };
+  async removePrefix(
+    @Param('bucket') bucket: string,
+    @Query() query: { prefix: string },
+    @Tenancy() scope: TenantScope,
+  ): Promise<CountResponse> {
+    return { deleted: await this.objects.deleteByPrefix(bucket, query.prefix, scope) };
   }
 
   @Head(':bucket/*')
@@ -156,9 +169,10 @@ export class ObjectsController {
     @Param('bucket') bucket: string,
     @Param('*') key: string,
     @Query() query: { version?: number },
+    @Tenancy() scope: TenantScope,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    sendObjectHead(reply, await this.objects.head(bucket, keyOf(key), query.version));
+    sendObjectHead(reply, await this.objects.head(bucket, keyOf(key), query.version, scope));
   }
 
   @Get(':bucket/*')
@@ -183,10 +197,11 @@ export class ObjectsController {
     @Param('bucket') bucket: string,
     @Param('*') key: string,
     @Query() query: { version?: number },
+    @Tenancy() scope: TenantScope,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    await sendObject(request, reply, await this.objects.read(bucket, keyOf(key), query.version), this.logger);
+    await sendObject(request, reply, await this.objects.read(bucket, keyOf(key), query.version, scope), this.logger);
   }
 
   @Delete(':bucket/*')
@@ -199,8 +214,8 @@ export class ObjectsController {
     responses: { 204: { description: 'Deleted' } },
     errors: [404],
   })
-  async remove(@Param('bucket') bucket: string, @Param('*') key: string): Promise<void> {
-    await this.objects.delete(bucket, keyOf(key));
+  async remove(@Param('bucket') bucket: string, @Param('*') key: string, @Tenancy() scope: TenantScope): Promise<void> {
+    await this.objects.delete(bucket, keyOf(key), scope);
   }
 }
 

@@ -3,6 +3,7 @@ import { bucketProblem, EMPTY_SHA256, HoardError, LIMITS, objectMetadataProblem,
 import { FILE_RECORD_STORE, FileRecordStore, OBJECT_RECORD_STORE, ObjectRecordStore, StoredFile } from '@app/metadata';
 import type { ByteRange } from '@app/storage';
 import type { Readable } from 'node:stream';
+import { TenantScope } from '../auth/tenant-scope';
 import { BlobsService, ServableBlob } from '../blobs/blobs.service';
 import { ContentIntakeService } from '../blobs/content-intake.service';
 import { ServerSettings } from '../config/server-settings';
@@ -79,12 +80,20 @@ export class ObjectsService implements OnModuleInit, OnApplicationShutdown {
    * content is hashed as it streams and stored once (see ContentIntakeService), then the version is recorded.
    * @throws HoardError validation_failed (bad name or option), invalid_digest, digest_mismatch (nothing stored),
    *   payload_too_large, gone (the content was taken down), insufficient_storage, unavailable (garbage collection
-   *   removed the content before its version could be recorded: send it again)
+   *   removed the content before its version could be recorded: send it again), forbidden (a bucket outside the
+   *   key's tenants)
    */
-  async put(bucket: string, key: string, body: Readable, options: PutObjectOptions = {}): Promise<ObjectInfo> {
+  async put(
+    bucket: string,
+    key: string,
+    body: Readable,
+    options: PutObjectOptions = {},
+    scope: TenantScope = TenantScope.ALL,
+  ): Promise<ObjectInfo> {
     let expiresAt: (storedAt: Date) => Date | null;
     try {
       checkName(bucket, key);
+      scope.checkWrite('bucket', bucket);
       expiresAt = lifetime(options, new Date());
       const metadataProblem = objectMetadataProblem(options.metadata ?? {});
       if (metadataProblem) throw optionError('X-Hoard-Meta-*', metadataProblem);
@@ -96,6 +105,7 @@ export class ObjectsService implements OnModuleInit, OnApplicationShutdown {
       sha256: options.sha256,
       contentLength: options.contentLength,
       clientGone: options.clientGone,
+      scope,
       adoptFile: options.adoptFile,
     });
     // Held against garbage collection from here until the version that references it is recorded; GC may have
@@ -145,16 +155,23 @@ export class ObjectsService implements OnModuleInit, OnApplicationShutdown {
   /**
    * The current version of an object (or version `version`) for a `GET`.
    * @throws HoardError validation_failed, not_found (never existed, or its content is not stored), gone (deleted,
-   *   expired, or its content taken down)
+   *   expired, or its content taken down); not_found for a bucket outside the key's tenants
    */
-  async read(bucket: string, key: string, version?: number): Promise<ObjectRead> {
+  async read(bucket: string, key: string, version?: number, scope: TenantScope = TenantScope.ALL): Promise<ObjectRead> {
+    scope.checkRead('bucket', bucket, () => notFound(bucket, key, version));
     const stored = await this.servable(bucket, key, version);
     const blob = await this.blobs.resolve(stored.sha256);
     return this.reading(stored, blob);
   }
 
   /** As {@link read}, for a `HEAD`: the stored copy's presence and size are checked too. */
-  async head(bucket: string, key: string, version?: number): Promise<{ object: ObjectInfo; blob: ServableBlob }> {
+  async head(
+    bucket: string,
+    key: string,
+    version?: number,
+    scope: TenantScope = TenantScope.ALL,
+  ): Promise<{ object: ObjectInfo; blob: ServableBlob }> {
+    scope.checkRead('bucket', bucket, () => notFound(bucket, key, version));
     const stored = await this.servable(bucket, key, version);
     return { object: toObjectInfo(stored), blob: await this.blobs.resolveStored(stored.sha256) };
   }
@@ -162,11 +179,13 @@ export class ObjectsService implements OnModuleInit, OnApplicationShutdown {
   /**
    * A bucket's current objects under a plain string prefix, in a stable order, a page at a time; or with `key`, that
    * object only; or with `key` and `versions`, every version of it, newest first (deleted and expired ones included).
+   * A bucket outside the key's tenants lists as an empty one.
    * @throws HoardError validation_failed (bad bucket or key, `versions` without `key`, a cursor the server did not make)
    */
-  async list(bucket: string, query: ObjectListQuery): Promise<Page<ObjectInfo>> {
+  async list(bucket: string, query: ObjectListQuery, scope: TenantScope = TenantScope.ALL): Promise<Page<ObjectInfo>> {
     const problem = bucketProblem(bucket);
     if (problem) throw optionError('bucket', problem);
+    if (!scope.sees('bucket', bucket)) return { items: [], next_cursor: null };
     if (query.versions && query.key === undefined) throw optionError('versions', 'needs key: the versions of which object');
     if (query.key !== undefined) {
       checkName(bucket, query.key, 'key');
@@ -195,21 +214,23 @@ export class ObjectsService implements OnModuleInit, OnApplicationShutdown {
 
   /**
    * Marks the current version of an object deleted (deleting a deleted or expired one again changes nothing).
-   * @throws HoardError validation_failed, not_found (it never existed)
+   * @throws HoardError validation_failed, not_found (it never existed), forbidden (a bucket outside the key's tenants)
    */
-  async delete(bucket: string, key: string): Promise<void> {
+  async delete(bucket: string, key: string, scope: TenantScope = TenantScope.ALL): Promise<void> {
     checkName(bucket, key);
+    scope.checkWrite('bucket', bucket);
     if ((await this.records.markPathsDeleted(bucket, [key], new Date(), 'bucket')) > 0) return;
     if (!(await this.objects.objectVersion(bucket, key))) throw notFound(bucket, key);
   }
 
   /**
    * Marks every current object of a bucket whose key starts with `prefix` (not empty) deleted; returns how many.
-   * @throws HoardError validation_failed
+   * @throws HoardError validation_failed, forbidden (a bucket outside the key's tenants)
    */
-  async deleteByPrefix(bucket: string, prefix: string): Promise<number> {
+  async deleteByPrefix(bucket: string, prefix: string, scope: TenantScope = TenantScope.ALL): Promise<number> {
     const problem = bucketProblem(bucket);
     if (problem) throw optionError('bucket', problem);
+    scope.checkWrite('bucket', bucket);
     if (prefix === '') throw optionError('prefix', 'must not be empty: name what to delete');
     return this.records.markPrefixDeleted(bucket, prefix, new Date(), 'bucket');
   }

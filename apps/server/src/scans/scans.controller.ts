@@ -16,6 +16,7 @@ import {
   UpdateScanRequestSchema,
 } from '@app/contracts';
 import type { AuthedRequest } from '../auth/access-control';
+import { Tenancy, TenantScope } from '../auth/tenant-scope';
 import { Endpoint } from '../common/endpoint.decorator';
 import { ScansService } from './scans.service';
 
@@ -35,7 +36,7 @@ export class ScansController {
     responses: { 201: { description: 'The run, running', schema: ScanRunSchema } },
   })
   async open(@Req() request: AuthedRequest, @Body() body: CreateScanRequest): Promise<ScanRun> {
-    return this.scans.open(request.apiKey!.id, body);
+    return this.scans.open(request.apiKey!.id, body, new Date(), TenantScope.of(request.apiKey));
   }
 
   @Patch('scans/:id')
@@ -60,8 +61,8 @@ export class ScansController {
     querystring: ListScansQuerySchema,
     responses: { 200: { description: 'A page of scan runs', schema: ScanRunPageSchema } },
   })
-  async list(@Query() query: ListScansQuery): Promise<Page<ScanRun>> {
-    return this.scans.list(query);
+  async list(@Query() query: ListScansQuery, @Tenancy() scope: TenantScope): Promise<Page<ScanRun>> {
+    return this.scans.list(query, new Date(), scope);
   }
 
   @Get('scans/:id')
@@ -73,8 +74,8 @@ export class ScansController {
     responses: { 200: { description: 'The run', schema: ScanRunSchema } },
     errors: [404],
   })
-  async get(@Param('id') id: string): Promise<ScanRun> {
-    return this.scans.get(id);
+  async get(@Param('id') id: string, @Tenancy() scope: TenantScope): Promise<ScanRun> {
+    return this.scans.get(id, new Date(), scope);
   }
 
   @Get('hosts')
@@ -84,7 +85,7 @@ export class ScansController {
     summary: 'Every host: its files, last scan run, last success and whether it is stale',
     responses: { 200: { description: 'Every host, by hostname', schema: HostListSchema } },
   })
-  async hosts(): Promise<Items<Host>> {
-    return this.scans.hosts();
+  async hosts(@Tenancy() scope: TenantScope): Promise<Items<Host>> {
+    return this.scans.hosts(new Date(), scope);
   }
 }

@@ -1,6 +1,7 @@
 import { SqliteMetadataStore } from '@app/metadata';
 import { ScanSweep } from './scan-sweep';
 import { ScansService } from './scans.service';
+import { TenantScope } from '../auth/tenant-scope';
 import { serviceFixture, type ServiceFixture } from '../testing/service-fixtures';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -51,6 +52,22 @@ describe('ScansService', () => {
     expect(closed.failures).toHaveLength(1000);
     expect(closed.failures[999]).toEqual({ path: '/srv/999', reason: 'EACCES' });
     expect(closed).toMatchObject({ failures_total: 1001, files_failed: 1001, state: 'failed' });
+  });
+
+  it('shows a key limited to tenants only the runs and hosts of its hosts, and refuses it a run of another (403)', async () => {
+    const mine = TenantScope.of({ hostnames: ['web-1'], buckets: [] });
+    const own = await sut.open('key-a', OPEN, at(0), mine);
+    const other = await sut.open('key-b', { ...OPEN, hostname: 'web-2' }, at(1));
+    await expect(sut.open('key-a', { ...OPEN, hostname: 'web-2' }, at(2), mine)).rejects.toMatchObject({
+      code: 'forbidden',
+      details: { hostname: 'web-2' },
+    });
+    expect((await sut.list({}, at(3), mine)).items.map((r) => r.id)).toEqual([own.id]);
+    expect((await sut.list({ hostname: 'web-2' }, at(3), mine)).items).toEqual([]);
+    expect((await sut.list({}, at(3))).items.map((r) => r.id)).toEqual([other.id, own.id]);
+    await expect(sut.get(other.id, at(3), mine)).rejects.toMatchObject({ code: 'not_found', message: `No scan run ${other.id}` });
+    expect((await sut.hosts(at(3), mine)).items.map((h) => h.hostname)).toEqual(['web-1']);
+    expect((await sut.hosts(at(3))).items.map((h) => h.hostname)).toEqual(['web-1', 'web-2']);
   });
 
   it('answers not_found for an unknown run', async () => {

@@ -11,6 +11,7 @@ import {
   type UpdateScanRequest,
 } from '@app/contracts';
 import { SCAN_RUN_STORE, type ScanCounts, type ScanRunStore } from '@app/metadata';
+import { TenantScope } from '../auth/tenant-scope';
 import { ServerSettings } from '../config/server-settings';
 import { toHostView, toScanRunView } from './scan-view';
 
@@ -28,7 +29,9 @@ export class ScansService {
     private readonly settings: ServerSettings,
   ) {}
 
-  async open(keyId: string, request: CreateScanRequest, now = new Date()): Promise<ScanRun> {
+  /** @throws HoardError forbidden for a host outside the key's tenants */
+  async open(keyId: string, request: CreateScanRequest, now = new Date(), scope: TenantScope = TenantScope.ALL): Promise<ScanRun> {
+    scope.checkWrite('host', request.hostname);
     const run = await this.store.createScanRun(
       { hostname: request.hostname, roots: request.roots, client: request.client, key_id: keyId },
       now,
@@ -58,19 +61,20 @@ export class ScansService {
     return toScanRunView(updated);
   }
 
-  /** @throws HoardError not_found */
-  async get(id: string, now = new Date()): Promise<ScanRun> {
+  /** @throws HoardError not_found (also for a run of a host outside the key's tenants) */
+  async get(id: string, now = new Date(), scope: TenantScope = TenantScope.ALL): Promise<ScanRun> {
     await this.interruptSilent(now);
     const run = await this.store.getScanRun(id);
-    if (!run) throw notFound(id);
+    if (!run || !scope.sees('host', run.hostname)) throw notFound(id);
     return toScanRunView(run);
   }
 
-  /** Newest first. */
-  async list(query: ListScansQuery, now = new Date()): Promise<Page<ScanRun>> {
+  /** Newest first; only runs of the key's hosts. */
+  async list(query: ListScansQuery, now = new Date(), scope: TenantScope = TenantScope.ALL): Promise<Page<ScanRun>> {
     await this.interruptSilent(now);
     const page = await this.store.listScanRuns({
       hostname: query.hostname,
+      hostnames: scope.listed('host'),
       state: query.state,
       limit: query.limit ?? LIMITS.listLimitDefault,
       cursor: query.cursor,
@@ -78,11 +82,12 @@ export class ScansService {
     return { items: page.items.map(toScanRunView), next_cursor: page.nextCursor };
   }
 
-  /** Every host with its files, last run, last success and staleness. */
-  async hosts(now = new Date()): Promise<Items<Host>> {
+  /** Every host (of the key's tenants) with its files, last run, last success and staleness. */
+  async hosts(now = new Date(), scope: TenantScope = TenantScope.ALL): Promise<Items<Host>> {
     await this.interruptSilent(now);
     const staleBefore = new Date(now.getTime() - this.settings.hostStaleMs);
-    return { items: (await this.store.listHosts()).map((h) => toHostView(h, staleBefore)) };
+    const hosts = (await this.store.listHosts()).filter((h) => scope.sees('host', h.hostname));
+    return { items: hosts.map((h) => toHostView(h, staleBefore)) };
   }
 
   /** Ends every run silent for the scan timeout; returns how many. Conditional in the store, so safe on every instance at once. */

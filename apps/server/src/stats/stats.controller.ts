@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { Stats, StatsSchema } from '@app/contracts';
+import { Tenancy, TenantScope } from '../auth/tenant-scope';
 import { Endpoint } from '../common/endpoint.decorator';
 import { StatsService } from './stats.service';
 
@@ -12,9 +13,10 @@ export class StatsController {
     access: 'read',
     tag: 'stats',
     summary: 'Files, hosts, blobs, stored and logical bytes, dedup ratio, unreferenced and quarantined content',
-    responses: { 200: { description: 'Totals across every host', schema: StatsSchema } },
+    description: "To a key limited to tenants, the totals of its tenants' records and of the content they name.",
+    responses: { 200: { description: 'Totals across every host (or the tenants of a limited key)', schema: StatsSchema } },
   })
-  async get(): Promise<Stats> {
-    return this.stats.stats();
+  async get(@Tenancy() scope: TenantScope): Promise<Stats> {
+    return this.stats.stats(scope);
   }
 }

@@ -24,6 +24,7 @@ import {
   OBJECT_RECORD_STORE,
   SCAN_RUN_STORE,
   STATS_READER,
+  TENANT_CONTENT,
 } from '@app/metadata';
 import { makeDataDir } from './data-dir';
 import { AppConfig } from '../config/app-config';
@@ -43,6 +44,7 @@ const METADATA_PORTS = [
   OBJECT_RECORD_STORE,
   SCAN_RUN_STORE,
   CONTENT_COLLECTOR,
+  TENANT_CONTENT,
 ];
 
 /** Garbage collection's work on packs: the packed store's own, or nothing for a store without packs. */

@@ -18,6 +18,7 @@ import { QuarantineService } from '../blobs/quarantine.service';
 import { AppConfig } from '../config/app-config';
 import { ServerSettings, ServerSettingsValues } from '../config/server-settings';
 import { FileRecordsMapper } from '../content/file-records.mapper';
+import { TenantGate } from '../content/tenant-gate';
 import { FilesService } from '../files/files.service';
 import { GcJob } from '../maintenance/gc/gc.job';
 import { MetricsService } from '../metrics/metrics.service';
@@ -37,6 +38,7 @@ export interface ServiceFixture {
   bootstrap: AdminBootstrapService;
   intake: ContentIntakeService;
   objects: ObjectsService;
+  gate: TenantGate;
   close(): Promise<void>;
 }
 
@@ -58,11 +60,12 @@ export async function serviceFixture(overrides: Partial<ServerSettingsValues> = 
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'hoard-fixture-'));
   const settings = testSettings({ dataDir, ...overrides });
   const metrics = new MetricsService(metadata);
-  const mapper = new FileRecordsMapper(metadata);
+  const gate = new TenantGate(metadata, settings);
+  const mapper = new FileRecordsMapper(metadata, gate);
   const quarantine = new QuarantineService(store, metadata, metrics);
-  const blobs = new BlobsService(store, metadata, metadata, metadata, settings, mapper, metrics, quarantine);
+  const blobs = new BlobsService(store, metadata, metadata, metadata, settings, mapper, metrics, quarantine, gate);
   const packs = new PackUploadService(blobs, settings);
-  const files = new FilesService(metadata, metadata, metadata, mapper);
+  const files = new FilesService(metadata, metadata, metadata, mapper, gate);
   const keys = new KeysService(metadata);
   const tokens = new AccessTokensService(keys, settings);
   const bootstrap = new AdminBootstrapService(settings, keys);
@@ -81,6 +84,7 @@ export async function serviceFixture(overrides: Partial<ServerSettingsValues> = 
     bootstrap,
     intake,
     objects,
+    gate,
     close: async () => {
       await objects.onApplicationShutdown();
       await metadata.close();
@@ -130,10 +134,11 @@ export async function gcFixture(
   const dataDir = mkdtempSync(join(tmpdir(), 'hoard-fixture-'));
   const settings = testSettings({ dataDir, ...overrides });
   const metrics = new MetricsService(metadata);
-  const mapper = new FileRecordsMapper(metadata);
+  const gate = new TenantGate(metadata, settings);
+  const mapper = new FileRecordsMapper(metadata, gate);
   const quarantine = new QuarantineService(store, metadata, metrics);
-  const blobs = new BlobsService(store, metadata, metadata, metadata, settings, mapper, metrics, quarantine);
-  const files = new FilesService(metadata, metadata, metadata, mapper);
+  const blobs = new BlobsService(store, metadata, metadata, metadata, settings, mapper, metrics, quarantine, gate);
+  const files = new FilesService(metadata, metadata, metadata, mapper, gate);
   const objects = new ObjectsService(metadata, metadata, blobs, new ContentIntakeService(blobs, settings), settings);
   const sut = new GcJob(metadata, store, store.maintenance(), quarantine, settings);
   const close = async () => {

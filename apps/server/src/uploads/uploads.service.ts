@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
+import { TenantScope } from '../auth/tenant-scope';
 import { BlobsService } from '../blobs/blobs.service';
 import { ServerSettings } from '../config/server-settings';
 import { ObjectsService } from '../objects/objects.service';
@@ -53,7 +54,7 @@ export class UploadsService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Uploads');
   private readonly tus: HoardTusServer;
   /** The owner tag and upload id of each request being handled, for tus's naming and id callbacks. */
-  private readonly exchanges = new WeakMap<IncomingMessage, { owner?: string; id: string | null }>();
+  private readonly exchanges = new WeakMap<IncomingMessage, { owner?: string; id: string | null; scope: TenantScope }>();
   private sweeper?: NodeJS.Timeout;
   private sweeping = false;
 
@@ -72,7 +73,10 @@ export class UploadsService implements OnModuleInit, OnModuleDestroy {
       allowedHeaders: ['X-API-Key'],
       namingFunction: (req) => `${this.exchanges.get(req)?.owner ?? ''}${randomBytes(16).toString('hex')}`,
       getFileIdFromRequest: (req) => this.exchanges.get(req)?.id ?? undefined,
-      onUploadFinish: async (req, res, upload) => ({ res, headers: await this.finish(req, upload) }),
+      onUploadFinish: async (req, res, upload) => ({
+        res,
+        headers: await this.finish(req, upload, this.exchanges.get(req)?.scope ?? TenantScope.ALL),
+      }),
       onResponseError: (_req, _res, error) => {
         const answer = errorOfTus(error);
         if (answer.code === 'internal_error') this.logger.error(`upload request failed: ${describe(error)}`);
@@ -115,15 +119,16 @@ export class UploadsService implements OnModuleInit, OnModuleDestroy {
     }
     let owner: string | undefined;
     if (exchange.key) owner = ownerTag(exchange.key);
+    const scope = TenantScope.of(exchange.key);
     if (exchange.id !== null && !(isUploadId(exchange.id) && owner && exchange.id.startsWith(owner))) {
       throw new HoardError('not_found', 'No upload at this URL');
     }
-    if (method === 'POST') await this.checkCreation(req);
+    if (method === 'POST') await this.checkCreation(req, scope);
     if (method === 'PATCH') checkPatch(req.headers);
-    if (method === 'HEAD' && exchange.id !== null && (await this.finishedEarlier(exchange))) return;
+    if (method === 'HEAD' && exchange.id !== null && (await this.finishedEarlier(exchange, scope))) return;
     // A method override would let one route's request be handled as another's.
     delete req.headers['x-http-method-override'];
-    this.exchanges.set(req, { owner, id: exchange.id });
+    this.exchanges.set(req, { owner, id: exchange.id, scope });
     exchange.hijack();
     await this.tus.handle(req, res);
   }
@@ -146,13 +151,14 @@ export class UploadsService implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Refuses a creation before tus reads its body: malformed, over the limit, no target (or a bad object name or
-   * option), content taken down.
+   * option), a bucket outside the key's tenants (`403`), content taken down (unless the key may not learn of it).
    */
-  private async checkCreation(req: IncomingMessage): Promise<void> {
+  private async checkCreation(req: IncomingMessage, scope: TenantScope): Promise<void> {
     const { metadata } = checkCreation(req.headers, this.settings.maxBlobBytes);
     const target = uploadTarget(metadata);
+    if (target.kind === 'object') scope.checkWrite('bucket', target.bucket);
     const sha256 = target.kind === 'blob' ? target.sha256 : target.options.sha256;
-    if (sha256) await this.blobs.checkUploadable(sha256);
+    if (sha256) await this.blobs.checkUploadable(sha256, scope);
   }
 
   /**
@@ -161,7 +167,7 @@ export class UploadsService implements OnModuleInit, OnModuleDestroy {
    * stored (its bytes do not match, its content was taken down, an object option no longer holds) is discarded;
    * after any other failure it stays, to be stored by a later `HEAD`.
    */
-  private async finish(req: IncomingMessage, upload: Upload): Promise<Record<string, string>> {
+  private async finish(req: IncomingMessage, upload: Upload, scope: TenantScope): Promise<Record<string, string>> {
     const release = holdConnection(req);
     try {
       const target = uploadTarget(upload.metadata);
@@ -171,15 +177,16 @@ export class UploadsService implements OnModuleInit, OnModuleDestroy {
       if (local && named !== undefined && named !== local.sha256) throw digestMismatch(named, local.sha256);
       const body = size === 0 ? Readable.from([]) : await this.store.open(upload.id);
       if (target.kind === 'blob') {
-        const stored = await this.blobs.put(target.sha256, body, size, undefined, local?.file);
+        const stored = await this.blobs.put(target.sha256, body, size, undefined, scope, local?.file);
         return { 'X-Hoard-Sha256': stored.sha256 };
       }
-      const object = await this.objects.put(target.bucket, target.key, body, {
-        ...target.options,
-        contentLength: size,
-        sha256: local?.sha256 ?? target.options.sha256,
-        adoptFile: local?.file,
-      });
+      const object = await this.objects.put(
+        target.bucket,
+        target.key,
+        body,
+        { ...target.options, contentLength: size, sha256: local?.sha256 ?? target.options.sha256, adoptFile: local?.file },
+        scope,
+      );
       return { 'X-Hoard-Sha256': object.sha256, 'X-Hoard-Version': String(object.version) };
     } catch (error) {
       const failure = errorOfTus(error);
@@ -204,7 +211,7 @@ export class UploadsService implements OnModuleInit, OnModuleDestroy {
    * A `HEAD` of an upload whose last byte had arrived but that was not stored (its server died, or a store failed,
    * before the verified put ended) stores it now and answers as for any finished upload. False for any other upload.
    */
-  private async finishedEarlier(exchange: TusExchange): Promise<boolean> {
+  private async finishedEarlier(exchange: TusExchange, scope: TenantScope): Promise<boolean> {
     let upload: Upload;
     try {
       upload = await this.store.getUpload(exchange.id!);
@@ -213,7 +220,7 @@ export class UploadsService implements OnModuleInit, OnModuleDestroy {
     }
     if (upload.size === undefined || upload.offset !== upload.size) return false;
     if (hasExpired(upload.creation_date, this.store.getExpiration())) throw new HoardError('gone', 'The upload expired');
-    const stored = await this.finish(exchange.req, upload);
+    const stored = await this.finish(exchange.req, upload, scope);
     await this.discard(upload.id);
     exchange.hijack();
     exchange.res.writeHead(200, {

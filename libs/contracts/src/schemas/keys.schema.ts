@@ -2,9 +2,22 @@ import { Type } from '@sinclair/typebox';
 import { LIMITS } from '../limits';
 import type { Scope } from '../types';
 import { Nullable, Text, TimeSchema } from './common.schema';
+import { BucketSchema } from './objects.schema';
 
 /** `read`, `write` or `admin`. */
 export const ScopeSchema = Type.Unsafe<Scope>({ type: 'string', enum: ['read', 'write', 'admin'] });
+
+/** The hostnames a key is limited to: empty, not limited (unless it names buckets). */
+export const KeyHostnamesSchema = Type.Array(Text(LIMITS.hostnameMax), {
+  maxItems: LIMITS.keyTenantsMax,
+  description: 'The only hosts this key records, lists, restores and reads under (with `buckets`, its tenants)',
+});
+
+/** The buckets a key is limited to: empty, not limited (unless it names hostnames). */
+export const KeyBucketsSchema = Type.Array(BucketSchema, {
+  maxItems: LIMITS.keyTenantsMax,
+  description: 'The only buckets this key writes and reads objects in (with `hostnames`, its tenants)',
+});
 
 /** `POST /api/v1/keys`. */
 export const CreateKeyRequestSchema = Type.Object({
@@ -13,6 +26,8 @@ export const CreateKeyRequestSchema = Type.Object({
   expires_at: Type.Optional(
     Type.String({ format: 'date-time', description: 'ISO-8601 time (in the future) after which the key is refused' }),
   ),
+  hostnames: Type.Optional(KeyHostnamesSchema),
+  buckets: Type.Optional(KeyBucketsSchema),
 });
 
 /** A key as listed: never its secret or hash. */
@@ -21,6 +36,8 @@ export const KeyInfoSchema = Type.Object(
     id: Type.String(),
     name: Type.String(),
     scopes: Type.Array(ScopeSchema),
+    hostnames: KeyHostnamesSchema,
+    buckets: KeyBucketsSchema,
     created_at: TimeSchema,
     expires_at: Nullable(TimeSchema),
     last_used_at: Nullable(TimeSchema),
@@ -34,13 +51,21 @@ export const CreatedKeySchema = Type.Object({
   id: Type.String(),
   name: Type.String(),
   scopes: Type.Array(ScopeSchema),
+  hostnames: KeyHostnamesSchema,
+  buckets: KeyBucketsSchema,
   key: Type.String({ description: 'The secret; shown in this response only' }),
   created_at: TimeSchema,
   expires_at: Nullable(TimeSchema),
 });
 
 /** `GET /api/v1/keys/me`. */
-export const KeyIdentitySchema = Type.Object({ id: Type.String(), name: Type.String(), scopes: Type.Array(ScopeSchema) });
+export const KeyIdentitySchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  scopes: Type.Array(ScopeSchema),
+  hostnames: KeyHostnamesSchema,
+  buckets: KeyBucketsSchema,
+});
 
 /** Every key. */
 export const KeyListSchema = Type.Array(KeyInfoSchema);

@@ -45,7 +45,12 @@ export interface BlobDoc {
 }
 
 /** An API key in the `api_keys` collection, keyed by its id. */
-export type KeyDoc = Omit<KeyRecord, 'id'> & { _id: string };
+export type KeyDoc = Omit<KeyRecord, 'id' | 'hostnames' | 'buckets'> & {
+  _id: string;
+  /** Absent on keys made before keys had tenants: not limited. */
+  hostnames?: string[];
+  buckets?: string[];
+};
 
 export function toStoredFile(doc: FileDoc): StoredFile {
   return {
@@ -89,6 +94,8 @@ export function toKeyRecord(doc: KeyDoc): KeyRecord {
     id: doc._id,
     name: doc.name,
     scopes: doc.scopes,
+    hostnames: doc.hostnames ?? [],
+    buckets: doc.buckets ?? [],
     hash: doc.hash,
     created_at: doc.created_at,
     expires_at: doc.expires_at ?? null,
@@ -102,6 +109,8 @@ export function fromKeyRecord(key: KeyRecord): KeyDoc {
     _id: key.id,
     name: key.name,
     scopes: [...key.scopes],
+    hostnames: [...key.hostnames],
+    buckets: [...key.buckets],
     hash: key.hash,
     created_at: key.created_at,
     expires_at: key.expires_at,

@@ -16,6 +16,7 @@ export async function listMongoFiles(files: Collection<FileDoc>, query: FileQuer
   const namespace = query.namespace ?? 'host';
   const parts: Filter<FileDoc>[] = [namespaceFilter(namespace)];
   if (query.hostname !== undefined) parts.push({ hostname: query.hostname });
+  if (query.hostnames !== undefined) parts.push({ hostname: { $in: [...query.hostnames] } });
   if (query.pathPrefix) parts.push(pathPrefixFilter(query.pathPrefix, namespace));
   // An object past its lifetime is gone as a deleted one is, before any sweep has marked it.
   if (query.now !== undefined && !query.includeDeleted) parts.push({ $or: [{ expires_at: null }, { expires_at: { $gt: query.now } }] });

@@ -30,6 +30,8 @@ import { type JobCancelDoc, type JobDoc, type JobLeaseDoc, MongoJobs } from './m
 import { MongoScanRuns, type ScanRunDoc } from './mongo-scan-runs';
 import type { HostRecord, NewScanRun, ScanRunPage, ScanRunQuery, ScanRunRecord, ScanRunState, ScanRunUpdate } from '../scan-run-store';
 import { MongoPruning } from './mongo-pruning';
+import { MongoTenantContent, type TenantContentDoc } from './mongo-tenant-content';
+import type { Tenants, TenantStats } from '../tenant-content';
 
 export interface MongoMetadataStoreOptions {
   uri: string;
@@ -53,6 +55,7 @@ export class MongoMetadataStore implements MetadataStore {
   private pruning?: MongoPruning;
   private scanRuns?: MongoScanRuns;
   private collector?: MongoContentCollector;
+  private tenants?: MongoTenantContent;
 
   constructor(private readonly options: MongoMetadataStoreOptions) {}
 
@@ -77,6 +80,11 @@ export class MongoMetadataStore implements MetadataStore {
         db.collection<JobCancelDoc>('job_cancels'),
       );
       this.pruning = new MongoPruning(db);
+      this.tenants = new MongoTenantContent(
+        db.collection<FileDoc>('files'),
+        db.collection<BlobDoc>('blobs'),
+        db.collection<TenantContentDoc>('tenant_content'),
+      );
       this.scanRuns = new MongoScanRuns(db.collection<ScanRunDoc>('scan_runs'), db.collection<FileDoc>('files'));
       this.collector = new MongoContentCollector(
         db.collection<BlobDoc>('blobs'),
@@ -98,7 +106,16 @@ export class MongoMetadataStore implements MetadataStore {
 
   async close(): Promise<void> {
     const client = this.client;
-    this.client = this.db = this.recorder = this.registry = this.jobs = this.pruning = this.scanRuns = this.collector = undefined;
+    this.client =
+      this.db =
+      this.recorder =
+      this.registry =
+      this.jobs =
+      this.pruning =
+      this.scanRuns =
+      this.collector =
+      this.tenants =
+        undefined;
     await client?.close();
   }
 
@@ -281,6 +298,22 @@ export class MongoMetadataStore implements MetadataStore {
       ]);
       return { files, hosts: hosts.length, objects, blobs, stored_bytes: stored, logical_bytes: logical };
     });
+  }
+
+  referencedWithin(digests: Sha256[], tenants: Tenants): Promise<Set<Sha256>> {
+    return this.run(() => this.tenants!.referencedWithin(digests, tenants));
+  }
+
+  proveContent(sha256: Sha256, tenants: Tenants, now: Date): Promise<void> {
+    return this.run(() => this.tenants!.proveContent(sha256, tenants, now));
+  }
+
+  provenWithin(digests: Sha256[], tenants: Tenants): Promise<Set<Sha256>> {
+    return this.run(() => this.tenants!.provenWithin(digests, tenants));
+  }
+
+  statsWithin(tenants: Tenants): Promise<TenantStats> {
+    return this.run(() => this.tenants!.statsWithin(tenants));
   }
 
   async createJob(job: NewJob, now: Date): Promise<JobRecord> {

@@ -100,7 +100,11 @@ export class MongoScanRuns {
   async list(query: ScanRunQuery): Promise<ScanRunPage> {
     const filter: Filter<ScanRunDoc> = {};
     if (query.cursor !== undefined) filter._id = { $lt: new ObjectId(decodeCursor(query.cursor, (id) => OBJECT_ID.test(id))) };
-    if (query.hostname !== undefined) filter.hostname = query.hostname;
+    if (query.hostnames !== undefined) {
+      // Both filters hold: the one hostname if it is among them, else none.
+      const hostnames = query.hostname === undefined ? [...query.hostnames] : query.hostnames.filter((h) => h === query.hostname);
+      filter.hostname = { $in: hostnames };
+    } else if (query.hostname !== undefined) filter.hostname = query.hostname;
     if (query.state !== undefined) filter.state = query.state;
     const docs = await this.runs
       .find(filter)

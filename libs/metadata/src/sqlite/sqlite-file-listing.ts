@@ -49,6 +49,10 @@ export class SqliteFileListing {
       where.push('hostname = @hostname');
       params.hostname = query.hostname;
     }
+    if (query.hostnames !== undefined) {
+      where.push('hostname IN (SELECT value FROM json_each(@hostnames))');
+      params.hostnames = JSON.stringify(query.hostnames);
+    }
     if (query.pathPrefix) {
       const range = prefixRangeIn(namespace, query.pathPrefix);
       const under = range.below === null ? 'filepath >= @from' : '(filepath >= @from AND filepath < @below)';

@@ -24,6 +24,8 @@ import { mapSqliteError } from './sqlite-errors';
 import { parseRowId } from './sqlite-file-listing';
 import { type BlobToRegister, type OpenSqlite, openSqlite } from './sqlite-connection';
 import { SqliteContentCollector } from './sqlite-content-collector';
+import { SqliteTenantContent } from './sqlite-tenant-content';
+import type { Tenants, TenantStats } from '../tenant-content';
 import { type FileRow, fromDate, toBlobEntry, toDate, toKeyRecord, toStoredFile } from './sqlite-rows';
 
 export interface SqliteMetadataStoreOptions {
@@ -42,6 +44,7 @@ export class SqliteMetadataStore implements MetadataStore {
   readonly kind = 'sqlite';
   private open?: OpenSqlite;
   private collector?: SqliteContentCollector;
+  private tenants?: SqliteTenantContent;
 
   private readonly registrations = new GroupCommit<BlobToRegister, BlobEntry>((blobs) => this.run((o) => o.register(blobs)));
 
@@ -53,6 +56,7 @@ export class SqliteMetadataStore implements MetadataStore {
     try {
       this.open = openSqlite(this.options.path, this.options.busyTimeoutMs ?? 5000);
       this.collector = new SqliteContentCollector(this.open.db);
+      this.tenants = new SqliteTenantContent(this.open.db);
     } catch (error) {
       if (error instanceof HoardError) throw error;
       throw new HoardError('unavailable', `cannot open metadata database ${this.options.path}: ${String(error)}`, {
@@ -67,7 +71,7 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async close(): Promise<void> {
     const open = this.open;
-    this.open = this.collector = undefined;
+    this.open = this.collector = this.tenants = undefined;
     open?.db.close();
   }
 
@@ -193,6 +197,8 @@ export class SqliteMetadataStore implements MetadataStore {
         id: key.id,
         name: key.name,
         scopes: JSON.stringify(key.scopes),
+        hostnames: JSON.stringify(key.hostnames),
+        buckets: JSON.stringify(key.buckets),
         hash: key.hash,
         created_at: key.created_at.getTime(),
         expires_at: fromDate(key.expires_at),
@@ -241,6 +247,22 @@ export class SqliteMetadataStore implements MetadataStore {
         logical_bytes: files.logical,
       };
     });
+  }
+
+  async referencedWithin(digests: Sha256[], tenants: Tenants): Promise<Set<Sha256>> {
+    return this.run(() => this.tenants!.referencedWithin(digests, tenants));
+  }
+
+  async proveContent(sha256: Sha256, tenants: Tenants, now: Date): Promise<void> {
+    this.run(() => this.tenants!.proveContent(sha256, tenants, now));
+  }
+
+  async provenWithin(digests: Sha256[], tenants: Tenants): Promise<Set<Sha256>> {
+    return this.run(() => this.tenants!.provenWithin(digests, tenants));
+  }
+
+  async statsWithin(tenants: Tenants): Promise<TenantStats> {
+    return this.run(() => this.tenants!.statsWithin(tenants));
   }
 
   async createJob(job: NewJob, now: Date): Promise<JobRecord> {

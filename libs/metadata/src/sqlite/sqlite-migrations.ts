@@ -208,6 +208,18 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     WHERE content_ok IS NOT NULL AND id IN (SELECT id FROM files WHERE sha256 = NEW.sha256);
   END;
   `,
+  // Keys limited to tenants: the hostnames and buckets a key alone may see (JSON arrays; both empty: not limited).
+  // `tenant_content`: the proofs that a tenant's key uploaded content (`host:<name>` or `bucket:<name>`), only inserted.
+  `
+  ALTER TABLE api_keys ADD COLUMN hostnames TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE api_keys ADD COLUMN buckets TEXT NOT NULL DEFAULT '[]';
+  CREATE TABLE tenant_content (
+    sha256    TEXT    NOT NULL,
+    tenant    TEXT    NOT NULL,
+    proven_at INTEGER NOT NULL,
+    PRIMARY KEY (sha256, tenant)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Applies the migrations the database has not seen yet, each in its own transaction. Returns the new version. */

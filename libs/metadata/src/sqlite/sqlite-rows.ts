@@ -34,6 +34,8 @@ export interface KeyRow {
   id: string;
   name: string;
   scopes: string;
+  hostnames: string;
+  buckets: string;
   hash: string;
   created_at: number;
   expires_at: number | null;
@@ -110,6 +112,8 @@ export function toKeyRecord(row: KeyRow): KeyRecord {
     id: row.id,
     name: row.name,
     scopes: JSON.parse(row.scopes) as Scope[],
+    hostnames: JSON.parse(row.hostnames) as string[],
+    buckets: JSON.parse(row.buckets) as string[],
     hash: row.hash,
     created_at: new Date(row.created_at),
     expires_at: toDate(row.expires_at),

@@ -140,6 +140,10 @@ export class SqliteScanRuns {
       where.push('hostname = @hostname');
       params.hostname = query.hostname;
     }
+    if (query.hostnames !== undefined) {
+      where.push('hostname IN (SELECT value FROM json_each(@hostnames))');
+      params.hostnames = JSON.stringify(query.hostnames);
+    }
     if (query.state !== undefined) {
       where.push('state = @state');
       params.state = query.state;

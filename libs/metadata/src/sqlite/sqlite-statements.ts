@@ -89,8 +89,8 @@ export function prepareSqliteStatements(db: Database.Database) {
     blobsAfter: db.prepare<unknown[], BlobRow>('SELECT * FROM blobs WHERE sha256 > ? ORDER BY sha256 LIMIT ?'),
 
     insertKey: db.prepare(
-      `INSERT INTO api_keys (id, name, scopes, hash, created_at, expires_at, last_used_at, revoked_at)
-       VALUES (@id, @name, @scopes, @hash, @created_at, @expires_at, @last_used_at, @revoked_at)`,
+      `INSERT INTO api_keys (id, name, scopes, hostnames, buckets, hash, created_at, expires_at, last_used_at, revoked_at)
+       VALUES (@id, @name, @scopes, @hostnames, @buckets, @hash, @created_at, @expires_at, @last_used_at, @revoked_at)`,
     ),
     keyByHash: db.prepare<unknown[], KeyRow>('SELECT * FROM api_keys WHERE hash = ?'),
     keyById: db.prepare<unknown[], KeyRow>('SELECT * FROM api_keys WHERE id = ?'),

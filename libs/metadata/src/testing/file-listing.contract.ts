@@ -82,6 +82,19 @@ export function describeFileListingContract(factory: StoreFactory<FileRecordStor
       expect(paths(await ctx.sut.listFiles({ includeDeleted: false, limit: 100, sha256: digest('three') }))).toEqual([]);
     });
 
+    it('filters by a set of hostnames, alone or with one hostname (both hold), none when empty', async () => {
+      const list = (query: Partial<FileQuery>) => ctx.sut.listFiles({ includeDeleted: false, limit: 100, ...query });
+      expect(paths(await list({ hostnames: ['host-b', 'host-z'] }))).toEqual(['host-b:/srv/a%b/1:v1']);
+      expect(paths(await list({ hostnames: ['host-a', 'host-b'], sha256: digest('one') }))).toEqual([
+        'host-a:/srv/a%b/1:v1',
+        'host-b:/srv/a%b/1:v1',
+      ]);
+      expect(paths(await list({ hostnames: ['host-b'], hostname: 'host-a' }))).toEqual([]);
+      expect(paths(await list({ hostnames: ['host-b'], hostname: 'host-b' }))).toEqual(['host-b:/srv/a%b/1:v1']);
+      expect(paths(await list({ hostnames: [] }))).toEqual([]);
+      expect(paths(await list({ hostnames: ['host-b'], at: at(1) }))).toEqual(['host-b:/srv/a%b/1:v1']);
+    });
+
     it('pages through 250 records with limit 7, every item once, also when records are added between pages', async () => {
       const batch = Array.from({ length: 250 }, (_, i) => meta(`/p/${String(i).padStart(3, '0')}`, `c${i % 40}`, { hostname: 'pager' }));
       await ctx.sut.recordFiles(batch, at(3));

@@ -8,6 +8,8 @@ function key(id: string, hash: string, created: number, extra: Partial<KeyRecord
     id,
     name: `key ${id}`,
     scopes: ['read', 'write'],
+    hostnames: [],
+    buckets: [],
     hash,
     created_at: at(created),
     expires_at: null,
@@ -43,6 +45,16 @@ export function describeKeyStoreContract(name: string, factory: StoreFactory<Key
       await ctx.sut.touchKey('key_a', at(7));
       expect(await ctx.sut.getKey('key_a')).toMatchObject({ revoked_at: at(5), last_used_at: at(7) });
       expect(await ctx.sut.countKeys()).toBe(1);
+    });
+
+    it('keeps the tenants a key is limited to', async () => {
+      const limited = key('key_l', 'hl', 1, { hostnames: ['host-a', 'host b'], buckets: ['photos'] });
+      const hostsOnly = key('key_h', 'hh', 2, { hostnames: ['host-a'] });
+      await ctx.sut.createKey(limited);
+      await ctx.sut.createKey(hostsOnly);
+      expect(await ctx.sut.findKeyByHash('hl')).toEqual(limited);
+      expect(await ctx.sut.getKey('key_h')).toEqual(hostsOnly);
+      expect(await ctx.sut.listKeys()).toEqual([limited, hostsOnly]);
     });
 
     it('starts with no keys', async () => {

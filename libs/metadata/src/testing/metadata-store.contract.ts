@@ -8,6 +8,7 @@ import { describeRetentionStoreContract } from './retention-store.contract';
 import { describeKeyStoreContract } from './key-store.contract';
 import { describeStatsReaderContract } from './stats-reader.contract';
 import { describeScanRunStoreContract } from './scan-run-store.contract';
+import { describeTenantContentContract } from './tenant-content.contract';
 
 export type { MetadataStoreFactory } from './contract-fixtures';
 
@@ -25,4 +26,5 @@ export function describeMetadataStoreContract(name: string, factory: MetadataSto
   describeRecordPrunerContract(name, factory);
   describeScanRunStoreContract(name, factory);
   describeContentCollectorContract(name, factory);
+  describeTenantContentContract(name, factory);
 }

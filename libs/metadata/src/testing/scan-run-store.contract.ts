@@ -94,6 +94,13 @@ export function describeScanRunStoreContract(name: string, factory: StoreFactory
       expect((await ctx.sut.listScanRuns({ limit: 10, hostname: 'a' })).items.map((r) => r.id)).toEqual([a2.id, a1.id]);
       expect((await ctx.sut.listScanRuns({ limit: 10, state: 'running' })).items.map((r) => r.id)).toEqual([a2.id, b1.id]);
       expect((await ctx.sut.listScanRuns({ limit: 10, hostname: 'a', state: 'running' })).items.map((r) => r.id)).toEqual([a2.id]);
+      expect((await ctx.sut.listScanRuns({ limit: 10, hostnames: ['b', 'z'] })).items.map((r) => r.id)).toEqual([b1.id]);
+      expect((await ctx.sut.listScanRuns({ limit: 10, hostnames: ['a', 'b'], hostname: 'a' })).items.map((r) => r.id)).toEqual([
+        a2.id,
+        a1.id,
+      ]);
+      expect((await ctx.sut.listScanRuns({ limit: 10, hostnames: ['b'], hostname: 'a' })).items).toEqual([]);
+      expect((await ctx.sut.listScanRuns({ limit: 10, hostnames: [] })).items).toEqual([]);
       await expect(ctx.sut.listScanRuns({ limit: 2, cursor: '!!' })).rejects.toMatchObject({ code: 'invalid_request' });
     });
 

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { BlobsService } from '../../blobs/blobs.service';
 import { QuarantineService } from '../../blobs/quarantine.service';
 import { FileRecordsMapper } from '../../content/file-records.mapper';
+import { TenantGate } from '../../content/tenant-gate';
 import { MetricsService } from '../../metrics/metrics.service';
 import { FakeJobContext } from '../../testing/fake-job-context';
 import { content, counter, drain, testSettings } from '../../testing/service-fixtures';
@@ -28,9 +29,10 @@ async function scrubFixture(scrubRate = 0) {
   await metadata.init();
   const settings = testSettings({ scrubMaxBytesPerSecond: scrubRate });
   const metrics = new MetricsService(metadata);
-  const mapper = new FileRecordsMapper(metadata);
+  const gate = new TenantGate(metadata, settings);
+  const mapper = new FileRecordsMapper(metadata, gate);
   const quarantine = new QuarantineService(store, metadata, metrics);
-  const blobs = new BlobsService(store, metadata, metadata, metadata, settings, mapper, metrics, quarantine);
+  const blobs = new BlobsService(store, metadata, metadata, metadata, settings, mapper, metrics, quarantine, gate);
   const sut = new ScrubJob(store, metadata, metadata, quarantine, settings, metrics);
 
   /** Stores content as an upload does (verified, registered) and records it on a host. */
