@@ -19,7 +19,7 @@ import type { MetadataStore } from '../metadata-store';
 import type { PathKey, PathVersions } from '../record-pruner';
 import type { RetentionRule } from '../retention-store';
 import { type BlobDoc, type FileDoc, type KeyDoc, fromKeyRecord, namespaceFilter, toKeyRecord, toStoredFile } from './mongo-documents';
-import { mapMongoError } from './mongo-errors';
+import { isDuplicateKey, mapMongoError } from './mongo-errors';
 import { MongoFileRecorder } from './mongo-file-recorder';
 import { listMongoFiles } from './mongo-file-listing';
 import { MongoBlobRegistry } from './mongo-blob-registry';
@@ -200,11 +200,26 @@ export class MongoMetadataStore implements MetadataStore {
     return this.run(async () => mapDoc(await this.files().findOne(filter, { sort: { version: -1 } })));
   }
 
+  /**
+   * A conditional update cannot arbitrate here (FerretDB writes a document back whole, so two concurrent updates of
+   * one version can both report it changed): the caller that inserts the version's id into `object_deletions` first
+   * wins, and only it marks the version deleted.
+   */
   async deleteVersionOnce(id: string, now: Date): Promise<boolean> {
     const _id = parseObjectId(id);
     if (!_id) return false;
-    const filter = { _id, ...namespaceFilter('bucket'), deleted_at: null };
-    return this.run(async () => (await this.files().updateOne(filter, { $set: { deleted_at: now } })).modifiedCount > 0);
+    return this.run(async (db) => {
+      const filter = { _id, ...namespaceFilter('bucket'), deleted_at: null };
+      if ((await this.files().countDocuments(filter, { limit: 1 })) === 0) return false;
+      try {
+        await db.collection<{ _id: string; at: Date }>('object_deletions').insertOne({ _id: _id.toHexString(), at: now });
+      } catch (error) {
+        if (isDuplicateKey(error)) return false;
+        throw error;
+      }
+      await this.files().updateOne({ _id }, { $set: { deleted_at: now } });
+      return true;
+    });
   }
 
   /** The expired versions are read first and marked by id: `updateMany` takes no limit. */
