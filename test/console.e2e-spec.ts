@@ -1,9 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describeInChromium, type WatchedPage } from './support/browser';
 import { expectStatus, Http, sha256 } from './support/http';
-import { RunningServer, startServer } from './support/server';
+import { RunningServer, startServer, tempDir } from './support/server';
 
 /** The bars of the console (issue 20). */
 const BUNDLE_BAR_BYTES = 250 * 1024;
@@ -16,6 +16,7 @@ const BIG_DIR_FILES = 10_000;
 declare const document: any;
 declare const requestAnimationFrame: (next: () => void) => void;
 declare const sessionStorage: { getItem(name: string): string | null };
+declare const getComputedStyle: (element: any) => { backgroundColor: string };
 
 /** In the page: the time since navigation start once every figure of the dashboard and its chart show; else false. */
 function figuresShownAt(): number | false {
@@ -90,6 +91,14 @@ describeInChromium('console: the web console in a real Chromium', (browser) => {
     await record(FILE, V2);
     await record('/srv/site/css/site.css', Buffer.from('body { margin: 0 }\n'));
     await record('/etc/hosts', Buffer.from('127.0.0.1 localhost\n'));
+    // Two scan runs of the host: one that uploaded, one that failed on a file.
+    const scan = async (end: Record<string, unknown>) => {
+      const opened = await admin.post('/api/v1/scans', { hostname: HOST, roots: ['/srv'], client: { name: 'hoard', version: '0.1.0' } });
+      expectStatus(opened, 201);
+      expectStatus(await admin.call('PATCH', `/api/v1/scans/${opened.json().id}`, { json: end }), 200);
+    };
+    await scan({ files_seen: 3, files_uploaded: 3, bytes_uploaded: V1.length + V2.length, state: 'succeeded' });
+    await scan({ files_seen: 4, files_failed: 1, state: 'failed', failures: [{ path: '/srv/site/secret', reason: 'permission denied' }] });
     // One directory of 10,000 files (their content need not be stored for a listing).
     const content = sha256('one of many');
     for (let start = 0; start < BIG_DIR_FILES; start += 1000) {
@@ -160,6 +169,12 @@ describeInChromium('console: the web console in a real Chromium', (browser) => {
     expect(await tab.page.getByTestId('logical-bytes').getAttribute('title')).toBe(`${stats.logical_bytes.toLocaleString('en-US')} bytes`);
     expect(await tab.page.getByTestId('stored-bytes').getAttribute('title')).toBe(`${stats.stored_bytes.toLocaleString('en-US')} bytes`);
     await tab.page.getByRole('link', { name: HOST }).first().waitFor();
+    expect(await tab.page.locator('.chart svg').getAttribute('aria-label')).toMatch(/^Stored bytes after each scan run: from .+ to .+$/);
+    await tab.page
+      .locator('.runs summary')
+      .filter({ hasText: `${HOST}: failed` })
+      .click();
+    await expectText(tab, '.runs li li', '/srv/site/secret: permission denied');
     process.stdout.write(`console: dashboard first render ${renderedMs.toFixed(0)} ms\n`);
     expect(renderedMs).toBeLessThan(FIRST_RENDER_BAR_MS);
   });
@@ -254,6 +269,68 @@ describeInChromium('console: the web console in a real Chromium', (browser) => {
     await tab.page.goto(`${server.url}/console/keys`);
     await expectText(tab, '[role=alert]', "This key's scopes do not include admin: this page is not available.");
     expect(tab.requests.filter((url) => new URL(url).pathname === '/api/v1/keys')).toEqual([]);
+  });
+
+  it("fits a phone's width, is used by keyboard alone, and follows the system's dark or light scheme", async () => {
+    const tab = await open();
+    await tab.page.setViewportSize({ width: 375, height: 740 });
+    await tab.page.goto(`${server.url}/console/`);
+    // By keyboard: the key field is the first stop, Enter signs in, then the first stop skips to the content.
+    await tab.page.keyboard.press('Tab');
+    expect(await tab.page.evaluate(() => document.activeElement?.id)).toBe('api-key');
+    await tab.page.keyboard.type(readerKey);
+    await tab.page.keyboard.press('Enter');
+    await tab.page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await tab.page.keyboard.press('Tab');
+    expect(await tab.page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    for (const path of ['/console/', `/console/browse?host=${HOST}&dir=/srv/site`, `/console/file?host=${HOST}&path=${FILE}`]) {
+      await tab.page.goto(`${server.url}${path}`);
+      await tab.page.locator('main h1').waitFor();
+      await tab.page.locator('.loading').first().waitFor({ state: 'detached' });
+      const overflow = await tab.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect([path, overflow]).toEqual([path, 0]);
+    }
+    const background = () => tab.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    await tab.page.emulateMedia({ colorScheme: 'light' });
+    const light = await background();
+    await tab.page.emulateMedia({ colorScheme: 'dark' });
+    expect([light, await background()]).toEqual(['rgb(247, 247, 248)', 'rgb(21, 23, 27)']);
+    // Every control has a name people and assistive technology can read.
+    const unnamed = await tab.page.evaluate(() =>
+      [...document.querySelectorAll('button, a[href], input, select, textarea')]
+        .filter((el: any) => !(el.getAttribute('aria-label') || el.labels?.length || el.textContent.trim()))
+        .map((el: any) => el.outerHTML),
+    );
+    expect(unnamed).toEqual([]);
+  });
+
+  it('takes a screenshot of each page (into docs/console with HOARD_CONSOLE_SCREENSHOTS=1, for the README)', async () => {
+    const dir = process.env.HOARD_CONSOLE_SCREENSHOTS === '1' ? join(__dirname, '..', 'docs', 'console') : tempDir('hoard-shots-');
+    mkdirSync(dir, { recursive: true });
+    const tab = await open();
+    await tab.page.setViewportSize({ width: 1100, height: 760 });
+    await tab.page.goto(`${server.url}/console/`);
+    await tab.page.screenshot({ path: join(dir, 'sign-in.png') });
+    await signIn(tab, server.adminKey);
+    const pages: Array<[string, string]> = [
+      ['dashboard', '/console/'],
+      ['browse', `/console/browse?host=${HOST}&dir=/srv/site`],
+      ['file', `/console/file?host=${HOST}&path=${FILE}`],
+      ['search', `/console/search?q=/srv`],
+      ['keys', '/console/keys'],
+      ['maintenance', '/console/maintenance'],
+    ];
+    for (const [name, path] of pages) {
+      await tab.page.goto(`${server.url}${path}`);
+      await tab.page.locator('main h1').waitFor();
+      await tab.page.locator('.loading').first().waitFor({ state: 'detached' });
+      await tab.page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+    }
+    for (const name of ['sign-in', ...pages.map(([n]) => n)]) {
+      // A PNG's signature, and more than a blank page's few bytes.
+      const png = readFileSync(join(dir, `${name}.png`));
+      expect([name, png.subarray(1, 4).toString(), png.length > 5000]).toEqual([name, 'PNG', true]);
+    }
   });
 
   it('runs a dry run of garbage collection before the real one, following its progress to the end', async () => {

@@ -1,10 +1,5 @@
 import { humanSize } from '../format';
-
-/** One point of a series: when, and how much by then. */
-export interface Point {
-  at: number;
-  value: number;
-}
+import type { Point } from '../growth';
 
 const WIDTH = 640;
 const HEIGHT = 200;

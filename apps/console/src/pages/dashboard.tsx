@@ -1,25 +1,13 @@
 import type { Host, ScanRun, Stats } from '@app/contracts/types';
 import { get, type Page } from '../api';
-import { GrowthChart, type Point } from '../components/chart';
+import { GrowthChart } from '../components/chart';
 import { ErrorNote, Loading, Size, Time, useLoad } from '../components/common';
 import { count, humanSize, ratio } from '../format';
+import { growthOf } from '../growth';
 import { href } from '../router';
 
 /** How many scan runs the growth chart and the failed runs read (the newest). */
 const RUNS = 500;
-
-/** Stored bytes over time: each run's uploaded bytes added up, oldest first, ending at today's stored bytes. */
-export function growthOf(runs: ScanRun[], storedNow: number): Point[] {
-  const ended = runs
-    .filter((r) => r.ended_at !== null)
-    .map((r) => ({ at: Date.parse(r.ended_at as string), bytes: r.bytes_uploaded }))
-    .sort((a, b) => a.at - b.at);
-  const uploaded = ended.reduce((sum, r) => sum + r.bytes, 0);
-  // What was stored before the oldest run read (or uploaded by other means) is the starting level.
-  let level = Math.max(storedNow - uploaded, 0);
-  const points: Point[] = ended.map((r) => ({ at: r.at, value: (level += r.bytes) }));
-  return points;
-}
 
 function Figure({ label, value, title, testId }: { label: string; value: string; title?: string; testId: string }) {
   return (
