@@ -212,6 +212,27 @@ describeInChromium('console: the web console in a real Chromium', (browser) => {
     expect(download.url()).toContain('access_token=');
   });
 
+  it("opens a bucket by name, browses to an object and downloads an older version's bytes", async () => {
+    const put = async (body: Buffer) =>
+      expectStatus(await admin.put('/api/v1/objects/reports/2026/q1.txt', body, { headers: { 'content-type': 'text/plain' } }), 201);
+    await put(Buffer.from('first quarter, draft\n'));
+    await put(Buffer.from('first quarter, final\n'));
+    const tab = await open();
+    await signIn(tab, readerKey);
+    await tab.page.getByRole('link', { name: 'Browse' }).click();
+    await tab.page.getByLabel('Bucket').fill('reports');
+    await tab.page.getByRole('button', { name: 'Open' }).click();
+    await tab.page.getByRole('link', { name: '2026/' }).click();
+    await tab.page.getByRole('link', { name: 'q1.txt' }).click();
+    await tab.page.getByRole('heading', { name: 'reports/2026/q1.txt' }).waitFor();
+    await expectText(tab, '.command code', 'hoard cat reports/2026/q1.txt -o q1.txt');
+    const [download] = await Promise.all([
+      tab.page.waitForEvent('download'),
+      tab.page.getByRole('link', { name: 'Download version 1' }).click(),
+    ]);
+    expect(readFileSync(await download.path()).toString()).toBe('first quarter, draft\n');
+  });
+
   it('finds a file by its digest, on every host', async () => {
     const tab = await open();
     await signIn(tab, readerKey);
