@@ -354,7 +354,7 @@ describeInChromium('console: the web console in a real Chromium', (browser) => {
     }
   });
 
-  it('runs a dry run of garbage collection before the real one, following its progress to the end', async () => {
+  it('runs a dry run of garbage collection before the real one, following its progress to the end, and edits the retention rules', async () => {
     const tab = await open();
     await signIn(tab, server.adminKey);
     await tab.page.getByRole('link', { name: 'Maintenance' }).click();
@@ -364,6 +364,21 @@ describeInChromium('console: the web console in a real Chromium', (browser) => {
     await tab.page.locator('.job[data-state="succeeded"]').waitFor();
     expect(await real.isDisabled()).toBe(false);
     const jobs = (await admin.get('/api/v1/jobs', { query: { type: 'gc' } })).json().items;
+    // The retention rules, edited as the API's JSON: a bad one is refused in the server's words, a good one saved.
+    const rules = tab.page.getByLabel('Retention rules (JSON)');
+    expect(JSON.parse(await rules.inputValue())).toEqual([]);
+    await rules.fill('[{"hostname": "web-1", "keep_last": -1}]');
+    await tab.page.getByRole('button', { name: 'Save rules' }).click();
+    await tab.page.locator('form .error').first().waitFor();
+    tab.errors.splice(0); // the browser's own line about the refused request (400)
+    expectStatus(await admin.get('/api/v1/retention'), 200);
+    expect((await admin.get('/api/v1/retention')).json().rules).toEqual([]);
+    await rules.fill('[{"hostname": "web-1", "path_prefix": "/srv", "keep_last": 3}]');
+    await tab.page.getByRole('button', { name: 'Save rules' }).click();
+    await expectText(tab, '[role=status]', 'Saved.');
+    expect((await admin.get('/api/v1/retention')).json().rules).toEqual([
+      { hostname: 'web-1', path_prefix: '/srv', keep_last: 3, keep_within_days: null, keep_deleted_days: null },
+    ]);
     expect(jobs.map((j: { dry_run: boolean; state: string }) => [j.dry_run, j.state])).toEqual([[true, 'succeeded']]);
   });
 });

@@ -47,7 +47,12 @@ export async function call<T>(method: string, path: string, options: { query?: Q
   }
   if (res.status === 204) return null as T;
   const text = await res.text();
-  const json: unknown = text ? JSON.parse(text) : null;
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    // Not JSON (a proxy's error page): the status speaks below.
+  }
   if (!res.ok) {
     const error = (json as { error?: { code?: string; message?: string } } | null)?.error;
     if (res.status === 401 && !options.key) session.expired();

@@ -108,7 +108,9 @@ export function Dashboard() {
       <h2>Failed runs</h2>
       {runs.data ? (
         failed.length === 0 ? (
-          <p>No failed run among the last {count(runs.data.items.length)}.</p>
+          <p>
+            {runs.data.items.length === 0 ? 'No scan run reported yet.' : `No failed run among the last ${count(runs.data.items.length)}.`}
+          </p>
         ) : (
           <ul class="runs">
             {failed.map((r) => (
