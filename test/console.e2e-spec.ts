@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describeInChromium, type WatchedPage } from './support/browser';
@@ -326,7 +326,8 @@ describeInChromium('console: the web console in a real Chromium', (browser) => {
   });
 
   it('takes a screenshot of each page (into docs/console with HOARD_CONSOLE_SCREENSHOTS=1, for the README)', async () => {
-    const dir = process.env.HOARD_CONSOLE_SCREENSHOTS === '1' ? join(__dirname, '..', 'docs', 'console') : tempDir('hoard-shots-');
+    const keep = process.env.HOARD_CONSOLE_SCREENSHOTS === '1';
+    const dir = keep ? join(__dirname, '..', 'docs', 'console') : tempDir('hoard-shots-');
     mkdirSync(dir, { recursive: true });
     const tab = await open();
     await tab.page.setViewportSize({ width: 1100, height: 760 });
@@ -352,6 +353,7 @@ describeInChromium('console: the web console in a real Chromium', (browser) => {
       const png = readFileSync(join(dir, `${name}.png`));
       expect([name, png.subarray(1, 4).toString(), png.length > 5000]).toEqual([name, 'PNG', true]);
     }
+    if (!keep) rmSync(dir, { recursive: true });
   });
 
   it('runs a dry run of garbage collection before the real one, following its progress to the end, and edits the retention rules', async () => {
