@@ -25,6 +25,11 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
   },
   {
+    // The web console runs in the browser.
+    files: ['apps/console/src/**'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     // Specs reach into values of any shape (errors, JSON bodies) on purpose.
     files: ['test/**', '**/*.spec.ts', '**/testing/**'],
     languageOptions: { globals: { ...globals.node, ...globals.jest } },

@@ -19,6 +19,7 @@ const GROUPS = {
   watch: () => require('./watch.bench'),
   lifecycle: () => require('./lifecycle.bench'),
   objects: () => require('./objects.bench'),
+  console: () => require('./console.bench'),
 };
 
 function usage() {

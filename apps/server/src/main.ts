@@ -22,6 +22,7 @@ import { registerRequestHooks } from './common/request-hooks';
 import { RouteTable } from './common/route-table';
 import { validatorCompiler } from './common/schema-validator';
 import { AppConfig } from './config/app-config';
+import { builtConsoleDir, registerConsole } from './console/console-site';
 import { ConfigError, loadConfig } from './config/load-config';
 import { registerOpenApi } from './docs/openapi';
 import { createHttpLogger } from './logging/http-logger';
@@ -87,6 +88,7 @@ export async function createApp(config: AppConfig, stores?: GivenStores): Promis
   // The order of the hooks that run before a body is read, once the request's log has started (createAdapter): shed load,
   // check the key, limit its rate, cap uploads.
   await registerOpenApi(app, SERVER_VERSION);
+  await registerConsole(app, config.HOARD_CONSOLE_DIR ?? builtConsoleDir());
   await registerLoadShedding(app, { maxEventLoopDelayMs: config.HOARD_MAX_EVENT_LOOP_DELAY_MS, maxHeapBytes: config.HOARD_MAX_HEAP_BYTES });
   registerAccessControl(fastify, app.get(KeysService), routes);
   if (config.HOARD_RATE_LIMIT > 0) await registerRateLimit(app, config.HOARD_RATE_LIMIT, config.HOARD_RATE_LIMIT_WINDOW_SECONDS);

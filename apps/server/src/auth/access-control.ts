@@ -3,6 +3,7 @@ import type { KeyRecord } from '@app/metadata';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendError } from '../common/error-mapping';
 import type { RouteTable } from '../common/route-table';
+import { accessTokenKeyId } from './access-token';
 import type { KeysService } from './keys.service';
 import { RouteAccess, scopeAllows } from './route-access';
 
@@ -19,6 +20,22 @@ export function presentedKey(request: FastifyRequest): string | null {
     if (match) return match[1];
   }
   return null;
+}
+
+/**
+ * The secret a request presents: its header (`presentedKey`) or, on a route that takes one, a login token as
+ * `?access_token=`. An API key in a URL is refused: URLs are kept in histories and logs, tokens expire.
+ * @throws HoardError unauthorized when the query names something that is not a token
+ */
+export function presentedSecret(request: FastifyRequest): string | null {
+  const header = presentedKey(request);
+  if (header || !routeAccess(request).tokenInQuery) return header;
+  const token = (request.query as { access_token?: unknown } | undefined)?.access_token;
+  if (typeof token !== 'string' || token === '') return null;
+  if (accessTokenKeyId(token) === null) {
+    throw new HoardError('unauthorized', 'access_token takes a token from POST /api/login, never an API key');
+  }
+  return token;
 }
 
 /** The access, upload kind and other settings the matched route declared (empty for an unknown route). */
@@ -48,7 +65,12 @@ export function registerAccessControl(fastify: FastifyInstance, keys: KeysServic
     // A route that names no access is an admin's: forgetting to declare one must never open it.
     const access = routeAccess(request).access ?? 'admin';
     if (access === 'public') return;
-    const secret = presentedKey(request);
+    let secret: string | null;
+    try {
+      secret = presentedSecret(request);
+    } catch (err) {
+      return sendError(request, reply, err as HoardError);
+    }
     if (!secret) {
       return sendError(request, reply, new HoardError('unauthorized', 'An API key is required: send X-API-Key or Authorization: Bearer'));
     }

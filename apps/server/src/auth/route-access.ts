@@ -11,6 +11,8 @@ export interface RouteAccess {
   access: Access;
   upload?: UploadKind;
   exemptFromPressure?: boolean;
+  /** A GET that streams content: it also takes a token from `POST /api/login` as `?access_token=` (a browser's link). */
+  tokenInQuery?: boolean;
   /** Other names of JSON body fields, renamed before validation (PutPlace's `file_size`, …). */
   bodyAliases?: Record<string, string>;
 }

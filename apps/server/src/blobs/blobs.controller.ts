@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, Head, HttpCode, Post, Put, Req, Res } from '@nestjs/common';
 import {
+  BlobQuerySchema,
   Clones,
   ClonesSchema,
   DigestParamsSchema,
@@ -95,7 +96,10 @@ export class BlobsController {
     access: 'read',
     tag,
     summary: 'Download content (Range, If-Range, If-Match and If-None-Match supported)',
+    description: 'A link without headers (a browser download) may name a token from POST /api/login as ?access_token=.',
     params: DigestParamsSchema,
+    querystring: BlobQuerySchema,
+    tokenInQuery: true,
     responses: CONTENT_RESPONSES,
     errors: [404, 410, 412, 416],
   })

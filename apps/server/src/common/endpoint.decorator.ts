@@ -33,6 +33,8 @@ export interface EndpointSpec {
   bodyAliases?: Record<string, string>;
   /** Answers even when the server sheds load (liveness and readiness probes). */
   exemptFromPressure?: boolean;
+  /** Takes a login token as `?access_token=` (its query schema must have that field). */
+  tokenInQuery?: boolean;
 }
 
 const CODES_BY_STATUS = new Map<number, ErrorCode[]>();
@@ -93,6 +95,7 @@ export function Endpoint(spec: EndpointSpec): MethodDecorator {
     access: spec.access,
     ...(spec.upload ? { upload: spec.upload.kind } : {}),
     ...(spec.exemptFromPressure ? { exemptFromPressure: true } : {}),
+    ...(spec.tokenInQuery ? { tokenInQuery: true } : {}),
     ...(spec.bodyAliases ? { bodyAliases: spec.bodyAliases } : {}),
   };
   return applyDecorators(RouteSchema(schema as never), RouteConfig(config));

@@ -300,6 +300,15 @@ export class AppConfig {
   @Max(24 * 365)
   HOARD_UPLOAD_EXPIRY_HOURS = 24;
 
+  /**
+   * Where the built web console is (`npm run build` writes it to `dist/console`); unset: the one built beside the
+   * server. The console is served under `/console` when that directory holds its `index.html`.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  HOARD_CONSOLE_DIR?: string;
+
   /** Absolute data directory. */
   get dataDir(): string {
     return resolve(this.HOARD_DATA_DIR);

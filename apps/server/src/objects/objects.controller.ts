@@ -183,9 +183,11 @@ export class ObjectsController {
     description:
       'The current version, or ?version=n. Never existed: 404; deleted or expired: 410. An object stored with ' +
       'delete-after-download is deleted by its first complete download (not by a Range, a 304 or a HEAD); a download ' +
-      'that had already begun still completes.',
+      'that had already begun still completes. A link without headers (a browser download) may name a token from ' +
+      'POST /api/login as ?access_token=.',
     params: ObjectParamsSchema,
     querystring: ObjectQuerySchema,
+    tokenInQuery: true,
     responses: {
       200: { description: 'The whole content', content: { '*/*': binary }, headers: OBJECT_HEADERS },
       206: { description: 'The requested range', content: { '*/*': binary }, headers: OBJECT_HEADERS },

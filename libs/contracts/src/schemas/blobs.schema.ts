@@ -1,9 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import { LIMITS } from '../limits';
-import { Count, ErrorCodeSchema, Sha256Schema } from './common.schema';
+import { AccessTokenQueryField, Count, ErrorCodeSchema, Sha256Schema } from './common.schema';
 
 /** A route parameter `{sha256}`. */
 export const DigestParamsSchema = Type.Object({ sha256: Sha256Schema });
+
+/** `GET /api/v1/blobs/{sha256}`: only the token of a link. */
+export const BlobQuerySchema = Type.Object({ access_token: AccessTokenQueryField });
 
 /** `POST /api/v1/blobs/missing`: 1 to 10,000 digests. */
 export const MissingRequestSchema = Type.Object({

@@ -69,3 +69,12 @@ export function PageSchema<T extends TSchema>(item: T) {
 
 /** `{"deleted": n}` */
 export const CountResponseSchema = Type.Object({ deleted: Count() });
+
+/**
+ * `?access_token=`: a token from `POST /api/login`, for a link that cannot send headers (a browser's download of
+ * content). Accepted only on the routes that stream content, and never an API key (a key in a URL ends up in
+ * histories).
+ */
+export const AccessTokenQueryField = Type.Optional(
+  Text(2048, { description: 'A token from POST /api/login (never an API key), for links that cannot send headers' }),
+);

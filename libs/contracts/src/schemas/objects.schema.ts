@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { LIMITS } from '../limits';
 import { BUCKET_PATTERN, OBJECT_KEY_MAX_BYTES } from '../objects';
-import { Count, NO_NUL, Nullable, PageSchema, Text, TimeSchema } from './common.schema';
+import { AccessTokenQueryField, Count, NO_NUL, Nullable, PageSchema, Text, TimeSchema } from './common.schema';
 import { FileRecordSchema } from './files.schema';
 
 /** A bucket name (API.md). */
@@ -36,6 +36,7 @@ export const ObjectQuerySchema = Type.Object({
   version: Type.Optional(
     Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'A version other than the current one' }),
   ),
+  access_token: AccessTokenQueryField,
 });
 
 /** `GET /api/v1/objects/{bucket}`. */
