@@ -46,6 +46,8 @@ describe('KeysController (in process)', () => {
       { name: 'nul', scopes: ['read'], hostnames: ['a\u0000b'] },
       { name: 'many', scopes: ['read'], hostnames: Array.from({ length: 101 }, (_, i) => `h${i}`) },
       { name: 'empty', scopes: ['read'], hostnames: [''] },
+      { name: 'no-hosts', scopes: ['read'], hostnames: [] },
+      { name: 'no-buckets', scopes: ['write'], hostnames: ['lab-1'], buckets: [] },
     ]) {
       const refused = await create(payload);
       expect([payload.name, refused.statusCode, refused.json().error.code]).toEqual([payload.name, 400, 'validation_failed']);

@@ -7,13 +7,13 @@ import { BucketSchema } from './objects.schema';
 /** `read`, `write` or `admin`. */
 export const ScopeSchema = Type.Unsafe<Scope>({ type: 'string', enum: ['read', 'write', 'admin'] });
 
-/** The hostnames a key is limited to: empty, not limited (unless it names buckets). */
+/** The hostnames a key is limited to: empty, not limited (unless it names buckets); at creation, omitted for none. */
 export const KeyHostnamesSchema = Type.Array(Text(LIMITS.hostnameMax), {
   maxItems: LIMITS.keyTenantsMax,
   description: 'The only hosts this key records, lists, restores and reads under (with `buckets`, its tenants)',
 });
 
-/** The buckets a key is limited to: empty, not limited (unless it names hostnames). */
+/** The buckets a key is limited to: empty, not limited (unless it names hostnames); at creation, omitted for none. */
 export const KeyBucketsSchema = Type.Array(BucketSchema, {
   maxItems: LIMITS.keyTenantsMax,
   description: 'The only buckets this key writes and reads objects in (with `hostnames`, its tenants)',
@@ -26,8 +26,13 @@ export const CreateKeyRequestSchema = Type.Object({
   expires_at: Type.Optional(
     Type.String({ format: 'date-time', description: 'ISO-8601 time (in the future) after which the key is refused' }),
   ),
-  hostnames: Type.Optional(KeyHostnamesSchema),
-  buckets: Type.Optional(KeyBucketsSchema),
+  // Named, a list names at least one tenant: an empty one would read as "no limit" to some and "nothing" to others.
+  hostnames: Type.Optional(
+    Type.Array(Text(LIMITS.hostnameMax), { minItems: 1, maxItems: LIMITS.keyTenantsMax, description: KeyHostnamesSchema.description }),
+  ),
+  buckets: Type.Optional(
+    Type.Array(BucketSchema, { minItems: 1, maxItems: LIMITS.keyTenantsMax, description: KeyBucketsSchema.description }),
+  ),
 });
 
 /** A key as listed: never its secret or hash. */
