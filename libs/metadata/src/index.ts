@@ -9,6 +9,7 @@ export * from './job-store';
 export * from './retention-store';
 export * from './record-pruner';
 export * from './scan-run-store';
+export * from './audit-store';
 export * from './metadata-store';
 export * from './sqlite/sqlite-metadata-store';
 export * from './content-state';

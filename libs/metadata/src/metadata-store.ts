@@ -1,3 +1,4 @@
+import type { AuditStore } from './audit-store';
 import type { BlobRegistry } from './blob-registry';
 import type { ContentCollector } from './content-collector';
 import type { FileRecordStore } from './file-record-store';
@@ -27,4 +28,5 @@ export type MetadataStore = MetadataLifecycle &
   RecordPruner &
   ObjectRecordStore &
   ScanRunStore &
-  ContentCollector;
+  ContentCollector &
+  AuditStore;

@@ -1,5 +1,6 @@
 import { type Collection, type Db, MongoClient } from 'mongodb';
 import { HoardError, type Sha256 } from '@app/contracts';
+import type { AuditChainState, AuditEntry, AuditFilter, AuditPage, AuditQuery } from '../audit-store';
 import type { CollectableEntry, ContentTotals, UploadClaim } from '../content-collector';
 import { needsUpload } from '../content-state';
 import {
@@ -30,6 +31,8 @@ import { type JobDoc, MongoJobs } from './mongo-jobs';
 import { MongoScanRuns, type ScanRunDoc } from './mongo-scan-runs';
 import type { HostRecord, NewScanRun, ScanRunPage, ScanRunQuery, ScanRunRecord, ScanRunState, ScanRunUpdate } from '../scan-run-store';
 import { MongoPruning } from './mongo-pruning';
+import { MongoAuditLog } from './mongo-audit';
+import { streamAuditPages } from '../shared/audit-values';
 
 export interface MongoMetadataStoreOptions {
   uri: string;
@@ -53,6 +56,7 @@ export class MongoMetadataStore implements MetadataStore {
   private pruning?: MongoPruning;
   private scanRuns?: MongoScanRuns;
   private collector?: MongoContentCollector;
+  private audit?: MongoAuditLog;
 
   constructor(private readonly options: MongoMetadataStoreOptions) {}
 
@@ -74,6 +78,7 @@ export class MongoMetadataStore implements MetadataStore {
       this.jobs = new MongoJobs(db.collection<JobDoc>('jobs'));
       this.pruning = new MongoPruning(db);
       this.scanRuns = new MongoScanRuns(db.collection<ScanRunDoc>('scan_runs'), db.collection<FileDoc>('files'));
+      this.audit = new MongoAuditLog(db);
       this.collector = new MongoContentCollector(
         db.collection<BlobDoc>('blobs'),
         db.collection<FileDoc>('files'),
@@ -94,7 +99,7 @@ export class MongoMetadataStore implements MetadataStore {
 
   async close(): Promise<void> {
     const client = this.client;
-    this.client = this.db = this.recorder = this.registry = this.jobs = this.pruning = this.scanRuns = this.collector = undefined;
+    this.client = this.db = this.recorder = this.registry = this.jobs = this.pruning = this.scanRuns = this.collector = this.audit = undefined;
     await client?.close();
   }
 
@@ -413,6 +418,30 @@ export class MongoMetadataStore implements MetadataStore {
 
   contentTotals(): Promise<ContentTotals> {
     return this.run(() => this.collector!.contentTotals());
+  }
+
+  appendAuditEntries(entries: AuditEntry[]): Promise<void> {
+    return this.run(() => this.audit!.append(entries));
+  }
+
+  listAuditEntries(query: AuditQuery): Promise<AuditPage> {
+    return this.run(() => this.audit!.list(query));
+  }
+
+  streamAuditEntries(filter: AuditFilter, pageSize?: number): AsyncIterable<AuditEntry> {
+    return streamAuditPages((query) => this.listAuditEntries(query), filter, pageSize);
+  }
+
+  auditChains(): Promise<AuditChainState[]> {
+    return this.run(() => this.audit!.chains());
+  }
+
+  auditChainEntries(chain: string, afterSeq: number, limit: number): Promise<AuditEntry[]> {
+    return this.run(() => this.audit!.chainEntries(chain, afterSeq, limit));
+  }
+
+  pruneAuditEntries(before: Date): Promise<number> {
+    return this.run(() => this.audit!.prune(before));
   }
 
   private files(): Collection<FileDoc> {

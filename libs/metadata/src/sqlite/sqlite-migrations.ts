@@ -208,6 +208,47 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     WHERE content_ok IS NOT NULL AND id IN (SELECT id FROM files WHERE sha256 = NEW.sha256);
   END;
   `,
+  // The audit log. Entries are appended only; `audit_targets` indexes each entry's digests, hosts and buckets (a
+  // filter by target is a range of its primary key); `audit_heads`: the last entry appended to each chain, written by
+  // that chain's writer; `audit_anchors`: the last entry pruned from each chain's start.
+  `
+  CREATE TABLE audit_entries (
+    id         TEXT    PRIMARY KEY,
+    chain      TEXT    NOT NULL,
+    seq        INTEGER NOT NULL,
+    at         INTEGER NOT NULL,
+    request_id TEXT    NOT NULL,
+    key_id     TEXT,
+    key_name   TEXT,
+    ip         TEXT    NOT NULL,
+    action     TEXT    NOT NULL,
+    status     INTEGER NOT NULL,
+    bytes      INTEGER NOT NULL,
+    targets    TEXT    NOT NULL,
+    count      INTEGER NOT NULL,
+    prev_hash  TEXT    NOT NULL,
+    hash       TEXT    NOT NULL
+  ) WITHOUT ROWID;
+  CREATE UNIQUE INDEX audit_entries_chain ON audit_entries (chain, seq);
+  CREATE INDEX audit_entries_key ON audit_entries (key_id, id);
+  CREATE INDEX audit_entries_action ON audit_entries (action, id);
+  CREATE TABLE audit_targets (
+    target   TEXT NOT NULL,
+    entry_id TEXT NOT NULL,
+    PRIMARY KEY (target, entry_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX audit_targets_entry ON audit_targets (entry_id);
+  CREATE TABLE audit_heads (
+    chain TEXT    PRIMARY KEY,
+    seq   INTEGER NOT NULL,
+    hash  TEXT    NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE audit_anchors (
+    chain TEXT    PRIMARY KEY,
+    seq   INTEGER NOT NULL,
+    hash  TEXT    NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Applies the migrations the database has not seen yet, each in its own transaction. Returns the new version. */
