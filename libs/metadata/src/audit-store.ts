@@ -2,7 +2,8 @@
 export const AUDIT_STORE = Symbol('AUDIT_STORE');
 
 /** What a request acted on: content by digest, a host's path, an object, a key. */
-export type AuditTarget = { sha256: string } | { hostname: string; filepath: string } | { bucket: string; key: string } | { key_id: string };
+export type AuditTarget =
+  { sha256: string } | { hostname: string; filepath: string } | { bucket: string; key: string } | { key_id: string };
 
 /** The most targets an entry keeps; `count` says how many there were. */
 export const MAX_AUDIT_TARGETS = 1000;

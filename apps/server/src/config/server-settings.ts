@@ -32,6 +32,10 @@ export interface ServerSettingsValues {
   gcPackRewriteBelow: number;
   /** How long after its creation an unfinished resumable upload expires, in milliseconds. */
   uploadExpiryMs: number;
+  /** Whether requests are audited. */
+  auditEnabled: boolean;
+  /** How long audit entries are kept, in milliseconds; null: forever. */
+  auditRetentionMs: number | null;
 }
 
 /**
@@ -54,6 +58,8 @@ export class ServerSettings implements ServerSettingsValues {
   readonly gcGraceSeconds: number;
   readonly gcPackRewriteBelow: number;
   readonly uploadExpiryMs: number;
+  readonly auditEnabled: boolean;
+  readonly auditRetentionMs: number | null;
 
   constructor(values: ServerSettingsValues) {
     this.maxBlobBytes = values.maxBlobBytes;
@@ -71,6 +77,8 @@ export class ServerSettings implements ServerSettingsValues {
     this.gcGraceSeconds = values.gcGraceSeconds;
     this.gcPackRewriteBelow = values.gcPackRewriteBelow;
     this.uploadExpiryMs = values.uploadExpiryMs;
+    this.auditEnabled = values.auditEnabled;
+    this.auditRetentionMs = values.auditRetentionMs;
   }
 
   /** The settings of a validated configuration. */
@@ -99,6 +107,8 @@ export class ServerSettings implements ServerSettingsValues {
       gcGraceSeconds: config.HOARD_GC_GRACE_SECONDS,
       gcPackRewriteBelow: config.HOARD_GC_PACK_REWRITE_BELOW,
       uploadExpiryMs: Math.round(config.HOARD_UPLOAD_EXPIRY_HOURS * 3_600_000),
+      auditEnabled: config.HOARD_AUDIT,
+      auditRetentionMs: config.HOARD_AUDIT_RETENTION_DAYS === undefined ? null : Math.round(config.HOARD_AUDIT_RETENTION_DAYS * 86_400_000),
     });
   }
 }

@@ -10,6 +10,7 @@ import {
   UploadStore,
 } from '@app/storage';
 import {
+  AUDIT_STORE,
   BLOB_REGISTRY,
   CONTENT_COLLECTOR,
   FILE_RECORD_STORE,
@@ -43,6 +44,7 @@ const METADATA_PORTS = [
   OBJECT_RECORD_STORE,
   SCAN_RUN_STORE,
   CONTENT_COLLECTOR,
+  AUDIT_STORE,
 ];
 
 /** Garbage collection's work on packs: the packed store's own, or nothing for a store without packs. */

@@ -99,7 +99,16 @@ export class MongoMetadataStore implements MetadataStore {
 
   async close(): Promise<void> {
     const client = this.client;
-    this.client = this.db = this.recorder = this.registry = this.jobs = this.pruning = this.scanRuns = this.collector = this.audit = undefined;
+    this.client =
+      this.db =
+      this.recorder =
+      this.registry =
+      this.jobs =
+      this.pruning =
+      this.scanRuns =
+      this.collector =
+      this.audit =
+        undefined;
     await client?.close();
   }
 

@@ -47,10 +47,7 @@ export class SqliteAuditLog {
         `INSERT INTO audit_heads (chain, seq, hash) VALUES (@chain, @seq, @hash)
          ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
       ),
-      chains: db.prepare<
-        [],
-        { chain: string; seq: number; hash: string; pruned_seq: number | null; pruned_hash: string | null }
-      >(
+      chains: db.prepare<[], { chain: string; seq: number; hash: string; pruned_seq: number | null; pruned_hash: string | null }>(
         `SELECT h.chain, h.seq, h.hash, a.seq AS pruned_seq, a.hash AS pruned_hash
          FROM audit_heads h LEFT JOIN audit_anchors a ON a.chain = h.chain ORDER BY h.chain`,
       ),
@@ -65,9 +62,7 @@ export class SqliteAuditLog {
         `INSERT INTO audit_anchors (chain, seq, hash) VALUES (@chain, @seq, @hash)
          ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash WHERE excluded.seq > audit_anchors.seq`,
       ),
-      dropTargets: db.prepare(
-        'DELETE FROM audit_targets WHERE entry_id IN (SELECT id FROM audit_entries WHERE chain = ? AND seq <= ?)',
-      ),
+      dropTargets: db.prepare('DELETE FROM audit_targets WHERE entry_id IN (SELECT id FROM audit_entries WHERE chain = ? AND seq <= ?)'),
       dropEntries: db.prepare('DELETE FROM audit_entries WHERE chain = ? AND seq <= ?'),
     };
     this.appendTx = db.transaction((entries: AuditEntry[]) => {
