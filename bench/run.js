@@ -18,6 +18,7 @@ const GROUPS = {
   packs: () => require('./packs.bench'),
   watch: () => require('./watch.bench'),
   lifecycle: () => require('./lifecycle.bench'),
+  audit: () => require('./audit.bench'),
 };
 
 function usage() {
