@@ -125,7 +125,9 @@ function fillLog(dataDir, wanted) {
       `INSERT INTO audit_entries (id, chain, seq, at, request_id, key_id, key_name, ip, action, status, bytes, targets, count, prev_hash, hash)
        VALUES (?, ?, ?, ?, ?, 'key_bench', 'bench', '127.0.0.1', 'blob.get', 200, 4096, ?, 1, ?, ?)`,
     );
-    const target = db.prepare('INSERT INTO audit_targets (target, entry_id) VALUES (?, ?)');
+    // The index key of a digest: its first 8 bytes, as the server's SQLite store keys it.
+    const target = db.prepare('INSERT OR IGNORE INTO audit_targets (k, n) VALUES (?, ?)');
+    const keyOf = (digest) => BigInt.asIntN(64, BigInt(`0x${digest.slice(0, 16)}`));
     const start = Date.now() - LOG_ENTRIES * 10;
     const every = Math.floor(LOG_ENTRIES / MATCHES);
     db.transaction(() => {
@@ -135,8 +137,8 @@ function fillLog(dataDir, wanted) {
         const id = `${String(at).padStart(13, '0')}-${chain}-${String(seq).padStart(12, '0')}`;
         const digest = seq % every === 0 ? wanted : randomBytes(32).toString('hex');
         const hash = randomBytes(32).toString('hex');
-        entry.run(id, chain, seq, at, `req-${seq}`, JSON.stringify([{ sha256: digest }]), prev, hash);
-        target.run(`sha256:${digest}`, id);
+        const { lastInsertRowid } = entry.run(id, chain, seq, at, `req-${seq}`, JSON.stringify([{ sha256: digest }]), prev, hash);
+        target.run(keyOf(digest), lastInsertRowid);
         prev = hash;
       }
       db.prepare('INSERT OR REPLACE INTO audit_heads (chain, seq, hash) VALUES (?, ?, ?)').run(chain, LOG_ENTRIES, prev);

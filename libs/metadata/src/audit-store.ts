@@ -76,7 +76,10 @@ export interface AuditChainState {
 export interface AuditStore {
   /** Stores entries (of one or more chains, each chain's in order) and their chains' heads, in one write. */
   appendAuditEntries(entries: AuditEntry[]): Promise<void>;
-  /** Newest first (by id). `HoardError('invalid_request')` for a malformed cursor. */
+  /**
+   * Newest first: in the order stored on SQLite, by id (time) on MongoDB; the same for one writer.
+   * `HoardError('invalid_request')` for a malformed cursor.
+   */
   listAuditEntries(query: AuditQuery): Promise<AuditPage>;
   /** Every entry matching, newest first, read a page at a time. */
   streamAuditEntries(filter: AuditFilter, pageSize?: number): AsyncIterable<AuditEntry>;

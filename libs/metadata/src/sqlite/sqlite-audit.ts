@@ -1,10 +1,12 @@
+import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { AuditChainState, AuditEntry, AuditPage, AuditQuery, AuditTarget } from '../audit-store';
-import { auditCursorId, auditFilterKeys, auditIdRange, auditTargetKeys } from '../shared/audit-values';
-import { encodeCursor } from '../shared/page-cursor';
+import { auditFilterKeys, auditTargetKeys } from '../shared/audit-values';
+import { decodeCursor, encodeCursor } from '../shared/page-cursor';
 
 /** An `audit_entries` row as better-sqlite3 returns it (time in epoch milliseconds, targets as JSON text). */
 interface AuditRow {
+  n: number;
   id: string;
   chain: string;
   seq: number;
@@ -23,12 +25,27 @@ interface AuditRow {
 }
 
 function toEntry(row: AuditRow): AuditEntry {
-  return { ...row, at: new Date(row.at), targets: JSON.parse(row.targets) as AuditTarget[] };
+  const { n: _n, ...fields } = row;
+  return { ...fields, at: new Date(row.at), targets: JSON.parse(row.targets) as AuditTarget[] };
+}
+
+const DIGEST_KEY = /^sha256:([0-9a-f]{16})[0-9a-f]{48}$/;
+
+/**
+ * The 64-bit index key of a target key (`sha256:…`, `host:…`, `bucket:…`): a digest's own first 8 bytes (already
+ * uniform), else the first 8 bytes of the key's SHA-256.
+ */
+function indexKey(key: string): bigint {
+  const digest = DIGEST_KEY.exec(key);
+  if (digest) return BigInt.asIntN(64, BigInt(`0x${digest[1]}`));
+  return createHash('sha256').update(key).digest().readBigInt64BE(0);
 }
 
 /**
- * The audit log on SQLite: `audit_entries`, the index of their targets (`audit_targets`, one row per digest, host or
- * bucket of an entry: a filter by target is a range of that index), each chain's head and where pruning left it.
+ * The audit log on SQLite: `audit_entries`, numbered in the order they were stored; the index of their targets
+ * (`audit_targets`, one row per digest, host or bucket of an entry, by a 64-bit key: a filter by target is a range of
+ * that index; a key two targets share is told apart by the entry's own targets); each chain's head and where pruning
+ * left it.
  */
 export class SqliteAuditLog {
   private readonly sql;
@@ -42,7 +59,7 @@ export class SqliteAuditLog {
         `INSERT INTO audit_entries (id, chain, seq, at, request_id, key_id, key_name, ip, action, status, bytes, targets, count, prev_hash, hash)
          VALUES (@id, @chain, @seq, @at, @request_id, @key_id, @key_name, @ip, @action, @status, @bytes, @targets, @count, @prev_hash, @hash)`,
       ),
-      target: db.prepare('INSERT OR IGNORE INTO audit_targets (target, entry_id) VALUES (?, ?)'),
+      target: db.prepare('INSERT OR IGNORE INTO audit_targets (k, n) VALUES (?, ?)'),
       head: db.prepare(
         `INSERT INTO audit_heads (chain, seq, hash) VALUES (@chain, @seq, @hash)
          ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
@@ -54,32 +71,44 @@ export class SqliteAuditLog {
       chainEntries: db.prepare<[string, number, number], AuditRow>(
         'SELECT * FROM audit_entries WHERE chain = ? AND seq > ? ORDER BY seq LIMIT ?',
       ),
-      lastBefore: db.prepare<[string], { chain: string; seq: number }>(
-        'SELECT chain, MAX(seq) AS seq FROM audit_entries WHERE id < ? GROUP BY chain',
+      firstFrom: db.prepare<[number], { n: number | null }>('SELECT MIN(n) AS n FROM audit_entries WHERE at >= ?'),
+      lastBefore: db.prepare<[number], { n: number | null }>('SELECT MAX(n) AS n FROM audit_entries WHERE at < ?'),
+      prunable: db.prepare<[number], { chain: string; seq: number }>(
+        'SELECT chain, MAX(seq) AS seq FROM audit_entries WHERE at < ? GROUP BY chain',
       ),
       hashOf: db.prepare<[string, number], { hash: string }>('SELECT hash FROM audit_entries WHERE chain = ? AND seq = ?'),
       anchor: db.prepare(
         `INSERT INTO audit_anchors (chain, seq, hash) VALUES (@chain, @seq, @hash)
          ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash WHERE excluded.seq > audit_anchors.seq`,
       ),
-      dropTargets: db.prepare('DELETE FROM audit_targets WHERE entry_id IN (SELECT id FROM audit_entries WHERE chain = ? AND seq <= ?)'),
+      pruned: db.prepare<[string, number, number], { n: number; seq: number; targets: string }>(
+        'SELECT n, seq, targets FROM audit_entries WHERE chain = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT 1000',
+      ),
+      dropTarget: db.prepare('DELETE FROM audit_targets WHERE k = ? AND n = ?'),
       dropEntries: db.prepare('DELETE FROM audit_entries WHERE chain = ? AND seq <= ?'),
     };
     this.appendTx = db.transaction((entries: AuditEntry[]) => {
       const heads = new Map<string, AuditEntry>();
       for (const entry of entries) {
-        this.sql.insert.run({ ...entry, at: entry.at.getTime(), targets: JSON.stringify(entry.targets) });
-        for (const key of auditTargetKeys(entry)) this.sql.target.run(key, entry.id);
+        const n = this.sql.insert.run({ ...entry, at: entry.at.getTime(), targets: JSON.stringify(entry.targets) }).lastInsertRowid;
+        for (const key of auditTargetKeys(entry)) this.sql.target.run(indexKey(key), n);
         heads.set(entry.chain, entry);
       }
       for (const head of heads.values()) this.sql.head.run({ chain: head.chain, seq: head.seq, hash: head.hash });
     });
-    this.pruneTx = db.transaction((bound: string) => {
+    this.pruneTx = db.transaction((beforeMs: number) => {
       let removed = 0;
-      for (const { chain, seq } of this.sql.lastBefore.all(bound)) {
+      for (const { chain, seq } of this.sql.prunable.all(beforeMs)) {
         const last = this.sql.hashOf.get(chain, seq)!;
         this.sql.anchor.run({ chain, seq, hash: last.hash });
-        this.sql.dropTargets.run(chain, seq);
+        // The index rows of the entries that go, a page of entries at a time (nothing holds a whole chain).
+        for (let after = 0, page = this.sql.pruned.all(chain, after, seq); page.length > 0; page = this.sql.pruned.all(chain, after, seq)) {
+          for (const row of page) {
+            const targets = JSON.parse(row.targets) as AuditTarget[];
+            for (const key of auditTargetKeys({ targets })) this.sql.dropTarget.run(indexKey(key), row.n);
+          }
+          after = page[page.length - 1].seq;
+        }
         removed += this.sql.dropEntries.run(chain, seq).changes;
       }
       return removed;
@@ -92,27 +121,31 @@ export class SqliteAuditLog {
 
   list(query: AuditQuery): AuditPage {
     const keys = auditFilterKeys(query);
-    const { from, to } = auditIdRange(query);
     const params: Record<string, unknown> = { limit: query.limit + 1 };
     const where: string[] = [];
     // A target filter drives the query through the index of targets; else the entries' own indexes do.
-    const idColumn = keys.length > 0 ? 't.entry_id' : 'e.id';
+    const order = keys.length > 0 ? 't.n' : 'e.n';
     if (query.cursor !== undefined) {
-      where.push(`${idColumn} < @before`);
-      params.before = auditCursorId(query.cursor);
+      where.push(`${order} < @before`);
+      params.before = Number(decodeCursor(query.cursor, (n) => /^[1-9]\d{0,15}$/.test(n)));
     }
-    if (from !== undefined) {
-      where.push(`${idColumn} >= @from`);
-      params.from = from;
+    // Time bounds become bounds of `n` (found through the index of times), then hold exactly.
+    if (query.since !== undefined) {
+      const first = this.sql.firstFrom.get(query.since.getTime())?.n ?? null;
+      if (first === null) return { items: [], nextCursor: null };
+      where.push(`${order} >= @from`, 'e.at >= @since');
+      Object.assign(params, { from: first, since: query.since.getTime() });
     }
-    if (to !== undefined) {
-      where.push(`${idColumn} < @to`);
-      params.to = to;
+    if (query.until !== undefined) {
+      const last = this.sql.lastBefore.get(query.until.getTime())?.n ?? null;
+      if (last === null) return { items: [], nextCursor: null };
+      where.push(`${order} <= @to`, 'e.at < @until');
+      Object.assign(params, { to: last, until: query.until.getTime() });
     }
     keys.forEach((key, i) => {
-      params[`t${i}`] = key;
-      if (i === 0) where.push('t.target = @t0');
-      else where.push(`EXISTS (SELECT 1 FROM audit_targets x${i} WHERE x${i}.target = @t${i} AND x${i}.entry_id = e.id)`);
+      params[`k${i}`] = indexKey(key);
+      if (i === 0) where.push('t.k = @k0');
+      else where.push(`EXISTS (SELECT 1 FROM audit_targets x${i} WHERE x${i}.k = @k${i} AND x${i}.n = e.n)`);
     });
     if (query.key_id !== undefined) {
       where.push('e.key_id = @key_id');
@@ -122,12 +155,14 @@ export class SqliteAuditLog {
       where.push('e.action = @action');
       params.action = query.action;
     }
-    const source = keys.length > 0 ? 'audit_targets t JOIN audit_entries e ON e.id = t.entry_id' : 'audit_entries e';
+    const source = keys.length > 0 ? 'audit_targets t JOIN audit_entries e ON e.n = t.n' : 'audit_entries e';
     const filter = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`;
-    const rows = this.listing(`SELECT e.* FROM ${source} ${filter} ORDER BY ${idColumn} DESC LIMIT @limit`).all(params);
+    const rows = this.listing(`SELECT e.* FROM ${source} ${filter} ORDER BY ${order} DESC LIMIT @limit`).all(params);
     const more = rows.length > query.limit;
-    const items = (more ? rows.slice(0, query.limit) : rows).map(toEntry);
-    return { items, nextCursor: more ? encodeCursor(items[items.length - 1].id) : null };
+    const page = more ? rows.slice(0, query.limit) : rows;
+    // A 64-bit key two targets share (never seen, but possible) would match an entry of the other: each is checked.
+    const items = page.map(toEntry).filter((entry) => keys.every((key) => auditTargetKeys(entry).includes(key)));
+    return { items, nextCursor: more ? encodeCursor(String(page[page.length - 1].n)) : null };
   }
 
   chains(): AuditChainState[] {
@@ -143,8 +178,7 @@ export class SqliteAuditLog {
   }
 
   prune(before: Date): number {
-    const bound = auditIdRange({ until: before }).to!;
-    return this.pruneTx.immediate(bound);
+    return this.pruneTx.immediate(before.getTime());
   }
 
   /** A listing statement, prepared once per combination of filters. */

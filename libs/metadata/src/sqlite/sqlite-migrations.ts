@@ -208,12 +208,15 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     WHERE content_ok IS NOT NULL AND id IN (SELECT id FROM files WHERE sha256 = NEW.sha256);
   END;
   `,
-  // The audit log. Entries are appended only; `audit_targets` indexes each entry's digests, hosts and buckets (a
-  // filter by target is a range of its primary key); `audit_heads`: the last entry appended to each chain, written by
-  // that chain's writer; `audit_anchors`: the last entry pruned from each chain's start.
+  // The audit log. Entries are appended only, numbered in the order they were stored (`n`, the rowid: listings go
+  // newest first by it); their time is indexed for `since`/`until`. `audit_targets` indexes each entry's digests,
+  // hosts and buckets by a 64-bit key (the first 8 bytes of SHA-256 of `kind:value`): a filter by target is a range
+  // of its primary key, and small keys keep the index's pages dense. `audit_heads`: the last entry appended to each
+  // chain, written by that chain's writer; `audit_anchors`: the last entry pruned from each chain's start.
   `
   CREATE TABLE audit_entries (
-    id         TEXT    PRIMARY KEY,
+    n          INTEGER PRIMARY KEY,
+    id         TEXT    NOT NULL,
     chain      TEXT    NOT NULL,
     seq        INTEGER NOT NULL,
     at         INTEGER NOT NULL,
@@ -228,16 +231,16 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     count      INTEGER NOT NULL,
     prev_hash  TEXT    NOT NULL,
     hash       TEXT    NOT NULL
-  ) WITHOUT ROWID;
+  );
   CREATE UNIQUE INDEX audit_entries_chain ON audit_entries (chain, seq);
-  CREATE INDEX audit_entries_key ON audit_entries (key_id, id);
-  CREATE INDEX audit_entries_action ON audit_entries (action, id);
+  CREATE INDEX audit_entries_at ON audit_entries (at);
+  CREATE INDEX audit_entries_key ON audit_entries (key_id, n);
+  CREATE INDEX audit_entries_action ON audit_entries (action, n);
   CREATE TABLE audit_targets (
-    target   TEXT NOT NULL,
-    entry_id TEXT NOT NULL,
-    PRIMARY KEY (target, entry_id)
+    k INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (k, n)
   ) WITHOUT ROWID;
-  CREATE INDEX audit_targets_entry ON audit_targets (entry_id);
   CREATE TABLE audit_heads (
     chain TEXT    PRIMARY KEY,
     seq   INTEGER NOT NULL,
