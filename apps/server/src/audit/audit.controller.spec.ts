@@ -127,6 +127,129 @@ describe('AuditController and the audit hooks (in process)', () => {
       expect(lines).toEqual([...first.items, ...second.items]);
     });
 
+    it('records each action with its status, key and targets (one request each)', async () => {
+      const body = Buffer.from('object content');
+      const digest = sha(body);
+      const octets = { 'content-type': 'application/octet-stream' };
+      const cases: Array<[string, () => Promise<{ statusCode: number }>, string, number, object[]]> = [
+        [
+          'record one file',
+          () =>
+            f.request({
+              method: 'POST',
+              url: '/api/v1/files',
+              payload: { hostname: 'web-1', filepath: '/a', sha256: digest, size: body.length },
+            }),
+          'files.record',
+          201,
+          [{ hostname: 'web-1', filepath: '/a' }, { sha256: digest }],
+        ],
+        [
+          'store its content',
+          () => f.request({ method: 'PUT', url: `/api/v1/blobs/${digest}`, payload: body, headers: octets }),
+          'blob.put',
+          201,
+          [{ sha256: digest }],
+        ],
+        [
+          'read it by path',
+          () => f.request({ method: 'GET', url: '/api/v1/files/content?hostname=web-1&filepath=/a' }),
+          'files.content',
+          200,
+          [{ hostname: 'web-1', filepath: '/a' }],
+        ],
+        [
+          'delete paths',
+          () => f.request({ method: 'POST', url: '/api/v1/files/deleted', payload: { hostname: 'web-1', filepaths: ['/a', '/b'] } }),
+          'files.delete',
+          200,
+          [
+            { hostname: 'web-1', filepath: '/a' },
+            { hostname: 'web-1', filepath: '/b' },
+          ],
+        ],
+        [
+          'put an object',
+          () => f.request({ method: 'PUT', url: '/api/v1/objects/media/x/y.txt', payload: body, headers: octets }),
+          'object.put',
+          201,
+          [{ bucket: 'media', key: 'x/y.txt' }, { sha256: digest }],
+        ],
+        [
+          'get it',
+          () => f.request({ method: 'GET', url: '/api/v1/objects/media/x/y.txt' }),
+          'object.get',
+          200,
+          [{ bucket: 'media', key: 'x/y.txt' }, { sha256: digest }],
+        ],
+        [
+          'delete it',
+          () => f.request({ method: 'DELETE', url: '/api/v1/objects/media/x/y.txt' }),
+          'object.delete',
+          204,
+          [{ bucket: 'media', key: 'x/y.txt' }],
+        ],
+        [
+          'set retention',
+          () =>
+            f.request({ method: 'PUT', url: '/api/v1/retention', payload: { rules: [{ hostname: '*', path_prefix: '', keep_last: 3 }] } }),
+          'retention.set',
+          200,
+          [],
+        ],
+        [
+          'queue a job',
+          () => f.request({ method: 'POST', url: '/api/v1/jobs', payload: { type: 'prune', dry_run: true } }),
+          'job.create',
+          202,
+          [],
+        ],
+        [
+          'open a scan',
+          () =>
+            f.request({
+              method: 'POST',
+              url: '/api/v1/scans',
+              payload: { hostname: 'web-1', roots: ['/'], client: { name: 'hoard', version: '1' } },
+            }),
+          'scan.open',
+          201,
+          [],
+        ],
+        [
+          'take content down',
+          () => f.request({ method: 'DELETE', url: `/api/v1/blobs/${digest}` }),
+          'blob.takedown',
+          204,
+          [{ sha256: digest }],
+        ],
+      ];
+      for (const [what, send, action, status, targets] of cases) {
+        const res = await send();
+        expect([what, res.statusCode]).toEqual([what, status]);
+        const [entry] = (await f.metadata.listAuditEntries({ limit: 1 })).items;
+        expect([what, entry.action, entry.status, entry.key_name, entry.targets, entry.count]).toEqual([
+          what,
+          action,
+          status,
+          'bootstrap-admin',
+          targets,
+          targets.length,
+        ]);
+      }
+      const revoked = await f.key('read');
+      const id = (await f.request({ method: 'GET', url: '/api/v1/keys/me' }, revoked)).json().id as string;
+      expect((await f.request({ method: 'DELETE', url: `/api/v1/keys/${id}` })).statusCode).toBe(204);
+      const [entry] = (await f.metadata.listAuditEntries({ limit: 1 })).items;
+      expect([entry.action, entry.targets]).toEqual(['key.revoke', [{ key_id: id }]]);
+      // Listings and metadata reads are not audited.
+      const before = (await f.metadata.listAuditEntries({ limit: 1000 })).items.length;
+      await f.request({ method: 'GET', url: '/api/v1/files' });
+      await f.request({ method: 'GET', url: '/api/v1/stats' });
+      await f.request({ method: 'GET', url: '/api/v1/audit' });
+      expect((await f.metadata.listAuditEntries({ limit: 1000 })).items.length).toBe(before);
+    });
+
     it('refuses bad filters with 400', async () => {
       const bad = async (query: string) => code(await f.request({ method: 'GET', url: `/api/v1/audit${query}` }));
       expect(await bad('?nonsense=1')).toEqual([400, 'validation_failed']);
