@@ -20,6 +20,7 @@ const GROUPS = {
   lifecycle: () => require('./lifecycle.bench'),
   objects: () => require('./objects.bench'),
   console: () => require('./console.bench'),
+  audit: () => require('./audit.bench'),
 };
 
 function usage() {

@@ -1,6 +1,7 @@
 import { hostsCommand, scansCommand } from './commands/hosts.command';
 import { Command, CommanderError, Option } from 'commander';
 import { adminCommand } from './commands/admin.command';
+import { auditCommand } from './commands/audit.command';
 import { clonesCommand } from './commands/clones.command';
 import { completionCommand } from './commands/completion.command';
 import { getCommand } from './commands/get.command';
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
     clonesCommand(),
     statsCommand(),
     hostsCommand(),
+    auditCommand(),
     scansCommand(),
     keysCommand(),
     adminCommand(),

@@ -22,6 +22,7 @@ import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { JobsModule } from './jobs/jobs.module';
 import { ScansModule } from './scans/scans.module';
+import { AuditModule } from './audit/audit.module';
 import { KeysController } from './keys/keys.controller';
 import { MetricsModule } from './metrics/metrics.module';
 import { StatsController } from './stats/stats.controller';
@@ -46,6 +47,7 @@ export class AppModule {
         TerminusModule.forRoot({ logger: false }),
         JobsModule,
         ScansModule,
+        AuditModule,
       ],
       controllers: [
         DocsController,

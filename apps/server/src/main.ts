@@ -7,6 +7,8 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { FastifyError, FastifyReply, FastifyRequest, LogController } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module';
+import { registerAuditHooks } from './audit/audit-hooks';
+import { AuditService } from './audit/audit.service';
 import { registerAccessControl } from './auth/access-control';
 import { AdminBootstrapService } from './auth/admin-bootstrap.service';
 import { KeysService } from './auth/keys.service';
@@ -95,6 +97,7 @@ export async function createApp(config: AppConfig, stores?: GivenStores): Promis
   new UploadLimiter({ global: config.HOARD_MAX_UPLOADS, perKey: config.HOARD_MAX_UPLOADS_PER_KEY }).register(fastify);
   await app.register(multipart as never, { limits: { fileSize: config.HOARD_MAX_BLOB_BYTES, files: 1, fields: 20, parts: 21 } });
   registerRequestHooks(fastify, app.get(MetricsService));
+  registerAuditHooks(fastify, app.get(AuditService));
   return app;
 }
 

@@ -15,16 +15,16 @@ import {
 } from '@app/contracts';
 import { HoardHttpError } from './hoard-http.error';
 import { BodyFactory } from './hoard-client.types';
-import { ScanRoutes } from './scan-routes';
+import { AuditRoutes } from './audit';
 import { multipartBody, newBoundary } from './multipart-body';
 
 /**
  * A typed client of every route of the Hoard HTTP API (API.md). Errors are HoardError with the contract's codes.
  * The routes come in groups, each in its own file: blobs (BlobRoutes), file records (FileRoutes), keys (KeyRoutes),
- * maintenance (MaintenanceRoutes), objects (ObjectRoutes), scan runs (ScanRoutes); here the public routes, stats and the
+ * maintenance (MaintenanceRoutes), objects (ObjectRoutes), scan runs (ScanRoutes), the audit log (AuditRoutes); here the public routes, stats and the
  * routes of the PutPlace document.
  */
-export class HoardClient extends ScanRoutes {
+export class HoardClient extends AuditRoutes {
   // --- public routes -------------------------------------------------------------------------------------
 
   health(): Promise<{ status: string }> {

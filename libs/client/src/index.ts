@@ -6,3 +6,4 @@ export * from './retry-policy';
 export type { PackFile, PackFileResult } from './blob-pack';
 export type { ObjectDownload, ObjectDownloadOptions, ObjectHead, ObjectListQuery, ObjectPutOptions } from './object-routes';
 export type { ResumableUploadOptions, ResumableUploadResult } from './resumable-upload';
+export type { AuditFilters } from './audit';

@@ -33,5 +33,7 @@ export const ROUTES = {
   scan: (id: string) => `${API_PREFIX}/scans/${encodeURIComponent(id)}`,
   hosts: `${API_PREFIX}/hosts`,
   uploads: `${API_PREFIX}/uploads`,
+  audit: `${API_PREFIX}/audit`,
+  auditVerify: `${API_PREFIX}/audit/verify`,
   upload: (id: string) => `${API_PREFIX}/uploads/${encodeURIComponent(id)}`,
 } as const;

@@ -4,6 +4,10 @@
  */
 import type { Static } from '@sinclair/typebox';
 import type {
+  AuditEntrySchema,
+  AuditTargetSchema,
+  AuditVerifySchema,
+  ListAuditQuerySchema,
   CreateScanRequestSchema,
   HostSchema,
   ListScansQuerySchema,
@@ -145,3 +149,7 @@ export type UpdateScanRequest = Static<typeof UpdateScanRequestSchema>;
 export type ScanRun = Static<typeof ScanRunSchema>;
 export type ListScansQuery = Static<typeof ListScansQuerySchema>;
 export type Host = Static<typeof HostSchema>;
+export type AuditTargetInfo = Static<typeof AuditTargetSchema>;
+export type AuditEntryInfo = Static<typeof AuditEntrySchema>;
+export type ListAuditQuery = Static<typeof ListAuditQuerySchema>;
+export type AuditVerification = Static<typeof AuditVerifySchema>;

@@ -10,6 +10,8 @@ export * from './retention-store';
 export * from './record-pruner';
 export * from './scan-run-store';
 export * from './tenant-content';
+export * from './audit-store';
+export { auditEntryId } from './shared/audit-values';
 export * from './metadata-store';
 export * from './sqlite/sqlite-metadata-store';
 export * from './content-state';

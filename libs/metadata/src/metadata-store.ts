@@ -1,3 +1,4 @@
+import type { AuditStore } from './audit-store';
 import type { BlobRegistry } from './blob-registry';
 import type { ContentCollector } from './content-collector';
 import type { FileRecordStore } from './file-record-store';
@@ -29,4 +30,5 @@ export type MetadataStore = MetadataLifecycle &
   ObjectRecordStore &
   ScanRunStore &
   ContentCollector &
-  TenantContent;
+  TenantContent &
+  AuditStore;

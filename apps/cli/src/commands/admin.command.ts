@@ -9,11 +9,12 @@ import { EXIT } from '../ui/exit-codes';
 import { formatBytes } from '../ui/format';
 import { LiveStatus } from '../ui/live-status';
 import { renderTable } from '../ui/table';
+import { auditAdminCommand } from './audit.command';
 import { positiveInt } from './option-parsers';
 
 /** `hoard admin`: retention rules, maintenance jobs (prune, gc, scrub) and their list, with an admin key. */
 export function adminCommand(): Command {
-  const admin = new Command('admin').description('retention rules and maintenance jobs (needs an admin key)');
+  const admin = new Command('admin').description('retention rules, maintenance jobs and the audit log (needs an admin key)');
   admin.addCommand(retentionCommand());
   admin.addCommand(
     jobCommand('prune', 'remove the file versions no retention rule keeps').addOption(
@@ -27,6 +28,7 @@ export function adminCommand(): Command {
     ),
   );
   admin.addCommand(jobsCommand());
+  admin.addCommand(auditAdminCommand());
   return admin;
 }
 

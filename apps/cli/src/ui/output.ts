@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+
 /**
  * Where a command writes: results on stdout (a table for people, NDJSON or JSON for programs), everything else
  * on stderr.
@@ -14,6 +16,11 @@ export class Output {
   /** One JSON object on one line of stdout. */
   line(value: unknown): void {
     this.stdout.write(`${JSON.stringify(value)}\n`);
+  }
+
+  /** One JSON object on one line of stdout, resolving once stdout takes more (a long export waits for its reader). */
+  async streamLine(value: unknown): Promise<void> {
+    if (!this.stdout.write(`${JSON.stringify(value)}\n`)) await once(this.stdout, 'drain');
   }
 
   /** Text for people on stdout (tables, results). */

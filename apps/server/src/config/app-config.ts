@@ -267,6 +267,18 @@ export class AppConfig {
   @Min(0.01)
   HOARD_HOST_STALE_HOURS = 26;
 
+  /** Whether every request that changes state or reads content appends an audit entry (`on`/`off`). */
+  @Transform(toBool)
+  @IsBoolean()
+  HOARD_AUDIT = true;
+
+  /** Audit entries older than this many days are pruned (fractions allowed); unset: kept forever. */
+  @IsOptional()
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0.0001)
+  HOARD_AUDIT_RETENTION_DAYS?: number;
+
   /**
    * Bytes per second a scrub reads at most, when its request names no `max_bytes_per_second` (scheduled scrubs
    * always); 0: as fast as the store answers.

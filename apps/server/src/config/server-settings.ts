@@ -37,6 +37,10 @@ export interface ServerSettingsValues {
    * name it in a bucket); `global`: any key learns it.
    */
   dedupScope: 'global' | 'tenant';
+  /** Whether requests are audited. */
+  auditEnabled: boolean;
+  /** How long audit entries are kept, in milliseconds; null: forever. */
+  auditRetentionMs: number | null;
 }
 
 /**
@@ -60,6 +64,8 @@ export class ServerSettings implements ServerSettingsValues {
   readonly gcPackRewriteBelow: number;
   readonly uploadExpiryMs: number;
   readonly dedupScope: 'global' | 'tenant';
+  readonly auditEnabled: boolean;
+  readonly auditRetentionMs: number | null;
 
   constructor(values: ServerSettingsValues) {
     this.maxBlobBytes = values.maxBlobBytes;
@@ -78,6 +84,8 @@ export class ServerSettings implements ServerSettingsValues {
     this.gcPackRewriteBelow = values.gcPackRewriteBelow;
     this.uploadExpiryMs = values.uploadExpiryMs;
     this.dedupScope = values.dedupScope;
+    this.auditEnabled = values.auditEnabled;
+    this.auditRetentionMs = values.auditRetentionMs;
   }
 
   /** The settings of a validated configuration. */
@@ -107,6 +115,8 @@ export class ServerSettings implements ServerSettingsValues {
       gcPackRewriteBelow: config.HOARD_GC_PACK_REWRITE_BELOW,
       uploadExpiryMs: Math.round(config.HOARD_UPLOAD_EXPIRY_HOURS * 3_600_000),
       dedupScope: config.HOARD_DEDUP_SCOPE,
+      auditEnabled: config.HOARD_AUDIT,
+      auditRetentionMs: config.HOARD_AUDIT_RETENTION_DAYS === undefined ? null : Math.round(config.HOARD_AUDIT_RETENTION_DAYS * 86_400_000),
     });
   }
 }

@@ -10,6 +10,7 @@ import {
   UploadStore,
 } from '@app/storage';
 import {
+  AUDIT_STORE,
   BLOB_REGISTRY,
   CONTENT_COLLECTOR,
   FILE_RECORD_STORE,
@@ -45,6 +46,7 @@ const METADATA_PORTS = [
   SCAN_RUN_STORE,
   CONTENT_COLLECTOR,
   TENANT_CONTENT,
+  AUDIT_STORE,
 ];
 
 /** Garbage collection's work on packs: the packed store's own, or nothing for a store without packs. */

@@ -9,3 +9,4 @@ export * from './retention.schema';
 export * from './objects.schema';
 export * from './scans.schema';
 export * from './uploads.schema';
+export * from './audit.schema';

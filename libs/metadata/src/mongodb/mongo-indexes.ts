@@ -20,6 +20,13 @@ const SCAN_RUN_INDEXES: IndexDescription[] = [
   { key: { hostname: 1, _id: 1 }, name: 'scan_runs_host' },
   { key: { state: 1, updated_at: 1 }, name: 'scan_runs_state' },
 ];
+// Entries by chain (the walk of verify), by each target's index key (a multikey index), by key and by action.
+const AUDIT_INDEXES: IndexDescription[] = [
+  { key: { chain: 1, seq: 1 }, name: 'audit_entries_chain', unique: true },
+  { key: { target_keys: 1, _id: -1 }, name: 'audit_entries_targets' },
+  { key: { key_id: 1, _id: -1 }, name: 'audit_entries_key' },
+  { key: { action: 1, _id: -1 }, name: 'audit_entries_action' },
+];
 const CLAIM_INDEXES: IndexDescription[] = [{ key: { sha256: 1, claimed_at: 1 }, name: 'upload_claims_sha256' }];
 
 /**
@@ -43,6 +50,7 @@ export async function ensureMongoIndexes(db: Db): Promise<void> {
     ['job_leases', JOB_LEASE_INDEXES],
     ['scan_runs', SCAN_RUN_INDEXES],
     ['upload_claims', CLAIM_INDEXES],
+    ['audit_entries', AUDIT_INDEXES],
   ] as const) {
     for (const index of indexes) await db.collection(collection).createIndexes([index]);
   }

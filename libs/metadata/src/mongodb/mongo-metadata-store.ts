@@ -1,5 +1,6 @@
 import { type Collection, type Db, MongoClient } from 'mongodb';
 import { HoardError, type Sha256 } from '@app/contracts';
+import type { AuditChainState, AuditEntry, AuditFilter, AuditPage, AuditQuery } from '../audit-store';
 import type { CollectableEntry, ContentTotals, UploadClaim } from '../content-collector';
 import { needsUpload } from '../content-state';
 import {
@@ -32,6 +33,8 @@ import type { HostRecord, NewScanRun, ScanRunPage, ScanRunQuery, ScanRunRecord, 
 import { MongoPruning } from './mongo-pruning';
 import { MongoTenantContent, type TenantContentDoc } from './mongo-tenant-content';
 import type { Tenants, TenantStats } from '../tenant-content';
+import { MongoAuditLog } from './mongo-audit';
+import { streamAuditPages } from '../shared/audit-values';
 
 export interface MongoMetadataStoreOptions {
   uri: string;
@@ -56,6 +59,7 @@ export class MongoMetadataStore implements MetadataStore {
   private scanRuns?: MongoScanRuns;
   private collector?: MongoContentCollector;
   private tenants?: MongoTenantContent;
+  private audit?: MongoAuditLog;
 
   constructor(private readonly options: MongoMetadataStoreOptions) {}
 
@@ -86,6 +90,7 @@ export class MongoMetadataStore implements MetadataStore {
         db.collection<TenantContentDoc>('tenant_content'),
       );
       this.scanRuns = new MongoScanRuns(db.collection<ScanRunDoc>('scan_runs'), db.collection<FileDoc>('files'));
+      this.audit = new MongoAuditLog(db);
       this.collector = new MongoContentCollector(
         db.collection<BlobDoc>('blobs'),
         db.collection<FileDoc>('files'),
@@ -115,6 +120,7 @@ export class MongoMetadataStore implements MetadataStore {
       this.scanRuns =
       this.collector =
       this.tenants =
+      this.audit =
         undefined;
     await client?.close();
   }
@@ -465,6 +471,30 @@ export class MongoMetadataStore implements MetadataStore {
 
   contentTotals(): Promise<ContentTotals> {
     return this.run(() => this.collector!.contentTotals());
+  }
+
+  appendAuditEntries(entries: AuditEntry[]): Promise<void> {
+    return this.run(() => this.audit!.append(entries));
+  }
+
+  listAuditEntries(query: AuditQuery): Promise<AuditPage> {
+    return this.run(() => this.audit!.list(query));
+  }
+
+  streamAuditEntries(filter: AuditFilter, pageSize?: number): AsyncIterable<AuditEntry> {
+    return streamAuditPages((query) => this.listAuditEntries(query), filter, pageSize);
+  }
+
+  auditChains(): Promise<AuditChainState[]> {
+    return this.run(() => this.audit!.chains());
+  }
+
+  auditChainEntries(chain: string, afterSeq: number, limit: number): Promise<AuditEntry[]> {
+    return this.run(() => this.audit!.chainEntries(chain, afterSeq, limit));
+  }
+
+  pruneAuditEntries(before: Date): Promise<number> {
+    return this.run(() => this.audit!.prune(before));
   }
 
   private files(): Collection<FileDoc> {

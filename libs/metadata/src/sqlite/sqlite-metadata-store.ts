@@ -1,4 +1,5 @@
 import { HoardError, type Sha256 } from '@app/contracts';
+import type { AuditChainState, AuditEntry, AuditFilter, AuditPage, AuditQuery } from '../audit-store';
 import type { CollectableEntry, ContentTotals, UploadClaim } from '../content-collector';
 import { needsUpload } from '../content-state';
 import {
@@ -19,7 +20,9 @@ import { GroupCommit } from '../shared/group-commit';
 import type { PathKey, PathVersions } from '../record-pruner';
 import type { RetentionRule } from '../retention-store';
 import type { HostRecord, NewScanRun, ScanRunPage, ScanRunQuery, ScanRunRecord, ScanRunState, ScanRunUpdate } from '../scan-run-store';
+import { streamAuditPages } from '../shared/audit-values';
 import { prefixRangeIn } from '../shared/prefix-range';
+import { SqliteAuditLog } from './sqlite-audit';
 import { mapSqliteError } from './sqlite-errors';
 import { parseRowId } from './sqlite-file-listing';
 import { type BlobToRegister, type OpenSqlite, openSqlite } from './sqlite-connection';
@@ -45,6 +48,7 @@ export class SqliteMetadataStore implements MetadataStore {
   private open?: OpenSqlite;
   private collector?: SqliteContentCollector;
   private tenants?: SqliteTenantContent;
+  private audit?: SqliteAuditLog;
 
   private readonly registrations = new GroupCommit<BlobToRegister, BlobEntry>((blobs) => this.run((o) => o.register(blobs)));
 
@@ -57,6 +61,7 @@ export class SqliteMetadataStore implements MetadataStore {
       this.open = openSqlite(this.options.path, this.options.busyTimeoutMs ?? 5000);
       this.collector = new SqliteContentCollector(this.open.db);
       this.tenants = new SqliteTenantContent(this.open.db);
+      this.audit = new SqliteAuditLog(this.open.db);
     } catch (error) {
       if (error instanceof HoardError) throw error;
       throw new HoardError('unavailable', `cannot open metadata database ${this.options.path}: ${String(error)}`, {
@@ -71,7 +76,7 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async close(): Promise<void> {
     const open = this.open;
-    this.open = this.collector = this.tenants = undefined;
+    this.open = this.collector = this.tenants = this.audit = undefined;
     open?.db.close();
   }
 
@@ -399,6 +404,36 @@ export class SqliteMetadataStore implements MetadataStore {
 
   contentTotals(): Promise<ContentTotals> {
     return this.collect((c) => c.contentTotals());
+  }
+
+  /** An audit batch is one transaction (the caller groups one turn's entries). */
+  async appendAuditEntries(entries: AuditEntry[]): Promise<void> {
+    this.audited((a) => a.append(entries));
+  }
+
+  async listAuditEntries(query: AuditQuery): Promise<AuditPage> {
+    return this.audited((a) => a.list(query));
+  }
+
+  streamAuditEntries(filter: AuditFilter, pageSize?: number): AsyncIterable<AuditEntry> {
+    return streamAuditPages((query) => this.listAuditEntries(query), filter, pageSize);
+  }
+
+  async auditChains(): Promise<AuditChainState[]> {
+    return this.audited((a) => a.chains());
+  }
+
+  async auditChainEntries(chain: string, afterSeq: number, limit: number): Promise<AuditEntry[]> {
+    return this.audited((a) => a.chainEntries(chain, afterSeq, limit));
+  }
+
+  async pruneAuditEntries(before: Date): Promise<number> {
+    return this.audited((a) => a.prune(before));
+  }
+
+  /** Runs an audit log call on the open database, mapping failures as `run` does. */
+  private audited<T>(fn: (audit: SqliteAuditLog) => T): T {
+    return this.run(() => fn(this.audit!));
   }
 
   /** Runs a ContentCollector call on the open database, mapping failures as `run` does. */

@@ -220,6 +220,50 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (sha256, tenant)
   ) WITHOUT ROWID;
   `,
+  // The audit log. Entries are appended only, numbered in the order they were stored (`n`, the rowid: listings go
+  // newest first by it); their time is indexed for `since`/`until`. `audit_targets` indexes each entry's digests,
+  // hosts and buckets by a 64-bit key (the first 8 bytes of SHA-256 of `kind:value`): a filter by target is a range
+  // of its primary key, and small keys keep the index's pages dense. `audit_heads`: the last entry appended to each
+  // chain, written by that chain's writer; `audit_anchors`: the last entry pruned from each chain's start.
+  `
+  CREATE TABLE audit_entries (
+    n          INTEGER PRIMARY KEY,
+    id         TEXT    NOT NULL,
+    chain      TEXT    NOT NULL,
+    seq        INTEGER NOT NULL,
+    at         INTEGER NOT NULL,
+    request_id TEXT    NOT NULL,
+    key_id     TEXT,
+    key_name   TEXT,
+    ip         TEXT    NOT NULL,
+    action     TEXT    NOT NULL,
+    status     INTEGER NOT NULL,
+    bytes      INTEGER NOT NULL,
+    targets    TEXT    NOT NULL,
+    count      INTEGER NOT NULL,
+    prev_hash  TEXT    NOT NULL,
+    hash       TEXT    NOT NULL
+  );
+  CREATE UNIQUE INDEX audit_entries_chain ON audit_entries (chain, seq);
+  CREATE INDEX audit_entries_at ON audit_entries (at);
+  CREATE INDEX audit_entries_key ON audit_entries (key_id, n);
+  CREATE INDEX audit_entries_action ON audit_entries (action, n);
+  CREATE TABLE audit_targets (
+    k INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (k, n)
+  ) WITHOUT ROWID;
+  CREATE TABLE audit_heads (
+    chain TEXT    PRIMARY KEY,
+    seq   INTEGER NOT NULL,
+    hash  TEXT    NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE audit_anchors (
+    chain TEXT    PRIMARY KEY,
+    seq   INTEGER NOT NULL,
+    hash  TEXT    NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Applies the migrations the database has not seen yet, each in its own transaction. Returns the new version. */
