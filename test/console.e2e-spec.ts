@@ -267,7 +267,13 @@ describeInChromium('console: the web console in a real Chromium', (browser) => {
     const secret = (await tab.page.getByTestId('new-secret').textContent()) as string;
     const me = await admin.as(secret).get('/api/v1/keys/me');
     expectStatus(me, 200);
-    expect(me.json()).toEqual({ id: expect.any(String), name: 'made-in-the-console', scopes: ['read', 'write'] });
+    expect(me.json()).toEqual({
+      id: expect.any(String),
+      name: 'made-in-the-console',
+      scopes: ['read', 'write'],
+      hostnames: [],
+      buckets: [],
+    });
     // Shown once: once dismissed (or the page left), it is nowhere on the page again.
     await tab.page.getByRole('button', { name: 'Done' }).click();
     expect(await tab.page.content()).not.toContain(secret);
