@@ -2,6 +2,7 @@ import { MongoClient, ObjectId } from 'mongodb';
 import { MongoMetadataStore, MongoPackIndex } from '@app/metadata/mongodb';
 import { describePackIndexContract } from '@app/storage/testing/pack-index.contract';
 import { describeMetadataStoreContract } from '@app/metadata/testing/metadata-store.contract';
+import { describeAuditStoreContract } from '@app/metadata/testing/audit-store.contract';
 import { at, digest, meta, objectVersion } from '@app/metadata/testing/contract-fixtures';
 import type { RunningFerretDb } from './support/test-servers';
 import { describeOnFerretDb, dropDatabase } from './support/backing-suites';
@@ -28,6 +29,7 @@ describeOnFerretDb('MongoMetadataStore against FerretDB', 'the MongoDB metadata 
   }
 
   describeMetadataStoreContract('mongodb (FerretDB)', () => freshStore());
+  describeAuditStoreContract('mongodb (FerretDB)', () => freshStore());
 
   describePackIndexContract('mongodb (FerretDB)', async () => {
     const name = `hoard_packs_${process.pid}_${++databases}`;

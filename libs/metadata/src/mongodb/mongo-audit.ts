@@ -1,27 +1,13 @@
 import type { Collection, Db, Filter } from 'mongodb';
-import type { AuditChainState, AuditEntry, AuditPage, AuditQuery, AuditTarget } from '../audit-store';
+import type { AuditChainState, AuditEntry, AuditPage, AuditQuery } from '../audit-store';
 import { auditCursorId, auditFilterKeys, auditIdRange, auditTargetKeys } from '../shared/audit-values';
 import { encodeCursor } from '../shared/page-cursor';
 import { isDuplicateKey } from './mongo-errors';
 
 /** An entry in `audit_entries`: its id as `_id`, and the index keys of its targets (a multikey index). */
-export interface AuditEntryDoc {
+export interface AuditEntryDoc extends Omit<AuditEntry, 'id'> {
   _id: string;
-  chain: string;
-  seq: number;
-  at: Date;
-  request_id: string;
-  key_id: string | null;
-  key_name: string | null;
-  ip: string;
-  action: string;
-  status: number;
-  bytes: number;
-  targets: AuditTarget[];
   target_keys: string[];
-  count: number;
-  prev_hash: string;
-  hash: string;
 }
 
 /** A chain's last entry, in `audit_heads`: written by that chain's writer only. */

@@ -2,21 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { describeAuditStoreContract } from '../testing/audit-store.contract';
 import { SqliteMetadataStore } from './sqlite-metadata-store';
-
-describeAuditStoreContract('sqlite', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hoard-audit-'));
-  const sut = new SqliteMetadataStore({ path: join(dir, 'meta.db') });
-  await sut.init();
-  return {
-    sut,
-    cleanup: async () => {
-      await sut.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
 
 describe('SqliteAuditLog', () => {
   it('finds entries by digest through the index of targets, never by a scan', async () => {

@@ -5,23 +5,10 @@ import { auditFilterKeys, auditTargetKeys } from '../shared/audit-values';
 import { decodeCursor, encodeCursor } from '../shared/page-cursor';
 
 /** An `audit_entries` row as better-sqlite3 returns it (time in epoch milliseconds, targets as JSON text). */
-interface AuditRow {
+interface AuditRow extends Omit<AuditEntry, 'at' | 'targets'> {
   n: number;
-  id: string;
-  chain: string;
-  seq: number;
   at: number;
-  request_id: string;
-  key_id: string | null;
-  key_name: string | null;
-  ip: string;
-  action: string;
-  status: number;
-  bytes: number;
   targets: string;
-  count: number;
-  prev_hash: string;
-  hash: string;
 }
 
 function toEntry(row: AuditRow): AuditEntry {

@@ -6,13 +6,15 @@ import { normalizeSha256 } from '@app/contracts';
 import { describeMetadataStoreContract } from '../testing/metadata-store.contract';
 import { at, EMPTY, meta, objectVersion } from '../testing/contract-fixtures';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations';
+import { describeAuditStoreContract } from '../testing/audit-store.contract';
 import { SqliteMetadataStore } from './sqlite-metadata-store';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'hoard-sqlite-'));
 }
 
-describeMetadataStoreContract('sqlite', async () => {
+/** A store on a fresh database file, removed afterwards. */
+async function freshStore() {
   const dir = tempDir();
   const sut = new SqliteMetadataStore({ path: join(dir, 'meta.db') });
   await sut.init();
@@ -23,7 +25,10 @@ describeMetadataStoreContract('sqlite', async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-});
+}
+
+describeMetadataStoreContract('sqlite', freshStore);
+describeAuditStoreContract('sqlite', freshStore);
 
 describe('SqliteMetadataStore', () => {
   let dir: string;
