@@ -69,6 +69,8 @@ describe('server: operations', () => {
       '/ready': ['get'],
       '/openapi.json': ['get'],
       '/metrics': ['get'],
+      '/api/v1/audit': ['get'],
+      '/api/v1/audit/verify': ['get'],
       '/api/v1/blobs/missing': ['post'],
       '/api/v1/blobs/pack': ['post'],
       '/api/v1/blobs/{sha256}': ['delete', 'get', 'head', 'put'],
