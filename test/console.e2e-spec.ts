@@ -261,7 +261,7 @@ describeInChromium('console: the web console in a real Chromium', (browser) => {
     const tab = await open();
     await signIn(tab, server.adminKey);
     await tab.page.getByRole('link', { name: 'Keys' }).click();
-    await tab.page.getByLabel('Name').fill('made-in-the-console');
+    await tab.page.getByLabel('Name', { exact: true }).fill('made-in-the-console');
     await tab.page.getByRole('checkbox', { name: 'write' }).check();
     await tab.page.getByRole('button', { name: 'Create key' }).click();
     const secret = (await tab.page.getByTestId('new-secret').textContent()) as string;
@@ -286,6 +286,113 @@ describeInChromium('console: the web console in a real Chromium', (browser) => {
     await dialog.getByRole('button', { name: 'Revoke' }).click();
     await tab.page.locator(`tr[data-key-id="${me.json().id}"] .badge`).filter({ hasText: 'revoked' }).waitFor();
     expectStatus(await admin.as(secret).get('/api/v1/keys/me'), 401);
+  });
+
+  it('creates a key limited to tenants through the form and lists its tenants; an admin key is not offered limits', async () => {
+    const tab = await open();
+    await signIn(tab, server.adminKey);
+    await tab.page.getByRole('link', { name: 'Keys' }).click();
+    const hostnames = tab.page.getByLabel('Hostnames');
+    await tab.page.getByRole('checkbox', { name: 'admin' }).check();
+    expect(await hostnames.isDisabled()).toBe(true);
+    expect(await tab.page.getByLabel('Buckets').isDisabled()).toBe(true);
+    await expectText(
+      tab,
+      '#tenants-help',
+      'An admin key cannot be limited: it sees every host and bucket. Limit a read or write key instead.',
+    );
+    await tab.page.getByRole('checkbox', { name: 'admin' }).uncheck();
+    expect(await hostnames.isDisabled()).toBe(false);
+    await tab.page.getByLabel('Name', { exact: true }).fill('lab-writer');
+    await tab.page.getByRole('checkbox', { name: 'write' }).check();
+    await hostnames.fill('lab-1, lab-2\n\nlab-1');
+    await tab.page.getByLabel('Buckets').fill('lab-1-results\n');
+    await tab.page.getByRole('button', { name: 'Create key' }).click();
+    const secret = (await tab.page.getByTestId('new-secret').textContent()) as string;
+    await expectText(
+      tab,
+      '.secret p',
+      'Key lab-writer created (limited to host lab-1, host lab-2, bucket lab-1-results). Its secret is shown this once: copy it now.',
+    );
+    const me = await admin.as(secret).get('/api/v1/keys/me');
+    expectStatus(me, 200);
+    expect(me.json()).toEqual({
+      id: expect.any(String),
+      name: 'lab-writer',
+      scopes: ['read', 'write'],
+      hostnames: ['lab-1', 'lab-2'],
+      buckets: ['lab-1-results'],
+    });
+    await expectText(tab, `tr[data-key-id="${me.json().id}"] td.tenants`, 'host lab-1, host lab-2, bucket lab-1-results');
+    const adminId = (await admin.get('/api/v1/keys/me')).json().id;
+    await expectText(tab, `tr[data-key-id="${adminId}"] td.tenants`, 'all tenants');
+    // The form is empty again for the next key.
+    expect(await hostnames.inputValue()).toBe('');
+  });
+
+  it('shows a tenant key only its hosts and bucket: another host is absent from its hosts, its search and its totals', async () => {
+    const shared = Buffer.from('content on two hosts\n');
+    const digest = await record('/srv/shared.txt', shared);
+    await record('/srv/shared.txt', shared, 'other-host');
+    const put = await admin.put('/api/v1/objects/tenant-box/notes.txt', Buffer.from('notes\n'), {
+      headers: { 'content-type': 'text/plain' },
+    });
+    expectStatus(put, 201);
+    const created = await admin.post('/api/v1/keys', { name: 'web-1-only', scopes: ['read'], hostnames: [HOST], buckets: ['tenant-box'] });
+    expectStatus(created, 201);
+    const tenantKey: string = created.json().key;
+    // What the admin key sees, so that the tenant key's narrower view is not an empty store's.
+    const everywhere = (await admin.get('/api/v1/files', { query: { sha256: digest } })).json().items;
+    expect(everywhere.map((r: { hostname: string }) => r.hostname).sort()).toEqual(['other-host', HOST]);
+    expect((await admin.get('/api/v1/hosts')).json().items.map((h: { hostname: string }) => h.hostname)).toContain('other-host');
+
+    const tab = await open();
+    await signIn(tab, tenantKey);
+    await expectText(tab, '.who .muted', '(read; limited to host web-1, bucket tenant-box)');
+    const sections = await tab.page.getByRole('navigation', { name: 'Sections' }).getByRole('link').allTextContents();
+    expect(sections).toEqual(['Dashboard', 'Browse', 'Search']);
+    // The dashboard's totals are its tenants' (as /api/v1/stats answers the key): one host.
+    const stats = (await admin.as(tenantKey).get('/api/v1/stats')).json();
+    expect(stats.hosts).toBe(1);
+    await tab.page.waitForFunction(figuresShownAt);
+    expect(await tab.page.getByTestId('hosts').textContent()).toBe('1');
+    expect(await tab.page.getByTestId('files').textContent()).toBe(stats.files.toLocaleString('en-US'));
+    await expectText(
+      tab,
+      '[data-testid=tenant-note]',
+      "The totals of this key's tenants (host web-1, bucket tenant-box): their current files and objects, and the content they name.",
+    );
+    await tab.page.getByRole('link', { name: HOST }).waitFor();
+    expect(await tab.page.locator('table tbody tr td:first-child a').allTextContents()).toEqual([HOST]);
+
+    await tab.page.getByRole('link', { name: 'Browse' }).click();
+    const hosts = tab.page.getByRole('list', { name: 'Hosts' });
+    await hosts.getByRole('link').first().waitFor();
+    expect(await hosts.getByRole('link').allTextContents()).toEqual([HOST]);
+    // Its bucket is listed; no other can be opened by name.
+    expect(await tab.page.getByRole('list', { name: "This key's buckets" }).getByRole('link').allTextContents()).toEqual(['tenant-box']);
+    expect(await tab.page.getByLabel('Bucket', { exact: true }).count()).toBe(0);
+    await tab.page.getByRole('link', { name: 'tenant-box' }).click();
+    await tab.page.getByRole('link', { name: 'notes.txt' }).waitFor();
+
+    await tab.page.goto(`${server.url}/console/search?q=${digest}`);
+    await tab.page.getByRole('link', { name: '/srv/shared.txt' }).waitFor();
+    const rows = await tab.page
+      .locator('table tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.cells].slice(0, 2).map((td) => td.textContent)));
+    expect(rows).toEqual([[HOST, '/srv/shared.txt']]);
+    expect(await tab.page.locator('#search-host option').allTextContents()).toEqual(['every host', HOST]);
+
+    // Its file page works as for any reader: the clones are its own, a version downloads.
+    await tab.page.getByRole('link', { name: '/srv/shared.txt' }).click();
+    await tab.page.getByRole('heading', { name: '/srv/shared.txt' }).waitFor();
+    await tab.page.locator('.clones li').first().waitFor();
+    expect(await tab.page.locator('.clones a').allTextContents()).toEqual([`${HOST}:/srv/shared.txt`]);
+    const [download] = await Promise.all([
+      tab.page.waitForEvent('download'),
+      tab.page.getByRole('link', { name: 'Download version 1' }).click(),
+    ]);
+    expect(readFileSync(await download.path()).equals(shared)).toBe(true);
   });
 
   it('offers a read key no key management, and does not ask for it', async () => {

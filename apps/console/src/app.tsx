@@ -11,6 +11,7 @@ import { Search } from './pages/search';
 import { SignIn } from './pages/sign-in';
 import { href, useLocation } from './router';
 import { allows, session } from './session';
+import { isLimited, tenantsText } from './tenants';
 
 /** The pages of the navigation, each with the scope it needs (as the server's routes need it). */
 const PAGES: Array<{ page: string; label: string; scope: Scope }> = [
@@ -67,7 +68,11 @@ function Shell({ who }: { who: KeyIdentity }) {
         </nav>
         <div class="who">
           <span title={`Key ${who.id}`}>
-            {who.name} <span class="muted">({who.scopes.join(', ')})</span>
+            {who.name}{' '}
+            <span class="muted">
+              ({who.scopes.join(', ')}
+              {isLimited(who) ? `; limited to ${tenantsText(who)}` : ''})
+            </span>
           </span>
           <button type="button" onClick={signOut}>
             Sign out
