@@ -395,6 +395,41 @@ describeInChromium('console: the web console in a real Chromium', (browser) => {
     expect(readFileSync(await download.path()).equals(shared)).toBe(true);
   });
 
+  it('lists the audit entry of a known upload filtered by its digest, and verifies the chains', async () => {
+    const content = Buffer.from('an upload the audit log names\n');
+    const digest = await admin.upload(content);
+    const expected = (await admin.get('/api/v1/audit', { query: { sha256: digest } })).json().items;
+    expect(expected.map((e: { action: string; status: number }) => [e.action, e.status])).toEqual([['blob.put', 201]]);
+    const tab = await open();
+    await signIn(tab, server.adminKey);
+    await tab.page.getByRole('link', { name: 'Audit' }).click();
+    await tab.page.getByRole('heading', { name: 'Audit' }).waitFor();
+    // Typed in upper case: the page sends it as the API wants it.
+    await tab.page.getByLabel('Digest').fill(digest.toUpperCase());
+    await tab.page.getByRole('button', { name: 'Filter' }).click();
+    const ids = expected.map((e: { id: string }) => e.id);
+    await tab.page.waitForFunction(
+      (want: string[]) =>
+        JSON.stringify([...document.querySelectorAll('table.audit tbody tr')].map((tr: any) => tr.getAttribute('data-entry-id'))) ===
+        JSON.stringify(want),
+      ids,
+    );
+    expect(new URL(tab.page.url()).searchParams.get('sha256')).toBe(digest.toUpperCase());
+    const rows = await tab.page
+      .locator('table.audit tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.cells].slice(1, 6).map((td) => td.textContent)));
+    expect(rows).toEqual([['blob.put', '201', expected[0].key_name, expected[0].ip, `${digest.slice(0, 12)}…`]]);
+    expect(await tab.page.locator('table.audit .targets code').getAttribute('title')).toBe(digest);
+    await expectText(tab, '.listing-status', '1 entry');
+    expect(await tab.page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
+
+    await tab.page.getByRole('button', { name: 'Verify chains' }).click();
+    const result = tab.page.locator('[data-testid=verify-result][data-ok]');
+    await result.waitFor();
+    expect(await result.getAttribute('data-ok')).toBe('true');
+    expect(await result.textContent()).toMatch(/^ok Every chain is whole: [\d,]+ entries checked\.$/);
+  });
+
   it('offers a read key no key management, and does not ask for it', async () => {
     const tab = await open();
     await signIn(tab, readerKey);
@@ -454,6 +489,7 @@ describeInChromium('console: the web console in a real Chromium', (browser) => {
       ['search', `/console/search?q=/srv`],
       ['keys', '/console/keys'],
       ['maintenance', '/console/maintenance'],
+      ['audit', '/console/audit'],
     ];
     for (const [name, path] of pages) {
       await tab.page.goto(`${server.url}${path}`);
