@@ -430,6 +430,44 @@ describeInChromium('console: the web console in a real Chromium', (browser) => {
     expect(await result.textContent()).toMatch(/^ok Every chain is whole: [\d,]+ entries checked\.$/);
   });
 
+  it("pages a key's audit entries with 'Load more' and narrows them by a time range", async () => {
+    const writer = await admin.mintKey(['write'], 'audited-writer');
+    const as = admin.as(writer.key);
+    const puts = 55; // more than a page of the audit page (50)
+    for (let i = 0; i < puts; i += 1) await as.upload(Buffer.from(`audited ${i}\n`)); // each stored (201) or it throws
+    const all = (await admin.get('/api/v1/audit', { query: { key_id: writer.id, limit: 1000 } })).json().items;
+    expect(all).toHaveLength(puts);
+    const tab = await open();
+    await signIn(tab, server.adminKey);
+    await tab.page.goto(`${server.url}/console/audit?key_id=${writer.id}`);
+    const shown = () => tab.page.locator('table.audit tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-entry-id')));
+    await expectText(tab, '.listing-status', '50 entries so far');
+    expect(await shown()).toEqual(all.slice(0, 50).map((e: { id: string }) => e.id));
+    await tab.page.getByRole('button', { name: 'Load more' }).click();
+    await expectText(tab, '.listing-status', `${puts} entries`);
+    expect(await shown()).toEqual(all.map((e: { id: string }) => e.id));
+    expect(await tab.page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
+    // A range typed in the browser's local time: from a minute before the first entry, all; until then, none.
+    const minuteBefore = await tab.page.evaluate(
+      (at: string) => {
+        const d = new Date(Date.parse(at) - 60_000);
+        const two = (n: number) => String(n).padStart(2, '0');
+        return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}T${two(d.getHours())}:${two(d.getMinutes())}`;
+      },
+      all[all.length - 1].at,
+    );
+    await tab.page.getByLabel('Since').fill(minuteBefore);
+    await tab.page.getByRole('button', { name: 'Filter' }).click();
+    await tab.page.waitForURL((url) => url.searchParams.get('since') === minuteBefore);
+    await expectText(tab, '.listing-status', '50 entries so far');
+    await tab.page.getByLabel('Since').fill('');
+    await tab.page.getByLabel('Until').fill(minuteBefore);
+    await tab.page.getByRole('button', { name: 'Filter' }).click();
+    await tab.page.waitForURL((url) => url.searchParams.get('until') === minuteBefore && !url.searchParams.has('since'));
+    await expectText(tab, 'main p', 'No entry matches.');
+    await expectText(tab, '.listing-status', '0 entries');
+  });
+
   it('offers a read key no key management, and does not ask for it', async () => {
     const tab = await open();
     await signIn(tab, readerKey);
