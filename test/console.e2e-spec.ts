@@ -261,7 +261,7 @@ describeInChromium('console: the web console in a real Chromium', (browser) => {
     const tab = await open();
     await signIn(tab, server.adminKey);
     await tab.page.getByRole('link', { name: 'Keys' }).click();
-    await tab.page.getByLabel('Name').fill('made-in-the-console');
+    await tab.page.getByLabel('Name', { exact: true }).fill('made-in-the-console');
     await tab.page.getByRole('checkbox', { name: 'write' }).check();
     await tab.page.getByRole('button', { name: 'Create key' }).click();
     const secret = (await tab.page.getByTestId('new-secret').textContent()) as string;
@@ -286,6 +286,186 @@ describeInChromium('console: the web console in a real Chromium', (browser) => {
     await dialog.getByRole('button', { name: 'Revoke' }).click();
     await tab.page.locator(`tr[data-key-id="${me.json().id}"] .badge`).filter({ hasText: 'revoked' }).waitFor();
     expectStatus(await admin.as(secret).get('/api/v1/keys/me'), 401);
+  });
+
+  it('creates a key limited to tenants through the form and lists its tenants; an admin key is not offered limits', async () => {
+    const tab = await open();
+    await signIn(tab, server.adminKey);
+    await tab.page.getByRole('link', { name: 'Keys' }).click();
+    const hostnames = tab.page.getByLabel('Hostnames');
+    await tab.page.getByRole('checkbox', { name: 'admin' }).check();
+    expect(await hostnames.isDisabled()).toBe(true);
+    expect(await tab.page.getByLabel('Buckets').isDisabled()).toBe(true);
+    await expectText(
+      tab,
+      '#tenants-help',
+      'An admin key cannot be limited: it sees every host and bucket. Limit a read or write key instead.',
+    );
+    await tab.page.getByRole('checkbox', { name: 'admin' }).uncheck();
+    expect(await hostnames.isDisabled()).toBe(false);
+    await tab.page.getByLabel('Name', { exact: true }).fill('lab-writer');
+    await tab.page.getByRole('checkbox', { name: 'write' }).check();
+    await hostnames.fill('lab-1, lab-2\n\nlab-1');
+    await tab.page.getByLabel('Buckets').fill('lab-1-results\n');
+    await tab.page.getByRole('button', { name: 'Create key' }).click();
+    const secret = (await tab.page.getByTestId('new-secret').textContent()) as string;
+    await expectText(
+      tab,
+      '.secret p',
+      'Key lab-writer created (limited to host lab-1, host lab-2, bucket lab-1-results). Its secret is shown this once: copy it now.',
+    );
+    const me = await admin.as(secret).get('/api/v1/keys/me');
+    expectStatus(me, 200);
+    expect(me.json()).toEqual({
+      id: expect.any(String),
+      name: 'lab-writer',
+      scopes: ['read', 'write'],
+      hostnames: ['lab-1', 'lab-2'],
+      buckets: ['lab-1-results'],
+    });
+    await expectText(tab, `tr[data-key-id="${me.json().id}"] td.tenants`, 'host lab-1, host lab-2, bucket lab-1-results');
+    const adminId = (await admin.get('/api/v1/keys/me')).json().id;
+    await expectText(tab, `tr[data-key-id="${adminId}"] td.tenants`, 'all tenants');
+    // The form is empty again for the next key.
+    expect(await hostnames.inputValue()).toBe('');
+  });
+
+  it('shows a tenant key only its hosts and bucket: another host is absent from its hosts, its search and its totals', async () => {
+    const shared = Buffer.from('content on two hosts\n');
+    const digest = await record('/srv/shared.txt', shared);
+    await record('/srv/shared.txt', shared, 'other-host');
+    const put = await admin.put('/api/v1/objects/tenant-box/notes.txt', Buffer.from('notes\n'), {
+      headers: { 'content-type': 'text/plain' },
+    });
+    expectStatus(put, 201);
+    const created = await admin.post('/api/v1/keys', { name: 'web-1-only', scopes: ['read'], hostnames: [HOST], buckets: ['tenant-box'] });
+    expectStatus(created, 201);
+    const tenantKey: string = created.json().key;
+    // What the admin key sees, so that the tenant key's narrower view is not an empty store's.
+    const everywhere = (await admin.get('/api/v1/files', { query: { sha256: digest } })).json().items;
+    expect(everywhere.map((r: { hostname: string }) => r.hostname).sort()).toEqual(['other-host', HOST]);
+    expect((await admin.get('/api/v1/hosts')).json().items.map((h: { hostname: string }) => h.hostname)).toContain('other-host');
+
+    const tab = await open();
+    await signIn(tab, tenantKey);
+    await expectText(tab, '.who .muted', '(read; limited to host web-1, bucket tenant-box)');
+    const sections = await tab.page.getByRole('navigation', { name: 'Sections' }).getByRole('link').allTextContents();
+    expect(sections).toEqual(['Dashboard', 'Browse', 'Search']);
+    // The dashboard's totals are its tenants' (as /api/v1/stats answers the key): one host.
+    const stats = (await admin.as(tenantKey).get('/api/v1/stats')).json();
+    expect(stats.hosts).toBe(1);
+    await tab.page.waitForFunction(figuresShownAt);
+    expect(await tab.page.getByTestId('hosts').textContent()).toBe('1');
+    expect(await tab.page.getByTestId('files').textContent()).toBe(stats.files.toLocaleString('en-US'));
+    await expectText(
+      tab,
+      '[data-testid=tenant-note]',
+      "The totals of this key's tenants (host web-1, bucket tenant-box): their current files and objects, and the content they name.",
+    );
+    await tab.page.getByRole('link', { name: HOST }).waitFor();
+    expect(await tab.page.locator('table tbody tr td:first-child a').allTextContents()).toEqual([HOST]);
+
+    await tab.page.getByRole('link', { name: 'Browse' }).click();
+    const hosts = tab.page.getByRole('list', { name: 'Hosts' });
+    await hosts.getByRole('link').first().waitFor();
+    expect(await hosts.getByRole('link').allTextContents()).toEqual([HOST]);
+    // Its bucket is listed; no other can be opened by name.
+    expect(await tab.page.getByRole('list', { name: "This key's buckets" }).getByRole('link').allTextContents()).toEqual(['tenant-box']);
+    expect(await tab.page.getByLabel('Bucket', { exact: true }).count()).toBe(0);
+    await tab.page.getByRole('link', { name: 'tenant-box' }).click();
+    await tab.page.getByRole('link', { name: 'notes.txt' }).waitFor();
+
+    await tab.page.goto(`${server.url}/console/search?q=${digest}`);
+    await tab.page.getByRole('link', { name: '/srv/shared.txt' }).waitFor();
+    const rows = await tab.page
+      .locator('table tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.cells].slice(0, 2).map((td) => td.textContent)));
+    expect(rows).toEqual([[HOST, '/srv/shared.txt']]);
+    expect(await tab.page.locator('#search-host option').allTextContents()).toEqual(['every host', HOST]);
+
+    // Its file page works as for any reader: the clones are its own, a version downloads.
+    await tab.page.getByRole('link', { name: '/srv/shared.txt' }).click();
+    await tab.page.getByRole('heading', { name: '/srv/shared.txt' }).waitFor();
+    await tab.page.locator('.clones li').first().waitFor();
+    expect(await tab.page.locator('.clones a').allTextContents()).toEqual([`${HOST}:/srv/shared.txt`]);
+    const [download] = await Promise.all([
+      tab.page.waitForEvent('download'),
+      tab.page.getByRole('link', { name: 'Download version 1' }).click(),
+    ]);
+    expect(readFileSync(await download.path()).equals(shared)).toBe(true);
+  });
+
+  it('lists the audit entry of a known upload filtered by its digest, and verifies the chains', async () => {
+    const content = Buffer.from('an upload the audit log names\n');
+    const digest = await admin.upload(content);
+    const expected = (await admin.get('/api/v1/audit', { query: { sha256: digest } })).json().items;
+    expect(expected.map((e: { action: string; status: number }) => [e.action, e.status])).toEqual([['blob.put', 201]]);
+    const tab = await open();
+    await signIn(tab, server.adminKey);
+    await tab.page.getByRole('link', { name: 'Audit' }).click();
+    await tab.page.getByRole('heading', { name: 'Audit' }).waitFor();
+    // Typed in upper case: the page sends it as the API wants it.
+    await tab.page.getByLabel('Digest').fill(digest.toUpperCase());
+    await tab.page.getByRole('button', { name: 'Filter' }).click();
+    const ids = expected.map((e: { id: string }) => e.id);
+    await tab.page.waitForFunction(
+      (want: string[]) =>
+        JSON.stringify([...document.querySelectorAll('table.audit tbody tr')].map((tr: any) => tr.getAttribute('data-entry-id'))) ===
+        JSON.stringify(want),
+      ids,
+    );
+    expect(new URL(tab.page.url()).searchParams.get('sha256')).toBe(digest.toUpperCase());
+    const rows = await tab.page
+      .locator('table.audit tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => [...tr.cells].slice(1, 6).map((td) => td.textContent)));
+    expect(rows).toEqual([['blob.put', '201', expected[0].key_name, expected[0].ip, `${digest.slice(0, 12)}…`]]);
+    expect(await tab.page.locator('table.audit .targets code').getAttribute('title')).toBe(digest);
+    await expectText(tab, '.listing-status', '1 entry');
+    expect(await tab.page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
+
+    await tab.page.getByRole('button', { name: 'Verify chains' }).click();
+    const result = tab.page.locator('[data-testid=verify-result][data-ok]');
+    await result.waitFor();
+    expect(await result.getAttribute('data-ok')).toBe('true');
+    expect(await result.textContent()).toMatch(/^ok Every chain is whole: [\d,]+ entries checked\.$/);
+  });
+
+  it("pages a key's audit entries with 'Load more' and narrows them by a time range", async () => {
+    const writer = await admin.mintKey(['write'], 'audited-writer');
+    const as = admin.as(writer.key);
+    const puts = 55; // more than a page of the audit page (50)
+    for (let i = 0; i < puts; i += 1) await as.upload(Buffer.from(`audited ${i}\n`)); // each stored (201) or it throws
+    const all = (await admin.get('/api/v1/audit', { query: { key_id: writer.id, limit: 1000 } })).json().items;
+    expect(all).toHaveLength(puts);
+    const tab = await open();
+    await signIn(tab, server.adminKey);
+    await tab.page.goto(`${server.url}/console/audit?key_id=${writer.id}`);
+    const shown = () => tab.page.locator('table.audit tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-entry-id')));
+    await expectText(tab, '.listing-status', '50 entries so far');
+    expect(await shown()).toEqual(all.slice(0, 50).map((e: { id: string }) => e.id));
+    await tab.page.getByRole('button', { name: 'Load more' }).click();
+    await expectText(tab, '.listing-status', `${puts} entries`);
+    expect(await shown()).toEqual(all.map((e: { id: string }) => e.id));
+    expect(await tab.page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
+    // A range typed in the browser's local time: from a minute before the first entry, all; until then, none.
+    const minuteBefore = await tab.page.evaluate(
+      (at: string) => {
+        const d = new Date(Date.parse(at) - 60_000);
+        const two = (n: number) => String(n).padStart(2, '0');
+        return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}T${two(d.getHours())}:${two(d.getMinutes())}`;
+      },
+      all[all.length - 1].at,
+    );
+    await tab.page.getByLabel('Since').fill(minuteBefore);
+    await tab.page.getByRole('button', { name: 'Filter' }).click();
+    await tab.page.waitForURL((url) => url.searchParams.get('since') === minuteBefore);
+    await expectText(tab, '.listing-status', '50 entries so far');
+    await tab.page.getByLabel('Since').fill('');
+    await tab.page.getByLabel('Until').fill(minuteBefore);
+    await tab.page.getByRole('button', { name: 'Filter' }).click();
+    await tab.page.waitForURL((url) => url.searchParams.get('until') === minuteBefore && !url.searchParams.has('since'));
+    await expectText(tab, 'main p', 'No entry matches.');
+    await expectText(tab, '.listing-status', '0 entries');
   });
 
   it('offers a read key no key management, and does not ask for it', async () => {
@@ -347,6 +527,7 @@ describeInChromium('console: the web console in a real Chromium', (browser) => {
       ['search', `/console/search?q=/srv`],
       ['keys', '/console/keys'],
       ['maintenance', '/console/maintenance'],
+      ['audit', '/console/audit'],
     ];
     for (const [name, path] of pages) {
       await tab.page.goto(`${server.url}${path}`);

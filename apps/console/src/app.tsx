@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { KeyIdentity, Scope } from '@app/contracts/types';
 import { call, forgetLinkToken } from './api';
 import { Loading } from './components/common';
+import { Audit } from './pages/audit';
 import { Browse } from './pages/browse';
 import { Dashboard } from './pages/dashboard';
 import { FilePage } from './pages/file';
@@ -11,6 +12,7 @@ import { Search } from './pages/search';
 import { SignIn } from './pages/sign-in';
 import { href, useLocation } from './router';
 import { allows, session } from './session';
+import { isLimited, tenantsText } from './tenants';
 
 /** The pages of the navigation, each with the scope it needs (as the server's routes need it). */
 const PAGES: Array<{ page: string; label: string; scope: Scope }> = [
@@ -19,6 +21,7 @@ const PAGES: Array<{ page: string; label: string; scope: Scope }> = [
   { page: 'search', label: 'Search', scope: 'read' },
   { page: 'keys', label: 'Keys', scope: 'admin' },
   { page: 'maintenance', label: 'Maintenance', scope: 'admin' },
+  { page: 'audit', label: 'Audit', scope: 'admin' },
 ];
 
 function useSession(): KeyIdentity | null {
@@ -40,6 +43,7 @@ function Shell({ who }: { who: KeyIdentity }) {
   else if (location.page === 'file') body = <FilePage query={location.query} />;
   else if (location.page === 'search') body = <Search query={location.query} />;
   else if (location.page === 'keys') body = <Keys />;
+  else if (location.page === 'audit') body = <Audit query={location.query} />;
   else body = <Maintenance />;
   const signOut = () => {
     forgetLinkToken();
@@ -67,7 +71,11 @@ function Shell({ who }: { who: KeyIdentity }) {
         </nav>
         <div class="who">
           <span title={`Key ${who.id}`}>
-            {who.name} <span class="muted">({who.scopes.join(', ')})</span>
+            {who.name}{' '}
+            <span class="muted">
+              ({who.scopes.join(', ')}
+              {isLimited(who) ? `; limited to ${tenantsText(who)}` : ''})
+            </span>
           </span>
           <button type="button" onClick={signOut}>
             Sign out

@@ -5,6 +5,8 @@
 import type { KeyIdentity, Scope } from '@app/contracts/types';
 
 const STORAGE = 'hoard.key';
+/** What a signed-in key left in the tab besides itself (the buckets it opened): not shown to the next key. */
+const LEFT_BEHIND = ['hoard.buckets'];
 
 type Listener = () => void;
 const listeners = new Set<Listener>();
@@ -37,6 +39,7 @@ export const session = {
   },
   signOut(): void {
     sessionStorage.removeItem(STORAGE);
+    LEFT_BEHIND.forEach((name) => sessionStorage.removeItem(name));
     identity = null;
     notify();
   },

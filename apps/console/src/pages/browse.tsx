@@ -4,10 +4,13 @@ import { get, type Page } from '../api';
 import { ErrorNote, Loading, Size, Time, useLoad } from '../components/common';
 import { count } from '../format';
 import { href, navigate } from '../router';
+import { session } from '../session';
+import { isLimited } from '../tenants';
 import { childPath, crumbs, type Entry, fold, type Place, sorted } from './listing';
 
 /** Paths asked for per page: a page of a large directory lists at once, and the next only on demand. */
 export const PAGE_SIZE = 500;
+/** The buckets opened in this tab (the API lists no buckets); forgotten at sign-out. */
 const BUCKETS = 'hoard.buckets';
 
 function recentBuckets(): string[] {
@@ -18,8 +21,13 @@ function rememberBucket(name: string): void {
   sessionStorage.setItem(BUCKETS, [name, ...recentBuckets().filter((b) => b !== name)].slice(0, 20).join('\n'));
 }
 
-/** Hosts (from `GET /api/v1/hosts`) and buckets (opened by name: the API lists objects per bucket). */
+/**
+ * Hosts (from `GET /api/v1/hosts`, which holds only a limited key's own) and buckets: a limited key's are its
+ * tenants; any other key opens one by name (the API lists objects per bucket, not buckets).
+ */
 function Places() {
+  const who = session.identity();
+  const limited = who !== null && isLimited(who);
   const hosts = useLoad(() => get<{ items: Host[] }>('/hosts'), []);
   const [bucket, setBucket] = useState('');
   const open = (event: Event) => {
@@ -34,11 +42,13 @@ function Places() {
       <h1 id="browse-title">Browse</h1>
       <h2>Hosts</h2>
       <ErrorNote error={hosts.error} />
-      {hosts.data ? (
+      {limited && who.hostnames.length === 0 ? (
+        <p>This key is limited to buckets: it sees no host.</p>
+      ) : hosts.data ? (
         hosts.data.items.length === 0 ? (
-          <p>No host has recorded files yet.</p>
+          <p>{limited ? "None of this key's hosts has recorded files yet." : 'No host has recorded files yet.'}</p>
         ) : (
-          <ul class="places">
+          <ul class="places" aria-label="Hosts">
             {hosts.data.items.map((h) => (
               <li key={h.hostname}>
                 <a href={href('browse', { host: h.hostname })}>{h.hostname}</a> <span class="muted">{count(h.files)} files</span>
@@ -50,18 +60,34 @@ function Places() {
         <Loading />
       )}
       <h2>Buckets</h2>
-      <form class="inline" onSubmit={open}>
-        <label for="bucket-name">Bucket</label>
-        <input id="bucket-name" value={bucket} onInput={(e) => setBucket((e.target as HTMLInputElement).value)} placeholder="name" />
-        <button type="submit">Open</button>
-      </form>
-      <ul class="places">
-        {recentBuckets().map((b) => (
-          <li key={b}>
-            <a href={href('browse', { bucket: b })}>{b}</a>
-          </li>
-        ))}
-      </ul>
+      {limited ? (
+        who.buckets.length === 0 ? (
+          <p>This key is limited to hosts: it sees no bucket.</p>
+        ) : (
+          <ul class="places" aria-label="This key's buckets">
+            {who.buckets.map((b) => (
+              <li key={b}>
+                <a href={href('browse', { bucket: b })}>{b}</a>
+              </li>
+            ))}
+          </ul>
+        )
+      ) : (
+        <>
+          <form class="inline" onSubmit={open}>
+            <label for="bucket-name">Bucket</label>
+            <input id="bucket-name" value={bucket} onInput={(e) => setBucket((e.target as HTMLInputElement).value)} placeholder="name" />
+            <button type="submit">Open</button>
+          </form>
+          <ul class="places">
+            {recentBuckets().map((b) => (
+              <li key={b}>
+                <a href={href('browse', { bucket: b })}>{b}</a>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
     </section>
   );
 }

@@ -5,6 +5,8 @@ import { ErrorNote, Loading, Size, Time, useLoad } from '../components/common';
 import { count, humanSize, ratio } from '../format';
 import { growthOf } from '../growth';
 import { href } from '../router';
+import { session } from '../session';
+import { isLimited, tenantsText } from '../tenants';
 
 /** How many scan runs the growth chart and the failed runs read (the newest). */
 const RUNS = 500;
@@ -27,9 +29,15 @@ export function Dashboard() {
   const runs = useLoad(() => get<Page<ScanRun>>('/scans', { limit: RUNS }), []);
   const s = stats.data;
   const failed = (runs.data?.items ?? []).filter((r) => r.state === 'failed');
+  const who = session.identity();
   return (
     <section aria-labelledby="dashboard-title">
       <h1 id="dashboard-title">Dashboard</h1>
+      {who && isLimited(who) ? (
+        <p class="muted" data-testid="tenant-note">
+          The totals of this key's tenants ({tenantsText(who)}): their current files and objects, and the content they name.
+        </p>
+      ) : null}
       <ErrorNote error={stats.error} />
       <dl class="figures" aria-busy={!s}>
         <Figure

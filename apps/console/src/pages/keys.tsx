@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import type { CreatedKey, KeyInfo, Scope } from '@app/contracts/types';
 import { call, get } from '../api';
 import { ConfirmDialog, CopyButton, ErrorNote, Loading, Time, useLoad } from '../components/common';
+import { isLimited, namesOf, tenantsText } from '../tenants';
 
 const SCOPES: Scope[] = ['read', 'write', 'admin'];
 
@@ -9,15 +10,29 @@ function NewKey({ onCreated }: { onCreated: (key: CreatedKey) => void }) {
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<Scope[]>(['read']);
   const [expires, setExpires] = useState('');
+  const [hostnames, setHostnames] = useState('');
+  const [buckets, setBuckets] = useState('');
   const [error, setError] = useState<unknown>(null);
+  // An admin key sees everything and mints keys: the server refuses to limit one, so the form does not offer it.
+  const admin = scopes.includes('admin');
   const submit = async (event: Event) => {
     event.preventDefault();
     setError(null);
+    const hosts = admin ? [] : namesOf(hostnames);
+    const names = admin ? [] : namesOf(buckets);
     try {
       const created = await call<CreatedKey>('POST', '/keys', {
-        body: { name: name.trim(), scopes, ...(expires ? { expires_at: new Date(`${expires}T23:59:59Z`).toISOString() } : {}) },
+        body: {
+          name: name.trim(),
+          scopes,
+          ...(expires ? { expires_at: new Date(`${expires}T23:59:59Z`).toISOString() } : {}),
+          ...(hosts.length > 0 ? { hostnames: hosts } : {}),
+          ...(names.length > 0 ? { buckets: names } : {}),
+        },
       });
       setName('');
+      setHostnames('');
+      setBuckets('');
       onCreated(created);
     } catch (err) {
       setError(err);
@@ -39,6 +54,30 @@ function NewKey({ onCreated }: { onCreated: (key: CreatedKey) => void }) {
       </fieldset>
       <label for="key-expires">Expires (optional, end of that day UTC)</label>
       <input id="key-expires" type="date" value={expires} onInput={(e) => setExpires((e.target as HTMLInputElement).value)} />
+      <fieldset aria-describedby="tenants-help">
+        <legend>Tenants (optional)</legend>
+        <p id="tenants-help" class="muted">
+          {admin
+            ? 'An admin key cannot be limited: it sees every host and bucket. Limit a read or write key instead.'
+            : 'Limit the key to these hosts and buckets, separated by commas or one per line; with neither, it sees every host and bucket.'}
+        </p>
+        <label for="key-hostnames">Hostnames</label>
+        <textarea
+          id="key-hostnames"
+          rows={2}
+          disabled={admin}
+          value={admin ? '' : hostnames}
+          onInput={(e) => setHostnames((e.target as HTMLTextAreaElement).value)}
+        />
+        <label for="key-buckets">Buckets</label>
+        <textarea
+          id="key-buckets"
+          rows={2}
+          disabled={admin}
+          value={admin ? '' : buckets}
+          onInput={(e) => setBuckets((e.target as HTMLTextAreaElement).value)}
+        />
+      </fieldset>
       <ErrorNote error={error} />
       <button type="submit" disabled={name.trim() === '' || scopes.length === 0}>
         Create key
@@ -47,7 +86,7 @@ function NewKey({ onCreated }: { onCreated: (key: CreatedKey) => void }) {
   );
 }
 
-/** Keys: every key with its state, a new key (its secret shown once), revocation after a confirmation. */
+/** Keys: every key with its tenants and state, a new key (its secret shown once), revocation after a confirmation. */
 export function Keys() {
   const keys = useLoad(() => get<KeyInfo[]>('/keys'), []);
   const [created, setCreated] = useState<CreatedKey | null>(null);
@@ -70,7 +109,8 @@ export function Keys() {
       {created ? (
         <div class="secret" role="status">
           <p>
-            Key <strong>{created.name}</strong> created. Its secret is shown this once: copy it now.
+            Key <strong>{created.name}</strong> created ({isLimited(created) ? `limited to ${tenantsText(created)}` : 'all tenants'}). Its
+            secret is shown this once: copy it now.
           </p>
           <div class="command">
             <code data-testid="new-secret">{created.key}</code>
@@ -96,6 +136,7 @@ export function Keys() {
               <tr>
                 <th scope="col">Name</th>
                 <th scope="col">Scopes</th>
+                <th scope="col">Tenants</th>
                 <th scope="col">Created</th>
                 <th scope="col">Expires</th>
                 <th scope="col">Last used</th>
@@ -107,6 +148,7 @@ export function Keys() {
                 <tr key={k.id} data-key-id={k.id}>
                   <td>{k.name}</td>
                   <td>{k.scopes.join(', ')}</td>
+                  <td class="tenants">{isLimited(k) ? tenantsText(k) : <span class="muted">{tenantsText(k)}</span>}</td>
                   <td>
                     <Time at={k.created_at} />
                   </td>
