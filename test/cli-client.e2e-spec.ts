@@ -153,7 +153,7 @@ describe('HoardClient against the real server (every route the CLI speaks)', () 
   it('administers keys and reads stats; deleting content makes it gone', async () => {
     const key = await sut.createKey({ name: 'k1', scopes: ['read', 'write'] });
     const asKey = new HoardClient({ baseUrl: server.url, apiKey: key.key });
-    expect(await asKey.me()).toEqual({ id: key.id, name: 'k1', scopes: ['read', 'write'] });
+    expect(await asKey.me()).toEqual({ id: key.id, name: 'k1', scopes: ['read', 'write'], hostnames: [], buckets: [] });
     expect((await sut.listKeys()).find((k) => k.id === key.id)?.revoked_at).toBeNull();
     await sut.revokeKey(key.id);
     expect((await failure(asKey.me())).code).toBe('unauthorized');

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
 import type { AuthedRequest } from '../auth/access-control';
 import { lengthOf } from '../logging/request-summary';
 import { auditActionOf, AUTH_REFUSED } from './audit-actions';
@@ -49,7 +50,21 @@ export function registerAuditHooks(fastify: FastifyInstance, audit: AuditService
     }
   };
   fastify.addHook('onSend', async (request, reply, payload) => {
-    await record(request, reply, reply.statusCode, payload);
+    if (!(payload instanceof Readable)) {
+      await record(request, reply, reply.statusCode, payload);
+      return payload;
+    }
+    // A streamed answer may fail while its entry is written (a packed entry found corrupt fails before its first
+    // byte), before anything listens to it: its error is heard here meanwhile (unheard, it would end the process),
+    // and answered as the handler's own error would have been, the response not yet begun.
+    const heard = () => undefined;
+    payload.on('error', heard);
+    try {
+      await record(request, reply, reply.statusCode, payload);
+    } finally {
+      payload.off('error', heard);
+    }
+    if (payload.errored) throw payload.errored;
     return payload;
   });
   fastify.addHook('onRequest', async (request, reply) => {

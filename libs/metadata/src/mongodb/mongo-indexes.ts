@@ -1,4 +1,5 @@
 import type { Db, IndexDescription } from 'mongodb';
+import { isDuplicateKey } from './mongo-errors';
 
 // Paths are named by (namespace, hostname, filepath): 'host' for a host's files, 'bucket' for object versions.
 const FILE_INDEXES: IndexDescription[] = [
@@ -68,5 +69,10 @@ async function migrateMongoFiles(db: Db): Promise<void> {
   const migrations = db.collection<{ _id: string; at: Date }>('migrations');
   if (await migrations.findOne({ _id: 'files_namespace' })) return;
   await db.collection('files').updateMany({ namespace: { $exists: false } }, { $set: { namespace: 'host' } });
-  await migrations.updateOne({ _id: 'files_namespace' }, { $setOnInsert: { at: new Date() } }, { upsert: true });
+  try {
+    await migrations.insertOne({ _id: 'files_namespace', at: new Date() });
+  } catch (error) {
+    // Another instance starting at the same time noted it first.
+    if (!isDuplicateKey(error)) throw error;
+  }
 }
