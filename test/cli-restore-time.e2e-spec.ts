@@ -230,9 +230,14 @@ describe('hoard restore at a time, symlinks, incremental restore, verify', () =>
     expect([limited.code, summary.uploaded.files, summary.elapsed_ms >= 1500]).toEqual([0, 1, true]);
 
     write(root, { 'big.bin': randomBytes(1024 * 1024) });
+    // The record is counted by the CLI once it has the answer: interrupted after the server has recorded the new
+    // version AND has answered the request (its count is taken once the answer is out).
+    const answered = async () =>
+      metricSum(await client.metrics(), 'hoard_http_requests_total', { route: '/api/v1/files/batch', method: 'POST' });
+    const batchesBefore = await answered();
     const cli = spawnCli(['scan', root, '--limit-rate', '64k'], home);
     const recorded = async () => (await client.fileHistory('slow-host', join(root, 'big.bin'))).length;
-    while ((await recorded()) < 2) await new Promise((resolve) => setImmediate(resolve));
+    while ((await recorded()) < 2 || (await answered()) === batchesBefore) await new Promise((resolve) => setImmediate(resolve));
     cli.signal('SIGINT');
     const res = await cli.done;
     expect(res.code).toBe(130);
