@@ -1,18 +1,7 @@
 import { type Collection, type Filter, ObjectId } from 'mongodb';
 import { HoardError } from '@app/contracts';
 import type { FileDoc } from './mongo-documents';
-import type {
-  HostRecord,
-  NewScanRun,
-  ScanClient,
-  ScanCounts,
-  ScanFailure,
-  ScanRunPage,
-  ScanRunQuery,
-  ScanRunRecord,
-  ScanRunState,
-  ScanRunUpdate,
-} from '../scan-run-store';
+import type { HostRecord, NewScanRun, ScanRunPage, ScanRunQuery, ScanRunRecord, ScanRunState, ScanRunUpdate } from '../scan-run-store';
 import { INTERRUPTED, NO_SCAN_COUNTS } from '../scan-run-store';
 import { decodeCursor, encodeCursor } from '../shared/page-cursor';
 import { keptFailures } from '../shared/scan-run-values';
@@ -22,20 +11,8 @@ import { LIVE, OBJECT_ID, parseObjectId } from './mongo-queries';
 const HOST_LIVE = { namespace: 'host', ...LIVE };
 
 /** A run in the `scan_runs` collection. `revision` grows with every report: a report is written only over the one it read. */
-export interface ScanRunDoc {
+export interface ScanRunDoc extends Omit<ScanRunRecord, 'id'> {
   _id: ObjectId;
-  hostname: string;
-  roots: string[];
-  client: ScanClient;
-  key_id: string;
-  state: ScanRunState;
-  counts: ScanCounts;
-  failures: ScanFailure[];
-  failures_total: number;
-  reason: string | null;
-  started_at: Date;
-  updated_at: Date;
-  ended_at: Date | null;
   revision: number;
 }
 
