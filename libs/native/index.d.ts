@@ -29,6 +29,11 @@ export declare const FileHasher: {
     fd: number,
     options?: { direct?: boolean; size?: number },
   ): {
+    /**
+     * The descriptor written to. It may be changed between calls to another descriptor of the same file, open for
+     * appending where the last write ended (the next part of one upload, written after the file was reopened).
+     */
+    fd: number;
     /** Hashes `buffers` in order, then writes them all after what was written before (short writes resumed). */
     write(buffers: Buffer[], callback: (error: NodeJS.ErrnoException | null) => void): void;
     /** Writes whatever direct mode still holds; once, after the last write, before the file is flushed. */

@@ -1,6 +1,6 @@
 import { FileHasher } from '@hoard/native';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -31,6 +31,32 @@ describe.each([
 
   if (useNative) {
     it('has the native helpers to test', () => expect(FileHasher).not.toBeNull());
+
+    it.each([
+      ['ends aligned', 2 << 20],
+      ['ends mid-block', (2 << 20) + 4097],
+    ])(
+      'goes on with an earlier sink’s writer on a descriptor opened again for appending, when the first part %s: one digest of both',
+      async (_case, firstSize) => {
+        const parts = [randomBytes(firstSize), randomBytes((3 << 20) + 5), randomBytes(70_000)];
+        let writer: ConstructorParameters<typeof HashingFileSink>[4];
+        let sink!: HashingFileSink;
+        closeSync(fd);
+        for (const part of parts) {
+          const appending = openSync(path(), constants.O_WRONLY | constants.O_APPEND);
+          try {
+            sink = new HashingFileSink(appending, 1 << 20, {}, true, writer);
+            await pipeline(Readable.from([part]), sink);
+            writer = sink.nativeHasher!;
+          } finally {
+            closeSync(appending);
+          }
+        }
+        const whole = Buffer.concat(parts);
+        expect(sink.digest()).toBe(createHash('sha256').update(whole).digest('hex'));
+        expect(readFileSync(path()).equals(whole)).toBe(true);
+      },
+    );
   }
 
   it('writes every byte in order and hashes the same bytes, from chunks of every size', async () => {

@@ -6,6 +6,9 @@ import type { PutOptions } from '../blob-store';
 import { overLimits, shortOfLimits } from '../shared/hashing-meter';
 import { dropBytes } from '../shared/buffers';
 
+/** The native writer of a {@link HashingFileSink}: a digest and a file position that may outlive the sink. */
+export type NativeFileHasher = InstanceType<NonNullable<typeof FileHasher>>;
+
 /** Bytes gathered before a write is started. */
 const BATCH_BYTES = 512 * 1024;
 
@@ -20,13 +23,16 @@ const BATCH_BYTES = 512 * 1024;
  * loop, which receives every upload, neither hashes nor waits for the disk, and files of 64 KiB or more are written
  * mostly past the page cache (the file must be new: it is written from offset 0). Without them, it hashes here and
  * writes with fs.writev.
+ *
+ * A sink may go on with the native writer of an earlier one (`continued`: the next part of one upload): its digest
+ * then covers both, and it writes where that one stopped, so the descriptor must be open for appending at that point.
  */
 export class HashingFileSink extends Writable {
   /** Bytes taken so far. */
   bytes = 0;
   /** The error of a failed write to the file (disk full, I/O error), as opposed to a failure of the source. */
   failure?: Error;
-  private readonly native: InstanceType<NonNullable<typeof FileHasher>> | null;
+  private readonly native: NativeFileHasher | null;
   private readonly hash: Hash | null;
   /** A write is on the thread pool. */
   private writing = false;
@@ -43,10 +49,12 @@ export class HashingFileSink extends Writable {
     highWaterMark: number,
     private readonly limits: PutOptions = {},
     useNative = FileHasher !== null,
+    continued?: NativeFileHasher,
   ) {
     super({ highWaterMark });
     this.idle = new Promise((resolve) => this.once('close', () => resolve()));
-    this.native = useNative && FileHasher ? new FileHasher(fd, { direct: true, size: limits.expectedSize }) : null;
+    if (continued) continued.fd = fd;
+    this.native = continued ?? (useNative && FileHasher ? new FileHasher(fd, { direct: true, size: limits.expectedSize }) : null);
     this.hash = this.native ? null : createHash('sha256');
   }
 
@@ -57,6 +65,11 @@ export class HashingFileSink extends Writable {
    */
   whenIdle(): Promise<void> {
     return this.idle;
+  }
+
+  /** The native writer (null without the helpers): a later sink may go on with it. */
+  get nativeHasher(): NativeFileHasher | null {
+    return this.native;
   }
 
   /** Hex digest of everything written; call once, after the stream finished. */

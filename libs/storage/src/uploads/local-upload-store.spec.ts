@@ -1,9 +1,10 @@
-import { Upload } from '@tus/utils';
-import { mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { ERRORS, Upload } from '@tus/utils';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { interruptedStream, randomBlob, streamOf } from '../testing/blob-bodies';
 import { describeUploadStoreContract, newUploadId } from '../testing/upload-store.contract';
+import * as poolHash from '../shared/pool-hash';
 import { LocalUploadStore } from './local-upload-store';
 
 function tempDir(): string {
@@ -49,11 +50,18 @@ describe('LocalUploadStore', () => {
       return (await store.create(new Upload({ id: newUploadId(), size: bytes.length, offset: 0 }))).id;
     }
 
-    it('is the digest of its bytes, kept up as they were written in several writes', async () => {
-      const id = await created();
-      let offset = 0;
-      for (const part of parts) offset = await sut.write(streamOf(part), id, offset);
-      expect(await sut.finishedFile(id, bytes.length)).toEqual({ file: join(dir, 'uploads', id), sha256: sha });
+    it('is the digest of its bytes, kept up as they were written in several writes (never read back)', async () => {
+      const readBack = jest.spyOn(poolHash, 'hashPath');
+      try {
+        const id = await created();
+        let offset = 0;
+        for (const part of parts) offset = await sut.write(streamOf(part), id, offset);
+        expect(await sut.finishedFile(id, bytes.length)).toEqual({ file: join(dir, 'uploads', id), sha256: sha });
+        expect(readFileSync(join(dir, 'uploads', id)).equals(bytes)).toBe(true);
+        expect(readBack).not.toHaveBeenCalled();
+      } finally {
+        readBack.mockRestore();
+      }
     });
 
     it('is read back when the bytes did not all arrive in order here: a cut write, or a restart in between', async () => {
@@ -76,6 +84,42 @@ describe('LocalUploadStore', () => {
       await sut.write(streamOf(parts[0]), id, 0);
       expect(await sut.finishedFile(id, bytes.length)).toBeUndefined();
     });
+  });
+
+  describe('a write', () => {
+    it('never brings back an upload removed before it began', async () => {
+      const { id } = await sut.create(new Upload({ id: newUploadId(), size: 10, offset: 0 }));
+      await sut.remove(id);
+      await expect(sut.write(streamOf(Buffer.from('0123456789')), id, 0)).rejects.toBe(ERRORS.FILE_NOT_FOUND);
+      expect(existsSync(join(dir, 'uploads', id))).toBe(false);
+      await expect(sut.getUpload(id)).rejects.toBe(ERRORS.FILE_NOT_FOUND);
+    });
+
+    it('adds nothing to a file that no longer ends where the upload was told it does', async () => {
+      const { id } = await sut.create(new Upload({ id: newUploadId(), size: 10, offset: 0 }));
+      expect(await sut.write(streamOf(Buffer.from('01234')), id, 0)).toBe(5);
+      truncateSync(join(dir, 'uploads', id), 2);
+      await expect(sut.write(streamOf(Buffer.from('56789')), id, 5)).rejects.toBe(ERRORS.FILE_WRITE_ERROR);
+      expect(readFileSync(join(dir, 'uploads', id), 'latin1')).toBe('01');
+    });
+
+    it('keeps what arrived of a body that ended early, flushed, and goes on from there', async () => {
+      const { bytes, sha } = randomBlob(3 * 1024 * 1024);
+      const { id } = await sut.create(new Upload({ id: newUploadId(), size: bytes.length, offset: 0 }));
+      // tus ends the body of a client that went away: the write is of what arrived.
+      const offset = await sut.write(streamOf(bytes.subarray(0, 1_500_001)), id, 0);
+      expect(offset).toBe(1_500_001);
+      expect((await sut.getUpload(id)).offset).toBe(1_500_001);
+      await sut.write(streamOf(bytes.subarray(offset)), id, offset);
+      expect(await sut.finishedFile(id, bytes.length)).toEqual({ file: join(dir, 'uploads', id), sha256: sha });
+    });
+  });
+
+  it('answers for an upload removed by another store on the same directory: gone', async () => {
+    const { id } = await sut.create(new Upload({ id: newUploadId(), size: 3, offset: 0 }));
+    expect((await sut.getUpload(id)).size).toBe(3);
+    await new LocalUploadStore({ directory: join(dir, 'uploads'), expiryMs: hourMs }).remove(id);
+    await expect(sut.getUpload(id)).rejects.toBe(ERRORS.FILE_NO_LONGER_EXISTS);
   });
 
   it('removes the halves of an upload a crash left once they are older than the expiry, and nothing else', async () => {
