@@ -83,6 +83,13 @@ export interface BlobStore {
   delete(sha256: Sha256): Promise<boolean>;
 
   /**
+   * Removes several blobs (garbage collection's page of them): for each digest, in order, true when it existed.
+   * Once it resolves, every removal is as durable as `delete` makes one, but the work is shared (local disk: one
+   * flush per directory, not one per blob). A failure may leave some removed and some not.
+   */
+  deleteMany(sha256s: readonly Sha256[]): Promise<boolean[]>;
+
+  /**
    * Moves a stored blob aside, never deleting it (local: `<root>/.quarantine/<sha>.<time>`; S3: copied under the
    * prefix's `.quarantine/` and then removed from its key): it is no longer read, stat'ed or listed, and a later
    * upload of the digest stores it afresh. For content found corrupt or the wrong size. True when there was one.

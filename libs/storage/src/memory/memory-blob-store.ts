@@ -68,6 +68,10 @@ export class MemoryBlobStore implements BlobStore {
     return this.blobs.delete(digestParts(sha256).sha);
   }
 
+  async deleteMany(sha256s: readonly Sha256[]): Promise<boolean[]> {
+    return sha256s.map((sha256) => this.blobs.delete(digestParts(sha256).sha));
+  }
+
   async quarantine(sha256: Sha256): Promise<boolean> {
     const { sha } = digestParts(sha256);
     const blob = this.blobs.get(sha);

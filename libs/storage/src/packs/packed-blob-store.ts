@@ -126,6 +126,15 @@ export class PackedBlobStore implements BlobStore {
     return packed || loose;
   }
 
+  /** Packed entries are forgotten one by one (their bytes stay in their packs until GC); loose copies go together. */
+  async deleteMany(sha256s: readonly Sha256[]): Promise<boolean[]> {
+    const shas = sha256s.map((sha256) => digestParts(sha256).sha);
+    const packed: boolean[] = [];
+    for (const sha of shas) packed.push(await this.options.index.remove(sha));
+    const loose = await this.options.loose.deleteMany(shas);
+    return shas.map((_sha, i) => packed[i] || loose[i]);
+  }
+
   /** Packed content: its entry is forgotten and its bytes stay in the pack, aside from every read, until GC. */
   async quarantine(sha256: Sha256): Promise<boolean> {
     const { sha } = digestParts(sha256);

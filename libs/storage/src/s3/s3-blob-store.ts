@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import { HoardError, normalizeSha256, type Sha256 } from '@app/contracts';
 import type { BlobStat, BlobStore, ByteRange, ListOptions, PutOptions, PutResult } from '../blob-store';
 import { digestParts } from '../shared/digest-path';
+import { mapAtMost } from '../shared/each-at-most';
 import { blobNotFound } from '../shared/store-errors';
 import { PutDriver, verifiedPut } from '../shared/verified-put';
 import { isS3NotFound, s3Failure, s3Status } from './s3-errors';
@@ -42,6 +43,9 @@ export interface S3BlobStoreOptions {
   /** Blobs up to this size are quarantined with one server-side copy, larger ones part by part (default 5 GiB). */
   singleCopyMax?: number;
 }
+
+/** Objects deleted at once by `deleteMany`. */
+const DELETES_AT_ONCE = 16;
 
 /**
  * Blobs as objects `<prefix><sha[0:2]>/<sha>` in an S3 bucket. An upload becomes visible only after its digest
@@ -139,6 +143,11 @@ export class S3BlobStore implements BlobStore {
     } catch (error) {
       throw s3Failure('delete', error);
     }
+  }
+
+  /** One `delete` per digest, a few at a time (each must know whether its object existed). */
+  deleteMany(sha256s: readonly Sha256[]): Promise<boolean[]> {
+    return mapAtMost(sha256s, DELETES_AT_ONCE, (sha256) => this.delete(sha256));
   }
 
   /** Copies the object to `<prefix>.quarantine/<sha>.<ms since 1970>` on the server side, then removes it. */

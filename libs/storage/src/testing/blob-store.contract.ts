@@ -136,6 +136,17 @@ export function describeBlobStoreContract(name: string, factory: BlobStoreFactor
       await expect(sut.delete(sha)).resolves.toBe(false);
     });
 
+    it('deletes several blobs at once, telling which existed, and leaves every other one', async () => {
+      const blobs = [randomBlob(10), randomBlob(2000), randomBlob(70_000), randomBlob(5)];
+      for (const { bytes, sha } of blobs.slice(0, 3)) await sut.put(sha, streamOf(bytes));
+      const absent = blobs[3].sha;
+      await expect(sut.deleteMany([blobs[0].sha, absent, blobs[2].sha])).resolves.toEqual([true, false, true]);
+      await expect(sut.stat(blobs[0].sha)).resolves.toBeNull();
+      await expect(sut.stat(blobs[2].sha)).resolves.toBeNull();
+      await expect(sut.stat(blobs[1].sha)).resolves.toMatchObject({ size: 2000 });
+      await expect(sut.deleteMany([])).resolves.toEqual([]);
+    });
+
     it('deletes a blob, after which it is absent and can be stored again', async () => {
       const { bytes, sha } = randomBlob(5_000);
       await sut.put(sha, streamOf(bytes));

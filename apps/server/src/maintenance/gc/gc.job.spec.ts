@@ -151,13 +151,13 @@ describe('GcJob', () => {
 
     it('makes an upload of content it is removing wait, then store it anew: it ends stored and registered', async () => {
       const c = await stored(100);
-      const remove = f.store.delete.bind(f.store);
+      const remove = f.store.deleteMany.bind(f.store);
       let upload: Promise<unknown> = Promise.resolve();
-      jest.spyOn(f.store, 'delete').mockImplementationOnce(async (sha) => {
+      jest.spyOn(f.store, 'deleteMany').mockImplementationOnce(async (shas) => {
         upload = f.blobs.put(c.sha, Readable.from([c.bytes]));
         // The upload claims the digest and finds it marked: it waits while the removal goes on.
         for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
-        return remove(sha);
+        return remove(shas);
       });
       await sut().run(new FakeJobContext());
       expect(await upload).toEqual({ sha256: c.sha, size: 100, created: true });
