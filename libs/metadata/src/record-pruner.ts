@@ -1,8 +1,11 @@
 /** DI token of the configured {@link RecordPruner}. */
 export const RECORD_PRUNER = Symbol('RECORD_PRUNER');
 
-/** Where a walk over the paths stands: after this path. */
+import type { RecordNamespace } from './metadata-types';
+
+/** Where a walk over the paths stands: after this path (a host's file, or an object in the `bucket` namespace). */
 export interface PathKey {
+  namespace: RecordNamespace;
   hostname: string;
   filepath: string;
 }
@@ -29,7 +32,7 @@ export interface RecordPruner {
   /** How many versions there are (every path, deleted ones included). */
   countVersions(): Promise<number>;
   /**
-   * The paths after `after` (every path when null) in (hostname, filepath) order, each with all its versions, until
+   * The paths after `after` (every path when null) in (namespace, hostname, filepath) order, each with all its versions, until
    * at least `limit` versions are listed (a path's versions are never split).
    */
   pathVersions(after: PathKey | null, limit: number): Promise<PathVersions[]>;

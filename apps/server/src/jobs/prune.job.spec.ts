@@ -113,14 +113,16 @@ describe('PruneJob', () => {
       }),
     );
     await expect(first).rejects.toMatchObject({ message: 'stopped' });
-    expect(saved).toEqual([{ after: { hostname: 'h', filepath: '/f00499' }, examined: 1000, records_removed: 500, paths_affected: 500 }]);
+    expect(saved).toEqual([
+      { after: { namespace: 'host', hostname: 'h', filepath: '/f00499' }, examined: 1000, records_removed: 500, paths_affected: 500 },
+    ]);
     expect(await metadata.countVersions()).toBe(paths * 2 - 500);
 
     const result = await sut.run(context({ checkpoint: saved[0] }));
     expect(result).toEqual({ records_removed: paths, paths_affected: paths });
     expect(saved).toHaveLength(3);
     expect(saved[2]).toEqual({
-      after: { hostname: 'h', filepath: `/f0${paths - 1}` },
+      after: { namespace: 'host', hostname: 'h', filepath: `/f0${paths - 1}` },
       examined: paths * 2,
       records_removed: paths,
       paths_affected: paths,

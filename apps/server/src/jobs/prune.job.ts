@@ -22,7 +22,7 @@ interface PruneCheckpoint extends PruneTotals {
   after: PathKey;
 }
 
-const pathKey = (p: PathKey) => `${p.hostname}\u0000${p.filepath}`;
+const pathKey = (p: PathKey) => `${p.namespace}\u0000${p.hostname}\u0000${p.filepath}`;
 
 /**
  * The `prune` job: walks every path in (hostname, filepath) order, batch by batch, and removes the versions its
@@ -67,7 +67,8 @@ export class PruneJob implements JobHandler {
     const now = new Date();
     const started = Date.now();
     let examinedHere = 0;
-    let after = saved?.after ?? null;
+    // A checkpoint of a build that walked without namespaces named a host's path.
+    let after = saved?.after ? { ...saved.after, namespace: saved.after.namespace ?? 'host' } : null;
     for (;;) {
       if (context.signal.aborted) throw context.signal.reason;
       const paths = await this.pruner.pathVersions(after, PRUNE_BATCH);
@@ -79,7 +80,7 @@ export class PruneJob implements JobHandler {
       totals.records_removed += batch.removed;
       totals.paths_affected += batch.affected;
       const last = paths[paths.length - 1];
-      after = { hostname: last.hostname, filepath: last.filepath };
+      after = { namespace: last.namespace, hostname: last.hostname, filepath: last.filepath };
       context.progress({ done: totals.examined });
       await context.saveCheckpoint({ after, ...totals } satisfies PruneCheckpoint);
       if (rate) await pace(started + (examinedHere / rate) * 1000, context.signal);

@@ -11,10 +11,11 @@ interface RulesDoc {
   rules: RetentionRule[];
 }
 
-type VersionDoc = Pick<FileDoc, '_id' | 'hostname' | 'filepath' | 'version' | 'first_seen_at' | 'deleted_at'>;
+type VersionDoc = Pick<FileDoc, '_id' | 'namespace' | 'hostname' | 'filepath' | 'version' | 'first_seen_at' | 'deleted_at'>;
 
-const VERSION_FIELDS = { hostname: 1, filepath: 1, version: 1, first_seen_at: 1, deleted_at: 1 } as const;
-const PATH_ORDER = { hostname: 1, filepath: 1, version: 1 } as const;
+const VERSION_FIELDS = { namespace: 1, hostname: 1, filepath: 1, version: 1, first_seen_at: 1, deleted_at: 1 } as const;
+/** The order of the index `files_ns_path_version`, which the walk follows. */
+const PATH_ORDER = { namespace: 1, hostname: 1, filepath: 1, version: 1 } as const;
 
 /** Versions that may go: not the current version of a live path (nor a lower one an interrupted write left flagged current). */
 const REMOVABLE: Filter<FileDoc> = { $or: [{ is_current: false }, { deleted_at: { $ne: null } }] };
@@ -23,8 +24,8 @@ function groupPaths(docs: VersionDoc[]): PathVersions[] {
   const paths: PathVersions[] = [];
   for (const doc of docs) {
     let last = paths[paths.length - 1];
-    if (!last || last.hostname !== doc.hostname || last.filepath !== doc.filepath) {
-      last = { hostname: doc.hostname, filepath: doc.filepath, versions: [] };
+    if (!last || last.namespace !== doc.namespace || last.hostname !== doc.hostname || last.filepath !== doc.filepath) {
+      last = { namespace: doc.namespace, hostname: doc.hostname, filepath: doc.filepath, versions: [] };
       paths.push(last);
     }
     last.versions.unshift({
@@ -39,7 +40,7 @@ function groupPaths(docs: VersionDoc[]): PathVersions[] {
 
 /**
  * The retention rules and the removal of versions on MongoDB, without transactions: the walk follows the index
- * `files_path_version`, and each removal is filtered on what makes it allowed, so a write of another instance in
+ * `files_ns_path_version`, and each removal is filtered on what makes it allowed, so a write of another instance in
  * between leaves a live path's current version in place.
  */
 export class MongoPruning {
@@ -64,11 +65,17 @@ export class MongoPruning {
     const filter: Filter<FileDoc> =
       after === null
         ? {}
-        : { $or: [{ hostname: { $gt: after.hostname } }, { hostname: after.hostname, filepath: { $gt: after.filepath } }] };
+        : {
+            $or: [
+              { namespace: { $gt: after.namespace } },
+              { namespace: after.namespace, hostname: { $gt: after.hostname } },
+              { namespace: after.namespace, hostname: after.hostname, filepath: { $gt: after.filepath } },
+            ],
+          };
     const docs: VersionDoc[] = await this.files().find(filter, { projection: VERSION_FIELDS }).sort(PATH_ORDER).limit(limit).toArray();
     if (docs.length === limit && docs.length > 0) {
       const last = docs[docs.length - 1];
-      const rest = { hostname: last.hostname, filepath: last.filepath, version: { $gt: last.version } };
+      const rest = { namespace: last.namespace, hostname: last.hostname, filepath: last.filepath, version: { $gt: last.version } };
       docs.push(...(await this.files().find(rest, { projection: VERSION_FIELDS }).sort({ version: 1 }).toArray()));
     }
     return groupPaths(docs);
@@ -100,10 +107,10 @@ export class MongoPruning {
    * one. A new version recorded at that very moment is numbered above it and stays.
    */
   async forgetDeletedPath(path: PathKey, deletedAt: Date): Promise<number> {
-    const { hostname, filepath } = path;
-    const newest = await this.files().findOne({ hostname, filepath }, { sort: { version: -1 }, projection: VERSION_FIELDS });
+    const { namespace, hostname, filepath } = path;
+    const newest = await this.files().findOne({ namespace, hostname, filepath }, { sort: { version: -1 }, projection: VERSION_FIELDS });
     if (!newest?.deleted_at || newest.deleted_at.getTime() !== deletedAt.getTime()) return 0;
-    return (await this.files().deleteMany({ hostname, filepath, version: { $lte: newest.version } })).deletedCount;
+    return (await this.files().deleteMany({ namespace, hostname, filepath, version: { $lte: newest.version } })).deletedCount;
   }
 
   private files(): Collection<FileDoc> {

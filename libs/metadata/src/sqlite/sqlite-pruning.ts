@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { RecordNamespace } from '../metadata-types';
 import type { PathKey, PathVersions } from '../record-pruner';
 import type { RetentionRule } from '../retention-store';
 import { parseRowId } from './sqlite-file-listing';
@@ -6,6 +7,7 @@ import { parseRowId } from './sqlite-file-listing';
 /** A version as the walk over paths reads it. */
 interface VersionRow {
   id: number;
+  namespace: RecordNamespace;
   hostname: string;
   filepath: string;
   version: number;
@@ -13,15 +15,15 @@ interface VersionRow {
   deleted_at: number | null;
 }
 
-const VERSION_COLUMNS = 'id, hostname, filepath, version, first_seen_at, deleted_at';
+const VERSION_COLUMNS = 'id, namespace, hostname, filepath, version, first_seen_at, deleted_at';
 
 /** Rows of versions in path order, oldest version first, grouped into paths with their versions newest first. */
 function groupPaths(rows: VersionRow[]): PathVersions[] {
   const paths: PathVersions[] = [];
   for (const row of rows) {
     let last = paths[paths.length - 1];
-    if (!last || last.hostname !== row.hostname || last.filepath !== row.filepath) {
-      last = { hostname: row.hostname, filepath: row.filepath, versions: [] };
+    if (!last || last.namespace !== row.namespace || last.hostname !== row.hostname || last.filepath !== row.filepath) {
+      last = { namespace: row.namespace, hostname: row.hostname, filepath: row.filepath, versions: [] };
       paths.push(last);
     }
     last.versions.unshift({
@@ -35,8 +37,8 @@ function groupPaths(rows: VersionRow[]): PathVersions[] {
 }
 
 /**
- * The retention rules and the removal of versions on SQLite. The walk follows the index of (hostname, filepath,
- * version); removals run in `BEGIN IMMEDIATE` transactions, so no other writer can change a path between the check
+ * The retention rules and the removal of versions on SQLite. The walk follows the index of (namespace, hostname,
+ * filepath, version), a range of it per batch; removals run in `BEGIN IMMEDIATE` transactions, so no other writer can change a path between the check
  * and the removal.
  */
 export class SqlitePruning {
@@ -57,20 +59,25 @@ export class SqlitePruning {
          VALUES (@position, @hostname, @path_prefix, @keep_last, @keep_within_days, @keep_deleted_days)`,
       ),
       count: db.prepare<unknown[], { n: number }>('SELECT COUNT(*) AS n FROM files'),
-      first: versions(`SELECT ${VERSION_COLUMNS} FROM files ORDER BY hostname, filepath, version LIMIT ?`),
+      first: versions(`SELECT ${VERSION_COLUMNS} FROM files ORDER BY namespace, hostname, filepath, version LIMIT ?`),
       after: versions(
-        `SELECT ${VERSION_COLUMNS} FROM files WHERE (hostname, filepath) > (?, ?) ORDER BY hostname, filepath, version LIMIT ?`,
+        `SELECT ${VERSION_COLUMNS} FROM files WHERE (namespace, hostname, filepath) > (?, ?, ?)
+         ORDER BY namespace, hostname, filepath, version LIMIT ?`,
       ),
-      restOf: versions(`SELECT ${VERSION_COLUMNS} FROM files WHERE hostname = ? AND filepath = ? AND version > ? ORDER BY version`),
+      restOf: versions(
+        `SELECT ${VERSION_COLUMNS} FROM files WHERE namespace = ? AND hostname = ? AND filepath = ? AND version > ? ORDER BY version`,
+      ),
       remove: db
         .prepare<unknown[], number>(
           `DELETE FROM files WHERE id IN (SELECT value FROM json_each(?)) AND NOT (is_current = 1 AND deleted_at IS NULL) RETURNING id`,
         )
         .pluck(),
       deletedCurrent: db
-        .prepare<unknown[], number>('SELECT 1 FROM files WHERE hostname = ? AND filepath = ? AND is_current = 1 AND deleted_at = ?')
+        .prepare<unknown[], number>(
+          'SELECT 1 FROM files WHERE namespace = ? AND hostname = ? AND filepath = ? AND is_current = 1 AND deleted_at = ?',
+        )
         .pluck(),
-      forget: db.prepare('DELETE FROM files WHERE hostname = ? AND filepath = ?'),
+      forget: db.prepare('DELETE FROM files WHERE namespace = ? AND hostname = ? AND filepath = ?'),
     };
     this.setRulesTx = db.transaction((rules: RetentionRule[]) => {
       this.sql.clearRules.run();
@@ -78,9 +85,9 @@ export class SqlitePruning {
     });
     this.removeTx = db.transaction((ids: number[]) => this.sql.remove.all(JSON.stringify(ids)));
     this.forgetTx = db.transaction((path: PathKey, deletedAtMs: number) =>
-      this.sql.deletedCurrent.get(path.hostname, path.filepath, deletedAtMs) === undefined
+      this.sql.deletedCurrent.get(path.namespace, path.hostname, path.filepath, deletedAtMs) === undefined
         ? 0
-        : this.sql.forget.run(path.hostname, path.filepath).changes,
+        : this.sql.forget.run(path.namespace, path.hostname, path.filepath).changes,
     );
   }
 
@@ -97,10 +104,10 @@ export class SqlitePruning {
   }
 
   pathVersions(after: PathKey | null, limit: number): PathVersions[] {
-    const rows = after === null ? this.sql.first.all(limit) : this.sql.after.all(after.hostname, after.filepath, limit);
+    const rows = after === null ? this.sql.first.all(limit) : this.sql.after.all(after.namespace, after.hostname, after.filepath, limit);
     if (rows.length === limit && rows.length > 0) {
       const last = rows[rows.length - 1];
-      rows.push(...this.sql.restOf.all(last.hostname, last.filepath, last.version));
+      rows.push(...this.sql.restOf.all(last.namespace, last.hostname, last.filepath, last.version));
     }
     return groupPaths(rows);
   }
