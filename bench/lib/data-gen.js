@@ -22,6 +22,17 @@ function bytesFor(seed, n) {
 }
 
 /**
+ * Small blob number `i` of a set (`tag`): 4 to 4,096 bytes, sizes spread evenly, content distinct from every other
+ * blob of the set because it starts with `i` (random bytes alone repeat among blobs of a byte or two, and a store
+ * keeps a repeat once).
+ */
+function smallDistinctBlob(tag, i) {
+  const blob = bytesFor(`${tag}:${i}`, 4 + ((i * 2654435761) % 4093));
+  blob.writeUInt32BE(i, 0);
+  return blob;
+}
+
+/**
  * Writes `size` bytes of seeded random content in 4 MiB chunks, fsyncs, and returns the SHA-256 computed
  * while writing (the file is never held whole in memory).
  */
@@ -131,4 +142,13 @@ async function generateTree(root, { files, seed, sizeOf, dupRatio = 0, distinct 
   return { files, bytes, distinct: contents.length, distinctBytes };
 }
 
-module.exports = { writeRandomFile, generateTree, skewedSize, prng, bytesFor, seededDigest, seededStream };
+module.exports = {
+  smallDistinctBlob,
+  writeRandomFile,
+  generateTree,
+  skewedSize,
+  prng,
+  bytesFor,
+  seededDigest,
+  seededStream,
+};

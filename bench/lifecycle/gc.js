@@ -6,7 +6,7 @@ const { existsSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
 const { measureBatch, records } = require('../lib/api-load');
 const { tempDir } = require('../lib/cleanup');
-const { bytesFor } = require('../lib/data-gen');
+const { smallDistinctBlob } = require('../lib/data-gen');
 const { request } = require('../lib/http-client');
 const { startHoardServer } = require('../lib/hoard-server');
 const { log } = require('../lib/log');
@@ -26,10 +26,8 @@ function gcRows(scale) {
   };
 }
 
-/** The blobs of the store: distinct content of 1 to 4,096 bytes. */
-function gcBlob(i) {
-  return bytesFor(`gc:${i}`, 1 + ((i * 2654435761) % 4096));
-}
+/** The blobs of the store. */
+const gcBlob = (i) => smallDistinctBlob('gc', i);
 
 /**
  * Sends batches of new records one after another until `isOver()`, each answer's time and start kept. A batch the

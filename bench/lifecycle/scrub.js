@@ -7,7 +7,7 @@ const { existsSync, readdirSync } = require('node:fs');
 const path = require('node:path');
 const { opensslPair, warmPageCache } = require('../cli/hashing');
 const { hoardS3Env, startMinio } = require('../lib/backend-servers');
-const { bytesFor } = require('../lib/data-gen');
+const { smallDistinctBlob } = require('../lib/data-gen');
 const { restartHoardServer, startHoardServer } = require('../lib/hoard-server');
 const { log, bytes, MiB } = require('../lib/log');
 const { which } = require('../lib/proc');
@@ -21,7 +21,7 @@ const n = (v) => v.toLocaleString('en-US');
 
 function scrubRows(scale) {
   const what = `${scale.scrubBlobs} x ${bytes(scale.scrubBlobBytes)}`;
-  const packed = `${n(scale.scrubPackedBlobs)} packed blobs of 1-4 KiB`;
+  const packed = `${n(scale.scrubPackedBlobs)} packed blobs of 4 B-4 KiB`;
   return {
     loose: `scrub ${what} (${bytes(scale.scrubBlobs * scale.scrubBlobBytes)})`,
     rss: `scrub server peak RSS`,
@@ -123,11 +123,8 @@ async function scrubLoose(scale) {
   }
 }
 
-/** The small blobs of the packed scenarios: distinct content of 1 to 4,096 bytes, sizes uniform. */
-function smallBlob(i) {
-  const size = 1 + ((i * 2654435761) % 4096);
-  return bytesFor(`scrub-packed:${i}`, size);
-}
+/** The small blobs of the packed scenarios. */
+const smallBlob = (i) => smallDistinctBlob('scrub-packed', i);
 
 /** Every pack file under a local data directory. */
 function packFiles(dataDir) {
