@@ -118,7 +118,9 @@ describe('PruneJob', () => {
     ]);
     expect(await metadata.countVersions()).toBe(paths * 2 - 500);
 
-    const result = await sut.run(context({ checkpoint: saved[0] }));
+    // Taken over by a build that reads the checkpoint, as one written before paths had namespaces (a host's path).
+    const { namespace: _namespace, ...unnamespaced } = (saved[0] as { after: Record<string, string> }).after;
+    const result = await sut.run(context({ checkpoint: { ...(saved[0] as object), after: unnamespaced } }));
     expect(result).toEqual({ records_removed: paths, paths_affected: paths });
     expect(saved).toHaveLength(3);
     expect(saved[2]).toEqual({
@@ -129,6 +131,28 @@ describe('PruneJob', () => {
     });
     expect(await metadata.countVersions()).toBe(paths);
     expect(reported.find((p) => p.total !== undefined && p.done === 1000)).toEqual({ done: 1000, total: paths * 2 });
+  });
+
+  it('lets the server answer other requests between its batches, though the embedded store never leaves the event loop', async () => {
+    const paths = PRUNE_BATCH + 500;
+    for (let v = 1; v <= 2; v++) {
+      const files = Array.from({ length: paths }, (_, i) => ({ hostname: 'h', filepath: `/f${i}`, sha256: digest(`${i}.${v}`), size: 1 }));
+      await metadata.recordFiles(files, new Date(Date.now() - (3 - v) * DAY));
+    }
+    await metadata.setRetentionRules([rule('*', '', { keep_last: 1 })]);
+    // Another request's turn of the event loop: each runs once the loop is free, and queues the next.
+    let turns = 0;
+    let over = false;
+    const otherRequest = () => {
+      if (over) return;
+      turns++;
+      setImmediate(otherRequest);
+    };
+    setImmediate(otherRequest);
+    expect(await sut.run(context())).toEqual({ records_removed: paths, paths_affected: paths });
+    over = true;
+    // Three batches of versions, each after a turn of its own.
+    expect(turns).toBeGreaterThanOrEqual(3);
   });
 
   it('paces itself to max_records_per_second, and stops waiting when stopped', async () => {

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type PathKey, type PathVersions, RECORD_PRUNER, type RecordPruner, RETENTION_STORE, type RetentionStore } from '@app/metadata';
 import { fieldsFailed } from '../common/validation-errors';
 import { planPath, RetentionPolicy } from '../retention/retention-policy';
@@ -6,6 +7,12 @@ import type { JobContext, JobHandler } from './job-handler';
 
 /** Versions read at a time: each batch is one safe point (looked at, removed, its checkpoint saved). */
 export const PRUNE_BATCH = 1000;
+
+/**
+ * Versions removed by one call of the store. On SQLite a call is one synchronous transaction (about 0.2 ms per
+ * version on a million-version store, each a page of two indexes rewritten): the job lets other requests in between.
+ */
+const REMOVE_AT_ONCE = 250;
 
 /** The highest `max_records_per_second` taken. */
 const MAX_RATE = 1_000_000_000;
@@ -83,6 +90,8 @@ export class PruneJob implements JobHandler {
       after = { namespace: last.namespace, hostname: last.hostname, filepath: last.filepath };
       context.progress({ done: totals.examined });
       await context.saveCheckpoint({ after, ...totals } satisfies PruneCheckpoint);
+      // An embedded store answers without ever leaving the event loop: the server's other requests go between batches.
+      await nextTurn();
       if (rate) await pace(started + (examinedHere / rate) * 1000, context.signal);
     }
     return resultOf(totals);
@@ -109,7 +118,11 @@ export class PruneJob implements JobHandler {
       const forgotten = forgets.reduce((n, f) => n + f.path.versions.length, 0);
       return { removed: removals.length + forgotten, affected: new Set(pathOf.values()).size + forgets.length };
     }
-    const removed = removals.length === 0 ? [] : await this.pruner.removeVersions(removals);
+    const removed: string[] = [];
+    for (let at = 0; at < removals.length; at += REMOVE_AT_ONCE) {
+      if (at > 0) await nextTurn();
+      removed.push(...(await this.pruner.removeVersions(removals.slice(at, at + REMOVE_AT_ONCE))));
+    }
     const affected = new Set(removed.map((id) => pathOf.get(id)));
     let count = removed.length;
     for (const { path, deletedAt } of forgets) {
