@@ -84,8 +84,9 @@ export interface BlobStore {
 
   /**
    * Removes several blobs (garbage collection's page of them): for each digest, in order, true when it existed.
-   * Once it resolves, every removal is as durable as `delete` makes one, but the work is shared (local disk: one
-   * flush per directory, not one per blob). A failure may leave some removed and some not.
+   * Unlike `delete`, a removal need not survive a crash of the machine (local disk: the directories are not flushed):
+   * one that a crash undoes leaves a copy no registry entry knows, which GC's orphan sweep finds and removes. A
+   * failure may leave some removed and some not.
    */
   deleteMany(sha256s: readonly Sha256[]): Promise<boolean[]>;
 
