@@ -28,17 +28,32 @@ function indexKey(key: string): bigint {
   return createHash('sha256').update(key).digest().readBigInt64BE(0);
 }
 
+/** An appended entry whose targets are not in the index yet: its number and index keys. */
+interface Unindexed {
+  n: number | bigint;
+  keys: bigint[];
+}
+
 /**
  * The audit log on SQLite: `audit_entries`, numbered in the order they were stored; the index of their targets
  * (`audit_targets`, one row per digest, host or bucket of an entry, by a 64-bit key: a filter by target is a range of
  * that index; a key two targets share is told apart by the entry's own targets); each chain's head and where pruning
  * left it.
+ *
+ * The index is written behind the entries: `append` stores the entries alone (what an answer waits for), and
+ * `indexPending` (the store's timer, and before anything reads the index) writes the targets of every entry appended
+ * since, in one transaction. A batch of records names hundreds of digests, each a random place in the index: one
+ * transaction for many entries rewrites each page once rather than once per entry. `audit_indexed` says how far the
+ * index goes; the entries after it (appended just before a crash) are indexed when the log opens.
  */
 export class SqliteAuditLog {
   private readonly sql;
   private readonly appendTx;
   private readonly pruneTx;
+  private readonly indexTx;
   private readonly listings = new Map<string, Database.Statement<unknown[], AuditRow>>();
+  private unindexed: Unindexed[] = [];
+  private unindexedKeys = 0;
 
   constructor(private readonly db: Database.Database) {
     this.sql = {
@@ -46,7 +61,10 @@ export class SqliteAuditLog {
         `INSERT INTO audit_entries (id, chain, seq, at, request_id, key_id, key_name, ip, action, status, bytes, targets, count, prev_hash, hash)
          VALUES (@id, @chain, @seq, @at, @request_id, @key_id, @key_name, @ip, @action, @status, @bytes, @targets, @count, @prev_hash, @hash)`,
       ),
-      target: db.prepare('INSERT OR IGNORE INTO audit_targets (k, n) VALUES (?, ?)'),
+      targets: db.prepare('INSERT OR IGNORE INTO audit_targets (k, n) SELECT value, ? FROM json_each(?)'),
+      indexed: db.prepare<[], { n: number }>('SELECT n FROM audit_indexed WHERE id = 1'),
+      setIndexed: db.prepare('UPDATE audit_indexed SET n = ? WHERE id = 1 AND n < ?'),
+      notIndexed: db.prepare<[number], { n: number; targets: string }>('SELECT n, targets FROM audit_entries WHERE n > ? ORDER BY n'),
       head: db.prepare(
         `INSERT INTO audit_heads (chain, seq, hash) VALUES (@chain, @seq, @hash)
          ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`,
@@ -76,12 +94,19 @@ export class SqliteAuditLog {
     };
     this.appendTx = db.transaction((entries: AuditEntry[]) => {
       const heads = new Map<string, AuditEntry>();
+      const appended: Unindexed[] = [];
       for (const entry of entries) {
         const n = this.sql.insert.run({ ...entry, at: entry.at.getTime(), targets: JSON.stringify(entry.targets) }).lastInsertRowid;
-        for (const key of auditTargetKeys(entry)) this.sql.target.run(indexKey(key), n);
+        appended.push({ n, keys: auditTargetKeys(entry).map(indexKey) });
         heads.set(entry.chain, entry);
       }
       for (const head of heads.values()) this.sql.head.run({ chain: head.chain, seq: head.seq, hash: head.hash });
+      return appended;
+    });
+    this.indexTx = db.transaction((pending: Unindexed[]) => {
+      for (const { n, keys } of pending) if (keys.length > 0) this.sql.targets.run(n, `[${keys.join(',')}]`);
+      const last = pending[pending.length - 1].n;
+      this.sql.setIndexed.run(last, last);
     });
     this.pruneTx = db.transaction((beforeMs: number) => {
       let removed = 0;
@@ -103,11 +128,39 @@ export class SqliteAuditLog {
   }
 
   append(entries: AuditEntry[]): void {
-    if (entries.length > 0) this.appendTx.immediate(entries);
+    if (entries.length === 0) return;
+    for (const appended of this.appendTx.immediate(entries)) {
+      this.unindexed.push(appended);
+      this.unindexedKeys += appended.keys.length;
+    }
+  }
+
+  /** Index keys of the entries appended and not yet indexed (the store indexes them at once past a bound). */
+  get pendingKeys(): number {
+    return this.unindexedKeys;
+  }
+
+  /** Writes the targets of every entry appended and not yet indexed into the index, in one transaction. */
+  indexPending(): void {
+    if (this.unindexed.length === 0) return;
+    this.indexTx.immediate(this.unindexed);
+    this.unindexed = [];
+    this.unindexedKeys = 0;
+  }
+
+  /** Indexes the entries a crash left unindexed (those after `audit_indexed`); once, as the log opens. */
+  recover(): void {
+    const from = this.sql.indexed.get()?.n ?? 0;
+    for (const row of this.sql.notIndexed.iterate(from)) {
+      const targets = JSON.parse(row.targets) as AuditTarget[];
+      this.unindexed.push({ n: row.n, keys: auditTargetKeys({ targets }).map(indexKey) });
+    }
+    this.indexPending();
   }
 
   list(query: AuditQuery): AuditPage {
     const keys = auditFilterKeys(query);
+    if (keys.length > 0) this.indexPending();
     const params: Record<string, unknown> = { limit: query.limit + 1 };
     const where: string[] = [];
     // A target filter drives the query through the index of targets; else the entries' own indexes do.
@@ -165,6 +218,8 @@ export class SqliteAuditLog {
   }
 
   prune(before: Date): number {
+    // Every index row of an entry pruned goes with it: none may be written after.
+    this.indexPending();
     return this.pruneTx.immediate(before.getTime());
   }
 

@@ -38,6 +38,11 @@ export interface SqliteMetadataStoreOptions {
   busyTimeoutMs?: number;
 }
 
+/** The audit's targets are indexed this long after their entries at most (see SqliteAuditLog)... */
+const AUDIT_INDEX_DELAY_MS = 250;
+/** ...or at once when this many index keys are waiting. */
+const AUDIT_INDEX_AT_ONCE = 50_000;
+
 /**
  * The embedded metadata store: one SQLite file (WAL) through better-sqlite3. Calls are synchronous underneath,
  * so each write is atomic within the process; writes take the database lock up front (`BEGIN IMMEDIATE`), so a
@@ -49,6 +54,7 @@ export class SqliteMetadataStore implements MetadataStore {
   private collector?: SqliteContentCollector;
   private tenants?: SqliteTenantContent;
   private audit?: SqliteAuditLog;
+  private auditIndexing?: NodeJS.Timeout;
 
   private readonly registrations = new GroupCommit<BlobToRegister, BlobEntry>((blobs) => this.run((o) => o.register(blobs)));
 
@@ -62,6 +68,7 @@ export class SqliteMetadataStore implements MetadataStore {
       this.collector = new SqliteContentCollector(this.open.db);
       this.tenants = new SqliteTenantContent(this.open.db);
       this.audit = new SqliteAuditLog(this.open.db);
+      this.audit.recover();
     } catch (error) {
       if (error instanceof HoardError) throw error;
       throw new HoardError('unavailable', `cannot open metadata database ${this.options.path}: ${String(error)}`, {
@@ -75,6 +82,9 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.auditIndexing);
+    this.auditIndexing = undefined;
+    this.indexAudit();
     const open = this.open;
     this.open = this.collector = this.tenants = this.audit = undefined;
     open?.db.close();
@@ -406,9 +416,29 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.collect((c) => c.contentTotals());
   }
 
-  /** An audit batch is one transaction (the caller groups one turn's entries). */
+  /** An audit batch is one transaction (the caller groups one turn's entries); its targets are indexed soon after. */
   async appendAuditEntries(entries: AuditEntry[]): Promise<void> {
     this.audited((a) => a.append(entries));
+    if (this.audit!.pendingKeys >= AUDIT_INDEX_AT_ONCE) this.indexAudit();
+    else if (!this.auditIndexing) {
+      this.auditIndexing = setTimeout(() => {
+        this.auditIndexing = undefined;
+        this.indexAudit();
+      }, AUDIT_INDEX_DELAY_MS);
+      this.auditIndexing.unref();
+    }
+  }
+
+  /**
+   * Writes the audit targets waiting for the index. A failure leaves them waiting: the next append, a filtered read,
+   * a prune, the close, or the next open writes them.
+   */
+  private indexAudit(): void {
+    try {
+      this.audit?.indexPending();
+    } catch {
+      // still waiting; see above
+    }
   }
 
   async listAuditEntries(query: AuditQuery): Promise<AuditPage> {

@@ -264,6 +264,15 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     hash  TEXT    NOT NULL
   ) WITHOUT ROWID;
   `,
+  // The index of audit targets is written behind the entries, many entries in one transaction: `audit_indexed` is
+  // the last entry number whose targets are in it (entries after it are indexed again when the store opens).
+  `
+  CREATE TABLE audit_indexed (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    n  INTEGER NOT NULL
+  );
+  INSERT INTO audit_indexed (id, n) VALUES (1, COALESCE((SELECT MAX(n) FROM audit_entries), 0));
+  `,
 ];
 
 /** Applies the migrations the database has not seen yet, each in its own transaction. Returns the new version. */
