@@ -1,4 +1,3 @@
-import type { Sha256 } from '@app/contracts';
 import { type CollectableEntry, UPLOAD_CLAIM_STALE_MS } from '@app/metadata';
 import type { GcRun } from './gc-run';
 
@@ -7,8 +6,6 @@ import type { GcRun } from './gc-run';
  * twice (its deletions, then its next page), so fewer pages finish sooner; a page's statements stay a few tens of ms.
  */
 const PAGE = 5000;
-/** Stored copies deleted by one call of the store (and cancellation looked at between two): a page's. */
-const DELETES_AT_ONCE = PAGE;
 
 /** The times one registry walk decides by. */
 interface Walk {
@@ -99,29 +96,14 @@ async function removePage(run: GcRun, walk: Walk, unheld: CollectableEntry[], le
   const packed = await packs.lookupMany(doomed);
   const removing = await collector.markRemoving(doomed, run.token, new Date(run.now()), walk.takeOver);
   const sizes = new Map([...unheld, ...leftovers].map((entry) => [entry.sha256, entry.size]));
-  const deleted = await deleteCopies(run, removing, (sha256, existed) => {
-    // Packed bytes stay in their pack, dead, until the pack is rewritten (and counted then).
-    if (existed && !packed.has(sha256)) run.tally.freed(sizes.get(sha256) ?? 0);
-  });
-  run.tally.blobsRemoved += await collector.finishRemoval(deleted, run.token);
-  // Cancelled between deletions: the entries whose copies were not deleted stay marked removing, for the next attempt.
+  // A job already stopping (its lease may be lost) deletes nothing: another attempt takes these removals over, the
+  // entries staying marked removing. Else the page's copies go in one call (the store shares the work).
   run.stopIfCancelled();
-}
-
-/**
- * Deletes the stored copies of `sha256s`, a share at a time (the store shares the work of one: a local disk flushes
- * each directory once); starts no new share once the job is stopping (its lease may be lost: another attempt then
- * takes these removals over). Returns the digests whose copies are gone.
- */
-async function deleteCopies(run: GcRun, sha256s: Sha256[], done: (sha256: Sha256, existed: boolean) => void): Promise<Sha256[]> {
-  const gone: Sha256[] = [];
-  for (let at = 0; at < sha256s.length && !run.cancelled; at += DELETES_AT_ONCE) {
-    const share = sha256s.slice(at, at + DELETES_AT_ONCE);
-    const existed = await run.ports.store.deleteMany(share);
-    share.forEach((sha256, i) => {
-      done(sha256, existed[i]);
-      gone.push(sha256);
-    });
-  }
-  return gone;
+  const existed = await run.ports.store.deleteMany(removing);
+  removing.forEach((sha256, i) => {
+    // Packed bytes stay in their pack, dead, until the pack is rewritten (and counted then).
+    if (existed[i] && !packed.has(sha256)) run.tally.freed(sizes.get(sha256) ?? 0);
+  });
+  run.tally.blobsRemoved += await collector.finishRemoval(removing, run.token);
+  run.stopIfCancelled();
 }
