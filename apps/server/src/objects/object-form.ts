@@ -1,6 +1,6 @@
 import { HoardError } from '@app/contracts';
 import '@fastify/multipart';
-import type { Multipart } from '@fastify/multipart';
+import type { Multipart, MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import { multipartFailure } from '../common/multipart-errors';
@@ -17,34 +17,37 @@ export interface ObjectForm {
 
 /**
  * Reads a multipart `POST /api/v1/objects/{bucket}` up to its one file part: the fields must come first (a form's
- * fields after its file could only be read once the content had been stored). A field of more than 4 KiB, or more
- * than 64 fields, is refused.
+ * fields after its file could only be read once the content had been stored), and fields after the file part are
+ * never read, however the body was cut into packets. A field of more than 4 KiB, or more than 64 fields, is refused.
  * @throws HoardError validation_failed (no file part, a truncated field), invalid_request (not multipart, malformed)
  */
 export async function readObjectForm(request: FastifyRequest, maxBytes: number): Promise<ObjectForm> {
   if (!request.isMultipart()) throw new HoardError('invalid_request', 'The form must be multipart/form-data, with its file part last');
-  const part = await request
-    .file({ limits: { fileSize: maxBytes, files: 1, fields: 64, parts: 65, fieldSize: 4096 } })
-    .catch((error: unknown) => {
+  // Parts in the order they came; the iterator is left where the file part is, so nothing after it is looked at.
+  const parts = request.parts({ limits: { fileSize: maxBytes, files: 1, fields: 64, parts: 65, fieldSize: 4096 } });
+  const fields: Array<[string, string]> = [];
+  for (;;) {
+    const next = await parts.next().catch((error: unknown) => {
       throw multipartFailure(error);
     });
-  if (!part) {
-    throw new HoardError('validation_failed', 'The form has no file part: send the content as a file part, after the fields', {
-      details: { fields: [{ field: 'file', errors: ['is required'] }] },
-    });
-  }
-  const fields: Array<[string, string]> = [];
-  for (const entry of Object.values(part.fields).flatMap((value) => (Array.isArray(value) ? value : [value]))) {
-    const field = entry as Multipart | undefined;
-    if (!field || field.type !== 'field') continue;
-    if (field.valueTruncated || field.fieldnameTruncated) {
-      part.file.resume();
-      throw new HoardError('validation_failed', `The form field ${field.fieldname} is longer than 4096 bytes`, {
-        details: { fields: [{ field: field.fieldname, errors: ['must be at most 4096 bytes'] }] },
+    if (next.done) {
+      throw new HoardError('validation_failed', 'The form has no file part: send the content as a file part, after the fields', {
+        details: { fields: [{ field: 'file', errors: ['is required'] }] },
       });
     }
-    fields.push([field.fieldname, String(field.value)]);
+    const part: Multipart = next.value;
+    if (part.type === 'file') return { fields, ...content(part, maxBytes) };
+    if (part.valueTruncated || part.fieldnameTruncated) {
+      throw new HoardError('validation_failed', `The form field ${part.fieldname} is longer than 4096 bytes`, {
+        details: { fields: [{ field: part.fieldname, errors: ['must be at most 4096 bytes'] }] },
+      });
+    }
+    fields.push([part.fieldname, String(part.value)]);
   }
+}
+
+/** The file part's content, failing with `payload_too_large` past the limit, and its own Content-Type. */
+function content(part: MultipartFile, maxBytes: number): Omit<ObjectForm, 'fields'> {
   // The parser cuts a part at the limit and ends it quietly: the truncated bytes must not read as content.
   const tooLarge = () =>
     part.file.destroy(
@@ -53,5 +56,5 @@ export async function readObjectForm(request: FastifyRequest, maxBytes: number):
   if (part.file.truncated) tooLarge();
   else part.file.once('limit', tooLarge);
   const mimetype = part.mimetype && part.mimetype !== 'application/octet-stream' ? part.mimetype : null;
-  return { fields, file: part.file, mimetype };
+  return { file: part.file, mimetype };
 }

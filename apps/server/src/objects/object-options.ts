@@ -64,7 +64,7 @@ export function optionsFromHeaders(headers: IncomingHttpHeaders, contentType = t
  * The options of a multipart `POST /api/v1/objects/{bucket}`, from its fields: `key`, and each option named as its
  * header (`X-Hoard-Ttl-Seconds`) or without the prefix, in either case, with `-` or `_` (`ttl_seconds`), user metadata
  * as `meta-<name>` (or `X-Hoard-Meta-<name>`). A field's value wins over the header of the same option.
- * @throws HoardError validation_failed naming an unknown or bad field
+ * @throws HoardError validation_failed naming an unknown or bad field, or one given twice (in any of its spellings)
  */
 export function optionsFromFields(
   fields: Array<[string, string]>,
@@ -72,11 +72,15 @@ export function optionsFromFields(
 ): { key?: string; options: PutObjectOptions } {
   const raw: RawOption[] = [];
   let key: string | undefined;
+  const given = new Set<string>();
   for (const [field, value] of fields) {
     const lower = field.toLowerCase();
     const bare = lower.startsWith('x-hoard-') ? lower.slice('x-hoard-'.length) : lower;
     const meta = /^meta[-_]/.exec(bare);
     const option = meta ? `meta-${bare.slice(5)}` : bare.replace(/_/g, '-');
+    // Which of two values was meant would be a guess (and a form's later field could silently undo an earlier one).
+    if (given.has(option)) throw optionError(field, 'is given more than once');
+    given.add(option);
     if (option === 'key') key = value;
     else if (KNOWN.has(option) || option === 'content-type' || meta) raw.push({ field, option, value });
     else throw optionError(field, `is not a field of an object upload (key, ${[...KNOWN].join(', ')}, content-type, meta-<name>)`);

@@ -3,12 +3,17 @@ import { AppFixture, appFixture } from '../testing/app-fixture';
 
 const sha = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
-/** A multipart form: fields first, then one file part. */
-function form(fields: Array<[string, string]>, file: Buffer | null, fileType = 'application/octet-stream') {
+/** A multipart form: fields first, then one file part (then `after`, fields a form should not have there). */
+function form(
+  fields: Array<[string, string]>,
+  file: Buffer | null,
+  fileType = 'application/octet-stream',
+  after: Array<[string, string]> = [],
+) {
   const boundary = 'hoard-objects-spec';
-  const parts: Buffer[] = fields.map(([name, value]) =>
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`),
-  );
+  const field = ([name, value]: [string, string]) =>
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`);
+  const parts: Buffer[] = fields.map(field);
   if (file) {
     parts.push(
       Buffer.from(
@@ -16,6 +21,7 @@ function form(fields: Array<[string, string]>, file: Buffer | null, fileType = '
       ),
       file,
       Buffer.from('\r\n'),
+      ...after.map(field),
     );
   }
   return {
@@ -161,6 +167,52 @@ describe('ObjectsController', () => {
       expect([res.statusCode, res.json().error.code, res.json().error.details.fields[0].field]).toEqual([400, 'validation_failed', field]);
     }
     expect((await sut.request({ method: 'GET', url: '/api/v1/objects/forms' })).json().items).toEqual([]);
+  });
+
+  it('refuses a field given twice, in any spelling, and never reads a field after the file part', async () => {
+    const twice: Array<[Array<[string, string]>, string]> = [
+      [
+        [
+          ['key', 'a'],
+          ['key', 'b'],
+        ],
+        'key',
+      ],
+      [
+        [
+          ['key', 'k'],
+          ['ttl_seconds', '60'],
+          ['X-Hoard-Ttl-Seconds', '5'],
+        ],
+        'X-Hoard-Ttl-Seconds',
+      ],
+      [
+        [
+          ['key', 'k'],
+          ['meta-owner', 'a'],
+          ['META_OWNER', 'b'],
+        ],
+        'META_OWNER',
+      ],
+    ];
+    for (const [fields, field] of twice) {
+      const res = await sut.request({ method: 'POST', url: '/api/v1/objects/forms', ...form(fields, Buffer.from('x')) });
+      expect([res.statusCode, res.json().error.code, res.json().error.details.fields[0].field]).toEqual([400, 'validation_failed', field]);
+    }
+    // The whole body arrives in one piece here, so the parser has seen the trailing fields too: still never read.
+    const keyAfter = await sut.request({
+      method: 'POST',
+      url: '/api/v1/objects/forms',
+      ...form([], Buffer.from('x'), undefined, [['key', 'late']]),
+    });
+    expect([keyAfter.statusCode, keyAfter.json().error.details.fields[0].field]).toEqual([400, 'key']);
+    expect((await sut.request({ method: 'GET', url: '/api/v1/objects/forms' })).json().items).toEqual([]);
+    const both = form([['key', 'early']], Buffer.from('x'), undefined, [
+      ['key', 'late'],
+      ['ttl_seconds', 'soon'],
+    ]);
+    const res = await sut.request({ method: 'POST', url: '/api/v1/objects/forms', ...both });
+    expect([res.statusCode, res.json().key, res.json().expires_at]).toEqual([201, 'early', null]);
   });
 
   it('names a bad header in its answer; a digest the content does not have is 422; nothing is stored', async () => {

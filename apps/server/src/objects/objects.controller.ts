@@ -85,7 +85,8 @@ export class ObjectsController {
     description:
       'multipart/form-data: the field "key" (or the header X-Hoard-Key), the options as fields named as their headers ' +
       '(X-Hoard-Ttl-Seconds, or ttl_seconds; meta-<name> for user metadata; content_type), then one file part with ' +
-      `the content. Fields must come before the file part. As PUT /api/v1/objects/{bucket}/{key} otherwise. ${PUT_OPTIONS}`,
+      `the content. Fields must come before the file part (fields after it are never read), each at most once in any of its ` +
+      `spellings. As PUT /api/v1/objects/{bucket}/{key} otherwise. ${PUT_OPTIONS}`,
     params: BucketParamsSchema,
     upload: {
       kind: 'multipart',
