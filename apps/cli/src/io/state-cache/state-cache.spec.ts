@@ -65,6 +65,27 @@ describe('StateCache', () => {
     }
   });
 
+  it("reads a directory's row once for lookups of its files, and again once the cache is written", () => {
+    // A scan looks up a directory's files one after the other while it records them: a read of the row for each
+    // file would make a first scan of a large directory quadratic.
+    sut.putMany(Array.from({ length: 500 }, (_, i) => entry(`/r/big/${i}`)));
+    const decode = jest.spyOn(codec, 'decodeDir');
+    try {
+      for (let i = 0; i < 1000; i++)
+        expect(sut.lookup(`/r/big/${i}`, fp)).toEqual(i < 500 ? { sha256: 'a'.repeat(64), recordId: '7' } : null);
+      expect(decode).toHaveBeenCalledTimes(1);
+      sut.putMany([entry('/r/big/700', { sha256: 'b'.repeat(64) })]);
+      expect(sut.lookup('/r/big/700', fp)?.sha256).toBe('b'.repeat(64));
+      expect(sut.lookupName('/r/big/700')).toBe(true);
+      sut.removeMany(['/r/big/700']);
+      expect(sut.lookupName('/r/big/700')).toBe(false);
+      // Each write reads the row it changes, and the next lookup reads it anew.
+      expect(decode.mock.calls.map(([dir]) => dir)).toEqual(Array(5).fill('/r/big'));
+    } finally {
+      decode.mockRestore();
+    }
+  });
+
   it('stores inode numbers above 2^63 without loss', () => {
     const big = { ...fp, ino: 2n ** 64n - 5n };
     sut.putMany([entry('/r/big', { ino: big.ino })]);

@@ -60,12 +60,12 @@ export class StateCache {
 
   /** True when `path` has a cached entry (whatever its fingerprint). */
   lookupName(path: string): boolean {
-    return (this.dir(parentDir(path))?.indexOf(baseName(path)) ?? -1) >= 0;
+    return (this.decoded(parentDir(path))?.indexOf(baseName(path)) ?? -1) >= 0;
   }
 
   /** The digest (and record id) of `path` when its fingerprint matches the cached one exactly, else null. */
   lookup(path: string, fp: FileFingerprint): CacheHit | null {
-    const cached = this.dir(parentDir(path));
+    const cached = this.decoded(parentDir(path));
     const i = cached?.indexOf(baseName(path)) ?? -1;
     if (!cached || i < 0 || !cached.fingerprints.matches(i, fp)) return null;
     return { sha256: cached.sha256(i), recordId: cached.recordId(i) };
@@ -109,7 +109,11 @@ export class StateCache {
     this.db.close();
   }
 
-  /** `dir`, decoded once while the cache is not written (rename lookups often land in the same directory). */
+  /**
+   * `dir`, decoded once while the cache is not written: a scan looks up a directory's files one after another, and
+   * reading its row for each (the row grows as the scan records them) made a first scan quadratic in directory size.
+   * Rename lookups often land in the same directory too.
+   */
   private decoded(dir: string): CachedDir | null {
     if (this.last?.dir !== dir) this.last = { dir, cached: this.dir(dir) };
     return this.last.cached;
