@@ -105,7 +105,8 @@ async function run(scale) {
       const watch = startWatch(server, tree, tempDir('watch-cache'));
       const rss = new RssSampler(watch.proc.pid);
       try {
-        await until('the first scan', () => watch.events().some((e) => e.batch === 'full'), 30 * 60_000);
+        // The first scan's end: its summary (the run it opened names its batch too, at its start).
+        await until('the first scan', () => watch.events().some((e) => e.event === 'summary' && e.batch === 'full'), 30 * 60_000);
         const before = cpuSeconds(watch.proc.pid);
         await pause(n.idleSeconds * 1000);
         const idle = ((cpuSeconds(watch.proc.pid) - before) / n.idleSeconds) * 100;
