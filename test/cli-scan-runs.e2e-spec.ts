@@ -133,4 +133,20 @@ describe('scan runs reported by hoard scan (real server and CLI)', () => {
     expect(run.files_uploaded).toBeLessThan(3);
     expect(run.ended_at).not.toBeNull();
   });
+
+  it('a scan of more paths than a run may name records every one, its run naming the directory that holds them', async () => {
+    const dir = scratchDir('hoard-scan-many-');
+    const files = Array.from({ length: 1001 }, (_, i) => join(dir, `m${i}`));
+    files.forEach((file, i) => writeFileSync(file, `many ${i}`));
+    // This server ends a run that says nothing for 2 s: the scan reports every second.
+    const res = await runCli(['scan', ...files, '--json', '--no-track-deletions', '--report-interval', '1'], {
+      ...env,
+      HOARD_HOSTNAME: 'many-host',
+    });
+    expect(res.code).toBe(0);
+    const events = ndjson(res.stdout);
+    expect(events.find((e) => e.event === 'summary')).toMatchObject({ recorded: 1001, failed: 0 });
+    const run = await client.getScan(events.find((e) => e.event === 'scan_run')!.id as string);
+    expect(run).toMatchObject({ state: 'succeeded', reason: null, roots: [dir], files_seen: 1001 });
+  });
 });

@@ -1,6 +1,9 @@
 import type { HoardClient } from '@app/client';
+import { LIMITS } from '@app/contracts';
+import { dirname } from 'node:path';
 import { RunEnd, RunReporter } from '../core/scan/run-reporter';
 import { ProgressView } from '../core/scan/scan-events';
+import { scanRoots } from '../core/walk/walk-start';
 import { CLI_VERSION } from '../io/cli-version';
 import { ScanFlags } from './scan-flags';
 
@@ -17,7 +20,7 @@ export async function openRun(
   note: (line: string) => void,
 ): Promise<RunReporter> {
   if (flags.dryRun || !flags.reportRun) return RunReporter.none(client, progress);
-  return RunReporter.open(client, { hostname, roots, client: { name: 'hoard', version: CLI_VERSION } }, progress, {
+  return RunReporter.open(client, { hostname, roots: runRoots(roots), client: { name: 'hoard', version: CLI_VERSION } }, progress, {
     intervalMs: flags.reportInterval * 1000,
     onSkip: (why) => note(`Scan run not reported: ${why}.`),
   });
@@ -30,4 +33,14 @@ export async function closeRun(run: RunReporter, state: RunEnd, note: (line: str
   } catch (err) {
     note(`Scan run ${run.id} could not be closed: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+/**
+ * The roots a run names: the scan's own, or, when there are more than a run may name (`hoard scan dir/*` of a large
+ * directory), the directories holding them, a level up at a time until few enough: still where the scan looked.
+ */
+export function runRoots(roots: string[], max: number = LIMITS.scanRootsMax): string[] {
+  let named = roots;
+  while (named.length > max) named = scanRoots(named.map((root) => dirname(root)));
+  return named;
 }

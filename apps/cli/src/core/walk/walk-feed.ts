@@ -23,7 +23,9 @@ const WALK_WORKER = require.resolve('./walk-worker');
  */
 export class ThreadWalkFeed implements WalkFeed {
   private readonly worker: Worker;
-  private readonly queue: WalkMessage[] = [];
+  /** Messages not read yet: `queue[head]` onwards (a shift per message would cost the length of the queue). */
+  private queue: WalkMessage[] = [];
+  private head = 0;
   private wake: (() => void) | null = null;
   private failure: Error | null = null;
   /** Files taken by the scan so far, shared with the worker: it waits while it is too far ahead. */
@@ -50,13 +52,17 @@ export class ThreadWalkFeed implements WalkFeed {
 
   async *root(index: number): RootFeed {
     for (;;) {
-      while (this.queue.length === 0) {
+      while (this.head === this.queue.length) {
         if (this.failure) throw this.failure;
         // Nothing else would keep the process alive (nor come): not a wait, an error.
         if (this.exited) throw new Error('the walk ended before it was done');
         await new Promise<void>((resolve) => (this.wake = resolve));
       }
-      const m = this.queue.shift()!;
+      const m = this.queue[this.head++];
+      if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
+        this.queue = this.queue.slice(this.head);
+        this.head = 0;
+      }
       if (m.root !== index) continue;
       if (m.reports) for (const r of m.reports) yield unpackReport(r);
       if (m.files) {
