@@ -1,4 +1,4 @@
-import { lstat } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
 import { HoardError } from '@app/contracts';
 import { WalkFeed } from '../walk/walk-feed';
 import { scanRoots, startWalk } from '../walk/walk-start';
@@ -55,10 +55,13 @@ export class ScanPipeline {
   }
 
   private async scan(roots: string[], feed: WalkFeed): Promise<ScanSummary> {
+    // Synchronous: a watch batch names thousands of files, and an awaited lstat costs several times the call.
     for (const root of roots) {
-      await lstat(root).catch((err) => {
+      try {
+        lstatSync(root);
+      } catch (err) {
         throw new HoardError('invalid_request', `cannot scan ${root}: ${ioReason(err, 'cannot scan')}`, { cause: err });
-      });
+      }
     }
     const stages = new ScanStages(this.ctx, this.hasher, this.options);
     const track = this.options.trackDeletions && !this.ctx.dryRun;
