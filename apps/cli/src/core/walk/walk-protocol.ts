@@ -22,8 +22,8 @@ export interface WalkWorkerData {
 export type PackedReport = Omit<DirReport, 'same' | 'ids'> & { same: string; ids: string };
 
 /**
- * One message of the walk thread: reports of root `root` (and how many files they hold), or the end of that root,
- * with the error that stopped its walk, if any.
+ * One message of the walk thread: reports of root `root` (and how many files they hold); the root's last message
+ * also says that it ended, with the error that stopped its walk, if any (after the reports it carries).
  */
 export interface WalkMessage {
   root: number;

@@ -12,12 +12,14 @@ function runWalk(job: WalkJob, taken: Int32Array, port: NonNullable<typeof paren
   job.roots.forEach((root, index) => {
     let batch: PackedReport[] = [];
     let files = 0;
-    const flush = (): void => {
+    // The last reports of a root carry its end: one message, not two, for a root that is a file (a watch batch
+    // names thousands of them).
+    const flush = (end?: Pick<WalkMessage, 'end' | 'error'>): void => {
       // Far enough ahead: wait until the scan takes more (it wakes this thread each time it does).
       for (let now = Atomics.load(taken, 0); posted - now > AHEAD; now = Atomics.load(taken, 0)) Atomics.wait(taken, 0, now, 1000);
       posted += files;
       const transfer = batch.flatMap((r) => [r.stats.buffer, r.digests.buffer]);
-      port.postMessage({ root: index, reports: batch, files } satisfies WalkMessage, [...new Set(transfer)] as ArrayBuffer[]);
+      port.postMessage({ root: index, reports: batch, files, ...end } satisfies WalkMessage, [...new Set(transfer)] as ArrayBuffer[]);
       batch = [];
       files = 0;
     };
@@ -27,12 +29,10 @@ function runWalk(job: WalkJob, taken: Int32Array, port: NonNullable<typeof paren
         files += report.same.length + report.other.length + 1;
         if (files >= 1000) flush();
       }
-      if (batch.length > 0) flush();
-      port.postMessage({ root: index, end: true } satisfies WalkMessage);
+      flush({ end: true });
     } catch (err) {
-      if (batch.length > 0) flush();
       const e = err as NodeJS.ErrnoException;
-      port.postMessage({ root: index, end: true, error: { code: e.code, message: e.message } } satisfies WalkMessage);
+      flush({ end: true, error: { code: e.code, message: e.message } });
     }
   });
   reader?.close();
