@@ -1,5 +1,6 @@
 export * from './blob-store';
 export * from './local/local-fs-blob-store';
+export { writeHashedFile } from './local/hashed-spool';
 export * from './memory/memory-blob-store';
 export * from './packs';
 export * from './uploads';

@@ -1,11 +1,11 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { HoardError, PutBlobResponse, type Sha256, sha256Of } from '@app/contracts';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, createReadStream, createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, createReadStream, existsSync, mkdirSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { writeHashedFile } from '@app/storage';
 import { detachedBody } from '../common/detached-body';
 import { ServerSettings } from '../config/server-settings';
 import { TenantScope } from '../auth/tenant-scope';
@@ -82,12 +82,11 @@ export class ContentIntakeService implements OnModuleInit {
     this.makeSpoolDir();
     const spool = join(this.spoolDir, `${this.tag}.${++this.seq}`);
     try {
-      await pipeline(head.rest, meter, createWriteStream(spool, { mode: 0o600, highWaterMark: 1 << 20 })).catch((error: unknown) => {
-        throw intakeFailure(error);
-      });
+      // Hashed and written as a blob's temporary file is (on the thread pool, mostly past the page cache).
+      const spooled = await writeHashedFile(spool, head.rest, { maxBytes, expectedSize: options.contentLength });
       // The spool file is the content, hashed as it was written: a local store links it in rather than copy it.
       const content = createReadStream(spool, { highWaterMark: 1 << 20 });
-      return await this.blobs.put(meter.digest(), content, meter.bytes, undefined, options.scope, spool);
+      return await this.blobs.put(spooled.sha256 as Sha256, content, spooled.bytes, undefined, options.scope, spool);
     } finally {
       await rm(spool, { force: true }).catch((error: unknown) =>
         this.logger.error(`spool file ${spool} was not removed: ${String(error)}`),
@@ -131,32 +130,21 @@ async function* replay(taken: Buffer[], rest: AsyncIterator<Buffer>): AsyncGener
   }
 }
 
-/**
- * What a failure while a body was taken in means: a limit (its own error), the spool's file system (full, or
- * failing), or a body cut short.
- */
+/** What a failure while the first bytes of a body were read means: a limit (its own error) or a body cut short. */
 function intakeFailure(error: unknown): HoardError {
   if (error instanceof HoardError) return error;
-  const { code, syscall } = (error ?? {}) as { code?: string; syscall?: string };
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new HoardError('insufficient_storage', 'The server has no room to take the upload in: nothing was stored', { cause: error });
-  }
-  if (syscall !== undefined)
-    return new HoardError('unavailable', 'The server could not take the upload in: nothing was stored', { cause: error });
   return new HoardError('invalid_request', 'upload interrupted: the body ended before it was complete', { cause: error });
 }
 
-/** Hashes and counts what passes, failing past `maxBytes` or the declared length, and at the end when short of it. */
-class DigestMeter extends Transform {
+/** Hashes and counts a small body held in memory, failing past `maxBytes` or the declared length, or short of it. */
+class DigestMeter {
   bytes = 0;
   private readonly hash = createHash('sha256');
 
   constructor(
     private readonly maxBytes: number,
     private readonly expected: number | undefined,
-  ) {
-    super();
-  }
+  ) {}
 
   /** Hashes and counts one chunk; the error of a limit it crosses, else null. */
   count(chunk: Buffer): HoardError | null {
@@ -178,16 +166,6 @@ class DigestMeter extends Transform {
 
   digest(): Sha256 {
     return sha256Of(this.hash);
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    const over = this.count(chunk);
-    if (over) callback(over);
-    else callback(null, chunk);
-  }
-
-  override _flush(callback: TransformCallback): void {
-    callback(this.ended());
   }
 }
 
