@@ -69,7 +69,10 @@ async function batchScenario(scale) {
         total.off += round.off;
         batches += scale.batchCount;
         const rate = (seconds) => ((n * scale.batchCount) / seconds).toFixed(0);
-        log(G, `batch round ${i}/${scale.repeats}: audit off ${rate(round.off)}/s, on ${rate(round.on)}/s (${(round.off / round.on).toFixed(3)}x)`);
+        log(
+          G,
+          `batch round ${i}/${scale.repeats}: audit off ${rate(round.off)}/s, on ${rate(round.on)}/s (${(round.off / round.on).toFixed(3)}x)`,
+        );
       }
       const rateOn = (n * batches) / total.on;
       const rateOff = (n * batches) / total.off;
