@@ -28,10 +28,13 @@ function indexKey(key: string): bigint {
   return createHash('sha256').update(key).digest().readBigInt64BE(0);
 }
 
-/** An appended entry whose targets are not in the index yet: its number and index keys. */
+/**
+ * An appended entry whose targets are not in the index yet: its number and targets (their index keys are worked out
+ * when the index is written, off the path of the request that waits for its entry).
+ */
 interface Unindexed {
   n: number | bigint;
-  keys: bigint[];
+  targets: AuditTarget[];
 }
 
 /**
@@ -53,7 +56,7 @@ export class SqliteAuditLog {
   private readonly indexTx;
   private readonly listings = new Map<string, Database.Statement<unknown[], AuditRow>>();
   private unindexed: Unindexed[] = [];
-  private unindexedKeys = 0;
+  private unindexedTargets = 0;
 
   constructor(private readonly db: Database.Database) {
     this.sql = {
@@ -97,14 +100,17 @@ export class SqliteAuditLog {
       const appended: Unindexed[] = [];
       for (const entry of entries) {
         const n = this.sql.insert.run({ ...entry, at: entry.at.getTime(), targets: JSON.stringify(entry.targets) }).lastInsertRowid;
-        appended.push({ n, keys: auditTargetKeys(entry).map(indexKey) });
+        appended.push({ n, targets: entry.targets });
         heads.set(entry.chain, entry);
       }
       for (const head of heads.values()) this.sql.head.run({ chain: head.chain, seq: head.seq, hash: head.hash });
       return appended;
     });
     this.indexTx = db.transaction((pending: Unindexed[]) => {
-      for (const { n, keys } of pending) if (keys.length > 0) this.sql.targets.run(n, `[${keys.join(',')}]`);
+      for (const { n, targets } of pending) {
+        const keys = auditTargetKeys({ targets }).map(indexKey);
+        if (keys.length > 0) this.sql.targets.run(n, `[${keys.join(',')}]`);
+      }
       const last = pending[pending.length - 1].n;
       this.sql.setIndexed.run(last, last);
     });
@@ -131,13 +137,13 @@ export class SqliteAuditLog {
     if (entries.length === 0) return;
     for (const appended of this.appendTx.immediate(entries)) {
       this.unindexed.push(appended);
-      this.unindexedKeys += appended.keys.length;
+      this.unindexedTargets += appended.targets.length;
     }
   }
 
-  /** Index keys of the entries appended and not yet indexed (the store indexes them at once past a bound). */
-  get pendingKeys(): number {
-    return this.unindexedKeys;
+  /** Targets of the entries appended and not yet indexed (the store indexes them at once past a bound). */
+  get pendingTargets(): number {
+    return this.unindexedTargets;
   }
 
   /** Writes the targets of every entry appended and not yet indexed into the index, in one transaction. */
@@ -145,15 +151,14 @@ export class SqliteAuditLog {
     if (this.unindexed.length === 0) return;
     this.indexTx.immediate(this.unindexed);
     this.unindexed = [];
-    this.unindexedKeys = 0;
+    this.unindexedTargets = 0;
   }
 
   /** Indexes the entries a crash left unindexed (those after `audit_indexed`); once, as the log opens. */
   recover(): void {
     const from = this.sql.indexed.get()?.n ?? 0;
     for (const row of this.sql.notIndexed.iterate(from)) {
-      const targets = JSON.parse(row.targets) as AuditTarget[];
-      this.unindexed.push({ n: row.n, keys: auditTargetKeys({ targets }).map(indexKey) });
+      this.unindexed.push({ n: row.n, targets: JSON.parse(row.targets) as AuditTarget[] });
     }
     this.indexPending();
   }

@@ -40,7 +40,7 @@ export interface SqliteMetadataStoreOptions {
 
 /** The audit's targets are indexed this long after their entries at most (see SqliteAuditLog)... */
 const AUDIT_INDEX_DELAY_MS = 250;
-/** ...or at once when this many index keys are waiting. */
+/** ...or at once when the entries waiting name this many targets. */
 const AUDIT_INDEX_AT_ONCE = 50_000;
 
 /**
@@ -419,7 +419,7 @@ export class SqliteMetadataStore implements MetadataStore {
   /** An audit batch is one transaction (the caller groups one turn's entries); its targets are indexed soon after. */
   async appendAuditEntries(entries: AuditEntry[]): Promise<void> {
     this.audited((a) => a.append(entries));
-    if (this.audit!.pendingKeys >= AUDIT_INDEX_AT_ONCE) this.indexAudit();
+    if (this.audit!.pendingTargets >= AUDIT_INDEX_AT_ONCE) this.indexAudit();
     else if (!this.auditIndexing) {
       this.auditIndexing = setTimeout(() => {
         this.auditIndexing = undefined;
