@@ -1,4 +1,5 @@
 import './threadpool';
+import './stream-buffers';
 import 'reflect-metadata';
 import multipart from '@fastify/multipart';
 import { Logger } from '@nestjs/common';
