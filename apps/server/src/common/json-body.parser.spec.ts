@@ -1,5 +1,7 @@
 import { HoardError } from '@app/contracts';
-import { jsonShapeProblem, MAX_JSON_DEPTH, MAX_JSON_MEMBERS, parseJsonBody } from './json-body.parser';
+import { PassThrough } from 'node:stream';
+import { jsonShapeProblem, MAX_JSON_DEPTH, MAX_JSON_MEMBERS, parseJsonBody, readJson } from './json-body.parser';
+import { TurnQueue } from './turn-queue';
 
 function errorOf(text: string | Buffer): HoardError {
   try {
@@ -65,5 +67,15 @@ describe('parseJsonBody', () => {
     expect(sut).toEqual({ a: 1, b: {} });
     expect(Object.prototype.hasOwnProperty.call(sut, '__proto__')).toBe(false);
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
+  });
+});
+
+describe('readJson', () => {
+  it('answers a body whose client went away before its end as an interrupted request (400), not a server failure', async () => {
+    const body = new PassThrough();
+    const read = readJson(body, 100, { maxBytes: 1000, deadlineMs: 60_000 }, new TurnQueue());
+    body.write('{"files":');
+    body.destroy(new Error('aborted'));
+    await expect(read).rejects.toMatchObject({ code: 'invalid_request', message: 'The JSON body ended before it was complete' });
   });
 });

@@ -81,8 +81,11 @@ function tooLarge(maxBytes: number): HoardError {
   return new HoardError('payload_too_large', `The JSON body is larger than the limit of ${maxBytes} bytes`, { details: { maxBytes } });
 }
 
-/** Reads a JSON body within the size limit and the deadline, then parses it on its turn. */
-function readJson(
+/**
+ * Reads a JSON body within the size limit and the deadline, then parses it on its turn. A body whose client went
+ * away before its end (the connection closed: `aborted`) is an interrupted request, not a failure of the server.
+ */
+export function readJson(
   payload: NodeJS.ReadableStream,
   declared: number | undefined,
   limits: JsonBodyLimits,
@@ -120,7 +123,7 @@ function readJson(
           (err: Error) => finish(err),
         );
     };
-    const onError = (err: Error) => finish(err);
+    const onError = (err: Error) => finish(new HoardError('invalid_request', 'The JSON body ended before it was complete', { cause: err }));
     payload.on('data', onData);
     payload.once('end', onEnd);
     payload.once('error', onError);
