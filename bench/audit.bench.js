@@ -6,13 +6,13 @@ const { randomBytes } = require('node:crypto');
 const path = require('node:path');
 const { tempDir } = require('./lib/cleanup');
 const { writeRandomFile } = require('./lib/data-gen');
-const { postJson, putFile, request } = require('./lib/http-client');
+const { putFile, request } = require('./lib/http-client');
 const { startHoardServer } = require('./lib/hoard-server');
 const { log, bytes, MiB } = require('./lib/log');
 const { runTimed } = require('./lib/proc');
 const { addRow, ProductFailure } = require('./lib/report');
 const { measure } = require('./lib/step');
-const { records } = require('./lib/api-load');
+const { postBatch, records } = require('./lib/api-load');
 
 const G = 'audit';
 // Load shedding off on both sides: a busy machine's stall must not answer one side's request 503.
@@ -28,18 +28,6 @@ const LISTINGS = 30;
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /**
- * POSTs one batch to `server`; seconds. Every record must be answered `created`.
- */
-async function postBatch(server, body) {
-  const res = await postJson(`${server.url}/api/v1/files/batch`, body, { 'x-api-key': server.adminKey });
-  const results = res.json.results;
-  if (!Array.isArray(results) || results.length !== body.files.length || results.some((r) => r.status !== 'created')) {
-    throw new ProductFailure(`files/batch did not answer ${body.files.length} created results`);
-  }
-  return res.seconds;
-}
-
-/**
  * Records/s with the audit on and off, batch by batch in turns: each batch of new records goes to one server, then
  * an equal batch to the other (which goes first alternates), so that both stores grow alike and a slow moment of a
  * shared machine falls on both. Each round is `batchCount` such pairs; the rate of each side is taken over every
@@ -53,7 +41,7 @@ async function batchScenario(scale) {
     try {
       const n = scale.batchRecords;
       // Warm-up: one batch each.
-      for (const server of [off, on]) await postBatch(server, { files: records('warm', 'w', n) });
+      for (const server of [off, on]) await postBatch(server, records('warm', 'w', n));
       const total = { on: 0, off: 0 };
       let batches = 0;
       for (let i = 1; i <= scale.repeats; i++) {
@@ -61,7 +49,7 @@ async function batchScenario(scale) {
         for (let b = 0; b < scale.batchCount; b++) {
           const order = (b + i) % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
           for (const side of order) {
-            const seconds = await postBatch(side === 'on' ? on : off, { files: records(`r${i}`, `${side}${b}`, n) });
+            const seconds = await postBatch(side === 'on' ? on : off, records(`r${i}`, `${side}${b}`, n));
             round[side] += seconds;
           }
         }

@@ -40,25 +40,26 @@ function records(tag, batch, n) {
   }));
 }
 
+/** POSTs one batch of records to `server`; seconds until its answer ended. Every record must be answered `created`. */
+async function postBatch(server, files) {
+  const res = await postJson(`${server.url}/api/v1/files/batch`, { files }, { 'x-api-key': server.adminKey });
+  const results = res.json.results;
+  if (!Array.isArray(results) || results.length !== files.length || results.some((r) => r.status !== 'created')) {
+    throw new ProductFailure(`files/batch did not answer ${files.length} created results`);
+  }
+  return res.seconds;
+}
+
 /**
  * POST /api/v1/files/batch: one warm-up batch, then `batches` batches of `n` new records (distinct paths),
  * sent one after another; records/s over the whole timed series.
  */
 async function measureBatch(server, n, batches, tag = randomBytes(4).toString('hex')) {
-  const headers = { 'x-api-key': server.adminKey };
-  const url = `${server.url}/api/v1/files/batch`;
-  await postJson(url, { files: records(tag, 'warm', n) }, headers);
-  const bodies = Array.from({ length: batches }, (_, b) => ({ files: records(tag, b, n) }));
+  await postBatch(server, records(tag, 'warm', n));
+  const bodies = Array.from({ length: batches }, (_, b) => records(tag, b, n));
   let seconds = 0;
-  for (const body of bodies) {
-    const res = await postJson(url, body, headers);
-    const results = res.json.results;
-    if (!Array.isArray(results) || results.length !== n || results.some((r) => r.status !== 'created')) {
-      throw new ProductFailure(`files/batch did not answer ${n} created results`);
-    }
-    seconds += res.seconds;
-  }
+  for (const files of bodies) seconds += await postBatch(server, files);
   return { perSecond: (n * batches) / seconds, seconds };
 }
 
-module.exports = { measureMissing, measureBatch, records };
+module.exports = { measureMissing, measureBatch, postBatch, records };
