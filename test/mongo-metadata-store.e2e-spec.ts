@@ -1,5 +1,6 @@
-import { MongoClient, ObjectId } from 'mongodb';
+import { type Collection, type Document, MongoClient, ObjectId } from 'mongodb';
 import { MongoMetadataStore, MongoPackIndex } from '@app/metadata/mongodb';
+import { MongoBlobRegistry } from '@app/metadata/mongodb/mongo-blob-registry';
 import { describePackIndexContract } from '@app/storage/testing/pack-index.contract';
 import { describeMetadataStoreContract } from '@app/metadata/testing/metadata-store.contract';
 import { describeAuditStoreContract } from '@app/metadata/testing/audit-store.contract';
@@ -151,6 +152,47 @@ describeOnFerretDb('MongoMetadataStore against FerretDB', 'the MongoDB metadata 
       await sut.close();
       await client.close();
       await dropDatabase(ferret.uri, name);
+    }
+  });
+
+  it("never reads content as present when GC's removal of it finishes between the registry read's two steps", async () => {
+    const { sut, cleanup } = await freshStore();
+    const client = new MongoClient(ferret.uri);
+    try {
+      const sha = digest('collected');
+      await sut.registerBlob(sha, 9, at(1));
+      // GC condemned the content, found nothing holding it, and is removing it (its bytes are being deleted).
+      const token = 'gc-run';
+      expect(await sut.condemn([sha], token, at(2))).toEqual([sha]);
+      expect(await sut.markRemoving([sha], token, at(2), at(0))).toEqual([sha]);
+      // A reader (a record's answer, an upload's claim) whose first read is followed at once by the end of that
+      // removal: the entry goes, then its mark.
+      let finished: Promise<number> | undefined;
+      const overtaken = <T extends Document>(collection: Collection<T>): Collection<T> =>
+        new Proxy(collection, {
+          get(target, prop) {
+            if (prop !== 'find') return Reflect.get(target, prop) as unknown;
+            return (...args: Parameters<Collection<T>['find']>) => {
+              const cursor = target.find(...args);
+              return {
+                toArray: async () => {
+                  const found = await cursor.toArray();
+                  finished ??= sut.finishRemoval([sha], token);
+                  await finished;
+                  return found;
+                },
+              };
+            };
+          },
+        });
+      const db = client.db(`hoard_${process.pid}_${databases}`);
+      const reader = new MongoBlobRegistry(overtaken(db.collection('blobs')), db.collection('files'), overtaken(db.collection('gc_marks')));
+      expect([...(await reader.get([sha])).keys()]).toEqual([]);
+      expect(await finished).toBe(1);
+      expect([...(await sut.getBlobs([sha])).keys()]).toEqual([]);
+    } finally {
+      await client.close();
+      await cleanup();
     }
   });
 

@@ -56,7 +56,10 @@ export interface ContentTotals {
  *   it (`held`); finding one, it removes its mark (`revert`); else it marks it removing, deletes its bytes, removes
  *   the entry and then its mark (`markRemoving`, `finishRemoval`).
  * - A record is written FIRST, THEN its content is read (`touchReferenced`, or any registry read): a marked entry reads
- *   as absent, so the answer is `upload_required: true`.
+ *   as absent, so the answer is `upload_required: true`. A read that takes the marks and the entries in two steps
+ *   takes the marks FIRST: GC removes an entry before its mark, so a mark missed is then either not set yet or gone
+ *   with its entry (read the other way round, a removal finishing between the two reads leaves the entry looking
+ *   present and unmarked).
  * - An upload inserts its claim FIRST, THEN reads the mark (`claimUpload`); marked, it waits until the mark is gone.
  * Of two such writes, whichever comes first is seen by the other party's read. So when a record was answered "not
  * required", or an upload found the content stored, GC's look came after that write and saw it: GC deletes nothing

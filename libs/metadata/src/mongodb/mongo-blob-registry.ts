@@ -41,10 +41,16 @@ export class MongoBlobRegistry {
     return (await this.files.updateMany({ sha256, size: { $ne: size } }, { $set: { size } })).modifiedCount;
   }
 
-  /** Entries GC has marked read as absent (a taken-down one still shows): read after the entries, as the port asks. */
+  /**
+   * Entries GC has marked read as absent (a taken-down one still shows). The marks are read BEFORE the entries, as the
+   * port asks: GC removes an entry and only then its mark, so a mark this read misses is either not set yet (GC's look
+   * for records, which follows its mark, comes after this read and so after the caller's own write) or already gone
+   * with its entry, which the read of the entries that follows then misses too. Read the other way round, a removal
+   * that finished between the two reads would show its entry as present and unmarked.
+   */
   async get(ids: Sha256[]): Promise<Map<Sha256, BlobEntry>> {
-    const docs = await this.blobs.find({ _id: { $in: ids } }).toArray();
     const marked = new Set((await this.marks.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray()).map((m) => m._id));
+    const docs = await this.blobs.find({ _id: { $in: ids } }).toArray();
     return new Map(docs.filter((doc) => doc.deleted_at || !marked.has(doc._id)).map((doc) => [doc._id, toBlobEntry(doc)]));
   }
 
