@@ -86,3 +86,9 @@ export declare const STAT: Readonly<{
   ATIME_NS: 8;
   FIELDS: 9;
 }>;
+
+/**
+ * Returns the C heap's free memory to the system (glibc's malloc_trim): what a busy stretch freed stays resident
+ * until then. True when some was returned; always false where the C library offers no such call. Null when not built.
+ */
+export declare const trimHeap: (() => boolean) | null;

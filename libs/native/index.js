@@ -107,6 +107,7 @@ module.exports = {
   FileHasher: native ? FileHasher : null,
   PoolHasher: native ? PoolHasher : null,
   digestEach: native ? digestEach : null,
+  trimHeap: native ? () => native.trimHeap() : null,
   KIND,
   STAT,
 };

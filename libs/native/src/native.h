@@ -6,6 +6,7 @@
 int register_dirscan(napi_env env, napi_value exports);
 int register_hash_write(napi_env env, napi_value exports);
 int register_hash_read(napi_env env, napi_value exports);
+int register_heap_trim(napi_env env, napi_value exports);
 
 /* Fetches the first `n` arguments into `argv`; false, with a TypeError saying `usage`, when fewer came. */
 static inline bool get_args(napi_env env, napi_callback_info info, size_t n, napi_value *argv, const char *usage) {
