@@ -38,6 +38,27 @@ describe('HashPool', () => {
     expect((await sut.hash(target)).bytes).toBe(1);
   });
 
+  it('stops its idle workers on release, and starts them again for the next file', async () => {
+    const path = join(dir, 'again');
+    writeFileSync(path, 'again');
+    const expected = createHash('sha256').update('again').digest('hex');
+    await Promise.all([sut.hash(path), sut.hash(path), sut.hash(path)]);
+    expect(sut.workers).toBe(2);
+    await sut.release();
+    expect(sut.workers).toBe(0);
+    expect(await sut.hash(path)).toEqual({ sha256: expected, bytes: 5, changed: false });
+    expect(sut.workers).toBe(1);
+  });
+
+  it('keeps a worker that is hashing through a release', async () => {
+    const path = join(dir, 'busy');
+    writeFileSync(path, randomBytes(8 * 1024 * 1024));
+    const hashing = sut.hash(path);
+    await sut.release();
+    expect(sut.workers).toBe(1);
+    expect((await hashing).bytes).toBe(8 * 1024 * 1024);
+  });
+
   it('flags a file that differs from what the scan saw', async () => {
     const path = join(dir, 'moving');
     writeFileSync(path, 'abc');
