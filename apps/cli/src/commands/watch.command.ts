@@ -8,6 +8,7 @@ import { ScanEvent, ScanSummary } from '../core/scan/scan-events';
 import { BatchScan } from '../core/watch/batch-scan';
 import { Change } from '../core/watch/settle-queue';
 import { WatchLoop } from '../core/watch/watch-loop';
+import { releaseMemory } from '../core/watch/release-memory';
 import { scanRoots } from '../core/walk/walk-start';
 import { commandContext } from '../io/command-context';
 import { StateCache } from '../io/state-cache/state-cache';
@@ -106,6 +107,9 @@ async function watch(paths: string[], cmd: Command): Promise<number> {
   const loop = new WatchLoop(
     {
       scan: scanBatch,
+      // Quiet after a batch: the hash threads stop (the next batch starts them again) and the memory the batch's peak
+      // left resident goes back.
+      rest: () => void pool.release().then(releaseMemory, releaseMemory),
       subscribe: async (onChange, onError) => {
         const subscriptions = await Promise.all(
           roots.map((root) =>

@@ -6,6 +6,7 @@ class FakePorts implements WatchPorts {
   readonly batches: Array<Change[] | null> = [];
   failNext = 0;
   unsubscribed = false;
+  rests = 0;
   private finishers: Array<() => void> = [];
   emit: (path: string, created: boolean) => void = () => undefined;
 
@@ -21,6 +22,10 @@ class FakePorts implements WatchPorts {
     return async () => {
       this.unsubscribed = true;
     };
+  }
+
+  rest(): void {
+    this.rests++;
   }
 
   /** Finishes the oldest running scan and lets the loop go on. */
@@ -137,5 +142,50 @@ describe('WatchLoop', () => {
     await stopping;
     jest.advanceTimersByTime(10_000);
     expect(ports.batches).toEqual([null, [{ path: '/r/a', created: false }]]);
+  });
+  it('rests once, a second after a batch when nothing else is to do, and not again until another batch has run', async () => {
+    await ports.finish();
+    jest.advanceTimersByTime(999);
+    expect(ports.rests).toBe(0);
+    jest.advanceTimersByTime(1);
+    expect(ports.rests).toBe(1);
+    jest.advanceTimersByTime(60_000);
+    expect(ports.rests).toBe(1);
+    ports.emit('/r/a', true);
+    jest.advanceTimersByTime(2000);
+    expect(ports.running).toBe(1);
+    jest.advanceTimersByTime(5000);
+    expect(ports.rests).toBe(1);
+    await ports.finish();
+    jest.advanceTimersByTime(1000);
+    expect(ports.rests).toBe(2);
+  });
+
+  it('does not rest while paths settle: the batch they make rests after it', async () => {
+    await ports.finish();
+    jest.advanceTimersByTime(500);
+    ports.emit('/r/a', false);
+    jest.advanceTimersByTime(500);
+    expect(ports.rests).toBe(0);
+    jest.advanceTimersByTime(1500);
+    expect(ports.batches).toEqual([null, [{ path: '/r/a', created: false }]]);
+    await ports.finish();
+    jest.advanceTimersByTime(1000);
+    expect(ports.rests).toBe(1);
+  });
+
+  it('does not rest while a failed batch waits to be tried again', async () => {
+    ports.failNext = 2;
+    await ports.finish();
+    jest.advanceTimersByTime(1000);
+    await ports.finish();
+    jest.advanceTimersByTime(1999);
+    expect(retries).toEqual([1000, 2000]);
+    expect(ports.rests).toBe(0);
+    jest.advanceTimersByTime(1);
+    expect(ports.batches).toEqual([null, null, null]);
+    await ports.finish();
+    jest.advanceTimersByTime(1000);
+    expect(ports.rests).toBe(1);
   });
 });

@@ -10,6 +10,11 @@ export interface WatchPorts {
   scan(changes: Change[] | null): Promise<void>;
   /** Starts delivering events; resolves with the way to stop them. */
   subscribe(onChange: (path: string, created: boolean) => void, onError: (err: Error) => void): Promise<() => Promise<void>>;
+  /**
+   * Called once the loop has had nothing to do for `restMs` after a batch (nothing running, settling or due): the
+   * moment to give back what the batch's peak left resident. Not called again until another batch has run.
+   */
+  rest?(): void;
 }
 
 export interface WatchTiming {
@@ -18,6 +23,8 @@ export interface WatchTiming {
   /** First pause after a failed batch; it doubles up to `retryMaxMs`. */
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /** Quiet time after a batch before `rest` (default 1 s). */
+  restMs?: number;
 }
 
 /**
@@ -32,6 +39,9 @@ export class WatchLoop {
   private running: Promise<void> | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private rescanTimer: NodeJS.Timeout | null = null;
+  private restTimer: NodeJS.Timeout | null = null;
+  /** True once `rest` followed the last batch (and before the first). */
+  private rested = true;
   private failures = 0;
   private stopping = false;
   private unsubscribe: (() => Promise<void>) | null = null;
@@ -75,6 +85,7 @@ export class WatchLoop {
     this.settle.clear();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.rescanTimer) clearInterval(this.rescanTimer);
+    this.cancelRest();
     const unsubscribe = this.unsubscribe;
     this.unsubscribe = null;
     await unsubscribe?.();
@@ -88,11 +99,30 @@ export class WatchLoop {
 
   private kick(): void {
     if (this.stopping || this.running || this.retryTimer) return;
-    if (!this.fullDue && this.dirty.size === 0) return;
+    if (!this.fullDue && this.dirty.size === 0) return this.restSoon();
+    this.cancelRest();
+    this.rested = false;
     this.running = this.batch().finally(() => {
       this.running = null;
       this.kick();
     });
+  }
+
+  /** Schedules `rest` after a batch; it is skipped if work arrived meanwhile (the next batch schedules it again). */
+  private restSoon(): void {
+    if (this.rested || this.restTimer || !this.ports.rest) return;
+    this.restTimer = setTimeout(() => {
+      this.restTimer = null;
+      if (this.stopping || this.running || this.retryTimer || this.settle.size > 0) return;
+      this.rested = true;
+      this.ports.rest!();
+    }, this.timing.restMs ?? 1000);
+    this.restTimer.unref();
+  }
+
+  private cancelRest(): void {
+    if (this.restTimer) clearTimeout(this.restTimer);
+    this.restTimer = null;
   }
 
   private async batch(): Promise<void> {
