@@ -78,7 +78,7 @@ describe('DeletionTracker', () => {
     await sut.fromServer(at('r'), seen);
     await sut.report([]);
     expect(client.calls).toEqual([
-      { route: 'iterateFiles', arg: { hostname: 'h', path_prefix: at('r') } },
+      { route: 'iterateFiles', arg: { hostname: 'h', path_prefix: at('r'), limit: 200 } },
       { route: 'markDeleted', arg: [at('r/gone'), at('r/sub/gone')] },
     ]);
   });

@@ -104,7 +104,7 @@ describe('ScanPipeline', () => {
     const { summary } = await h.scan();
     expect(summary.deleted).toBe(1);
     expect(h.client.calls.filter((c) => c.route !== 'recordBatch').map((c) => [c.route, c.arg])).toEqual([
-      ['iterateFiles', { hostname: 'h', path_prefix: h.root }],
+      ['iterateFiles', { hostname: 'h', path_prefix: h.root, limit: 200 }],
       ['markDeleted', [h.path('dup.txt')]],
     ]);
   });
