@@ -91,16 +91,20 @@ describe('hoard watch', () => {
   it('uploads a file written slowly once, with its final content, and ignores excluded paths', async () => {
     writeFileSync(at('skip.tmp'), 'excluded\n');
     writeFileSync(at('logs/y.log'), 'excluded log\n');
+    // The same, in a directory made just now (the directory's creation is handed on before its file is quiet).
+    mkdirSync(at('fresh'));
     let content = '';
     for (let i = 0; i < 15; i++) {
       const chunk = `line ${i} ${randomBytes(8).toString('hex')}\n`;
       appendFileSync(at('slow.txt'), chunk);
+      appendFileSync(at('fresh/slow.txt'), chunk);
       content += chunk;
       await pause(200);
     }
-    await until('the slow file', () => recorded('slow.txt', content));
-    // One version: no partly written state was ever recorded.
+    await until('the slow files', async () => (await recorded('slow.txt', content)) && (await recorded('fresh/slow.txt', content)));
+    // One version each: no partly written state was ever recorded.
     expect((await client.fileHistory(host, at('slow.txt'))).map((r) => r.sha256)).toEqual([sha(content)]);
+    expect((await client.fileHistory(host, at('fresh/slow.txt'))).map((r) => r.sha256)).toEqual([sha(content)]);
     expect(await absent('skip.tmp')).toBe(true);
     expect(await absent('logs/y.log')).toBe(true);
   });

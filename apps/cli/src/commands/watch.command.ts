@@ -6,7 +6,7 @@ import { ScanContext } from '../core/scan/scan-context';
 import { RunEnd, RunReporter } from '../core/scan/run-reporter';
 import { ScanEvent, ScanSummary } from '../core/scan/scan-events';
 import { BatchScan } from '../core/watch/batch-scan';
-import { Change } from '../core/watch/settle-queue';
+import { Change, DeferredChange } from '../core/watch/settle-queue';
 import { WatchLoop } from '../core/watch/watch-loop';
 import { releaseMemory } from '../core/watch/release-memory';
 import { scanRoots } from '../core/walk/walk-start';
@@ -70,13 +70,14 @@ async function watch(paths: string[], cmd: Command): Promise<number> {
   const cache = flags.cache ? new StateCache(config.cacheDir, StateCache.scopeOf(config.url, config.hostname)) : null;
   const pool = new HashPool(flags.hashWorkers);
   const note = out.note.bind(out);
-  const batches = new BatchScan(roots, pool, options);
+  const batches = new BatchScan(roots, pool, options, { settleMs: flags.settle * 1000 });
   /** The run of the batch in flight: a second Ctrl-C, which cuts the batch, closes it as cancelled. */
   let inFlight: RunReporter | null = null;
   // Each batch (the first scan, a batch of changes, a rescan) is a scan of its own, with its own run on the server.
-  const scanBatch = async (changes: Change[] | null): Promise<void> => {
-    const plan = changes === null ? null : await batches.plan(changes);
-    if (changes !== null && plan === null) return;
+  const scanBatch = async (changes: Change[] | null): Promise<DeferredChange[]> => {
+    const deferred: DeferredChange[] = [];
+    const plan = changes === null ? null : await batches.plan(changes, deferred);
+    if (changes !== null && plan === null) return deferred;
     const kind = plan === null ? 'full' : 'changes';
     let run: RunReporter | null = null;
     const ctx = new ScanContext(client, cache, config.hostname, Boolean(flags.dryRun), (e: ScanEvent) => {
@@ -100,6 +101,7 @@ async function watch(paths: string[], cmd: Command): Promise<number> {
       inFlight = null;
       await closeRun(run, state, note);
     }
+    return deferred;
   };
   let fatal: Error | null = null;
   let stop: () => void = () => undefined;

@@ -1,9 +1,10 @@
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { lstatSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { scanContext, sha } from '../../testing/scan-fixtures';
 import { ScanHarness } from '../../testing/scan-harness';
 import { ScanOptions } from '../scan/scan-pipeline';
 import { BatchScan } from './batch-scan';
+import { DeferredChange } from './settle-queue';
 
 describe('BatchScan', () => {
   let h: ScanHarness;
@@ -57,6 +58,27 @@ describe('BatchScan', () => {
       { path: join(h.root, '..', 'outside.txt'), created: true },
     ]);
     expect(plan).toEqual({ present: [h.path('a.txt'), h.path('album/p.jpg')], gone: [h.path('gone.txt')], unreadable: [] });
+  });
+
+  it('with a freshness rule, defers the files changed within the settle time, each until its change is that old', async () => {
+    mkdirSync(h.path('album'));
+    h.write('album/p.jpg', 'photo');
+    const ctime = (rel: string) => lstatSync(h.path(rel)).ctimeMs;
+    const at = (now: number) => new BatchScan([h.root], h.hasher, options, { settleMs: 2000, now: () => now });
+    const oldest = Math.min(ctime('a.txt'), ctime('album/p.jpg'));
+    const latest = Math.max(ctime('a.txt'), ctime('album/p.jpg'));
+
+    const deferred: DeferredChange[] = [];
+    expect(await at(oldest + 1999).plan([...changed('a.txt'), ...created('album')], deferred)).toBeNull();
+    expect(deferred).toEqual([
+      { path: h.path('a.txt'), created: false, readyAt: ctime('a.txt') + 2000 },
+      { path: h.path('album/p.jpg'), created: true, readyAt: ctime('album/p.jpg') + 2000 },
+    ]);
+
+    const none: DeferredChange[] = [];
+    const plan = await at(latest + 2000).plan([...changed('a.txt'), ...created('album')], none);
+    expect(plan).toEqual({ present: [h.path('a.txt'), h.path('album/p.jpg')], gone: [], unreadable: [] });
+    expect(none).toEqual([]);
   });
 
   it('plans nothing (no run to open) for only directories updated, excluded paths, or gone paths not tracked', async () => {

@@ -7,7 +7,7 @@ import { ContentHasher } from '../scan/scan-stages';
 import { ExcludeMatcher } from '../walk/exclude-matcher';
 import { PathFilter } from '../walk/path-filter';
 import { scanRoots } from '../walk/walk-start';
-import { Change } from './settle-queue';
+import { Change, DeferredChange } from './settle-queue';
 
 /** A batch of changes, looked at: what its scan does. */
 export interface BatchPlan {
@@ -17,6 +17,17 @@ export interface BatchPlan {
   gone: string[];
   /** Paths that could not be looked at: failures of the batch. */
   unreadable: Array<{ path: string; reason: string }>;
+}
+
+/**
+ * When a file found by a batch is read. A file is left to settle until its last change (its ctime) is `settleMs` old:
+ * the files of a directory moved in whole changed long ago and are read at once, those of a directory just made and
+ * still being filled wait, each until it is quiet.
+ */
+export interface FreshnessRule {
+  settleMs: number;
+  /** The clock (ms since 1970; default Date.now). */
+  now?: () => number;
 }
 
 /**
@@ -33,6 +44,8 @@ export class BatchScan {
     private readonly roots: string[],
     private readonly hasher: ContentHasher,
     private readonly options: ScanOptions,
+    /** Without one, every file found is read (nothing is deferred). */
+    private readonly freshness?: FreshnessRule,
   ) {
     this.roots = scanRoots(roots);
     this.filter = new PathFilter(options.includes ?? [], options.excludes);
@@ -52,13 +65,16 @@ export class BatchScan {
 
   /**
    * What a batch of changes comes to: the files to scan (a directory that appeared stands for the files under it),
-   * the paths gone, and the paths that could not be looked at. Null when nothing is left to do (only directories'
-   * own updates, or paths the filters leave out), so that no scan run is opened for it.
+   * the paths gone, and the paths that could not be looked at; the files changed too recently to be read (see
+   * {@link FreshnessRule}) go into `deferred`, to be handed back to settle. Null when nothing is left to scan or
+   * report (only directories' own updates, paths the filters leave out, files deferred), so that no scan run is
+   * opened for it.
    */
-  async plan(changes: Change[]): Promise<BatchPlan | null> {
+  async plan(changes: Change[], deferred: DeferredChange[] = []): Promise<BatchPlan | null> {
     const present = new Set<string>();
     const gone: string[] = [];
     const unreadable: Array<{ path: string; reason: string }> = [];
+    const take = this.taker(present, deferred);
     for (const { path, created } of changes) {
       const rel = this.relative(path);
       if (rel === null) continue;
@@ -67,9 +83,9 @@ export class BatchScan {
         // A directory's own update says nothing about its files (they have events of their own); one that appeared
         // (made, or moved in whole) is gone through, with the excludes read from the watched root as the scan does.
         if (!st.isDirectory()) {
-          if (this.filter.matches(rel)) present.add(path);
+          if (this.filter.matches(rel)) take(path, created, st.ctimeMs);
         } else if (created && !this.excludes.ignores(rel, true)) {
-          await this.filesUnder(path, rel, present);
+          await this.filesUnder(path, rel, take);
         }
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
@@ -81,6 +97,16 @@ export class BatchScan {
     const reportsGone = gone.length > 0 && this.options.trackDeletions;
     if (present.size === 0 && !reportsGone && unreadable.length === 0) return null;
     return { present: [...present], gone: reportsGone ? gone : [], unreadable };
+  }
+
+  /** Takes a file found with its ctime: into `present`, or, changed within the settle time, into `deferred`. */
+  private taker(present: Set<string>, deferred: DeferredChange[]): (path: string, created: boolean, ctimeMs: number) => void {
+    const rule = this.freshness;
+    const now = rule ? (rule.now ?? Date.now)() : 0;
+    return (path, created, ctimeMs) => {
+      if (rule && ctimeMs > now - rule.settleMs) deferred.push({ path, created, readyAt: ctimeMs + rule.settleMs });
+      else present.add(path);
+    };
   }
 
   /** Runs a plan in `ctx`: the present files through the scan pipeline, then the gone paths reported. */
@@ -116,18 +142,23 @@ export class BatchScan {
     for (const path of sorted) ctx.deleted(path);
   }
 
-  /** Adds the files under `dir` (at `rel` under its root) that the filters take. */
-  private async filesUnder(dir: string, rel: string, into: Set<string>): Promise<void> {
+  /** Takes the files under `dir` (at `rel` under its root) that the filters take; their ctimes only with a rule. */
+  private async filesUnder(dir: string, rel: string, take: (path: string, created: boolean, ctimeMs: number) => void): Promise<void> {
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    const files: string[] = [];
     for (const entry of entries) {
       const path = `${dir}/${entry.name}`;
       const childRel = rel === '' ? entry.name : `${rel}/${entry.name}`;
       if (entry.isDirectory()) {
-        if (!this.excludes.ignores(childRel, true)) await this.filesUnder(path, childRel, into);
+        if (!this.excludes.ignores(childRel, true)) await this.filesUnder(path, childRel, take);
       } else if (this.filter.matches(childRel)) {
-        into.add(path);
+        files.push(path);
       }
     }
+    if (!this.freshness) return files.forEach((path) => take(path, true, 0));
+    // A file gone since the listing is left to its own event.
+    const ctimes = await Promise.all(files.map((path) => lstat(path).then((st) => st.ctimeMs, () => null)));
+    files.forEach((path, i) => ctimes[i] !== null && take(path, true, ctimes[i]!));
   }
 
   /** `path` relative to the root holding it, `/`-separated; null when it is under none. */

@@ -49,4 +49,36 @@ describe('SettleQueue', () => {
     expect(settled).toEqual([]);
     expect(sut.size).toBe(0);
   });
+  describe('with a quick hand-over of paths only created', () => {
+    beforeEach(() => (sut = new SettleQueue(2000, (changes) => settled.push(changes), 250)));
+
+    it('hands on a path whose only event was its creation after the quick time, and any other after the settle time', () => {
+      sut.touch('/r/moved-in', true);
+      sut.touch('/r/written', true);
+      sut.touch('/r/written', false);
+      jest.advanceTimersByTime(249);
+      expect(settled).toEqual([]);
+      jest.advanceTimersByTime(1);
+      expect(settled).toEqual([[{ path: '/r/moved-in', created: true }]]);
+      jest.advanceTimersByTime(1749);
+      expect(settled).toHaveLength(1);
+      jest.advanceTimersByTime(1);
+      expect(settled[1]).toEqual([{ path: '/r/written', created: true }]);
+    });
+
+    it('hands on a deferred path at its time, never before, and keeps a later deadline it already had', () => {
+      const t0 = Date.now();
+      sut.defer({ path: '/r/new/f', created: true, readyAt: t0 + 1200 });
+      sut.touch('/r/busy', false);
+      sut.defer({ path: '/r/busy', created: false, readyAt: t0 + 100 });
+      jest.advanceTimersByTime(1199);
+      expect(settled).toEqual([]);
+      jest.advanceTimersByTime(1);
+      expect(settled).toEqual([[{ path: '/r/new/f', created: true }]]);
+      jest.advanceTimersByTime(799);
+      expect(settled).toHaveLength(1);
+      jest.advanceTimersByTime(1);
+      expect(settled[1]).toEqual([{ path: '/r/busy', created: false }]);
+    });
+  });
 });

@@ -4,18 +4,35 @@ export interface Change {
   created: boolean;
 }
 
+/** A change handed back to wait: it is ready at `readyAt` (ms since 1970). */
+export interface DeferredChange extends Change {
+  readyAt: number;
+}
+
+interface Pending {
+  /** Its quiet time counts from then. */
+  at: number;
+  created: boolean;
+  /** Every event of it was a creation: it is handed on after `quickMs` (the batch then checks its files' own age). */
+  quick: boolean;
+}
+
 /**
  * Holds changed paths until each has been quiet for `settleMs`: a file written slowly keeps being pushed back, so it
- * is handed on once, with its final content, instead of once per write. One timer serves every path, set for the
- * earliest deadline, so a burst of many files costs one timer and not one each.
+ * is handed on once, with its final content, instead of once per write. A path that was only created (a directory
+ * moved in whole is one event) is handed on after `quickMs`: the batch looks at the age of what it finds and hands
+ * back (`defer`) whatever changed less than `settleMs` ago. One timer serves every path, set for the first deadline
+ * in order of the last event, so a burst of many files costs one timer and not one each; a path is never handed on
+ * before its own deadline (at worst after those of the paths whose events came before).
  */
 export class SettleQueue {
-  private readonly pending = new Map<string, { at: number; created: boolean }>();
+  private readonly pending = new Map<string, Pending>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly settleMs: number,
     private readonly onSettled: (changes: Change[]) => void,
+    private readonly quickMs: number = settleMs,
   ) {}
 
   /** Paths waiting to settle. */
@@ -26,10 +43,18 @@ export class SettleQueue {
   /** An event for `path`: its quiet time starts again. */
   touch(path: string, created: boolean): void {
     const before = this.pending.get(path);
-    // Deleting and re-inserting keeps the map ordered by last event, so the earliest deadline is the first entry.
-    this.pending.delete(path);
-    this.pending.set(path, { at: Date.now(), created: created || Boolean(before?.created) });
-    this.arm();
+    this.put(path, {
+      at: Date.now(),
+      created: created || Boolean(before?.created),
+      quick: created && (before === undefined || before.quick),
+    });
+  }
+
+  /** A path handed on too early (a file under a new directory still being written): handed on again at `readyAt`. */
+  defer(change: DeferredChange): void {
+    const before = this.pending.get(change.path);
+    if (before && before.at + this.settleMs >= change.readyAt) return;
+    this.put(change.path, { at: change.readyAt - this.settleMs, created: change.created || Boolean(before?.created), quick: false });
   }
 
   /** Drops everything waiting (the watch is stopping). */
@@ -39,10 +64,21 @@ export class SettleQueue {
     this.timer = null;
   }
 
+  private put(path: string, entry: Pending): void {
+    // Deleting and re-inserting keeps the map in the order of the last events: the first entry's deadline comes first.
+    this.pending.delete(path);
+    this.pending.set(path, entry);
+    this.arm();
+  }
+
+  private deadline(entry: Pending): number {
+    return entry.at + (entry.quick ? this.quickMs : this.settleMs);
+  }
+
   private arm(): void {
     if (this.timer || this.pending.size === 0) return;
-    const first = this.pending.values().next().value as { at: number };
-    const wait = Math.max(0, first.at + this.settleMs - Date.now());
+    const first = this.pending.values().next().value as Pending;
+    const wait = Math.max(0, this.deadline(first) - Date.now());
     this.timer = setTimeout(() => this.fire(), wait);
     this.timer.unref?.();
   }
@@ -52,7 +88,7 @@ export class SettleQueue {
     const now = Date.now();
     const ready: Change[] = [];
     for (const [path, entry] of this.pending) {
-      if (now - entry.at < this.settleMs) break;
+      if (now < this.deadline(entry)) break;
       ready.push({ path, created: entry.created });
     }
     for (const change of ready) this.pending.delete(change.path);

@@ -1,19 +1,25 @@
-import { Change } from './settle-queue';
+import { Change, DeferredChange } from './settle-queue';
 import { WatchLoop, WatchPorts } from './watch-loop';
 
 /** Ports whose scans finish when the test says so, recording what each batch held. */
 class FakePorts implements WatchPorts {
   readonly batches: Array<Change[] | null> = [];
   failNext = 0;
+  /** What the next scan to finish hands back as deferred. */
+  deferNext: DeferredChange[] = [];
   unsubscribed = false;
   rests = 0;
   private finishers: Array<() => void> = [];
   emit: (path: string, created: boolean) => void = () => undefined;
 
-  scan(changes: Change[] | null): Promise<void> {
+  scan(changes: Change[] | null): Promise<DeferredChange[]> {
     this.batches.push(changes);
     return new Promise((resolve, reject) => {
-      this.finishers.push(() => (this.failNext > 0 ? (this.failNext--, reject(new Error('server away'))) : resolve()));
+      this.finishers.push(() => {
+        if (this.failNext > 0) return void (this.failNext--, reject(new Error('server away')));
+        resolve(this.deferNext);
+        this.deferNext = [];
+      });
     });
   }
 
@@ -60,16 +66,36 @@ describe('WatchLoop', () => {
   it('runs the first scan over every root, then a batch of the settled changes', async () => {
     expect(ports.batches).toEqual([null]);
     await ports.finish();
-    ports.emit('/r/a', true);
+    ports.emit('/r/a', false);
     ports.emit('/r/b', false);
     jest.advanceTimersByTime(2000);
     expect(ports.batches).toEqual([
       null,
       [
-        { path: '/r/a', created: true },
+        { path: '/r/a', created: false },
         { path: '/r/b', created: false },
       ],
     ]);
+  });
+
+  it('hands on a path only created after a quarter of a second, and settles again what its batch deferred', async () => {
+    await ports.finish();
+    ports.emit('/r/moved-in', true);
+    ports.emit('/r/b', false);
+    jest.advanceTimersByTime(249);
+    expect(ports.batches).toEqual([null]);
+    jest.advanceTimersByTime(1);
+    expect(ports.batches).toEqual([null, [{ path: '/r/moved-in', created: true }]]);
+    // The batch found a file under it changed just now: it waits until that change is 2 s old.
+    ports.deferNext = [{ path: '/r/moved-in/new', created: true, readyAt: Date.now() + 1900 }];
+    await ports.finish();
+    jest.advanceTimersByTime(1750);
+    expect(ports.batches.slice(2)).toEqual([[{ path: '/r/b', created: false }]]);
+    await ports.finish();
+    jest.advanceTimersByTime(149);
+    expect(ports.batches).toHaveLength(3);
+    jest.advanceTimersByTime(1);
+    expect(ports.batches.slice(3)).toEqual([[{ path: '/r/moved-in/new', created: true }]]);
   });
 
   it('gathers what settles while a batch runs into the next one, one batch at a time', async () => {

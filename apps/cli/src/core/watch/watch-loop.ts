@@ -1,13 +1,14 @@
-import { Change, SettleQueue } from './settle-queue';
+import { Change, DeferredChange, SettleQueue } from './settle-queue';
 
 /** What the loop drives: the scans, and the filesystem events. */
 export interface WatchPorts {
   /**
    * Runs one batch as its own scan: every root when `changes` is null (the first scan and each rescan), else the
-   * settled changes. Rejects when the batch could not be done at all (the server cannot be reached): it is then
-   * tried again, whole, after a pause.
+   * settled changes. Resolves with the changes it found too fresh to read (handed back to settle until their time).
+   * Rejects when the batch could not be done at all (the server cannot be reached): it is then tried again, whole,
+   * after a pause.
    */
-  scan(changes: Change[] | null): Promise<void>;
+  scan(changes: Change[] | null): Promise<DeferredChange[] | void>;
   /** Starts delivering events; resolves with the way to stop them. */
   subscribe(onChange: (path: string, created: boolean) => void, onError: (err: Error) => void): Promise<() => Promise<void>>;
   /**
@@ -19,6 +20,11 @@ export interface WatchPorts {
 
 export interface WatchTiming {
   settleMs: number;
+  /**
+   * How long a path that was only created waits (default: a quarter of a second, at most `settleMs`): a directory
+   * moved in whole is one such event, and the batch defers whichever of its files changed within `settleMs`.
+   */
+  quickMs?: number;
   rescanMs: number;
   /** First pause after a failed batch; it doubles up to `retryMaxMs`. */
   retryBaseMs?: number;
@@ -51,7 +57,7 @@ export class WatchLoop {
     private readonly timing: WatchTiming,
     private readonly onRetry: (err: unknown, delayMs: number) => void = () => undefined,
   ) {
-    this.settle = new SettleQueue(timing.settleMs, (changes) => this.settled(changes));
+    this.settle = new SettleQueue(timing.settleMs, (changes) => this.settled(changes), timing.quickMs ?? Math.min(250, timing.settleMs));
   }
 
   /** Paths waiting to settle or to be scanned. */
@@ -132,7 +138,8 @@ export class WatchLoop {
     this.fullDue = false;
     this.dirty.clear();
     try {
-      await this.ports.scan(full ? null : changes);
+      const deferred = await this.ports.scan(full ? null : changes);
+      if (!this.stopping) for (const change of deferred ?? []) this.settle.defer(change);
       this.failures = 0;
     } catch (err) {
       if (full) this.fullDue = true;
