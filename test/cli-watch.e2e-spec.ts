@@ -94,7 +94,8 @@ describe('hoard watch', () => {
     // The same, in a directory made just now (the directory's creation is handed on before its file is quiet).
     mkdirSync(at('fresh'));
     let content = '';
-    for (let i = 0; i < 15; i++) {
+    // Written over 5 s, a line every 200 ms.
+    for (let i = 0; i < 25; i++) {
       const chunk = `line ${i} ${randomBytes(8).toString('hex')}\n`;
       appendFileSync(at('slow.txt'), chunk);
       appendFileSync(at('fresh/slow.txt'), chunk);

@@ -71,6 +71,8 @@ async function watch(paths: string[], cmd: Command): Promise<number> {
   const pool = new HashPool(flags.hashWorkers);
   const note = out.note.bind(out);
   const batches = new BatchScan(roots, pool, options, { settleMs: flags.settle * 1000 });
+  /** Gives back what a batch left resident: the idle hash threads stop (the next hash starts them), then memory. */
+  const rest = () => pool.release().then(releaseMemory, releaseMemory);
   /** The run of the batch in flight: a second Ctrl-C, which cuts the batch, closes it as cancelled. */
   let inFlight: RunReporter | null = null;
   // Each batch (the first scan, a batch of changes, a rescan) is a scan of its own, with its own run on the server.
@@ -94,6 +96,8 @@ async function watch(paths: string[], cmd: Command): Promise<number> {
       const summary = plan === null ? await batches.full(ctx) : await batches.apply(plan, ctx);
       // A batch that went through to its end succeeded, even if some files failed: those are listed in its run.
       state = 'succeeded';
+      // A full scan (the first, each rescan) holds the most memory: what it left goes back before it says it is done.
+      if (plan === null) await rest();
       const reported = run.id === null ? summary : { ...summary, scan_id: run.id };
       if (out.json) out.line({ ...reported, batch: kind });
       else if (!flags.quiet) note(batchLine(kind, summary));
@@ -111,7 +115,7 @@ async function watch(paths: string[], cmd: Command): Promise<number> {
       scan: scanBatch,
       // Quiet after a batch: the hash threads stop (the next batch starts them again) and the memory the batch's peak
       // left resident goes back.
-      rest: () => void pool.release().then(releaseMemory, releaseMemory),
+      rest: () => void rest(),
       subscribe: async (onChange, onError) => {
         const subscriptions = await Promise.all(
           roots.map((root) =>

@@ -66,19 +66,34 @@ describe('SettleQueue', () => {
       expect(settled[1]).toEqual([{ path: '/r/written', created: true }]);
     });
 
-    it('hands on a deferred path at its time, never before, and keeps a later deadline it already had', () => {
+    it('hands on deferred paths each at its time, never before, and keeps a later deadline a path already had', () => {
       const t0 = Date.now();
-      sut.defer({ path: '/r/new/f', created: true, readyAt: t0 + 1200 });
       sut.touch('/r/busy', false);
-      sut.defer({ path: '/r/busy', created: false, readyAt: t0 + 100 });
-      jest.advanceTimersByTime(1199);
+      sut.defer([
+        { path: '/r/new/late', created: true, readyAt: t0 + 1200 },
+        { path: '/r/busy', created: false, readyAt: t0 + 100 },
+        { path: '/r/new/early', created: true, readyAt: t0 + 300 },
+      ]);
+      jest.advanceTimersByTime(299);
       expect(settled).toEqual([]);
       jest.advanceTimersByTime(1);
-      expect(settled).toEqual([[{ path: '/r/new/f', created: true }]]);
-      jest.advanceTimersByTime(799);
+      expect(settled).toEqual([[{ path: '/r/new/early', created: true }]]);
+      jest.advanceTimersByTime(899);
       expect(settled).toHaveLength(1);
       jest.advanceTimersByTime(1);
-      expect(settled[1]).toEqual([{ path: '/r/busy', created: false }]);
+      expect(settled[1]).toEqual([{ path: '/r/new/late', created: true }]);
+      jest.advanceTimersByTime(799);
+      expect(settled).toHaveLength(2);
+      jest.advanceTimersByTime(1);
+      expect(settled[2]).toEqual([{ path: '/r/busy', created: false }]);
+    });
+
+    it('hands on deferred paths spread over a second in one hand-over every 20 ms at most', () => {
+      const t0 = Date.now();
+      sut.defer(Array.from({ length: 1000 }, (_, i) => ({ path: `/r/f${i}`, created: true, readyAt: t0 + 1 + i })));
+      jest.advanceTimersByTime(1001);
+      expect(settled).toHaveLength(51);
+      expect(settled.flat().map((c) => c.path)).toEqual(Array.from({ length: 1000 }, (_, i) => `/r/f${i}`));
     });
   });
 });

@@ -17,17 +17,21 @@ interface Pending {
   quick: boolean;
 }
 
+/** A timer set after a hand-over waits at least this long: a spread of deadlines costs a few passes, not one each. */
+const MIN_GAP_MS = 20;
+
 /**
  * Holds changed paths until each has been quiet for `settleMs`: a file written slowly keeps being pushed back, so it
  * is handed on once, with its final content, instead of once per write. A path that was only created (a directory
  * moved in whole is one event) is handed on after `quickMs`: the batch looks at the age of what it finds and hands
- * back (`defer`) whatever changed less than `settleMs` ago. One timer serves every path, set for the first deadline
- * in order of the last event, so a burst of many files costs one timer and not one each; a path is never handed on
- * before its own deadline (at worst after those of the paths whose events came before).
+ * back (`defer`) whatever changed less than `settleMs` ago, each to be handed on at its own time. One timer serves
+ * every path, set for the earliest deadline, so a burst of many files costs one timer and not one each.
  */
 export class SettleQueue {
   private readonly pending = new Map<string, Pending>();
   private timer: NodeJS.Timeout | null = null;
+  /** When the timer fires (Infinity: none set). */
+  private timerAt = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly settleMs: number,
@@ -50,11 +54,13 @@ export class SettleQueue {
     });
   }
 
-  /** A path handed on too early (a file under a new directory still being written): handed on again at `readyAt`. */
-  defer(change: DeferredChange): void {
-    const before = this.pending.get(change.path);
-    if (before && before.at + this.settleMs >= change.readyAt) return;
-    this.put(change.path, { at: change.readyAt - this.settleMs, created: change.created || Boolean(before?.created), quick: false });
+  /** Paths handed on too early (files under a new directory still being written): each handed on again at `readyAt`. */
+  defer(changes: DeferredChange[]): void {
+    for (const change of changes) {
+      const before = this.pending.get(change.path);
+      if (before && this.deadline(before) >= change.readyAt) continue;
+      this.put(change.path, { at: change.readyAt - this.settleMs, created: change.created || Boolean(before?.created), quick: false });
+    }
   }
 
   /** Drops everything waiting (the watch is stopping). */
@@ -62,37 +68,40 @@ export class SettleQueue {
     this.pending.clear();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.timerAt = Number.POSITIVE_INFINITY;
   }
 
   private put(path: string, entry: Pending): void {
-    // Deleting and re-inserting keeps the map in the order of the last events: the first entry's deadline comes first.
-    this.pending.delete(path);
     this.pending.set(path, entry);
-    this.arm();
+    this.arm(this.deadline(entry));
   }
 
   private deadline(entry: Pending): number {
     return entry.at + (entry.quick ? this.quickMs : this.settleMs);
   }
 
-  private arm(): void {
-    if (this.timer || this.pending.size === 0) return;
-    const first = this.pending.values().next().value as Pending;
-    const wait = Math.max(0, this.deadline(first) - Date.now());
-    this.timer = setTimeout(() => this.fire(), wait);
+  /** Makes the timer fire by `due` (a later event only pushes a path back: the timer then finds it not ready). */
+  private arm(due: number): void {
+    if (due >= this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = due;
+    this.timer = setTimeout(() => this.fire(), Math.max(0, due - Date.now()));
     this.timer.unref?.();
   }
 
   private fire(): void {
     this.timer = null;
+    this.timerAt = Number.POSITIVE_INFINITY;
     const now = Date.now();
     const ready: Change[] = [];
+    let next = Number.POSITIVE_INFINITY;
     for (const [path, entry] of this.pending) {
-      if (now < this.deadline(entry)) break;
-      ready.push({ path, created: entry.created });
+      const due = this.deadline(entry);
+      if (due <= now) ready.push({ path, created: entry.created });
+      else next = Math.min(next, due);
     }
     for (const change of ready) this.pending.delete(change.path);
-    this.arm();
+    if (next !== Number.POSITIVE_INFINITY) this.arm(Math.max(next, now + MIN_GAP_MS));
     if (ready.length > 0) this.onSettled(ready);
   }
 }

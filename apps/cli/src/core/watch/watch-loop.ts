@@ -139,7 +139,7 @@ export class WatchLoop {
     this.dirty.clear();
     try {
       const deferred = await this.ports.scan(full ? null : changes);
-      if (!this.stopping) for (const change of deferred ?? []) this.settle.defer(change);
+      if (!this.stopping && deferred) this.settle.defer(deferred);
       this.failures = 0;
     } catch (err) {
       if (full) this.fullDue = true;
