@@ -121,7 +121,7 @@ async function run(scale) {
           name: rows[5],
           value: firstScan.stop() / MiB,
           unit: 'MiB',
-          note: 'peak from the start to the first scan\'s summary, threads included (the bar is on what follows)',
+          note: "peak from the start to the first scan's summary, threads included (the bar is on what follows)",
         });
         rss = new RssSampler(watch.proc.pid);
         const before = cpuSeconds(watch.proc.pid);
@@ -203,7 +203,7 @@ async function run(scale) {
             value: peak / MiB,
             unit: 'MiB',
             bar: { text: '< 250 MiB', pass: peak < 250 * MiB },
-            note: 'peak from the first scan\'s summary to the end: idle, the new files, the burst; threads included',
+            note: "peak from the first scan's summary to the end: idle, the new files, the burst; threads included",
           });
         }
         await watch.stop();

@@ -157,7 +157,14 @@ export class BatchScan {
     }
     if (!this.freshness) return files.forEach((path) => take(path, true, 0));
     // A file gone since the listing is left to its own event.
-    const ctimes = await Promise.all(files.map((path) => lstat(path).then((st) => st.ctimeMs, () => null)));
+    const ctimes = await Promise.all(
+      files.map((path) =>
+        lstat(path).then(
+          (st) => st.ctimeMs,
+          () => null,
+        ),
+      ),
+    );
     files.forEach((path, i) => ctimes[i] !== null && take(path, true, ctimes[i]!));
   }
 
