@@ -75,6 +75,11 @@ describe('BatchScan', () => {
       { path: h.path('album/p.jpg'), created: true, readyAt: ctime('album/p.jpg') + 2000 },
     ]);
 
+    // A clock set back since: the files wait the settle time from now, no longer.
+    const behind: DeferredChange[] = [];
+    await at(oldest - 60_000).plan(changed('a.txt'), behind);
+    expect(behind).toEqual([{ path: h.path('a.txt'), created: false, readyAt: oldest - 60_000 + 2000 }]);
+
     const none: DeferredChange[] = [];
     const plan = await at(latest + 2000).plan([...changed('a.txt'), ...created('album')], none);
     expect(plan).toEqual({ present: [h.path('a.txt'), h.path('album/p.jpg')], gone: [], unreadable: [] });

@@ -104,7 +104,8 @@ export class BatchScan {
     const rule = this.freshness;
     const now = rule ? (rule.now ?? Date.now)() : 0;
     return (path, created, ctimeMs) => {
-      if (rule && ctimeMs > now - rule.settleMs) deferred.push({ path, created, readyAt: ctimeMs + rule.settleMs });
+      // A ctime ahead of the clock (the clock was set back) waits no longer than a change made now.
+      if (rule && ctimeMs > now - rule.settleMs) deferred.push({ path, created, readyAt: Math.min(ctimeMs, now) + rule.settleMs });
       else present.add(path);
     };
   }
