@@ -113,8 +113,6 @@ async function watch(paths: string[], cmd: Command): Promise<number> {
   const loop = new WatchLoop(
     {
       scan: scanBatch,
-      // Quiet after a batch: the hash threads stop (the next batch starts them again) and the memory the batch's peak
-      // left resident goes back.
       rest: () => void rest(),
       subscribe: async (onChange, onError) => {
         const subscriptions = await Promise.all(
