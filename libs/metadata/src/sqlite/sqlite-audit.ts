@@ -44,10 +44,11 @@ interface Unindexed {
  * left it.
  *
  * The index is written behind the entries: `append` stores the entries alone (what an answer waits for), and
- * `indexPending` (the store's timer, and before anything reads the index) writes the targets of every entry appended
- * since, in one transaction. A batch of records names hundreds of digests, each a random place in the index: one
- * transaction for many entries rewrites each page once rather than once per entry. `audit_indexed` says how far the
- * index goes; the entries after it (appended just before a crash) are indexed when the log opens.
+ * `indexPending` (on the store's next turn, and before anything reads the index) writes the targets of every entry
+ * appended since, in one transaction, in key order. A batch of records names hundreds of digests, each a random place
+ * in the index: inserted in key order, neighbouring keys share the pages they rewrite, and one transaction for many
+ * entries rewrites each page once rather than once per entry. `audit_indexed` says how far the index goes; the entries
+ * after it (appended just before a crash) are indexed when the log opens.
  */
 export class SqliteAuditLog {
   private readonly sql;
@@ -64,7 +65,7 @@ export class SqliteAuditLog {
         `INSERT INTO audit_entries (id, chain, seq, at, request_id, key_id, key_name, ip, action, status, bytes, targets, count, prev_hash, hash)
          VALUES (@id, @chain, @seq, @at, @request_id, @key_id, @key_name, @ip, @action, @status, @bytes, @targets, @count, @prev_hash, @hash)`,
       ),
-      targets: db.prepare('INSERT OR IGNORE INTO audit_targets (k, n) SELECT value, ? FROM json_each(?)'),
+      target: db.prepare('INSERT OR IGNORE INTO audit_targets (k, n) VALUES (?, ?)'),
       indexed: db.prepare<[], { n: number }>('SELECT n FROM audit_indexed WHERE id = 1'),
       setIndexed: db.prepare('UPDATE audit_indexed SET n = ? WHERE id = 1 AND n < ?'),
       notIndexed: db.prepare<[number], { n: number; targets: string }>('SELECT n, targets FROM audit_entries WHERE n > ? ORDER BY n'),
@@ -107,10 +108,10 @@ export class SqliteAuditLog {
       return appended;
     });
     this.indexTx = db.transaction((pending: Unindexed[]) => {
-      for (const { n, targets } of pending) {
-        const keys = auditTargetKeys({ targets }).map(indexKey);
-        if (keys.length > 0) this.sql.targets.run(n, `[${keys.join(',')}]`);
-      }
+      const rows: Array<[bigint, number | bigint]> = [];
+      for (const { n, targets } of pending) for (const key of auditTargetKeys({ targets })) rows.push([indexKey(key), n]);
+      rows.sort(([a, m], [b, o]) => (a < b ? -1 : a > b ? 1 : Number(m) - Number(o)));
+      for (const [k, n] of rows) this.sql.target.run(k, n);
       const last = pending[pending.length - 1].n;
       this.sql.setIndexed.run(last, last);
     });

@@ -38,9 +38,11 @@ export interface SqliteMetadataStoreOptions {
   busyTimeoutMs?: number;
 }
 
-/** The audit's targets are indexed this long after their entries at most (see SqliteAuditLog)... */
-const AUDIT_INDEX_DELAY_MS = 250;
-/** ...or at once when the entries waiting name this many targets. */
+/**
+ * The audit's targets are indexed on the event loop's turn after their entries are stored, once the answers that
+ * waited for those entries are sent (see SqliteAuditLog)... or at once when the entries waiting name this many
+ * targets.
+ */
 const AUDIT_INDEX_AT_ONCE = 50_000;
 
 /**
@@ -54,7 +56,7 @@ export class SqliteMetadataStore implements MetadataStore {
   private collector?: SqliteContentCollector;
   private tenants?: SqliteTenantContent;
   private audit?: SqliteAuditLog;
-  private auditIndexing?: NodeJS.Timeout;
+  private auditIndexing?: NodeJS.Immediate;
 
   private readonly registrations = new GroupCommit<BlobToRegister, BlobEntry>((blobs) => this.run((o) => o.register(blobs)));
 
@@ -82,7 +84,7 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async close(): Promise<void> {
-    clearTimeout(this.auditIndexing);
+    clearImmediate(this.auditIndexing);
     this.auditIndexing = undefined;
     this.indexAudit();
     const open = this.open;
@@ -416,16 +418,18 @@ export class SqliteMetadataStore implements MetadataStore {
     return this.collect((c) => c.contentTotals());
   }
 
-  /** An audit batch is one transaction (the caller groups one turn's entries); its targets are indexed soon after. */
+  /**
+   * An audit batch is one transaction (the caller groups one turn's entries). Its targets are indexed on the next turn:
+   * the answers waiting for these entries go out first, and a client reading one works while the index is written.
+   */
   async appendAuditEntries(entries: AuditEntry[]): Promise<void> {
     this.audited((a) => a.append(entries));
     if (this.audit!.pendingTargets >= AUDIT_INDEX_AT_ONCE) this.indexAudit();
     else if (!this.auditIndexing) {
-      this.auditIndexing = setTimeout(() => {
+      this.auditIndexing = setImmediate(() => {
         this.auditIndexing = undefined;
         this.indexAudit();
-      }, AUDIT_INDEX_DELAY_MS);
-      this.auditIndexing.unref();
+      });
     }
   }
 
