@@ -49,6 +49,14 @@ class TargetList implements AuditTargets {
   }
 }
 
+/** Targets a handler found while it worked, that its request does not name (a record deleted by id: its path and content). */
+const noted = new WeakMap<FastifyRequest, AuditTarget[]>();
+
+/** Notes what a request acted on, for its audit entry, when neither the request nor its answer says it. */
+export function noteAuditTargets(request: FastifyRequest, targets: AuditTarget[]): void {
+  noted.set(request, [...(noted.get(request) ?? []), ...targets]);
+}
+
 /** The JSON an answer carries, when it is a small JSON text (what a creation answers: the new key's id, an object). */
 function answerOf(payload: unknown): Fields {
   if (typeof payload !== 'string' || payload.length > 1_000_000 || !payload.startsWith('{')) return {};
@@ -61,8 +69,8 @@ function answerOf(payload: unknown): Fields {
 }
 
 /**
- * What an audited request acted on, read from what the request named (route parameters, query, JSON body) and, for
- * creations, from its answer (`payload`, when the answer is JSON text: the new key's id, the object version, the
+ * What an audited request acted on: what its handler noted ({@link noteAuditTargets}), what the request named (route
+ * parameters, query, JSON body) and, for creations, its answer (`payload`, when the answer is JSON text: the new key's id, the object version, the
  * pack's digests). Never a secret: only ids, digests, paths and names.
  */
 export function targetsOf(action: string, request: FastifyRequest, reply: FastifyReply, payload: unknown): AuditTargets {
@@ -70,6 +78,7 @@ export function targetsOf(action: string, request: FastifyRequest, reply: Fastif
   const params = isFields(request.params) ? request.params : {};
   const query = isFields(request.query) ? request.query : {};
   const body = isFields(request.body) ? request.body : {};
+  for (const target of noted.get(request) ?? []) list.add(target);
   switch (action) {
     case 'blob.put':
     case 'blob.get':

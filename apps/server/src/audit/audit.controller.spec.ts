@@ -159,6 +159,22 @@ describe('AuditController and the audit hooks (in process)', () => {
           [{ hostname: 'web-1', filepath: '/a' }],
         ],
         [
+          'delete one record by id: its path and content',
+          async () => {
+            const { id } = (
+              await f.request({
+                method: 'POST',
+                url: '/api/v1/files',
+                payload: { hostname: 'web-2', filepath: '/c', sha256: digest, size: body.length },
+              })
+            ).json();
+            return f.request({ method: 'DELETE', url: `/api/v1/files/${id}` });
+          },
+          'files.delete',
+          204,
+          [{ hostname: 'web-2', filepath: '/c' }, { sha256: digest }],
+        ],
+        [
           'delete paths',
           () => f.request({ method: 'POST', url: '/api/v1/files/deleted', payload: { hostname: 'web-1', filepaths: ['/a', '/b'] } }),
           'files.delete',

@@ -36,6 +36,7 @@ import { planBlobResponse, sendBlob } from '../blobs/blob-response';
 import { withDigest } from '../common/digest.decorators';
 import { Endpoint } from '../common/endpoint.decorator';
 import { CONTENT_RESPONSES } from '../common/responses';
+import { noteAuditTargets } from '../audit/audit-targets';
 import { FilesService } from './files.service';
 
 const tag = 'files';
@@ -186,8 +187,9 @@ export class FilesController {
     responses: { 204: { description: 'Marked deleted' } },
     errors: [404],
   })
-  async remove(@Param('id') id: string, @Tenancy() scope: TenantScope): Promise<void> {
-    await this.files.delete(id, scope);
+  async remove(@Param('id') id: string, @Tenancy() scope: TenantScope, @Req() request: FastifyRequest): Promise<void> {
+    const deleted = await this.files.delete(id, scope);
+    noteAuditTargets(request, [{ hostname: deleted.hostname, filepath: deleted.filepath }, { sha256: deleted.sha256 }]);
   }
 
   @Delete()

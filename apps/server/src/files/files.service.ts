@@ -224,10 +224,12 @@ export class FilesService {
   }
 
   /** @throws HoardError not_found (also for a record outside the key's tenants) */
-  async delete(id: string, scope: TenantScope = TenantScope.ALL): Promise<void> {
+  /** Marks a host's record deleted; the record as it was. @throws HoardError not_found */
+  async delete(id: string, scope: TenantScope = TenantScope.ALL): Promise<StoredFile> {
     // An object's version is not a file record: it is deleted through the objects' routes.
-    await this.stored(id, scope);
+    const file = await this.stored(id, scope);
     if (!(await this.records.markFileDeleted(id, new Date()))) throw new HoardError('not_found', `No file record ${id}`);
+    return file;
   }
 
   /** @throws HoardError forbidden for a host outside the key's tenants */
