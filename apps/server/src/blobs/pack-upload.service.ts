@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ErrorCode, HoardError, isSha256, LIMITS, normalizeSha256, PackItemResult } from '@app/contracts';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { inPackBatch } from '@app/storage';
 import { ServerSettings } from '../config/server-settings';
 import { TenantScope } from '../auth/tenant-scope';
 import { BlobsService } from './blobs.service';
@@ -57,6 +58,16 @@ export class PackUploadService {
    *   single part's (the store is down, say), once the parts already read are committed
    */
   async store(pack: PackSource, clientGone: () => boolean = () => false, scope: TenantScope = TenantScope.ALL): Promise<PackItemResult[]> {
+    // The parts are one batch: the store flushes them together once the last is read, not a few at a time.
+    return inPackBatch((lastAppended) => this.storeParts(pack, clientGone, scope, lastAppended));
+  }
+
+  private async storeParts(
+    pack: PackSource,
+    clientGone: () => boolean,
+    scope: TenantScope,
+    lastAppended: () => void,
+  ): Promise<PackItemResult[]> {
     const results: PackItemResult[] = [];
     const committing = new Set<Promise<void>>();
     const lastOf = new Map<string, Promise<void>>();
@@ -99,6 +110,7 @@ export class PackUploadService {
         if (fatal) break;
       }
     } finally {
+      lastAppended();
       // Parts already read finish their commit before any answer, an error included.
       await Promise.all(committing);
     }

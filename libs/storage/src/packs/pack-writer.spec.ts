@@ -3,7 +3,7 @@ import { randomBlob } from '../testing/blob-bodies';
 import { MemoryPackFiles } from '../testing/memory-pack-files';
 import { MemoryPackIndex } from './memory-pack-index';
 import type { PackCommit } from './pack-index';
-import { PackWriter } from './pack-writer';
+import { inPackBatch, PackWriter } from './pack-writer';
 
 /** A memory index that counts commits and can hold the next ones until released. */
 class GatedIndex extends MemoryPackIndex {
@@ -86,6 +86,78 @@ describe('PackWriter', () => {
       [10, [{ id: 'p1', size: 110, sealed: false }]],
     ]);
     expect(files.calls.datasync).toBe(2);
+  });
+
+  describe("a batch of appends (one request's parts)", () => {
+    /** Lets the event loop turn until `done` settles (each turn a chance for a flush that should not come). */
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+    it('flushes its appends together at its end, however many turns they took to arrive', async () => {
+      const parts = Array.from({ length: 20 }, () => blob(100));
+      const appends: Array<Promise<boolean>> = [];
+      await inPackBatch(async (end) => {
+        for (const b of parts) {
+          appends.push(sut.append(b.sha, b.chunks, 100));
+          await turn();
+          await turn();
+        }
+        expect(index.commits).toEqual([]);
+        end();
+        expect(await Promise.all(appends)).toEqual(parts.map(() => true));
+      });
+      expect(index.commits.map((c) => c.entries.length)).toEqual([20]);
+      expect([files.calls.write, files.calls.datasync]).toEqual([1, 1]);
+    });
+
+    it('is flushed at once when 128 appends are queued; what follows waits for its end', async () => {
+      const parts = Array.from({ length: 130 }, () => blob(10));
+      await inPackBatch(async (end) => {
+        const first = parts.slice(0, 128).map((b) => sut.append(b.sha, b.chunks, 10));
+        await Promise.all(first);
+        expect(index.commits.map((c) => c.entries.length)).toEqual([128]);
+        const rest = parts.slice(128).map((b) => sut.append(b.sha, b.chunks, 10));
+        await turn();
+        await turn();
+        expect(index.commits.map((c) => c.entries.length)).toEqual([128]);
+        end();
+        await Promise.all(rest);
+      });
+      expect(index.commits.map((c) => c.entries.length)).toEqual([128, 2]);
+    });
+
+    it('is flushed with an append made outside any batch, which does not wait for it', async () => {
+      const held = blob(10);
+      const single = blob(10);
+      let inBatch!: Promise<boolean>;
+      let finish!: () => void;
+      const batch = inPackBatch(async (end) => {
+        inBatch = sut.append(held.sha, held.chunks, 10);
+        await new Promise<void>((resolve) => (finish = resolve));
+        end();
+      });
+      await turn();
+      await turn();
+      expect(index.commits).toEqual([]);
+      expect(await sut.append(single.sha, single.chunks, 10)).toBe(true);
+      expect(await inBatch).toBe(true);
+      expect(index.commits.map((c) => c.entries.map((e) => e.sha256))).toEqual([[held.sha, single.sha]]);
+      finish();
+      await batch;
+      expect(index.commits).toHaveLength(1);
+    });
+
+    it('is flushed when the writer closes, its end not come', async () => {
+      const b = blob(10);
+      let appended!: Promise<boolean>;
+      const batch = inPackBatch(async () => {
+        appended = sut.append(b.sha, b.chunks, 10);
+        await turn();
+        await sut.close();
+        expect(await appended).toBe(true);
+      });
+      await batch;
+      expect(index.commits.map((c) => c.entries.length)).toEqual([1]);
+    });
   });
 
   it('keeps a pack open across flushes and seals it at its size: packs number bytes / size, not flushes', async () => {

@@ -1,4 +1,5 @@
 import type { Sha256 } from '@app/contracts';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { HoardError } from '@app/contracts';
 import { storeUnavailable } from '../shared/store-errors';
@@ -22,6 +23,51 @@ export interface PackWriterOptions {
 }
 
 const ORPHAN_GRACE_MS = 3600_000;
+/**
+ * A batch's appends wait for its end while fewer than this many are queued. Below the pack route's 256 parts in
+ * progress at once: parts waiting for a flush never hold every slot the batch would need to finish.
+ */
+const BATCH_LINGER_ENTRIES = 128;
+/** ...and while they queue fewer bytes than this. */
+const BATCH_LINGER_BYTES = 8 * 1024 * 1024;
+
+/** Appends that belong together (one request's parts), inside {@link inPackBatch}. */
+class PackBatch {
+  private ended = false;
+  private readonly atEnd = new Set<() => void>();
+
+  /** Runs `fn` at the batch's end; false (and nothing noted) when it has ended. */
+  whenEnded(fn: () => void): boolean {
+    if (this.ended) return false;
+    this.atEnd.add(fn);
+    return true;
+  }
+
+  end(): void {
+    this.ended = true;
+    const due = [...this.atEnd];
+    this.atEnd.clear();
+    for (const fn of due) fn();
+  }
+}
+
+const batches = new AsyncLocalStorage<PackBatch>();
+
+/**
+ * Runs `work` as one batch of appends (the parts of one pack upload): an append made inside it does not start a flush
+ * on its own account but waits for the batch's end (`end`, called by `work` once its last append is made, or when
+ * `work` settles), so that one flush (one write, one fdatasync, one index transaction) takes the request's parts
+ * rather than the few that arrived in one turn of the event loop. A flush started by any other append takes them too,
+ * and so does one started when {@link BATCH_LINGER_ENTRIES} or {@link BATCH_LINGER_BYTES} are queued.
+ */
+export async function inPackBatch<T>(work: (end: () => void) => Promise<T>): Promise<T> {
+  const batch = new PackBatch();
+  try {
+    return await batches.run(batch, () => work(() => batch.end()));
+  } finally {
+    batch.end();
+  }
+}
 
 /** The pack being filled: `end` counts the bytes reserved in it. */
 interface OpenPack {
@@ -51,6 +97,8 @@ interface Queued {
  * pack, and commits all their index entries in ONE transaction; only then does any of them become visible and do
  * their appends resolve. Flushes run one at a time: puts arriving while one runs form the next, so the linger is at
  * most one flush. A pack stays open across flushes until it holds `packSize` bytes, so packs number bytes / packSize.
+ * The appends of a batch ({@link inPackBatch}: one pack upload's parts) ask for no flush until the batch ends or the
+ * queue is long, so that one flush takes a request's parts rather than the few of one turn.
  * Where the files seal on sync (S3), each flush writes packs of its own, committed sealed: the busier the store, the
  * more a flush gathers and the larger its packs.
  * A crash leaves bytes past a pack's committed end: `recover` cuts them off at start.
@@ -59,10 +107,14 @@ export class PackWriter {
   private current: OpenPack | null = null;
   private opening: Promise<OpenPack> | null = null;
   private queue: Queued[] = [];
+  private queuedBytes = 0;
+  private readonly scheduleFlush = () => this.schedule();
   /** Digests queued or being flushed: a second append of one waits for the first. */
   private readonly inFlight = new Map<string, Promise<void>>();
   private flushing: Promise<void> | null = null;
   private scheduled = false;
+  /** A flush was asked for since the last one took the queue. */
+  private wanted = false;
   private closed = false;
   private readonly newId: () => string;
 
@@ -119,9 +171,10 @@ export class PackWriter {
       }
       const pack = await this.packWithRoom();
       this.queue.push({ sha256, chunks, size, pack, offset: pack.end, done });
+      this.queuedBytes += size;
       pack.end += size;
       if (pack.end >= this.options.packSize) this.retire(pack);
-      this.schedule();
+      this.flushSoon();
     } catch (error) {
       done.reject(error);
     }
@@ -141,6 +194,7 @@ export class PackWriter {
     try {
       const pack = await this.packWithRoom();
       this.queue.push({ sha256: entry.sha256, chunks, size: entry.length, pack, offset: pack.end, done, from: entry.packId });
+      this.queuedBytes += entry.length;
       pack.end += entry.length;
       if (pack.end >= this.options.packSize) this.retire(pack);
       this.schedule();
@@ -153,6 +207,7 @@ export class PackWriter {
   /** Flushes what is queued, seals nothing more, and closes the open pack. */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.queue.length > 0) this.schedule(); // a batch's appends wait for no batch now
     while (this.flushing || this.scheduled || this.queue.length > 0) {
       await (this.flushing ?? new Promise((resolve) => setImmediate(resolve)));
     }
@@ -187,20 +242,36 @@ export class PackWriter {
     if (this.current === pack) this.current = null;
   }
 
+  /** Schedules a flush, unless the append is part of a batch that is still going on and the queue is short. */
+  private flushSoon(): void {
+    const batch = batches.getStore();
+    const short = this.queue.length < BATCH_LINGER_ENTRIES && this.queuedBytes < BATCH_LINGER_BYTES;
+    if (batch && short && batch.whenEnded(this.scheduleFlush)) return;
+    this.schedule();
+  }
+
   private schedule(): void {
+    this.wanted = true;
     if (this.scheduled || this.flushing) return;
     this.scheduled = true;
     // One turn of the event loop lets the appends that arrived together share the flush.
     setImmediate(() => {
       this.scheduled = false;
-      this.flushing = this.flushAll().finally(() => (this.flushing = null));
+      this.flushing = this.flushAll().finally(() => {
+        this.flushing = null;
+        // Asked for between the loop's last look and now (a continuation of the last flush's appends).
+        if (this.wanted && this.queue.length > 0) this.schedule();
+      });
     });
   }
 
+  /** Flushes what is queued, again while a flush is wanted (a batch's appends queued meanwhile wait for their batch). */
   private async flushAll(): Promise<void> {
-    while (this.queue.length > 0) {
+    while (this.wanted && this.queue.length > 0) {
+      this.wanted = false;
       const batch = this.queue;
       this.queue = [];
+      this.queuedBytes = 0;
       await this.flush(batch);
     }
   }
