@@ -1,10 +1,12 @@
 import type Database from 'better-sqlite3';
 import type { FilePage, FileQuery } from '../metadata-types';
 import { decodeCursor, encodeCursor } from '../shared/page-cursor';
-import { prefixRangeIn } from '../shared/prefix-range';
+import { type PathPrefixRange, prefixRangeIn } from '../shared/prefix-range';
 import { type FileRow, toStoredFile } from './sqlite-rows';
 
 const ROW_ID = /^[1-9][0-9]{0,15}$/;
+/** A path prefix with at most this many current records on a host is listed through the index of paths. */
+const NARROW_PREFIX = 1000;
 
 /** Parses a file id of the port (decimal integer); null when it cannot name a row. */
 export function parseRowId(id: string): number | null {
@@ -19,6 +21,7 @@ export function parseRowId(id: string): number | null {
  */
 export class SqliteFileListing {
   private readonly statements = new Map<string, Database.Statement<unknown[], FileRow>>();
+  private readonly idStatements = new Map<string, Database.Statement<unknown[], [number]>>();
 
   constructor(private readonly db: Database.Database) {}
 
@@ -58,6 +61,11 @@ export class SqliteFileListing {
       const under = range.below === null ? 'filepath >= @from' : '(filepath >= @from AND filepath < @below)';
       where.push(range.exact === null ? under : `(filepath = @exact OR ${under})`);
       Object.assign(params, Object.fromEntries(Object.entries(range).filter(([, v]) => v !== null)));
+      const narrow = query.hostname !== undefined && query.at === undefined ? this.narrowPrefix(namespace, query.hostname, range) : null;
+      if (narrow) {
+        where.push('id IN (SELECT value FROM json_each(@ids))');
+        params.ids = JSON.stringify(narrow);
+      }
     }
     if (query.sha256 !== undefined) {
       where.push('sha256 = @sha256');
@@ -67,6 +75,33 @@ export class SqliteFileListing {
     const more = rows.length > query.limit;
     const items = (more ? rows.slice(0, query.limit) : rows).map(toStoredFile);
     return { items, nextCursor: more ? encodeCursor(items[items.length - 1].id) : null };
+  }
+
+  /**
+   * The ids of the current records of a path prefix on one host, found through the index of current paths, when
+   * they number at most {@link NARROW_PREFIX}; else null. Ordered by id, the listing would otherwise walk every
+   * current record of the host to find a narrow prefix's few (3.5 ms a listing among 3,000 records; a first scan
+   * given 3,000 files asks for 3,000 of them).
+   */
+  private narrowPrefix(namespace: string, hostname: string, range: PathPrefixRange): number[] | null {
+    const params = { namespace, hostname, from: range.from, below: range.below, exact: range.exact, cap: NARROW_PREFIX + 1 };
+    const under = range.below === null ? 'filepath >= @from' : 'filepath >= @from AND filepath < @below';
+    const current = 'SELECT id FROM files WHERE namespace = @namespace AND hostname = @hostname AND is_current = 1 AND';
+    const sql =
+      range.exact === null ? `${current} ${under} LIMIT @cap` : `${current} filepath = @exact UNION ALL ${current} ${under} LIMIT @cap`;
+    const ids = this.idStatement(sql)
+      .all(Object.fromEntries(Object.entries(params).filter(([, v]) => v !== null)))
+      .map((row) => row[0]);
+    return ids.length > NARROW_PREFIX ? null : ids;
+  }
+
+  private idStatement(sql: string): Database.Statement<unknown[], [number]> {
+    let statement = this.idStatements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare<unknown[], [number]>(sql).raw();
+      this.idStatements.set(sql, statement);
+    }
+    return statement;
   }
 
   private statement(sql: string): Database.Statement<unknown[], FileRow> {

@@ -214,6 +214,30 @@ describe('SqliteMetadataStore', () => {
     await sut.close();
   });
 
+  it.each([
+    ['1,000 (found through the index of paths)', 1000],
+    ['1,001 (walked in id order)', 1001],
+  ])('lists a prefix with %s current records on a host: every one once, in id order, the others left out', async (_, n) => {
+    const sut = new SqliteMetadataStore({ path: join(dir, 'meta.db') });
+    await sut.init();
+    const under = Array.from({ length: n }, (_, i) => meta(`/p/${String(i).padStart(4, '0')}`, `u${i}`));
+    // Around and among them: other paths, another host, an older version, a deleted one.
+    await sut.recordFiles([meta('/p', 'the prefix itself'), meta('/pq', 'beside'), meta('/p/0001', 'old'), meta('/p/gone', 'gone')], at(1));
+    await sut.recordFiles([...under, meta('/p/0002', 'other host', { hostname: 'host-b' })], at(2));
+    await sut.markPathsDeleted('host-a', ['/p/gone'], at(3));
+    const listed: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await sut.listFiles({ hostname: 'host-a', pathPrefix: '/p/', includeDeleted: false, limit: 300, cursor });
+      listed.push(...page.items.map((f) => `${f.filepath} ${f.sha256 === meta('', `u${Number(f.filepath.slice(3))}`).sha256}`));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(listed).toEqual(under.map((f) => `${f.filepath} true`));
+    const withItself = await sut.listFiles({ hostname: 'host-a', pathPrefix: '/p', includeDeleted: false, limit: 2 });
+    expect(withItself.items.map((f) => f.filepath)).toEqual(['/p', '/p/0000']);
+    await sut.close();
+  });
+
   it('throws unavailable when used before init', async () => {
     const sut = new SqliteMetadataStore({ path: join(dir, 'meta.db') });
     await expect(sut.ping()).rejects.toMatchObject({ code: 'unavailable' });
