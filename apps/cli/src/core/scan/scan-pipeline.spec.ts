@@ -109,6 +109,32 @@ describe('ScanPipeline', () => {
     ]);
   });
 
+  it("asks for the server's records of many roots 16 at a time, and finishes the scan once all are read", async () => {
+    const names = Array.from({ length: 20 }, (_, i) => `many/f${String(i).padStart(2, '0')}`);
+    for (const name of names) h.write(name, name);
+    h.cache!.close();
+    h.cache = null;
+    const release = h.client.hold('iterateFiles');
+    const scanned = h.scan({ paths: names.map((name) => h.path(name)) });
+    const listings = () => h.client.calls.filter((c) => c.route === 'iterateFiles').length;
+    for (let turn = 0; turn < 1000 && listings() < 16; turn++) await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(listings()).toBe(16);
+    release();
+    const { summary } = await scanned;
+    expect([summary.recorded, summary.deleted, listings()]).toEqual([20, 0, 20]);
+  });
+
+  it('stops asking for listings at the first that fails, and fails the scan with it', async () => {
+    const names = Array.from({ length: 20 }, (_, i) => `many/f${i}`);
+    for (const name of names) h.write(name, name);
+    h.cache!.close();
+    h.cache = null;
+    h.client.failNext('iterateFiles', new HoardError('unavailable', 'the server went away'));
+    await expect(h.scan({ paths: names.map((name) => h.path(name)) })).rejects.toThrow('the server went away');
+    expect(h.client.calls.filter((c) => c.route === 'iterateFiles').length).toBe(16);
+  });
+
   it('fails a file that changed while it was read, recording nothing of it', async () => {
     h.changing.add(h.path('sub/b.txt'));
     const { summary, events } = await h.scan();

@@ -78,9 +78,34 @@ export class ScanPipeline {
     await stages.drain();
     if (this.ctx.fatal) throw this.ctx.fatal;
     if (track) {
-      for (const [root, seen] of askServer) await deletions.fromServer(root, seen);
+      await listAtOnce(askServer, ([root, seen]) => deletions.fromServer(root, seen));
       await deletions.report(stages.recorder.vanished);
     }
     return this.ctx.summary();
   }
+}
+
+/**
+ * Server listings asked for at once after the walk: a first scan given thousands of files (`xargs hoard scan`) asks
+ * for one per file, and one after another they took 2.5 ms each (3,000 files: 7.5 s, against 0.9 s for their
+ * directory).
+ */
+const LISTINGS_AT_ONCE = 16;
+
+/** Runs `list` on every item, {@link LISTINGS_AT_ONCE} at a time; the first failure stops the rest and is thrown. */
+async function listAtOnce<T>(items: T[], list: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | null = null;
+  const worker = async () => {
+    while (!failure && next < items.length) {
+      const item = items[next++];
+      try {
+        await list(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(LISTINGS_AT_ONCE, items.length) }, worker));
+  if (failure) throw (failure as { error: unknown }).error;
 }
