@@ -1,5 +1,5 @@
 import { type AnyBulkWriteOperation, type Collection, type Filter, MongoBulkWriteError } from 'mongodb';
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Sha256 } from '@app/contracts';
 import type { CollectableEntry, ContentCollector, ContentTotals, UploadClaim } from '../content-collector';
 import type { BlobEntry } from '../metadata-types';
@@ -174,7 +174,7 @@ export class MongoContentCollector implements ContentCollector {
   }
 
   async claimUpload(sha256: Sha256, now: Date, claim?: string): Promise<UploadClaim> {
-    const id = claim ?? randomBytes(12).toString('hex');
+    const id = claim ?? randomUUID();
     if (claim) await this.claims.updateOne({ _id: id }, { $set: { claimed_at: now } });
     else await this.claims.insertOne({ _id: id, sha256, claimed_at: now });
     // Read after the claim is written (the port's argument).

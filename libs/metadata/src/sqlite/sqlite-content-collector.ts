@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Sha256 } from '@app/contracts';
 import type { CollectableEntry, ContentCollector, ContentTotals, UploadClaim } from '../content-collector';
 import type { BlobEntry } from '../metadata-types';
@@ -171,7 +171,7 @@ export class SqliteContentCollector implements ContentCollector {
   }
 
   async claimUpload(sha256: Sha256, now: Date, claim?: string): Promise<UploadClaim> {
-    return this.claims.add({ sha256, now: now.getTime(), id: claim ?? randomBytes(12).toString('hex') });
+    return this.claims.add({ sha256, now: now.getTime(), id: claim ?? randomUUID() });
   }
 
   async releaseClaim(claim: string): Promise<void> {

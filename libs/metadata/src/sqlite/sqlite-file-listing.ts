@@ -84,15 +84,19 @@ export class SqliteFileListing {
    * given 3,000 files asks for 3,000 of them).
    */
   private narrowPrefix(namespace: string, hostname: string, range: PathPrefixRange): number[] | null {
-    const params = { namespace, hostname, from: range.from, below: range.below, exact: range.exact, cap: NARROW_PREFIX + 1 };
+    const params = Object.fromEntries(
+      Object.entries({ namespace, hostname, from: range.from, below: range.below, exact: range.exact, cap: NARROW_PREFIX }).filter(
+        ([, v]) => v !== null,
+      ),
+    );
     const under = range.below === null ? 'filepath >= @from' : 'filepath >= @from AND filepath < @below';
     const current = 'SELECT id FROM files WHERE namespace = @namespace AND hostname = @hostname AND is_current = 1 AND';
-    const sql =
-      range.exact === null ? `${current} ${under} LIMIT @cap` : `${current} filepath = @exact UNION ALL ${current} ${under} LIMIT @cap`;
-    const ids = this.idStatement(sql)
-      .all(Object.fromEntries(Object.entries(params).filter(([, v]) => v !== null)))
+    const ids = range.exact === null ? `${current} ${under}` : `${current} filepath = @exact UNION ALL ${current} ${under}`;
+    // A broad prefix (listed a page at a time, each page asking again) is told by one step past the cap, in SQLite.
+    if (this.idStatement(`SELECT id FROM (${ids}) LIMIT 1 OFFSET @cap`).get(params)) return null;
+    return this.idStatement(ids)
+      .all(params)
       .map((row) => row[0]);
-    return ids.length > NARROW_PREFIX ? null : ids;
   }
 
   private idStatement(sql: string): Database.Statement<unknown[], [number]> {
