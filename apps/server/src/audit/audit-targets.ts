@@ -41,11 +41,19 @@ class TargetList implements AuditTargets {
     if (name && objectKey) this.add({ bucket: name, key: objectKey });
   }
 
-  /** A file record: its path and its content. */
-  record(record: unknown): void {
-    if (!isFields(record)) return;
-    this.path(record.hostname, record.filepath);
-    this.sha256(record.sha256);
+  /**
+   * File records: each one's path and content. Kept first under the cap: one path of each host (what a filter by host
+   * finds), then every digest (what a filter by content finds), then the other paths. A batch of 1,000 records names
+   * 2,000 targets; so ordered, all its digests but at most one are kept, rather than the first 500 records' targets.
+   */
+  records(records: unknown[]): void {
+    const files = records.filter(isFields);
+    const hosts = new Set<unknown>();
+    const first = files.filter((file) => !hosts.has(file.hostname) && hosts.add(file.hostname));
+    for (const file of first) this.path(file.hostname, file.filepath);
+    for (const file of files) this.sha256(file.sha256);
+    const firstOnes = new Set(first);
+    for (const file of files) if (!firstOnes.has(file)) this.path(file.hostname, file.filepath);
   }
 }
 
@@ -93,8 +101,7 @@ export function targetsOf(action: string, request: FastifyRequest, reply: Fastif
       break;
     }
     case 'files.record':
-      if (Array.isArray(body.files)) for (const record of body.files) list.record(record);
-      else list.record(body);
+      list.records(Array.isArray(body.files) ? body.files : [body]);
       break;
     case 'files.delete':
       if (Array.isArray(body.filepaths)) for (const filepath of body.filepaths) list.path(body.hostname, filepath);

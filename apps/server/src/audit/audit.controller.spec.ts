@@ -76,17 +76,32 @@ describe('AuditController and the audit hooks (in process)', () => {
       expect((await f.request({ method: 'GET', url: '/api/v1/audit/verify' })).json()).toEqual({ entries: 5, ok: true, first_bad: null });
     });
 
-    it('records a batch of records with 1,000 targets kept and every one counted', async () => {
-      const files = Array.from({ length: 600 }, (_, i) => ({ hostname: 'web-1', filepath: `/d/${i}`, sha256: sha(`c${i}`), size: 1 }));
+    it('records a batch of records with 1,000 targets kept (a path of each host, every digest, then paths) and every one counted', async () => {
+      const files = Array.from({ length: 600 }, (_, i) => ({
+        hostname: i === 300 ? 'web-2' : 'web-1',
+        filepath: `/d/${i}`,
+        sha256: sha(`c${i}`),
+        size: 1,
+      }));
       const res = await f.request({ method: 'POST', url: '/api/v1/files/batch', payload: { files } });
       expect(res.statusCode).toBe(200);
       const [entry] = await entries('?action=files.record');
       expect(entry.count).toBe(1200);
       expect(entry.targets).toHaveLength(1000);
-      expect(entry.targets.slice(0, 2)).toEqual([{ hostname: 'web-1', filepath: '/d/0' }, { sha256: sha('c0') }]);
-      expect((await entries(`?sha256=${sha('c3')}`)).map((e) => e.id)).toEqual([entry.id]);
+      expect(entry.targets.slice(0, 3)).toEqual([
+        { hostname: 'web-1', filepath: '/d/0' },
+        { hostname: 'web-2', filepath: '/d/300' },
+        { sha256: sha('c0') },
+      ]);
+      expect(entry.targets.slice(602)).toEqual(
+        files
+          .filter((_, i) => i !== 0 && i !== 300)
+          .slice(0, 398)
+          .map((file) => ({ hostname: file.hostname, filepath: file.filepath })),
+      );
+      for (const i of [0, 3, 300, 599]) expect((await entries(`?sha256=${sha(`c${i}`)}`)).map((e) => e.id)).toEqual([entry.id]);
       expect((await entries(`?hostname=web-1`)).map((e) => e.id)).toEqual([entry.id]);
-      expect(await entries(`?sha256=${sha('c599')}`)).toEqual([]);
+      expect((await entries(`?hostname=web-2`)).map((e) => e.id)).toEqual([entry.id]);
     });
 
     it('filters exactly by digest, key and action, pages, and streams every match as NDJSON', async () => {
