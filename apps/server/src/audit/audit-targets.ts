@@ -48,12 +48,12 @@ class TargetList implements AuditTargets {
    */
   records(records: unknown[]): void {
     const files = records.filter(isFields);
-    const hosts = new Set<unknown>();
-    const first = files.filter((file) => !hosts.has(file.hostname) && hosts.add(file.hostname));
+    const firstOfHost = new Map<unknown, Fields>();
+    for (const file of files) if (!firstOfHost.has(file.hostname)) firstOfHost.set(file.hostname, file);
+    const first = new Set(firstOfHost.values());
     for (const file of first) this.path(file.hostname, file.filepath);
     for (const file of files) this.sha256(file.sha256);
-    const firstOnes = new Set(first);
-    for (const file of files) if (!firstOnes.has(file)) this.path(file.hostname, file.filepath);
+    for (const file of files) if (!first.has(file)) this.path(file.hostname, file.filepath);
   }
 }
 
@@ -78,8 +78,8 @@ function answerOf(payload: unknown): Fields {
 
 /**
  * What an audited request acted on: what its handler noted ({@link noteAuditTargets}), what the request named (route
- * parameters, query, JSON body) and, for creations, its answer (`payload`, when the answer is JSON text: the new key's id, the object version, the
- * pack's digests). Never a secret: only ids, digests, paths and names.
+ * parameters, query, JSON body) and, for creations, its answer (`payload`, when the answer is JSON text: the new
+ * key's id, the object version, the pack's digests). Never a secret: only ids, digests, paths and names.
  */
 export function targetsOf(action: string, request: FastifyRequest, reply: FastifyReply, payload: unknown): AuditTargets {
   const list = new TargetList();

@@ -8,6 +8,16 @@ const ROW_ID = /^[1-9][0-9]{0,15}$/;
 /** A path prefix with at most this many current records on a host is listed through the index of paths. */
 const NARROW_PREFIX = 1000;
 
+/** The paths under a prefix range, as a condition on `filepath`. */
+function underOf(range: PathPrefixRange): string {
+  return range.below === null ? 'filepath >= @from' : '(filepath >= @from AND filepath < @below)';
+}
+
+/** A prefix range's bounds as statement parameters (those it has). */
+function rangeParams(range: PathPrefixRange): Record<string, string> {
+  return Object.fromEntries(Object.entries(range).filter((entry): entry is [string, string] => entry[1] !== null));
+}
+
 /** Parses a file id of the port (decimal integer); null when it cannot name a row. */
 export function parseRowId(id: string): number | null {
   if (!ROW_ID.test(id)) return null;
@@ -58,9 +68,9 @@ export class SqliteFileListing {
     }
     if (query.pathPrefix) {
       const range = prefixRangeIn(namespace, query.pathPrefix);
-      const under = range.below === null ? 'filepath >= @from' : '(filepath >= @from AND filepath < @below)';
+      const under = underOf(range);
       where.push(range.exact === null ? under : `(filepath = @exact OR ${under})`);
-      Object.assign(params, Object.fromEntries(Object.entries(range).filter(([, v]) => v !== null)));
+      Object.assign(params, rangeParams(range));
       const narrow = query.hostname !== undefined && query.at === undefined ? this.narrowPrefix(namespace, query.hostname, range) : null;
       if (narrow) {
         where.push('id IN (SELECT value FROM json_each(@ids))');
@@ -84,13 +94,9 @@ export class SqliteFileListing {
    * given 3,000 files asks for 3,000 of them).
    */
   private narrowPrefix(namespace: string, hostname: string, range: PathPrefixRange): number[] | null {
-    const params = Object.fromEntries(
-      Object.entries({ namespace, hostname, from: range.from, below: range.below, exact: range.exact, cap: NARROW_PREFIX }).filter(
-        ([, v]) => v !== null,
-      ),
-    );
-    const under = range.below === null ? 'filepath >= @from' : 'filepath >= @from AND filepath < @below';
+    const params = { namespace, hostname, cap: NARROW_PREFIX, ...rangeParams(range) };
     const current = 'SELECT id FROM files WHERE namespace = @namespace AND hostname = @hostname AND is_current = 1 AND';
+    const under = underOf(range);
     const ids = range.exact === null ? `${current} ${under}` : `${current} filepath = @exact UNION ALL ${current} ${under}`;
     // A broad prefix (listed a page at a time, each page asking again) is told by one step past the cap, in SQLite.
     if (this.idStatement(`SELECT id FROM (${ids}) LIMIT 1 OFFSET @cap`).get(params)) return null;
