@@ -38,16 +38,16 @@ export function packBody(files: PackFile[]): { body: PackBody; sent: number[]; u
 
 /** One result per file: the read failures, and the server's answer (`items`, in part order) for the parts sent. */
 export function packResults(files: PackFile[], sent: number[], unread: Map<number, Error>, items: PackItemResult[]): PackFileResult[] {
-  const results: PackFileResult[] = files.map((file, i) => ({
-    sha256: file.sha256,
-    error: unread.get(i) ?? new Error('the server did not answer for this file'),
-  }));
+  const results: Array<PackFileResult | undefined> = new Array(files.length);
   sent.forEach((i, k) => {
     const item = items[k];
     if (item && 'size' in item) results[i] = item;
     else if (item) results[i] = { sha256: item.sha256, error: new HoardError(item.error.code, item.error.message) };
   });
-  return results;
+  // An Error is made only for a file that has none: a stack trace per file of a 1,000-file pack cost 9 ms.
+  return files.map(
+    (file, i) => results[i] ?? { sha256: file.sha256, error: unread.get(i) ?? new Error('the server did not answer for this file') },
+  );
 }
 
 /**

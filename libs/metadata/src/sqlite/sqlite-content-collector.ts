@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import type { Sha256 } from '@app/contracts';
 import type { CollectableEntry, ContentCollector, ContentTotals, UploadClaim } from '../content-collector';
 import type { BlobEntry } from '../metadata-types';
-import { GroupCommit } from '../shared/group-commit';
 import { type BlobRow, toBlobEntry } from './sqlite-rows';
 import { VISIBLE_BLOB } from './sqlite-statements';
 
@@ -27,7 +26,6 @@ function prepare(db: Database.Database) {
        LEFT JOIN gc_marks USING (sha256) WHERE blobs.sha256 > ? ORDER BY blobs.sha256 LIMIT ?`,
     ),
     referenced: digests(`SELECT DISTINCT sha256 FROM files WHERE ${IN_LIST}`),
-    claimed: digests(`SELECT DISTINCT sha256 FROM upload_claims WHERE ${IN_LIST} AND claimed_at >= @since`),
     registered: digests(`SELECT sha256 FROM blobs WHERE ${IN_LIST}`),
     condemn: digests(
       `INSERT INTO gc_marks (sha256, token, removing, marked_at) SELECT value, @token, 0, @now FROM json_each(@list) WHERE true
@@ -50,13 +48,8 @@ function prepare(db: Database.Database) {
     fixSizes: db.prepare('UPDATE files SET size = @size WHERE sha256 = @sha256 AND size <> @size'),
     touch: db.prepare(`UPDATE blobs SET touched_at = @now WHERE ${IN_LIST} AND COALESCE(touched_at, created_at) < @before`),
     visible: db.prepare<unknown[], BlobRow>(`SELECT * FROM blobs WHERE ${IN_LIST} AND ${VISIBLE_BLOB}`),
-    claim: db.prepare(
-      `INSERT INTO upload_claims (id, sha256, claimed_at) VALUES (@id, @sha256, @now)
-       ON CONFLICT (id) DO UPDATE SET claimed_at = excluded.claimed_at`,
-    ),
     marked: db.prepare<unknown[], { n: number }>('SELECT COUNT(*) AS n FROM gc_marks WHERE sha256 = ?'),
     entry: db.prepare<unknown[], BlobRow>(`SELECT * FROM blobs WHERE sha256 = ? AND ${VISIBLE_BLOB}`),
-    release: db.prepare('DELETE FROM upload_claims WHERE id = ?'),
     unreferenced: db.prepare<unknown[], { n: number; bytes: number }>(
       `SELECT COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM blobs
        WHERE deleted_at IS NULL AND quarantined_at IS NULL AND NOT EXISTS (SELECT 1 FROM files WHERE files.sha256 = blobs.sha256)`,
@@ -80,24 +73,52 @@ function toCollectable(row: CollectableRow): CollectableEntry {
 
 const firsts = (rows: Array<[Sha256]>) => rows.map(([sha256]) => sha256);
 
-/** One upload's claim, as the group of claims of a turn takes it. */
-interface ClaimCall {
-  sha256: Sha256;
-  now: number;
-  id: string;
+/**
+ * The uploads under way in this process, by digest: claim id → when it was made or last refreshed. In memory, since
+ * one process owns the database: an upload dies with its process, and so does its claim.
+ */
+class UploadClaims {
+  private readonly byDigest = new Map<Sha256, Map<string, number>>();
+  private readonly digestOf = new Map<string, Sha256>();
+
+  set(id: string, sha256: Sha256, now: number): void {
+    const earlier = this.digestOf.get(id);
+    if (earlier !== undefined && earlier !== sha256) this.delete(id);
+    this.digestOf.set(id, sha256);
+    let claims = this.byDigest.get(sha256);
+    if (!claims) this.byDigest.set(sha256, (claims = new Map()));
+    claims.set(id, now);
+  }
+
+  delete(id: string): void {
+    const sha256 = this.digestOf.get(id);
+    if (sha256 === undefined) return;
+    this.digestOf.delete(id);
+    const claims = this.byDigest.get(sha256)!;
+    claims.delete(id);
+    if (claims.size === 0) this.byDigest.delete(sha256);
+  }
+
+  /** Whether `sha256` has a claim made or refreshed at `since` or later. */
+  heldSince(sha256: Sha256, since: number): boolean {
+    for (const at of this.byDigest.get(sha256)?.values() ?? []) if (at >= since) return true;
+    return false;
+  }
 }
 
 /**
  * The ContentCollector on the SQLite database (see the port for the argument). One process owns the database and
- * every step is one statement or one transaction; the uploads' claims (and releases) of one turn share one.
+ * every step is one statement or one transaction. The uploads' claims are kept in memory (UploadClaims): a claim is
+ * set, then the mark read, in one synchronous step, and GC's look reads them after its mark as it reads the records.
+ * Written to the database, a first scan of 100,000 small files spent 4.5 s of the server's time on claiming and
+ * releasing them.
  */
 export class SqliteContentCollector implements ContentCollector {
   private readonly sql: ReturnType<typeof prepare>;
   private readonly finish: (list: string, token: string) => number;
   private readonly adoptAll: (blobs: Array<{ sha256: Sha256; size: number }>, now: number) => Sha256[];
   private readonly touchAll: (list: string, now: number) => BlobRow[];
-  private readonly claims: GroupCommit<ClaimCall, UploadClaim>;
-  private readonly releases: GroupCommit<string, number>;
+  private readonly claims = new UploadClaims();
 
   constructor(db: Database.Database) {
     const sql = (this.sql = prepare(db));
@@ -117,14 +138,6 @@ export class SqliteContentCollector implements ContentCollector {
       sql.touch.run({ list, now, before: now - TOUCH_EVERY_MS });
       return sql.visible.all({ list });
     });
-    // The claim is written before the mark is read (the port's argument), in one transaction here.
-    const claim = ({ sha256, now, id }: ClaimCall): UploadClaim => {
-      sql.claim.run({ id, sha256, now });
-      const entry = sql.entry.get(sha256);
-      return { id, marked: sql.marked.get(sha256)!.n > 0, entry: entry ? toBlobEntry(entry) : null };
-    };
-    this.claims = new GroupCommit(immediate(db, (calls: ClaimCall[]) => calls.map(claim)));
-    this.releases = new GroupCommit(immediate(db, (ids: string[]) => ids.map((id) => sql.release.run(id).changes)));
   }
 
   async registryPage(after: string, limit: number): Promise<CollectableEntry[]> {
@@ -134,8 +147,10 @@ export class SqliteContentCollector implements ContentCollector {
   async held(sha256s: Sha256[], claimsSince: Date): Promise<Set<Sha256>> {
     if (sha256s.length === 0) return new Set();
     const list = JSON.stringify(sha256s);
-    const referenced = firsts(this.sql.referenced.all({ list }));
-    return new Set([...referenced, ...firsts(this.sql.claimed.all({ list, since: claimsSince.getTime() }))]);
+    const held = new Set(firsts(this.sql.referenced.all({ list })));
+    const since = claimsSince.getTime();
+    for (const sha256 of sha256s) if (this.claims.heldSince(sha256, since)) held.add(sha256);
+    return held;
   }
 
   async condemn(sha256s: Sha256[], token: string, now: Date): Promise<Sha256[]> {
@@ -171,11 +186,16 @@ export class SqliteContentCollector implements ContentCollector {
   }
 
   async claimUpload(sha256: Sha256, now: Date, claim?: string): Promise<UploadClaim> {
-    return this.claims.add({ sha256, now: now.getTime(), id: claim ?? randomUUID() });
+    const id = claim ?? randomUUID();
+    // The claim is set before the mark is read (the port's argument); the mark is read before the entry.
+    this.claims.set(id, sha256, now.getTime());
+    const marked = this.sql.marked.get(sha256)!.n > 0;
+    const entry = this.sql.entry.get(sha256);
+    return { id, marked, entry: entry ? toBlobEntry(entry) : null };
   }
 
   async releaseClaim(claim: string): Promise<void> {
-    await this.releases.add(claim);
+    this.claims.delete(claim);
   }
 
   async contentTotals(): Promise<ContentTotals> {

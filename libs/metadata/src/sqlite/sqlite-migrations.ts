@@ -273,6 +273,11 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   );
   INSERT INTO audit_indexed (id, n) VALUES (1, COALESCE((SELECT MAX(n) FROM audit_entries), 0));
   `,
+  // Upload claims are kept in the memory of the process that owns the database (SqliteContentCollector): a claim
+  // left here by a process that is gone guards no upload.
+  `
+  DROP TABLE upload_claims;
+  `,
 ];
 
 /** Applies the migrations the database has not seen yet, each in its own transaction. Returns the new version. */

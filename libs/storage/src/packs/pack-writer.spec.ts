@@ -184,6 +184,24 @@ describe('PackWriter', () => {
     await expect(sut.append(b.sha, b.chunks, 500)).resolves.toBe(false);
   });
 
+  it('looks up unregistered appends once per flush, and commits no second entry of a digest found packed there', async () => {
+    const old = blob(300);
+    await sut.append(old.sha, old.chunks, 300);
+    const lookups = { one: jest.spyOn(index, 'lookup'), many: jest.spyOn(index, 'lookupMany') };
+    const fresh = Array.from({ length: 5 }, () => blob(100));
+    const results = await Promise.all([
+      sut.append(old.sha, old.chunks, 300, true),
+      ...fresh.map((b) => sut.append(b.sha, b.chunks, 100, true)),
+    ]);
+    expect(results).toEqual([false, true, true, true, true, true]);
+    expect([lookups.one.mock.calls.length, lookups.many.mock.calls]).toEqual([0, [[[old.sha, ...fresh.map((b) => b.sha)]]]]);
+    // The old digest's entry stays where it was; its second copy is garbage between the new entries.
+    expect((await index.entriesOf('p1')).map((e) => [e.sha256, e.offset])).toEqual([
+      [old.sha, 0],
+      ...fresh.map((b, i) => [b.sha, 600 + i * 100]),
+    ]);
+  });
+
   it('makes nothing of a failed write visible and goes on in a new pack', async () => {
     const lost = blob(300);
     const kept = blob(300);

@@ -85,7 +85,8 @@ export class PackedBlobStore implements BlobStore {
         }
         this.budget.give(held - read.size);
         held = read.size;
-        return { sha256: sha, size: read.size, created: await this.writer.append(sha, read.chunks, read.size) };
+        const created = await this.writer.append(sha, read.chunks, read.size, options.unregistered);
+        return { sha256: sha, size: read.size, created };
       } finally {
         this.budget.give(held);
       }

@@ -1,4 +1,5 @@
 import { lstat } from 'node:fs/promises';
+import { BoundedRunner } from '../concurrency/bounded-runner';
 import { PathSet } from './path-set';
 import { ScanContext } from './scan-context';
 
@@ -10,6 +11,12 @@ import { ScanContext } from './scan-context';
 const SERVER_PAGE = 200;
 
 /**
+ * Server listings read at once: a first scan given thousands of files (`xargs hoard scan`) asks for one per file, and
+ * one after another they took 2.5 ms each (3,000 files: 7.5 s, against 0.9 s for their directory).
+ */
+export const LISTINGS_AT_ONCE = 16;
+
+/**
  * Reports paths under the scanned roots that were recorded before and are gone now
  * (`POST /api/v1/files/deleted`). The scan hands in candidates: cached entries its directory listings no longer
  * hold, and, under a root the cache knows nothing of, the server's records the walk did not see. A candidate is
@@ -17,6 +24,7 @@ const SERVER_PAGE = 200;
  */
 export class DeletionTracker {
   private readonly candidates = new Set<string>();
+  private readonly listings = new BoundedRunner(LISTINGS_AT_ONCE);
 
   constructor(private readonly ctx: ScanContext) {}
 
@@ -25,12 +33,41 @@ export class DeletionTracker {
     this.candidates.add(path);
   }
 
+  /**
+   * The paths the server records at or under `root`, read when the walk of a root the cache knows nothing of begins,
+   * or null when they fill more than a page (then {@link fromServer} lists them after the walk) or could not be read
+   * (then it fails as it would). A first scan thus finds an empty listing up front and lists nothing after its last
+   * upload (100,000 files: 3 s saved), and a root of one file is listed once. At most
+   * {@link LISTINGS_AT_ONCE} are read at a time.
+   */
+  listedAtStart(root: string): Promise<string[] | null> {
+    return new Promise((resolve) => void this.listings.run(async () => resolve(await this.firstPage(root))));
+  }
+
+  /** Takes as candidates the paths of {@link listedAtStart} that the walk did not see. */
+  fromListing(paths: string[], seen: PathSet): void {
+    for (const path of paths) if (!seen.has(path)) this.candidates.add(path);
+  }
+
   /** Takes as candidates the server's records at or under `root` that are not in `seen` (what the walk found). */
   async fromServer(root: string, seen: PathSet): Promise<void> {
-    const prefix = root.endsWith('/') ? root : `${root}/`;
     for await (const record of this.ctx.client.iterateFiles({ hostname: this.ctx.hostname, path_prefix: root, limit: SERVER_PAGE })) {
       const path = record.filepath;
-      if ((path === root || path.startsWith(prefix)) && !seen.has(path)) this.candidates.add(path);
+      if (underRoot(root, path) && !seen.has(path)) this.candidates.add(path);
+    }
+  }
+
+  private async firstPage(root: string): Promise<string[] | null> {
+    const paths: string[] = [];
+    let read = 0;
+    try {
+      for await (const record of this.ctx.client.iterateFiles({ hostname: this.ctx.hostname, path_prefix: root, limit: SERVER_PAGE })) {
+        if (++read >= SERVER_PAGE) return null;
+        if (underRoot(root, record.filepath)) paths.push(record.filepath);
+      }
+      return paths;
+    } catch {
+      return null;
     }
   }
 
@@ -51,6 +88,11 @@ export class DeletionTracker {
     this.ctx.cache?.removeMany(paths);
     for (const path of paths) this.ctx.deleted(path);
   }
+}
+
+/** `path` is `root` or lies under it (a listing by prefix also holds `root-2/…` and `root.txt`). */
+function underRoot(root: string, path: string): boolean {
+  return path === root || path.startsWith(root.endsWith('/') ? root : `${root}/`);
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -12,6 +12,8 @@ export interface RootWalked {
   gone: string[];
   /** Every path the walk met, when the cache knows nothing under the root (the server's records are then compared). */
   seen: PathSet | null;
+  /** With `seen`: the server's records under the root when its walk began, if one page held them (see DeletionTracker). */
+  listedAtStart: Promise<string[] | null>;
 }
 
 /**
@@ -25,6 +27,8 @@ export class RootScan {
     private readonly stages: ScanStages,
     private readonly inspector: EntryInspector,
     private readonly track: boolean,
+    /** Asked when the walk of a root the cache knows nothing of begins (see RootWalked.listedAtStart). */
+    private readonly listAtStart: (root: string) => Promise<string[] | null> = async () => null,
   ) {}
 
   /** Scans `root` from its reports; null when the run must stop (the server cannot be used). */
@@ -34,6 +38,7 @@ export class RootScan {
     // records tell what was there.
     const known = this.track && cache ? cache.dirsUnder(root) : [];
     const seen = this.track && known.length === 0 && !cache?.lookupName(root) ? new PathSet() : null;
+    const listedAtStart = seen ? this.listAtStart(root) : Promise.resolve(null);
     const visited = new Set<string>();
     const gone: string[] = [];
     try {
@@ -59,7 +64,7 @@ export class RootScan {
     } catch (err) {
       if (this.ctx.fatal) return null;
       this.ctx.failed(root, ioReason(err, 'cannot scan'));
-      return { gone: [], seen: null };
+      return { gone: [], seen: null, listedAtStart };
     }
     if (this.ctx.fatal) return null;
     // Cached directories the walk did not list: removed, or excluded or unreadable now (checked on disk later).
@@ -68,6 +73,6 @@ export class RootScan {
       const cached = cache?.dir(dir);
       for (let i = 0; cached && i < cached.size; i++) gone.push(cached.path(i));
     }
-    return { gone, seen };
+    return { gone, seen, listedAtStart };
   }
 }

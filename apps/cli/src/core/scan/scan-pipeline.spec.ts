@@ -125,14 +125,41 @@ describe('ScanPipeline', () => {
     expect([summary.recorded, summary.deleted, listings()]).toEqual([20, 0, 20]);
   });
 
-  it('stops asking for listings at the first that fails, and fails the scan with it', async () => {
+  it('lists a root again after the walk when its first listing failed, and fails the scan at the first that fails again', async () => {
     const names = Array.from({ length: 20 }, (_, i) => `many/f${i}`);
     for (const name of names) h.write(name, name);
     h.cache!.close();
     h.cache = null;
-    h.client.failNext('iterateFiles', new HoardError('unavailable', 'the server went away'));
+    for (let i = 0; i < 21; i++) h.client.failNext('iterateFiles', new HoardError('unavailable', 'the server went away'));
     await expect(h.scan({ paths: names.map((name) => h.path(name)) })).rejects.toThrow('the server went away');
-    expect(h.client.calls.filter((c) => c.route === 'iterateFiles').length).toBe(16);
+    // 20 listings as the walks began, then 16 at once after it: the first of those fails and no more are asked for.
+    expect(h.client.calls.filter((c) => c.route === 'iterateFiles').length).toBe(36);
+  });
+
+  it('lists nothing after the walk when the server held nothing under the root as it began', async () => {
+    h.cache!.close();
+    h.cache = null;
+    const { summary } = await h.scan();
+    expect(summary.recorded).toBe(5);
+    // Listed once, before anything was recorded: not again after the walk, when every record is this scan's own.
+    const asked = h.client.calls.filter((c) => c.route === 'iterateFiles' || c.route === 'recordBatch');
+    expect(asked.map((c) => [c.route, c.route === 'iterateFiles' ? c.arg : null])).toEqual([
+      ['iterateFiles', { hostname: 'h', path_prefix: h.root, limit: 200 }],
+      ['recordBatch', null],
+    ]);
+  });
+
+  it('lists the root again after the walk when its records fill more than a page', async () => {
+    for (let i = 0; i < 200; i++) h.write(`bulk/f${String(i).padStart(3, '0')}`, `b${i}`);
+    await h.scan();
+    rmSync(h.path('bulk/f150'));
+    h.cache!.close();
+    h.cache = null;
+    const { summary } = await h.scan();
+    expect(summary.deleted).toBe(1);
+    expect(h.client.calls.filter((c) => c.route === 'markDeleted').map((c) => c.arg)).toEqual([[h.path('bulk/f150')]]);
+    // A page as the walk began (200 records: more may follow), then the whole listing after it.
+    expect(h.client.calls.filter((c) => c.route === 'iterateFiles').length).toBe(2);
   });
 
   it('fails a file that changed while it was read, recording nothing of it', async () => {

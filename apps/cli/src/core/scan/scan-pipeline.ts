@@ -2,7 +2,7 @@ import { lstatSync } from 'node:fs';
 import { HoardError } from '@app/contracts';
 import { WalkFeed } from '../walk/walk-feed';
 import { scanRoots, startWalk } from '../walk/walk-start';
-import { DeletionTracker } from './deletion-tracker';
+import { DeletionTracker, LISTINGS_AT_ONCE } from './deletion-tracker';
 import { EntryInspector } from './entry-inspector';
 import { ioReason } from './file-classifier';
 import { PathSet } from './path-set';
@@ -65,32 +65,30 @@ export class ScanPipeline {
     }
     const stages = new ScanStages(this.ctx, this.hasher, this.options);
     const track = this.options.trackDeletions && !this.ctx.dryRun;
-    const rootScan = new RootScan(this.ctx, stages, new EntryInspector(this.ctx, this.options.followSymlinks), track);
     const deletions = new DeletionTracker(this.ctx);
-    const askServer: Array<[string, PathSet]> = [];
+    const inspector = new EntryInspector(this.ctx, this.options.followSymlinks);
+    const rootScan = new RootScan(this.ctx, stages, inspector, track, (root) => deletions.listedAtStart(root));
+    const askServer: Array<[string, PathSet, Promise<string[] | null>]> = [];
     for (const [index, root] of roots.entries()) {
       const walked = await rootScan.run(root, feed.root(index));
       if (!walked) break;
-      if (walked.seen) askServer.push([root, walked.seen]);
+      if (walked.seen) askServer.push([root, walked.seen, walked.listedAtStart]);
       for (const path of walked.gone) deletions.candidate(path);
     }
     this.ctx.walkFinished();
     await stages.drain();
     if (this.ctx.fatal) throw this.ctx.fatal;
     if (track) {
-      await listAtOnce(askServer, ([root, seen]) => deletions.fromServer(root, seen));
+      await listAtOnce(askServer, async ([root, seen, listed]) => {
+        const paths = await listed;
+        if (paths) deletions.fromListing(paths, seen);
+        else await deletions.fromServer(root, seen);
+      });
       await deletions.report(stages.recorder.vanished);
     }
     return this.ctx.summary();
   }
 }
-
-/**
- * Server listings asked for at once after the walk: a first scan given thousands of files (`xargs hoard scan`) asks
- * for one per file, and one after another they took 2.5 ms each (3,000 files: 7.5 s, against 0.9 s for their
- * directory).
- */
-const LISTINGS_AT_ONCE = 16;
 
 /** Runs `list` on every item, {@link LISTINGS_AT_ONCE} at a time; the first failure stops the rest and is thrown. */
 async function listAtOnce<T>(items: T[], list: (item: T) => Promise<void>): Promise<void> {
