@@ -1,5 +1,5 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Sha256 } from '@app/contracts';
 import type { BlobEntry, FileToRecord, RecordedFile, RecordNamespace } from '../metadata-types';
@@ -77,6 +77,40 @@ export function openSqlite(path: string, busyTimeoutMs: number): OpenSqlite {
     deletePaths: (namespace, hostname, filepaths, nowMs) => deletePaths.immediate(namespace, hostname, filepaths, nowMs),
     register: (blobs) => register.immediate(blobs),
   };
+}
+
+/** The connections in use in this process, by database path, with how many users each has. */
+const shared = new Map<string, { open: OpenSqlite; users: number }>();
+
+/**
+ * The process's connection to the database at `path`, opened by {@link openSqlite} for its first user and shared by
+ * the next (the metadata store and the pack index): a commit on one connection empties every other connection's page
+ * cache, and with a connection each a first scan of 100,000 small files paid 15-30% more per statement. Calls are
+ * synchronous, so users never interleave inside a transaction. `:memory:` is a new database each time. Give it back
+ * with {@link releaseSqlite}.
+ */
+export function acquireSqlite(path: string, busyTimeoutMs: number): OpenSqlite {
+  if (path === ':memory:') return openSqlite(path, busyTimeoutMs);
+  const key = resolve(path);
+  const held = shared.get(key);
+  if (held && held.open.db.open) {
+    held.users++;
+    return held.open;
+  }
+  const open = openSqlite(path, busyTimeoutMs);
+  shared.set(key, { open, users: 1 });
+  return open;
+}
+
+/** Gives back a connection of {@link acquireSqlite}: closed once its last user gave it back. */
+export function releaseSqlite(open: OpenSqlite): void {
+  for (const [key, held] of shared) {
+    if (held.open !== open) continue;
+    if (--held.users > 0) return;
+    shared.delete(key);
+    break;
+  }
+  if (open.db.open) open.db.close();
 }
 
 /** Creates the database's directory (0700) and an empty database file (0600); narrows the modes of older files. */

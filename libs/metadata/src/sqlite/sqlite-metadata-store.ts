@@ -25,7 +25,7 @@ import { prefixRangeIn } from '../shared/prefix-range';
 import { SqliteAuditLog } from './sqlite-audit';
 import { mapSqliteError } from './sqlite-errors';
 import { parseRowId } from './sqlite-file-listing';
-import { type BlobToRegister, type OpenSqlite, openSqlite } from './sqlite-connection';
+import { acquireSqlite, type BlobToRegister, type OpenSqlite, releaseSqlite } from './sqlite-connection';
 import { SqliteContentCollector } from './sqlite-content-collector';
 import { SqliteTenantContent } from './sqlite-tenant-content';
 import type { Tenants, TenantStats } from '../tenant-content';
@@ -66,7 +66,7 @@ export class SqliteMetadataStore implements MetadataStore {
   async init(): Promise<void> {
     if (this.open) return;
     try {
-      this.open = openSqlite(this.options.path, this.options.busyTimeoutMs ?? 5000);
+      this.open = acquireSqlite(this.options.path, this.options.busyTimeoutMs ?? 5000);
       this.collector = new SqliteContentCollector(this.open.db);
       this.tenants = new SqliteTenantContent(this.open.db);
       this.audit = new SqliteAuditLog(this.open.db);
@@ -89,7 +89,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.indexAudit();
     const open = this.open;
     this.open = this.collector = this.tenants = this.audit = undefined;
-    open?.db.close();
+    if (open) releaseSqlite(open);
   }
 
   async recordFiles(files: FileToRecord[], now: Date): Promise<RecordedFile[]> {

@@ -2,7 +2,7 @@ import type { Sha256 } from '@app/contracts';
 import type Database from 'better-sqlite3';
 import { HoardError } from '@app/contracts';
 import type { PackCommit, PackEntry, PackIndex, PackInfo } from '@app/storage';
-import { openSqlite } from './sqlite-connection';
+import { acquireSqlite, type OpenSqlite, releaseSqlite } from './sqlite-connection';
 import { mapSqliteError } from './sqlite-errors';
 
 export interface SqlitePackIndexOptions {
@@ -50,31 +50,37 @@ function prepare(db: Database.Database) {
 const toEntry = ([sha256, packId, offset, length]: EntryRow): PackEntry => ({ sha256: sha256 as Sha256, packId, offset, length });
 
 /**
- * The pack index in the embedded SQLite database, on a connection of its own: a flush's packs, entries and moves are
+ * The pack index in the embedded SQLite database: a flush's packs, entries and moves are
  * written in one `BEGIN IMMEDIATE` transaction; dropping a pack removes its entries with it (ON DELETE CASCADE).
  */
 export class SqlitePackIndex implements PackIndex {
-  private db?: Database.Database;
+  private open?: OpenSqlite;
   private sql?: ReturnType<typeof prepare>;
   private commitTx?: (batch: PackCommit) => void;
 
   constructor(private readonly options: SqlitePackIndexOptions) {}
 
-  /** Opens the database (migrating it, as the metadata store does) and prepares the statements. */
+  /**
+   * Opens the database (migrating it, as the metadata store does), on the connection the metadata store of the same
+   * file uses in this process (acquireSqlite), and prepares the statements.
+   */
   async init(): Promise<void> {
-    if (this.db) return;
+    if (this.open) return;
+    let open: OpenSqlite | undefined;
     try {
-      const db = openSqlite(this.options.path, this.options.busyTimeoutMs ?? 5000).db;
+      open = acquireSqlite(this.options.path, this.options.busyTimeoutMs ?? 5000);
+      const db = open.db;
       const sql = prepare(db);
       const commit = db.transaction((batch: PackCommit) => {
         for (const pack of batch.packs) sql.upsertPack.run(pack.id, pack.size, pack.sealed ? 1 : 0);
         for (const e of batch.entries) sql.insertEntry.run(e.sha256, e.packId, e.offset, e.length);
         for (const m of batch.moves ?? []) sql.moveEntry.run(m.packId, m.offset, m.length, m.sha256, m.from);
       });
-      this.db = db;
+      this.open = open;
       this.sql = sql;
       this.commitTx = (batch) => commit.immediate(batch);
     } catch (error) {
+      if (open) releaseSqlite(open);
       throw new HoardError('unavailable', `cannot open the pack index ${this.options.path}: ${String(error)}`, { cause: error });
     }
   }
@@ -120,10 +126,10 @@ export class SqlitePackIndex implements PackIndex {
   }
 
   async close(): Promise<void> {
-    const db = this.db;
-    this.db = undefined;
+    const open = this.open;
+    this.open = undefined;
     this.sql = undefined;
-    db?.close();
+    if (open) releaseSqlite(open);
   }
 
   private run<T>(fn: (sql: ReturnType<typeof prepare>) => T): T {

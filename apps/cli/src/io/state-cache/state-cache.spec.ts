@@ -86,6 +86,25 @@ describe('StateCache', () => {
     }
   });
 
+  it('finds a file renamed since the cache was last open, and asks nothing of inodes a cache opened empty never saved', () => {
+    sut.putMany([entry('/r/old', { ino: 77n })]);
+    sut.close();
+    sut = new StateCache(dir, StateCache.scopeOf('http://s:1', 'h1'));
+    expect(sut.lookupRenamed('/r/new', { ...fp, ino: 77n })?.path).toBe('/r/old');
+    const empty = new StateCache(dir, StateCache.scopeOf('http://s:1', 'elsewhere'));
+    const byInode = jest.spyOn((empty as unknown as { statements: { byInode: Database.Statement } }).statements.byInode, 'all');
+    try {
+      // A first scan's new files: no lookup reaches the database until one of their inodes was saved.
+      expect(empty.lookupRenamed('/x/new', { ...fp, ino: 77n })).toBeNull();
+      expect(byInode).not.toHaveBeenCalled();
+      empty.putMany([entry('/x/a', { ino: 78n })]);
+      expect(empty.lookupRenamed('/x/b', { ...fp, ino: 78n })?.path).toBe('/x/a');
+      expect(byInode).toHaveBeenCalledTimes(1);
+    } finally {
+      empty.close();
+    }
+  });
+
   it('stores inode numbers above 2^63 without loss', () => {
     const big = { ...fp, ino: 2n ** 64n - 5n };
     sut.putMany([entry('/r/big', { ino: big.ino })]);

@@ -21,6 +21,10 @@ export class StateCache {
   private readonly db: Database.Database;
   private readonly statements: ReturnType<StateCache['prepare']>;
   private last: { dir: string; cached: CachedDir | null } | null = null;
+  /** Whether the scope had any inode indexed when the cache was opened: if not, a rename can only be of a file saved since. */
+  private readonly inodesAtOpen: boolean;
+  /** The inode numbers saved since (device aside: a shared number only costs a lookup). */
+  private readonly savedInodes = new Set<bigint>();
 
   /** The SQLite file. */
   readonly file: string;
@@ -39,6 +43,7 @@ export class StateCache {
     this.db.pragma('busy_timeout = 10000');
     migrate(this.db);
     this.statements = this.prepare();
+    this.inodesAtOpen = this.db.prepare('SELECT 1 FROM inodes WHERE scope = ? LIMIT 1').get(scope) !== undefined;
     this.uploads = new UploadUrls(this.db, StateCache.serverOf(scope));
   }
 
@@ -73,9 +78,12 @@ export class StateCache {
 
   /**
    * A cached file with the same inode, device, size and mtime under another path: the same file renamed
-   * (a rename changes ctime, so ctime is not compared). Null when none.
+   * (a rename changes ctime, so ctime is not compared). Null when none. Not looked up in a scope that had nothing
+   * cached when it was opened, unless the inode was saved since: a first scan of 100,000 files spent 1 s on lookups
+   * that found nothing.
    */
   lookupRenamed(path: string, fp: FileFingerprint): CachedFile | null {
+    if (!this.inodesAtOpen && !this.savedInodes.has(fp.ino)) return null;
     const rows = this.statements.byInode.all(this.scope, i64(fp.dev), i64(fp.ino)) as Array<[string, string]>;
     for (const [dir, name] of rows) {
       if (childPath(dir, name) === path) continue;
@@ -89,6 +97,7 @@ export class StateCache {
   /** Saves (or replaces) entries in one transaction. */
   putMany(entries: CachedFile[]): void {
     this.last = null;
+    if (!this.inodesAtOpen) for (const entry of entries) this.savedInodes.add(entry.ino);
     this.statements.edit(groupByDir(entries.map((e) => [e.path, e])));
   }
 

@@ -1,0 +1,33 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { acquireSqlite, releaseSqlite } from './sqlite-connection';
+
+describe('acquireSqlite', () => {
+  let dir: string;
+
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'hoard-sqlite-connection-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('gives the users of one file one connection, closed once the last gives it back, and a new one after', () => {
+    const first = acquireSqlite(join(dir, 'hoard.db'), 1000);
+    const second = acquireSqlite(join(dir, '.', 'hoard.db'), 1000);
+    expect(second).toBe(first);
+    releaseSqlite(first);
+    expect(first.db.open).toBe(true);
+    releaseSqlite(second);
+    expect(first.db.open).toBe(false);
+    const third = acquireSqlite(join(dir, 'hoard.db'), 1000);
+    expect([third === first, third.db.open]).toEqual([false, true]);
+    releaseSqlite(third);
+  });
+
+  it('gives each user of :memory: a database of its own', () => {
+    const one = acquireSqlite(':memory:', 1000);
+    const two = acquireSqlite(':memory:', 1000);
+    expect(two).not.toBe(one);
+    releaseSqlite(one);
+    expect([one.db.open, two.db.open]).toEqual([false, true]);
+    releaseSqlite(two);
+  });
+});
