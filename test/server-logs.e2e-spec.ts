@@ -31,7 +31,9 @@ describe('server: one logger', () => {
 
   beforeAll(async () => {
     // No bootstrap key: the server mints the first admin key itself and says where it is.
-    server = await startServer({ env: { ...LOOSE_BLOBS, HOARD_LOG_LEVEL: 'info', HOARD_BOOTSTRAP_ADMIN_KEY: undefined } });
+    server = await startServer({
+      env: { ...LOOSE_BLOBS, HOARD_LOG_LEVEL: 'info', HOARD_LOG_REQUEST_CONTEXT: '1', HOARD_BOOTSTRAP_ADMIN_KEY: undefined },
+    });
     admin = new Http(server.url, readFileSync(join(server.dataDir, 'admin.key'), 'utf8').trim());
   });
 
@@ -138,7 +140,7 @@ describe('server: one logger', () => {
     expect(server.output()).not.toContain(wrong);
   });
 
-  it('puts the request id on what a service logs while handling the request', async () => {
+  it('puts the request id on what a service logs while handling the request (HOARD_LOG_REQUEST_CONTEXT)', async () => {
     const { data, sha } = randomContent(2048);
     await admin.upload(data);
     const path = blobPath(server.dataDir, sha);

@@ -69,7 +69,7 @@ function createAdapter(config: AppConfig, root: PinoLogger): FastifyAdapter {
   };
   const adapter = new FastifyAdapter(options as never) as FastifyAdapter;
   const fastify = adapter.getInstance();
-  registerRequestLogging(fastify, httpLogger);
+  registerRequestLogging(fastify, httpLogger, config.HOARD_LOG_REQUEST_CONTEXT);
   fastify.setValidatorCompiler(validatorCompiler);
   // Answers are not filtered through their schema: the e2e specs check them against /openapi.json instead.
   fastify.setSerializerCompiler(() => (data: unknown) => JSON.stringify(data));

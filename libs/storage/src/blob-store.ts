@@ -15,6 +15,12 @@ export interface ByteRange {
   end: number;
 }
 
+/** Puts that belong together (one request's parts): a store may hold their writes until its end (see PackBatch). */
+export interface PutBatch {
+  /** Runs `fn` at the batch's end; false (and nothing noted) when it has ended. */
+  whenEnded(fn: () => void): boolean;
+}
+
 export interface PutOptions {
   /** Reject with `payload_too_large` once more than this many bytes arrive. */
   maxBytes?: number;
@@ -26,6 +32,8 @@ export interface PutOptions {
    * loose store, one S3 HEAD per new blob).
    */
   unregistered?: boolean;
+  /** The request's batch this put belongs to (see PutBatch). */
+  batch?: PutBatch;
   /**
    * A file on this host holding exactly the body's bytes, whose digest the caller computed from those very bytes (it
    * hashed them as it wrote them, or read them back): a store on the same file system may take the file in by a hard

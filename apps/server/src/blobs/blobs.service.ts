@@ -13,7 +13,7 @@ import {
   UPLOAD_CLAIM_REFRESH_MS,
   UploadClaim,
 } from '@app/metadata';
-import { BLOB_STORE, BlobStore, ByteRange, verifyBody } from '@app/storage';
+import { BLOB_STORE, BlobStore, ByteRange, type PutBatch, verifyBody } from '@app/storage';
 import { Readable } from 'node:stream';
 import { TenantScope } from '../auth/tenant-scope';
 import { heldBody } from '../common/detached-body';
@@ -74,6 +74,7 @@ export class BlobsService {
    *   body verified in full whatever is stored, and a takedown is answered only after the body was verified
    * @param adoptFile a file of this host holding exactly the body, hashed by the caller from its bytes: a local store
    *   may link it in instead of copying the body (see PutOptions.adoptFile)
+   * @param batch the request's batch of puts this one belongs to (a pack upload's parts: see PutOptions.batch)
    * @throws HoardError gone (taken down), payload_too_large, digest_mismatch, insufficient_storage, unavailable (GC
    *   held the digest too long), …
    */
@@ -84,6 +85,7 @@ export class BlobsService {
     clientGone: () => boolean = () => false,
     scope: TenantScope = TenantScope.ALL,
     adoptFile?: string,
+    batch?: PutBatch,
   ): Promise<PutBlobResponse> {
     const maxBytes = this.settings.maxBlobBytes;
     if (contentLength !== undefined && contentLength > maxBytes) {
@@ -116,6 +118,7 @@ export class BlobsService {
           expectedSize: contentLength,
           unregistered: entry === undefined,
           adoptFile,
+          batch,
         });
       } catch (err) {
         const code = err instanceof HoardError ? err.code : 'error';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ErrorCode, HoardError, isSha256, LIMITS, normalizeSha256, PackItemResult } from '@app/contracts';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { inPackBatch } from '@app/storage';
+import { inPackBatch, type PackBatch, type PutBatch } from '@app/storage';
 import { ServerSettings } from '../config/server-settings';
 import { TenantScope } from '../auth/tenant-scope';
 import { BlobsService } from './blobs.service';
@@ -59,15 +59,10 @@ export class PackUploadService {
    */
   async store(pack: PackSource, clientGone: () => boolean = () => false, scope: TenantScope = TenantScope.ALL): Promise<PackItemResult[]> {
     // The parts are one batch: the store flushes them together once the last is read, not a few at a time.
-    return inPackBatch((lastAppended) => this.storeParts(pack, clientGone, scope, lastAppended));
+    return inPackBatch((batch) => this.storeParts(pack, clientGone, scope, batch));
   }
 
-  private async storeParts(
-    pack: PackSource,
-    clientGone: () => boolean,
-    scope: TenantScope,
-    lastAppended: () => void,
-  ): Promise<PackItemResult[]> {
+  private async storeParts(pack: PackSource, clientGone: () => boolean, scope: TenantScope, batch: PackBatch): Promise<PackItemResult[]> {
     const results: PackItemResult[] = [];
     const committing = new Set<Promise<void>>();
     const lastOf = new Map<string, Promise<void>>();
@@ -95,7 +90,7 @@ export class PackUploadService {
         const earlier = lastOf.get(sha256);
         await this.slots.take();
         const stored = (earlier ?? Promise.resolve())
-          .then(() => this.storePart(file, sha256, clientGone, scope))
+          .then(() => this.storePart(file, sha256, clientGone, scope, batch))
           .then(
             (result) => void (results[index] = result),
             (error) => void (fatal ??= error),
@@ -110,7 +105,7 @@ export class PackUploadService {
         if (fatal) break;
       }
     } finally {
-      lastAppended();
+      batch.end();
       // Parts already read finish their commit before any answer, an error included.
       await Promise.all(committing);
     }
@@ -130,10 +125,16 @@ export class PackUploadService {
   }
 
   /** One part: stored, or refused with a per-part error; rejects with any other error (the store is down, say). */
-  private async storePart(file: PackFile, sha256: string, clientGone: () => boolean, scope: TenantScope): Promise<PackItemResult> {
+  private async storePart(
+    file: PackFile,
+    sha256: string,
+    clientGone: () => boolean,
+    scope: TenantScope,
+    batch: PutBatch,
+  ): Promise<PackItemResult> {
     try {
       if (!isSha256(sha256)) throw new HoardError('invalid_digest', 'A part name must be a SHA-256 digest (64 hex characters)');
-      const stored = await this.blobs.put(normalizeSha256(sha256), file, undefined, clientGone, scope);
+      const stored = await this.blobs.put(normalizeSha256(sha256), file, undefined, clientGone, scope, undefined, batch);
       if (file.truncated) throw this.tooLarge();
       return stored;
     } catch (error) {

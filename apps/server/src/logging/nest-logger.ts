@@ -13,7 +13,7 @@ export class NestPinoLogger extends Logger {
   }
 }
 
-/** Nest's logger writing through `root`, bound to the current request's id while one is handled. */
+/** Nest's logger writing through `root`, bound to the current request's id where registerRequestLogging binds it. */
 export function createNestLogger(root: PinoRoot): NestPinoLogger {
   return new NestPinoLogger(new PinoLogger({ pinoHttp: { logger: root } }), {});
 }

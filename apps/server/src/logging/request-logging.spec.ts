@@ -54,12 +54,30 @@ describe('registerRequestLogging', () => {
     const res = await sut.inject({ method: 'POST', url: '/things', headers: { 'x-request-id': 'abc-1' }, payload: { n: 7 } });
     expect(res.headers['x-request-id']).toBe('abc-1');
     const mine = out.of('abc-1');
-    expect(mine.map((l) => [l.level, l.context ?? null, l.msg])).toEqual([
-      ['warn', 'Things', 'stored 7'],
+    expect(mine.map((l) => [l.level, l.msg])).toEqual([['info', 'request']]);
+    expect(mine[0]).toMatchObject({ method: 'POST', route: '/things', status: 200, key_id: null, completed: true });
+    expect(mine[0]).not.toHaveProperty('error_code');
+    // By default the service's line is not bound to the request (see registerRequestLogging).
+    expect(out.all.filter((l) => l.context === 'Things').map((l) => [l.level, l.msg, l.request_id ?? null])).toEqual([
+      ['warn', 'stored 7', null],
+    ]);
+  });
+
+  it('binds what a service logs to the request it handles when asked to', async () => {
+    await sut.close();
+    sut = Fastify({ loggerInstance: createRootLogger('info', out), genReqId: requestIdOf }) as unknown as FastifyInstance;
+    registerRequestLogging(sut, createHttpLogger(createRootLogger('info', out)), true);
+    const service = new Logger('Things');
+    sut.post('/things', async (request) => {
+      await new Promise((r) => setImmediate(r));
+      service.warn(`stored ${(request.body as { n: number }).n}`);
+      return { ok: true };
+    });
+    await sut.inject({ method: 'POST', url: '/things', headers: { 'x-request-id': 'abc-2' }, payload: { n: 8 } });
+    expect(out.of('abc-2').map((l) => [l.level, l.context ?? null, l.msg])).toEqual([
+      ['warn', 'Things', 'stored 8'],
       ['info', null, 'request'],
     ]);
-    expect(mine[1]).toMatchObject({ method: 'POST', route: '/things', status: 200, key_id: null, completed: true });
-    expect(mine[1]).not.toHaveProperty('error_code');
   });
 
   it('writes a refused request at warn with its error code, a failed one at error', async () => {

@@ -95,14 +95,14 @@ describe('PackWriter', () => {
     it('flushes its appends together at its end, however many turns they took to arrive', async () => {
       const parts = Array.from({ length: 20 }, () => blob(100));
       const appends: Array<Promise<boolean>> = [];
-      await inPackBatch(async (end) => {
+      await inPackBatch(async (batch) => {
         for (const b of parts) {
-          appends.push(sut.append(b.sha, b.chunks, 100));
+          appends.push(sut.append(b.sha, b.chunks, 100, false, batch));
           await turn();
           await turn();
         }
         expect(index.commits).toEqual([]);
-        end();
+        batch.end();
         expect(await Promise.all(appends)).toEqual(parts.map(() => true));
       });
       expect(index.commits.map((c) => c.entries.length)).toEqual([20]);
@@ -111,15 +111,15 @@ describe('PackWriter', () => {
 
     it('is flushed at once when 128 appends are queued; what follows waits for its end', async () => {
       const parts = Array.from({ length: 130 }, () => blob(10));
-      await inPackBatch(async (end) => {
-        const first = parts.slice(0, 128).map((b) => sut.append(b.sha, b.chunks, 10));
+      await inPackBatch(async (batch) => {
+        const first = parts.slice(0, 128).map((b) => sut.append(b.sha, b.chunks, 10, false, batch));
         await Promise.all(first);
         expect(index.commits.map((c) => c.entries.length)).toEqual([128]);
-        const rest = parts.slice(128).map((b) => sut.append(b.sha, b.chunks, 10));
+        const rest = parts.slice(128).map((b) => sut.append(b.sha, b.chunks, 10, false, batch));
         await turn();
         await turn();
         expect(index.commits.map((c) => c.entries.length)).toEqual([128]);
-        end();
+        batch.end();
         await Promise.all(rest);
       });
       expect(index.commits.map((c) => c.entries.length)).toEqual([128, 2]);
@@ -130,10 +130,10 @@ describe('PackWriter', () => {
       const single = blob(10);
       let inBatch!: Promise<boolean>;
       let finish!: () => void;
-      const batch = inPackBatch(async (end) => {
-        inBatch = sut.append(held.sha, held.chunks, 10);
+      const batched = inPackBatch(async (batch) => {
+        inBatch = sut.append(held.sha, held.chunks, 10, false, batch);
         await new Promise<void>((resolve) => (finish = resolve));
-        end();
+        batch.end();
       });
       await turn();
       await turn();
@@ -142,20 +142,20 @@ describe('PackWriter', () => {
       expect(await inBatch).toBe(true);
       expect(index.commits.map((c) => c.entries.map((e) => e.sha256))).toEqual([[held.sha, single.sha]]);
       finish();
-      await batch;
+      await batched;
       expect(index.commits).toHaveLength(1);
     });
 
     it('is flushed when the writer closes, its end not come', async () => {
       const b = blob(10);
       let appended!: Promise<boolean>;
-      const batch = inPackBatch(async () => {
-        appended = sut.append(b.sha, b.chunks, 10);
+      const batched = inPackBatch(async (batch) => {
+        appended = sut.append(b.sha, b.chunks, 10, false, batch);
         await turn();
         await sut.close();
         expect(await appended).toBe(true);
       });
-      await batch;
+      await batched;
       expect(index.commits.map((c) => c.entries.length)).toEqual([1]);
     });
   });

@@ -85,7 +85,7 @@ export class PackedBlobStore implements BlobStore {
         }
         this.budget.give(held - read.size);
         held = read.size;
-        const created = await this.writer.append(sha, read.chunks, read.size, options.unregistered);
+        const created = await this.writer.append(sha, read.chunks, read.size, options.unregistered, options.batch);
         return { sha256: sha, size: read.size, created };
       } finally {
         this.budget.give(held);
