@@ -52,6 +52,24 @@ describe('SqliteMetadataStore', () => {
     await sut.close();
   });
 
+  it("reads GC's marks left by a run before a restart, and again once a run marks after all were removed", async () => {
+    const path = join(dir, 'meta.db');
+    const sha = normalizeSha256('c'.repeat(64));
+    const first = new SqliteMetadataStore({ path });
+    await first.init();
+    await first.registerBlob(sha, 3, at(1));
+    expect(await first.condemn([sha], 'run-1', at(2))).toEqual([sha]);
+    await first.close();
+    const sut = new SqliteMetadataStore({ path });
+    await sut.init();
+    expect((await sut.claimUpload(sha, at(3))).marked).toBe(true);
+    await sut.revert([sha], 'run-1');
+    expect((await sut.claimUpload(sha, at(4))).marked).toBe(false);
+    await sut.condemn([sha], 'run-2', at(5));
+    expect((await sut.claimUpload(sha, at(6))).marked).toBe(true);
+    await sut.close();
+  });
+
   it('creates the schema in an empty database file and records the schema version', async () => {
     const path = join(dir, 'meta.db');
     new Database(path).close();
