@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { RunningServer, SERVER_MAIN, startServer, tempDir } from './support/server';
+import { freePort, RunningServer, SERVER_MAIN, startServer, tempDir } from './support/server';
 import { blobFilesOnDisk, expectError, expectStatus, Http, randomContent } from './support/http';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -220,6 +220,40 @@ describe('server: configuration', () => {
     expect(out).toMatch(/HOARD_METRICS/);
     expect(out.match(/Invalid configuration/g)).toHaveLength(1);
     expect(out).not.toMatch(/\bat .+:\d+:\d+/);
+  });
+});
+
+describe('server: one server per SQLite data directory', () => {
+  it('refuses a second server on the data directory of a running one, and starts on it once that one is killed', async () => {
+    const first = await startServer();
+    let second: RunningServer | null = null;
+    try {
+      const content = randomContent(3000);
+      const admin = new Http(first.url, first.adminKey);
+      expect(await admin.upload(content.data)).toBe(content.sha);
+      const proc = spawn(process.execPath, [SERVER_MAIN], {
+        env: { PATH: process.env.PATH, HOARD_DATA_DIR: first.dataDir, PORT: String(await freePort()), HOST: '127.0.0.1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+      proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+      const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
+      expect(code).toBe(1);
+      expect(out.trim()).toBe(
+        `hoard: could not start: another server is running on the data directory ${first.dataDir} ` +
+          `(it holds ${join(first.dataDir, 'server.lock')}); stop it first`,
+      );
+      // The first goes on, its content whole.
+      expect((await admin.get(`/api/v1/blobs/${content.sha}`)).body.equals(content.data)).toBe(true);
+      // Killed, it leaves no lock behind: the next server starts on the directory at once and serves the content.
+      await first.kill();
+      second = await startServer({ dataDir: first.dataDir });
+      expect((await new Http(second.url, first.adminKey).get(`/api/v1/blobs/${content.sha}`)).body.equals(content.data)).toBe(true);
+    } finally {
+      if (second) await second.stop();
+      else await first.stop();
+    }
   });
 });
 

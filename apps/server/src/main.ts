@@ -30,6 +30,8 @@ import { ConfigError, loadConfig } from './config/load-config';
 import { registerOpenApi } from './docs/openapi';
 import { createHttpLogger } from './logging/http-logger';
 import { createNestLogger } from './logging/nest-logger';
+import { makeDataDir } from './stores/data-dir';
+import { lockDataDir } from './stores/data-dir-lock';
 import { requestIdOf } from './logging/request-id';
 import { registerRequestLogging, startRequestLog } from './logging/request-logging';
 import { createRootLogger } from './logging/root-logger';
@@ -102,6 +104,9 @@ export async function createApp(config: AppConfig, stores?: GivenStores): Promis
   return app;
 }
 
+/** Held for the life of the process: released once the app is closed (or by the process's end, however it ends). */
+let dataDirLock: { release(): void } | null = null;
+
 async function main(): Promise<void> {
   let config: AppConfig;
   try {
@@ -112,6 +117,11 @@ async function main(): Promise<void> {
       process.exit(2);
     }
     throw err;
+  }
+  if (config.HOARD_METADATA === 'sqlite') {
+    // One process owns SQLite metadata (see lockDataDir): a second server on the directory stops here, touching nothing.
+    makeDataDir(config.dataDir);
+    dataDirLock = lockDataDir(config.dataDir);
   }
   const app = await createApp(config);
   let closing = false;
@@ -124,6 +134,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.HOARD_SHUTDOWN_TIMEOUT_MS).unref();
     await app.close();
+    dataDirLock?.release();
     process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
