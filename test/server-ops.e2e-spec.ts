@@ -195,6 +195,19 @@ describe('server: metadata store held by another process', () => {
   });
 });
 
+/** Runs the server with `env` (on 127.0.0.1) until it exits by itself: its exit code and all it wrote. */
+async function runUntilExit(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
+  const proc = spawn(process.execPath, [SERVER_MAIN], {
+    env: { PATH: process.env.PATH, HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
+  return { code, out };
+}
+
 describe('server: configuration', () => {
   it('HOARD_METRICS=false turns /metrics into a 404', async () => {
     const server = await startServer({ env: { HOARD_METRICS: 'false' } });
@@ -207,14 +220,7 @@ describe('server: configuration', () => {
   });
 
   it('a bad value stops the start with exit code 2 and one message naming every bad variable', async () => {
-    const proc = spawn(process.execPath, [SERVER_MAIN], {
-      env: { PATH: process.env.PATH, HOARD_DATA_DIR: tempDir(), PORT: 'abc', HOARD_METRICS: 'maybe', HOST: '127.0.0.1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-    proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-    const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
+    const { code, out } = await runUntilExit({ HOARD_DATA_DIR: tempDir(), PORT: 'abc', HOARD_METRICS: 'maybe' });
     expect(code).toBe(2);
     expect(out).toMatch(/PORT/);
     expect(out).toMatch(/HOARD_METRICS/);
@@ -231,14 +237,7 @@ describe('server: one server per SQLite data directory', () => {
       const content = randomContent(3000);
       const admin = new Http(first.url, first.adminKey);
       expect(await admin.upload(content.data)).toBe(content.sha);
-      const proc = spawn(process.execPath, [SERVER_MAIN], {
-        env: { PATH: process.env.PATH, HOARD_DATA_DIR: first.dataDir, PORT: String(await freePort()), HOST: '127.0.0.1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-      proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-      const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
+      const { code, out } = await runUntilExit({ HOARD_DATA_DIR: first.dataDir, PORT: String(await freePort()) });
       expect(code).toBe(1);
       expect(out.trim()).toBe(
         `hoard: could not start: another server is running on the data directory ${first.dataDir} ` +
