@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataDirInUseError, LOCK_FILE, lockDataDir } from './data-dir-lock';
@@ -20,6 +20,7 @@ describe('lockDataDir', () => {
   it('holds the directory against another process until released, in a file only its user reads', () => {
     const lock = lockDataDir(dir);
     expect(statSync(join(dir, LOCK_FILE)).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir)).toEqual([LOCK_FILE]);
     expect(otherProcessLocks()).toBe('SQLITE_BUSY');
     lock.release();
     expect(otherProcessLocks()).toBe('locked');

@@ -29,6 +29,7 @@ export function lockDataDir(dir: string): { release(): void } {
   if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
   const db = new Database(path, { timeout: 0 });
   try {
+    db.pragma('journal_mode = MEMORY'); // nothing is ever written: no journal file beside it
     db.pragma('locking_mode = EXCLUSIVE');
     db.exec('BEGIN EXCLUSIVE');
   } catch (error) {
