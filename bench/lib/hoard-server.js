@@ -16,12 +16,6 @@ const { buildRoot } = require('./build-copy');
  * `dataDir` starts it on an existing data directory (registered for removal already).
  * @returns {Promise<{url: string, pid: number, dataDir: string, adminKey: string, output(): string, stop(opts?: {keepData?: boolean}): Promise<void>}>}
  */
-/** The flags `npm start` gives node (package.json): the bench measures the server as it is started. */
-function startFlags() {
-  const start = require(path.join(buildRoot(), 'package.json')).scripts.start;
-  return start.split(/\s+/).filter((word) => word.startsWith('--'));
-}
-
 async function startHoardServer({ env = {}, label = 'server', dataDir: given } = {}) {
   const main = path.join(buildRoot(), 'dist', 'apps', 'server', 'src', 'main.js');
   if (!existsSync(main)) throw new NotAvailable(`${main} missing: run npm run build`);
@@ -30,7 +24,6 @@ async function startHoardServer({ env = {}, label = 'server', dataDir: given } =
   try {
     server = await launch({
       main,
-      nodeArgs: startFlags(),
       env,
       dataDir,
       keyPrefix: 'hk_bench_',

@@ -73,8 +73,6 @@ export interface HoardServerOptions {
    * give the server a mount of its own). It must exec the server, so that the process is the server's.
    */
   wrap?: string[];
-  /** Options for node itself, before `main` (e.g. the V8 flags `npm start` passes). */
-  nodeArgs?: string[];
   /** Sees the process right after the spawn. */
   onSpawn?: (proc: ChildProcess) => void;
 }

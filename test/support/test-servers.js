@@ -208,7 +208,7 @@ async function startHoardServer(options = {}) {
     ...options.env,
   };
   for (const name of Object.keys(env)) if (env[name] === undefined) delete env[name];
-  const [command, ...args] = [...(options.wrap ?? []), process.execPath, ...(options.nodeArgs ?? []), main];
+  const [command, ...args] = [...(options.wrap ?? []), process.execPath, main];
   const { proc, output } = spawnCaptured(command, args, { env }, onSpawn, outputLimit);
   const exited = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
