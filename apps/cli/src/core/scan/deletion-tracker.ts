@@ -51,17 +51,22 @@ export class DeletionTracker {
 
   /** Takes as candidates the server's records at or under `root` that are not in `seen` (what the walk found). */
   async fromServer(root: string, seen: PathSet): Promise<void> {
-    for await (const record of this.ctx.client.iterateFiles({ hostname: this.ctx.hostname, path_prefix: root, limit: SERVER_PAGE })) {
+    for await (const record of this.listing(root)) {
       const path = record.filepath;
       if (underRoot(root, path) && !seen.has(path)) this.candidates.add(path);
     }
+  }
+
+  /** The server's records of this host by the prefix `root`, a page of {@link SERVER_PAGE} at a time. */
+  private listing(root: string) {
+    return this.ctx.client.iterateFiles({ hostname: this.ctx.hostname, path_prefix: root, limit: SERVER_PAGE });
   }
 
   private async firstPage(root: string): Promise<string[] | null> {
     const paths: string[] = [];
     let read = 0;
     try {
-      for await (const record of this.ctx.client.iterateFiles({ hostname: this.ctx.hostname, path_prefix: root, limit: SERVER_PAGE })) {
+      for await (const record of this.listing(root)) {
         if (++read >= SERVER_PAGE) return null;
         if (underRoot(root, record.filepath)) paths.push(record.filepath);
       }
