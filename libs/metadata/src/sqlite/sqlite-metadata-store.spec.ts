@@ -80,8 +80,27 @@ describe('SqliteMetadataStore', () => {
     const db = new Database(path, { readonly: true });
     expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_MIGRATIONS.length);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('page_size', { simple: true })).toBe(8192);
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
     expect(tables).toEqual(expect.arrayContaining(['api_keys', 'blobs', 'files']));
+    db.close();
+  });
+
+  it('keeps the page size of a database an older version created', async () => {
+    const path = join(dir, 'meta.db');
+    const old = new Database(path);
+    old.pragma('journal_mode = WAL');
+    old.exec('CREATE TABLE kept (x INTEGER)');
+    old.close();
+    const sut = new SqliteMetadataStore({ path });
+    await sut.init();
+    await sut.ping();
+    await sut.close();
+    const db = new Database(path, { readonly: true });
+    expect([db.pragma('page_size', { simple: true }), db.pragma('user_version', { simple: true })]).toEqual([
+      4096,
+      SQLITE_MIGRATIONS.length,
+    ]);
     db.close();
   });
 

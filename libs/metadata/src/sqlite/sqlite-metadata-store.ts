@@ -89,7 +89,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.indexAudit();
     const open = this.open;
     this.open = this.collector = this.tenants = this.audit = undefined;
-    if (open) releaseSqlite(open);
+    if (open) await releaseSqlite(open);
   }
 
   async recordFiles(files: FileToRecord[], now: Date): Promise<RecordedFile[]> {

@@ -80,7 +80,7 @@ export class SqlitePackIndex implements PackIndex {
       this.sql = sql;
       this.commitTx = (batch) => commit.immediate(batch);
     } catch (error) {
-      if (open) releaseSqlite(open);
+      if (open) await releaseSqlite(open);
       throw new HoardError('unavailable', `cannot open the pack index ${this.options.path}: ${String(error)}`, { cause: error });
     }
   }
@@ -129,7 +129,7 @@ export class SqlitePackIndex implements PackIndex {
     const open = this.open;
     this.open = undefined;
     this.sql = undefined;
-    if (open) releaseSqlite(open);
+    if (open) await releaseSqlite(open);
   }
 
   private run<T>(fn: (sql: ReturnType<typeof prepare>) => T): T {
