@@ -13,6 +13,10 @@ describe('acquireSqlite', () => {
     const first = acquireSqlite(join(dir, 'hoard.db'), 1000);
     const second = acquireSqlite(join(dir, '.', 'hoard.db'), 1000);
     expect(second).toBe(first);
+    expect([first.db.pragma('page_size', { simple: true }), first.db.pragma('journal_size_limit', { simple: true })]).toEqual([
+      8192,
+      64 * 1024 * 1024,
+    ]);
     await releaseSqlite(first);
     expect(first.db.open).toBe(true);
     await releaseSqlite(second);

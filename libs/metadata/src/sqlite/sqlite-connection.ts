@@ -27,6 +27,8 @@ const DIR_MODE = 0o700;
 const PAGE_SIZE = 8192;
 /** The WAL is checkpointed on the connection's own thread once it holds this much (see WalCheckpointer). */
 const WAL_FALLBACK_CHECKPOINT_BYTES = 256 * 1024 * 1024;
+/** The size the WAL file is cut back to when it restarts. */
+const WAL_KEPT_BYTES = 64 * 1024 * 1024;
 
 /** One blob for {@link OpenSqlite.register}. */
 export interface BlobToRegister {
@@ -67,6 +69,8 @@ export function openSqlite(path: string, busyTimeoutMs: number): OpenSqlite {
   db.pragma('cache_size = -65536');
   // The checkpointer thread (see WalCheckpointer) checkpoints; this is the bound should it fall behind.
   db.pragma(`wal_autocheckpoint = ${Math.ceil(WAL_FALLBACK_CHECKPOINT_BYTES / (db.pragma('page_size', { simple: true }) as number))}`);
+  // A burst may grow the WAL past this; once checkpointed, it is cut back to it rather than kept at its largest.
+  db.pragma(`journal_size_limit = ${WAL_KEPT_BYTES}`);
   migrateSqlite(db);
   const sql = prepareSqliteStatements(db);
   const record = db.transaction((files: FileToRecord[], nowMs: number) => files.map((f) => recordSqliteFile(sql, f, nowMs)));
