@@ -53,25 +53,33 @@ describe('WalCheckpointer', () => {
     expect(checkpointer.running).toBe(false);
   });
 
-  it('reports a round that fails, and goes on', async () => {
+  it('reports a thread that cannot work, and starts another only after a while', async () => {
     db.close();
     rmSync(path);
     const errors: string[] = [];
-    let failed!: () => void;
-    const reported = new Promise<void>((resolve) => (failed = resolve));
+    let ended!: () => void;
+    let clock = 1_000_000;
+    const gone = new Promise<void>((resolve) => (ended = resolve));
     const checkpointer = new WalCheckpointer({
       path,
       busyTimeoutMs: 1000,
       startAtBytes: 0,
       intervalMs: HOUR,
-      onError: (message) => {
-        errors.push(message);
-        failed();
-      },
+      restartAfterMs: 60_000,
+      now: () => clock,
+      onError: (message) => errors.push(message),
+      onEnded: ended,
     });
     await checkpointer.look();
-    await reported;
-    expect(errors[0]).toMatch(/unable to open database file/);
+    expect(checkpointer.running).toBe(true);
+    await gone;
+    expect(errors).toEqual([expect.stringMatching(/unable to open database file/)]);
+    clock += 59_999;
+    await checkpointer.look();
+    expect(checkpointer.running).toBe(false);
+    clock += 1;
+    await checkpointer.look();
+    expect(checkpointer.running).toBe(true);
     await checkpointer.stop();
   });
 });

@@ -51,12 +51,21 @@ export interface WalCheckpointerOptions {
   onError?: (message: string) => void;
   /** Told after each round: the WAL's frames, and how many of them are in the database file now. */
   onRound?: (frames: { log: number; checkpointed: number }) => void;
+  /**
+   * After the thread ended by itself (it could not open the database, say), another starts no sooner than this
+   * (default 1 minute): a thread that cannot work is not started again every second.
+   */
+  restartAfterMs?: number;
+  /** Told when the thread ended by itself. */
+  onEnded?: () => void;
+  /** The clock of `restartAfterMs` (default Date.now). */
+  now?: () => number;
 }
 
 /**
  * Checkpoints a WAL database from a thread of its own. A checkpoint copies every page committed since the last one
- * into the database file and syncs both files; on the writer's connection it ran on the event loop, blocking every
- * request (a first scan of 100,000 small files spent 7% longer with it there). The writer keeps a high
+ * into the database file and syncs both files; on the writer's connection it ran on the event loop and blocked every
+ * request for its copy and its two syncs. The writer keeps a high
  * `wal_autocheckpoint` as a bound in case this thread falls behind. The thread starts once the WAL has grown past
  * `startAtBytes`, so the many small databases of tests and tools never start one.
  */
@@ -65,8 +74,11 @@ export class WalCheckpointer {
   private watch: NodeJS.Timeout | null = null;
   private looking = false;
   private stopped = false;
+  private restartAt = 0;
+  private readonly now: () => number;
 
   constructor(private readonly options: WalCheckpointerOptions) {
+    this.now = options.now ?? Date.now;
     this.watch = setInterval(() => void this.look(), options.intervalMs ?? 1000);
     this.watch.unref();
   }
@@ -91,7 +103,7 @@ export class WalCheckpointer {
 
   /** Starts the thread once the WAL has grown past the threshold. */
   async look(): Promise<void> {
-    if (this.looking || this.worker || this.stopped) return;
+    if (this.looking || this.worker || this.stopped || this.now() < this.restartAt) return;
     this.looking = true;
     try {
       const size = (await stat(`${this.options.path}-wal`).catch(() => null))?.size ?? 0;
@@ -122,8 +134,10 @@ export class WalCheckpointer {
     worker.on('error', (error) => this.options.onError?.(error instanceof Error ? error.message : String(error)));
     worker.on('exit', () => {
       if (this.worker !== worker) return;
-      // Gone by itself: the writer's own bound holds; watch again and start another.
+      // Gone by itself: the writer's own bound holds; watch again and, after a while, start another.
       this.worker = null;
+      this.restartAt = this.now() + (this.options.restartAfterMs ?? 60_000);
+      this.options.onEnded?.();
       if (!this.stopped) {
         this.watch = setInterval(() => void this.look(), this.options.intervalMs ?? 1000);
         this.watch.unref();
