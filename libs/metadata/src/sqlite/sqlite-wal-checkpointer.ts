@@ -79,8 +79,7 @@ export class WalCheckpointer {
 
   constructor(private readonly options: WalCheckpointerOptions) {
     this.now = options.now ?? Date.now;
-    this.watch = setInterval(() => void this.look(), options.intervalMs ?? 1000);
-    this.watch.unref();
+    this.watchWal();
   }
 
   /** Whether the thread runs. */
@@ -138,11 +137,14 @@ export class WalCheckpointer {
       this.worker = null;
       this.restartAt = this.now() + (this.options.restartAfterMs ?? 60_000);
       this.options.onEnded?.();
-      if (!this.stopped) {
-        this.watch = setInterval(() => void this.look(), this.options.intervalMs ?? 1000);
-        this.watch.unref();
-      }
+      if (!this.stopped) this.watchWal();
     });
     this.worker = worker;
+  }
+
+  /** Looks at the WAL's size every interval until the thread starts. */
+  private watchWal(): void {
+    this.watch = setInterval(() => void this.look(), this.options.intervalMs ?? 1000);
+    this.watch.unref();
   }
 }
